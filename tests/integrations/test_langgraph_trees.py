@@ -1,7 +1,8 @@
-"""LangGraph's tree nests (issue 78): the hook records the graph and its nodes, so no agent is made from the wire
-inside a node, and each model call sits in the `agent` step that made it, not in an agent span opened in the
-first step that held the calls of every later one and ended after its parent (and, in a failed run, after the
-run's error, `completed`).
+"""LangGraph's tree nests (issue 78): the hook records the graph and its nodes, and a graph that runs its tools
+through a `ToolNode` as an agent: one `agent` span right under the graph's, holding every step, so each model
+call sits in the `agent` step that made it, inside the agent. Before, an agent made from the wire opened in the
+first step and held the calls of every later one, ended after its parent and, in a failed run, after the run's
+error, `completed`.
 
 apps/langgraph_tools_app.py (a StateGraph: lookup -> agent <-> ToolNode, run with `invoke` and `ainvoke`) and
 apps/langgraph_react_app.py (`create_react_agent`, run to its answer, and with RECURSION_LIMIT=3, which stops
@@ -73,30 +74,55 @@ def steps_and_their_calls(events: list[Event]) -> list[tuple[str, list[str]]]:
                             if start.get("parent_id") == step["span_id"]]) for step in steps]
 
 
+def agents_of_graphs(events: list[Event]) -> list[tuple[Event, Event, Event]]:
+    """Each graph run's agent: (the graph's start, the agent's start, the agent's end), asserting that the agent
+    is the graph's only child and the parent of every step under the graph."""
+    intervals = span_intervals(events)
+    found = []
+    for graph, _ in (pair for pair in intervals.values() if pair[0]["event_type"] == "chain_execution_start"):
+        [(agent, agent_end)] = [pair for pair in intervals.values() if pair[0].get("parent_id") == graph["span_id"]]
+        assert agent["event_type"] == "agent_execution_start", agent
+        steps = [start for start, _ in intervals.values() if start["event_type"] == "chain_step_start"
+                 and start["seq"] in range(agent["seq"], agent_end["seq"])]
+        assert steps and all(step["parent_id"] == agent["span_id"] for step in steps)
+        found.append((graph, agent, agent_end))
+    return found
+
+
 @pytest.mark.parametrize("app", ["graph", "react"])
 def test_every_span_of_a_langgraph_run_nests_in_its_parent(app: str, request: pytest.FixtureRequest) -> None:
     assert_nested(request.getfixturevalue(app).events)
 
 
-def test_each_model_call_of_a_state_graph_sits_in_the_agent_step_that_made_it(graph: Recording) -> None:
+def test_a_state_graph_with_a_tool_node_is_one_agent_holding_its_steps(graph: Recording) -> None:
     expected = [("lookup", ["custom"]), ("agent", ["llm"]), ("tools", ["tool"]), ("agent", ["llm"]),
                 ("tools", ["tool"]), ("agent", ["llm"])]
     assert steps_and_their_calls(graph.events) == expected * 2  # `invoke`, then `ainvoke`
-    assert graph.spans("agent") == []  # the hook's nodes say what runs: no agent is made from the wire in one
+    agents = agents_of_graphs(graph.events)
+    assert [(agent["name"], agent["attrs"]["tools"], end["status"]) for _, agent, end in agents] == [
+        ("weather_graph", ["get_weather", "get_time"], "completed")] * 2
+    assert len(graph.spans("agent")) == 2  # one a graph run: no agent is made from the wire in a step
 
 
-def test_each_model_call_of_create_react_agent_sits_in_the_agent_step_that_made_it(react: Recording) -> None:
+def test_create_react_agent_is_one_agent_named_as_the_app_named_it(react: Recording) -> None:
     assert steps_and_their_calls(react.events) == [("agent", ["llm"]), ("tools", ["tool"]), ("agent", ["llm"]),
                                                    ("tools", ["tool"]), ("agent", ["llm"])]
-    assert react.spans("chain")[0][0]["name"] == "weather_agent" and react.spans("agent") == []
+    [(graph, agent, end)] = agents_of_graphs(react.events)
+    assert (graph["name"], agent["name"]) == ("weather_agent", "weather_agent")
+    assert agent["inputs"] == {"input": "What is the weather in Lisbon"}
+    assert end["outputs"]["output"] == react.printed_answers()[0] and end["status"] == "completed"
 
 
-def test_a_failed_langgraph_run_nests_and_nothing_ends_after_its_error_as_completed(
+def test_a_failed_langgraph_run_ends_its_agent_failed_before_the_graph_and_the_run(
         react_failed: list[Event]) -> None:
     assert_nested(react_failed)
     [error] = [e for e in react_failed if e["event_type"] == "error_occurred"]
     assert error["name"] == "langgraph.errors.GraphRecursionError" and error["attrs"]["unhandled"] is True
     assert steps_and_their_calls(react_failed) == [("agent", ["llm"]), ("tools", ["tool"]), ("agent", ["llm"])]
+    [(graph, agent, agent_end)] = agents_of_graphs(react_failed)
+    graph_end = next(e for e in react_failed if e["span_id"] == graph["span_id"] and e["status"] != "started")
+    assert (agent_end["status"], agent_end["error"]["type"]) == ("failed", "langgraph.errors.GraphRecursionError")
+    assert agent_end["seq"] < graph_end["seq"] < error["seq"]
     after = [e for e in react_failed if e["seq"] > error["seq"] and e["event_type"] != "run_end"]
     # the get_time call the second answer asked for, which the crash left unanswered: skipped, under the run
     assert [(e["event_type"], e["name"], e["status"], e["parent_id"]) for e in after] == [
@@ -104,7 +130,7 @@ def test_a_failed_langgraph_run_nests_and_nothing_ends_after_its_error_as_comple
         ("tool_call_end", "get_time", "skipped", error["parent_id"])]
 
 
-def test_inspect_tree_shows_each_model_call_under_its_step(react: Recording) -> None:
+def test_inspect_tree_shows_each_model_call_under_its_step_in_the_agent(react: Recording) -> None:
     environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
     shown = subprocess.run([sys.executable, "-m", "namel3ss_debug", "inspect", str(react.trace), "--tree"],
                            cwd=react.trace.parent, capture_output=True, text=True, timeout=180,
@@ -113,13 +139,33 @@ def test_inspect_tree_shows_each_model_call_under_its_step(react: Recording) -> 
     lines = [line.split("  completed")[0] for line in shown.stdout.splitlines()]
     assert lines[lines.index("└── chain_execution weather_agent"):] == [
         "└── chain_execution weather_agent",
-        "    ├── chain_step agent",
-        "    │   └── llm_call openai.chat",
-        "    ├── chain_step tools",
-        "    │   └── tool_call get_weather",
-        "    ├── chain_step agent",
-        "    │   └── llm_call openai.chat",
-        "    ├── chain_step tools",
-        "    │   └── tool_call get_time",
-        "    └── chain_step agent",
-        "        └── llm_call openai.chat"]
+        "    └── agent_execution weather_agent",
+        "        ├── chain_step agent",
+        "        │   └── llm_call openai.chat",
+        "        ├── chain_step tools",
+        "        │   └── tool_call get_weather",
+        "        ├── chain_step agent",
+        "        │   └── llm_call openai.chat",
+        "        ├── chain_step tools",
+        "        │   └── tool_call get_time",
+        "        └── chain_step agent",
+        "            └── llm_call openai.chat"]
+
+
+
+def test_a_failed_langgraph_run_is_blamed_on_its_agent_and_its_error_counted_once(
+        react_failed: list[Event], tmp_path: Any) -> None:
+    trace = tmp_path / "failed.jsonl"
+    trace.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in react_failed))
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+
+    def shown(*command: str) -> Any:
+        done = subprocess.run([sys.executable, "-m", "namel3ss_debug", command[0], str(trace), *command[1:]],
+                              cwd=tmp_path, capture_output=True, timeout=180, env={**environ, "NO_COLOR": "1"})
+        assert done.returncode == 0, done.stderr
+        return orjson.loads(done.stdout)
+
+    errors = shown("analyze", "--format", "json", "--section", "errors")["errors"]
+    assert (errors["total"], errors["failed_spans"]) == (1, 2)  # the agent's and the graph's: one error
+    [blame] = shown("diagnose", "--format", "json")["blames"]
+    assert (blame["agent"], blame["step"]["address"]) == ("weather_agent", "llm:openai.chat#2")

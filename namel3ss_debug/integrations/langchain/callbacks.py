@@ -29,7 +29,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from ...tracer.api import get_tracer
 from ...tracer.context import current
-from .values import plain
+from .graphs import AgentGraph, agent_started
+from .values import plain, said_last
 
 FRAMEWORK = "langchain"
 STEP_TAG = "graph:step:"
@@ -63,6 +64,7 @@ class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core
         self._open: dict[UUID, Any] = {}  # run id -> the span it opened
         self._owner: dict[UUID, Any] = {}  # run id -> the nearest span of ours it runs under
         self._by_id: dict[str, Any] = {}  # span id -> our open span
+        self._agents: dict[UUID, Any] = {}  # run id of a graph that is an agent -> its agent span
 
     @property
     def ignore_agent(self) -> bool:
@@ -89,6 +91,9 @@ class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core
             self._start(tracer, run_id, parent_run_id, "chain", name, "chain_step", inputs, node_attrs(metadata))
         else:
             self._inherit(run_id, parent_run_id)
+        agent = agent_started(run_id)
+        if agent is not None:
+            self._start_agent(tracer, run_id, agent, inputs)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, outputs=outputs)
@@ -185,16 +190,31 @@ class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core
         if span is not None:
             self._open[run_id] = self._owner[run_id] = self._by_id[span.span_id] = span
 
+    def _start_agent(self, tracer: Any, run_id: UUID, agent: AgentGraph, inputs: Any) -> None:
+        """A graph that is an agent (`graphs.py`) starts: its `agent` span, under the graph's own span (or the
+        span its run is under), holds the graph's steps."""
+        owner = self._owner.get(run_id)
+        span = tracer.start_span("agent", agent.name, "agent_execution", inputs={"input": said_last(inputs)},
+                                 attrs={"framework": "langgraph", "tools": list(agent.tools)}, activate=False,
+                                 parent_id=owner.span_id if owner is not None else None)
+        if span is not None:
+            self._agents[run_id] = self._owner[run_id] = self._by_id[span.span_id] = span
+
     def _end(self, run_id: UUID, *, outputs: Any = None, error: BaseException | None = None,
              key: str = "return") -> None:
         self._owner.pop(run_id, None)
+        agent = self._agents.pop(run_id, None)
+        if agent is not None:  # ends first, as the graph's run ends: with its answer, or failed with its error
+            self._close(agent, {"output": said_last(outputs)} if error is None else None, error)
         span = self._open.pop(run_id, None)
-        if span is None:
-            return
+        if span is not None:
+            self._close(span, {key: plain(outputs)} if error is None else None, error)
+
+    def _close(self, span: Any, outputs: dict[str, Any] | None, error: BaseException | None) -> None:
         self._by_id.pop(span.span_id, None)
         try:
-            if error is None:
-                span.outputs = {key: plain(outputs)}
+            if outputs is not None:
+                span.outputs = outputs
             get_tracer().end_span(span, error=error)
         except Exception as exc:  # ours: the span stays unclosed, the run goes on
             span.run.recorder.note_failure(exc)

@@ -7,7 +7,9 @@ run gets it with no change to the app and beside the callbacks the app passes. I
 readable: the outermost run of an `invoke` (a compiled graph, a chain) is a `chain` span, each
 LangGraph node a `chain_step` span (`langgraph_node`, `langgraph_step` from the run's metadata), a
 retriever a `custom_retrieval` span; LangChain's internal runnables make none. While a node runs its
-span is the current one, so the `llm` spans the HTTP transport records nest under it.
+span is the current one, so the `llm` spans the HTTP transport records nest under it. A graph that runs
+its tools through a `ToolNode` (`create_react_agent`'s, a `StateGraph`'s own) is an agent: an `agent` span
+under the graph's holds its steps (`langchain/graphs.py`, which wraps `Pregel.stream` and `astream`).
 
 Tools. Callbacks only watch, and a rerun must not run a tool's body, so `BaseTool.run` and
 `BaseTool.arun` (public, the path of `invoke`, `ainvoke` and LangGraph's `ToolNode`) are wrapped:
@@ -31,6 +33,7 @@ HOOK_POINTS = {
     "langchain_core.tools.base": "tools (BaseTool.run, BaseTool.arun)",
     "langgraph.prebuilt.tool_node": "tool errors a ToolNode hands the model (ToolNode._execute_tool_sync, "
                                     "_execute_tool_async)",
+    "langgraph.pregel.main": "graphs that run tools, as agents (Pregel.stream, Pregel.astream)",
 }
 
 
@@ -38,7 +41,8 @@ def install(module: ModuleType) -> list[str]:
     """Hook `langchain_core` as its modules load; a hook point missing then is a warning on stderr."""
     for name, hook in (("langchain_core.tracers.context", _install_callbacks),
                        ("langchain_core.tools.base", _install_tools),
-                       ("langgraph.prebuilt.tool_node", _install_tool_node)):
+                       ("langgraph.prebuilt.tool_node", _install_tool_node),
+                       ("langgraph.pregel.main", _install_graphs)):
         when_imported(name, guarded("langchain_core", HOOK_POINTS[name], hook))
     return []
 
@@ -59,3 +63,9 @@ def _install_tool_node(module: ModuleType) -> None:
     from .tool_node import wrap_tool_node  # noqa: PLC0415 - imports langchain_core, loaded by now
 
     wrap_tool_node(module.ToolNode)
+
+
+def _install_graphs(module: ModuleType) -> None:
+    from .graphs import wrap_graphs  # noqa: PLC0415 - imports nothing of LangGraph's but this module
+
+    wrap_graphs(module.Pregel)

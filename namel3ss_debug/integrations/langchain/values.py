@@ -45,3 +45,19 @@ def message(value: BaseMessage) -> dict[str, Any]:
         if found and not (key == "status" and found == "success"):
             said[key] = plain(found)
     return said
+
+
+def said_last(value: Any) -> Any:
+    """What a graph that is an agent was asked or answered: the content of the last message of its state's
+    `messages` (a message, a `{"role", "content"}` dict or a `(role, content)` pair), else the whole value."""
+    messages = value.get("messages") if isinstance(value, Mapping) else None
+    if not isinstance(messages, (list, tuple)) or not messages:
+        return plain(value)
+    last = messages[-1]
+    if isinstance(last, BaseMessage):
+        return plain(last.content)
+    if isinstance(last, Mapping) and "content" in last:
+        return plain(last["content"])
+    if isinstance(last, (list, tuple)) and len(last) == 2:
+        return plain(last[1])
+    return plain(last)
