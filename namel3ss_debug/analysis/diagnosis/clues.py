@@ -24,7 +24,7 @@ from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
 from .records import Finding
-from .rules.limits import stop_request
+from .rules.turn_limits import stop_request
 from .rules.registry import agent_rules
 from .steps import (
     MAX_ERRORS, MAX_STOP_REQUESTS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat, ModelSpend,

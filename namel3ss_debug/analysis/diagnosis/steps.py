@@ -126,8 +126,8 @@ class RunClues(msgspec.Struct, gc=False):
     agents: dict[str, str] = msgspec.field(default_factory=dict)  # agent span id -> its name, every agent of the run
     errors: list[Step] = msgspec.field(default_factory=list)  # failed steps and error events, first MAX_ERRORS
     errors_seen: int = 0
-    # the LLM calls whose request carried a framework's stop message (`rules/limits.py` STOP_REQUESTS), each with the
-    # message as sent (cut to TEXT_CHARS), the first MAX_STOP_REQUESTS - 1 and the last: the only prompt text kept
+    # the LLM calls whose request carried a framework's stop message (`rules/turn_limits.py` STOP_REQUESTS), each with
+    # the message as sent (cut to TEXT_CHARS), the first MAX_STOP_REQUESTS - 1 and the last: the only prompt text kept
     stop_requests: list[tuple[Step, str]] = msgspec.field(default_factory=list)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema

@@ -1,6 +1,7 @@
-"""The diagnosis rules, one file per family. Each family lists its rules in `AGENT_RULES` (judged when an agent
-execution ends, over its steps) and `RUN_RULES` (judged once the run is read, over the run's clues and figures);
-`registry.py` gathers them (apart from this module, which the families import).
+"""The diagnosis rules, one file per family (`limits`, the largest, in two: `turn_limits.py` and `limits.py`). Each
+file lists its rules in `AGENT_RULES` (judged when an agent execution ends, over its steps) and `RUN_RULES` (judged
+once the run is read, over the run's clues and figures); `registry.py` gathers them (apart from this module, which
+the families import).
 
 A rule is a pure function that returns the findings it is sure enough of (`analysis/thresholds.py` says where each
 stops), each with its evidence, its why (the rule and the figures) and what to try. It never raises on odd data: a step

@@ -1,4 +1,5 @@
-"""What rules share to build a finding: a step as evidence, the evidence capped, a step's times and labels.
+"""What rules share to build a finding: a step as evidence, the evidence capped, a step's times and labels, an
+error's words and whether the run gave up.
 
 Not a family (it exports no rules): any family may use it.
 """
@@ -90,3 +91,13 @@ def recovered(failed: Step, steps: Iterable[Step], limit: Optional[int] = None) 
     ended, op = ended_at(failed), (failed.component, failed.name)
     return any(step.status == "completed" and (step.component, step.name) == op and ended < ended_at(step)
                and (limit is None or ended_at(step) <= limit) for step in steps)
+
+
+def error_text(kind: Optional[str], message: Optional[str]) -> str:
+    """An error as the limit rules read it, "type: message"; "" for no error."""
+    return f"{kind or ''}: {message or ''}" if kind or message else ""
+
+
+def gave_up(run: RunClues) -> bool:
+    """Whether the run ended failed or with a non-zero exit code."""
+    return run.status == "failed" or run.exit_code not in (None, 0)

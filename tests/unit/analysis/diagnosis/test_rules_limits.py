@@ -1,6 +1,7 @@
-"""The limit rules over hand-built steps (`rules/limits.py`'s docstring states them): a run ended by a framework's
-turn limit or by a context-window error, a prompt near its model's window with the call at which it overflows, a
-prompt growing call after call with the cost of the growth, and the look-alikes that do not fire."""
+"""The limit rules over hand-built steps (`rules/turn_limits.py`'s and `rules/limits.py`'s docstrings state them):
+a run ended by a framework's turn limit or by a context-window error, a prompt near its model's window with the call
+at which it overflows, a prompt growing call after call with the cost of the growth, and the look-alikes that do not
+fire."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from namel3ss_debug import trace_agent_execution, trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.limits import (context_near_limit, context_overflow, growth_cost,
-                                                            overflow_call, prompt_growth, turn_limit)
+                                                            overflow_call, prompt_growth)
+from namel3ss_debug.analysis.diagnosis.rules.turn_limits import turn_limit
 from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 

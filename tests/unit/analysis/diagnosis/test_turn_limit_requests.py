@@ -1,4 +1,4 @@
-"""A framework's turn limit enforced with no exception (`rules/limits.py`, `STOP_REQUESTS`): the framework sends
+"""A framework's turn limit enforced with no exception (`rules/turn_limits.py`, `STOP_REQUESTS`): the framework sends
 one more request whose own message asks for a final answer, and returns that answer. Traces built in code with
 each framework's message in an LLM request, read by the one pass: a `turn_limit` finding naming the framework
 and its setting, `critical` when the forced answer is the run's final answer, and the look-alikes that do not
