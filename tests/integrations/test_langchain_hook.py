@@ -84,13 +84,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
                     forbid.result(), stop.result())
 
 
-def test_each_graph_run_is_a_chain_span_holding_its_nodes_in_order(runs: Runs) -> None:
+def test_each_graph_run_is_a_chain_span_holding_its_agent_and_its_nodes_in_order(runs: Runs) -> None:
     spans = runs.spans()
     graphs = [start for start, _ in spans.values() if start["event_type"] == "chain_execution_start"]
     assert [g["name"] for g in graphs] == ["weather_graph", "weather_graph"]
-    for graph in graphs:
+    for graph in graphs:  # the graph runs its tools through a ToolNode: an agent, which holds the nodes
+        [agent] = [start for start, _ in spans.values() if start["parent_id"] == graph["span_id"]]
+        assert (agent["event_type"], agent["name"]) == ("agent_execution_start", "weather_graph")
         nodes = [start for start, _ in spans.values()
-                 if start["event_type"] == "chain_step_start" and start["parent_id"] == graph["span_id"]]
+                 if start["event_type"] == "chain_step_start" and start["parent_id"] == agent["span_id"]]
         assert [n["name"] for n in nodes] == NODES
         assert [n["attrs"]["langgraph_step"] for n in nodes] == [1, 2, 3, 4, 5, 6]
         assert {n["attrs"]["framework"] for n in nodes} == {"langgraph"}
