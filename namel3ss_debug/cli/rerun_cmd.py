@@ -21,7 +21,7 @@ from ..ops.rerun import RerunRequest, rerun_trace
 from ..model.messages import error_line
 from ..ops.rerun_pick import Picked
 from .errors import warn
-from .output import BYTES, RENDERABLE, View, console, kept_stdout, show
+from .output import BYTES, RENDERABLE, View, console, kept_stdout, show, tell
 from .progress import bars
 from .questions import announcer, consent
 from .scripts import command_lines, history_path, scripted
@@ -41,7 +41,8 @@ def rerun(trace: str | None, fmt: str, step: bool, breaks: tuple[str, ...], comm
     request = RerunRequest(trace, config_path, strict, not no_cache, run_id, mocks, mock_files, cwd, match or "call",
                            on_miss or "error", bool(live_tools), output, fork, answer, ask, fork_model, offline,
                            base_url, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env),
-                           make_stepper=_stepper_factory(step, breaks, commands_file, report_out))
+                           make_stepper=_stepper_factory(step, breaks, commands_file, report_out),
+                           forking_live=lambda *going: tell("render.rerun.live:fork_going_live", *going))
     done = rerun_trace(request, env, announcer(cwd, allowed, env), _say_picked)
     if done.app_error is not None:
         sys.stderr.write(app_traceback(done.app_error))

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from ..analysis.thresholds import Judging as RuleJudging, thresholds_from
 from ..analysis.run_state import Options
@@ -32,6 +31,7 @@ from ..launch.recorded import Recorded, recorded_target
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunMiss, RerunStop
 from ..recording.load import load_timeline
+from ..recording.endpoints import endpoints_of
 from ..recording.timeline import Timeline
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import Miss
@@ -154,22 +154,6 @@ def why_stopped(misses: list[Miss], error: BaseException | None) -> str | None:
     if isinstance(error, (RerunMiss, RerunStop)):
         return str(error)
     return None
-
-
-def endpoints_of(timeline: Timeline) -> tuple[str, ...]:
-    """Where the recorded run's LLM requests went (`scheme://host:port` of each `attrs.http.url`), each once, in
-    the order first seen: where `--live` sends the calls the recording cannot answer."""
-    found: dict[str, None] = {}
-    for index in range(len(timeline)):
-        if timeline.component(index) != "llm" or not timeline.event_type(index).endswith("_start"):
-            continue
-        attrs = timeline.event(index).get("attrs")
-        http = attrs.get("http") if isinstance(attrs, dict) else None
-        url = http.get("url") if isinstance(http, dict) else None
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is not None and parts.scheme and parts.netloc:
-            found[f"{parts.scheme}://{parts.netloc}"] = None
-    return tuple(found)
 
 
 def live_endpoints(timeline: Timeline, live: LiveCalls, going_live: GoingLive) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunStop
+from ..recording.endpoints import endpoints_of
 from ..recording.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..recording.mocks import Mock, MockTable
@@ -40,6 +41,9 @@ from .environment import Environment
 from .replay import load_run
 from .traces import TraceArgs, make_reader, open_traces
 from .trace.checks import prepare_output_dir
+
+ForkingLive = Callable[[str, tuple[str, ...], bool], None]  # hears, before a fork runs, its call and where the
+# LLM calls the recording cannot answer from there on go (the endpoints; True when --base-url gave them)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class RerunRequest:
     app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
     make_stepper: Callable[[Recording, ResolvedSettings], Stepper] | None = None
     consent: Consent = Consent()
+    forking_live: ForkingLive = lambda call, endpoints, given: None
 
 
 def rerun_trace(request: RerunRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
@@ -95,6 +100,7 @@ def rerun_trace(request: RerunRequest, env: Environment, announce: Callable[[Rec
                            on_miss=request.on_miss, live_tools=request.live_tools,
                            app_stdout_to_stderr=request.app_stdout_to_stderr, output=request.output,
                            config_path=request.config_path, cache=request.cache, fork=fork, consent=request.consent,
+                           forking_live=request.forking_live,
                            make_stepper=(lambda recording: make_stepper(recording, settings)) if make_stepper else None)
     return rerun_app(source, options, env, announce)
 
@@ -118,6 +124,7 @@ class RerunOptions:
     cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
     fork: ForkPlan | None = None  # --fork CALL and its change (rerun/fork.py)
     consent: Consent = Consent()  # before a tool runs for real with arguments a recording from elsewhere chose
+    forking_live: ForkingLive = lambda call, endpoints, given: None
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,10 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         session = Rerun(recording, policy, mocks=mocks, stepper=stepper, inputs_of=recorded_form)
         guarded = GuardedRerun(session, options.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id, source.label)
+        if options.fork is not None and not options.fork.offline:
+            base_url = options.fork.base_url
+            options.forking_live(options.fork.call, (base_url,) if base_url else endpoints_of(timeline),
+                                 base_url is not None)
         replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
                                      "mocks": sorted(mocks)}
         if options.fork is not None:

@@ -72,7 +72,8 @@ def stubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stubs]:
 
 def app_output(done: subprocess.CompletedProcess[str]) -> list[str]:
     """What the app printed (on stderr under --format json), without the command's own lines."""
-    return [line for line in done.stderr.splitlines() if not line.startswith(("rerun of ", "namel3ss-debug:"))]
+    return [line for line in done.stderr.splitlines()
+            if not line.startswith(("rerun of ", "namel3ss-debug:", "fork: "))]
 
 
 def events_of(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -134,6 +135,24 @@ def test_without_live_tools_the_tool_the_fork_asks_for_runs_and_the_fork_goes_on
     answer, tools = app_output(done)
     assert tools == "tool runs: Oslo"  # the recording has no get_weather(Oslo): it ran, with no flag
     assert "snow, -3 C" in json.dumps(b_requests(stubs, before))
+
+
+@pytest.mark.parametrize("where", ["recorded", "base-url", "offline"])
+def test_a_fork_says_before_the_app_runs_where_the_calls_the_recording_cannot_answer_go(stubs, where):
+    flags = {"recorded": (), "base-url": ("--base-url", stubs.b.url), "offline": ("--offline",)}[where]
+    done, _ = stubs.fork(stubs.recorded(), "--fork", "llm:openai.chat#2", "--answer", "Take an umbrella.", *flags)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    said = [line for line in lines if line.startswith("fork: ")]
+    tail = ", with the environment's keys; --offline stops at the first instead; the report counts them"
+    expected = {"recorded": [f"fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to the "
+                             f"endpoints the app called ({stubs.a.url}); --base-url URL sends them elsewhere{tail}"],
+                "base-url": [f"fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to "
+                             f"--base-url {stubs.b.url}{tail}"],
+                "offline": []}[where]
+    assert said == expected
+    if said:  # before the app's first line
+        assert lines.index(said[0]) < lines.index("Take an umbrella.")
 
 
 # --- re-sample, --ask, --model: the fork's call goes live to B ----------------------------------------

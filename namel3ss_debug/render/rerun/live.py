@@ -1,5 +1,5 @@
-"""Where the LLM calls a rerun's recording cannot answer go, as `verify` and `bisect` say it: at `--base-url`, at
-the endpoints the app called (`--live`), or nowhere (reported as misses)."""
+"""Where the LLM calls a rerun's recording cannot answer go, as `verify`, `bisect` and a fork say it: at
+`--base-url`, at the endpoints the app called (`--live`; a fork's by default), or nowhere (reported as misses)."""
 
 from __future__ import annotations
 
@@ -26,4 +26,14 @@ def going_live(endpoints: tuple[str, ...], command: str = "verify") -> Text:
     recording cannot answer goes."""
     return Text(visible(f"{command}: --live: LLM calls the recording cannot answer go to the endpoints the app called "
                         f"({_endpoints(endpoints)}), with the environment's keys; the report counts them"),
+                style="yellow")
+
+
+def fork_going_live(call: str, endpoints: tuple[str, ...], given: bool) -> Text:
+    """The line `replay --rerun --fork` writes on stderr before the app runs, unless `--offline`: where the LLM
+    calls the recording cannot answer from the fork's call on go (`given`: `--base-url` named it)."""
+    where = f"--base-url {_endpoints(endpoints)}" if given else \
+        f"the endpoints the app called ({_endpoints(endpoints)}); --base-url URL sends them elsewhere"
+    return Text(visible(f"fork: LLM calls the recording cannot answer from {call} on go live to {where}, with the "
+                        "environment's keys; --offline stops at the first instead; the report counts them"),
                 style="yellow")
