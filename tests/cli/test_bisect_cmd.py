@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from support.rerunhelpers import command
 from support.stubs import ChatStub, Reply, Request, chat_completion, json_reply
+
+from namel3ss_debug.schemas import load_bisect_schema
 
 STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
@@ -132,7 +135,9 @@ def answers_file(tmp_path: Path, answers: dict[str, Any]) -> Path:
 def bisect(tmp_path: Path, trace: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     done = command("bisect", str(trace), "-o", "new", "--format", "json", *args, cwd=tmp_path)
     assert "namel3ss_debug/ops/" not in done.stderr, done.stderr  # the apps' tracebacks only, never ours
-    return done, json.loads(done.stdout)
+    report = json.loads(done.stdout)
+    assert [error.message for error in Draft202012Validator(load_bisect_schema()).iter_errors(report)] == []
+    return done, report
 
 
 def fixed_steps(tmp_path: Path) -> Path:

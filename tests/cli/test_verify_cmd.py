@@ -18,10 +18,13 @@ from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
+from jsonschema import Draft202012Validator
 from support.rerunhelpers import command
 from support.stubserver import StubServer
 from support.stubs import ChatStub, LoopbackServer, Request, Reply, text_reply
 from support.tracefactory import TraceBuilder
+
+from namel3ss_debug.schemas import load_verify_schema
 
 pytest.importorskip("openai")
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +125,9 @@ def recorded(tmp_path: Path, tool: str, stub: Stub) -> Path:
 def verify(tmp_path: Path, trace: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     done = command("verify", str(trace), "-o", "new", "--format", "json", *args, cwd=tmp_path)
     assert "Traceback" not in done.stderr, done.stderr
-    return done, json.loads(done.stdout)
+    report = json.loads(done.stdout)
+    assert [error.message for error in Draft202012Validator(load_verify_schema()).iter_errors(report)] == []
+    return done, report
 
 
 def test_a_fixed_tool_is_fixed_and_exits_0(tmp_path, stubs):
