@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from stoppedapps import recorded_app
 from support.rerunhelpers import command
 
 APP = '''
@@ -52,10 +53,7 @@ NOISE = "namel3ss-debug: what the frameworks printed while the stop unwound the 
 
 @pytest.fixture
 def recorded(tmp_path: Path) -> Path:
-    (tmp_path / "app.py").write_text(APP)
-    done = command("trace", "-q", "-o", "rec", "app.py", cwd=tmp_path, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return tmp_path
+    return recorded_app(tmp_path, APP)
 
 
 def test_the_noise_of_a_stop_goes_to_a_file_and_one_line_says_where(recorded: Path) -> None:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from stoppedapps import recorded_app
 from support.rerunhelpers import command
 
 APP = '''
@@ -38,10 +39,7 @@ LEFT = "namel3ss-debug: the rerun stopped the app, and {count} of its threads di
 
 @pytest.fixture
 def recorded(tmp_path: Path) -> Path:
-    (tmp_path / "app.py").write_text(APP)
-    done = command("trace", "-q", "-o", "rec", "app.py", cwd=tmp_path, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return tmp_path
+    return recorded_app(tmp_path, APP)
 
 
 def test_a_stopped_rerun_leaves_a_waiting_thread_and_ends(recorded: Path) -> None:
