@@ -59,7 +59,7 @@ from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 
 T = TypeVar("T")
-FORMAT = 12  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
+FORMAT = 13  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
 # 3: before the overview said the start-up apart (`startup_ms`, `work_ms`) and the critical path left it out;
 # 4: before each entry named the files it was read from (`purge`) and held no text redaction would hide;
 # 5: before errors were counted handled and unhandled apart (`analysis/handling.py`);
@@ -69,6 +69,7 @@ FORMAT = 12  # 1: zlib-compressed msgpack; 2: before calls without usage were un
 # 9: before integrity counted the LLM requests no hook recorded and a latency anomaly needed a floor
 # 10: before a run its rerun stopped was `stopped` (`failed_run.ended_as`), its stop no error of the app's
 # 11: before a span that ended failed with its parent or the run (`attrs.ended_by`) was no error of its own
+# 12: before an agent's answer that is a framework's stop text (LangGraph's "Sorry, need more steps") was a turn_limit
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file

@@ -66,6 +66,18 @@ def react_failed(tmp_path_factory: pytest.TempPathFactory) -> list[Event]:
     return failed_recording(bench, REACT)
 
 
+@pytest.fixture(scope="module")
+def react_out_of_steps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Any]:
+    """create_react_agent whose `remaining_steps` run out as its model asks for a second tool (RECURSION_LIMIT=4):
+    the graph answers "Sorry, need more steps to process this request." itself, and the run completes; and
+    `diagnose` of its trace."""
+    skip_unless_installed(REACT.stem, *REACT.modules)
+    bench = Workbench(tmp_path_factory.mktemp("react_sorry"), f"sk-test-{secrets.token_hex(16)}",
+                      env={"RECURSION_LIMIT": "4"})
+    recording = bench.record(App("langgraph_react_app", MODULES, 2))
+    return recording, bench.cli(recording.url, "diagnose", str(recording.trace))
+
+
 def steps_and_their_calls(events: list[Event]) -> list[tuple[str, list[str]]]:
     """Each node step of the graph runs, in order: its name and the components of the spans right under it."""
     intervals = span_intervals(events)
@@ -169,3 +181,15 @@ def test_a_failed_langgraph_run_is_blamed_on_its_agent_and_its_error_counted_onc
     assert (errors["total"], errors["failed_spans"]) == (1, 2)  # the agent's and the graph's: one error
     [blame] = shown("diagnose", "--format", "json")["blames"]
     assert (blame["agent"], blame["step"]["address"]) == ("weather_agent", "llm:openai.chat#2")
+
+
+def test_create_react_agent_out_of_steps_is_a_turn_limit_of_its_agent(react_out_of_steps: tuple[Recording, Any]) -> None:
+    recording, diagnosed = react_out_of_steps
+    assert recording.printed_answers() == ["Sorry, need more steps to process this request."]
+    assert [end["status"] for end in recording.of_type("run_end")] == ["completed"]
+    [(_, agent, end)] = agents_of_graphs(recording.events)
+    assert end["outputs"]["output"] == "Sorry, need more steps to process this request."
+    assert diagnosed.returncode == 0, diagnosed.stderr
+    assert ("turn_limit (high confidence, agent weather_agent): the run was stopped by LangGraph's turn limit"
+            in diagnosed.stdout)
+    assert "which sets `create_react_agent`'s `remaining_steps`" in diagnosed.stdout

@@ -24,7 +24,7 @@ from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
 from .records import Finding
-from .rules.turn_limits import stop_request
+from .rules.turn_limits import stop_request, stop_text
 from .rules.registry import agent_rules
 from .steps import (
     MAX_ERRORS, MAX_STOP_REQUESTS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat, ModelSpend,
@@ -313,6 +313,10 @@ class Clues:
         if agent is None:
             return
         agent.status, agent.end_seq = event.status, event.seq
+        if len(event.outputs):
+            said = payloads.output_text(event.outputs)
+            if said and stop_text(said):
+                track.clues.stopped_answer = (said, agent.name, agent.parent_agent is None)
         self._judge(track, agent)
 
     def _judge(self, track: RunTrack, agent: AgentSteps) -> None:

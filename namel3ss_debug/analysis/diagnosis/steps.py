@@ -129,6 +129,9 @@ class RunClues(msgspec.Struct, gc=False):
     # the LLM calls whose request carried a framework's stop message (`rules/turn_limits.py` STOP_REQUESTS), each with
     # the message as sent (cut to TEXT_CHARS), the first MAX_STOP_REQUESTS - 1 and the last: the only prompt text kept
     stop_requests: list[tuple[Step, str]] = msgspec.field(default_factory=list)
+    # the last agent answer that held a framework's stop text (`rules/turn_limits.py`: LangGraph's "Sorry, need more
+    # steps", which the graph writes with no LLM call): (the answer, cut; the agent's name; no agent above it)
+    stopped_answer: Optional[tuple[str, Optional[str], bool]] = None
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
     # inputs_key -> the LLM and tool calls made more than once with the same inputs

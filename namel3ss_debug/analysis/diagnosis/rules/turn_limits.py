@@ -6,9 +6,12 @@ error) whose "type: message" names a framework's iteration limit (`TURN_LIMITS`:
 LangGraph `GraphRecursionError`, smolagents `AgentMaxStepsError`, pydantic-ai `UsageLimitExceeded` of its
 `request_limit` or `tool_calls_limit`, Google ADK `LlmCallsLimitExceededError`, LlamaIndex "Max iterations of N
 reached"), or a final answer that is a framework's stop text (LangChain's "Agent stopped due to iteration limit",
-AutoGen's "Maximum number of turns N reached"). `critical` (confidence high) when the run ended failed, with a
-non-zero exit code, or with that text as its final answer; `warning` when the run went on past it (an agent was
-stopped and the app carried on).
+AutoGen's "Maximum number of turns N reached"), or an agent's answer that is one (LangGraph `create_react_agent`'s
+"Sorry, need more steps to process this request.", which the graph writes with no LLM call when its
+`remaining_steps` run out: the hook's agent span's `outputs.output`, `RunClues.stopped_answer`). `critical`
+(confidence high) when the run ended failed, with a non-zero exit code, with that text as its final answer, or as
+the answer of an agent with no agent above it; `warning` when the run went on past it (an agent was stopped and
+the app carried on).
 Some frameworks enforce their limit without raising: they send one more request with a message of their own asking for a
 final answer, and return that answer as the agent's (`STOP_REQUESTS`: CrewAI's `force_final_answer` for
 `Agent(max_iter=N)`, appended as the last user message; smolagents' `final_answer.pre_messages` for `max_steps`, the
@@ -21,8 +24,7 @@ call's answer is the run's final answer (the run may have completed, but what it
 order once the agent ran out of turns); `warning` when the run went on after it. A request cut to `max_payload_size` may
 have lost the message (CrewAI's is the last), and a framework whose prompts the app replaced sends other words: neither
 is found. Nor are limits that send no such request and raise nothing: openai-agents' `max_turns` handled by
-`error_handlers` (the final output is the app's own), LangGraph `create_react_agent`'s "Sorry, need more steps to
-process this request." (a message the graph makes with no LLM call), Haystack's `max_agent_steps` (an `exit_reason` and
+`error_handlers` (the final output is the app's own), Haystack's `max_agent_steps` (an `exit_reason` and
 a log line), DSPy's `ReAct(max_iters=N)` (its closing extract request is the same whether the limit was hit).
 """
 
@@ -49,6 +51,9 @@ TURN_LIMITS = (
     ("Max iterations of", "LlamaIndex", "`.run(..., max_iterations=N)`"),
     ("Agent stopped due to iteration limit", "LangChain", "`AgentExecutor(max_iterations=N)`"),
     ("Maximum number of turns", "AutoGen", "the team's `max_turns`"),
+    ("Sorry, need more steps to process this request.", "LangGraph",
+     "the `recursion_limit` config key (`{'recursion_limit': N}`), which sets `create_react_agent`'s "
+     "`remaining_steps`"),
 )
 # (how the message a framework adds to its last request opens, the framework, the setting that sets the limit): a
 # limit the framework enforces without raising, by asking the model for a final answer and returning that answer
@@ -84,6 +89,17 @@ def turn_limit(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable
     limit = _limit_in(run.final_text or "")
     if limit is not None:  # a framework's stop text as the final answer
         yield _turn_limit(run, limit, _step_at(run, run.final_seq), run.final_text or "")
+        return
+    if run.stopped_answer is not None:  # an agent's answer that is a stop text the framework wrote, with no LLM call
+        said, agent, outermost = run.stopped_answer
+        limit = _limit_in(said)
+        if limit is not None:
+            yield _turn_limit(run, limit, None, said, agent if outermost else None, agent)
+
+
+def stop_text(said: str) -> bool:
+    """Whether an agent's answer holds a framework's stop text (`TURN_LIMITS`)."""
+    return _limit_in(said) is not None
 
 
 def _limit_in(text: str) -> Optional[tuple[str, str, str]]:
@@ -94,9 +110,12 @@ def _step_at(run: RunClues, seq: Optional[int]) -> Optional[Step]:
     return next((step for step in reversed(run.recent) if step.seq == seq), None) if seq is not None else None
 
 
-def _turn_limit(run: RunClues, limit: tuple[str, str, str], step: Optional[Step], text: str) -> Finding:
+def _turn_limit(run: RunClues, limit: tuple[str, str, str], step: Optional[Step], text: str,
+                answered_by: Optional[str] = None, agent: Optional[str] = None) -> Finding:
+    """`answered_by`: the outermost agent whose answer was the stop text (the run's answer, so it ended there);
+    `agent`: the agent that gave it, when no step names one."""
     marker, framework, setting = limit
-    ended = gave_up(run) or (run.final_text is not None and marker in run.final_text)
+    ended = gave_up(run) or (run.final_text is not None and marker in run.final_text) or answered_by is not None
     number = NUMBER.search(text[text.find(marker):]) if marker in text else None
     figures = {"limit": float(number.group().replace(",", ""))} if number else {}
     said = text.strip(": ")[:200]
@@ -112,7 +131,7 @@ def _turn_limit(run: RunClues, limit: tuple[str, str, str], step: Optional[Step]
     named = [found for found in (step, last) if found is not None and agent_name(found, run)]
     return Finding("turn_limit", "critical" if ended else "warning", "high",
                    f"{'the run was' if ended else 'an agent was'} stopped by {framework}'s turn limit", why,
-                   suggestion, notes, run.run_id, agent=agent_name(named[0], run) if named else None,
+                   suggestion, notes, run.run_id, agent=agent_name(named[0], run) if named else agent,
                    figures=figures)
 
 

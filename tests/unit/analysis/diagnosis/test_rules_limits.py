@@ -93,6 +93,24 @@ def test_a_frameworks_stop_text_as_the_final_answer_is_the_limit() -> None:
     assert [item.ref.seq for item in finding.evidence] == [7]
 
 
+@pytest.mark.parametrize(("outermost", "severity", "title"), [
+    (True, "critical", "the run was stopped by LangGraph's turn limit"),
+    (False, "warning", "an agent was stopped by LangGraph's turn limit")])
+def test_an_agents_answer_that_is_a_stop_text_written_with_no_llm_call_is_the_limit(
+        outermost: bool, severity: str, title: str) -> None:
+    asked = llm(7, 100)  # its answer asked for a tool: the graph answered in its place
+    run = run_of([asked], [], status="completed", exit_code=0,
+                 stopped_answer=("Sorry, need more steps to process this request.", "weather", outermost))
+    [finding] = run_findings(turn_limit, run)
+    assert (finding.severity, finding.title, finding.agent) == (severity, title, "weather")
+    assert "remaining_steps" in finding.suggestion and [item.ref.seq for item in finding.evidence] == [7]
+
+
+def test_an_agents_ordinary_answer_is_no_limit() -> None:
+    run = run_of([llm(7, 100)], [], status="completed", exit_code=0, stopped_answer=None)
+    assert run_findings(turn_limit, run) == []
+
+
 def test_a_run_ended_with_the_limit_as_its_end_error_is_judged() -> None:
     run = run_of([], [], status="failed", end_error_type="MaxTurnsExceeded", end_error_message="Max turns (4) exceeded")
     [finding] = run_findings(turn_limit, run)
