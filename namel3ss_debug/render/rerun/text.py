@@ -137,8 +137,9 @@ def _ref(ref: EventRef | None) -> str:
 
 
 def _ending(ending: Ending) -> str:
-    if ending.stopped is not None:  # the app was stopped, not ended: by what, and the stop's own words
-        return f"stopped: {ending.stopped}" + (f" ({ending.error_message})" if ending.error_message else "")
+    if ending.stopped is not None:  # the app was stopped, not ended: by what, and the stop's own words, unless
+        said = ending.error_message  # they are its why (a quit's)
+        return f"stopped: {ending.stopped}" + (f" ({said})" if said and said != ending.stopped else "")
     text = ending.status
     if ending.exit_code is not None:
         text += f", exit code {ending.exit_code}"

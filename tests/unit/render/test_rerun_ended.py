@@ -1,0 +1,36 @@
+"""How a rerun's report says the runs ended (`render/rerun/text.py`'s `ended` row): a run its rerun stopped says
+`stopped:`, why, and the stop's own words in brackets when they say more than why (a miss's call and reason);
+a quit at the console, whose words are its why, says it once."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from namel3ss_debug.judging.report import Ending, RerunReport
+from namel3ss_debug.render.rerun.text import render_report
+
+MISS = "namel3ss_debug.model.rerun_protocol.RerunMiss"
+QUIT = "namel3ss_debug.model.rerun_protocol.RerunQuit"
+
+
+def ended_row(new: Ending) -> str:
+    """The `rerun:` line of the report's `ended` row."""
+    report = RerunReport("r1", "old.jsonl", "r2", ("new.jsonl",), ("app.py",), "/tmp", "call", "error",
+                         {"recorded": 1}, (), (), (), None, Ending("completed", 0), new, 1)
+    console = Console(width=200, color_system=None, record=True)
+    with console.capture() as captured:
+        console.print(render_report(report))
+    return next(line.strip() for line in captured.get().splitlines() if line.strip().startswith("rerun:    "))
+
+
+@pytest.mark.parametrize(("error_type", "message", "row"), [
+    (MISS, "tool:search#2 at agent:a#1 > tool:search#2: the recording has no call here",
+     "rerun:    stopped: no recorded answer (tool:search#2 at agent:a#1 > tool:search#2: the recording has no call "
+     "here)"),
+    (QUIT, "quit at the rerun's console", "rerun:    stopped: quit at the rerun's console"),
+], ids=["miss", "quit"])
+def test_a_stopped_run_says_why_and_the_stops_words_when_they_say_more(error_type: str, message: str,
+                                                                       row: str) -> None:
+    run_end = {"status": "failed", "attrs": {"exit_code": 1}, "error": {"type": error_type, "message": message}}
+    assert ended_row(Ending.of(run_end)) == row
