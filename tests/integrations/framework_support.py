@@ -88,6 +88,14 @@ class Run:
         assert found, f"no verdict in the report:\n{self.stdout}\n{self.stderr}"
         return found[0]
 
+    def stopped(self) -> str:
+        """The one line saying why the rerun stopped the app, as the report's `ended` row has it after
+        `rerun:    stopped: ` (`no recorded answer (KEY ...)`, `quit at the rerun's console`)."""
+        found = [line.strip().removeprefix("rerun:").strip().removeprefix("stopped: ")
+                 for line in self.stdout.splitlines() if line.strip().startswith("rerun:    stopped: ")]
+        assert len(found) == 1, f"not one `stopped:` row in the report:\n{self.stdout}\n{self.stderr}"
+        return found[0]
+
 
 @dataclass
 class Recording:

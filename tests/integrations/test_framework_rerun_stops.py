@@ -100,17 +100,26 @@ def noise(run: Run, recording: Recording, said: tuple[str, ...]) -> list[str]:
             if line.strip() and not OURS.match(line) and line not in apps]
 
 
+def assert_ended_by_its_stop(case: Case, recording: Recording, run: Run, stopped: str, stop: str) -> None:
+    """The rerun ended as every stop ends it: exit 1, the report's one `stopped: ` row beginning with `stopped`,
+    and stderr holding the rerun's own lines and the app's only (when the case is noisy, the line naming the
+    noise file, which holds the traceback of the stop, of type `stop`, that the framework printed)."""
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.stopped().startswith(stopped), run.stdout
+    assert noise(run, recording, case.said) == [], run.stderr[-5000:]
+    told = [line for line in run.stderr.splitlines() if line.startswith(NOISE_LINE)]
+    assert len(told) == int(case.noisy), run.stderr[-5000:]
+    if told:
+        assert f"namel3ss_debug.model.rerun_protocol.{stop}: " in Path(told[0].rsplit(" is in ", 1)[1]).read_text()
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_rerun_that_misses_stops_with_the_one_line_miss_and_ends(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     recording, run = rerun_changed(case, tmp_path)
-    assert (run.returncode, run.verdict()) == (1, MISSED), run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.verdict() == MISSED, run.stdout[-3000:] + run.stderr[-3000:]
     assert [line for line in run.stdout.splitlines() if line.startswith("miss ")], run.stdout
-    assert noise(run, recording, case.said) == [], run.stderr[-5000:]
-    told = [line for line in run.stderr.splitlines() if line.startswith(NOISE_LINE)]
-    assert len(told) == int(case.noisy), run.stderr[-5000:]
-    if told:  # the file it names holds the stop's traceback the framework printed
-        assert "namel3ss_debug.model.rerun_protocol.RerunMiss: " in Path(told[0].rsplit(" is in ", 1)[1]).read_text()
+    assert_ended_by_its_stop(case, recording, run, "no recorded answer (", "RerunMiss")
 
 
 GOLDEN = '''
