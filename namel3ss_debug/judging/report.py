@@ -113,6 +113,8 @@ class RerunReport:
             return self.unused_mocks[0].said
         if self.misses:
             return f"{self.counts['missed']} call(s) had no recorded answer"
+        if self.new_ending.stopped is not None:  # a mock's answer that could not be given, a quit at the console
+            return f"stopped: {self.new_ending.stopped}"
         if self.counts.get("live"):
             return f"{self.counts['live']} call(s) ran live instead of being answered from the recording"
         if self.network is not None and self.network.not_reproduced is not None:

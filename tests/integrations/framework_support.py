@@ -32,6 +32,7 @@ APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]
 VERDICT_PREFIXES = ("reproduced:", "not reproduced:")
 REPRODUCED = "reproduced: the rerun matches the recording"
+FORK_GOES_LIVE = "fork: LLM calls the recording cannot answer"  # the line a fork says before the app runs
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,13 @@ class Run:
 
     def app_lines(self) -> list[str]:
         """The app's own lines: stdout up to a rerun's report, or under `--format json` (where stdout
-        holds the report alone) stderr after the rerun's `rerun of RUN: ...` line."""
+        holds the report alone) stderr after the rerun's `rerun of RUN: ...` line, but a fork's line saying
+        where its live calls go."""
         if self.stdout.startswith("{"):
             lines = self.stderr.splitlines()
             starts = [i for i, line in enumerate(lines) if line.startswith("rerun of ")]
             assert starts, f"no `rerun of` line on stderr:\n{self.stderr}"
-            return [kept for kept in lines[starts[0] + 1:] if kept]
+            return [kept for kept in lines[starts[0] + 1:] if kept and not kept.startswith(FORK_GOES_LIVE)]
         lines = self.stdout.splitlines()
         for index, line in enumerate(lines):
             if line.startswith(VERDICT_PREFIXES):

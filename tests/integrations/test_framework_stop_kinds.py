@@ -4,9 +4,9 @@ LiteLLM's stream): a mock whose answer no codec can build (an assistant message 
 app at the model's second call, and so does `q` typed at the rerun's console, which a `--commands` script
 continues to a breakpoint there. The app runs unchanged, with the options of its miss case (`--live-tools`: the
 tool bodies run for real, in the framework's worker threads, before the stop). Each rerun ends with exit 1, a
-`not reproduced:` verdict, the report's one `stopped:` row, and stderr holding the rerun's own lines and the
-app's only, as a miss does. No wall-clock assertion: each command's own timeout (Workbench.cli's) is the guard
-against a hang.
+`not reproduced: stopped: ...` verdict that says why as the `ended` row does, the report's one `stopped:` row, and
+stderr holding the rerun's own lines and the app's only, as a miss does. No wall-clock assertion: each command's
+own timeout (Workbench.cli's) is the guard against a hang.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_a_mock_whose_answer_no_codec_builds_stops_the_rerun_as_a_miss_does(reco
     case, bench, recording = recorded
     key = second_model_call(recording)
     run = bench.rerun(recording, "-y", *case.options, "--mock", f"{key}={UNBUILDABLE}")
-    assert run.verdict().startswith(NOT_REPRODUCED), run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.verdict() == NOT_REPRODUCED + "stopped: no recorded answer", run.stdout[-3000:] + run.stderr[-3000:]
     assert_ended_by_its_stop(case, recording, run, f"no recorded answer ({key}: codec ", "RerunMiss")
     assert "AnswerShapeError: an assistant message has no key 'n'" in run.stopped(), run.stdout
 
@@ -55,6 +55,6 @@ def test_a_quit_at_the_reruns_console_stops_the_rerun_as_a_miss_does(recorded: R
     run = bench.rerun(recording, "-y", *case.options, "--commands", str(script), "--break", key)
     assert f"Stop 2 before {key}  (breakpoint 1)" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
     assert "(rerun) quit" in run.stdout.splitlines(), run.stdout[-3000:]
-    assert run.verdict().startswith(NOT_REPRODUCED), run.stdout[-3000:]
+    assert run.verdict() == NOT_REPRODUCED + "stopped: quit at the rerun's console", run.stdout[-3000:]
     assert_ended_by_its_stop(case, recording, run, "quit at the rerun's console", "RerunQuit")
     assert run.stopped() == "quit at the rerun's console", run.stdout  # said once: the quit's words are its why

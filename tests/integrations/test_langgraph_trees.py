@@ -183,7 +183,8 @@ def test_a_failed_langgraph_run_is_blamed_on_its_agent_and_its_error_counted_onc
     assert (blame["agent"], blame["step"]["address"]) == ("weather_agent", "llm:openai.chat#2")
 
 
-def test_create_react_agent_out_of_steps_is_a_turn_limit_of_its_agent(react_out_of_steps: tuple[Recording, Any]) -> None:
+def test_create_react_agent_out_of_steps_is_a_turn_limit_of_its_agent(
+        react_out_of_steps: tuple[Recording, Any]) -> None:
     recording, diagnosed = react_out_of_steps
     assert recording.printed_answers() == ["Sorry, need more steps to process this request."]
     assert [end["status"] for end in recording.of_type("run_end")] == ["completed"]

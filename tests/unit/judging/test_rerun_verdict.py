@@ -34,6 +34,9 @@ def test_every_call_answered_and_nothing_parted_is_reproduced():
     ({"comparison": dataclasses.replace(SAME, first=EventDivergence(None, None, "x"))},
      "the rerun diverged from the recording"),
     ({"new_ending": Ending("failed", 1)}, "the rerun ended differently"),
+    ({"new_ending": Ending("stopped", 1, stopped="quit at the rerun's console"),
+      "comparison": dataclasses.replace(SAME, first=EventDivergence(None, None, "x"))},
+     "stopped: quit at the rerun's console"),  # said as the `ended` row says it, not as a divergence
 ])
 def test_a_rerun_that_is_not_a_reproduction_says_why(changes, why):
     assert not report(**changes).reproduced and report(**changes).not_reproduced == why
