@@ -69,7 +69,8 @@ FORMAT = 13  # 1: zlib-compressed msgpack; 2: before calls without usage were un
 # 9: before integrity counted the LLM requests no hook recorded and a latency anomaly needed a floor
 # 10: before a run its rerun stopped was `stopped` (`failed_run.ended_as`), its stop no error of the app's
 # 11: before a span that ended failed with its parent or the run (`attrs.ended_by`) was no error of its own
-# 12: before an agent's answer that is a framework's stop text (LangGraph's "Sorry, need more steps") was a turn_limit
+# 12: before an agent's answer that is a framework's stop text (LangGraph's "Sorry, need more steps") was a turn_limit,
+# and before a step in an agent's turn was named after that agent, not the agent execution the turns run under
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file

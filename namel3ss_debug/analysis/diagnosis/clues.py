@@ -45,6 +45,7 @@ class RunTrack:
         self.agents: dict[str, AgentSteps] = {}  # open agent executions by span id
         self.loose = AgentSteps(clues.run_id, NO_AGENT, None, 0)  # the steps in no agent
         self.open: dict[str, Step] = {}  # open steps by span id
+        self.turns: dict[str, str] = {}  # open span id -> the agent whose turn it is in (an `agent_turn`'s name)
         self.numbers: dict[tuple[str, str], int] = {}  # (component, name) -> events so far: the call number
         self.by_span: dict[str, int] = {}  # LLM span id -> its seq
         self.by_call_id: dict[str, int] = {}  # a tool call id an answer asked for -> the asking LLM call's seq
@@ -93,6 +94,10 @@ class Clues:
         number = numbers[op] = numbers.get(op, 0) + 1  # the call number: the run's starts and instants of the op
         if own is None:
             return
+        if event.event_type == "agent_turn_start":  # whose turn it is: the agent of the spans inside it
+            track.turns[event.span_id] = name
+        elif track.turns and event.parent_id in track.turns and own.agent != event.span_id:
+            track.turns[event.span_id] = track.turns[event.parent_id]
         if own.agent == event.span_id:  # an agent execution (as the tally tells one), counted or not: its steps'
             self._agent_started(run, track, event, own)  # owner, whatever `--component` keeps
             return
@@ -102,7 +107,8 @@ class Clues:
         if component not in CALLS and kind not in STEP_KINDS and (component, name) != HANDOFF:
             return
         step = Step(event.seq, None, event.span_id, event.parent_id, component, name, kind,
-                    f"{component}:{name}#{number}", own.agent or NO_AGENT, event.ts, model=event.model)
+                    f"{component}:{name}#{number}", own.agent or NO_AGENT, event.ts, model=event.model,
+                    turn=track.turns.get(event.span_id) if track.turns else None)
         if component == "llm":
             step.inputs_key = call_key(run.index, component, name, event.inputs)
             self._request(track, event, step)
@@ -117,6 +123,8 @@ class Clues:
         if event.event_type == "run_end":
             self._run_ended(track, event)
             return
+        if track.turns:
+            track.turns.pop(event.span_id, None)
         if own is not None and own.agent == event.span_id:
             self._agent_ended(track, event)
             return
@@ -137,7 +145,8 @@ class Clues:
             return
         agent = (parent.agent if parent is not None else None) or NO_AGENT
         step = Step(event.seq, None, event.span_id, event.parent_id, event.component, event.name, "error_occurred",
-                    f"{event.component}:{event.name}#{number}", agent, event.ts, status="failed")
+                    f"{event.component}:{event.name}#{number}", agent, event.ts, status="failed",
+                    turn=track.turns.get(event.parent_id or "") if track.turns else None)
         self._error(step, event)
         self._keep(track, step)
         self._failed(track, step)
@@ -150,6 +159,7 @@ class Clues:
             self._judge(track, agent)
         track.agents.clear()
         track.open.clear()
+        track.turns.clear()
         clues = track.clues
         clues.recent = list(track.recent)
         clues.repeats = track.repeats

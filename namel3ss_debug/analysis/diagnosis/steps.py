@@ -71,6 +71,9 @@ class Step(msgspec.Struct, gc=False):
     asked_by: Optional[int] = None  # tool: seq of the LLM step whose answer asked for it (by call id), when known
     # tool: `attrs.source` ("wire": made from the request that carried its result, not from the tool running)
     source: Optional[str] = None
+    # the agent whose turn it is in (the nearest `agent_turn` span's name, nearer than any agent execution; an agent
+    # turn's own name): it names the agent that acted, not the system span the turns run under
+    turn: Optional[str] = None
 
 
 class AgentSteps(msgspec.Struct, gc=False):

@@ -19,7 +19,10 @@ MIN_COST_USD = 0.001  # a tenth of a cent: a cost (or a saving) below it is not 
 
 
 def agent_name(step: Step, run: RunClues) -> Optional[str]:
-    """The name of the agent `step` ran in; None when it ran in none (or the agent's name is unknown)."""
+    """The name of the agent that acted in `step`: the agent whose turn it is in (`Step.turn`), else the agent
+    execution it ran in; None when it ran in none (or the agent's name is unknown)."""
+    if step.turn is not None:
+        return step.turn
     return run.agents.get(step.agent) if step.agent != NO_AGENT else None
 
 

@@ -22,7 +22,7 @@ from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer
-from support.tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder, error
 
 STATIONS = {"Paris": "light rain, 14 C"}
 APOLOGY = "I'm sorry, I could not get the weather right now."
@@ -220,27 +220,59 @@ def test_an_sdk_apps_openinference_file_blames_the_model_that_passed_the_users_c
 
 
 # -- a conversation of agent turns, no error recorded --------------------------------------------------------
-def conversation(path: Path, turns: list[tuple[str, str]]) -> Path:
+def conversation(path: Path, turns: list[tuple[str, str]], system: str | None = None) -> Path:
+    """The turns as `trace_agent_turn` records them, under a system's `agent_execution` span when one is named
+    (a team, a group chat: `trace_agent_execution(system)` around the conversation)."""
     trace = TraceBuilder()
     trace.run_start()
+    team = trace.start("agent", system) if system is not None else None
     for agent, said in turns:
-        turn = trace.start("agent", agent, kind="agent_turn")
+        turn = trace.start("agent", agent, team, kind="agent_turn")
         trace.end(turn, 5, outputs={"output": said})
+    if team is not None:
+        trace.end(team, 1)
     trace.run_end()
     return trace.write(path)
 
 
-def test_a_conversations_wrong_number_blames_the_turn_that_introduced_it(tmp_path: Path) -> None:
-    path = conversation(tmp_path / "turns.jsonl", [
-        ("human", "How many people live in Lyon? Answer with the number."),
+LYON = [("human", "How many people live in Lyon? Answer with the number."),
         ("Orchestrator", "WebSurfer, please find the population of Lyon."),
         ("WebSurfer", "The city page says Lyon has 522,969 inhabitants (2021 census)."),
         ("Orchestrator", "Thanks. Lyon has 522,969 inhabitants."),
-        ("Orchestrator", "FINAL ANSWER: 522,969")])
+        ("Orchestrator", "FINAL ANSWER: 522,969")]
+
+
+def test_a_conversations_wrong_number_blames_the_turn_that_introduced_it(tmp_path: Path) -> None:
+    path = conversation(tmp_path / "turns.jsonl", LYON)
     [blame] = blames(path, lambda clues: expect_failure(clues, "equals:516092"))
     assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("WebSurfer", "agent:WebSurfer#1",
                                                                                   "medium")
     assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
+
+
+def test_a_conversation_under_a_system_span_blames_the_agent_whose_turn_it_was_not_the_system(
+        tmp_path: Path) -> None:
+    path = conversation(tmp_path / "team.jsonl", LYON, system="MagenticTeam")
+    [blame] = blames(path, lambda clues: expect_failure(clues, "equals:516092"))
+    assert (blame.agent, blame.step and blame.step.address) == ("WebSurfer", "agent:WebSurfer#1")
+    assert blame.step is not None and blame.step.agent == "WebSurfer"
+    assert {link.evidence.agent for link in blame.chain} <= {"WebSurfer", "Orchestrator", None}
+
+
+def test_a_failed_tool_in_an_agents_turn_is_that_agents_not_the_systems(tmp_path: Path) -> None:
+    trace = TraceBuilder()
+    trace.run_start()
+    team = trace.start("agent", "GroupChat")
+    planner = trace.start("agent", "Planner", team, kind="agent_turn")
+    trace.end(planner, 5, outputs={"output": "Coder, compute the mean."})
+    coder = trace.start("agent", "Coder", team, kind="agent_turn")
+    run_code = trace.start("tool", "execute_code", coder, inputs={"code": "mean([])"})
+    trace.end(run_code, 3, status="failed", error=error("ZeroDivisionError", "division by zero"))
+    trace.end(coder, 5, status="failed", error=error("ZeroDivisionError", "division by zero"))
+    trace.end(team, 1, status="failed", error=error("ZeroDivisionError", "division by zero"))
+    trace.run_end("failed", error=error("ZeroDivisionError", "division by zero"))
+    [blame] = blames(trace.write(tmp_path / "chat.jsonl"))
+    assert (blame.agent, blame.step and blame.step.address) == ("Coder", "tool:execute_code#1")
 
 
 def test_a_run_whose_answer_names_nothing_is_blamed_on_no_one(tmp_path: Path) -> None:
