@@ -72,6 +72,8 @@ def _keys(findings: Iterable[Finding], blames: Iterable[Blame]) -> Iterable[tupl
             yield blame.step.ref.run_id, blame.step.ref.seq
         for link in blame.chain:
             yield link.evidence.ref.run_id, link.evidence.ref.seq
+        for candidate in blame.candidates:
+            yield candidate.step.ref.run_id, candidate.step.ref.seq
     for finding in findings:
         for evidence in finding.evidence:
             yield evidence.ref.run_id, evidence.ref.seq
@@ -103,4 +105,6 @@ def _placed_finding(finding: Finding, places: Mapping[tuple[str, int], Optional[
 def _placed_blame(blame: Blame, places: Mapping[tuple[str, int], Optional[str]]) -> Blame:
     step = _placed(blame.step, places) if blame.step is not None else None
     chain = [msgspec.structs.replace(link, evidence=_placed(link.evidence, places)) for link in blame.chain]
-    return msgspec.structs.replace(blame, step=step, chain=chain)
+    candidates = [msgspec.structs.replace(candidate, step=_placed(candidate.step, places))
+                  for candidate in blame.candidates]
+    return msgspec.structs.replace(blame, step=step, chain=chain, candidates=candidates)

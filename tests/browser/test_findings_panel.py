@@ -68,6 +68,16 @@ def test_the_panel_shows_the_blame_then_the_finding(browser: Any, failing: tuple
     assert shown_finding(browser)["suggestion"] in finding
 
 
+def test_the_blames_runners_up_are_listed_under_its_chain(browser: Any, failing: tuple[Path, Path]) -> None:
+    _, report = failing
+    browser.open(report)
+    candidates = browser.js("return N3.findings.of(N3.view().model).blames[0].candidates")
+    assert len(candidates) >= 2, candidates  # the decisive step, then at least one runner-up
+    shown = browser.js("return [...document.querySelectorAll('#findings .link-runnerup')].map((e) => e.textContent)")
+    assert len(shown) == len(candidates) - 1
+    assert candidates[1]["ranked"] in shown[0] and candidates[1]["confidence"] in shown[0]
+
+
 def test_a_click_on_the_finding_selects_its_evidence_on_the_timeline_and_in_the_tree(
         browser: Any, failing: tuple[Path, Path], trace_events: Callable) -> None:
     trace, report = failing

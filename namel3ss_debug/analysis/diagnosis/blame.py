@@ -67,6 +67,12 @@ When no rule points at a step the blame is unknown: agent and step None, confide
 what was looked at (the errors, the findings above info, the steps kept, the final answer). The chain always ends
 with the failure: the step at the failure's seq (else the final answer for an expectation or a check, else the
 run's end).
+
+Candidates (`Blame.candidates`): the decisive step, then up to `RUNNERS_UP` runners-up, each a step of its own,
+for a user (or `bisect`, `verify`, a fork) to try in turn: first the steps the later rules point at (every rule is
+tried; each points at one step, in the rules' order), then the chain's propagated steps (what the decisive step
+led to: the model that passed a value on), with low confidence. Each says the rule that points at it and why it
+ranks where it does.
 """
 
 from __future__ import annotations
@@ -78,7 +84,7 @@ from ..refs import Ref
 from .blame_answer import by_content, final_step
 from .blame_chain import Link, Verdict, View, cause, from_finding
 from .blame_error import by_error
-from .records import Blame, BlameLink, Evidence, Failure, Finding
+from .records import Blame, BlameLink, Candidate, Evidence, Failure, Finding
 from .steps import RunClues
 
 
@@ -103,24 +109,56 @@ def _ended(run: RunClues) -> str:
     return said
 
 
+RUNNERS_UP = 2  # candidates after the decisive step
+RULES = {1: "an error", 2: "a finding that shows a cause", 4: "the final answer's content"}
+
+
 def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> Blame:
     """Who and where for `failure`; agent and step None ("unknown") when the evidence points nowhere."""
     view = View(run)
     own = [finding for finding in findings if finding.run_id == run.run_id]
-    verdict = by_error(view, failure, own) or _by_finding(failure, own) or by_content(view, failure)
-    if verdict is None:
+    by_error_found = by_error(view, failure, own)
+    found = [(rule, verdict) for rule, verdict in ((1, by_error_found), (2, _by_finding(failure, own, by_error_found)),
+                                                   (4, by_content(view, failure))) if verdict is not None]
+    if not found:
         return Blame(run.run_id, failure.what, None, None, "low", _nothing(view, failure, own))
+    rule, verdict = found[0]
     _name_finding(verdict, own)
     links = [*verdict.links, Link(_failure_evidence(view, failure), "failure", _failure_why(failure))]
     decisive = links[0].evidence
     return Blame(run.run_id, failure.what, decisive.agent, decisive, verdict.confidence, verdict.why,
-                 [BlameLink(link.evidence, link.role, link.why) for link in links], verdict.finding)
+                 [BlameLink(link.evidence, link.role, link.why) for link in links], verdict.finding,
+                 _candidates(rule, verdict, found[1:]))
+
+
+def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]]) -> list[Candidate]:
+    """The decisive step, then up to RUNNERS_UP other steps: those the later rules point at, then what the decisive
+    step led to on the chain."""
+    decisive = verdict.links[0].evidence
+    ranked = [Candidate(decisive, decisive.agent, verdict.confidence, verdict.why,
+                        f"rule {rule} ({RULES[rule]}) is the first rule that points at a step")]
+    for later, other in others:
+        step = other.links[0].evidence
+        ranked.append(Candidate(step, step.agent, other.confidence, other.why, f"rule {later} ({RULES[later]}) "
+                                f"points here, and ranks after rule {rule} ({RULES[rule]})"))
+    for link in verdict.links[1:]:
+        if link.role == "propagated":
+            ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
+                                    f"on the chain after the decisive step: what it led to ({RULES[rule]})"))
+    kept: list[Candidate] = []
+    for candidate in ranked:
+        if not any(_same_place(candidate.step, taken.step) for taken in kept):
+            kept.append(candidate)
+    return kept[:1 + RUNNERS_UP]
 
 
 # -- rule 2: a finding that shows a cause -----------------------------------------------------------------------
-def _by_finding(failure: Failure, findings: list[Finding]) -> Optional[Verdict]:
+def _by_finding(failure: Failure, findings: list[Finding], by_error: Optional[Verdict]) -> Optional[Verdict]:
+    """Rule 2's verdict; `by_error`: rule 1's, when it pointed at a step (rule 2's is then a runner-up)."""
     found = cause(findings, None, spending=failure.source == "check")
-    return from_finding(found, "rule 2: no error explains the failure;") if found is not None else None
+    if found is None:
+        return None
+    return from_finding(found, "rule 2:" if by_error is not None else "rule 2: no error explains the failure;")
 
 
 # -- rule 3: the finding on the chain ---------------------------------------------------------------------------

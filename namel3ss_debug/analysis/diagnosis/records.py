@@ -61,6 +61,17 @@ class BlameLink(msgspec.Struct, frozen=True):
     why: str  # why this link follows from the one before: "the model passed 'Paris, FR' from the user's message"
 
 
+class Candidate(msgspec.Struct, frozen=True):
+    """A step that may be the decisive one: the blame's own step first, then its runners-up, to try in turn (a fork at
+    it, `bisect`, `verify` of a fix there)."""
+
+    step: Evidence
+    agent: Optional[str]  # the agent that acted in it, when known
+    confidence: str  # one of CONFIDENCES: how sure the rule that points at it is
+    why: str  # the rule that points at it, and what it saw
+    ranked: str  # why it ranks where it does
+
+
 class Blame(msgspec.Struct, frozen=True):
     """Who and where, for a run that failed: the agent and the decisive step, or unknown."""
 
@@ -72,6 +83,8 @@ class Blame(msgspec.Struct, frozen=True):
     why: str  # the rule that chose the step, or why the evidence points nowhere
     chain: list[BlameLink] = msgspec.field(default_factory=list)  # decisive step first, the failure last
     finding: Optional[str] = None  # the kind of the finding the decisive step belongs to, when one
+    # the decisive step and up to `blame.RUNNERS_UP` runners-up, best first; empty when the step is unknown
+    candidates: list[Candidate] = msgspec.field(default_factory=list)
 
 
 class Diagnosis(msgspec.Struct, frozen=True):

@@ -12,7 +12,8 @@ from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.md_text import md
 from .words import (
-    SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, nothing_found, place,
+    SEVERITY_TITLES, by_severity, candidate_line, candidate_why, counts_line, evidence_line, finding_head, link_line,
+    nothing_found, place,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +63,10 @@ def blame_lines(blame: Blame, view: View) -> list[str]:
     if blame.chain:
         lines += ["", *(f"{md(link_line(number, link, view))}: {md(link.why)}"
                         for number, link in enumerate(blame.chain, 1))]
+    if len(blame.candidates) > 1:  # the first is the decisive step
+        lines += ["", "Runners-up:", ""]
+        lines += [f"{md(candidate_line(number, candidate, view))}: {md(candidate_why(candidate))}"
+                  for number, candidate in enumerate(blame.candidates[1:], 2)]
     return lines
 
 

@@ -16,7 +16,8 @@ from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.rich import SEVERITY_STYLES, hanging, print_key_values, styled, trace_text
 from .words import (
-    SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, nothing_found, place,
+    SEVERITY_TITLES, by_severity, candidate_line, candidate_why, counts_line, evidence_line, finding_head, link_line,
+    nothing_found, place,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,11 @@ def print_blame(console: Console, blame: Blame, view: View) -> None:
         for number, link in enumerate(blame.chain, 1):
             console.print(hanging("  ", trace_text(link_line(number, link, view)), under=len(f"{number}. ")))
             console.print(hanging(_INDENT + "  ", trace_text(link.why, "dim")))
+    if len(blame.candidates) > 1:  # the first is the decisive step
+        console.print(Text("runners-up", style="dim"))
+        for number, candidate in enumerate(blame.candidates[1:], 2):
+            console.print(hanging("  ", trace_text(candidate_line(number, candidate, view)), under=len(f"{number}. ")))
+            console.print(hanging(_INDENT + "  ", trace_text(candidate_why(candidate), "dim")))
 
 
 def print_findings(console: Console, findings: Sequence[Finding], view: View) -> None:

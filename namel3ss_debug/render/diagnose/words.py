@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...analysis.diagnosis.records import SEVERITIES, BlameLink, Diagnosis, Evidence, Finding
+from ...analysis.diagnosis.records import SEVERITIES, BlameLink, Candidate, Diagnosis, Evidence, Finding
 from ..analyze.format import View, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}
@@ -56,6 +56,17 @@ def counts_line(counts: dict[str, int]) -> str:
 def link_line(number: int, link: BlameLink, view: View) -> str:
     """`2. propagated  llm:planner#3  seq 18  run.jsonl:19  the model gave up`."""
     return f"{number}. {link.role}  {evidence_line(link.evidence, view)}"
+
+
+def candidate_line(number: int, candidate: Candidate, view: View) -> str:
+    """`2. tool:get_weather#1  seq 9  run.jsonl:10  [weather]  medium confidence`: a runner-up of the blame."""
+    agent = f"  [{candidate.agent}]" if candidate.agent else ""
+    return f"{number}. {place(candidate.step, view)}{agent}  {candidate.confidence} confidence"
+
+
+def candidate_why(candidate: Candidate) -> str:
+    """Why a runner-up ranks where it does, then what its rule saw."""
+    return f"{candidate.ranked}: {candidate.why}"
 
 
 def nothing_found(diagnosis: Diagnosis) -> str:

@@ -103,6 +103,18 @@ N3.findings = {
       }
       item.appendChild(list);
     }
+    const runnersUp = (b.candidates || []).slice(1);  // the first is the decisive step
+    if (runnersUp.length) {
+      item.appendChild(N3.el("div", "muted", "runners-up"));
+      const list = N3.el("ol", "blame-chain");
+      for (const c of runnersUp) {
+        const line = this.evidenceLine(view, c.step, c.step.note);
+        line.insertBefore(N3.el("span", "pill", c.confidence), line.firstChild);
+        line.appendChild(N3.el("span", "muted", " · " + c.ranked + ": " + c.why));
+        list.appendChild(N3.el("li", "link-runnerup", line));
+      }
+      item.appendChild(list);
+    }
     return item;
   },
 

@@ -110,6 +110,13 @@ def test_a_city_the_planner_wrote_blames_the_planners_step(tmp_path: Path) -> No
     assert roles[:3] == [("decisive", "llm:planner_llm#1"), ("propagated", "llm:worker_llm#1"),
                          ("propagated", "tool:get_weather#1")]
     assert roles[-1][0] == "failure" and "KeyError" in blame.chain[2].why and "'Paris, FR'" in blame.chain[1].why
+    # the runners-up: what the later rule (the final answer's content) points at, then what the planner led to
+    ranked = [(candidate.step.address, candidate.agent, candidate.ranked.split(" (")[0])
+              for candidate in blame.candidates]
+    assert ranked == [("llm:planner_llm#1", "planner", "rule 1"),
+                      ("llm:worker_llm#1", "worker", "on the chain after the decisive step: what it led to"),
+                      ("tool:get_weather#1", "worker", "on the chain after the decisive step: what it led to")]
+    assert [candidate.confidence for candidate in blame.candidates] == ["high", "low", "low"]
 
 
 def test_a_city_the_user_wrote_blames_the_model_that_passed_it_and_the_run_failed(tmp_path: Path) -> None:
