@@ -1,0 +1,238 @@
+"""Public failed-agent runs, labelled by people with the responsible agent and the decisive step, converted into our
+trace format, so that `bench/blame_accuracy.py` can measure the blame on runs nobody wrote for it.
+
+    git clone https://github.com/RUCBM/AgentProcessBench                 # 0a42606 (data/AgentProcessBench/*.jsonl)
+    python bench/blame_corpus_convert.py AgentProcessBench /tmp/blame-corpus
+    python bench/blame_accuracy.py /tmp/blame-corpus
+
+The snapshot is read from the path given (a checkout, or any folder holding `data/AgentProcessBench/*.jsonl`),
+never from the network. Each failed run becomes `OUT/<dataset>/<n>.jsonl`, recorded by our own tracer API as an
+app that ran the conversation would record it:
+
+- a root `agent_execution` span for the system (`<dataset>-agent`), its system prompt and tools as inputs;
+- one `agent_turn` span per message, named by whoever spoke (`user`, `assistant`), as `trace_agent_turn(name, n)`
+  names it, its text as output;
+- in an assistant's turn, an `llm_call` (`chat`: the messages it read since its last turn in, its text and tool
+  calls out) and one `tool_call` per call it made (named by the tool, its arguments in, the tool message out); a
+  call the dataset's tool metrics mark as not successful ends failed with the tool's text as its error;
+- the run's end failed (the final answer was judged wrong: that is what makes it one of the failed runs).
+
+`OUT/labels.json` maps our run id to its label: the dataset, the source record, the responsible agent, the decisive
+step as a turn index (0 = the first `agent_turn` span) and as our call address (`agent:assistant#2`).
+
+The data's convention (AgentProcessBench, arXiv 2603.14465): people labelled each assistant message +1, 0 or -1 and
+the whole run (`final_label`, -1: failed); the decisive step is the first message labelled -1 (the paper's "first
+error"), its speaker the responsible agent. A failed run with no message labelled -1 has no decisive step and is
+skipped (counted on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import functools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from namel3ss_debug import span, trace_agent_turn
+from namel3ss_debug.integrations.tools import run_tool
+from namel3ss_debug.testing.capture import capture_events
+from namel3ss_debug.tracer.api import get_tracer
+
+APB_DATA = Path("data") / "AgentProcessBench"
+
+
+class ToolFailed(Exception):
+    """A tool call the dataset marks as not successful, raised inside its span so that the span ends failed."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """Who and where, as people labelled a failed run."""
+
+    dataset: str
+    source: str  # the record in the snapshot: `hotpotqa.jsonl#17`
+    agent: str
+    turn: int  # the decisive step's `agent_turn`, counted from 0 in the order the turns started
+    address: str  # the same turn's call address: `agent:assistant#2`
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message become an agent's turn: who spoke, the message's index, and the tool messages it was answered by."""
+
+    agent: str
+    index: int
+    message: dict[str, Any]
+    read: list[dict[str, Any]]  # what the speaker read since its last turn (for an assistant: its model's input)
+    answers: list[dict[str, Any]]  # the tool messages that answered its calls
+
+
+def tool_calls(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The calls of an assistant message: a list, its JSON, or the repr of a Python list (as AgentProcessBench
+    stores them); [] when there are none or they do not parse."""
+    calls = message.get("tool_calls")
+    if isinstance(calls, str):
+        try:
+            calls = ast.literal_eval(calls)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            try:
+                calls = json.loads(calls)
+            except ValueError:
+                return []
+    return [call for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
+
+
+def call_parts(call: dict[str, Any]) -> tuple[str, Any, Optional[str]]:
+    """A call's tool name, its arguments (parsed when they are JSON) and its id."""
+    function = call.get("function") if isinstance(call.get("function"), dict) else call
+    name = str(function.get("name") or "tool")
+    arguments = function.get("arguments")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            pass
+    return name, arguments, call.get("id")
+
+
+def turns_of(messages: list[dict[str, Any]]) -> list[Turn]:
+    """The messages as turns: each user or assistant message is one; a tool message answers the assistant turn
+    before it; system messages are the system's, not a turn."""
+    turns: list[Turn] = []
+    read: list[dict[str, Any]] = []
+    for index, message in enumerate(messages):
+        role = str(message.get("role") or "unknown")
+        if role == "system":
+            continue
+        if role == "tool" and turns and turns[-1].agent == "assistant":
+            turns[-1].answers.append(message)
+            read.append(message)
+            continue
+        turns.append(Turn(role, index, message, read if role == "assistant" else [], []))
+        read = [message] if role != "assistant" else []
+    return turns
+
+
+def label_of(record: dict[str, Any], turns: list[Turn], dataset: str, source: str) -> Optional[Label]:
+    """The first message labelled -1 as the decisive step; None when the run did not fail or has none."""
+    if record.get("final_label") != -1:
+        return None
+    wrong = sorted(int(index) for index, value in (record.get("step_labels") or {}).items() if value == -1)
+    for position, turn in enumerate(turns):
+        if wrong and turn.index == wrong[0]:
+            number = sum(1 for earlier in turns[:position + 1] if earlier.agent == turn.agent)
+            return Label(dataset, source, turn.agent, position, f"agent:{turn.agent}#{number}")
+    return None
+
+
+def record_run(record: dict[str, Any], system: str) -> tuple[str, list[dict[str, Any]]]:
+    """The run as our tracer records it: its run id and its events."""
+    messages = [message for message in record.get("messages") or [] if isinstance(message, dict)]
+    statuses = [call.get("status") for calls in (record.get("tool_metrics") or {}).values()
+                if isinstance(calls, list) for call in calls if isinstance(call, dict)]
+    with capture_events() as run:
+        prompt = [message.get("content") for message in messages if message.get("role") == "system"]
+        with span(system, "agent", event_prefix="agent_execution",
+                  inputs={"system": "\n".join(str(text) for text in prompt), "tools": record.get("tools")}):
+            calls_made = 0
+            counts: dict[str, int] = {}
+            for turn in turns_of(messages):
+                counts[turn.agent] = counts.get(turn.agent, 0) + 1
+                with trace_agent_turn(turn.agent, counts[turn.agent]) as said:
+                    said.set_outputs({"output": turn.message.get("content")})
+                    if turn.agent == "assistant":
+                        calls_made = assistant_turn(turn, statuses, calls_made)
+        get_tracer().end_run("failed", reason="the final answer was judged wrong")
+    return str(run.events[0]["run_id"]), list(run.events)
+
+
+def assistant_turn(turn: Turn, statuses: list[Any], calls_made: int) -> int:
+    """The model call and the tool calls of an assistant's turn, recorded as a framework's hooks record them (the
+    model's calls in its outputs, each tool span linked to it by the call's id); returns the number of calls made so
+    far in the run (the dataset's tool statuses are in the order the calls were made)."""
+    calls = [call_parts(call) for call in tool_calls(turn.message)]
+    with span("chat", "llm", event_prefix="llm_call", inputs={"messages": turn.read}) as model:
+        model.set_outputs({"text": turn.message.get("content"),
+                           "tool_calls": [{"id": call_id, "name": name, "arguments": arguments}
+                                          for name, arguments, call_id in calls]})
+    answers = {answer.get("tool_call_id"): answer for answer in turn.answers}
+    for position, (name, arguments, call_id) in enumerate(calls):
+        answer = answers.get(call_id) or (turn.answers[position] if position < len(turn.answers) else None)
+        text = answer.get("content") if answer else None
+        status = statuses[calls_made] if calls_made < len(statuses) else "success"
+        calls_made += 1
+        try:
+            run_tool(get_tracer(), "AgentProcessBench", name, arguments, functools.partial(answered, text, status),
+                     call_id=call_id)
+        except ToolFailed:
+            pass  # the span ended failed; the agent went on, as the run did
+    return calls_made
+
+
+def answered(text: Any, status: Any) -> Any:
+    """What the tool gave back; a call the dataset marks as not successful raises, so that its span ends failed."""
+    if status not in ("success", None):
+        raise ToolFailed(str(text or status))
+    return text
+
+
+def records(snapshot: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(dataset, source, record) of each AgentProcessBench file in the snapshot, in file and line order."""
+    folder = snapshot / APB_DATA if (snapshot / APB_DATA).is_dir() else snapshot
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise SystemExit(f"blame_corpus_convert: no {APB_DATA}/*.jsonl under {snapshot}")
+    for path in files:
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if line.strip():
+                    yield path.stem, f"{path.name}#{number}", json.loads(line)
+
+
+def convert(snapshot: Path, out: Path) -> dict[str, dict[str, Any]]:
+    """Every failed, labelled run of the snapshot written under `out`, with `out/labels.json`; returns the labels."""
+    labels: dict[str, dict[str, Any]] = {}
+    skipped = 0
+    out = out.resolve()
+    with contextlib.chdir(out.parent):  # the tracer's settings are its defaults, not a workspace's found from here
+        for dataset, source, record in records(snapshot.resolve()):
+            skipped += convert_one(dataset, source, record, out, labels)
+    (out / "labels.json").write_text(json.dumps(labels, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(labels)} failed runs written to {out}; {skipped} failed runs with no step labelled -1 skipped",
+          file=sys.stderr)
+    return labels
+
+
+def convert_one(dataset: str, source: str, record: dict[str, Any], out: Path,
+                labels: dict[str, dict[str, Any]]) -> int:
+    """Write the record's run and add its label when it failed and is labelled; 1 when it failed with no step
+    labelled, else 0."""
+    turns = turns_of([message for message in record.get("messages") or [] if isinstance(message, dict)])
+    label = label_of(record, turns, dataset, source)
+    if label is None:
+        return int(record.get("final_label") == -1)
+    run_id, events = record_run(record, f"{dataset}-agent")
+    path = out / dataset / f"{len(labels):04d}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in events))
+    labels[run_id] = {"file": str(path.relative_to(out)), **label.__dict__}
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("snapshot", type=Path, help="a checkout of RUCBM/AgentProcessBench (or its data folder)")
+    parser.add_argument("out", type=Path, help="where the traces and labels.json go")
+    args = parser.parse_args()
+    convert(args.snapshot, args.out)
+
+
+if __name__ == "__main__":
+    main()

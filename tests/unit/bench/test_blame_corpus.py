@@ -1,0 +1,135 @@
+"""The labelled corpus of `bench/blame_corpus_convert.py` on a hand-made snapshot in AgentProcessBench's format, and the
+turns and positional rules `bench/blame_accuracy.py` reads from what it wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from support.pathmodule import module_at
+
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+convert = module_at("blame_corpus_convert", BENCH / "blame_corpus_convert.py")
+accuracy = module_at("blame_accuracy", BENCH / "blame_accuracy.py")
+
+SEARCH = {"type": "function", "function": {"name": "search", "description": "Searches.", "parameters": {}}}
+
+
+def call(call_id: str, query: str) -> dict[str, Any]:
+    return {"id": call_id, "type": "function",
+            "function": {"name": "search", "arguments": json.dumps({"query_list": [query]})}}
+
+
+def record(final: int, steps: dict[str, int], *, statuses: tuple[str, ...] = ("success", "success")) -> dict[str, Any]:
+    """A run as AgentProcessBench stores it: chat messages (tool calls as a Python list's repr), a label per
+    assistant message keyed by its index, the run's label, the tools' statuses in call order."""
+    return {
+        "question": "Which city hosts the Louvre?", "final_label": final, "step_labels": steps, "tools": [SEARCH],
+        "tool_metrics": {"search": [{"status": status} for status in statuses]},
+        "messages": [
+            {"role": "system", "content": "You are a helpful and harmless assistant."},
+            {"role": "user", "content": "Which city hosts the Louvre?"},
+            {"role": "assistant", "content": "", "tool_calls": repr([call("c1", "Louvre museum city")])},
+            {"role": "tool", "name": "search", "content": "timeout", "tool_call_id": "c1"},
+            {"role": "assistant", "content": "", "tool_calls": repr([call("c2", "Louvre Lyon")])},
+            {"role": "tool", "name": "search", "content": "The Louvre is in Paris.", "tool_call_id": "c2"},
+            {"role": "assistant", "content": "<answer>Lyon</answer>"},
+        ]}
+
+
+def snapshot(root: Path) -> Path:
+    folder = root / "AgentProcessBench" / "data" / "AgentProcessBench"
+    folder.mkdir(parents=True)
+    runs = [record(-1, {"2": 1, "4": -1, "6": -1}, statuses=("timeout", "success")),  # failed at message 4
+            record(1, {"2": 1, "4": 1, "6": 1}),  # answered right: not a failed run
+            record(-1, {"2": 1, "4": 1, "6": 0})]  # failed, no step labelled wrong: skipped
+    (folder / "sample.jsonl").write_text("".join(json.dumps(run) + "\n" for run in runs), encoding="utf-8")
+    return root / "AgentProcessBench"
+
+
+def converted(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path / "corpus"
+    convert.convert(snapshot(tmp_path), out)
+    return out, json.loads((out / "labels.json").read_text(encoding="utf-8"))
+
+
+def spans(path: Path) -> list[dict[str, Any]]:
+    """The end events of the run's spans, in order, and its run_end."""
+    events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [event for event in events if event["event_type"].endswith("_end")]
+
+
+def test_only_the_failed_labelled_run_is_written_with_its_decisive_turn(tmp_path: Path) -> None:
+    out, labels = converted(tmp_path)
+    [(run_id, label)] = labels.items()
+    assert label == {"file": "sample/0000.jsonl", "dataset": "sample", "source": "sample.jsonl#0",
+                     "agent": "assistant", "turn": 2, "address": "agent:assistant#2"}
+    assert [path.name for path in (out / "sample").iterdir()] == ["0000.jsonl"]
+    assert {event["run_id"] for event in spans(out / label["file"])} == {run_id}
+
+
+def test_each_message_is_a_turn_of_its_speaker_under_the_systems_span(tmp_path: Path) -> None:
+    out, labels = converted(tmp_path)
+    events = [json.loads(line) for line in (out / "sample/0000.jsonl").read_text(encoding="utf-8").splitlines()]
+    [system] = [event for event in events if event["event_type"] == "agent_execution_start"]
+    assert (system["name"], system["inputs"]["system"]) == ("sample-agent",
+                                                            "You are a helpful and harmless assistant.")
+    turns = [event for event in events if event["event_type"] == "agent_turn_start"]
+    assert [(turn["name"], turn["attrs"]["turn"], turn["parent_id"]) for turn in turns] == [
+        ("user", 1, system["span_id"]), ("assistant", 1, system["span_id"]), ("assistant", 2, system["span_id"]),
+        ("assistant", 3, system["span_id"])]
+    ended = {event["span_id"]: event for event in spans(out / "sample/0000.jsonl")}
+    assert ended[turns[0]["span_id"]]["outputs"] == {"output": "Which city hosts the Louvre?"}
+    assert ended[turns[3]["span_id"]]["outputs"] == {"output": "<answer>Lyon</answer>"}
+
+
+def test_a_model_call_and_its_tool_calls_run_in_the_assistants_turn_a_failed_call_failed(tmp_path: Path) -> None:
+    out, _ = converted(tmp_path)
+    events = [json.loads(line) for line in (out / "sample/0000.jsonl").read_text(encoding="utf-8").splitlines()]
+    turns = {event["span_id"]: event["attrs"]["turn"] for event in events if event["event_type"] == "agent_turn_start"}
+    ended = spans(out / "sample/0000.jsonl")
+    calls = [(event["event_type"], event["name"], turns.get(event["parent_id"]), event["status"])
+             for event in ended if event["component"] in ("llm", "tool")]
+    assert calls == [("llm_call_end", "chat", 1, "completed"), ("tool_call_end", "search", 1, "failed"),
+                     ("llm_call_end", "chat", 2, "completed"), ("tool_call_end", "search", 2, "completed"),
+                     ("llm_call_end", "chat", 3, "completed")]
+    started = {event["span_id"]: event for event in events if event["event_type"].endswith("_start")}
+    [failed, answered] = [event for event in ended if event["component"] == "tool"]
+    assert failed["error"]["message"] == "timeout" and started[failed["span_id"]]["attrs"]["tool_call_id"] == "c1"
+    assert answered["outputs"] == {"return": "The Louvre is in Paris."}
+    assert started[answered["span_id"]]["inputs"] == {"query_list": ["Louvre Lyon"]}
+    asker = started[answered["span_id"]]["attrs"]["llm_span_id"]
+    [asked] = [event for event in ended if event["span_id"] == asker]
+    assert asked["outputs"]["tool_calls"] == [{"id": "c2", "name": "search",
+                                               "arguments": {"query_list": ["Louvre Lyon"]}}]
+    # what the model read since its last turn: the failed call's text
+    assert started[asker]["inputs"]["messages"][0]["content"] == "timeout"
+    assert ended[-1]["event_type"] == "run_end" and ended[-1]["status"] == "failed"
+
+
+def test_the_benchmark_counts_turns_and_positions_on_the_written_run(tmp_path: Path) -> None:
+    out, labels = converted(tmp_path)
+    [(run_id, label)] = labels.items()
+    turns = accuracy.turns_of(out / label["file"])
+    assert turns.agents == ["user", "assistant", "assistant", "assistant"]
+    ended = spans(out / label["file"])
+    [failed] = [event for event in ended if event["component"] == "tool" and event["status"] == "failed"]
+    assert turns.turn_of[failed["span_id"]] == 1
+    assert accuracy.positional(turns) == {"first": ("assistant", 1), "most": ("assistant", 1)}
+    judged = accuracy.judge(out, run_id, label)
+    assert (judged.label, judged.rules["first"]) == (("assistant", 2), ("assistant", 1))
+
+
+def test_positional_rules_skip_the_user_and_the_orchestrator_and_count_who_speaks_most() -> None:
+    turns = accuracy.Turns(["human", "Orchestrator (thought)", "WebSurfer", "Coder", "Orchestrator", "Coder"], {})
+    assert accuracy.positional(turns) == {"first": ("WebSurfer", 2), "most": ("Coder", 3)}
+
+
+def test_a_snapshot_without_the_data_is_one_line(tmp_path: Path) -> None:
+    try:
+        convert.convert(tmp_path, tmp_path / "out")
+    except SystemExit as exc:
+        assert str(exc) == f"blame_corpus_convert: no data/AgentProcessBench/*.jsonl under {tmp_path}"
+    else:
+        raise AssertionError("converted a snapshot with no data")
