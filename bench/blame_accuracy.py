@@ -179,6 +179,17 @@ def print_scores(name: str, row: dict[str, Any]) -> None:
               f"step {percent(one['step']).strip()}")
 
 
+def judged_runs(corpus: Path, labels: dict[str, Any]) -> list[Judged]:
+    """Each labelled run judged; a run file missing or unreadable stops with one line saying which."""
+    judged = []
+    for run_id, label in labels.items():
+        try:
+            judged.append(judge(corpus, run_id, label))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SystemExit(f"blame_accuracy: run {run_id} of {corpus / 'labels.json'}: {exc!r}") from None
+    return judged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path, help="the folder bench/blame_corpus_convert.py wrote (labels.json)")
@@ -189,9 +200,7 @@ def main() -> None:
         labels = json.loads((args.corpus / "labels.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SystemExit(f"blame_accuracy: no labels in {args.corpus}: {exc}") from None
-    judged = []
-    for run_id, label in labels.items():
-        judged.append(judge(args.corpus, run_id, label))
+    judged = judged_runs(args.corpus, labels)
     datasets = sorted({one.dataset for one in judged})
     table = {dataset: scores([one for one in judged if one.dataset == dataset]) for dataset in datasets}
     if len(datasets) > 1:

@@ -193,7 +193,18 @@ def records(snapshot: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
         with path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines):
                 if line.strip():
-                    yield path.stem, f"{path.name}#{number}", json.loads(line)
+                    yield path.stem, f"{path.name}#{number}", parsed(line, path, number)
+
+
+def parsed(line: str, path: Path, number: int) -> dict[str, Any]:
+    """One record of a data file; a line that is not a JSON object stops the conversion with one line saying where."""
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        raise SystemExit(f"blame_corpus_convert: {path}:{number + 1}: not a JSON record ({exc})") from None
+    if not isinstance(record, dict):
+        raise SystemExit(f"blame_corpus_convert: {path}:{number + 1}: not a JSON object")
+    return record
 
 
 def convert(snapshot: Path, out: Path) -> dict[str, dict[str, Any]]:

@@ -133,3 +133,28 @@ def test_a_snapshot_without_the_data_is_one_line(tmp_path: Path) -> None:
         assert str(exc) == f"blame_corpus_convert: no data/AgentProcessBench/*.jsonl under {tmp_path}"
     else:
         raise AssertionError("converted a snapshot with no data")
+
+
+def test_a_line_that_is_not_a_record_is_one_line_saying_where(tmp_path: Path) -> None:
+    folder = snapshot(tmp_path) / "data" / "AgentProcessBench"
+    with (folder / "sample.jsonl").open("a", encoding="utf-8") as data:
+        data.write('{"messages": [\n')
+    try:
+        convert.convert(folder.parents[1], tmp_path / "out")
+    except SystemExit as exc:
+        assert str(exc).startswith(f"blame_corpus_convert: {folder / 'sample.jsonl'}:4: not a JSON record (")
+        assert "\n" not in str(exc)
+    else:
+        raise AssertionError("converted a snapshot with a broken line")
+
+
+def test_a_labelled_run_whose_file_is_gone_is_one_line_naming_it(tmp_path: Path) -> None:
+    out, labels = converted(tmp_path)
+    [(run_id, label)] = labels.items()
+    (out / label["file"]).unlink()
+    try:
+        accuracy.judged_runs(out, labels)
+    except SystemExit as exc:
+        assert str(exc).startswith(f"blame_accuracy: run {run_id} of {out / 'labels.json'}: FileNotFoundError(")
+    else:
+        raise AssertionError("judged a run with no file")
