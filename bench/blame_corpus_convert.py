@@ -91,7 +91,8 @@ def tool_calls(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def call_parts(call: dict[str, Any]) -> tuple[str, Any, Optional[str]]:
     """A call's tool name, its arguments (parsed when they are JSON) and its id."""
-    function = call.get("function") if isinstance(call.get("function"), dict) else call
+    inner = call.get("function")
+    function: dict[str, Any] = inner if isinstance(inner, dict) else call
     name = str(function.get("name") or "tool")
     arguments = function.get("arguments")
     if isinstance(arguments, str):
