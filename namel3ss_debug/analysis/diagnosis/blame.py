@@ -5,7 +5,9 @@ A run failed (`failure_of`, by the one definition in `analysis/failed_run.py`) w
 `run_end` says `failed`), when it exited with a code other than 0, or when a critical finding says it gave up
 (`apology_after_failure`, `turn_limit`, `context_overflow`). A failure judged outside the run (a failed check, an
 `--expect` rule) is handed in by `diagnose`. The steps read are those the pass kept (`RunClues.opening`, `recent`,
-`errors`); a text is matched as `provenance.py` says (case and runs of white space ignored, whole words).
+`errors`), and a value is traced to its first writer over the whole run: the numbers, quoted terms and tool-call
+values of every step's output are noted as it ends (`writers.py`, bounded), names through the kept steps only; a
+text is matched as `provenance.py` says (case and runs of white space ignored, whole words).
 
 The rules, tried in this order; the first that points at a step gives the blame (`blame_error.py` is rule 1,
 `blame_answer.py` rule 4):

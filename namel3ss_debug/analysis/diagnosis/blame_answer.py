@@ -11,6 +11,7 @@ from .blame_chain import Link, Verdict, View, quote
 from .provenance import Term, terms_of
 from .records import Failure
 from .steps import Step
+from .writers import MAX_TERMS
 
 
 def by_content(view: View, failure: Failure) -> Optional[Verdict]:
@@ -24,21 +25,38 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
     if not terms:
         return None
     kind = terms[0].kind
-    earlier = [step for step in view.steps if step.seq < final.seq and not view.is_user(step)]
-    traced = [(provenance.first_writer(earlier, term.text) or final, term) for term in terms if term.kind == kind]
+
+    def before(step: Step) -> bool:
+        return step.seq < final.seq and not view.is_user(step)
+
+    traced = [(view.first_writer(term.text, before) or final, term) for term in terms if term.kind == kind]
     writer, term = min(traced, key=lambda pair: pair[0].seq)
-    return _introduced(view, writer, term, final, earlier)
+    earlier = [step for step in view.steps if before(step)]
+    verdict = _introduced(view, writer, term, final, earlier)
+    unseen = view.run.writers.unindexed
+    if unseen:  # what the bound left out: those terms' first writers were looked for in the kept steps only
+        verdict.why += (f"; {unseen} term(s) first written after the run's first {MAX_TERMS:,} were traced in the kept "
+                        "steps only")
+    return verdict
 
 
 def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
-    """`terms` without those the run was given: the user's (a step of the user), and, where the user's message is
-    no step (an LLM call's request is not kept), the names the run's first LLM answer wrote (it restates it)."""
+    """`terms` without those the run was given: the user's (a step of the user, kept or the term's first writer
+    of the whole run), and, where the user's message is no step (an LLM call's request is not kept), the names the
+    run's first LLM answer wrote (it restates it)."""
     users = [step for step in view.steps if view.is_user(step) and step.seq < final.seq]
-    terms = [term for term in terms if not any(provenance.wrote(user, term.text) for user in users)]
+    terms = [term for term in terms if not any(provenance.wrote(user, term.text) for user in users)
+             and not _users(view, term, final)]
     first = view.steps[0] if view.steps else None
     if users or first is None or first is final or first.component != "llm":
         return terms
     return [term for term in terms if term.kind != "name" or not provenance.wrote(first, term.text)]
+
+
+def _users(view: View, term: Term, final: Step) -> bool:
+    """Whether the user wrote `term` first, of the whole run, before the final answer."""
+    first = view.first_writer(term.text, lambda step: step.seq < final.seq)
+    return first is not None and view.is_user(first)
 
 
 def final_step(view: View) -> Optional[Step]:
@@ -77,6 +95,16 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
                           f"{view.agent(repeats[-1]) or 'a step'} carried {said} on"))
     sure = "medium" if term.kind in ("number", "quoted") else "low"
     return Verdict(links, sure, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
-                   f"(seq {writer.seq}), {len(repeats)} later step(s) repeated it")
+                   f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
+                   "repeated it")
+
+
+def _repeated(view: View, writer: Step, term: Term, final: Step, kept: int) -> int:
+    """How many steps between `writer` and the final answer wrote `term`: of the whole run when `writer` is the
+    term's first writer there (every step counted, kept or not), else of the kept steps."""
+    noted = view.run.writers.first(term.text)
+    if noted is None or noted.first.seq != writer.seq:
+        return kept
+    return max(noted.steps - 1 - (1 if provenance.wrote(final, term.text) else 0), kept)
 
 

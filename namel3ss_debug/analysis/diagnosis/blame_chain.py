@@ -5,9 +5,10 @@ findings that show a cause, and how a step, an error and a quoted text are said.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from ..failed_run import GAVE_UP, OPPORTUNITIES
+from . import provenance
 from .records import KINDS, SEVERITIES, Evidence, Failure, Finding
 from .rules.evidence import agent_name, evidence, recovered
 from .steps import RunClues, Step
@@ -49,6 +50,23 @@ class View:
         self.steps = [kept[seq] for seq in sorted(kept)]
         self.by_seq = kept
         self.by_span = {step.span_id: step for step in self.steps if step.kind != "error_occurred"}
+
+    def first_writer(self, term: str, keep: Callable[[Step], bool]) -> Optional[Step]:
+        """The earliest step `keep` accepts whose output holds `term`: of the kept steps (the term anywhere in their
+        texts), or the term's first writer of the whole run (`RunClues.writers`: the term as extracted), whichever
+        came first; that one is then a step of the view."""
+        kept = provenance.first_writer((step for step in self.steps if keep(step)), term)
+        noted = self.run.writers.first(term)
+        first = noted.first if noted is not None else None
+        if first is None or not keep(first) or (kept is not None and kept.seq <= first.seq):
+            return kept
+        self.by_seq.setdefault(first.seq, first)
+        return self.by_seq[first.seq]
+
+    def writers_of(self, term: str) -> Optional[int]:
+        """How many steps of the whole run wrote `term` (as extracted), when it was noted."""
+        noted = self.run.writers.first(term)
+        return noted.steps if noted is not None else None
 
     def agent(self, step: Step) -> Optional[str]:
         """The name of the agent `step` ran in; an agent turn in no agent span is its agent's (it bears its name)."""

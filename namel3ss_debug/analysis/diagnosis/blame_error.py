@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Optional
 
 from ...model.error_category import categorize
-from . import provenance
 from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
 from .rules.evidence import ended_at
 from .provenance import holds, values_of
@@ -111,8 +110,7 @@ def _asker(view: View, tool: Step) -> Optional[Step]:
 def _writer(view: View, value: str, asker: Step) -> Optional[Step]:
     """The earliest step before `asker` of another agent (or of the user) whose output holds `value`."""
     party = view.party(asker)
-    return provenance.first_writer((step for step in view.steps if step.seq < asker.seq
-                                    and view.party(step) != party), value)
+    return view.first_writer(value, lambda step: step.seq < asker.seq and view.party(step) != party)
 
 
 def _planned(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence, value: str,

@@ -246,6 +246,7 @@ class Clues:
             self._repeat(track, step)
         if step.component in CALLS:
             _slowest(track.clues, step)
+        track.clues.writers.note(step)
         if event.status == "failed":
             self._failed(track, step)
 

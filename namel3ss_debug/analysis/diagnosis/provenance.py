@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 import msgspec
 
 from ...model.deep import leaves
-from .steps import Step
+
+if TYPE_CHECKING:
+    from .steps import Step
 
 TERM_KINDS = ("number", "quoted", "name")  # most decisive first: a number is rarely in a text by chance
 MIN_VALUE_CHARS = 2  # an argument value shorter than this (`"a"`, `1`) is found everywhere: not traced
@@ -28,6 +30,7 @@ MAX_VALUES = 8  # argument values traced of one call
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
 _QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|(?<!\w)'([^'\n]{2,80})'(?!\w)|“([^”\n]{2,80})”|`([^`\n]{2,80})`")
 _NAME = re.compile(r"\b[A-Z][\w'-]*(?:[ \t]+(?:(?:of|de|la|van|von|the)[ \t]+)*[A-Z][\w'-]*)*")
+_NOT_DIGITS = str.maketrans("", "", "+-,.%")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“(]\s*)$")
 _SPACES = re.compile(r"\s+")
 # capitalised words that say nothing of where a fact came from
@@ -112,6 +115,18 @@ def terms_of(text: str, expected: Optional[str] = None) -> list[Term]:
         seen.add(key)
         terms.append(term)
     return sorted(terms, key=lambda term: TERM_KINDS.index(term.kind))
+
+
+def indexed_terms(text: str) -> Iterator[str]:
+    """The numbers (of two digits or more) and quoted terms of `text`, as matching reads them (`normal`): what the
+    whole run's first writers are noted by (`writers.py`); names are not (the costliest to find, and the least
+    decisive)."""
+    for match in _NUMBER.finditer(text):
+        number = match.group().rstrip(",")
+        if len(number.translate(_NOT_DIGITS)) >= 2:
+            yield number.casefold()
+    for match in _QUOTED.finditer(text):
+        yield normal(next(group for group in match.groups() if group))
 
 
 def _numbers(text: str) -> list[Term]:

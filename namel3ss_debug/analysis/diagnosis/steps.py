@@ -13,6 +13,8 @@ from typing import Optional
 
 import msgspec
 
+from .writers import Writers
+
 TEXT_CHARS = 400  # a text kept of a step (an answer, an error message, a tool's arguments): its first characters
 RECENT_STEPS = 256  # the run's last steps kept for the blame, whatever agent they ran in
 OPENING_STEPS = 64  # the run's first steps kept for the blame (where a plan or a user's input begins)
@@ -135,6 +137,7 @@ class RunClues(msgspec.Struct, gc=False):
     # the last agent answer that held a framework's stop text (`rules/turn_limits.py`: LangGraph's "Sorry, need more
     # steps", which the graph writes with no LLM call): (the answer, cut; the agent's name; no agent above it)
     stopped_answer: Optional[tuple[str, Optional[str], bool]] = None
+    writers: Writers = msgspec.field(default_factory=Writers)  # each term's first writer, over the whole run
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
     # inputs_key -> the LLM and tool calls made more than once with the same inputs

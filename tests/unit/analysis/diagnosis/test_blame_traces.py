@@ -282,6 +282,25 @@ def test_a_failed_tool_in_an_agents_turn_is_that_agents_not_the_systems(tmp_path
     assert (blame.agent, blame.step and blame.step.address) == ("Coder", "tool:execute_code#1")
 
 
+def test_a_long_runs_cause_in_its_middle_is_found_though_the_kept_steps_leave_it_out(tmp_path: Path) -> None:
+    """10,000 tool steps, each reading its own gauge; the 9,000th is where the wrong figure comes from: 1,000 steps
+    before the end, far outside the first 64 and last 256 steps the pass keeps whole."""
+    trace = TraceBuilder()
+    trace.run_start()
+    team = trace.start("agent", "surveyor")
+    for number in range(1, 10_001):
+        said = "Lyon has 516,092 inhabitants" if number == 9_000 else f"gauge {number} reads {100_000 + number}"
+        reading = trace.start("tool", "read_gauge", team, inputs={"gauge": number})
+        trace.end(reading, 1, outputs={"return": said})
+    answer = trace.start("llm", "writer", team)
+    trace.end(answer, 5, outputs={"text": "Lyon has 516,092 inhabitants."})
+    trace.end(team, 1)
+    trace.run_end()
+    [blame] = blames(trace.write(tmp_path / "long.jsonl"), lambda clues: expect_failure(clues, "equals:522,969"))
+    assert (blame.agent, blame.step and blame.step.address) == ("surveyor", "tool:read_gauge#9000")
+    assert blame.step is not None and "516,092" in blame.step.note and "0 later step(s)" in blame.why
+
+
 def test_a_run_whose_answer_names_nothing_is_blamed_on_no_one(tmp_path: Path) -> None:
     path = conversation(tmp_path / "vague.jsonl", [("human", "Is it cold?"), ("Solver", "it is, yes")])
     [blame] = blames(path, lambda clues: expect_failure(clues, "contains:no"))

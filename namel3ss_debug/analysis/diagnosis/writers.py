@@ -1,0 +1,74 @@
+"""Who first wrote each term of a run, over the whole run, in bounded memory: the blame traces a value (a tool's
+argument, a number of the final answer) to the earliest step that wrote it, and the steps the pass keeps whole
+(`RunClues.opening`, `recent`, `errors`) leave out the middle of a long run, where the cause often is.
+
+As each step ends, the terms of its output (`provenance.outputs_of`: the numbers and quoted terms of its texts,
+`provenance.indexed_terms`, and the values of the tool calls it asked for; not names, the costliest to find and
+the least decisive, which are traced through the kept steps only) are noted: the first step that wrote a
+term, slimmed to what evidence names (no texts), and how many steps wrote it. At most `MAX_TERMS` terms are noted;
+past that, terms not seen before are counted (`unindexed`), not noted, and the blame says so. A term matches as
+extracted (case and white space aside): the kept steps are searched as `provenance.holds` does, inside any text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import msgspec
+
+from .provenance import indexed_terms, normal, outputs_of, values_of
+
+if TYPE_CHECKING:
+    from .steps import Step
+
+MAX_TERMS = 32_768  # terms noted of a run; the first writers they point at are slim steps (no texts)
+
+
+class Written:
+    """A term's first writer and how many steps wrote it."""
+
+    __slots__ = ("first", "steps")
+
+    def __init__(self, first: Step):
+        self.first, self.steps = first, 1
+
+
+class Writers:
+    """The run's terms, each with its first writer (`Written`); `unindexed`: terms first written after MAX_TERMS."""
+
+    __slots__ = ("terms", "unindexed")
+
+    def __init__(self) -> None:
+        self.terms: dict[str, Written] = {}
+        self.unindexed = 0
+
+    def note(self, step: Step) -> None:
+        """`step` ended: the terms its output holds, each counted once for it."""
+        keys = _keys(step)
+        if not keys:
+            return
+        slim: Optional[Step] = None
+        terms = self.terms
+        for key in keys:
+            found = terms.get(key)
+            if found is not None:
+                found.steps += 1
+            elif len(terms) < MAX_TERMS:
+                if slim is None:
+                    slim = msgspec.structs.replace(step, text=None, result=None, arguments=None, asked=(),
+                                                   error_message=None)
+                terms[key] = Written(slim)
+            else:
+                self.unindexed += 1
+
+    def first(self, term: str) -> Optional[Written]:
+        """The first writer of `term` (as extracted: case and white space aside), when noted."""
+        return self.terms.get(normal(term))
+
+
+def _keys(step: Step) -> set[str]:
+    keys = {key for text in outputs_of(step) for key in indexed_terms(text)}
+    for ask in step.asked:
+        keys.update(normal(value) for value in values_of(ask.arguments, None))
+    keys.discard("")
+    return keys
