@@ -12,7 +12,9 @@ an LLM request's tools, an answer, a tool's result, an agent's output.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
+
+import msgspec
 
 from ...model.error_category import categorize
 from ...model.events import kind as span_kind
@@ -23,6 +25,7 @@ from ..run_state import OpenSpan, RunState
 from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
+from .past_cut import note_of
 from .records import Finding
 from .rules.turn_limits import stop_request, stop_text
 from .rules.registry import agent_rules
@@ -249,6 +252,9 @@ class Clues:
         track.clues.writers.note(step)
         if event.status == "failed":
             self._failed(track, step)
+        owner = track.agents.get(step.agent, track.loose)
+        if owner.dropped and owner.steps and step.seq > owner.steps[-1].seq and step.component in CALLS:
+            owner.past.note(step)  # a step past the agent's kept ones: counted for the rules
 
     def _error(self, step: Step, event: EventRecord) -> None:
         error = event.error
@@ -335,7 +341,8 @@ class Clues:
         if not agent.steps and agent.span_id == NO_AGENT:
             return
         for rule in self._rules:
-            self.findings.extend(rule(agent, track.clues, self.judging))
+            found = rule(agent, track.clues, self.judging)
+            self.findings.extend(_cut(found, agent) if agent.dropped else found)
         agent.steps = []
 
     def _handoff(self, track: RunTrack, event: EventRecord) -> None:
@@ -359,6 +366,12 @@ class Clues:
             said = payloads.output_text(event.outputs)
             if said:
                 clues.final_text, clues.final_seq, track.final_rank = said, event.seq, 0
+
+
+def _cut(found: Iterable[Finding], agent: AgentSteps) -> list[Finding]:
+    """The findings over an agent whose steps were cut, each saying what its rule did not read."""
+    note = note_of(len(agent.steps), agent.dropped)
+    return [msgspec.structs.replace(finding, why=finding.why + note) for finding in found]
 
 
 ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it answered) and its outputs' key

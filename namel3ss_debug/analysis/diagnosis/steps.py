@@ -13,6 +13,7 @@ from typing import Optional
 
 import msgspec
 
+from .past_cut import PastCut
 from .writers import Writers
 
 TEXT_CHARS = 400  # a text kept of a step (an answer, an error message, a tool's arguments): its first characters
@@ -90,6 +91,7 @@ class AgentSteps(msgspec.Struct, gc=False):
     end_seq: Optional[int] = None
     steps: list[Step] = msgspec.field(default_factory=list)
     dropped: int = 0  # steps past `thresholds.MAX_AGENT_STEPS`, counted not kept
+    past: PastCut = msgspec.field(default_factory=PastCut)  # how the LLM and tool calls among those ended
 
 
 @dataclass(slots=True)

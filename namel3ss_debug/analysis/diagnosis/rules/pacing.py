@@ -63,7 +63,7 @@ def retry_without_backoff(agent: AgentSteps, run: RunClues, judging: Judging) ->
     for chain in _retry_chains(agent.steps).values():
         quick = [retry for retry in chain if retry[2] is not None and retry[2] < backoff]
         if len(quick) >= QUICK_RETRIES:
-            yield _retry_finding(chain, quick, run, backoff)
+            yield _retry_finding(chain, quick, run, backoff, agent)
 
 
 def _retry_chains(steps: list[Step]) -> dict[tuple[str, str, str, str], list[Retry]]:
@@ -114,21 +114,26 @@ def _gap_ms(failed: Step, retry: Step) -> Optional[float]:
     return (started - ended) / 1000
 
 
-def _retry_finding(chain: list[Retry], quick: list[Retry], run: RunClues, backoff: float) -> Finding:
+def _retry_finding(chain: list[Retry], quick: list[Retry], run: RunClues, backoff: float,
+                   agent: AgentSteps) -> Finding:
     first, last = chain[0][0], chain[-1][1]
     gaps = [gap for _, _, gap in quick if gap is not None]
     same_inputs = all(failed.inputs_key is not None for failed, _, _ in quick)
     category = category_of(first)
     recovered = last.status == "completed"
+    past = agent.past.of(first.component, first.name)  # its calls past the agent's kept steps, which end the story
+    if past is not None and (past.completed or past.failures()):
+        recovered = past.last_completed > past.last_failure()
+    least = "at least " if agent.dropped else ""  # retries are read in the kept steps
     items = [evidence(first, run, f"failed with {_error(first)}")]
     items += [evidence(retry, run, f"retried {ms(gap or 0.0)} after the failure ({retry.status})")
               for _, retry, gap in quick]
     outcome = "then succeeded" if recovered else "never succeeded"
-    why = (f"retry_without_backoff: {len(quick)} retries of {label(first)} under one parent started sooner than "
+    why = (f"retry_without_backoff: {least}{len(quick)} retries of {label(first)} under one parent started sooner than "
            f"{ms(backoff)} (diagnose_backoff_ms) after the failed call ended (gaps {_gaps(gaps)}); the rule fires "
            f"at {QUICK_RETRIES}; the retries {outcome}")
     return Finding("retry_without_backoff", "warning", "high" if same_inputs else "medium",
-                   f"{label(first)} retried {len(quick)} times with no back-off after {_error(first)}", why,
+                   f"{label(first)} retried {least}{len(quick)} times with no back-off after {_error(first)}", why,
                    _retry_suggestion(first, category), capped(items), run.run_id, agent=items[0].agent,
                    setting=SETTINGS["backoff_ms"],
                    figures={"retries": float(len(chain)), "quick_retries": float(len(quick)),

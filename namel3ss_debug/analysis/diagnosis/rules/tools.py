@@ -84,6 +84,11 @@ def _failing(agent: AgentSteps, run: RunClues, failures: list[Step], asks: int, 
     count, kind = len(failures), first.error_type or "Error"
     recovered = any(step.component == "tool" and step.name == first.name and step.status == "completed"
                     and step.seq > last.seq for step in agent.steps)
+    past = agent.past.of("tool", first.name)  # its calls past the agent's kept steps, which decide the outcome
+    if past is not None:
+        count += past.failures(kind)
+        recovered = (past.last_completed > past.last_failure(kind) if past.failures(kind)
+                     else recovered or past.completed > 0)
     gave_up = agent.status == "failed" or not recovered
     arguments = {step.arguments for step in failures}
     changed = (f"with {len(arguments)} different arguments" if len(arguments) > 1
