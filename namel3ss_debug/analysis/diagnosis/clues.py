@@ -26,11 +26,13 @@ from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
 from .past_cut import note_of
+from .repeats import note_repeat
+from .spend import note_slowest, note_spend
 from .records import Finding
 from .rules.turn_limits import stop_request, stop_text
 from .rules.registry import agent_rules
 from .steps import (
-    MAX_ERRORS, MAX_STOP_REQUESTS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat, ModelSpend,
+    MAX_ERRORS, MAX_STOP_REQUESTS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat,
     RunClues, Step,
 )
 
@@ -246,9 +248,9 @@ class Clues:
         else:
             step.text = payloads.output_text(event.outputs)
         if step.inputs_key is not None:
-            self._repeat(track, step)
+            note_repeat(track.firsts, track.repeats, step)
         if step.component in CALLS:
-            _slowest(track.clues, step)
+            note_slowest(track.clues, step)
         track.clues.writers.note(step)
         if event.status == "failed":
             self._failed(track, step)
@@ -289,7 +291,7 @@ class Clues:
             clues = track.clues
             clues.final_text, clues.final_seq = step.text, step.seq
             track.final_rank = 1
-        _model(track.clues, step)
+        note_spend(track.clues, step)
 
     def _price(self, step: Step) -> Optional[float]:
         if step.model is None or (step.input_tokens is None and step.output_tokens is None):
@@ -298,25 +300,6 @@ class Clues:
         if key not in self._prices:
             self._prices[key] = self.price(*key)
         return self._prices[key]
-
-    def _repeat(self, track: RunTrack, step: Step) -> None:
-        """A call with the inputs of an earlier one: counted, with whether its answer is the same, its time and
-        cost (`RunClues.repeats`)."""
-        assert step.inputs_key is not None
-        first = track.firsts.get(step.inputs_key)
-        if first is None:
-            track.firsts[step.inputs_key] = step.seq << 65 | _answer_bits(step)
-            return
-        answer = _answer_bits(step)
-        same = answer != 0 and answer == first & ANSWER_MASK
-        repeat = track.repeats.get(step.inputs_key)
-        if repeat is None:
-            repeat = track.repeats[step.inputs_key] = CallRepeat(first >> 65, step.seq)
-        repeat.calls += 1
-        repeat.identical = repeat.identical and same
-        repeat.ms += step.duration_ms or 0.0
-        if step.component == "llm":
-            repeat.cost = None if repeat.cost is None or step.cost_usd is None else repeat.cost + step.cost_usd
 
     # -- agents, handoffs, the run's end ----------------------------------------------------------
     def _agent_started(self, run: RunState, track: RunTrack, event: EventRecord, own: OpenSpan) -> None:
@@ -374,16 +357,6 @@ def _cut(found: Iterable[Finding], agent: AgentSteps) -> list[Finding]:
     return [msgspec.structs.replace(finding, why=finding.why + note) for finding in found]
 
 
-ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it answered) and its outputs' key
-
-
-def _answer_bits(step: Step) -> int:
-    """A call's answer as 65 bits: 1 << 64 | its outputs' key (64 bits) when it completed with outputs, else 0."""
-    if step.outputs_key is None or step.status == "failed":
-        return 0
-    return 1 << 64 | step.outputs_key & ((1 << 64) - 1)
-
-
 def _remember(links: dict[str, int], key: str, seq: int) -> None:
     """A link kept among the last MAX_LINKS: a tool is asked for and run soon after the answer that asked."""
     links[key] = seq
@@ -399,26 +372,3 @@ def _stopped(clues: RunClues, step: Step, said: str) -> None:
         kept.append((step, said))
     else:
         kept[-1] = (step, said)
-
-
-def _model(clues: RunClues, step: Step) -> None:
-    """The call's model's figures, the run's cost and its costliest call."""
-    model = step.model or "(no model)"
-    spend = clues.models.get(model)
-    if spend is None:
-        spend = clues.models[model] = ModelSpend()
-    spend.calls += 1
-    spend.ms += step.duration_ms or 0.0
-    if step.cost_usd is None:
-        spend.unpriced += 1
-        clues.unpriced_calls += 1
-        return
-    spend.cost += step.cost_usd
-    clues.cost_usd = (clues.cost_usd or 0.0) + step.cost_usd
-    if clues.costliest is None or step.cost_usd > (clues.costliest.cost_usd or 0.0):
-        clues.costliest = step
-
-
-def _slowest(clues: RunClues, step: Step) -> None:
-    if step.duration_ms is not None and (clues.slowest is None or step.duration_ms > (clues.slowest.duration_ms or 0)):
-        clues.slowest = step
