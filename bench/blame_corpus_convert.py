@@ -3,11 +3,15 @@ trace format, so that `bench/blame_accuracy.py` can measure the blame on runs no
 
     git clone https://github.com/RUCBM/AgentProcessBench                 # 0a42606 (data/AgentProcessBench/*.jsonl)
     python bench/blame_corpus_convert.py AgentProcessBench /tmp/blame-corpus
+    git clone https://github.com/bingreeky/AgenTracer                    # 30544fd (data/tracertraj-code-test.parquet)
+    python bench/blame_corpus_convert.py AgenTracer /tmp/blame-corpus      # a parquet file needs pyarrow
     python bench/blame_accuracy.py /tmp/blame-corpus
 
-The snapshot is read from the path given (a checkout, or any folder holding `data/AgentProcessBench/*.jsonl`),
-never from the network. Each failed run becomes `OUT/<dataset>/<n>.jsonl`, recorded by our own tracer API as an
-app that ran the conversation would record it:
+The snapshot is read from the path given (a checkout, any folder holding `data/AgentProcessBench/*.jsonl` or
+`data/tracertraj-*.parquet`, or one TracerTraj file, `.parquet` or `.jsonl`), never from the network. Each failed run
+becomes `OUT/<dataset>/<n>.jsonl`, recorded by our own tracer API as an app that ran the conversation would record it.
+
+AgentProcessBench (one agent and its user):
 
 - a root `agent_execution` span for the system (`<dataset>-agent`), its system prompt and tools as inputs;
 - one `agent_turn` span per message, named by whoever spoke (`user`, `assistant`), as `trace_agent_turn(name, n)`
@@ -24,6 +28,22 @@ The data's convention (AgentProcessBench, arXiv 2603.14465): people labelled eac
 the whole run (`final_label`, -1: failed); the decisive step is the first message labelled -1 (the paper's "first
 error"), its speaker the responsible agent. A failed run with no message labelled -1 has no decisive step and is
 skipped (counted on stderr).
+
+AgenTracer's TracerTraj (arXiv 2509.03312; a team of agents): each record is one failed MetaGPT run on a KodCode
+task (`history`: the team's log, every message named by its agent), with the agent and the step (an index into
+`history`) where a mistake was injected into the run, which then failed. MetaGPT logs each model call of an agent as
+two messages, the prompt it built (`<agent> thinking: \n# Past Experience ...`) and the model's answer (its thoughts,
+the commands it chose as a fenced JSON array, and the terminal's output after them), followed by the messages it
+sent (`<agent> sends to <name>: ...`). So here:
+
+- a root `agent_execution` span for the system (`metagpt`), the task as its input;
+- one `agent_turn` per model call, named by its agent: the prompt, the answer and the messages sent after it;
+- in it an `llm_call` (`chat`: the prompt in, the answer's text and its commands out) and one `tool_call` per
+  command (named by the command, its arguments in); a `Terminal.run_command` gives back what the terminal printed for
+  it and ends failed when that is a traceback, an error line or a failed test; a `publish_message` gives back the
+  message sent;
+- the label's step is the turn that holds the labelled message (its prompt or its answer alike). A record whose step
+  is not a message of its history is skipped (counted on stderr).
 """
 
 from __future__ import annotations
@@ -32,11 +52,14 @@ import argparse
 import ast
 import contextlib
 import functools
+import importlib
 import json
+import re
+import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -46,6 +69,14 @@ from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer
 
 APB_DATA = Path("data") / "AgentProcessBench"
+TRACERTRAJ = "tracertraj-*"  # AgenTracer's files under data/
+PROMPT = re.compile(r"[^\n]* thinking:\s*\n# Past Experience")  # the prompt MetaGPT logs before a model call
+SENT = re.compile(r"[^\n]* sends to [^\n:]*: ")  # a message an agent sent
+COMMANDS = re.compile(r"```json\s*(\[.*?\])\s*```", re.S)
+TERMINAL = re.compile(r"\s*Terminal output: \[command\]: (?P<command>.*?) ?\n\[command output\] : "
+                      r"(?P<output>.*?)(?=\s*Terminal output: \[command\]: |\Z)", re.S)
+EXECUTION_FAILED = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|^(FAIL|ERROR): |"
+                              r"^FAILED|command not found", re.M)
 
 
 class ToolFailed(Exception):
@@ -184,17 +215,44 @@ def answered(text: Any, status: Any) -> Any:
     return text
 
 
-def records(snapshot: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(dataset, source, record) of each AgentProcessBench file in the snapshot, in file and line order."""
+def data_files(snapshot: Path) -> tuple[str, list[Path]]:
+    """The snapshot's format (`tracertraj` or `agentprocessbench`) and its data files, in name order."""
+    if snapshot.is_file():
+        return "tracertraj", [snapshot]
+    found = sorted(path for path in (snapshot / "data").glob(TRACERTRAJ) if path.suffix in (".parquet", ".jsonl"))
+    if found:
+        return "tracertraj", found
     folder = snapshot / APB_DATA if (snapshot / APB_DATA).is_dir() else snapshot
     files = sorted(folder.glob("*.jsonl"))
     if not files:
-        raise SystemExit(f"blame_corpus_convert: no {APB_DATA}/*.jsonl under {snapshot}")
+        raise SystemExit(f"blame_corpus_convert: no {APB_DATA}/*.jsonl or data/{TRACERTRAJ}.parquet under {snapshot}")
+    return "agentprocessbench", files
+
+
+def records(files: list[Path]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(dataset, source, record) of each data file, in file and line order; the dataset is the file's name."""
     for path in files:
+        if path.suffix == ".parquet":
+            for number, row in enumerate(parquet_rows(path)):
+                yield path.stem, f"{path.name}#{number}", row
+            continue
         with path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines):
                 if line.strip():
                     yield path.stem, f"{path.name}#{number}", parsed(line, path, number)
+
+
+def parquet_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a parquet file, read by pyarrow (not a dependency of namel3ss-debug)."""
+    try:
+        parquet = importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise SystemExit(f"blame_corpus_convert: reading {path} needs pyarrow (pip install pyarrow)") from None
+    try:
+        rows: list[dict[str, Any]] = parquet.read_table(path).to_pylist()
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"blame_corpus_convert: {path}: not a parquet file ({exc})") from None
+    return rows
 
 
 def parsed(line: str, path: Path, number: int) -> dict[str, Any]:
@@ -208,39 +266,196 @@ def parsed(line: str, path: Path, number: int) -> dict[str, Any]:
     return record
 
 
+@dataclass
+class TeamTurn:
+    """One model call of an agent in a MetaGPT team's log: the messages it spans (indexes into the history), the
+    prompt, the answer (terminal output cut off), what the terminal printed for its commands, the messages sent."""
+
+    agent: str
+    steps: list[int] = field(default_factory=list)
+    prompt: Optional[str] = None
+    answer: Optional[str] = None
+    printed: list[tuple[str, str]] = field(default_factory=list)  # (command, output) in the order printed
+    sent: list[str] = field(default_factory=list)
+
+
+def team_turns(history: list[dict[str, Any]]) -> list[TeamTurn]:
+    """The log as turns: a prompt starts one, and so does a new agent or a second answer; the answer and the
+    messages the agent sent after it join the turn of its prompt."""
+    turns: list[TeamTurn] = []
+    for index, message in enumerate(history):
+        agent = str(message.get("name") or message.get("role") or "agent")
+        text = str(message.get("content") or "")
+        cut = TERMINAL.search(text)
+        said = text[:cut.start()] if cut else text
+        sent = SENT.match(said)
+        kind = "prompt" if PROMPT.match(text) else "sent" if sent else "answer"
+        turn = turns[-1] if turns else None
+        if turn is None or turn.agent != agent or kind == "prompt" or (kind == "answer" and turn.answer is not None):
+            turn = TeamTurn(agent)
+            turns.append(turn)
+        turn.steps.append(index)
+        turn.printed.extend((found["command"].strip(), found["output"]) for found in TERMINAL.finditer(text))
+        if kind == "prompt":
+            turn.prompt = text
+        elif sent:
+            turn.sent.append(said[sent.end():])
+        else:
+            turn.answer = said
+    return turns
+
+
+def team_label(record: dict[str, Any], turns: list[TeamTurn], dataset: str, source: str) -> Optional[Label]:
+    """The injected mistake's agent, at the turn holding the labelled message; None when the step is not one."""
+    try:
+        step = int(record.get("mistake_step"))  # type: ignore[arg-type]  # a str in the data; checked here
+    except (TypeError, ValueError):
+        return None
+    for position, turn in enumerate(turns):
+        if step in turn.steps:
+            agent = str(record.get("mistake_agent") or turn.agent)
+            number = sum(1 for earlier in turns[:position + 1] if earlier.agent == turn.agent)
+            return Label(dataset, source, agent, position, f"agent:{turn.agent}#{number}")
+    return None
+
+
+def commands_of(answer: str) -> tuple[str, list[dict[str, Any]]]:
+    """The answer's text without its fenced JSON command arrays, and the commands; a block that does not parse
+    stays in the text."""
+    commands: list[dict[str, Any]] = []
+
+    def taken(block: re.Match[str]) -> str:
+        try:
+            found = json.loads(block[1])
+        except ValueError:
+            return block[0]
+        commands.extend(command for command in found if isinstance(command, dict))
+        return ""
+
+    text = COMMANDS.sub(taken, answer).strip()
+    return text, commands
+
+
+def record_team_run(record: dict[str, Any], system: str) -> tuple[str, list[dict[str, Any]]]:
+    """A MetaGPT team's failed run as our tracer records it: its run id and its events."""
+    history = [message for message in record.get("history") or [] if isinstance(message, dict)]
+    with capture_events() as run:
+        with span(system, "agent", event_prefix="agent_execution", inputs={"task": record.get("question")}):
+            counts: dict[str, int] = {}
+            for position, turn in enumerate(team_turns(history)):
+                counts[turn.agent] = counts.get(turn.agent, 0) + 1
+                with trace_agent_turn(turn.agent, counts[turn.agent]) as said:
+                    said.set_outputs({"output": turn.answer, **({"sent": turn.sent} if turn.sent else {})})
+                    team_model_call(turn, position)
+        get_tracer().end_run("failed", reason="the solution failed the task's tests")
+    return str(run.events[0]["run_id"]), list(run.events)
+
+
+def team_model_call(turn: TeamTurn, position: int) -> None:
+    """The turn's model call (its prompt in, its answer and commands out) and each command as a tool call linked to
+    it; a terminal command gives back what the terminal printed for it, a message sent gives back the message."""
+    text, commands = commands_of(turn.answer or "")
+    calls = [(str(command.get("command_name") or "command"), command.get("args"), f"call_{position}_{number}")
+             for number, command in enumerate(commands)]
+    with span("chat", "llm", event_prefix="llm_call",
+              inputs={"messages": [{"role": "user", "content": turn.prompt}] if turn.prompt else []}) as model:
+        model.set_outputs({"text": text if turn.answer is not None else None,
+                           "tool_calls": [{"id": call_id, "name": name, "arguments": arguments}
+                                          for name, arguments, call_id in calls]})
+    printed, sent = list(turn.printed), list(turn.sent)
+    for name, arguments, call_id in calls:
+        output: Optional[str] = None
+        if name == "Terminal.run_command" and isinstance(arguments, dict):
+            output = next((out for command, out in printed if command == str(arguments.get("cmd")).strip()), None)
+            if output is not None:
+                printed.remove((str(arguments.get("cmd")).strip(), output))
+        elif name.endswith(("publish_message", "publish_team_message")) and sent:
+            output = sent.pop(0)
+        status = "failed" if output is not None and name == "Terminal.run_command" and EXECUTION_FAILED.search(
+            output) else "success"
+        try:
+            run_tool(get_tracer(), "MetaGPT", name, arguments, functools.partial(answered, output, status),
+                     call_id=call_id)
+        except ToolFailed:
+            pass  # the span ended failed; the agent went on, as the run did
+
+
+@dataclass(frozen=True)
+class Format:
+    """How a data format's record becomes a labelled run: its label (None: not one to keep; `skipped` says whether
+    it is a failed run without a usable label, counted on stderr), the system's name, and its recording."""
+
+    label: Callable[[str, str, dict[str, Any]], tuple[Optional[Label], bool]]
+    system: Callable[[str], str]
+    record: Callable[[dict[str, Any], str], tuple[str, list[dict[str, Any]]]]
+
+
+def apb_label(dataset: str, source: str, record: dict[str, Any]) -> tuple[Optional[Label], bool]:
+    turns = turns_of([message for message in record.get("messages") or [] if isinstance(message, dict)])
+    label = label_of(record, turns, dataset, source)
+    return label, label is None and record.get("final_label") == -1
+
+
+def tracertraj_label(dataset: str, source: str, record: dict[str, Any]) -> tuple[Optional[Label], bool]:
+    turns = team_turns([message for message in record.get("history") or [] if isinstance(message, dict)])
+    label = team_label(record, turns, dataset, source)
+    return label, label is None
+
+
+FORMATS = {"agentprocessbench": Format(apb_label, lambda dataset: f"{dataset}-agent", record_run),
+           "tracertraj": Format(tracertraj_label, lambda dataset: "metagpt", record_team_run)}
+
+
 def convert(snapshot: Path, out: Path) -> dict[str, dict[str, Any]]:
-    """Every failed, labelled run of the snapshot written under `out`, with `out/labels.json`; returns the labels."""
-    labels: dict[str, dict[str, Any]] = {}
-    skipped = 0
+    """Every failed, labelled run of the snapshot written under `out`, with `out/labels.json`; returns the labels.
+    The labels of other datasets already in `out/labels.json` are kept; a dataset converted again is replaced."""
     out = out.resolve()
+    kind, files = data_files(snapshot.resolve())
+    datasets = {path.stem for path in files}
+    labels = {run_id: label for run_id, label in earlier_labels(out).items() if label.get("dataset") not in datasets}
+    for dataset in datasets:
+        shutil.rmtree(out / dataset, ignore_errors=True)
+    written = skipped = 0
     with contextlib.chdir(out.parent):  # the tracer's settings are its defaults, not a workspace's found from here
-        for dataset, source, record in records(snapshot.resolve()):
-            skipped += convert_one(dataset, source, record, out, labels)
+        for dataset, source, record in records(files):
+            found = convert_one(FORMATS[kind], dataset, source, record, out, labels)
+            written, skipped = written + (found is True), skipped + (found is None)
     (out / "labels.json").write_text(json.dumps(labels, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(labels)} failed runs written to {out}; {skipped} failed runs with no step labelled -1 skipped",
+    print(f"{written} failed runs written to {out}; {skipped} failed runs with no usable label skipped",
           file=sys.stderr)
     return labels
 
 
-def convert_one(dataset: str, source: str, record: dict[str, Any], out: Path,
-                labels: dict[str, dict[str, Any]]) -> int:
-    """Write the record's run and add its label when it failed and is labelled; 1 when it failed with no step
-    labelled, else 0."""
-    turns = turns_of([message for message in record.get("messages") or [] if isinstance(message, dict)])
-    label = label_of(record, turns, dataset, source)
+def earlier_labels(out: Path) -> dict[str, dict[str, Any]]:
+    """The labels a conversion already wrote in `out`; none when there are none or they do not parse."""
+    try:
+        labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {run_id: label for run_id, label in labels.items() if isinstance(label, dict)} \
+        if isinstance(labels, dict) else {}
+
+
+def convert_one(data: Format, dataset: str, source: str, record: dict[str, Any], out: Path,
+                labels: dict[str, dict[str, Any]]) -> Optional[bool]:
+    """Write the record's run and add its label when it failed and is labelled: True when written, None when it
+    failed with no usable label, False when it is not a failed run."""
+    label, skipped = data.label(dataset, source, record)
     if label is None:
-        return int(record.get("final_label") == -1)
-    run_id, events = record_run(record, f"{dataset}-agent")
-    path = out / dataset / f"{len(labels):04d}.jsonl"
+        return None if skipped else False
+    run_id, events = data.record(record, data.system(dataset))
+    number = sum(1 for earlier in labels.values() if earlier.get("dataset") == dataset)
+    path = out / dataset / f"{number:04d}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in events))
     labels[run_id] = {"file": str(path.relative_to(out)), **label.__dict__}
-    return 0
+    return True
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("snapshot", type=Path, help="a checkout of RUCBM/AgentProcessBench (or its data folder)")
+    parser.add_argument("snapshot", type=Path,
+                        help="a checkout of RUCBM/AgentProcessBench or bingreeky/AgenTracer, or a data file or folder")
     parser.add_argument("out", type=Path, help="where the traces and labels.json go")
     args = parser.parse_args()
     convert(args.snapshot, args.out)

@@ -130,7 +130,8 @@ def test_a_snapshot_without_the_data_is_one_line(tmp_path: Path) -> None:
     try:
         convert.convert(tmp_path, tmp_path / "out")
     except SystemExit as exc:
-        assert str(exc) == f"blame_corpus_convert: no data/AgentProcessBench/*.jsonl under {tmp_path}"
+        assert str(exc) == ("blame_corpus_convert: no data/AgentProcessBench/*.jsonl or data/tracertraj-*.parquet "
+                            f"under {tmp_path}")
     else:
         raise AssertionError("converted a snapshot with no data")
 
@@ -158,3 +159,113 @@ def test_a_labelled_run_whose_file_is_gone_is_one_line_naming_it(tmp_path: Path)
         assert str(exc).startswith(f"blame_accuracy: run {run_id} of {out / 'labels.json'}: FileNotFoundError(")
     else:
         raise AssertionError("judged a run with no file")
+
+
+def prompt(agent: str, goal: str) -> dict[str, Any]:
+    """What MetaGPT logs before an agent's model call: the prompt it built, as a message of its own."""
+    return {"name": agent, "role": "assistant",
+            "content": f"{agent} thinking: \n# Past Experience\n<experience>\n\n# Current Plan\n[GOAL] {goal}\n"}
+
+
+def reply(agent: str, text: str, commands: list[dict[str, Any]], terminal: str = "") -> dict[str, Any]:
+    """The model's answer: its thoughts, the commands as a fenced JSON array, the terminal's output after."""
+    return {"name": agent, "role": "assistant",
+            "content": f"{agent} thinking: {text}\n\n```json\n{json.dumps(commands)}\n```{terminal}"}
+
+
+def terminal(command: str, output: str) -> str:
+    return f"\n\nTerminal output: [command]: {command} \n[command output] : {output}"
+
+
+def team_run(step: str) -> dict[str, Any]:
+    """A failed MetaGPT run as AgenTracer's TracerTraj stores it: the team's log as history (every message an
+    `assistant` one, named by its agent), the injected mistake's agent and step (an index into history)."""
+    history = [
+        prompt("Team Leader", "[Message] from User to Mike: write add(a, b)"),
+        reply("Team Leader", "Alex will write it.",
+              [{"command_name": "TeamLeader.publish_message", "args": {"content": "Write add", "send_to": "Alex"}}]),
+        {"name": "Team Leader", "role": "assistant",
+         "content": "Team Leader sends to Alex: Write add" + terminal("pwd", "/workspace")},
+        prompt("Engineer", "[Message] from Mike to Alex: Write add"),
+        reply("Engineer", "I will write and run it.",
+              [{"command_name": "Editor.write", "args": {"path": "add.py", "content": "def add(a, b): return a - b"}},
+               {"command_name": "Terminal.run_command", "args": {"cmd": "python3 add.py"}}],
+              terminal("python3 add.py", "Traceback (most recent call last):\nNameError: name 'b' is not defined")
+              + terminal("pwd", "/workspace")),
+        prompt("Engineer", "[Message] from Mike to Alex: Write add"),
+        reply("Engineer", "Fixed.", [{"command_name": "Terminal.run_command", "args": {"cmd": "python3 add.py"}}],
+              terminal("python3 add.py", "-1\n")),
+    ]
+    return {"question_ID": "Add_1_I", "question": "Write add(a, b).", "ground_truth": "def add(a, b): return a + b",
+            "history": [{**message, "step": index} for index, message in enumerate(history)],
+            "mistake_agent": "Engineer", "mistake_step": step, "mistake_reason": "a - b instead of a + b"}
+
+
+def tracertraj(root: Path) -> Path:
+    """A TracerTraj file as JSON lines, one run a line: the injected mistake at the Engineer's prompt, at its answer,
+    and past the end of the log (not a step: skipped)."""
+    path = root / "tracertraj-code-test.jsonl"
+    path.write_text("".join(json.dumps(team_run(step)) + "\n" for step in ("3", "4", "9")), encoding="utf-8")
+    return path
+
+
+def test_a_team_run_has_a_turn_per_model_call_of_each_agent_and_the_mistake_in_its_turn(tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    convert.convert(tracertraj(tmp_path), out)
+    labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
+    assert [{key: label[key] for key in ("file", "dataset", "source", "agent", "turn", "address")}
+            for label in labels.values()] == [
+        {"file": "tracertraj-code-test/0000.jsonl", "dataset": "tracertraj-code-test",
+         "source": "tracertraj-code-test.jsonl#0", "agent": "Engineer", "turn": 1, "address": "agent:Engineer#1"},
+        {"file": "tracertraj-code-test/0001.jsonl", "dataset": "tracertraj-code-test",
+         "source": "tracertraj-code-test.jsonl#1", "agent": "Engineer", "turn": 1, "address": "agent:Engineer#1"}]
+    events = [json.loads(line) for line in (out / "tracertraj-code-test/0000.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    [system] = [event for event in events if event["event_type"] == "agent_execution_start"]
+    assert (system["name"], system["inputs"]) == ("metagpt", {"task": "Write add(a, b)."})
+    turns = [event for event in events if event["event_type"] == "agent_turn_start"]
+    assert [(turn["name"], turn["attrs"]["turn"]) for turn in turns] == [
+        ("Team Leader", 1), ("Engineer", 1), ("Engineer", 2)]
+    assert accuracy.turns_of(out / "tracertraj-code-test/0000.jsonl").agents == ["Team Leader", "Engineer", "Engineer"]
+
+
+def test_a_team_runs_commands_are_tool_calls_of_its_model_call_a_failed_execution_failed(tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    convert.convert(tracertraj(tmp_path), out)
+    events = [json.loads(line) for line in (out / "tracertraj-code-test/0000.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    started = {event["span_id"]: event for event in events if event["event_type"].endswith("_start")}
+    turn_of = {span_id: event["attrs"]["turn"] for span_id, event in started.items()
+               if event["event_type"] == "agent_turn_start"}
+    calls = [(event["name"], started[event["parent_id"]]["name"], turn_of[event["parent_id"]], event["status"],
+              event.get("outputs"))
+             for event in events if event["event_type"] in ("llm_call_end", "tool_call_end")]
+    assert [call[:4] for call in calls] == [
+        ("chat", "Team Leader", 1, "completed"), ("TeamLeader.publish_message", "Team Leader", 1, "completed"),
+        ("chat", "Engineer", 1, "completed"), ("Editor.write", "Engineer", 1, "completed"),
+        ("Terminal.run_command", "Engineer", 1, "failed"),
+        ("chat", "Engineer", 2, "completed"), ("Terminal.run_command", "Engineer", 2, "completed")]
+    assert calls[1][4] == {"return": "Write add"} and calls[6][4] == {"return": "-1\n"}
+    [failed] = [event for event in events if event["event_type"] == "tool_call_end" and event["status"] == "failed"]
+    assert failed["error"]["message"].endswith("NameError: name 'b' is not defined")
+    [asked] = [event for event in events if event["event_type"] == "llm_call_start"
+               and started[event["parent_id"]]["name"] == "Engineer"][:1]
+    assert asked["inputs"]["messages"][0]["content"].endswith("[GOAL] [Message] from Mike to Alex: Write add\n")
+    [answer] = [event for event in events if event["event_type"] == "llm_call_end"
+                and event["span_id"] == asked["span_id"]]
+    assert answer["outputs"]["text"] == "Engineer thinking: I will write and run it."
+    assert [call["name"] for call in answer["outputs"]["tool_calls"]] == ["Editor.write", "Terminal.run_command"]
+    assert started[failed["span_id"]]["attrs"]["llm_span_id"] == asked["span_id"]
+    assert events[-1]["event_type"] == "run_end" and events[-1]["status"] == "failed"
+
+
+def test_a_second_source_converted_into_the_same_folder_keeps_the_first_ones_labels(tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    convert.convert(snapshot(tmp_path), out)
+    convert.convert(tracertraj(tmp_path), out)
+    convert.convert(tracertraj(tmp_path), out)  # again: the same runs replace those it wrote
+    labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
+    assert sorted((label["dataset"], label["file"]) for label in labels.values()) == [
+        ("sample", "sample/0000.jsonl"), ("tracertraj-code-test", "tracertraj-code-test/0000.jsonl"),
+        ("tracertraj-code-test", "tracertraj-code-test/0001.jsonl")]
+    assert all((out / label["file"]).is_file() for label in labels.values())
