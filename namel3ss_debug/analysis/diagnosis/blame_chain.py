@@ -63,11 +63,6 @@ class View:
         self.by_seq.setdefault(first.seq, first)
         return self.by_seq[first.seq]
 
-    def writers_of(self, term: str) -> Optional[int]:
-        """How many steps of the whole run wrote `term` (as extracted), when it was noted."""
-        noted = self.run.writers.first(term)
-        return noted.steps if noted is not None else None
-
     def agent(self, step: Step) -> Optional[str]:
         """The name of the agent `step` ran in; an agent turn in no agent span is its agent's (it bears its name)."""
         return agent_name(step, self.run) or (step.name if step.kind == "agent_turn" else None)
