@@ -41,22 +41,18 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
 
 
 def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
-    """`terms` without those the run was given: the user's (a step of the user, kept or the term's first writer
-    of the whole run), and, where the user's message is no step (an LLM call's request is not kept), the names the
-    run's first LLM answer wrote (it restates it)."""
-    users = [step for step in view.steps if view.is_user(step) and step.seq < final.seq]
-    terms = [term for term in terms if not any(provenance.wrote(user, term.text) for user in users)
-             and not _users(view, term, final)]
+    """`terms` without those the run was given: the user's (a step of the user before the final answer, kept or
+    the term's first writer of the whole run), and, where the user's message is no step (an LLM call's request is
+    not kept), the names the run's first LLM answer wrote (it restates it)."""
+
+    def by_user(step: Step) -> bool:
+        return step.seq < final.seq and view.is_user(step)
+
+    terms = [term for term in terms if view.first_writer(term.text, by_user) is None]
     first = view.steps[0] if view.steps else None
-    if users or first is None or first is final or first.component != "llm":
+    if any(by_user(step) for step in view.steps) or first is None or first is final or first.component != "llm":
         return terms
     return [term for term in terms if term.kind != "name" or not provenance.wrote(first, term.text)]
-
-
-def _users(view: View, term: Term, final: Step) -> bool:
-    """Whether the user wrote `term` first, of the whole run, before the final answer."""
-    first = view.first_writer(term.text, lambda step: step.seq < final.seq)
-    return first is not None and view.is_user(first)
 
 
 def final_step(view: View) -> Optional[Step]:
