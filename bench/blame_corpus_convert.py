@@ -38,10 +38,12 @@ sent (`<agent> sends to <name>: ...`). So here:
 
 - a root `agent_execution` span for the system (`metagpt`), the task as its input;
 - one `agent_turn` per model call, named by its agent: the prompt, the answer and the messages sent after it;
-- in it an `llm_call` (`chat`: the prompt in, the answer's text and its commands out) and one `tool_call` per
-  command (named by the command, its arguments in); a `Terminal.run_command` gives back what the terminal printed for
-  it and ends failed when that is a traceback, an error line or a failed test; a `publish_message` gives back the
-  message sent;
+- in it an `llm_call` (`chat`: the prompt in, the answer out as the model wrote it, its JSON commands in its
+  text; the log's `<agent> thinking:` cut off) and, linked to it, a `tool_call` for each command whose outcome the
+  log shows (named by the command, its arguments in, and among the model call's calls): a `Terminal.run_command`
+  gives back what the terminal printed for it and ends failed when that is a traceback, an error line or a failed
+  test; a `publish_message` gives back the message sent. The log has no result for the other commands (an editor's
+  write, a plan's update): they stay in the answer's text;
 - the label's step is the turn that holds the labelled message (its prompt or its answer alike). A record whose step
   is not a message of its history is skipped (counted on stderr).
 """
@@ -297,12 +299,18 @@ def team_turns(history: list[dict[str, Any]]) -> list[TeamTurn]:
         turn.steps.append(index)
         turn.printed.extend((found["command"].strip(), found["output"]) for found in TERMINAL.finditer(text))
         if kind == "prompt":
-            turn.prompt = text
+            turn.prompt = unprefixed(text, agent)
         elif sent:
             turn.sent.append(said[sent.end():])
         else:
-            turn.answer = said
+            turn.answer = unprefixed(said, agent)
     return turns
+
+
+def unprefixed(text: str, agent: str) -> str:
+    """The text without the `<agent> thinking: ` MetaGPT's log puts before a prompt and an answer."""
+    prefix = f"{agent} thinking:"
+    return text[len(prefix):].lstrip() if text.startswith(prefix) else text
 
 
 def team_label(record: dict[str, Any], turns: list[TeamTurn], dataset: str, source: str) -> Optional[Label]:
@@ -319,21 +327,16 @@ def team_label(record: dict[str, Any], turns: list[TeamTurn], dataset: str, sour
     return None
 
 
-def commands_of(answer: str) -> tuple[str, list[dict[str, Any]]]:
-    """The answer's text without its fenced JSON command arrays, and the commands; a block that does not parse
-    stays in the text."""
+def commands_of(answer: str) -> list[dict[str, Any]]:
+    """The commands of the answer's fenced JSON arrays; a block that does not parse gives none."""
     commands: list[dict[str, Any]] = []
-
-    def taken(block: re.Match[str]) -> str:
+    for block in COMMANDS.finditer(answer):
         try:
             found = json.loads(block[1])
         except ValueError:
-            return block[0]
+            continue
         commands.extend(command for command in found if isinstance(command, dict))
-        return ""
-
-    text = COMMANDS.sub(taken, answer).strip()
-    return text, commands
+    return commands
 
 
 def record_team_run(record: dict[str, Any], system: str) -> tuple[str, list[dict[str, Any]]]:
@@ -352,32 +355,39 @@ def record_team_run(record: dict[str, Any], system: str) -> tuple[str, list[dict
 
 
 def team_model_call(turn: TeamTurn, position: int) -> None:
-    """The turn's model call (its prompt in, its answer and commands out) and each command as a tool call linked to
-    it; a terminal command gives back what the terminal printed for it, a message sent gives back the message."""
-    text, commands = commands_of(turn.answer or "")
-    calls = [(str(command.get("command_name") or "command"), command.get("args"), f"call_{position}_{number}")
-             for number, command in enumerate(commands)]
+    """The turn's model call (its prompt in, its answer out, as the model wrote it) and, linked to it, a tool call for
+    each command whose outcome the log shows: a terminal command gives back what the terminal printed for it, a
+    message sent gives back the message. The log shows nothing of the other commands' results (an editor's write, a
+    plan's update): they stay in the answer's text, not among its calls (a call never answered reads as failed)."""
+    ran = [(name, arguments, f"call_{position}_{number}", output, status)
+           for number, (name, arguments, output, status) in enumerate(outcomes(turn))]
     with span("chat", "llm", event_prefix="llm_call",
               inputs={"messages": [{"role": "user", "content": turn.prompt}] if turn.prompt else []}) as model:
-        model.set_outputs({"text": text if turn.answer is not None else None,
-                           "tool_calls": [{"id": call_id, "name": name, "arguments": arguments}
-                                          for name, arguments, call_id in calls]})
-    printed, sent = list(turn.printed), list(turn.sent)
-    for name, arguments, call_id in calls:
-        output: Optional[str] = None
-        if name == "Terminal.run_command" and isinstance(arguments, dict):
-            output = next((out for command, out in printed if command == str(arguments.get("cmd")).strip()), None)
-            if output is not None:
-                printed.remove((str(arguments.get("cmd")).strip(), output))
-        elif name.endswith(("publish_message", "publish_team_message")) and sent:
-            output = sent.pop(0)
-        status = "failed" if output is not None and name == "Terminal.run_command" and EXECUTION_FAILED.search(
-            output) else "success"
+        model.set_outputs({"text": turn.answer, "tool_calls": [{"id": call_id, "name": name, "arguments": arguments}
+                                                               for name, arguments, call_id, _, _ in ran]})
+    for name, arguments, call_id, output, status in ran:
         try:
             run_tool(get_tracer(), "MetaGPT", name, arguments, functools.partial(answered, output, status),
                      call_id=call_id)
         except ToolFailed:
             pass  # the span ended failed; the agent went on, as the run did
+
+
+def outcomes(turn: TeamTurn) -> list[tuple[str, Any, str, str]]:
+    """(command, arguments, outcome, status) of each of the answer's commands whose outcome the log shows, in order."""
+    found: list[tuple[str, Any, str, str]] = []
+    printed, sent = list(turn.printed), list(turn.sent)
+    for command in commands_of(turn.answer or ""):
+        name, arguments = str(command.get("command_name") or "command"), command.get("args")
+        if name == "Terminal.run_command" and isinstance(arguments, dict):
+            line = str(arguments.get("cmd")).strip()
+            output = next((out for ran, out in printed if ran == line), None)
+            if output is not None:
+                printed.remove((line, output))
+                found.append((name, arguments, output, "failed" if EXECUTION_FAILED.search(output) else "success"))
+        elif name.endswith(("publish_message", "publish_team_message")) and sent:
+            found.append((name, arguments, sent.pop(0), "success"))
+    return found
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,8 @@ def test_a_team_run_has_a_turn_per_model_call_of_each_agent_and_the_mistake_in_i
     assert accuracy.turns_of(out / "tracertraj-code-test/0000.jsonl").agents == ["Team Leader", "Engineer", "Engineer"]
 
 
-def test_a_team_runs_commands_are_tool_calls_of_its_model_call_a_failed_execution_failed(tmp_path: Path) -> None:
+def test_a_team_runs_commands_with_an_outcome_in_the_log_are_tool_calls_a_failed_execution_failed(
+        tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     convert.convert(tracertraj(tmp_path), out)
     events = [json.loads(line) for line in (out / "tracertraj-code-test/0000.jsonl").read_text(
@@ -242,19 +243,23 @@ def test_a_team_runs_commands_are_tool_calls_of_its_model_call_a_failed_executio
              for event in events if event["event_type"] in ("llm_call_end", "tool_call_end")]
     assert [call[:4] for call in calls] == [
         ("chat", "Team Leader", 1, "completed"), ("TeamLeader.publish_message", "Team Leader", 1, "completed"),
-        ("chat", "Engineer", 1, "completed"), ("Editor.write", "Engineer", 1, "completed"),
-        ("Terminal.run_command", "Engineer", 1, "failed"),
+        ("chat", "Engineer", 1, "completed"), ("Terminal.run_command", "Engineer", 1, "failed"),
         ("chat", "Engineer", 2, "completed"), ("Terminal.run_command", "Engineer", 2, "completed")]
-    assert calls[1][4] == {"return": "Write add"} and calls[6][4] == {"return": "-1\n"}
+    assert calls[1][4] == {"return": "Write add"} and calls[5][4] == {"return": "-1\n"}
     [failed] = [event for event in events if event["event_type"] == "tool_call_end" and event["status"] == "failed"]
     assert failed["error"]["message"].endswith("NameError: name 'b' is not defined")
     [asked] = [event for event in events if event["event_type"] == "llm_call_start"
                and started[event["parent_id"]]["name"] == "Engineer"][:1]
-    assert asked["inputs"]["messages"][0]["content"].endswith("[GOAL] [Message] from Mike to Alex: Write add\n")
+    # the log's "<agent> thinking:" is MetaGPT's logging, not the model's text
+    assert asked["inputs"]["messages"][0]["content"] == (
+        "# Past Experience\n<experience>\n\n# Current Plan\n[GOAL] [Message] from Mike to Alex: Write add\n")
     [answer] = [event for event in events if event["event_type"] == "llm_call_end"
                 and event["span_id"] == asked["span_id"]]
-    assert answer["outputs"]["text"] == "Engineer thinking: I will write and run it."
-    assert [call["name"] for call in answer["outputs"]["tool_calls"]] == ["Editor.write", "Terminal.run_command"]
+    # the answer as the model wrote it; its calls are the commands whose outcome the log shows, each a tool span
+    # (Editor.write's is not in the log: asked for and never answered, it would read as a call that failed)
+    assert answer["outputs"]["text"].startswith('I will write and run it.\n\n```json\n[{"command_name": "Editor.write"')
+    assert [call["name"] for call in answer["outputs"]["tool_calls"]] == ["Terminal.run_command"]
+    assert "Editor.write" not in {event["name"] for event in events}
     assert started[failed["span_id"]]["attrs"]["llm_span_id"] == asked["span_id"]
     assert events[-1]["event_type"] == "run_end" and events[-1]["status"] == "failed"
 
