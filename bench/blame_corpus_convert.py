@@ -37,6 +37,8 @@ the commands it chose as a fenced JSON array, and the terminal's output after th
 sent (`<agent> sends to <name>: ...`). So here:
 
 - a root `agent_execution` span for the system (`metagpt`), the task as its input;
+- a first `agent_turn` of the `user`: the message the team was given (`[Message] from User to Mike: ...`, as the
+  first prompt quotes it; MetaGPT's team starts from that message, which the log shows only inside the prompts);
 - one `agent_turn` per model call, named by its agent: the prompt, the answer and the messages sent after it;
 - in it an `llm_call` (`chat`: the prompt in, the answer out as the model wrote it, its JSON commands in its
   text; the log's `<agent> thinking:` cut off) and, linked to it, a `tool_call` for each command whose outcome the
@@ -77,6 +79,7 @@ SENT = re.compile(r"[^\n]* sends to [^\n:]*: ")  # a message an agent sent
 COMMANDS = re.compile(r"```json\s*(\[.*?\])\s*```", re.S)
 TERMINAL = re.compile(r"\s*Terminal output: \[command\]: (?P<command>.*?) ?\n\[command output\] : "
                       r"(?P<output>.*?)(?=\s*Terminal output: \[command\]: |\Z)", re.S)
+USER_SAID = re.compile(r"\[Message\] from User to [^:\n]+: (?P<message>.*?)\s*\n\s*\n\s*(?:No Plan|\[Plan\]|# )", re.S)
 EXECUTION_FAILED = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|^(FAIL|ERROR): |"
                               r"^FAILED|command not found", re.M)
 
@@ -323,7 +326,7 @@ def team_label(record: dict[str, Any], turns: list[TeamTurn], dataset: str, sour
         if step in turn.steps:
             agent = str(record.get("mistake_agent") or turn.agent)
             number = sum(1 for earlier in turns[:position + 1] if earlier.agent == turn.agent)
-            return Label(dataset, source, agent, position, f"agent:{turn.agent}#{number}")
+            return Label(dataset, source, agent, position + 1, f"agent:{turn.agent}#{number}")  # the user's is 0
     return None
 
 
@@ -339,13 +342,26 @@ def commands_of(answer: str) -> list[dict[str, Any]]:
     return commands
 
 
+def user_message(turns: list[TeamTurn], record: dict[str, Any]) -> Any:
+    """The user's message to the team, as the first prompt quotes it (`[Message] from User to Mike: ...`), or the
+    task when no prompt does."""
+    for turn in turns:
+        said = USER_SAID.search(turn.prompt or "")
+        if said:
+            return said["message"]
+    return record.get("question")
+
+
 def record_team_run(record: dict[str, Any], system: str) -> tuple[str, list[dict[str, Any]]]:
     """A MetaGPT team's failed run as our tracer records it: its run id and its events."""
     history = [message for message in record.get("history") or [] if isinstance(message, dict)]
     with capture_events() as run:
         with span(system, "agent", event_prefix="agent_execution", inputs={"task": record.get("question")}):
+            turns = team_turns(history)
+            with trace_agent_turn("user", 1) as said:
+                said.set_outputs({"output": user_message(turns, record)})
             counts: dict[str, int] = {}
-            for position, turn in enumerate(team_turns(history)):
+            for position, turn in enumerate(turns, start=1):
                 counts[turn.agent] = counts.get(turn.agent, 0) + 1
                 with trace_agent_turn(turn.agent, counts[turn.agent]) as said:
                     said.set_outputs({"output": turn.answer, **({"sent": turn.sent} if turn.sent else {})})

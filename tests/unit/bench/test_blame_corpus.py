@@ -181,7 +181,7 @@ def team_run(step: str) -> dict[str, Any]:
     """A failed MetaGPT run as AgenTracer's TracerTraj stores it: the team's log as history (every message an
     `assistant` one, named by its agent), the injected mistake's agent and step (an index into history)."""
     history = [
-        prompt("Team Leader", "[Message] from User to Mike: write add(a, b)"),
+        prompt("Team Leader", "[Message] from User to Mike: write add(a, b)\n\n\nNo Plan \n"),
         reply("Team Leader", "Alex will write it.",
               [{"command_name": "TeamLeader.publish_message", "args": {"content": "Write add", "send_to": "Alex"}}]),
         {"name": "Team Leader", "role": "assistant",
@@ -216,17 +216,21 @@ def test_a_team_run_has_a_turn_per_model_call_of_each_agent_and_the_mistake_in_i
     assert [{key: label[key] for key in ("file", "dataset", "source", "agent", "turn", "address")}
             for label in labels.values()] == [
         {"file": "tracertraj-code-test/0000.jsonl", "dataset": "tracertraj-code-test",
-         "source": "tracertraj-code-test.jsonl#0", "agent": "Engineer", "turn": 1, "address": "agent:Engineer#1"},
+         "source": "tracertraj-code-test.jsonl#0", "agent": "Engineer", "turn": 2, "address": "agent:Engineer#1"},
         {"file": "tracertraj-code-test/0001.jsonl", "dataset": "tracertraj-code-test",
-         "source": "tracertraj-code-test.jsonl#1", "agent": "Engineer", "turn": 1, "address": "agent:Engineer#1"}]
+         "source": "tracertraj-code-test.jsonl#1", "agent": "Engineer", "turn": 2, "address": "agent:Engineer#1"}]
     events = [json.loads(line) for line in (out / "tracertraj-code-test/0000.jsonl").read_text(
         encoding="utf-8").splitlines()]
     [system] = [event for event in events if event["event_type"] == "agent_execution_start"]
     assert (system["name"], system["inputs"]) == ("metagpt", {"task": "Write add(a, b)."})
     turns = [event for event in events if event["event_type"] == "agent_turn_start"]
     assert [(turn["name"], turn["attrs"]["turn"]) for turn in turns] == [
-        ("Team Leader", 1), ("Engineer", 1), ("Engineer", 2)]
-    assert accuracy.turns_of(out / "tracertraj-code-test/0000.jsonl").agents == ["Team Leader", "Engineer", "Engineer"]
+        ("user", 1), ("Team Leader", 1), ("Engineer", 1), ("Engineer", 2)]
+    # the user's message to the team, as the Team Leader's first prompt quotes it
+    [said] = [event for event in events if event["event_type"] == "agent_turn_end" and event["name"] == "user"]
+    assert said["outputs"] == {"output": "write add(a, b)"}
+    assert accuracy.turns_of(out / "tracertraj-code-test/0000.jsonl").agents == [
+        "user", "Team Leader", "Engineer", "Engineer"]
 
 
 def test_a_team_runs_commands_with_an_outcome_in_the_log_are_tool_calls_a_failed_execution_failed(
