@@ -79,7 +79,8 @@ SENT = re.compile(r"[^\n]* sends to [^\n:]*: ")  # a message an agent sent
 COMMANDS = re.compile(r"```json\s*(\[.*?\])\s*```", re.S)
 TERMINAL = re.compile(r"\s*Terminal output: \[command\]: (?P<command>.*?) ?\n\[command output\] : "
                       r"(?P<output>.*?)(?=\s*Terminal output: \[command\]: |\Z)", re.S)
-USER_SAID = re.compile(r"\[Message\] from User to [^:\n]+: (?P<message>.*?)\s*\n\s*\n\s*(?:No Plan|\[Plan\]|# )", re.S)
+USER_SAID = re.compile(r"\[Message\] from User to [^:\n]+: (?P<message>.*?)\s*\n(?:No Plan|\[Plan\]|\s*# Current Task)",
+                       re.S)  # the goal in a prompt, up to the plan's state
 EXECUTION_FAILED = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|^(FAIL|ERROR): |"
                               r"^FAILED|command not found", re.M)
 

@@ -181,7 +181,7 @@ def team_run(step: str) -> dict[str, Any]:
     """A failed MetaGPT run as AgenTracer's TracerTraj stores it: the team's log as history (every message an
     `assistant` one, named by its agent), the injected mistake's agent and step (an index into history)."""
     history = [
-        prompt("Team Leader", "[Message] from User to Mike: write add(a, b)\n\n\nNo Plan \n"),
+        prompt("Team Leader", "[Message] from User to Mike: write add(a, b)\n\n# Add\nNo Plan \n"),
         reply("Team Leader", "Alex will write it.",
               [{"command_name": "TeamLeader.publish_message", "args": {"content": "Write add", "send_to": "Alex"}}]),
         {"name": "Team Leader", "role": "assistant",
@@ -228,7 +228,7 @@ def test_a_team_run_has_a_turn_per_model_call_of_each_agent_and_the_mistake_in_i
         ("user", 1), ("Team Leader", 1), ("Engineer", 1), ("Engineer", 2)]
     # the user's message to the team, as the Team Leader's first prompt quotes it
     [said] = [event for event in events if event["event_type"] == "agent_turn_end" and event["name"] == "user"]
-    assert said["outputs"] == {"output": "write add(a, b)"}
+    assert said["outputs"] == {"output": "write add(a, b)\n\n# Add"}
     assert accuracy.turns_of(out / "tracertraj-code-test/0000.jsonl").agents == [
         "user", "Team Leader", "Engineer", "Engineer"]
 
