@@ -3,6 +3,7 @@ turns and positional rules `bench/blame_accuracy.py` reads from what it wrote.""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -278,3 +279,18 @@ def test_a_second_source_converted_into_the_same_folder_keeps_the_first_ones_lab
         ("sample", "sample/0000.jsonl"), ("tracertraj-code-test", "tracertraj-code-test/0000.jsonl"),
         ("tracertraj-code-test", "tracertraj-code-test/0001.jsonl")]
     assert all((out / label["file"]).is_file() for label in labels.values())
+
+
+def test_a_parquet_file_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "tracertraj-code-test.parquet"
+    path.write_bytes(b"not parquet")
+    try:
+        convert.convert(path, tmp_path / "out")
+    except SystemExit as exc:
+        said = str(exc)
+    else:
+        raise AssertionError("converted a file that is not parquet")
+    if importlib.util.find_spec("pyarrow") is None:
+        assert said == f"blame_corpus_convert: reading {path} needs pyarrow (pip install pyarrow)"
+    else:
+        assert said.startswith(f"blame_corpus_convert: {path}: not a parquet file (") and "\n" not in said
