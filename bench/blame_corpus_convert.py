@@ -1,5 +1,6 @@
-"""Public failed-agent runs, labelled by people with the responsible agent and the decisive step, converted into our
-trace format, so that `bench/blame_accuracy.py` can measure the blame on runs nobody wrote for it.
+"""Public failed-agent runs, labelled with the responsible agent and the decisive step (by people, or where the data's
+makers injected the mistake), converted into our trace format, so that `bench/blame_accuracy.py` can measure the
+blame on runs nobody wrote for it.
 
     git clone https://github.com/RUCBM/AgentProcessBench                 # 0a42606 (data/AgentProcessBench/*.jsonl)
     python bench/blame_corpus_convert.py AgentProcessBench /tmp/blame-corpus
@@ -31,7 +32,8 @@ skipped (counted on stderr).
 
 AgenTracer's TracerTraj (arXiv 2509.03312; a team of agents): each record is one failed MetaGPT run on a KodCode
 task (`history`: the team's log, every message named by its agent), with the agent and the step (an index into
-`history`) where a mistake was injected into the run, which then failed. MetaGPT logs each model call of an agent as
+`history`) of the mistake that made it fail: injected there by AgenTracer's makers, or located by their analyzer
+and checked by replaying the run with the step corrected. MetaGPT logs each model call of an agent as
 two messages, the prompt it built (`<agent> thinking: \n# Past Experience ...`) and the model's answer (its thoughts,
 the commands it chose as a fenced JSON array, and the terminal's output after them), followed by the messages it
 sent (`<agent> sends to <name>: ...`). So here:
