@@ -25,7 +25,7 @@ CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is `
 @dataclass(frozen=True)
 class Thresholds:
     tool_failures: int = _DEFAULT.diagnose_tool_failures  # same tool, same error type, this many times in one agent
-    loop_repeats: int = _DEFAULT.diagnose_loop_repeats  # the same call with the same inputs this many times
+    loop_repeats: int = _DEFAULT.diagnose_loop_repeats  # the same call (or answers repeated) this many times
     handoff_cycles: int = _DEFAULT.diagnose_handoff_cycles  # A->B->A round trips with no new tool result or answer
     context_share: float = _DEFAULT.diagnose_context_share  # a prompt this share of the model's window
     growth_turns: int = _DEFAULT.diagnose_growth_turns  # LLM calls in a row each with more prompt tokens

@@ -92,7 +92,8 @@ KEY_HELP: dict[str, str] = {
         '([Diagnose a run](diagnose.md)). 2 to 1000000.'
     ),
     "diagnose_loop_repeats": (
-        'The same call with the same inputs this many times is a `call_loop` ([Diagnose a run](diagnose.md)). '
+        'The same call with the same inputs this many times is a `call_loop`; this many answers in a row that '
+        'repeat earlier ones, with no new tool result, is `no_progress` ([Diagnose a run](diagnose.md)). '
         '2 to 1000000.'
     ),
     "diagnose_handoff_cycles": (

@@ -46,6 +46,7 @@ FINDING_KINDS = (
     "bad_tool_arguments",        # arguments that do not parse as JSON or do not fit the tool's schema
     "call_loop",                 # the same call with the same inputs again and again
     "handoff_loop",              # agents handing off back and forth with no progress
+    "no_progress",               # answers that repeat earlier ones, nothing new learnt: the run stopped progressing
     "turn_limit",                # the run was ended by an iteration or turn limit
     "context_overflow",          # the run was ended by a context-window overflow
     "context_near_limit",        # the prompt approaches the model's window (the turn at which it overflows)

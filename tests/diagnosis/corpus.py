@@ -76,6 +76,7 @@ FAILURES = (
          also=("cacheable_calls",), framework="langgraph"),
     Case("handoff_loop", _app("agents_handoff_loop"), "handoff_loop",
          ("llm:openai.chat#1|chain:handoff#1|agent:triage#1",), framework="openai-agents"),
+    Case("no_progress", _app("decorated_no_progress"), "no_progress", ("agent:planner#2", "agent:planner#5")),
     Case("turn_limit", _app("agents_turn_limit"), "turn_limit",
          ("app:agents.exceptions.MaxTurnsExceeded|agent:weather",), also=("call_loop",),
          blame=Blamed(agent="weather", finding="turn_limit"), framework="openai-agents"),

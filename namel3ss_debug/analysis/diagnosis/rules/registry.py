@@ -1,14 +1,15 @@
 """Every family's rules, in the order findings are judged. Apart from `rules/__init__.py` (what a rule is), which
 each family imports: a module that imported the families there would import itself through them. The `limits`
-family is two files, `turn_limits` and `limits`, listed in its old order (`turn_limit` first).
+family is two files, `turn_limits` and `limits`, listed in its old order (`turn_limit` first); the `loops` family
+is `loops` and `progress` (`no_progress`, which reads the other two).
 """
 
 from __future__ import annotations
 
-from . import (AgentRule, RunRule, dominant, limits, loops, pacing, recording, savings, swallowed, tools,
+from . import (AgentRule, RunRule, dominant, limits, loops, pacing, progress, recording, savings, swallowed, tools,
                turn_limits)
 
-FAMILIES = (tools, loops, turn_limits, limits, pacing, savings, swallowed, dominant, recording)
+FAMILIES = (tools, loops, progress, turn_limits, limits, pacing, savings, swallowed, dominant, recording)
 
 
 def agent_rules() -> list[AgentRule]:
