@@ -44,6 +44,7 @@ FINDING_KINDS = (
     "tool_failing_repeatedly",   # a tool fails the same way again and again while the model keeps asking for it
     "unknown_tool",              # the model asked for a tool the request did not offer
     "bad_tool_arguments",        # arguments that do not parse as JSON or do not fit the tool's schema
+    "unchanged_after_error",     # a failed tool call run again unchanged after the model saw the error, failing again
     "call_loop",                 # the same call with the same inputs again and again
     "handoff_loop",              # agents handing off back and forth with no progress
     "no_progress",               # answers that repeat earlier ones, nothing new learnt: the run stopped progressing

@@ -72,6 +72,8 @@ FAILURES = (
          also=HANDLED, framework="langgraph"),
     Case("bad_tool_arguments", _app("pydantic_ai_bad_arguments"), "bad_tool_arguments", ("llm:openai.chat#1",),
          also=HANDLED, framework="pydantic-ai"),
+    Case("unchanged_after_error", _app("decorated_unchanged_code"), "unchanged_after_error",
+         ("tool:run_code#1", "tool:run_code#2")),
     Case("call_loop", _app("langgraph_call_loop"), "call_loop", ("tool:get_weather",),
          also=("cacheable_calls",), framework="langgraph"),
     Case("handoff_loop", _app("agents_handoff_loop"), "handoff_loop",

@@ -1,15 +1,16 @@
 """Every family's rules, in the order findings are judged. Apart from `rules/__init__.py` (what a rule is), which
 each family imports: a module that imported the families there would import itself through them. The `limits`
 family is two files, `turn_limits` and `limits`, listed in its old order (`turn_limit` first); the `loops` family
-is `loops` and `progress` (`no_progress`, which reads the other two).
+is `loops` and `progress` (`no_progress`, which reads the other two), the `tools` family `tools` and `unchanged`
+(`unchanged_after_error`, which reads `tool_failing_repeatedly`).
 """
 
 from __future__ import annotations
 
 from . import (AgentRule, RunRule, dominant, limits, loops, pacing, progress, recording, savings, swallowed, tools,
-               turn_limits)
+               turn_limits, unchanged)
 
-FAMILIES = (tools, loops, progress, turn_limits, limits, pacing, savings, swallowed, dominant, recording)
+FAMILIES = (tools, unchanged, loops, progress, turn_limits, limits, pacing, savings, swallowed, dominant, recording)
 
 
 def agent_rules() -> list[AgentRule]:
