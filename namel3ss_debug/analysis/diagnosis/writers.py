@@ -4,10 +4,11 @@ argument, a number of the final answer) to the earliest step that wrote it, and 
 
 As each step ends, the terms of its output (`provenance.outputs_of`: the numbers and quoted terms of its texts,
 `provenance.indexed_terms`, and the values of the tool calls it asked for; not names, the costliest to find and
-the least decisive, which are traced through the kept steps only) are noted: the first step that wrote a
-term, slimmed to what evidence names (no texts), and how many steps wrote it. At most `MAX_TERMS` terms are noted;
-past that, terms not seen before are counted (`unindexed`), not noted, and the blame says so. A term matches as
+the least decisive, which are traced through the kept steps only) are noted: the first step that wrote a term,
+slimmed to what evidence names (no texts), and how many steps wrote it. At most `MAX_TERMS` terms are noted; past
+that, terms not seen before are counted (`unindexed`), not noted, and the blame says so. A term matches as
 extracted (case and white space aside): the kept steps are searched as `provenance.holds` does, inside any text.
+Every step's output is read, so this is written for speed; bench/writers_cost.py measures what it adds.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class Writers:
 
 
 def _keys(step: Step) -> set[str]:
-    keys = {key for text in outputs_of(step) for key in indexed_terms(text)}
+    texts = outputs_of(step)
+    keys = indexed_terms("\n".join(texts)) if texts else set()  # one text: no term runs across a line's end
     for ask in step.asked:
         keys.update(normal(value) for value in values_of(ask.arguments, None))
     keys.discard("")
