@@ -56,14 +56,18 @@ The rules, tried in this order; the first that points at a step gives the blame 
    `final_seq`) holds decisive content: its numbers of two digits or more, else its quoted terms, else its
    capitalised names (a single word that only begins a sentence is not one; leading words such as "The" are
    dropped), leaving out what the failed expectation wanted (the TEXT of `contains:TEXT` or `equals:TEXT` in the
-   failure, up to `diagnose`'s " not met (") and what the user wrote (a step of an agent named user or human: the
-   task is not a fault; with no such step, in a trace whose first step is an LLM call, whose request is not kept,
-   the names that first answer wrote, as it restates the user's message). Of the
-   most decisive kind present, each term is traced to the earliest step before the final answer, the user's
-   left out, whose output holds it; the earliest of those steps is decisive, and the last step before the final
-   answer that repeated the term is on the chain. A term that appears nowhere earlier was introduced by the final
-   answer: the final step is decisive (low). Confidence medium when an earlier step introduced a number or a
-   quoted term, low otherwise. A final answer with no such content left points nowhere.
+   failure, up to `diagnose`'s " not met (") and what the run was given (`RunClues.given`, `given.py`: the
+   outermost agent's inputs, a user's turn whole, the run's first LLM request; a step of an agent named user or
+   human; and, with no such step, in a trace whose first step is an LLM call, the names that first answer
+   wrote, as it restates the user's message): the task is not a fault. Of the most decisive kind present, each
+   term is traced to the earliest step before the final answer, the user's left out, whose output holds it.
+   A term an answer or a tool call's arguments wrote first was introduced there: the earliest such step is
+   decisive, and the last step before the final answer that repeated the term is on the chain; confidence
+   medium for a number or a quoted term, low otherwise. A term that appears nowhere earlier was introduced by
+   the final answer: the final step is decisive (low). When every term came first from a tool's result, no step
+   introduced it: a result whose terms of that kind the answer all holds was passed on as it was (the tool is
+   decisive, as an introduction); one that held more was picked from by the final step, which is decisive
+   (low), the tool a runner-up (`Verdict.also`). A final answer with no such content left points nowhere.
 
 When no rule points at a step the blame is unknown: agent and step None, confidence low, no chain, and `why` says
 what was looked at (the errors, the findings above info, the steps kept, the final answer). The chain always ends
@@ -143,6 +147,9 @@ def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]]) 
         step = other.links[0].evidence
         ranked.append(Candidate(step, step.agent, other.confidence, other.why, f"rule {later} ({RULES[later]}) "
                                 f"points here, and ranks after rule {rule} ({RULES[rule]})"))
+    for link in verdict.also:
+        ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
+                                f"named by rule {rule} ({RULES[rule]}) beside the decisive step"))
     for link in verdict.links[1:]:
         if link.role == "propagated":
             ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,

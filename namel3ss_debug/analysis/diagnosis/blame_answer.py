@@ -8,7 +8,7 @@ from typing import Optional
 
 from . import provenance
 from .blame_chain import Link, Verdict, View, quote
-from .provenance import Term, terms_of
+from .provenance import Term, normal, terms_of
 from .records import Failure
 from .steps import Step
 from .writers import MAX_TERMS
@@ -30,9 +30,12 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
         return step.seq < final.seq and not view.is_user(step)
 
     traced = [(view.first_writer(term.text, before) or final, term) for term in terms if term.kind == kind]
-    writer, term = min(traced, key=lambda pair: pair[0].seq)
-    earlier = [step for step in view.steps if before(step)]
-    verdict = _introduced(view, writer, term, final, earlier)
+    introduced = [(writer, term) for writer, term in traced if writer.component != "tool"]
+    source, term = min(introduced or traced, key=lambda pair: pair[0].seq)
+    if introduced or _passed_on(source, kind, text):
+        verdict = _introduced(view, source, term, final, [step for step in view.steps if before(step)])
+    else:
+        verdict = _grounded(view, source, term, final)
     unseen = view.run.writers.unindexed
     if unseen:  # what the bound left out: those terms' first writers were looked for in the kept steps only
         verdict.why += (f"; {unseen} term(s) first written after the run's first {MAX_TERMS:,} were traced in the kept "
@@ -48,7 +51,8 @@ def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
     def by_user(step: Step) -> bool:
         return step.seq < final.seq and view.is_user(step)
 
-    terms = [term for term in terms if view.first_writer(term.text, by_user) is None]
+    given = view.run.given
+    terms = [term for term in terms if not given.holds(term.text) and view.first_writer(term.text, by_user) is None]
     first = view.steps[0] if view.steps else None
     if any(by_user(step) for step in view.steps) or first is None or first is final or first.component != "llm":
         return terms
@@ -93,6 +97,30 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
     return Verdict(links, sure, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
                    f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
                    "repeated it")
+
+
+def _passed_on(source: Step, kind: str, answer: str) -> bool:
+    """Whether the answer holds every term of `kind` that the tool's result `source` holds: it passed the result
+    on as it was (a weather tool's "sunny, 21 C"), rather than picking its content out of a result that said more
+    (a search's documents)."""
+    offered = {normal(term.text) for text in provenance.outputs_of(source) for term in terms_of(text)
+               if term.kind == kind}
+    said = {normal(term.text) for term in terms_of(answer) if term.kind == kind}
+    return offered <= said
+
+
+def _grounded(view: View, source: Step, term: Term, final: Step) -> Verdict:
+    """Every traced term of the answer first came from a tool's result, which said more than the answer took: no
+    step introduced them, so the final step, which picked the answer out of those results, is decisive (low); the
+    tool whose result held the first term is a runner-up (what it returned may be what was wrong)."""
+    said, kind = quote(term.text), term.kind
+    return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
+                         f"the answer drew {said} from {source.address}'s result")], "low",
+                   f"rule 4: every {kind} of the final answer came from a tool's result ({said} first from "
+                   f"{source.address}, seq {source.seq}, which held more {kind}s than the answer took), none was "
+                   "introduced by a step: the final step picked the answer out of what the tools returned",
+                   also=[Link(view.evidence(source, f"returned {said}"), "source",
+                              f"{source.address} returned {said}, which the final answer holds")])
 
 
 def _repeated(view: View, writer: Step, term: Term, final: Step, kept: int) -> int:

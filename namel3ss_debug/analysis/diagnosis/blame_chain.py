@@ -4,7 +4,7 @@ findings that show a cause, and how a step, an error and a quoted text are said.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..failed_run import GAVE_UP, OPPORTUNITIES
@@ -39,6 +39,7 @@ class Verdict:
     confidence: str
     why: str
     finding: Optional[str] = None
+    also: list[Link] = field(default_factory=list)  # steps the rule names as runners-up, not on the chain
 
 
 class View:

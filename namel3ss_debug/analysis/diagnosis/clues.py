@@ -25,6 +25,7 @@ from ..run_state import OpenSpan, RunState
 from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
+from .blame_chain import USERS
 from .past_cut import note_of
 from .repeats import note_repeat
 from .spend import note_slowest, note_spend
@@ -200,6 +201,10 @@ class Clues:
         scanned once, here, and only a message that matched is kept), and its span id for the tools it will ask
         for."""
         data = bytes(event.inputs)
+        given = track.clues.given
+        if not given.asked:  # the run's first request: the task, in a run recorded at the HTTP client
+            given.asked = True
+            given.add("\n".join(payloads.message_texts(data)))
         said = stop_request(data)
         if said is not None:
             _stopped(track.clues, step, said)
@@ -247,6 +252,8 @@ class Clues:
             self._tool_link(track, step, event)
         else:
             step.text = payloads.output_text(event.outputs)
+            if step.kind == "agent_turn" and step.name.casefold() in USERS:  # what the user said, whole
+                track.clues.given.add(payloads.as_text(payloads.output_of(event.outputs)))
         if step.inputs_key is not None:
             note_repeat(track.firsts, track.repeats, step)
         if step.component in CALLS:
@@ -306,6 +313,8 @@ class Clues:
         parent = run.open.get(event.parent_id) if event.parent_id is not None else None
         track.agents[event.span_id] = AgentSteps(run.run_id, event.span_id, event.name, event.seq,
                                                  parent.agent if parent is not None else None)
+        if parent is None or parent.agent is None:  # the outermost agent: its inputs are the run's task
+            track.clues.given.add(payloads.as_text(payloads.decoded(event.inputs)))
         track.clues.agents[event.span_id] = event.name
 
     def _agent_ended(self, track: RunTrack, event: EventRecord) -> None:

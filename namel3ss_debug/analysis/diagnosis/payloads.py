@@ -250,13 +250,18 @@ def output_text(raw: bytes | memoryview) -> Optional[str]:
     data, start = memoryview(raw), len(RETURNED)
     if bytes(data[:start + 1]) in (RETURNED + b"{", RETURNED + b"[") and bytes(data[-1:]) == b"}":
         return raw_text(data[start:-1])
+    return cut(as_text(output_of(raw)))
+
+
+def output_of(raw: bytes | memoryview) -> Any:
+    """What a call returned, decoded: `outputs.return`, `outputs.output`, `outputs.text`, `outputs.result`, else
+    the whole outputs; None when empty or not JSON."""
     value = decoded(raw)
     if isinstance(value, dict):
         for key in ("return", "output", "text", "result"):
             if key in value:
-                value = value[key]
-                break
-    return cut(as_text(value))
+                return value[key]
+    return value
 
 
 def raw_text(raw: bytes | memoryview) -> Optional[str]:

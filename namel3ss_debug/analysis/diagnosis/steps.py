@@ -13,6 +13,7 @@ from typing import Optional
 
 import msgspec
 
+from .given import Given
 from .past_cut import PastCut
 from .writers import Writers
 
@@ -140,6 +141,7 @@ class RunClues(msgspec.Struct, gc=False):
     # steps", which the graph writes with no LLM call): (the answer, cut; the agent's name; no agent above it)
     stopped_answer: Optional[tuple[str, Optional[str], bool]] = None
     writers: Writers = msgspec.field(default_factory=Writers)  # each term's first writer, over the whole run
+    given: Given = msgspec.field(default_factory=Given)  # the run's task and its user's words (`given.py`)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
     # inputs_key -> the LLM and tool calls made more than once with the same inputs

@@ -311,3 +311,66 @@ def test_a_run_whose_answer_names_nothing_is_blamed_on_no_one(tmp_path: Path) ->
 def test_a_run_that_did_not_fail_is_not_blamed(tmp_path: Path) -> None:
     path = conversation(tmp_path / "fine.jsonl", [("Solver", "The answer is 42.")])
     assert blames(path) == []
+
+
+# -- what the run was given, what its tools returned ----------------------------------------------------------------
+INSTRUCTIONS = "Answer the given question. You may search as often as you want. " * 10  # past a step's kept text
+
+
+def searched(path: Path, question: str, found: str, answer: str, *, task: str | None = None,
+             request: list[dict[str, str]] | None = None, user_turn: bool = True) -> Path:
+    """A question (a user's turn, else only in the first LLM request or the agent's inputs), a model call that
+    searches, the search's result and the model's answer, in one agent."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "assistant", inputs={"task": task} if task else None)
+    if user_turn:
+        turn = trace.start("agent", "user", agent, kind="agent_turn")
+        trace.end(turn, 1, outputs={"output": question})
+    trace.span("llm", "chat", 5, agent, inputs={"messages": request or [{"role": "user", "content": "go"}]},
+               outputs={"text": "", "tool_calls": [{"id": "c1", "name": "search", "arguments": {"query": "x"}}]})
+    trace.span("tool", "search", 5, agent, inputs={"query": "x"}, outputs={"return": found})
+    trace.span("llm", "chat", 5, agent, inputs={"messages": [{"role": "tool", "content": found}]},
+               outputs={"text": answer})
+    trace.end(agent, 1)
+    trace.run_end()
+    return trace.write(path)
+
+
+DOCUMENTS = ("Melbourne was founded in 1835 and named in 1837. Adelaide was founded in 1836. Westminster School, "
+             "Adelaide, opened in 1961; Melbourne Grammar School opened in 1858.")
+
+
+def test_a_number_the_users_long_question_gave_is_nobodys_introduction(tmp_path: Path) -> None:
+    question = INSTRUCTIONS + "Question: which city founded in 1838 has the school?"
+    path = searched(tmp_path / "t.jsonl", question, "no documents", "The city founded in 1838 is Melbourne.")
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:Adelaide"))
+    assert "'1838'" not in blame.why  # the question gave it, past the 400 characters a step keeps
+
+
+@pytest.mark.parametrize("where", ["request", "task"])
+def test_the_task_in_the_first_request_or_the_agents_inputs_is_given_not_introduced(tmp_path: Path,
+                                                                                     where: str) -> None:
+    question = "Which city founded in 1838 has the school?"
+    request = [{"role": "user", "content": question}] if where == "request" else None
+    path = searched(tmp_path / "t.jsonl", question, "no documents", "The city founded in 1838 is Melbourne.",
+                    task=question if where == "task" else None, request=request, user_turn=False)
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:Adelaide"))
+    assert "'1838'" not in blame.why
+
+
+def test_an_answer_picked_out_of_a_search_result_blames_the_answer_with_the_search_as_runner_up(
+        tmp_path: Path) -> None:
+    path = searched(tmp_path / "t.jsonl", "Which city's school opened in 1961?", DOCUMENTS,
+                    "Melbourne Grammar School opened in 1858.")
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:Adelaide"))
+    assert (blame.step and blame.step.address, blame.confidence) == ("llm:chat#2", "low")
+    assert "picked the answer out of what the tools returned" in blame.why
+    assert [candidate.step.address for candidate in blame.candidates] == ["llm:chat#2", "tool:search#1"]
+
+
+def test_an_answer_that_passes_a_result_on_whole_blames_the_tool_that_returned_it(tmp_path: Path) -> None:
+    path = searched(tmp_path / "t.jsonl", "When did Adelaide's school open?", "It opened in 1858.",
+                    "It opened in 1858.")
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:1961"))
+    assert (blame.step and blame.step.address, blame.confidence) == ("tool:search#1", "medium")

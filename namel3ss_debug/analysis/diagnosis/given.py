@@ -1,0 +1,44 @@
+"""What a run was given, as text: its task and its user's words, which no step of the run introduced. The blame's
+rule 4 leaves a term of the final answer out when the run was given it (a year the question names is not the
+model's invention), wherever the task was recorded:
+
+- the outermost agent execution's inputs (`trace_agent_execution(name, task=...)`, a framework's agent input);
+- what the user said: the output of an agent turn of the user (`blame_chain.USERS`), whole, not cut to
+  `steps.TEXT_CHARS` as a step's text is (the question often comes after a long instruction);
+- the run's first LLM request, every message of it (system prompt and user message): in a run recorded at the
+  HTTP client only, the task is there and nowhere else.
+
+At most `GIVEN_CHARS` characters are kept of a run; what comes after is not read (`cut` says so).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import msgspec
+
+from .provenance import holds
+
+GIVEN_CHARS = 32_768  # characters kept of what a run was given
+
+
+class Given(msgspec.Struct, gc=False):
+    """The texts a run was given, joined, up to GIVEN_CHARS."""
+
+    text: str = ""
+    cut: bool = False  # more was given than kept
+    asked: bool = False  # the run's first LLM request has been read
+
+    def add(self, text: Optional[str]) -> None:
+        if not text:
+            return
+        room = GIVEN_CHARS - len(self.text)
+        if len(text) + 1 > room:
+            self.cut = True
+            text = text[:max(room - 1, 0)]
+        if text:
+            self.text += text + "\n"
+
+    def holds(self, term: str) -> bool:
+        """Whether the run was given `term` (as `provenance.holds` matches: case and white space aside)."""
+        return bool(self.text) and holds(self.text, term)
