@@ -332,8 +332,10 @@ class Clues:
         """The agent rules over one agent execution's steps, which are then dropped."""
         if not agent.steps and agent.span_id == NO_AGENT:
             return
+        turns = any(step.turn is not None for step in agent.steps)
         for rule in self._rules:
             found = rule(agent, track.clues, self.judging)
+            found = [_acted(finding) for finding in found] if turns else found
             self.findings.extend(_cut(found, agent) if agent.dropped else found)
         agent.steps = []
 
@@ -358,6 +360,16 @@ class Clues:
             said = payloads.output_text(event.outputs)
             if said:
                 clues.final_text, clues.final_seq, track.final_rank = said, event.seq, 0
+
+
+def _acted(finding: Finding) -> Finding:
+    """A finding over an agent execution whose agents took turns in it (a team, a group chat), named after the one
+    agent its evidence shows acting; the execution's name stays when several did (the team's loop)."""
+    acted = {item.agent for item in finding.evidence if item.agent is not None}
+    if len(acted) != 1:
+        return finding
+    [name] = acted
+    return finding if name == finding.agent else msgspec.structs.replace(finding, agent=name)
 
 
 def _cut(found: Iterable[Finding], agent: AgentSteps) -> list[Finding]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from support.findingtraces import traced
+from support.tracefactory import TraceBuilder, error
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.clues import Clues
@@ -247,3 +248,34 @@ def test_rediagnose_blames_a_run_for_a_failure_judged_outside_it(tmp_path: Path)
     assert again.failed_runs == [run_id] and [blame.failure for blame in again.blames] == [
         "expect 'contains: Lyon' failed"]
     assert again.findings == report.findings.findings
+
+
+def group_chat(path: Path, speakers: list[str]) -> Path:
+    """A group chat (one agent execution) whose speakers each take a turn: an LLM call asking for `run_code`, which
+    fails the same way."""
+    trace = TraceBuilder()
+    trace.run_start()
+    team = trace.start("agent", "GroupChat")
+    for speaker in speakers:
+        turn = trace.start("agent", speaker, team, kind="agent_turn")
+        trace.span("llm", "chat", 1, turn)
+        trace.span("tool", "run_code", 1, turn, status="failed", inputs={"code": "mean([])"},
+                   error=error("ZeroDivisionError", "division by zero"))
+        trace.end(turn, 1)
+    trace.end(team, 1)
+    trace.run_end()
+    return trace.write(path)
+
+
+def test_a_finding_in_one_speakers_turns_of_a_group_chat_is_that_speakers(tmp_path: Path) -> None:
+    report, _ = clues_of(group_chat(tmp_path / "t.jsonl", ["Coder", "Coder", "Coder"]))
+    assert report.findings is not None
+    [found] = [item for item in report.findings.findings if item.kind == "tool_failing_repeatedly"]
+    assert found.agent == "Coder"
+
+
+def test_a_finding_over_several_speakers_turns_is_the_group_chats(tmp_path: Path) -> None:
+    report, _ = clues_of(group_chat(tmp_path / "t.jsonl", ["Coder", "Reviewer", "Coder"]))
+    assert report.findings is not None
+    [found] = [item for item in report.findings.findings if item.kind == "tool_failing_repeatedly"]
+    assert found.agent == "GroupChat"
