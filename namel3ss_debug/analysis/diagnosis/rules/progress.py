@@ -22,7 +22,8 @@ confidence by how exact the repeats are: `high` when every repeat is its origina
 space aside), `medium` when some are equal only once normalised, `low` when a repeat or its original was longer
 than the `steps.TEXT_CHARS` characters kept (equal as far as they were kept: what followed may differ).
 Figures: `repeats` (the row's length), `said_before` (the distinct earlier utterances it repeats). The finding's
-agent is the decisive step's: the agent whose turn it is in, else the agent execution's name.
+agent is the agent execution's, as every agent rule's (`clues.py` names it after the one agent whose turns its
+evidence shows, when there is one); its title names the decisive step's agent.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def _no_progress(row: Row, decisive: Step, agent: AgentSteps, run: RunClues, rep
                for index, (repeat, original) in enumerate(row))]
     return Finding("no_progress", "warning", confidence,
                    f"{who or 'the agent'} said nothing new after {decisive.address}: {count} answers in a row "
-                   f"repeated earlier ones", why, suggestion, capped(notes), run.run_id, agent=who,
+                   f"repeated earlier ones", why, suggestion, capped(notes), run.run_id, agent=agent.name,
                    setting=SETTINGS["loop_repeats"],
                    figures={"repeats": float(count), "said_before": float(len(originals))})
 

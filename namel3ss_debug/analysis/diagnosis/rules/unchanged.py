@@ -11,12 +11,12 @@ asked again. One such pair (two failures) is enough, where `tool_failing_repeate
 retry no LLM call came between is the app's (`retry_without_backoff`'s), not the model's.
 
 The finding's evidence, in seq order: the LLM call that asked for the first failing call, that call, the LLM call
-that asked again, the repeat; its first item is where the blame starts. The finding's agent is the one whose model
-asked again (the agent whose turn that call is in, else the agent execution's name). `critical` when the agent
-then ended failed, else `warning`. Confidence `high` when the two errors' messages are the same and the inputs
-were compared by fingerprint, else `medium` (the same error type with another message, or arguments compared as
-far as they were kept, `steps.TEXT_CHARS`). Figures: `unchanged` (the pairs of the tool in the agent: the times the
-model changed nothing).
+that asked again, the repeat; its first item is where the blame starts. The finding's agent is the agent
+execution's, as every agent rule's (`clues.py` names it after the one agent whose turns its evidence shows, when
+there is one). `critical` when the agent then ended failed, else `warning`. Confidence `high` when the two errors'
+messages are the same and the inputs were compared by fingerprint, else `medium` (the same error type with another
+message, or arguments compared as far as they were kept, `steps.TEXT_CHARS`). Figures: `unchanged` (the pairs of
+the tool in the agent: the times the model changed nothing).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ...thresholds import Judging
 from . import AgentRule, RunRule
 from ..records import Finding
 from ..steps import AgentSteps, RunClues, Step
-from .evidence import agent_name, capped, evidence
+from .evidence import capped, evidence
 from .tools import tool_failing_repeatedly
 
 Pair = tuple[Step, Step, Step]  # a failed call, the LLM call that asked again, the repeat that failed the same way
@@ -113,7 +113,7 @@ def _unchanged(found: list[Pair], agent: AgentSteps, run: RunClues) -> Finding:
              evidence(repeat, run, f"failed the same way: {kind}{message[:120]}")]
     return Finding("unchanged_after_error", "critical" if ended else "warning", "high" if exact else "medium",
                    f"the model ran {failed.name} again unchanged after it failed with {kind}", why, suggestion,
-                   capped(notes), run.run_id, agent=agent_name(asker, run) or agent.name,
+                   capped(notes), run.run_id, agent=agent.name,
                    figures={"unchanged": float(count)})
 
 
