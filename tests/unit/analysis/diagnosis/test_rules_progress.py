@@ -167,3 +167,12 @@ def test_a_group_chat_whose_agents_each_add_something_has_no_finding(tmp_path: P
              ("planner", "The Hotel Carlton has a room for 120 euros a night."), ("user", "Please continue."),
              ("planner", "I booked the Hotel Carlton; the confirmation is LY-2210.")]
     assert findings_of(group_chat(tmp_path / "chat.jsonl", turns), "no_progress") == []
+
+
+def test_two_agents_repeating_each_other_are_the_teams_loop(tmp_path: Path) -> None:
+    turns = [("user", "Book me a hotel for next weekend."), ("planner", ASKED_AGAIN),
+             ("booker", "I cannot book anything until the planner gives me a city."), ("planner", ASKED_AGAIN),
+             ("booker", "I cannot book anything until the planner gives me a city."), ("planner", ASKED_AGAIN)]
+    [finding] = findings_of(group_chat(tmp_path / "chat.jsonl", turns), "no_progress")
+    assert finding.agent == "GroupChat" and finding.evidence[0].address == "agent:booker#1"
+    assert {item.agent for item in finding.evidence} == {"planner", "booker"}
