@@ -103,3 +103,12 @@ def test_a_group_chats_coder_running_the_same_code_again_is_named_by_its_turn(tm
     trace.run_end()
     [finding] = findings_of(trace.write(tmp_path / "chat.jsonl"), "unchanged_after_error")
     assert finding.agent == "Coder" and finding.evidence[-1].address == "tool:execute_code#2"
+
+
+def test_without_inputs_recorded_the_arguments_text_is_compared_with_medium_confidence() -> None:
+    steps = [asking(0), ran(2, asked_by=0), asking(4), ran(6, asked_by=4)]
+    for call in (steps[1], steps[3]):
+        call.inputs_key = None
+    assert [finding.confidence for finding in judged(steps)] == ["medium"]
+    steps[3].arguments = '{"code": "print(mean([1]))"}'
+    assert judged(steps) == []
