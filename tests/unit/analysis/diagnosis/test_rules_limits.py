@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from support.handsteps import step
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
@@ -22,13 +23,6 @@ from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"
 WINDOWS = {"gpt-4o": 128_000, "small": 10_000}
-
-
-def step(seq: int, component: str, name: str, **fields: Any) -> Step:
-    kind = {"llm": "llm_call", "tool": "tool_call", "app": "error_occurred", "agent": "agent_execution"}[component]
-    fields.setdefault("status", "completed")
-    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", "a1",
-                "2026-11-26T10:00:00Z", duration_ms=50.0, **fields)
 
 
 def llm(seq: int, tokens: int | None, model: str = "gpt-4o", **fields: Any) -> Step:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from support.handsteps import step
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
@@ -18,13 +19,6 @@ from namel3ss_debug.analysis.thresholds import Judging
 
 RUN = "run-1"
 APOLOGY = "I'm sorry, I couldn't get the weather for Paris, FR right now."
-
-
-def step(seq: int, component: str, name: str, **fields: Any) -> Step:
-    kind = {"llm": "llm_call", "tool": "tool_call"}[component]
-    fields.setdefault("status", "completed")
-    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", "a1",
-                "2026-11-26T10:00:00Z", duration_ms=50.0, **fields)
 
 
 def failed_tool(seq: int, name: str = "get_weather") -> Step:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.handsteps import step
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
@@ -22,13 +23,6 @@ RUN = "run-1"
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"},
                                            "unit": {"type": "string", "enum": ["c", "f"]}},
           "required": ["city"], "additionalProperties": False}
-
-
-def step(seq: int, component: str, name: str, **fields: Any) -> Step:
-    kind = {"llm": "llm_call", "tool": "tool_call"}[component]
-    fields.setdefault("status", "completed")
-    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", "a1",
-                "2026-11-26T10:00:00Z", duration_ms=50.0, **fields)
 
 
 def asks(name: str = "get_weather", arguments: str = '{"city": "Paris, FR"}', call_id: str | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from support.handsteps import step
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder, error
 from namel3ss_debug.analysis.diagnosis.records import Finding
@@ -17,13 +18,6 @@ from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"
 CODE = '{"code": "print(mean([]))"}'
-
-
-def step(seq: int, component: str, name: str, **fields: Any) -> Step:
-    kind = {"llm": "llm_call", "tool": "tool_call"}[component]
-    fields.setdefault("status", "completed")
-    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", "a1",
-                "2026-11-26T10:00:00Z", duration_ms=50.0, **fields)
 
 
 def asking(seq: int, code: str = CODE) -> Step:
