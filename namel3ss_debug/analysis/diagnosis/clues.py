@@ -374,7 +374,7 @@ def _acted(finding: Finding) -> Finding:
 
 def _cut(found: Iterable[Finding], agent: AgentSteps) -> list[Finding]:
     """The findings over an agent whose steps were cut, each saying what its rule did not read."""
-    note = note_of(len(agent.steps), agent.dropped)
+    note = note_of(len(agent.steps), agent.dropped, agent.past)
     return [msgspec.structs.replace(finding, why=finding.why + note) for finding in found]
 
 

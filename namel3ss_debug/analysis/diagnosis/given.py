@@ -8,7 +8,7 @@ model's invention), wherever the task was recorded:
 - the run's first LLM request, every message of it (system prompt and user message): in a run recorded at the
   HTTP client only, the task is there and nowhere else.
 
-At most `GIVEN_CHARS` characters are kept of a run; what comes after is not read (`cut` says so).
+At most `GIVEN_CHARS` characters are kept of a run; what comes after is not read.
 """
 
 from __future__ import annotations
@@ -26,16 +26,12 @@ class Given(msgspec.Struct, gc=False):
     """The texts a run was given, joined, up to GIVEN_CHARS."""
 
     text: str = ""
-    cut: bool = False  # more was given than kept
     asked: bool = False  # the run's first LLM request has been read
 
     def add(self, text: Optional[str]) -> None:
         if not text:
             return
-        room = GIVEN_CHARS - len(self.text)
-        if len(text) + 1 > room:
-            self.cut = True
-            text = text[:max(room - 1, 0)]
+        text = text[:max(GIVEN_CHARS - len(self.text) - 1, 0)]
         if text:
             self.text += text + "\n"
 

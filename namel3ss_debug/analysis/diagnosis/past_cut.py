@@ -1,7 +1,7 @@
 """What an agent did past the steps the pass keeps of it: an agent execution keeps its first
 `thresholds.MAX_AGENT_STEPS` steps for the rules; each LLM and tool call after those is not kept but counted here,
 by operation, so that a rule's counts and its "then it succeeded" / "never succeeded" stay exact over the whole
-agent, and a finding can say what it did not see (`PastCut.note_of`).
+agent, and a finding can say what it did not see (`note_of`).
 
 A tool that failed 5,000 times and then succeeded 5,000 times is "failed 5000 times ... it succeeded later", not
 the first 4,096 steps' "never succeeded after that".
@@ -66,7 +66,9 @@ class PastCut(msgspec.Struct, gc=False):
         return self.operations.get((component, name))
 
 
-def note_of(kept: int, dropped: int) -> str:
+def note_of(kept: int, dropped: int, past: PastCut) -> str:
     """What a finding over an agent cut at `kept` steps did not see, to add to its `why`."""
+    unsorted = (f" ({past.others:,} of them, of operations past the first {MAX_OPERATIONS:,}, counted only as a number)"
+                if past.others else "")
     return (f"; the agent had {kept + dropped:,} steps: the rule read its first {kept:,}, and its calls after those "
-            f"were counted, not kept")
+            f"were counted, not kept{unsorted}")

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from namel3ss_debug.analysis.diagnosis import clues
+from namel3ss_debug.analysis.diagnosis.past_cut import MAX_OPERATIONS, PastCut, note_of
+from namel3ss_debug.analysis.diagnosis.steps import Step
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder, error
 
@@ -67,3 +69,13 @@ def test_retries_past_the_cut_that_then_succeeded_are_not_said_to_have_never_suc
 def test_an_agent_within_the_cut_says_nothing_of_one(tmp_path: Path) -> None:
     [found] = findings_of(flaky(tmp_path / "t.jsonl", failures=3, successes=1), "tool_failing_repeatedly")
     assert found.figures["count"] == 3 and "the rule read" not in found.why
+
+
+def test_calls_of_operations_past_the_counted_ones_are_said_to_be_counted_only_as_a_number() -> None:
+    past = PastCut()
+    for index in range(MAX_OPERATIONS + 2):
+        past.note(Step(index, index + 1, f"s{index}", "p", "tool", f"tool{index}", "tool_call", f"tool:t#{index}",
+                       "a1", "2026-11-26T10:00:00Z", status="completed"))
+    assert len(past.operations) == MAX_OPERATIONS and past.others == 2
+    assert note_of(4096, 10, past).endswith("(2 of them, of operations past the first 1,024, counted only as a number)")
+    assert "counted only" not in note_of(4096, 10, PastCut())
