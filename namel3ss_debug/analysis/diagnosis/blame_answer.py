@@ -44,9 +44,9 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
 
 
 def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
-    """`terms` without those the run was given: the user's (a step of the user before the final answer, kept or
-    the term's first writer of the whole run), and, where the user's message is no step (an LLM call's request is
-    not kept), the names the run's first LLM answer wrote (it restates it)."""
+    """`terms` without those the run was given: its task and its user's words (`RunClues.given`), what a step of
+    the user wrote before the final answer (kept, or the term's first writer of the whole run), and, where the
+    user's message is no step, the names the run's first LLM answer wrote (it restates it)."""
 
     def by_user(step: Step) -> bool:
         return step.seq < final.seq and view.is_user(step)

@@ -33,6 +33,7 @@ from typing import Hashable, Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
+from ..provenance import normal
 from ..records import Evidence, Finding
 from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
 from .evidence import agent_name, capped, ended_at, evidence
@@ -40,7 +41,6 @@ from .loops import answer_of, call_loop, handoff_loop
 
 MIN_WORDS = 4  # an utterance shorter than this ("OK", "Done.", "TERMINATE") says nothing by itself
 WORD = re.compile(r"\w+")
-SPACE = re.compile(r"\s+")
 EDGES = " \t\n.,;:!?\"'`*-_()[]"
 
 
@@ -96,7 +96,7 @@ def _utterance(step: Step) -> Optional[str]:
     """What an agent turn or an LLM answer said, normalised; None for a step that said nothing by itself."""
     if step.status != "completed" or not step.text or (step.kind != "agent_turn" and step.component != "llm"):
         return None
-    text = SPACE.sub(" ", step.text.casefold()).strip(EDGES)
+    text = normal(step.text).strip(EDGES)
     return text if len(WORD.findall(text)) >= MIN_WORDS else None
 
 
