@@ -66,7 +66,7 @@ def _asked_again(steps: Sequence[Step], failures: Sequence[Step]) -> int:
     """How many failures but the first came after an LLM call, following the failure before, that asked for the
     tool (or whose asks were not recorded): times the model saw the error and asked again."""
     name = failures[0].name
-    askers = [step.seq for step in steps if step.component == "llm" and _may_ask(step, name)]  # in seq order
+    askers = [step.seq for step in steps if step.component == "llm" and may_ask(step, name)]  # in seq order
     count = 0
     for before, after in zip(failures, failures[1:]):
         at = bisect.bisect_right(askers, before.seq)
@@ -75,7 +75,8 @@ def _asked_again(steps: Sequence[Step], failures: Sequence[Step]) -> int:
     return count
 
 
-def _may_ask(step: Step, name: str) -> bool:
+def may_ask(step: Step, name: str) -> bool:
+    """Whether the LLM step `step` asked for the tool `name`, or may have (its asks were not recorded)."""
     return not step.asked or any(ask.name == name for ask in step.asked)
 
 
@@ -118,11 +119,18 @@ def _failing(agent: AgentSteps, run: RunClues, failures: list[Step], asks: int, 
 
 
 def _askers(steps: Sequence[Step], failures: Sequence[Step], run: RunClues) -> list[Evidence]:
-    """The LLM call that asked for the first failing call (by link, else the last LLM call before it)."""
+    """The LLM call that asked for the first failing call."""
     first = failures[0]
-    asker = next((step for step in steps if step.seq == first.asked_by), None) if first.asked_by is not None \
-        else next((step for step in reversed(steps) if step.component == "llm" and step.seq < first.seq), None)
+    asker = asker_of(steps, first)
     return [evidence(asker, run, f"asked for {first.name}")] if asker is not None else []
+
+
+def asker_of(steps: Sequence[Step], call: Step) -> Optional[Step]:
+    """The LLM call that asked for the tool call `call`: by link (`Step.asked_by`), else the last LLM call before
+    it."""
+    if call.asked_by is not None:
+        return next((step for step in steps if step.seq == call.asked_by), None)
+    return next((step for step in reversed(steps) if step.component == "llm" and step.seq < call.seq), None)
 
 
 # -- unknown_tool --------------------------------------------------------------------------------------------------

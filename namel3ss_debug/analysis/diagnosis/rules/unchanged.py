@@ -28,7 +28,7 @@ from . import AgentRule, RunRule
 from ..records import Finding
 from ..steps import AgentSteps, RunClues, Step
 from .evidence import capped, evidence
-from .tools import tool_failing_repeatedly
+from .tools import asker_of, may_ask, tool_failing_repeatedly
 
 Pair = tuple[Step, Step, Step]  # a failed call, the LLM call that asked again, the repeat that failed the same way
 
@@ -79,15 +79,8 @@ def _asker(steps: Sequence[Step], failed: Step, repeat: Step) -> Optional[Step]:
     linked = next((step for step in between if step.seq == repeat.asked_by), None)
     if linked is not None:
         return linked
-    asking = [step for step in between if not step.asked or any(ask.name == repeat.name for ask in step.asked)]
+    asking = [step for step in between if may_ask(step, repeat.name)]
     return asking[-1] if asking else None
-
-
-def _first_asker(steps: Sequence[Step], failed: Step) -> Optional[Step]:
-    """The LLM call that asked for the first failing call (by link, else the last LLM call before it)."""
-    if failed.asked_by is not None:
-        return next((step for step in steps if step.seq == failed.asked_by), None)
-    return next((step for step in reversed(steps) if step.component == "llm" and step.seq < failed.seq), None)
 
 
 def _unchanged(found: list[Pair], agent: AgentSteps, run: RunClues) -> Finding:
@@ -106,7 +99,7 @@ def _unchanged(found: list[Pair], agent: AgentSteps, run: RunClues) -> Finding:
                   f"form), put it in front of the model at {asker.address}, and tell the model in its instructions "
                   f"not to run a call that failed again unchanged; stop the agent after a repeated identical "
                   f"failure (a tool error handler that raises, or a lower `max_turns`)")
-    first = _first_asker(agent.steps, failed)
+    first = asker_of(agent.steps, failed)
     notes = [*([evidence(first, run, f"asked for {failed.name}")] if first is not None else []),
              evidence(failed, run, f"failed with {kind}{message[:120]}"),
              evidence(asker, run, f"saw the error and asked for {failed.name} again with the same arguments"),
