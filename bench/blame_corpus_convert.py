@@ -12,7 +12,8 @@ The snapshot is read from the path given (a checkout, any folder holding `data/A
 `data/tracertraj-*.parquet`, or one TracerTraj file, `.parquet` or `.jsonl`), never from the network. Each failed run
 becomes `OUT/<dataset>/<n>.jsonl`, recorded by our own tracer API as an app that ran the conversation would record it.
 
-AgentProcessBench (one agent and its user):
+AgentProcessBench (one agent and its user) is converted here; AgenTracer's TracerTraj (a MetaGPT team) by
+`blame_corpus_team.py`, whose docstring says how:
 
 - a root `agent_execution` span for the system (`<dataset>-agent`), its system prompt and tools as inputs;
 - one `agent_turn` span per message, named by whoever spoke (`user`, `assistant`), as `trace_agent_turn(name, n)`
@@ -30,26 +31,6 @@ the whole run (`final_label`, -1: failed); the decisive step is the first messag
 error"), its speaker the responsible agent. A failed run with no message labelled -1 has no decisive step and is
 skipped (counted on stderr).
 
-AgenTracer's TracerTraj (arXiv 2509.03312; a team of agents): each record is one failed MetaGPT run on a KodCode
-task (`history`: the team's log, every message named by its agent), with the agent and the step (an index into
-`history`) of the mistake that made it fail: injected there by AgenTracer's makers, or located by their analyzer
-and checked by replaying the run with the step corrected. MetaGPT logs each model call of an agent as
-two messages, the prompt it built (`<agent> thinking: \n# Past Experience ...`) and the model's answer (its thoughts,
-the commands it chose as a fenced JSON array, and the terminal's output after them), followed by the messages it
-sent (`<agent> sends to <name>: ...`). So here:
-
-- a root `agent_execution` span for the system (`metagpt`), the task as its input;
-- a first `agent_turn` of the `user`: the message the team was given (`[Message] from User to Mike: ...`, as the
-  first prompt quotes it; MetaGPT's team starts from that message, which the log shows only inside the prompts);
-- one `agent_turn` per model call, named by its agent: the prompt, the answer and the messages sent after it;
-- in it an `llm_call` (`chat`: the prompt in, the answer out as the model wrote it, its JSON commands in its
-  text; the log's `<agent> thinking:` cut off) and, linked to it, a `tool_call` for each command whose outcome the
-  log shows (named by the command, its arguments in, and among the model call's calls): a `Terminal.run_command`
-  gives back what the terminal printed for it and ends failed when that is a traceback, an error line or a failed
-  test; a `publish_message` gives back the message sent. The log has no result for the other commands (an editor's
-  write, a plan's update): they stay in the answer's text;
-- the label's step is the turn that holds the labelled message (its prompt or its answer alike). A record whose step
-  is not a message of its history is skipped (counted on stderr).
 """
 
 from __future__ import annotations
@@ -60,46 +41,24 @@ import contextlib
 import functools
 import importlib
 import json
-import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the team's converter and what both share, beside this
 
 from namel3ss_debug import span, trace_agent_turn
 from namel3ss_debug.integrations.tools import run_tool
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer
+from blame_corpus_common import Label, ToolFailed, answered
+from blame_corpus_team import record_team_run, tracertraj_label
 
 APB_DATA = Path("data") / "AgentProcessBench"
 TRACERTRAJ = "tracertraj-*"  # AgenTracer's files under data/
-PROMPT = re.compile(r"[^\n]* thinking:\s*\n# Past Experience")  # the prompt MetaGPT logs before a model call
-SENT = re.compile(r"[^\n]* sends to [^\n:]*: ")  # a message an agent sent
-COMMANDS = re.compile(r"```json\s*(\[.*?\])\s*```", re.S)
-TERMINAL = re.compile(r"\s*Terminal output: \[command\]: (?P<command>.*?) ?\n\[command output\] : "
-                      r"(?P<output>.*?)(?=\s*Terminal output: \[command\]: |\Z)", re.S)
-USER_SAID = re.compile(r"\[Message\] from User to [^:\n]+: (?P<message>.*?)\s*\n(?:No Plan|\[Plan\]|\s*# Current Task)",
-                       re.S)  # the goal in a prompt, up to the plan's state
-EXECUTION_FAILED = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|^(FAIL|ERROR): |"
-                              r"^FAILED|command not found", re.M)
-
-
-class ToolFailed(Exception):
-    """A tool call the dataset marks as not successful, raised inside its span so that the span ends failed."""
-
-
-@dataclass(frozen=True)
-class Label:
-    """Who and where, as people labelled a failed run."""
-
-    dataset: str
-    source: str  # the record in the snapshot: `hotpotqa.jsonl#17`
-    agent: str
-    turn: int  # the decisive step's `agent_turn`, counted from 0 in the order the turns started
-    address: str  # the same turn's call address: `agent:assistant#2`
 
 
 @dataclass(frozen=True)
@@ -216,13 +175,6 @@ def assistant_turn(turn: Turn, statuses: list[Any], calls_made: int) -> int:
     return calls_made
 
 
-def answered(text: Any, status: Any) -> Any:
-    """What the tool gave back; a call the dataset marks as not successful raises, so that its span ends failed."""
-    if status not in ("success", None):
-        raise ToolFailed(str(text or status))
-    return text
-
-
 def data_files(snapshot: Path) -> tuple[str, list[Path]]:
     """The snapshot's format (`tracertraj` or `agentprocessbench`) and its data files, in name order."""
     if snapshot.is_file():
@@ -274,141 +226,6 @@ def parsed(line: str, path: Path, number: int) -> dict[str, Any]:
     return record
 
 
-@dataclass
-class TeamTurn:
-    """One model call of an agent in a MetaGPT team's log: the messages it spans (indexes into the history), the
-    prompt, the answer (terminal output cut off), what the terminal printed for its commands, the messages sent."""
-
-    agent: str
-    steps: list[int] = field(default_factory=list)
-    prompt: Optional[str] = None
-    answer: Optional[str] = None
-    printed: list[tuple[str, str]] = field(default_factory=list)  # (command, output) in the order printed
-    sent: list[str] = field(default_factory=list)
-
-
-def team_turns(history: list[dict[str, Any]]) -> list[TeamTurn]:
-    """The log as turns: a prompt starts one, and so does a new agent or a second answer; the answer and the
-    messages the agent sent after it join the turn of its prompt."""
-    turns: list[TeamTurn] = []
-    for index, message in enumerate(history):
-        agent = str(message.get("name") or message.get("role") or "agent")
-        text = str(message.get("content") or "")
-        cut = TERMINAL.search(text)
-        said = text[:cut.start()] if cut else text
-        sent = SENT.match(said)
-        kind = "prompt" if PROMPT.match(text) else "sent" if sent else "answer"
-        turn = turns[-1] if turns else None
-        if turn is None or turn.agent != agent or kind == "prompt" or (kind == "answer" and turn.answer is not None):
-            turn = TeamTurn(agent)
-            turns.append(turn)
-        turn.steps.append(index)
-        turn.printed.extend((found["command"].strip(), found["output"]) for found in TERMINAL.finditer(text))
-        if kind == "prompt":
-            turn.prompt = unprefixed(text, agent)
-        elif sent:
-            turn.sent.append(said[sent.end():])
-        else:
-            turn.answer = unprefixed(said, agent)
-    return turns
-
-
-def unprefixed(text: str, agent: str) -> str:
-    """The text without the `<agent> thinking: ` MetaGPT's log puts before a prompt and an answer."""
-    prefix = f"{agent} thinking:"
-    return text[len(prefix):].lstrip() if text.startswith(prefix) else text
-
-
-def team_label(record: dict[str, Any], turns: list[TeamTurn], dataset: str, source: str) -> Optional[Label]:
-    """The injected mistake's agent, at the turn holding the labelled message; None when the step is not one."""
-    try:
-        step = int(record.get("mistake_step"))  # type: ignore[arg-type]  # a str in the data; checked here
-    except (TypeError, ValueError):
-        return None
-    for position, turn in enumerate(turns):
-        if step in turn.steps:
-            agent = str(record.get("mistake_agent") or turn.agent)
-            number = sum(1 for earlier in turns[:position + 1] if earlier.agent == turn.agent)
-            return Label(dataset, source, agent, position + 1, f"agent:{turn.agent}#{number}")  # the user's is 0
-    return None
-
-
-def commands_of(answer: str) -> list[dict[str, Any]]:
-    """The commands of the answer's fenced JSON arrays; a block that does not parse gives none."""
-    commands: list[dict[str, Any]] = []
-    for block in COMMANDS.finditer(answer):
-        try:
-            found = json.loads(block[1])
-        except ValueError:
-            continue
-        commands.extend(command for command in found if isinstance(command, dict))
-    return commands
-
-
-def user_message(turns: list[TeamTurn], record: dict[str, Any]) -> Any:
-    """The user's message to the team, as the first prompt quotes it (`[Message] from User to Mike: ...`), or the
-    task when no prompt does."""
-    for turn in turns:
-        said = USER_SAID.search(turn.prompt or "")
-        if said:
-            return said["message"]
-    return record.get("question")
-
-
-def record_team_run(record: dict[str, Any], system: str) -> tuple[str, list[dict[str, Any]]]:
-    """A MetaGPT team's failed run as our tracer records it: its run id and its events."""
-    history = [message for message in record.get("history") or [] if isinstance(message, dict)]
-    with capture_events() as run:
-        with span(system, "agent", event_prefix="agent_execution", inputs={"task": record.get("question")}):
-            turns = team_turns(history)
-            with trace_agent_turn("user", 1) as said:
-                said.set_outputs({"output": user_message(turns, record)})
-            counts: dict[str, int] = {}
-            for position, turn in enumerate(turns, start=1):
-                counts[turn.agent] = counts.get(turn.agent, 0) + 1
-                with trace_agent_turn(turn.agent, counts[turn.agent]) as said:
-                    said.set_outputs({"output": turn.answer, **({"sent": turn.sent} if turn.sent else {})})
-                    team_model_call(turn, position)
-        get_tracer().end_run("failed", reason="the solution failed the task's tests")
-    return str(run.events[0]["run_id"]), list(run.events)
-
-
-def team_model_call(turn: TeamTurn, position: int) -> None:
-    """The turn's model call (its prompt in, its answer out, as the model wrote it) and, linked to it, a tool call for
-    each command whose outcome the log shows: a terminal command gives back what the terminal printed for it, a
-    message sent gives back the message. The log shows nothing of the other commands' results (an editor's write, a
-    plan's update): they stay in the answer's text, not among its calls (a call never answered reads as failed)."""
-    ran = [(name, arguments, f"call_{position}_{number}", output, status)
-           for number, (name, arguments, output, status) in enumerate(outcomes(turn))]
-    with span("chat", "llm", event_prefix="llm_call",
-              inputs={"messages": [{"role": "user", "content": turn.prompt}] if turn.prompt else []}) as model:
-        model.set_outputs({"text": turn.answer, "tool_calls": [{"id": call_id, "name": name, "arguments": arguments}
-                                                               for name, arguments, call_id, _, _ in ran]})
-    for name, arguments, call_id, output, status in ran:
-        try:
-            run_tool(get_tracer(), "MetaGPT", name, arguments, functools.partial(answered, output, status),
-                     call_id=call_id)
-        except ToolFailed:
-            pass  # the span ended failed; the agent went on, as the run did
-
-
-def outcomes(turn: TeamTurn) -> list[tuple[str, Any, str, str]]:
-    """(command, arguments, outcome, status) of each of the answer's commands whose outcome the log shows, in order."""
-    found: list[tuple[str, Any, str, str]] = []
-    printed, sent = list(turn.printed), list(turn.sent)
-    for command in commands_of(turn.answer or ""):
-        name, arguments = str(command.get("command_name") or "command"), command.get("args")
-        if name == "Terminal.run_command" and isinstance(arguments, dict):
-            line = str(arguments.get("cmd")).strip()
-            output = next((out for ran, out in printed if ran == line), None)
-            if output is not None:
-                printed.remove((line, output))
-                found.append((name, arguments, output, "failed" if EXECUTION_FAILED.search(output) else "success"))
-        elif name.endswith(("publish_message", "publish_team_message")) and sent:
-            found.append((name, arguments, sent.pop(0), "success"))
-    return found
-
-
 @dataclass(frozen=True)
 class Format:
     """How a data format's record becomes a labelled run: its label (None: not one to keep; `skipped` says whether
@@ -423,12 +240,6 @@ def apb_label(dataset: str, source: str, record: dict[str, Any]) -> tuple[Option
     turns = turns_of([message for message in record.get("messages") or [] if isinstance(message, dict)])
     label = label_of(record, turns, dataset, source)
     return label, label is None and record.get("final_label") == -1
-
-
-def tracertraj_label(dataset: str, source: str, record: dict[str, Any]) -> tuple[Optional[Label], bool]:
-    turns = team_turns([message for message in record.get("history") or [] if isinstance(message, dict)])
-    label = team_label(record, turns, dataset, source)
-    return label, label is None
 
 
 FORMATS = {"agentprocessbench": Format(apb_label, lambda dataset: f"{dataset}-agent", record_run),
