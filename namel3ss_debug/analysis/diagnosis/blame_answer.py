@@ -8,6 +8,7 @@ from typing import Optional
 
 from . import provenance
 from .blame_chain import Link, Verdict, View, quote
+from .blame_product import by_product
 from .provenance import Term, normal, terms_of
 from .records import Failure
 from .steps import Step
@@ -15,6 +16,19 @@ from .writers import MAX_TERMS
 
 
 def by_content(view: View, failure: Failure) -> Optional[Verdict]:
+    """Rule 4: the file the task named, when the run wrote one (`blame_product.py`), the final answer's step that
+    the content points at beside it; else the final answer's content."""
+    answered = _by_answer(view, failure)
+    product = by_product(view, failure)
+    if product is None:
+        return answered
+    if answered is not None:
+        step = answered.links[0]
+        product.also.append(Link(step.evidence, "source", f"the final answer's content points here: {step.why}"))
+    return product
+
+
+def _by_answer(view: View, failure: Failure) -> Optional[Verdict]:
     if failure.source == "check":
         return None
     final = final_step(view)

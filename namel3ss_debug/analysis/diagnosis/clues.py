@@ -291,6 +291,8 @@ class Clues:
         step.cost_usd = event.cost_usd if event.cost_usd is not None else self._price(step)
         answer = payloads.answer_of(event.outputs) if len(event.outputs) else payloads.NO_ANSWER
         step.text, step.finish_reason, step.asked = payloads.cut(answer.text), answer.finish_reason, answer.asks
+        if answer.asks:
+            track.clues.files.note(step)
         for ask in answer.asks:
             if ask.call_id:
                 _remember(track.by_call_id, ask.call_id, step.seq)

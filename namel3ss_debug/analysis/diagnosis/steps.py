@@ -15,6 +15,7 @@ import msgspec
 
 from .given import Given
 from .past_cut import PastCut
+from .products import Files
 from .writers import Writers
 
 TEXT_CHARS = 400  # a text kept of a step (an answer, an error message, a tool's arguments): its first characters
@@ -141,6 +142,7 @@ class RunClues(msgspec.Struct, gc=False):
     # steps", which the graph writes with no LLM call): (the answer, cut; the agent's name; no agent above it)
     stopped_answer: Optional[tuple[str, Optional[str], bool]] = None
     writers: Writers = msgspec.field(default_factory=Writers)  # each term's first writer, over the whole run
+    files: Files = msgspec.field(default_factory=Files)  # the files its LLM answers asked to write (`products.py`)
     given: Given = msgspec.field(default_factory=Given)  # the run's task and its user's words (`given.py`)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema

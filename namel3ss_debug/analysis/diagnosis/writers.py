@@ -56,8 +56,7 @@ class Writers:
                 found.steps += 1
             elif len(terms) < MAX_TERMS:
                 if slim is None:
-                    slim = msgspec.structs.replace(step, text=None, result=None, arguments=None, asked=(),
-                                                   error_message=None)
+                    slim = slimmed(step)
                 terms[key] = Written(slim)
             else:
                 self.unindexed += 1
@@ -65,6 +64,11 @@ class Writers:
     def first(self, term: str) -> Optional[Written]:
         """The first writer of `term` (as extracted: case and white space aside), when noted."""
         return self.terms.get(normal(term))
+
+
+def slimmed(step: Step) -> Step:
+    """`step` with what evidence names only (no texts, arguments or asks): what a run-wide record keeps of it."""
+    return msgspec.structs.replace(step, text=None, result=None, arguments=None, asked=(), error_message=None)
 
 
 def _keys(step: Step) -> set[str]:

@@ -8,7 +8,8 @@ taken out (a framework's tool message carries the id, which differs every time) 
 call's text and the tool calls it asked for (names and arguments, not the call ids).
 
 `call_loop` (agent rule): in one agent execution, `thresholds.loop_repeats` (`diagnose_loop_repeats`, default 3)
-or more calls of one LLM or tool operation with the same inputs (`Step.inputs_key`, the fingerprint the report's
+or more calls of one LLM or tool operation, in the turns of one agent (`Step.turn`, where the execution is a
+system whose agents take turns), with the same inputs (`Step.inputs_key`, the fingerprint the report's
 repeated calls count by) that all completed with the same answer, and no new information between the first and
 the last of them: every tool call the agent made in between repeats a call (inputs and answer) the agent made
 before it. The report's `patterns.loops` sees only back-to-back cycles; a model's loop has its own LLM calls, each
@@ -65,12 +66,14 @@ def call_loop(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Fi
             yield _call_loop(group, agent, run, repeats)
 
 
-def _groups(steps: Sequence[Step]) -> dict[int, list[Step]]:
-    """The agent's completed LLM and tool calls with inputs, by their inputs' fingerprint, in seq order."""
-    groups: dict[int, list[Step]] = {}
+def _groups(steps: Sequence[Step]) -> dict[tuple[Optional[str], int], list[Step]]:
+    """The agent's completed LLM and tool calls with inputs, by the agent whose turn they ran in (`Step.turn`: in a
+    group chat under one system span, each speaker's calls are its own) and their inputs' fingerprint, in seq
+    order."""
+    groups: dict[tuple[Optional[str], int], list[Step]] = {}
     for step in steps:
         if step.component in CALLS and step.inputs_key is not None and step.status == "completed":
-            groups.setdefault(step.inputs_key, []).append(step)
+            groups.setdefault((step.turn, step.inputs_key), []).append(step)
     return groups
 
 

@@ -6,47 +6,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pytest
 
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.blame import failure_of
-from namel3ss_debug.analysis.diagnosis.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
-from namel3ss_debug.analysis.diagnosis.records import Blame, Failure
-from namel3ss_debug.judging.expect import Expectation
-from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import TraceReader
-from namel3ss_debug.store.sources import resolve_sources
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer
+from support.blametraces import blames, clues_of, expect_failure
 from support.tracefactory import TraceBuilder, error
 
 STATIONS = {"Paris": "light rain, 14 C"}
 APOLOGY = "I'm sorry, I could not get the weather right now."
-
-
-def clues_of(path: Path) -> Clues:
-    """The clues the one pass keeps of the trace at `path` (any format the reader takes)."""
-    reader = TraceReader(ReadProblems())
-    kept: list[Clues] = []
-    sources = resolve_sources([str(path)])
-    analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"],
-            keep_clues=kept.append)
-    return kept[0]
-
-
-def blames(path: Path, failures: Callable[[Clues], Sequence[Failure]] = lambda clues: ()) -> list[Blame]:
-    clues = clues_of(path)
-    return rediagnose(clues, failures(clues)).blames
-
-
-def expect_failure(clues: Clues, rule: str) -> list[Failure]:
-    """What `diagnose --expect RULE` hands the blame for each run whose final answer breaks it (`ops/diagnose.py`)."""
-    return [Failure(run.run_id, f"expect {rule} not met (final answer {run.final_text!r})", "expect", run.final_seq)
-            for run in clues.runs if not Expectation.parse(rule).holds(run.final_text)]
 
 
 # -- a decorated two-agent app ------------------------------------------------------------------------------

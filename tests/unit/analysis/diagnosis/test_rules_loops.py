@@ -67,6 +67,15 @@ def test_a_framework_tool_message_differing_only_by_its_call_id_is_the_same_resu
     assert loops_in(steps) == []
 
 
+def test_the_same_call_in_three_agents_turns_under_one_system_span_is_no_agents_loop() -> None:
+    """A group chat under one system span: the engineer finishes its task twice, the leader once; no agent made
+    the call three times."""
+    speakers = ("Engineer", "Engineer", "Team Leader")
+    steps = [tool(seq, 7, 70, name="finish_current_task", turn=speaker) for seq, speaker in zip((2, 6, 10), speakers)]
+    assert loops_in(steps) == []
+    assert [finding.evidence[0].ref.seq for finding in loops_in([*steps, tool(14, 7, 70, name="finish_current_task", turn="Engineer")])] == [2]
+
+
 def test_two_repeats_are_under_the_threshold_and_the_threshold_is_the_setting() -> None:
     steps = [tool(2, 7, 70), llm(4, 101), tool(6, 7, 70)]
     assert loops_in(steps) == []

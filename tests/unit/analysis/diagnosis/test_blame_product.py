@@ -1,0 +1,103 @@
+"""Rule 4 where the task named a file: a team asked for `solution.py` produced that file, so a run that failed with
+nothing recorded going wrong is blamed on the step that first wrote it, not on the hand-over the run ended with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from namel3ss_debug.analysis.diagnosis.products import Files, written_path
+from namel3ss_debug.analysis.diagnosis.steps import ToolAsk
+from support.blametraces import blames, expect_failure
+from support.handsteps import step
+from support.tracefactory import TraceBuilder
+
+TASK = 'Write the function add(a, b). The solution file you write should be named as "solution.py".'
+WRONG = "def add(a, b):\n    return a - b\n"
+
+
+def team(path: Path, task: str = TASK, writes: tuple[tuple[str, str, str], ...] = (
+        ("Engineer", "solution.py", WRONG), ("Engineer", "solution.py", WRONG + "\nprint(add(1, 2))\n")),
+         ending: str = "failed") -> Path:
+    """A MetaGPT-like team under one system span: the user's task, the leader's hand-out, an engineer's turns each
+    asking an editor to write a file (and the editor's call), and the leader's closing message to Alex."""
+    trace = TraceBuilder()
+    trace.run_start()
+    system = trace.start("agent", "team", inputs={"task": "add"})
+    user = trace.start("agent", "user", system, kind="agent_turn")
+    trace.end(user, 1, outputs={"output": task})
+    said(trace, system, "Team Leader", "Alex, please write the solution as the task asks.")
+    for number, (agent, file, content) in enumerate(writes):
+        arguments = {"path": file, "content": content}
+        turn = trace.start("agent", agent, system, kind="agent_turn")
+        trace.span("llm", "chat", 5, turn, outputs={"text": "I will write the file.", "tool_calls": [
+            {"id": f"w{number}", "name": "Editor.write", "arguments": arguments}]})
+        trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
+                   attrs={"tool_call_id": f"w{number}"})
+        trace.end(turn, 5, outputs={"output": "I will write the file."})
+    said(trace, system, "Team Leader", "Alex has finished the task. The Product Manager may close it.")
+    trace.end(system, 1)
+    trace.run_end(ending)
+    return trace.write(path)
+
+
+def said(trace: TraceBuilder, system: str, agent: str, text: str) -> None:
+    turn = trace.start("agent", agent, system, kind="agent_turn")
+    trace.span("llm", "chat", 5, turn, outputs={"text": text})
+    trace.end(turn, 5, outputs={"output": text})
+
+
+def test_a_file_the_task_named_blames_the_step_that_wrote_it_first_not_the_hand_over(tmp_path: Path) -> None:
+    [blame] = blames(team(tmp_path / "team.jsonl"))
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Engineer", "llm:chat#2", "low")
+    assert blame.why.startswith("rule 4: the task named the file 'solution.py' and the run wrote it (2 write(s))")
+    assert [(link.role, link.evidence.address) for link in blame.chain] == [
+        ("decisive", "llm:chat#2"), ("propagated", "llm:chat#3"), ("failure", None)]
+
+
+def test_the_final_answers_content_is_the_runner_up_beside_the_file(tmp_path: Path) -> None:
+    [blame] = blames(team(tmp_path / "team.jsonl"))
+    [decisive, *others] = blame.candidates
+    assert decisive.step.address == "llm:chat#2"
+    assert "the final answer's content points here" in others[0].why  # 'Alex', which the leader wrote first
+    assert others[0].agent == "Team Leader"
+
+
+def test_the_first_write_of_a_file_another_agent_wrote_over_is_still_the_decisive_one(tmp_path: Path) -> None:
+    writes = (("Product Manager", "solution.py", "# add two numbers\n"), ("Engineer", "solution.py", WRONG))
+    [blame] = blames(team(tmp_path / "team.jsonl", writes=writes))
+    assert (blame.agent, [link.evidence.agent for link in blame.chain[:2]]) == (
+        "Product Manager", ["Product Manager", "Engineer"])
+
+
+def test_a_file_the_task_did_not_name_is_no_product(tmp_path: Path) -> None:
+    [blame] = blames(team(tmp_path / "team.jsonl", task="Write the function add(a, b)."))
+    assert "the task named the file" not in blame.why
+    assert blame.agent == "Team Leader"  # rule 4 on the final answer's content: 'Alex', the leader's
+
+
+def test_a_failed_expectation_judges_the_answer_not_the_file(tmp_path: Path) -> None:
+    [blame] = blames(team(tmp_path / "team.jsonl", ending="completed"),
+                     lambda clues: expect_failure(clues, "contains:done"))
+    assert "the task named the file" not in blame.why
+
+
+def test_a_run_that_did_not_fail_is_not_blamed_for_its_file(tmp_path: Path) -> None:
+    assert blames(team(tmp_path / "team.jsonl", ending="completed")) == []
+
+
+def test_a_write_needs_a_file_and_a_content_that_is_not_blank() -> None:
+    assert written_path({"path": "src/app.py", "content": "x = 1"}) == "src/app.py"
+    assert written_path({"file_name": " notes.md ", "insert_content": "- one"}) == "notes.md"
+    assert written_path({"path": "src/app.py"}) is None  # a read, an open
+    assert written_path({"path": "src/app.py", "content": "  "}) is None  # an empty file created
+    assert written_path({"query": "weather", "text": "Paris"}) is None
+    assert written_path(None) is None
+
+
+def test_the_files_keep_the_first_and_last_writer_and_count_the_writes() -> None:
+    files = Files()
+    for seq in (3, 8, 12):
+        write = ToolAsk("Editor.write", None, values={"path": "a.py", "content": f"v{seq}"})
+        files.note(step(seq, "llm", "chat", text="writing", asked=(write,)))
+    wrote = files.wrote["a.py"]
+    assert (wrote.first.seq, wrote.last.seq, wrote.writes) == (3, 12, 3)
+    assert wrote.first.text is None  # slim: what evidence names, no texts
