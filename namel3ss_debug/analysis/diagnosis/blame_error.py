@@ -9,6 +9,7 @@ from typing import Optional
 
 from ...model.error_category import categorize
 from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
+from .blame_product import file_raised
 from .rules.evidence import ended_at
 from .provenance import holds, values_of
 from ..refs import Ref
@@ -83,6 +84,9 @@ def _tool_raised(view: View, tool: Step) -> Verdict:
     if category in OWN_FAULTS:
         return Verdict([Link(raised, "decisive", f"{tool.name} failed on its own ({category})")], "medium",
                        f"rule 1: {tool.name} failed with a {category} error, which its arguments do not cause")
+    ran = file_raised(view, tool, raised)
+    if ran is not None:
+        return ran
     asker = _asker(view, tool)
     if asker is None:
         return Verdict([Link(raised, "decisive", f"no LLM step is known to have asked for {tool.name}")], "low",

@@ -1,7 +1,10 @@
-"""Rule 4 of the blame, where the run's task named a file (`blame.py` states it): a run asked for a file (`the
-solution file you write should be named as "solution.py"`) produced that file, not its final answer, which only
-reports it; with nothing recorded going wrong, the step that first wrote the file is where the content the later
-writes built on began.
+"""The blame through the files a run wrote (`products.py`; `blame.py` states the rules):
+
+- rule 1, a tool that ran a file the run wrote raised (`python3 solution.py` and a traceback through it): the
+  file's content raised, so the step that first wrote it is decisive, not the command that ran it;
+- rule 4, where the run's task named a file: a run asked for a file (`the solution file you write should be named
+  as "solution.py"`) produced that file, not its final answer, which only reports it; with nothing recorded going
+  wrong, the step that first wrote the file is where the content the later writes built on began.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from typing import Optional
 
 from .blame_chain import Link, Verdict, View, quote
 from .products import MAX_FILES, Wrote, base_name
-from .records import Failure
+from .provenance import holds
+from .records import Evidence, Failure
+from .steps import Step
 
 
 def by_product(view: View, failure: Failure) -> Optional[Verdict]:
@@ -41,3 +46,29 @@ def _verdict(view: View, path: str, wrote: Wrote) -> Verdict:
     if unseen:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
     return Verdict(links, "low", why)
+
+
+def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
+    """Rule 1 for a tool that ran a file the run had written: the first write of the earliest written such file
+    that the error names (medium), else that the arguments name (low); None when it ran none."""
+    written = [(path, wrote) for path, wrote in view.run.files.wrote.items() if wrote.first.seq < tool.seq]
+    for sure, text in (("medium", tool.error_message), ("low", tool.arguments)):
+        ran = [(path, wrote) for path, wrote in written if holds(text, base_name(path))]
+        if ran:
+            path, wrote = min(ran, key=lambda pair: pair[1].first.seq)
+            return _ran(view, tool, raised, path, wrote, sure)
+    return None
+
+
+def _ran(view: View, tool: Step, raised: Evidence, path: str, wrote: Wrote, sure: str) -> Verdict:
+    said, first = quote(path), wrote.first
+    who = view.agent(first) or "a step"
+    links = [Link(view.evidence(first, f"wrote {said}"), "decisive", f"{who} wrote {said}, which {tool.name} ran, "
+                  "first")]
+    if wrote.last.seq != first.seq and wrote.last.seq < tool.seq:
+        links.append(Link(view.evidence(wrote.last, f"wrote {said} last"), "propagated",
+                          f"{view.agent(wrote.last) or 'a step'} wrote {said} last before it ran"))
+    links.append(Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}"))
+    named = "the error names" if sure == "medium" else "its arguments name"
+    return Verdict(links, sure, f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): "
+                   f"its content raised, and {who} wrote it first (seq {first.seq})")

@@ -8,7 +8,7 @@ from namel3ss_debug.analysis.diagnosis.products import Files, written_path
 from namel3ss_debug.analysis.diagnosis.steps import ToolAsk
 from support.blametraces import blames, expect_failure
 from support.handsteps import step
-from support.tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder, error
 
 TASK = 'Write the function add(a, b). The solution file you write should be named as "solution.py".'
 WRONG = "def add(a, b):\n    return a - b\n"
@@ -101,3 +101,47 @@ def test_the_files_keep_the_first_and_last_writer_and_count_the_writes() -> None
     wrote = files.wrote["a.py"]
     assert (wrote.first.seq, wrote.last.seq, wrote.writes) == (3, 12, 3)
     assert wrote.first.text is None  # slim: what evidence names, no texts
+
+
+def ran(path: Path, message: str, command: str = "python3 solution.py") -> Path:
+    """An engineer writes solution.py, then a terminal runs `command` and fails with `message`; the run fails."""
+    trace = TraceBuilder()
+    trace.run_start()
+    system = trace.start("agent", "team")
+    said(trace, system, "Team Leader", "Engineer, write solution.py and run it.")
+    turn = trace.start("agent", "Engineer", system, kind="agent_turn")
+    arguments = {"path": "solution.py", "content": WRONG + "assert add(1, 2) == 3\n"}
+    trace.span("llm", "chat", 5, turn, outputs={"text": "Writing.", "tool_calls": [
+        {"id": "w1", "name": "Editor.write", "arguments": arguments}]})
+    trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
+               attrs={"tool_call_id": "w1"})
+    trace.end(turn, 5, outputs={"output": "Written."})
+    tester = trace.start("agent", "Tester", system, kind="agent_turn")
+    trace.span("llm", "chat", 5, tester, outputs={"text": "Running it.", "tool_calls": [
+        {"id": "r1", "name": "Terminal.run", "arguments": {"cmd": command}}]})
+    failure = error("AssertionError", message)
+    trace.span("tool", "Terminal.run", 1, tester, status="failed", inputs={"cmd": command}, error=failure,
+               attrs={"tool_call_id": "r1"})
+    trace.end(tester, 5, status="failed", error=failure)
+    trace.end(system, 1, status="failed", error=failure)
+    trace.run_end("failed", error=failure)
+    return trace.write(path)
+
+
+def test_a_file_the_run_wrote_that_raised_when_run_blames_its_writer_not_the_command(tmp_path: Path) -> None:
+    traceback = 'Traceback (most recent call last):\n  File "/work/solution.py", line 3, in <module>\nAssertionError'
+    [blame] = blames(ran(tmp_path / "ran.jsonl", traceback))
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Engineer", "llm:chat#2", "medium")
+    assert "raised running 'solution.py', a file the run wrote (the error names it)" in blame.why
+    assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
+
+
+def test_a_file_only_the_command_names_is_the_writers_with_low_confidence(tmp_path: Path) -> None:
+    [blame] = blames(ran(tmp_path / "ran.jsonl", "exit status 1"))
+    assert (blame.agent, blame.confidence) == ("Engineer", "low")
+    assert "(its arguments name it)" in blame.why
+
+
+def test_a_command_that_ran_no_file_the_run_wrote_is_the_models_that_asked_for_it(tmp_path: Path) -> None:
+    [blame] = blames(ran(tmp_path / "ran.jsonl", "exit status 1", command="python3 other.py"))
+    assert (blame.agent, blame.step and blame.step.address) == ("Tester", "llm:chat#3")
