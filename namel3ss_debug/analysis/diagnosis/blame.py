@@ -21,11 +21,14 @@ The rules, tried in this order; the first that points at a step gives the blame 
    inside a call (`error_occurred` under it) is that call's; an error raised outside any call (the app's, a
    framework's) began at the call that failed last before it, when one did.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
-     rate limit: `model/error_category.py`) is decisive itself (medium). Otherwise the LLM step that asked for
-     it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it raised on; the
-     values traced are the arguments' strings and numbers, those the error message names first. When such a
-     value was written earlier by a step of *another* agent (an answer's text, the arguments of a tool call it
-     asked for, a tool's result, an agent turn's output), the earliest such step is decisive and its agent
+     rate limit: `model/error_category.py`) is decisive itself (medium). A tool that ran a file the run wrote
+     (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name the error
+     names, else the tool's arguments; of several, the one written first) raised on the file's content: the step
+     that first wrote it is decisive (low), its last write before the tool on the chain. Otherwise the LLM step
+     that asked for it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it
+     raised on; the values traced are the arguments' strings and numbers, those the error message names first.
+     When such a value was written earlier by a step of *another* agent (an answer's text, the arguments of a
+     tool call it asked for, a tool's result, an agent turn's output), the earliest such step is decisive and its agent
      responsible (a planner that wrote 'Paris, FR'). When no other agent wrote it, or the earliest writer is the
      user (an agent named user or human), the LLM step that passed it on is decisive. The chain: the writer, the
      handoff from its agent to the model's (the first `RunClues.handoffs` entry between them, when one), the
@@ -51,8 +54,16 @@ The rules, tried in this order; the first that points at a step gives the blame 
    else of the first finding (warning or critical, in the diagnosis's order) whose evidence is the earliest step
    of the chain that any such finding holds (the same span, or the same seq for evidence without one); that
    link's why names it.
-4. **The final answer's content** (`blame_answer.py`; a failed expectation, a run of agent turns with no error
-   recorded; never a failed check, which judges the run's figures, not its answer). The answer (`final_text`, at
+4. **What the run produced**: the file its task named, else the final answer's content (never for a failed check,
+   which judges the run's figures, not what the run produced).
+   - *The file the task named* (`blame_product.py`; not for a failed expectation, which judges the answer): a file
+     an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
+     blank) whose name the run was given (`RunClues.given`: `the solution file you write should be named as
+     "solution.py"`) is what the run produced, and its final answer only reports it. The first write of the
+     earliest written such file is decisive (low), its last write on the chain; the step rule 4's final answer
+     reading points at (below), when one, is a runner-up (`Verdict.also`).
+   - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error
+     recorded). The answer (`final_text`, at
    `final_seq`) holds decisive content: its numbers of two digits or more, else its quoted terms, else its
    capitalised names (a single word that only begins a sentence is not one; leading words such as "The" are
    dropped), leaving out what the failed expectation wanted (the TEXT of `contains:TEXT` or `equals:TEXT` in the

@@ -50,17 +50,18 @@ def _verdict(view: View, path: str, wrote: Wrote) -> Verdict:
 
 def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     """Rule 1 for a tool that ran a file the run had written: the first write of the earliest written such file
-    that the error names (medium), else that the arguments name (low); None when it ran none."""
+    that the error names, else that the arguments name; None when it ran none. Low: on labelled runs the first
+    write is the mistake's step about as often as its neighbours are (docs/diagnose.md, "How sure")."""
     written = [(path, wrote) for path, wrote in view.run.files.wrote.items() if wrote.first.seq < tool.seq]
-    for sure, text in (("medium", tool.error_message), ("low", tool.arguments)):
+    for named, text in (("the error names", tool.error_message), ("its arguments name", tool.arguments)):
         ran = [(path, wrote) for path, wrote in written if holds(text, base_name(path))]
         if ran:
             path, wrote = min(ran, key=lambda pair: pair[1].first.seq)
-            return _ran(view, tool, raised, path, wrote, sure)
+            return _ran(view, tool, raised, path, wrote, named)
     return None
 
 
-def _ran(view: View, tool: Step, raised: Evidence, path: str, wrote: Wrote, sure: str) -> Verdict:
+def _ran(view: View, tool: Step, raised: Evidence, path: str, wrote: Wrote, named: str) -> Verdict:
     said, first = quote(path), wrote.first
     who = view.agent(first) or "a step"
     links = [Link(view.evidence(first, f"wrote {said}"), "decisive", f"{who} wrote {said}, which {tool.name} ran, "
@@ -69,6 +70,5 @@ def _ran(view: View, tool: Step, raised: Evidence, path: str, wrote: Wrote, sure
         links.append(Link(view.evidence(wrote.last, f"wrote {said} last"), "propagated",
                           f"{view.agent(wrote.last) or 'a step'} wrote {said} last before it ran"))
     links.append(Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}"))
-    named = "the error names" if sure == "medium" else "its arguments name"
-    return Verdict(links, sure, f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): "
+    return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): "
                    f"its content raised, and {who} wrote it first (seq {first.seq})")

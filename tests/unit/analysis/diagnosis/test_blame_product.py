@@ -131,12 +131,12 @@ def ran(path: Path, message: str, command: str = "python3 solution.py") -> Path:
 def test_a_file_the_run_wrote_that_raised_when_run_blames_its_writer_not_the_command(tmp_path: Path) -> None:
     traceback = 'Traceback (most recent call last):\n  File "/work/solution.py", line 3, in <module>\nAssertionError'
     [blame] = blames(ran(tmp_path / "ran.jsonl", traceback))
-    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Engineer", "llm:chat#2", "medium")
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Engineer", "llm:chat#2", "low")
     assert "raised running 'solution.py', a file the run wrote (the error names it)" in blame.why
     assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
 
 
-def test_a_file_only_the_command_names_is_the_writers_with_low_confidence(tmp_path: Path) -> None:
+def test_a_file_only_the_command_names_is_the_writers_too(tmp_path: Path) -> None:
     [blame] = blames(ran(tmp_path / "ran.jsonl", "exit status 1"))
     assert (blame.agent, blame.confidence) == ("Engineer", "low")
     assert "(its arguments name it)" in blame.why

@@ -73,7 +73,8 @@ def test_the_same_call_in_three_agents_turns_under_one_system_span_is_no_agents_
     speakers = ("Engineer", "Engineer", "Team Leader")
     steps = [tool(seq, 7, 70, name="finish_current_task", turn=speaker) for seq, speaker in zip((2, 6, 10), speakers)]
     assert loops_in(steps) == []
-    assert [finding.evidence[0].ref.seq for finding in loops_in([*steps, tool(14, 7, 70, name="finish_current_task", turn="Engineer")])] == [2]
+    again = tool(14, 7, 70, name="finish_current_task", turn="Engineer")
+    assert [finding.evidence[0].ref.seq for finding in loops_in([*steps, again])] == [2]
 
 
 def test_two_repeats_are_under_the_threshold_and_the_threshold_is_the_setting() -> None:
