@@ -41,6 +41,7 @@ from namel3ss_debug.store.sources import resolve_sources
 
 LEVELS = ("high", "medium", "low", "unknown")
 NOT_AGENTS = ("user", "human", "system")  # who speaks in a run without being one of its agents
+ORCHESTRATORS = ("orchestrator", "team leader")  # Magentic-One's, MetaGPT's (its Team Leader hands the tasks out)
 BANDS = (0, 1, 3)
 
 
@@ -99,7 +100,7 @@ def positional(turns: Turns) -> dict[str, tuple[Optional[str], Optional[int]]]:
 
 
 def is_user_or_orchestrator(agent: str) -> bool:
-    return agent.lower() in NOT_AGENTS or agent.lower().startswith("orchestrator")
+    return agent.lower() in NOT_AGENTS or agent.lower().startswith(ORCHESTRATORS)
 
 
 def blames_of(path: Path) -> list[Blame]:

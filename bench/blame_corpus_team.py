@@ -11,11 +11,11 @@ sent (`<agent> sends to <name>: ...`). So here:
   first prompt quotes it; MetaGPT's team starts from that message, which the log shows only inside the prompts);
 - one `agent_turn` per model call, named by its agent: the prompt, the answer and the messages sent after it;
 - in it an `llm_call` (`chat`: the prompt in, the answer out as the model wrote it, its JSON commands in its
-  text; the log's `<agent> thinking:` cut off) and, linked to it, a `tool_call` for each command whose outcome the
-  log shows (named by the command, its arguments in, and among the model call's calls): a `Terminal.run_command`
-  gives back what the terminal printed for it and ends failed when that is a traceback, an error line or a failed
-  test; a `publish_message` gives back the message sent. The log has no result for the other commands (an editor's
-  write, a plan's update): they stay in the answer's text;
+  text and every command among the calls it asked for, the JSON read as leniently as MetaGPT reads it; the log's
+  `<agent> thinking:` cut off) and, linked to it, a `tool_call` for each command (named by the command, its
+  arguments in): a `Terminal.run_command` gives back what the terminal printed for it and ends failed when that is
+  a traceback, an error line or a failed test; a `publish_message` gives back the message sent. MetaGPT ran every
+  command, but the log has no result for the others (an editor's write, a plan's update): they give back nothing;
 - the label's step is the turn that holds the labelled message (its prompt or its answer alike). A record whose step
   is not a message of its history is skipped (counted on stderr).
 
@@ -44,6 +44,8 @@ TERMINAL = re.compile(r"\s*Terminal output: \[command\]: (?P<command>.*?) ?\n\[c
                       r"(?P<output>.*?)(?=\s*Terminal output: \[command\]: |\Z)", re.S)
 USER_SAID = re.compile(r"\[Message\] from User to [^:\n]+: (?P<message>.*?)\s*\n(?:No Plan|\[Plan\]|\s*# Current Task)",
                        re.S)  # the goal in a prompt, up to the plan's state
+TRIPLE_QUOTED = re.compile(r'"""\\?\n?(.*?)"""', re.S)  # a Python string in the model's JSON
+ESCAPE = re.compile(r"\\(.?)", re.S)  # a backslash and what it escapes
 EXECUTION_FAILED = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b|^(FAIL|ERROR): |"
                               r"^FAILED|command not found", re.M)
 
@@ -108,15 +110,30 @@ def team_label(record: dict[str, Any], turns: list[TeamTurn], dataset: str, sour
 
 
 def commands_of(answer: str) -> list[dict[str, Any]]:
-    """The commands of the answer's fenced JSON arrays; a block that does not parse gives none."""
+    """The commands of the answer's fenced JSON arrays, read as leniently as MetaGPT reads them (it ran them): a
+    string in triple quotes and a backslash that escapes nothing JSON knows are mended; a block that still does
+    not parse gives none."""
     commands: list[dict[str, Any]] = []
     for block in COMMANDS.finditer(answer):
+        found = lenient_json(block[1])
+        if isinstance(found, list):
+            commands.extend(command for command in found if isinstance(command, dict))
+    return commands
+
+
+def lenient_json(text: str) -> Any:
+    """JSON as a model writes it in MetaGPT's log: control characters in strings, a Python string in triple
+    quotes, a backslash before a character JSON does not escape (a regex's `\\d`)."""
+    for mended in (text, ESCAPE.sub(_escaped, TRIPLE_QUOTED.sub(lambda found: json.dumps(found[1]), text))):
         try:
-            found = json.loads(block[1])
+            return json.loads(mended, strict=False)
         except ValueError:
             continue
-        commands.extend(command for command in found if isinstance(command, dict))
-    return commands
+    return None
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return found[0] if found[1] and found[1] in '\\/"bfnrtu' else "\\" + found[0]
 
 
 def user_message(turns: list[TeamTurn], record: dict[str, Any]) -> Any:
@@ -148,17 +165,20 @@ def record_team_run(record: dict[str, Any], system: str) -> tuple[str, list[dict
 
 
 def team_model_call(turn: TeamTurn, position: int) -> None:
-    """The turn's model call (its prompt in, its answer out, as the model wrote it) and, linked to it, a tool call for
-    each command whose outcome the log shows: a terminal command gives back what the terminal printed for it, a
-    message sent gives back the message. The log shows nothing of the other commands' results (an editor's write, a
-    plan's update): they stay in the answer's text, not among its calls (a call never answered reads as failed)."""
-    ran = [(name, arguments, f"call_{position}_{number}", output, status)
-           for number, (name, arguments, output, status) in enumerate(outcomes(turn))]
+    """The turn's model call (its prompt in; its answer out as the model wrote it, and every command of it among
+    the calls it asked for) and, linked to it, a tool call for each command whose outcome the log shows: a terminal
+    command gives back what the terminal printed for it, a message sent gives back the message. MetaGPT ran every
+    command (the next prompt's plan and editor state show what they did), but the log keeps no result of the others
+    (an editor's write, a plan's update): each is a tool call that completed and gave back nothing. A call asked
+    for and not recorded would read as never answered."""
+    commands = commands_of(turn.answer or "")
+    asked = [(f"call_{position}_{number}", str(command.get("command_name") or "command"), command.get("args"))
+             for number, command in enumerate(commands)]
     with span("chat", "llm", event_prefix="llm_call",
               inputs={"messages": [{"role": "user", "content": turn.prompt}] if turn.prompt else []}) as model:
         model.set_outputs({"text": turn.answer, "tool_calls": [{"id": call_id, "name": name, "arguments": arguments}
-                                                               for name, arguments, call_id, _, _ in ran]})
-    for name, arguments, call_id, output, status in ran:
+                                                               for call_id, name, arguments in asked]})
+    for (call_id, name, arguments), (output, status) in zip(asked, outcomes(turn, commands)):
         try:
             run_tool(get_tracer(), "MetaGPT", name, arguments, functools.partial(answered, output, status),
                      call_id=call_id)
@@ -166,20 +186,25 @@ def team_model_call(turn: TeamTurn, position: int) -> None:
             pass  # the span ended failed; the agent went on, as the run did
 
 
-def outcomes(turn: TeamTurn) -> list[tuple[str, Any, str, str]]:
-    """(command, arguments, outcome, status) of each of the answer's commands whose outcome the log shows, in order."""
-    found: list[tuple[str, Any, str, str]] = []
+def outcomes(turn: TeamTurn, commands: list[dict[str, Any]]) -> list[tuple[Optional[str], str]]:
+    """(outcome, status) of each command, in order: what the terminal printed for a terminal command, the message a
+    publish sent; (None, "success") where the log shows none."""
+    found: list[tuple[Optional[str], str]] = []
     printed, sent = list(turn.printed), list(turn.sent)
-    for command in commands_of(turn.answer or ""):
+    for command in commands:
         name, arguments = str(command.get("command_name") or "command"), command.get("args")
+        output: Optional[str] = None
         if name == "Terminal.run_command" and isinstance(arguments, dict):
             line = str(arguments.get("cmd")).strip()
             output = next((out for ran, out in printed if ran == line), None)
             if output is not None:
                 printed.remove((line, output))
-                found.append((name, arguments, output, "failed" if EXECUTION_FAILED.search(output) else "success"))
+                found.append((output, "failed" if EXECUTION_FAILED.search(output) else "success"))
+                continue
         elif name.endswith(("publish_message", "publish_team_message")) and sent:
-            found.append((name, arguments, sent.pop(0), "success"))
+            found.append((sent.pop(0), "success"))
+            continue
+        found.append((None, "success"))
     return found
 
 

@@ -13,6 +13,7 @@ from support.pathmodule import module_at
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 convert = module_at("blame_corpus_convert", BENCH / "blame_corpus_convert.py")
 accuracy = module_at("blame_accuracy", BENCH / "blame_accuracy.py")
+team = module_at("blame_corpus_team", BENCH / "blame_corpus_team.py")
 
 SEARCH = {"type": "function", "function": {"name": "search", "description": "Searches.", "parameters": {}}}
 
@@ -125,6 +126,8 @@ def test_the_benchmark_counts_turns_and_positions_on_the_written_run(tmp_path: P
 def test_positional_rules_skip_the_user_and_the_orchestrator_and_count_who_speaks_most() -> None:
     turns = accuracy.Turns(["human", "Orchestrator (thought)", "WebSurfer", "Coder", "Orchestrator", "Coder"], {})
     assert accuracy.positional(turns) == {"first": ("WebSurfer", 2), "most": ("Coder", 3)}
+    team = accuracy.Turns(["user", "Team Leader", "Product Manager", "Team Leader", "Engineer", "Team Leader"], {})
+    assert accuracy.positional(team) == {"first": ("Product Manager", 2), "most": ("Product Manager", 2)}
 
 
 def test_a_snapshot_without_the_data_is_one_line(tmp_path: Path) -> None:
@@ -234,7 +237,7 @@ def test_a_team_run_has_a_turn_per_model_call_of_each_agent_and_the_mistake_in_i
         "user", "Team Leader", "Engineer", "Engineer"]
 
 
-def test_a_team_runs_commands_with_an_outcome_in_the_log_are_tool_calls_a_failed_execution_failed(
+def test_a_team_runs_commands_are_tool_calls_a_failed_execution_failed_one_with_no_outcome_gave_nothing(
         tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     convert.convert(tracertraj(tmp_path), out)
@@ -248,9 +251,11 @@ def test_a_team_runs_commands_with_an_outcome_in_the_log_are_tool_calls_a_failed
              for event in events if event["event_type"] in ("llm_call_end", "tool_call_end")]
     assert [call[:4] for call in calls] == [
         ("chat", "Team Leader", 1, "completed"), ("TeamLeader.publish_message", "Team Leader", 1, "completed"),
-        ("chat", "Engineer", 1, "completed"), ("Terminal.run_command", "Engineer", 1, "failed"),
+        ("chat", "Engineer", 1, "completed"), ("Editor.write", "Engineer", 1, "completed"),
+        ("Terminal.run_command", "Engineer", 1, "failed"),
         ("chat", "Engineer", 2, "completed"), ("Terminal.run_command", "Engineer", 2, "completed")]
-    assert calls[1][4] == {"return": "Write add"} and calls[5][4] == {"return": "-1\n"}
+    # the message sent, what the terminal printed; the log keeps no result of the editor's write: nothing
+    assert (calls[1][4], calls[3][4], calls[6][4]) == ({"return": "Write add"}, {"return": None}, {"return": "-1\n"})
     [failed] = [event for event in events if event["event_type"] == "tool_call_end" and event["status"] == "failed"]
     assert failed["error"]["message"].endswith("NameError: name 'b' is not defined")
     [asked] = [event for event in events if event["event_type"] == "llm_call_start"
@@ -260,13 +265,21 @@ def test_a_team_runs_commands_with_an_outcome_in_the_log_are_tool_calls_a_failed
         "# Past Experience\n<experience>\n\n# Current Plan\n[GOAL] [Message] from Mike to Alex: Write add\n")
     [answer] = [event for event in events if event["event_type"] == "llm_call_end"
                 and event["span_id"] == asked["span_id"]]
-    # the answer as the model wrote it; its calls are the commands whose outcome the log shows, each a tool span
-    # (Editor.write's is not in the log: asked for and never answered, it would read as a call that failed)
+    # the answer as the model wrote it, and every command of it among its calls, each answered by a tool span
     assert answer["outputs"]["text"].startswith('I will write and run it.\n\n```json\n[{"command_name": "Editor.write"')
-    assert [call["name"] for call in answer["outputs"]["tool_calls"]] == ["Terminal.run_command"]
-    assert "Editor.write" not in {event["name"] for event in events}
+    assert [call["name"] for call in answer["outputs"]["tool_calls"]] == ["Editor.write", "Terminal.run_command"]
+    assert answer["outputs"]["tool_calls"][0]["arguments"] == {"path": "add.py",
+                                                                "content": "def add(a, b): return a - b"}
     assert started[failed["span_id"]]["attrs"]["llm_span_id"] == asked["span_id"]
     assert events[-1]["event_type"] == "run_end" and events[-1]["status"] == "failed"
+
+
+def test_a_models_json_is_read_as_leniently_as_metagpt_reads_it() -> None:
+    assert team.lenient_json('[{"args": {"content": """\ndef f():\n    return "x"\n"""}}]') == [
+        {"args": {"content": 'def f():\n    return "x"\n'}}]
+    assert team.lenient_json('[{"args": {"pattern": "\\d+ and \\\\"}}]') == [{"args": {"pattern": "\\d+ and \\"}}]
+    assert team.lenient_json('[{"args": {"content": "a\tb\nc"}}]') == [{"args": {"content": "a\tb\nc"}}]
+    assert team.lenient_json("[{not json") is None
 
 
 def test_a_second_source_converted_into_the_same_folder_keeps_the_first_ones_labels(tmp_path: Path) -> None:
