@@ -59,6 +59,7 @@ FINDING_KINDS = (
     "swallowed_error",           # a tool or LLM error, and the run still reports success
     "apology_after_failure",     # the final answer is a refusal or an apology after a failure
     "answer_gives_up",           # the final answer is a refusal or an apology, with no failure recorded before it
+    "success_claimed_after_failure",  # a step claims success while a failed tool call before it was not redone
     "dominant_cost",             # one call or one model is most of the run's cost
     "dominant_latency",          # one call is most of the run's time
     "slow_tool_on_critical_path",  # a tool that is a large share of the critical path

@@ -97,6 +97,8 @@ FAILURES = (
     Case("cacheable_calls", _app("decorated_cacheable"), "cacheable_calls", ("tool:exchange_rate#2",),
          also=("slow_tool_on_critical_path",), slow=True),
     Case("swallowed_error", _app("decorated_swallowed_error"), "swallowed_error", ("tool:save_order#1",)),
+    Case("success_claimed_after_failure", _app("decorated_claimed_success"), "success_claimed_after_failure",
+         ("llm:coder_llm#2", "tool:run_tests#1"), also=HANDLED),
     Case("apology_after_failure", _app("decorated_apology"), "apology_after_failure", ("tool:get_weather#1",),
          also=HANDLED + ("tool_failing_repeatedly",),
          blame=Blamed(agent="planner", step="llm:openai.chat#1", finding="apology_after_failure"),
