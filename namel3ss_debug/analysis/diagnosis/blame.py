@@ -22,9 +22,10 @@ The rules, tried in this order; the first that points at a step gives the blame 
    framework's) began at the call that failed last before it, when one did.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
      rate limit: `model/error_category.py`) is decisive itself (medium). A tool that ran a file the run wrote
-     (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name the error
-     names, else the tool's arguments; of several, the one written first) raised on the file's content: the step
-     that first wrote it is decisive (low), its last write before the tool on the chain. Otherwise the LLM step
+     (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name, with an
+     extension, the error names, else the tool's arguments; of several, the one written first; not when the tool
+     is itself a write) raised on the file's content: the step that first wrote it is decisive (low), its last
+     write before the tool on the chain. Otherwise the LLM step
      that asked for it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it
      raised on; the values traced are the arguments' strings and numbers, those the error message names first.
      When such a value was written earlier by a step of *another* agent (an answer's text, the arguments of a
@@ -58,8 +59,9 @@ The rules, tried in this order; the first that points at a step gives the blame 
    which judges the run's figures, not what the run produced).
    - *The file the task named* (`blame_product.py`; not for a failed expectation, which judges the answer): a file
      an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
-     blank) whose name the run was given (`RunClues.given`: `the solution file you write should be named as
-     "solution.py"`) is what the run produced, and its final answer only reports it. The first write of the
+     blank) whose name, with an extension, the run was given (`RunClues.given`: `the solution file you write
+     should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The first
+     write of the
      earliest written such file is decisive (low), its last write on the chain; the step rule 4's final answer
      reading points at (below), when one, is a runner-up (`Verdict.also`).
    - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .blame_chain import Link, Verdict, View, quote
-from .products import MAX_FILES, Wrote, base_name
+from .products import MAX_FILES, Wrote, file_name, writes
 from .provenance import holds
 from .records import Evidence, Failure
 from .steps import Step
@@ -24,7 +24,8 @@ def by_product(view: View, failure: Failure) -> Optional[Verdict]:
     if failure.source in ("check", "expect"):
         return None
     run = view.run
-    named = [(path, wrote) for path, wrote in run.files.wrote.items() if run.given.holds(base_name(path))]
+    named = [(path, wrote) for path, wrote in run.files.wrote.items()
+             if (name := file_name(path)) is not None and run.given.holds(name)]
     if not named:
         return None
     path, wrote = min(named, key=lambda pair: pair[1].first.seq)
@@ -50,15 +51,26 @@ def _verdict(view: View, path: str, wrote: Wrote) -> Verdict:
 
 def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     """Rule 1 for a tool that ran a file the run had written: the first write of the earliest written such file
-    that the error names, else that the arguments name; None when it ran none. Low: on labelled runs the first
-    write is the mistake's step about as often as its neighbours are (docs/diagnose.md, "How sure")."""
-    written = [(path, wrote) for path, wrote in view.run.files.wrote.items() if wrote.first.seq < tool.seq]
+    that the error names, else that the arguments name; None when it ran none, or when the tool is itself a write
+    (a write that failed ran nothing). Low: on labelled runs the first write is the mistake's step about as often
+    as its neighbours are (docs/diagnose.md, "How sure")."""
+    if _writes(view, tool):
+        return None
+    written = [(path, name, wrote) for path, wrote in view.run.files.wrote.items()
+               if wrote.first.seq < tool.seq and (name := file_name(path)) is not None]
     for named, text in (("the error names", tool.error_message), ("its arguments name", tool.arguments)):
-        ran = [(path, wrote) for path, wrote in written if holds(text, base_name(path))]
+        ran = [(path, wrote) for path, name, wrote in written if holds(text, name)]
         if ran:
             path, wrote = min(ran, key=lambda pair: pair[1].first.seq)
             return _ran(view, tool, raised, path, wrote, named)
     return None
+
+
+def _writes(view: View, tool: Step) -> bool:
+    """Whether `tool` is a write: as the answer that asked for it asked (by call id), else as its arguments read."""
+    asker = view.by_seq.get(tool.asked_by) if tool.asked_by is not None else None
+    ask = next((ask for ask in asker.asked if ask.call_id == tool.tool_call_id), None) if asker is not None else None
+    return writes(ask.values, ask.arguments) if ask is not None else writes(None, tool.arguments)
 
 
 def _ran(view: View, tool: Step, raised: Evidence, path: str, wrote: Wrote, named: str) -> Verdict:

@@ -11,6 +11,7 @@ of files past that are counted (`unindexed`).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Optional
 
 from .writers import slimmed
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 MAX_FILES = 1_024  # files noted of a run
 PATH_KEYS = ("path", "file_path", "filepath", "filename", "file_name", "file")
 CONTENT_KEYS = ("content", "contents", "file_text", "text", "new_content", "new_str", "insert_content", "code")
+FILE_NAME = re.compile(r"[^/]*[^/.][.][A-Za-z0-9]{1,10}")  # a name with an extension
 
 
 class Wrote:
@@ -69,6 +71,16 @@ def written_path(values: Optional[dict[str, object]]) -> Optional[str]:
     return path.strip()
 
 
-def base_name(path: str) -> str:
-    """`src/solution.py` -> `solution.py`: the name a task gives a file."""
-    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+def file_name(path: str) -> Optional[str]:
+    """`src/solution.py` -> `solution.py`: the name a task gives a file; None for one with no extension (`notes`,
+    `output`), a word a task may hold in another sense."""
+    name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name if FILE_NAME.fullmatch(name) else None
+
+
+def writes(values: Optional[dict[str, object]], raw: Optional[str]) -> bool:
+    """Whether a tool call writes a file: its arguments' properties (`values`) say so, or, with none decoded, its
+    arguments' text (`raw`, as recorded) names a content key."""
+    if values is not None:
+        return written_path(values) is not None
+    return bool(raw) and any(f'"{key}"' in raw for key in CONTENT_KEYS)

@@ -4,7 +4,7 @@ nothing recorded going wrong is blamed on the step that first wrote it, not on t
 from __future__ import annotations
 
 from pathlib import Path
-from namel3ss_debug.analysis.diagnosis.products import Files, written_path
+from namel3ss_debug.analysis.diagnosis.products import Files, file_name, written_path
 from namel3ss_debug.analysis.diagnosis.steps import ToolAsk
 from support.blametraces import blames, expect_failure
 from support.handsteps import step
@@ -145,3 +145,37 @@ def test_a_file_only_the_command_names_is_the_writers_too(tmp_path: Path) -> Non
 def test_a_command_that_ran_no_file_the_run_wrote_is_the_models_that_asked_for_it(tmp_path: Path) -> None:
     [blame] = blames(ran(tmp_path / "ran.jsonl", "exit status 1", command="python3 other.py"))
     assert (blame.agent, blame.step and blame.step.address) == ("Tester", "llm:chat#3")
+
+
+def test_a_write_of_the_file_that_failed_ran_nothing(tmp_path: Path) -> None:
+    """The second write of solution.py raised (its edit out of range): the error names the file, but nothing ran
+    it."""
+    trace = TraceBuilder()
+    trace.run_start()
+    system = trace.start("agent", "team")
+    turn = trace.start("agent", "Engineer", system, kind="agent_turn")
+    for number in (1, 2):
+        arguments = {"path": "solution.py", "content": WRONG}
+        trace.span("llm", "chat", 5, turn, outputs={"text": "Writing.", "tool_calls": [
+            {"id": f"w{number}", "name": "Editor.write", "arguments": arguments}]})
+        failure = error("ValueError", "line 40 is past the end of 'solution.py'") if number == 2 else None
+        trace.span("tool", "Editor.write", 1, turn, inputs=arguments, attrs={"tool_call_id": f"w{number}"},
+                   **({"status": "failed", "error": failure} if failure else {"outputs": {"return": None}}))
+    trace.end(turn, 5, status="failed", error=failure)
+    trace.end(system, 1, status="failed", error=failure)
+    trace.run_end("failed", error=failure)
+    [blame] = blames(trace.write(tmp_path / "full.jsonl"))
+    assert "a file the run wrote" not in blame.why
+    assert blame.step is not None and blame.step.address == "llm:chat#2"  # the model that asked for the write
+
+
+def test_a_name_with_no_extension_is_no_file_a_task_names(tmp_path: Path) -> None:
+    writes = (("Engineer", "notes", "- add(a, b) returns a - b\n"),)
+    [blame] = blames(team(tmp_path / "team.jsonl", task="Write the function add(a, b) and keep notes.",
+                          writes=writes))
+    assert "the task named the file" not in blame.why
+
+
+def test_a_file_name_has_an_extension() -> None:
+    assert [file_name(path) for path in ("src/solution.py", "C:\\\\work\\\\app.test.ts", "notes", ".env", "out/")] == [
+        "solution.py", "app.test.ts", None, None, None]
