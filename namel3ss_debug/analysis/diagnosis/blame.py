@@ -61,26 +61,24 @@ The rules, tried in this order; the first that points at a step gives the blame 
      an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
      blank) whose name, with an extension, the run was given (`RunClues.given`: `the solution file you write
      should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The first
-     write of the
-     earliest written such file is decisive (low), its last write on the chain; the step rule 4's final answer
-     reading points at (below), when one, is a runner-up (`Verdict.also`).
+     write of the earliest written such file is decisive (low), its last write on the chain; the step rule 4's
+     final answer reading points at (below), when one, is a runner-up (`Verdict.also`).
    - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error
-     recorded). The answer (`final_text`, at
-   `final_seq`) holds decisive content: its numbers of two digits or more, else its quoted terms, else its
-   capitalised names (a single word that only begins a sentence is not one; leading words such as "The" are
-   dropped), leaving out what the failed expectation wanted (the TEXT of `contains:TEXT` or `equals:TEXT` in the
-   failure, up to `diagnose`'s " not met (") and what the run was given (`RunClues.given`, `given.py`: the
-   outermost agent's inputs, a user's turn whole, the run's first LLM request; a step of an agent named user or
-   human; and, with no such step, in a trace whose first step is an LLM call, the names that first answer
-   wrote, as it restates the user's message): the task is not a fault. Of the most decisive kind present, each
-   term is traced to the earliest step before the final answer, the user's left out, whose output holds it.
-   A term an answer or a tool call's arguments wrote first was introduced there: the earliest such step is
-   decisive, and the last step before the final answer that repeated the term is on the chain; confidence
-   medium for a number or a quoted term, low otherwise. A term that appears nowhere earlier was introduced by
-   the final answer: the final step is decisive (low). When every term came first from a tool's result, no step
-   introduced it: a result whose terms of that kind the answer all holds was passed on as it was (the tool is
-   decisive, as an introduction); one that held more was picked from by the final step, which is decisive
-   (low), the tool a runner-up (`Verdict.also`). A final answer with no such content left points nowhere.
+     recorded). The answer (`final_text`, at `final_seq`) holds decisive content: its numbers of two digits or more,
+     else its quoted terms, else its capitalised names (a single word that only begins a sentence is not one; leading
+     words such as "The" are dropped), leaving out what the failed expectation wanted (the TEXT of `contains:TEXT` or
+     `equals:TEXT` in the failure, up to `diagnose`'s " not met (") and what the run was given (`RunClues.given`,
+     `given.py`: the outermost agent's inputs, a user's turn whole, the run's first LLM request; a step of an agent
+     named user or human; and, with no such step, in a trace whose first step is an LLM call, the names that first
+     answer wrote, as it restates the user's message): the task is not a fault. Of the most decisive kind present, each
+     term is traced to the earliest step before the final answer, the user's left out, whose output holds it. A term an
+     answer or a tool call's arguments wrote first was introduced there: the earliest such step is decisive, and the
+     last step before the final answer that repeated the term is on the chain; confidence medium for a number or a
+     quoted term, low otherwise. A term that appears nowhere earlier was introduced by the final answer: the final step
+     is decisive (low). When every term came first from a tool's result, no step introduced it: a result whose terms of
+     that kind the answer all holds was passed on as it was (the tool is decisive, as an introduction); one that held
+     more was picked from by the final step, which is decisive (low), the tool a runner-up (`Verdict.also`). A final
+     answer with no such content left points nowhere.
 
 When no rule points at a step the blame is unknown: agent and step None, confidence low, no chain, and `why` says
 what was looked at (the errors, the findings above info, the steps kept, the final answer). The chain always ends
