@@ -83,4 +83,6 @@ def writes(values: Optional[dict[str, object]], raw: Optional[str]) -> bool:
     arguments' text (`raw`, as recorded) names a content key."""
     if values is not None:
         return written_path(values) is not None
-    return bool(raw) and any(f'"{key}"' in raw for key in CONTENT_KEYS)
+    if not raw:
+        return False
+    return any(f'"{key}"' in raw for key in CONTENT_KEYS)
