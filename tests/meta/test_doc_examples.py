@@ -5,9 +5,12 @@ their own holding the repository's examples/, bench/ and .namel3ss/, and each ex
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import subprocess
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from support.manual import PAGES
 BLOCKS = {page: blocks(page, text) for page, text in PAGES.items()}
 RUN_PAGES = [page for page, found in BLOCKS.items() if any(block.not_run is None and block.commands for block in found)]
 COPIED = ("examples", "bench", ".namel3ss")
+TMP_PATH = re.compile(r"(?<![\w.])/tmp/[\w.-]+")  # a path the page's commands share with the reader's machine
 
 
 def _workdir(tmp_path: Path) -> Path:
@@ -52,9 +56,30 @@ def _run_block(shell: Shell, block: Block) -> list[str]:
     return problems
 
 
+def _shared_paths(page: str) -> list[str]:
+    """The /tmp paths the page's commands name (`/tmp/traces`), which other pages' commands may name too."""
+    return sorted({found for block in BLOCKS[page] for command in block.commands
+                   for found in TMP_PATH.findall(command.text)})
+
+
+def _owning(paths: list[str], stack: ExitStack) -> None:
+    """Hold each path for this page alone until the stack closes: pages run in several workers at once (the
+    spreading scheduler), and two that write /tmp/traces would read each other's runs."""
+    for path in paths:  # in sorted order, so two pages never wait on each other
+        lock = Path(tempfile.gettempdir()) / f"namel3ss-doc-examples{path.replace('/', '-')}.lock"
+        handle = stack.enter_context(lock.open("a"))
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("page", RUN_PAGES)
 def test_page_examples_run(page: str, tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        _owning(_shared_paths(page), stack)
+        _run_page(page, tmp_path)
+
+
+def _run_page(page: str, tmp_path: Path) -> None:
     workdir = _workdir(tmp_path)
     shell = Shell(workdir, tmp_path / "shell")
     problems: list[str] = []
