@@ -24,45 +24,39 @@ def by_product(view: View, failure: Failure) -> Optional[Verdict]:
     if failure.source in ("check", "expect"):
         return None
     run = view.run
-    named = [(path, wrote) for path, wrote in run.files.wrote.items()
-             if (name := file_name(path)) is not None and run.given.holds(name)]
-    if not named:
+    named = next(((path, wrote) for path, wrote in run.files.wrote.items()  # in the order first written
+                  if (name := file_name(path)) is not None and run.given.holds(name)), None)
+    if named is None:
         return None
-    path, wrote = min(named, key=lambda pair: pair[1].first.seq)
-    return _verdict(view, path, wrote)
-
-
-def _verdict(view: View, path: str, wrote: Wrote) -> Verdict:
-    said, first, last = quote(path), wrote.first, wrote.last
-    who = view.agent(first) or "a step"
-    links = [Link(view.evidence(first, f"wrote {said}"), "decisive",
-                  f"{who} wrote {said}, the file the task asked for, first")]
-    if last.seq != first.seq:
-        links.append(Link(view.evidence(last, f"wrote {said} last"), "propagated",
-                          f"{view.agent(last) or 'a step'} wrote {said} last, over what came before"))
+    path, wrote = named
+    said, who = quote(path), view.agent(wrote.first) or "a step"
     why = (f"rule 4: the task named the file {said} and the run wrote it ({wrote.writes} write(s)); nothing recorded "
-           f"went wrong, so the file is what failed: {who} wrote it first (seq {first.seq}), the content later "
+           f"went wrong, so the file is what failed: {who} wrote it first (seq {wrote.first.seq}), the content later "
            "writes built on")
-    unseen = view.run.files.unindexed
+    unseen = run.files.unindexed
     if unseen:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
-    return Verdict(links, "low", why)
+    return Verdict(_written(view, said, wrote, "the file the task asked for", None), "low", why)
 
 
 def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     """Rule 1 for a tool that ran a file the run had written: the first write of the earliest written such file
     that the error names, else that the arguments name; None when it ran none, or when the tool is itself a write
-    (a write that failed ran nothing). Low: on labelled runs the first write is the mistake's step about as often
-    as its neighbours are (docs/diagnose.md, "How sure")."""
+    (a write that failed ran nothing). Low, as every blame on a file's first write: on the labelled team runs it is
+    no surer than that (docs/diagnose.md, "How sure")."""
     if _writes(view, tool):
         return None
     written = [(path, name, wrote) for path, wrote in view.run.files.wrote.items()
                if wrote.first.seq < tool.seq and (name := file_name(path)) is not None]
     for named, text in (("the error names", tool.error_message), ("its arguments name", tool.arguments)):
-        ran = [(path, wrote) for path, name, wrote in written if holds(text, name)]
-        if ran:
-            path, wrote = min(ran, key=lambda pair: pair[1].first.seq)
-            return _ran(view, tool, raised, path, wrote, named)
+        ran = next(((path, wrote) for path, name, wrote in written if holds(text, name)), None)
+        if ran is not None:
+            path, wrote = ran
+            said, who = quote(path), view.agent(wrote.first) or "a step"
+            links = [*_written(view, said, wrote, f"which {tool.name} ran", tool.seq),
+                     Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
+            return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} "
+                           f"it): its content raised, and {who} wrote it first (seq {wrote.first.seq})")
     return None
 
 
@@ -73,14 +67,13 @@ def _writes(view: View, tool: Step) -> bool:
     return writes(ask.values, ask.arguments) if ask is not None else writes(None, tool.arguments)
 
 
-def _ran(view: View, tool: Step, raised: Evidence, path: str, wrote: Wrote, named: str) -> Verdict:
-    said, first = quote(path), wrote.first
-    who = view.agent(first) or "a step"
-    links = [Link(view.evidence(first, f"wrote {said}"), "decisive", f"{who} wrote {said}, which {tool.name} ran, "
-                  "first")]
-    if wrote.last.seq != first.seq and wrote.last.seq < tool.seq:
-        links.append(Link(view.evidence(wrote.last, f"wrote {said} last"), "propagated",
-                          f"{view.agent(wrote.last) or 'a step'} wrote {said} last before it ran"))
-    links.append(Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}"))
-    return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): "
-                   f"its content raised, and {who} wrote it first (seq {first.seq})")
+def _written(view: View, said: str, wrote: Wrote, what: str, before: Optional[int]) -> list[Link]:
+    """The chain's start: the file's first write (decisive), then its last write (before seq `before`, when
+    given), when another step made it."""
+    first, last = wrote.first, wrote.last
+    links = [Link(view.evidence(first, f"wrote {said}"), "decisive",
+                  f"{view.agent(first) or 'a step'} wrote {said}, {what}, first")]
+    if last.seq != first.seq and (before is None or last.seq < before):
+        links.append(Link(view.evidence(last, f"wrote {said} last"), "propagated",
+                          f"{view.agent(last) or 'a step'} wrote {said} last, over what came before"))
+    return links

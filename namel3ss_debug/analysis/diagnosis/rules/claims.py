@@ -25,7 +25,8 @@ from ...thresholds import Judging
 from . import AgentRule, RunRule
 from ..records import Finding
 from ..steps import AgentSteps, RunClues, Step
-from .evidence import capped, evidence
+from .evidence import capped, ended_at, evidence
+from .swallowed import error_said
 
 CLAIMS = re.compile(
     r"\b(?:(?:all (?:the |of the )?)?tests? (?:now |all |have |has )?(?:pass(?:es|ed)?|succeed(?:s|ed)?)"
@@ -72,26 +73,20 @@ def success_claimed_after_failure(agent: AgentSteps, run: RunClues, judging: Jud
             pending.setdefault(step.name, []).append(step)
         elif step.component == "tool" and step.status == "completed":
             pending.pop(step.name, None)
-        elif step.component in ("llm", "agent") and pending:
-            claim = claim_in(step.text)
+        elif step.component in ("llm", "agent") and pending and (claim := claim_in(step.text)) is not None:
             failed = [failure for failures in pending.values() for failure in failures
-                      if _ended(failure) < step.seq]
-            if claim is not None and failed:
+                      if ended_at(failure) < step.seq]
+            if failed:
                 yield _claimed(agent, run, step, claim, sorted(failed, key=lambda failure: failure.seq))
                 return
-
-
-def _ended(step: Step) -> int:
-    return step.end_seq if step.end_seq is not None else step.seq
 
 
 def _claimed(agent: AgentSteps, run: RunClues, claim: Step, said: str, failed: Sequence[Step]) -> Finding:
     last = failed[-1]
     redone = any(step.component == "tool" and step.status == "completed" and step.seq > claim.seq
                  and step.name in {failure.name for failure in failed} for step in agent.steps)
-    error = f"{last.error_type or 'an error'}{f': {_line(last.error_message)}' if last.error_message else ''}"
     why = (f"success_claimed_after_failure: {claim.address} says {said!r} while {last.address} had failed "
-           f"({error}) and no later call of {last.name} had completed"
+           f"({error_said(last)}) and no later call of {last.name} had completed"
            f"{'; a later one completed after the claim' if redone else '; none ever did'}")
     suggestion = (f"make the model check before it claims: give it {last.name}'s error as a failure it must answer "
                   f"(not as prose it may ignore), run the check again after a fix, and gate the claim on a "
@@ -103,10 +98,6 @@ def _claimed(agent: AgentSteps, run: RunClues, claim: Step, said: str, failed: S
                    f"{claim.address} claims success while {last.address} had failed", why, suggestion,
                    capped([*notes, claimed]), run.run_id, agent=claimed.agent or agent.name,
                    figures={"pending": float(len(failed))})
-
-
-def _line(message: str) -> str:
-    return message.strip().replace("\n", " ")[:120]
 
 
 AGENT_RULES: list[AgentRule] = [success_claimed_after_failure]

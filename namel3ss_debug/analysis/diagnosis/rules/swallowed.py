@@ -81,7 +81,8 @@ def _by_operation(failures: list[Step]) -> dict[tuple[str, str], list[Step]]:
     return grouped
 
 
-def _error(step: Step) -> str:
+def error_said(step: Step) -> str:
+    """`KeyError: 'Paris, FR'`: a failed step's error type and its message on one line, cut to 120 characters."""
     message = (step.error_message or "").strip().replace("\n", " ")[:120]
     return f"{step.error_type or 'an error'}{f': {message}' if message else ''}"
 
@@ -97,14 +98,14 @@ def swallowed_error(run: RunClues, figures: RunFigures, judging: Judging) -> Ite
 
 def _swallowed(run: RunClues, component: str, name: str, failed: list[Step]) -> Finding:
     first = failed[0]
-    why = (f"swallowed_error: {component}:{name} failed {len(failed)} time(s) ({_error(first)}) and no later "
+    why = (f"swallowed_error: {component}:{name} failed {len(failed)} time(s) ({error_said(first)}) and no later "
            f"{component}:{name} call completed, yet the run ended completed"
            f"{' with exit code 0' if run.exit_code == 0 else ''}")
     suggestion = (f"make the failure at {first.address} visible or recover from it: retry {name} with corrected "
                   f"input (its arguments: {(first.arguments or 'not recorded')[:120]}), or end the run failed "
                   f"(raise, a non-zero exit code) when {name} is needed for the answer; check the final answer "
                   f"does not pretend it succeeded")
-    notes = [evidence(step, run, f"failed with {_error(step)}; not called successfully again") for step in failed]
+    notes = [evidence(step, run, f"failed with {error_said(step)}; not called successfully again") for step in failed]
     return Finding("swallowed_error", "warning", "medium",
                    f"{component}:{name} failed and was never redone, yet the run reports success", why, suggestion,
                    capped(notes), run.run_id, agent=agent_name(first, run), figures={"count": float(len(failed))})
@@ -154,11 +155,11 @@ def _apology(run: RunClues, failed: list[Step], at: int, unrecovered_failure: bo
     text, answered = _final_answer(run)
     redone = "" if unrecovered_failure else " (a later call of it completed, yet the answer gave up)"
     why = (f"apology_after_failure: the final answer apologises or refuses ({text[at:at + 80]!r}) after "
-           f"{last.address} failed with {_error(last)}{redone or ' and nothing redid it'}")
+           f"{last.address} failed with {error_said(last)}{redone or ' and nothing redid it'}")
     suggestion = (f"fix what failed at {last.address} (its input: {(last.arguments or 'not recorded')[:120]}) or "
                   f"give the model a way past it (a retry with corrected arguments, a fallback tool); gate runs "
                   f"on it with `check --fail-on-finding apology_after_failure`")
-    notes = [evidence(step, run, f"failed with {_error(step)}") for step in failed] + answered
+    notes = [evidence(step, run, f"failed with {error_said(step)}") for step in failed] + answered
     sure = "high" if at < OPENING_CHARS and unrecovered_failure else "medium"
     return Finding("apology_after_failure", "critical", sure,
                    f"the run gave up: its final answer apologises after {last.address} failed", why, suggestion,

@@ -4,7 +4,10 @@ nothing recorded going wrong is blamed on the step that first wrote it, not on t
 from __future__ import annotations
 
 from pathlib import Path
-from namel3ss_debug.analysis.diagnosis.products import Files, file_name, written_path
+
+import pytest
+from namel3ss_debug.analysis.diagnosis import blame_product, products
+from namel3ss_debug.analysis.diagnosis.products import Files, file_name, writes, written_path
 from namel3ss_debug.analysis.diagnosis.steps import ToolAsk
 from support.blametraces import blames, expect_failure
 from support.handsteps import step
@@ -14,7 +17,7 @@ TASK = 'Write the function add(a, b). The solution file you write should be name
 WRONG = "def add(a, b):\n    return a - b\n"
 
 
-def team(path: Path, task: str = TASK, writes: tuple[tuple[str, str, str], ...] = (
+def team(path: Path, task: str = TASK, files: tuple[tuple[str, str, str], ...] = (
         ("Engineer", "solution.py", WRONG), ("Engineer", "solution.py", WRONG + "\nprint(add(1, 2))\n")),
          ending: str = "failed") -> Path:
     """A MetaGPT-like team under one system span: the user's task, the leader's hand-out, an engineer's turns each
@@ -25,7 +28,7 @@ def team(path: Path, task: str = TASK, writes: tuple[tuple[str, str, str], ...] 
     user = trace.start("agent", "user", system, kind="agent_turn")
     trace.end(user, 1, outputs={"output": task})
     said(trace, system, "Team Leader", "Alex, please write the solution as the task asks.")
-    for number, (agent, file, content) in enumerate(writes):
+    for number, (agent, file, content) in enumerate(files):
         arguments = {"path": file, "content": content}
         turn = trace.start("agent", agent, system, kind="agent_turn")
         trace.span("llm", "chat", 5, turn, outputs={"text": "I will write the file.", "tool_calls": [
@@ -62,8 +65,8 @@ def test_the_final_answers_content_is_the_runner_up_beside_the_file(tmp_path: Pa
 
 
 def test_the_first_write_of_a_file_another_agent_wrote_over_is_still_the_decisive_one(tmp_path: Path) -> None:
-    writes = (("Product Manager", "solution.py", "# add two numbers\n"), ("Engineer", "solution.py", WRONG))
-    [blame] = blames(team(tmp_path / "team.jsonl", writes=writes))
+    wrote = (("Product Manager", "solution.py", "# add two numbers\n"), ("Engineer", "solution.py", WRONG))
+    [blame] = blames(team(tmp_path / "team.jsonl", files=wrote))
     assert (blame.agent, [link.evidence.agent for link in blame.chain[:2]]) == (
         "Product Manager", ["Product Manager", "Engineer"])
 
@@ -170,12 +173,27 @@ def test_a_write_of_the_file_that_failed_ran_nothing(tmp_path: Path) -> None:
 
 
 def test_a_name_with_no_extension_is_no_file_a_task_names(tmp_path: Path) -> None:
-    writes = (("Engineer", "notes", "- add(a, b) returns a - b\n"),)
+    wrote = (("Engineer", "notes", "- add(a, b) returns a - b\n"),)
     [blame] = blames(team(tmp_path / "team.jsonl", task="Write the function add(a, b) and keep notes.",
-                          writes=writes))
+                          files=wrote))
     assert "the task named the file" not in blame.why
 
 
 def test_a_file_name_has_an_extension() -> None:
     assert [file_name(path) for path in ("src/solution.py", "C:\\\\work\\\\app.test.ts", "notes", ".env", "out/")] == [
         "solution.py", "app.test.ts", None, None, None]
+
+
+def test_writes_of_files_past_the_bound_are_counted_and_the_blame_says_so(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(products, "MAX_FILES", 1)
+    monkeypatch.setattr(blame_product, "MAX_FILES", 1)
+    wrote = (("Engineer", "solution.py", WRONG), ("Engineer", "notes.md", "- a - b\n"),
+              ("Engineer", "notes.md", "- a + b\n"))
+    [blame] = blames(team(tmp_path / "team.jsonl", files=wrote))
+    assert blame.why.endswith("; 2 write(s) of files past the run's first 1 were counted, not read")
+
+
+def test_a_write_no_answer_is_known_to_have_asked_for_is_told_by_its_arguments() -> None:
+    assert writes(None, '{"path": "solution.py", "content": "x = 1"}')
+    assert not writes(None, '{"cmd": "python3 solution.py"}') and not writes(None, None)

@@ -98,3 +98,10 @@ def test_in_a_group_chat_the_finding_is_the_claiming_speakers_not_the_teams(tmp_
     [finding] = findings_of(trace.write(tmp_path / "chat.jsonl"), "success_claimed_after_failure")
     assert finding.agent == "Coder"
     assert [item.agent for item in finding.evidence] == ["Tester", "Coder"]
+
+
+def test_the_evidence_names_the_last_three_pending_failures_and_the_figure_counts_them_all() -> None:
+    [finding] = judged([ran_tests(2), ran_tests(4), ran_tests(6), ran_tests(8), said(10, "All tests pass.")])
+    assert [item.address for item in finding.evidence] == [
+        "tool:run_tests#4", "tool:run_tests#6", "tool:run_tests#8", "llm:chat#10"]
+    assert finding.figures == {"pending": 4.0}
