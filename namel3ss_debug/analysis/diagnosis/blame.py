@@ -100,7 +100,7 @@ from ..failed_run import FINDING, RUN, ended_as, run_failure
 from ..refs import Ref
 from .blame_answer import by_content, final_step
 from .blame_chain import Link, Verdict, View, cause, from_finding
-from .blame_error import by_error
+from .blame_error import by_error, went_past
 from .records import Blame, BlameLink, Candidate, Evidence, Failure, Finding
 from .steps import RunClues
 
@@ -139,21 +139,25 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> B
                                                    (4, by_content(view, failure))) if verdict is not None]
     if not found:
         return Blame(run.run_id, failure.what, None, None, "low", _nothing(view, failure, own))
+    first = "is the first rule that points at a step"
+    if found[0][0] == 1 and found[-1][0] == 4 and went_past(view, failure):
+        found.insert(0, found.pop())
+        first = "goes first: the run went on past rule 1's error, which ran no file it wrote"
     rule, verdict = found[0]
     _name_finding(verdict, own)
     links = [*verdict.links, Link(_failure_evidence(view, failure), "failure", _failure_why(failure))]
     decisive = links[0].evidence
     return Blame(run.run_id, failure.what, decisive.agent, decisive, verdict.confidence, verdict.why,
                  [BlameLink(link.evidence, link.role, link.why) for link in links], verdict.finding,
-                 _candidates(rule, verdict, found[1:]))
+                 _candidates(rule, verdict, found[1:], first))
 
 
-def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]]) -> list[Candidate]:
-    """The decisive step, then up to RUNNERS_UP other steps: those the later rules point at, then what the decisive
-    step led to on the chain."""
+def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], first: str) -> list[Candidate]:
+    """The decisive step, then up to RUNNERS_UP other steps: those the other rules point at, then what the
+    decisive step led to on the chain; `first`: why the decisive step's rule ranks first."""
     decisive = verdict.links[0].evidence
     ranked = [Candidate(decisive, decisive.agent, verdict.confidence, verdict.why,
-                        f"rule {rule} ({RULES[rule]}) is the first rule that points at a step")]
+                        f"rule {rule} ({RULES[rule]}) {first}")]
     for later, other in others:
         step = other.links[0].evidence
         ranked.append(Candidate(step, step.agent, other.confidence, other.why, f"rule {later} ({RULES[later]}) "

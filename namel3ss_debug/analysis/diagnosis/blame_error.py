@@ -9,7 +9,8 @@ from typing import Optional
 
 from ...model.error_category import categorize
 from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
-from .blame_product import file_raised
+from ..failed_run import RUN
+from .blame_product import file_raised, named_file
 from .rules.evidence import ended_at
 from .provenance import holds, values_of
 from ..refs import Ref
@@ -30,6 +31,19 @@ def by_error(view: View, failure: Failure, findings: list[Finding]) -> Optional[
     if not is_call(origin):
         return _outside_calls(view, origin, findings)
     return _tool_raised(view, origin) if origin.component == "tool" else _llm_failed(view, origin, findings)
+
+
+def went_past(view: View, failure: Failure) -> bool:
+    """Whether the error rule 1 follows is one the run went on past in a run whose product is a file: the run's own
+    end (no error of its own), its task named a file it wrote, a tool's error that ran no file the run wrote, and
+    a model call after it. What the run produced is then what failed (rule 4 goes first)."""
+    if failure.source != RUN or view.run.end_error_type or named_file(view.run) is None:
+        return False
+    origin = _origin(view, failure)
+    if origin is None or origin.component != "tool" or file_raised(view, origin, view.evidence(origin, "")):
+        return False
+    after = ended_at(origin)
+    return any(step.component == "llm" and step.seq > after for step in view.steps)
 
 
 def _about_an_error(view: View, failure: Failure) -> bool:

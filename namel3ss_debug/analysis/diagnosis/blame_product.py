@@ -1,10 +1,11 @@
 """The blame through the files a run wrote (`products.py`; `blame.py` states the rules):
 
 - rule 1, a tool that ran a file the run wrote raised (`python3 solution.py` and a traceback through it): the
-  file's content raised, so the step that first wrote it is decisive, not the command that ran it;
+  file's content raised, so the write that made that content is decisive, not the command that ran it;
 - rule 4, where the run's task named a file: a run asked for a file (`the solution file you write should be named
   as "solution.py"`) produced that file, not its final answer, which only reports it; with nothing recorded going
-  wrong, the step that first wrote the file is where the content the later writes built on began.
+  wrong, the write that made the content the file holds is decisive: its first write, or the last write that
+  replaced its whole text with a different one (`products.Wrote.made`).
 """
 
 from __future__ import annotations
@@ -15,35 +16,48 @@ from .blame_chain import Link, Verdict, View, quote
 from .products import MAX_FILES, Wrote, file_name, writes
 from .provenance import holds
 from .records import Evidence, Failure
-from .steps import Step
+from .steps import RunClues, Step
 
 
 def by_product(view: View, failure: Failure) -> Optional[Verdict]:
-    """The first write of the earliest written file that the run was given the name of; None when the failure
-    judges the final answer (a failed expectation) or the run's figures (a check), or no such file was written."""
+    """The write that made the content of the earliest written file that the run was given the name of, the file's
+    first write a runner-up when a later one replaced it; None when the failure judges the final answer (a failed
+    expectation) or the run's figures (a check), or no such file was written."""
     if failure.source in ("check", "expect"):
         return None
     run = view.run
-    named = next(((path, wrote) for path, wrote in run.files.wrote.items()  # in the order first written
-                  if (name := file_name(path)) is not None and run.given.holds(name)), None)
+    named = named_file(run)
     if named is None:
         return None
     path, wrote = named
-    said, who = quote(path), view.agent(wrote.first) or "a step"
+    said, made = quote(path), wrote.made
+    who = view.agent(made) or "a step"
+    if made is wrote.first:
+        how = f"{who} wrote it first (seq {made.seq}), and no later write replaced the whole of it with another text"
+    else:
+        how = (f"{who} made the content it holds (seq {made.seq}): the last write that replaced the whole of it with "
+               "a different text")
     why = (f"rule 4: the task named the file {said} and the run wrote it ({wrote.writes} write(s)); nothing recorded "
-           f"went wrong, so the file is what failed: {who} wrote it first (seq {wrote.first.seq}), the content later "
-           "writes built on")
+           f"went wrong, so the file is what failed: {how}")
     unseen = run.files.unindexed
     if unseen:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
-    return Verdict(_written(view, said, wrote, "the file the task asked for", None), "low", why)
+    return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), "low", why,
+                   also=_replaced(view, said, wrote))
+
+
+def named_file(run: RunClues) -> Optional[tuple[str, Wrote]]:
+    """The earliest written file whose name, with an extension, the run was given, and its writes."""
+    return next(((path, wrote) for path, wrote in run.files.wrote.items()  # in the order first written
+                 if (name := file_name(path)) is not None and run.given.holds(name)), None)
 
 
 def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
-    """Rule 1 for a tool that ran a file the run had written: the first write of the earliest written such file
-    that the error names, else that the arguments name; None when it ran none, or when the tool is itself a write
-    (a write that failed ran nothing). Low, as every blame on a file's first write: on the labelled team runs it is
-    no surer than that (docs/diagnose.md, "How sure")."""
+    """Rule 1 for a tool that ran a file the run had written: the write that made the content of the earliest
+    written such file that the error names, else that the arguments name (its `made` when that came before the
+    tool, else its first write); None when it ran none, or when the tool is itself a write (a write that failed ran
+    nothing). Low, as every blame on a file's write: on the labelled team runs it is no surer than that
+    (docs/diagnose.md, "How sure")."""
     if _writes(view, tool):
         return None
     written = [(path, name, wrote) for path, wrote in view.run.files.wrote.items()
@@ -52,11 +66,13 @@ def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
         ran = next(((path, wrote) for path, name, wrote in written if holds(text, name)), None)
         if ran is not None:
             path, wrote = ran
-            said, who = quote(path), view.agent(wrote.first) or "a step"
-            links = [*_written(view, said, wrote, f"which {tool.name} ran", tool.seq),
+            said = quote(path)
+            made = wrote.made if wrote.made.seq < tool.seq else wrote.first
+            links = [*_written(view, said, made, wrote.last, f"which {tool.name} ran", tool.seq),
                      Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
             return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} "
-                           f"it): its content raised, and {who} wrote it first (seq {wrote.first.seq})")
+                           f"it): its content raised, and {view.agent(made) or 'a step'} made that content "
+                           f"(seq {made.seq})")
     return None
 
 
@@ -67,13 +83,21 @@ def _writes(view: View, tool: Step) -> bool:
     return writes(ask.values, ask.arguments) if ask is not None else writes(None, tool.arguments)
 
 
-def _written(view: View, said: str, wrote: Wrote, what: str, before: Optional[int]) -> list[Link]:
-    """The chain's start: the file's first write (decisive), then its last write (before seq `before`, when
-    given), when another step made it."""
-    first, last = wrote.first, wrote.last
-    links = [Link(view.evidence(first, f"wrote {said}"), "decisive",
-                  f"{view.agent(first) or 'a step'} wrote {said}, {what}, first")]
-    if last.seq != first.seq and (before is None or last.seq < before):
+def _written(view: View, said: str, made: Step, last: Step, what: str, before: Optional[int]) -> list[Link]:
+    """The chain's start: the write that made the file's content (decisive), then its last write (before seq
+    `before`, when given), when a later step made it."""
+    links = [Link(view.evidence(made, f"wrote {said}"), "decisive",
+                  f"{view.agent(made) or 'a step'} wrote {said}, {what}, in the content it holds")]
+    if last.seq > made.seq and (before is None or last.seq < before):
         links.append(Link(view.evidence(last, f"wrote {said} last"), "propagated",
                           f"{view.agent(last) or 'a step'} wrote {said} last, over what came before"))
     return links
+
+
+def _replaced(view: View, said: str, wrote: Wrote) -> list[Link]:
+    """The file's first write, when a later whole write replaced its text: a runner-up."""
+    first = wrote.first
+    if first is wrote.made:
+        return []
+    return [Link(view.evidence(first, f"wrote {said} first"), "source",
+                 f"{view.agent(first) or 'a step'} wrote {said} first; a later write replaced the whole of it")]

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Optional, Union
 import msgspec
 
 from ...transport.apis.values import field, items, text
+from . import products
 from .steps import TEXT_CHARS, ToolAsk
 
 TOOL_MARKS = (b'"tools"', b'"functions"')  # a request that may offer tools has one of these
@@ -223,8 +224,10 @@ def _ask(call: dict[str, Any]) -> ToolAsk:
     elif isinstance(arguments, str):
         value = decoded(arguments.encode()) if arguments.strip() else {}
         parses = value is not None or arguments.strip() == "null"
-    return ToolAsk(text(function.get("name")) or "", cut(as_text(arguments)), call_id, parses,
-                   _top_level(value) if isinstance(value, dict) else None)
+    if not isinstance(value, dict):
+        return ToolAsk(text(function.get("name")) or "", cut(as_text(arguments)), call_id, parses)
+    return ToolAsk(text(function.get("name")) or "", cut(as_text(arguments)), call_id, parses, _top_level(value),
+                   products.digest(value) if products.written_path(value) is not None else None)
 
 
 def _top_level(value: dict[str, Any]) -> dict[str, object]:

@@ -36,6 +36,8 @@ class ToolAsk(msgspec.Struct, frozen=True, gc=False):
     # the arguments' top-level properties when they are an object: scalars as written (texts cut), an array or
     # object as an empty one of its type (enough to check `type`, `enum`, `required` against the schema)
     values: Optional[dict[str, object]] = None
+    # a file write's whole text, as a digest (`products.digest`): which write made a file's content; None: no write
+    digest: Optional[int] = None
 
 
 class Step(msgspec.Struct, gc=False):

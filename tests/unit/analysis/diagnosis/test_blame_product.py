@@ -48,27 +48,56 @@ def said(trace: TraceBuilder, system: str, agent: str, text: str) -> None:
     trace.end(turn, 5, outputs={"output": text})
 
 
-def test_a_file_the_task_named_blames_the_step_that_wrote_it_first_not_the_hand_over(tmp_path: Path) -> None:
-    [blame] = blames(team(tmp_path / "team.jsonl"))
-    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Engineer", "llm:chat#2", "low")
+def test_a_file_the_task_named_blames_the_write_that_made_its_content_not_the_hand_over(tmp_path: Path) -> None:
+    [blame] = blames(team(tmp_path / "team.jsonl"))  # the second write replaced the whole file with another text
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Engineer", "llm:chat#3", "low")
     assert blame.why.startswith("rule 4: the task named the file 'solution.py' and the run wrote it (2 write(s))")
+    assert "Engineer made the content it holds (seq" in blame.why
+    assert [(link.role, link.evidence.address) for link in blame.chain] == [("decisive", "llm:chat#3"),
+                                                                           ("failure", None)]
+
+
+def test_a_file_written_again_with_the_same_text_was_made_by_its_first_write(tmp_path: Path) -> None:
+    again = (("Engineer", "solution.py", WRONG), ("Engineer", "solution.py", "  " + WRONG.replace("\n", "\n\n")))
+    [blame] = blames(team(tmp_path / "team.jsonl", files=again))  # the same lines, spaced otherwise
+    assert blame.step is not None and blame.step.address == "llm:chat#2"
+    assert "no later write replaced the whole of it with another text" in blame.why
     assert [(link.role, link.evidence.address) for link in blame.chain] == [
         ("decisive", "llm:chat#2"), ("propagated", "llm:chat#3"), ("failure", None)]
 
 
-def test_the_final_answers_content_is_the_runner_up_beside_the_file(tmp_path: Path) -> None:
+def test_the_first_write_and_the_final_answers_content_are_the_runners_up(tmp_path: Path) -> None:
     [blame] = blames(team(tmp_path / "team.jsonl"))
-    [decisive, *others] = blame.candidates
-    assert decisive.step.address == "llm:chat#2"
-    assert "the final answer's content points here" in others[0].why  # 'Alex', which the leader wrote first
-    assert others[0].agent == "Team Leader"
+    [decisive, replaced, answered] = blame.candidates
+    assert (decisive.step.address, replaced.step.address) == ("llm:chat#3", "llm:chat#2")
+    assert "wrote 'solution.py' first; a later write replaced the whole of it" in replaced.why
+    assert "the final answer's content points here" in answered.why  # 'Alex', which the leader wrote first
+    assert answered.agent == "Team Leader"
 
 
-def test_the_first_write_of_a_file_another_agent_wrote_over_is_still_the_decisive_one(tmp_path: Path) -> None:
+def test_another_agent_that_wrote_the_whole_file_anew_made_its_content(tmp_path: Path) -> None:
     wrote = (("Product Manager", "solution.py", "# add two numbers\n"), ("Engineer", "solution.py", WRONG))
     [blame] = blames(team(tmp_path / "team.jsonl", files=wrote))
-    assert (blame.agent, [link.evidence.agent for link in blame.chain[:2]]) == (
-        "Product Manager", ["Product Manager", "Engineer"])
+    assert (blame.agent, [candidate.agent for candidate in blame.candidates[:2]]) == (
+        "Engineer", ["Engineer", "Product Manager"])
+
+
+def test_a_part_written_into_the_file_builds_on_the_content_before_it(tmp_path: Path) -> None:
+    files = Files()
+    asks = [("Editor.write", {"path": "a.py", "content": "x = 1"}),
+            ("Editor.insert_content_at_line", {"file_name": "/work/a.py", "insert_content": "y = 2"}),
+            ("Editor.write", {"path": "./a.py", "content": "x = 1\n\n"})]
+    for seq, (name, values) in enumerate(asks):
+        files.note(step(seq * 4, "llm", "chat", text="writing", asked=(ToolAsk(name, None, values=values,
+                                                                               digest=products.digest(values)),)))
+    [(path, wrote)] = files.wrote.items()  # one file under three paths that name it
+    assert (path, wrote.made.seq, wrote.last.seq, wrote.writes) == ("a.py", 0, 8, 3)
+
+
+def test_a_whole_text_is_told_apart_past_the_characters_a_step_keeps() -> None:
+    head = "x = 1\n" * 100
+    assert products.digest({"content": head + "y = 2"}) != products.digest({"content": head + "y = 3"})
+    assert products.digest({"path": "a.py"}) is None
 
 
 def test_a_file_the_task_did_not_name_is_no_product(tmp_path: Path) -> None:
@@ -148,6 +177,54 @@ def test_a_file_only_the_command_names_is_the_writers_too(tmp_path: Path) -> Non
 def test_a_command_that_ran_no_file_the_run_wrote_is_the_models_that_asked_for_it(tmp_path: Path) -> None:
     [blame] = blames(ran(tmp_path / "ran.jsonl", "exit status 1", command="python3 other.py"))
     assert (blame.agent, blame.step and blame.step.address) == ("Tester", "llm:chat#3")
+
+
+def went_on(path: Path, error_ends_the_run: bool = False, answered_after: bool = True) -> Path:
+    """An engineer writes solution.py; an architect's `mkdir -p app && tree` fails (no `tree`), and the team goes
+    on (or not) to a closing message; the run fails with no error of its own (or with that one)."""
+    trace = TraceBuilder()
+    trace.run_start()
+    system = trace.start("agent", "team")
+    user = trace.start("agent", "user", system, kind="agent_turn")
+    trace.end(user, 1, outputs={"output": TASK})
+    turn = trace.start("agent", "Engineer", system, kind="agent_turn")
+    arguments = {"path": "solution.py", "content": WRONG}
+    trace.span("llm", "chat", 5, turn, outputs={"text": "Writing.", "tool_calls": [
+        {"id": "w1", "name": "Editor.write", "arguments": arguments}]})
+    trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
+               attrs={"tool_call_id": "w1"})
+    trace.end(turn, 5, outputs={"output": "Written."})
+    architect = trace.start("agent", "Architect", system, kind="agent_turn")
+    command = {"cmd": "mkdir -p app && tree app"}
+    trace.span("llm", "chat", 5, architect, outputs={"text": "Laying out the project.", "tool_calls": [
+        {"id": "t1", "name": "Terminal.run_command", "arguments": command}]})
+    failure = error("CommandFailed", "bash: line 4: tree: command not found")
+    trace.span("tool", "Terminal.run_command", 1, architect, status="failed", inputs=command, error=failure,
+               attrs={"tool_call_id": "t1"})
+    trace.end(architect, 5)
+    if answered_after:
+        said(trace, system, "Team Leader", "The team has finished. Closing the task.")
+    trace.end(system, 1)
+    trace.run_end("failed")
+    if error_ends_the_run:
+        trace.events[-1]["error"] = failure
+    return trace.write(path)
+
+
+def test_an_error_the_team_went_on_past_ranks_after_the_file_the_task_named(tmp_path: Path) -> None:
+    [blame] = blames(went_on(tmp_path / "team.jsonl"))
+    assert (blame.agent, blame.step and blame.step.address) == ("Engineer", "llm:chat#1")
+    assert "the task named the file 'solution.py'" in blame.why
+    assert blame.candidates[0].ranked.startswith("rule 4 (the final answer's content) goes first: the run went on "
+                                                 "past rule 1's error")
+    assert any("Terminal.run_command" in candidate.why and candidate.ranked.startswith("rule 1 (an error)")
+               for candidate in blame.candidates[1:])
+
+
+@pytest.mark.parametrize("variant", [{"error_ends_the_run": True}, {"answered_after": False}])
+def test_an_error_the_run_ended_with_or_stopped_at_stays_first(tmp_path: Path, variant: dict[str, bool]) -> None:
+    [blame] = blames(went_on(tmp_path / "team.jsonl", **variant))
+    assert blame.why.startswith("rule 1:") and blame.agent == "Architect"
 
 
 def test_a_write_of_the_file_that_failed_ran_nothing(tmp_path: Path) -> None:
