@@ -1,5 +1,6 @@
 """Rule 4 where the task named a file: a team asked for `solution.py` produced that file, so a run that failed with
-nothing recorded going wrong is blamed on the step that first wrote it, not on the hand-over the run ended with."""
+nothing recorded going wrong is blamed on the write that made the content it holds, not on the hand-over the run
+ended with; and rule 1 on a file the run wrote that raised when run."""
 
 from __future__ import annotations
 
@@ -29,17 +30,23 @@ def team(path: Path, task: str = TASK, files: tuple[tuple[str, str, str], ...] =
     trace.end(user, 1, outputs={"output": task})
     said(trace, system, "Team Leader", "Alex, please write the solution as the task asks.")
     for number, (agent, file, content) in enumerate(files):
-        arguments = {"path": file, "content": content}
-        turn = trace.start("agent", agent, system, kind="agent_turn")
-        trace.span("llm", "chat", 5, turn, outputs={"text": "I will write the file.", "tool_calls": [
-            {"id": f"w{number}", "name": "Editor.write", "arguments": arguments}]})
-        trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
-                   attrs={"tool_call_id": f"w{number}"})
-        trace.end(turn, 5, outputs={"output": "I will write the file."})
+        write_turn(trace, system, agent, content, file, f"w{number}")
     said(trace, system, "Team Leader", "Alex has finished the task. The Product Manager may close it.")
     trace.end(system, 1)
     trace.run_end(ending)
     return trace.write(path)
+
+
+def write_turn(trace: TraceBuilder, system: str, agent: str, content: str, file: str = "solution.py",
+          call_id: str = "w1") -> None:
+    """A turn of `agent` whose answer asks an editor to write `file`, and the editor's call."""
+    arguments = {"path": file, "content": content}
+    turn = trace.start("agent", agent, system, kind="agent_turn")
+    trace.span("llm", "chat", 5, turn, outputs={"text": "I will write the file.", "tool_calls": [
+        {"id": call_id, "name": "Editor.write", "arguments": arguments}]})
+    trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
+               attrs={"tool_call_id": call_id})
+    trace.end(turn, 5, outputs={"output": "I will write the file."})
 
 
 def said(trace: TraceBuilder, system: str, agent: str, text: str) -> None:
@@ -141,13 +148,7 @@ def ran(path: Path, message: str, command: str = "python3 solution.py") -> Path:
     trace.run_start()
     system = trace.start("agent", "team")
     said(trace, system, "Team Leader", "Engineer, write solution.py and run it.")
-    turn = trace.start("agent", "Engineer", system, kind="agent_turn")
-    arguments = {"path": "solution.py", "content": WRONG + "assert add(1, 2) == 3\n"}
-    trace.span("llm", "chat", 5, turn, outputs={"text": "Writing.", "tool_calls": [
-        {"id": "w1", "name": "Editor.write", "arguments": arguments}]})
-    trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
-               attrs={"tool_call_id": "w1"})
-    trace.end(turn, 5, outputs={"output": "Written."})
+    write_turn(trace, system, "Engineer", WRONG + "assert add(1, 2) == 3\n")
     tester = trace.start("agent", "Tester", system, kind="agent_turn")
     trace.span("llm", "chat", 5, tester, outputs={"text": "Running it.", "tool_calls": [
         {"id": "r1", "name": "Terminal.run", "arguments": {"cmd": command}}]})
@@ -187,13 +188,7 @@ def went_on(path: Path, error_ends_the_run: bool = False, answered_after: bool =
     system = trace.start("agent", "team")
     user = trace.start("agent", "user", system, kind="agent_turn")
     trace.end(user, 1, outputs={"output": TASK})
-    turn = trace.start("agent", "Engineer", system, kind="agent_turn")
-    arguments = {"path": "solution.py", "content": WRONG}
-    trace.span("llm", "chat", 5, turn, outputs={"text": "Writing.", "tool_calls": [
-        {"id": "w1", "name": "Editor.write", "arguments": arguments}]})
-    trace.span("tool", "Editor.write", 1, turn, inputs=arguments, outputs={"return": None},
-               attrs={"tool_call_id": "w1"})
-    trace.end(turn, 5, outputs={"output": "Written."})
+    write_turn(trace, system, "Engineer", WRONG)
     architect = trace.start("agent", "Architect", system, kind="agent_turn")
     command = {"cmd": "mkdir -p app && tree app"}
     trace.span("llm", "chat", 5, architect, outputs={"text": "Laying out the project.", "tool_calls": [
