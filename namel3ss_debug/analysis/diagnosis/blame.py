@@ -19,13 +19,17 @@ The rules, tried in this order; the first that points at a step gives the blame 
    It began, of the steps that failed with it, at the one that ended first (a tool ends before the agent it
    fails on its way out; a tool that failed the same way several times, the first time); an error reported
    inside a call (`error_occurred` under it) is that call's; an error raised outside any call (the app's, a
-   framework's) began at the call that failed last before it, when one did.
+   framework's) began at the call that failed last before it, when one did. Rule 4's file goes first
+   (`blame_error.went_past`) when the run's own end failed with no error of its own, its task named a file it
+   wrote, and the error is a tool's that ran no file the run wrote with a model call after it: the run went on
+   past it, and what it produced is what failed; the error is a runner-up.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
      rate limit: `model/error_category.py`) is decisive itself (medium). A tool that ran a file the run wrote
      (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name, with an
      extension, the error names, else the tool's arguments; of several, the one written first; not when the tool
-     is itself a write) raised on the file's content: the step that first wrote it is decisive (low), its last
-     write before the tool on the chain. Otherwise the LLM step
+     is itself a write) raised on the file's content: the write that made its content (`products.Wrote.made`)
+     when that came before the tool ran, else its first write, is decisive (low), its last write before the tool
+     on the chain. Otherwise the LLM step
      that asked for it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it
      raised on; the values traced are the arguments' strings and numbers, those the error message names first.
      When such a value was written earlier by a step of *another* agent (an answer's text, the arguments of a
@@ -60,9 +64,11 @@ The rules, tried in this order; the first that points at a step gives the blame 
    - *The file the task named* (`blame_product.py`; not for a failed expectation, which judges the answer): a file
      an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
      blank) whose name, with an extension, the run was given (`RunClues.given`: `the solution file you write
-     should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The first
-     write of the earliest written such file is decisive (low), its last write on the chain; the step rule 4's
-     final answer reading points at (below), when one, is a runner-up (`Verdict.also`).
+     should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The write
+     that made the content of the earliest written such file is decisive (low): its first write, or the last
+     write of its whole text whose text differed from the one before it (`products.Wrote.made`); its last write
+     is on the chain; its first write, when a later one replaced it, and the step rule 4's final answer reading
+     points at (below), when one, are runners-up (`Verdict.also`).
    - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error
      recorded). The answer (`final_text`, at `final_seq`) holds decisive content: its numbers of two digits or more,
      else its quoted terms, else its capitalised names (a single word that only begins a sentence is not one; leading
