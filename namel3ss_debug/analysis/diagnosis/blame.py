@@ -65,8 +65,8 @@ The rules, tried in this order; the first that points at a step gives the blame 
      an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
      blank) whose name, with an extension, the run was given (`RunClues.given`: `the solution file you write
      should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The write
-     that made the content of the earliest written such file is decisive (low): its first write, or the last
-     write of its whole text whose text differed from the one before it (`products.Wrote.made`); its last write
+     that made the content of the earliest written such file is decisive: its first write (medium), or the last
+     write of its whole text whose text differed from the one before it (`products.Wrote.made`; low); its last write
      is on the chain; its first write, when a later one replaced it, and the step rule 4's final answer reading
      points at (below), when one, are runners-up (`Verdict.also`).
    - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error
@@ -79,10 +79,11 @@ The rules, tried in this order; the first that points at a step gives the blame 
      answer wrote, as it restates the user's message): the task is not a fault. Of the most decisive kind present, each
      term is traced to the earliest step before the final answer, the user's left out, whose output holds it. A term an
      answer or a tool call's arguments wrote first was introduced there: the earliest such step is decisive, and the
-     last step before the final answer that repeated the term is on the chain; confidence medium for a number or a
-     quoted term, low otherwise. A term that appears nowhere earlier was introduced by the final answer: the final step
-     is decisive (low). When every term came first from a tool's result, no step introduced it: a result whose terms of
-     that kind the answer all holds was passed on as it was (the tool is decisive, as an introduction); one that held
+     last step before the final answer that repeated the term is on the chain (low, whatever the term's kind: a
+     number or quoted term introduced so was no surer than a name on the labelled runs). A term that appears
+     nowhere earlier was introduced by the final answer: the final step is decisive (low). When every term came
+     first from a tool's result, no step introduced it: a result whose terms of that kind the answer all holds was
+     passed on as it was (the tool is decisive, as an introduction, low); one that held
      more was picked from by the final step, which is decisive (low), the tool a runner-up (`Verdict.also`). A final
      answer with no such content left points nowhere.
 

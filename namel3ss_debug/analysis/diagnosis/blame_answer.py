@@ -107,8 +107,7 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
     if repeats:
         links.append(Link(view.evidence(repeats[-1], f"repeated {said}"), "propagated",
                           f"{view.agent(repeats[-1]) or 'a step'} carried {said} on"))
-    sure = "medium" if term.kind in ("number", "quoted") else "low"
-    return Verdict(links, sure, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
+    return Verdict(links, "low", f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
                    f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
                    "repeated it")
 

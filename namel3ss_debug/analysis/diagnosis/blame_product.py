@@ -4,8 +4,8 @@
   file's content raised, so the write that made that content is decisive, not the command that ran it;
 - rule 4, where the run's task named a file: a run asked for a file (`the solution file you write should be named
   as "solution.py"`) produced that file, not its final answer, which only reports it; with nothing recorded going
-  wrong, the write that made the content the file holds is decisive: its first write, or the last write that
-  replaced its whole text with a different one (`products.Wrote.made`).
+  wrong, the write that made the content the file holds is decisive: its first write (medium), or the last write
+  that replaced its whole text with a different one (`products.Wrote.made`; low).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def by_product(view: View, failure: Failure) -> Optional[Verdict]:
     unseen = run.files.unindexed
     if unseen:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
-    return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), "low", why,
+    sure = "medium" if made is wrote.first else "low"  # as measured on labelled runs (docs/diagnose.md, "How sure")
+    return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), sure, why,
                    also=_replaced(view, said, wrote))
 
 
@@ -56,8 +57,7 @@ def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     """Rule 1 for a tool that ran a file the run had written: the write that made the content of the earliest
     written such file that the error names, else that the arguments name (its `made` when that came before the
     tool, else its first write); None when it ran none, or when the tool is itself a write (a write that failed ran
-    nothing). Low, as every blame on a file's write: on the labelled team runs it is no surer than that
-    (docs/diagnose.md, "How sure")."""
+    nothing). Low: 3 labelled team runs reach it, too few to set a level by (docs/diagnose.md, "How sure")."""
     if _writes(view, tool):
         return None
     written = [(path, name, wrote) for path, wrote in view.run.files.wrote.items()

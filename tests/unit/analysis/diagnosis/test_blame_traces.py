@@ -226,7 +226,7 @@ def test_a_conversations_wrong_number_blames_the_turn_that_introduced_it(tmp_pat
     path = conversation(tmp_path / "turns.jsonl", LYON)
     [blame] = blames(path, lambda clues: expect_failure(clues, "equals:516092"))
     assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("WebSurfer", "agent:WebSurfer#1",
-                                                                                  "medium")
+                                                                                  "low")
     assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
 
 
@@ -346,4 +346,4 @@ def test_an_answer_that_passes_a_result_on_whole_blames_the_tool_that_returned_i
     path = searched(tmp_path / "t.jsonl", "When did Adelaide's school open?", "It opened in 1858.",
                     "It opened in 1858.")
     [blame] = blames(path, lambda clues: expect_failure(clues, "contains:1961"))
-    assert (blame.step and blame.step.address, blame.confidence) == ("tool:search#1", "medium")
+    assert (blame.step and blame.step.address, blame.confidence) == ("tool:search#1", "low")
