@@ -271,7 +271,7 @@ def _most_called(repeats: Iterable[Repeat]) -> list[Repeat]:
 
 
 def _loop(run: RunState, loop: LoopSeen) -> Loop:
-    return Loop(loop.name, Ref(run.run_id, loop.start_seq, loop.agent, "agent", loop.name, "agent_execution"),
+    return Loop(loop.name, Ref(run.run_id, loop.start_seq, loop.agent, "agent", loop.name, loop.kind),
                 [op_label(*op) for op in loop.cycle], loop.repeats, loop.first)
 
 

@@ -194,7 +194,7 @@ class RepeatedCall(msgspec.Struct, frozen=True):
 
 class Loop(msgspec.Struct, frozen=True):
     agent: str
-    ref: Ref  # the agent span
+    ref: Ref  # the agent span: its agent execution, or a turn agent's first turn in one
     cycle: list[str]  # "tool:search", ...
     repetitions: int
     first_seq: int

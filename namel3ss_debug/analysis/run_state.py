@@ -61,6 +61,8 @@ class OpenSpan(msgspec.Struct):
     agent: str | None  # span id of the agent execution it is (or runs in)
     retry: bool | None  # a call right after a failed one of the same operation, under one parent
     model: str | None  # a model named at the start counts for the end
+    # the loop watch its calls count in: `agent`, or in an agent turn under it, its turn agent's (`Patterns.turn`)
+    watch: str | None = None
     child_ms: float = 0.0  # time of the ended children
     open_kids: int = 0
     last: tuple[Op, bool] | None = None  # (op, failed) of the child that ended last
@@ -101,6 +103,8 @@ class RunState:
     seconds: dict[str, Bucket] = field(default_factory=dict)
     bucket_chars: int = 19
     watches: dict[str, LoopWatch] = field(default_factory=dict)
+    # an agent execution's span id -> its turn agents' watches: (watch key, first turn's span id, its seq, its name)
+    turn_watches: dict[str, list[tuple[str, str, int, str]]] = field(default_factory=dict)
     chain: Chain | None = None  # its critical path (`critical.py`)
     last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
     reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet

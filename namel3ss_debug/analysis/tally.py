@@ -162,9 +162,12 @@ class Tally:
         component = event.component
         key = retry = None
         agent = parent.agent if parent is not None else None
+        watch = parent.watch if parent is not None else None
         event_type = event.event_type
         if event_type == "agent_execution_start":
-            agent = span_id
+            agent = watch = span_id
+        elif event_type == "agent_turn_start" and agent is not None and self.patterns is not None and use:
+            watch = self.patterns.turn(run, agent, event.name, span_id, event.seq)
         elif event_type == "run_start":
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
@@ -176,12 +179,13 @@ class Tally:
         if component in CALLS and use and patterns is not None:
             key = call_key(run.index, component, event.name, event.inputs)
             op = (component, event.name, self._prefixes[event_type])
-            retry = patterns.started(run, event, op, key, parent, agent)
+            retry = patterns.started(run, event, op, key, parent, watch)
             if key is not None and patterns.calls[key] == 1:  # kept on the span only for a repeat
                 key = None
         if parent is not None:
             parent.open_kids += 1
-        run.open[span_id] = OpenSpan(component, event.name, parent_id, event.seq, key, agent, retry, event.model)
+        run.open[span_id] = OpenSpan(component, event.name, parent_id, event.seq, key, agent, retry, event.model,
+                                     watch)
 
     @staticmethod
     def _framework(run: RunState, event: EventRecord) -> None:

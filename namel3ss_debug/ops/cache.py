@@ -77,7 +77,7 @@ FORMAT = 19  # 1: zlib-compressed msgpack; 2: before calls without usage were un
 # 16: before `call_loop` counted one agent's turns apart from another's under a system span
 # 17: before `success_claimed_after_failure`
 # 18: before the blame read which write made a file's content (`products.Wrote.made`), and put a file the task
-#     named before an error the run went on past
+#     named before an error the run went on past; before `patterns.loops` watched each turn agent apart
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file

@@ -134,15 +134,16 @@ class NearLimit(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class LoopSeen:
-    """A cycle of calls an agent execution repeated (`loops.LoopWatch`)."""
+    """A cycle of calls an agent repeated (`loops.LoopWatch`): an agent execution, or a turn agent in one."""
 
     run: int  # the run's index
-    agent: str  # the agent execution's span id
+    agent: str  # the span id of the agent execution, or of the turn agent's first turn in it
     start_seq: int
     name: str
     cycle: tuple[Label, ...]
     repeats: int
     first: int
+    kind: str = "agent_execution"  # the span kind of `agent`: agent_execution | agent_turn
 
 
 @dataclass(slots=True)

@@ -1,5 +1,10 @@
 """The patterns section's figures: calls made again with the same inputs, retries of failed calls, and cycles of
-calls an agent repeats. Each is decided when a call starts."""
+calls an agent repeats. Each is decided when a call starts.
+
+An agent's calls are watched for cycles per agent execution; under one whose agents take turns (a team, a group
+chat: `agent_turn` spans), per turn agent, each agent's calls over all its turns in that execution apart from the
+others' (the engineer's three identical writes are its loop; the leader's and the engineer's `finish_task` one
+after the other are none). A loop is then named after the turn agent, at its first turn."""
 
 from __future__ import annotations
 
@@ -19,9 +24,9 @@ class Patterns:
         self.loops: list[LoopSeen] = []
 
     def started(self, run: RunState, event: EventRecord, op: Op, key: int | None, parent: OpenSpan | None,
-                agent: str | None) -> bool:
-        """A call started: a repeat when `key` was called before, a step of its agent's loop watch; returns whether
-        it is a retry.
+                watch: str | None) -> bool:
+        """A call started: a repeat when `key` was called before, a step of its agent's loop watch (`watch`, the
+        key of `RunState.watches`); returns whether it is a retry.
 
         `key` identifies the call by run, component, name and inputs; None when it has no inputs (then it takes no
         part in repeats and loops, which compare inputs).
@@ -31,15 +36,24 @@ class Patterns:
             self.calls[key] = calls
             if calls > 1:
                 self._repeated(run, event, key, calls)
-            if agent is not None:
-                watch = run.watches.get(agent)
-                if watch is None:
-                    watch = run.watches[agent] = LoopWatch()
-                watch.see(key, event.seq, op)
+            if watch is not None:
+                watching = run.watches.get(watch)
+                if watching is None:
+                    watching = run.watches[watch] = LoopWatch()
+                watching.see(key, event.seq, op)
         if parent is None or parent.last != (op, True):
             return False
         self._retry(run, event, op)
         return True
+
+    @staticmethod
+    def turn(run: RunState, execution: str, name: str, span_id: str, seq: int) -> str:
+        """An agent turn began in `execution`: the key of its agent's loop watch there."""
+        key = f"{execution}/{name}"  # a span id holds no "/"
+        turns = run.turn_watches.setdefault(execution, [])
+        if not any(known == key for known, _, _, _ in turns):
+            turns.append((key, span_id, seq, name))
+        return key
 
     def _repeated(self, run: RunState, event: EventRecord, key: int, calls: int) -> None:
         repeat = self.repeated.get(key)
@@ -67,8 +81,14 @@ class Patterns:
                 recovered.recovered += 1
 
     def agent_ended(self, run: RunState, span_id: str, start_seq: int, name: str) -> None:
-        """An agent execution ended (or its run did, leaving it open): the loops its watch found."""
-        watch = run.watches.pop(span_id, None)
+        """An agent execution ended (or its run did, leaving it open): the loops its watches found, its own and
+        its turn agents'."""
+        self._found(run, span_id, span_id, start_seq, name, "agent_execution")
+        for key, turn_id, turn_seq, agent in run.turn_watches.pop(span_id, ()):
+            self._found(run, key, turn_id, turn_seq, agent, "agent_turn")
+
+    def _found(self, run: RunState, key: str, span_id: str, start_seq: int, name: str, kind: str) -> None:
+        watch = run.watches.pop(key, None)
         if watch is not None:
             for cycle, repeats, first in watch.finish():
-                self.loops.append(LoopSeen(run.index, span_id, start_seq, name, cycle, repeats, first))
+                self.loops.append(LoopSeen(run.index, span_id, start_seq, name, cycle, repeats, first, kind))

@@ -199,6 +199,31 @@ def test_a_loop_points_at_its_agent_span():
     assert started["event_type"] == "agent_execution_start" and ref.span_id == started["span_id"]
 
 
+def _turns(t, turns):
+    """A team under one system span: each (agent, tool) a turn of that agent calling the tool with the same inputs."""
+    team = t.start("agent", "team")
+    for agent, tool in turns:
+        turn = t.start("agent", agent, team, kind="agent_turn")
+        t.span("tool", tool, 1, turn, inputs={"same": True})
+        t.end(turn, 2)
+    t.end(team, 5)
+
+
+def test_a_loop_in_a_conversation_is_its_turn_agents_named_at_its_first_turn():
+    turns = [("Engineer", "write"), ("Leader", "ask"), ("Engineer", "write"), ("Leader", "review"),
+             ("Engineer", "write")]
+    report, trace = _run(lambda t: _turns(t, turns))
+    [loop] = report.patterns.loops
+    assert (loop.agent, loop.cycle, loop.repetitions) == ("Engineer", ["tool:write"], 3)
+    started = trace.events[loop.ref.seq]
+    assert (started["event_type"], started["name"], loop.ref.kind) == ("agent_turn_start", "Engineer", "agent_turn")
+
+
+def test_agents_that_take_turns_at_the_same_call_are_no_loop_of_the_team():
+    report, _ = _run(lambda t: _turns(t, [("Engineer", "finish"), ("Leader", "finish"), ("Architect", "finish")]))
+    assert report.patterns.loops == []
+
+
 def test_two_identical_calls_are_not_a_loop():
     def build(t):
         agent = t.start("agent", "a")
