@@ -14,6 +14,10 @@ again, the failure being the run's own: it ended failed). Per dataset and over a
   started), exactly, within one turn, within three;
 - per confidence: the blames of each level (`unknown`: no blame, or one naming neither agent nor step), how many,
   and how often their agent and step were right;
+- per path: the blames grouped by the rule's path that chose the step (`path_of`, read from the blame's `why`:
+  rule 4 on the file the task named at its first write or at a write that replaced it, rule 4 on a term of the
+  final answer, rule 1 on a file that raised when run, rule 1, rule 2), as per confidence: what docs/diagnose.md's
+  "How sure" levels rule 4 by;
 - the positional rules on the same runs: "first": the first agent other than the user or an orchestrator to
   speak, at its first turn; "most": the agent that speaks most (the earlier on a tie), at its first turn; with how
   often the blame's agent and step equal each rule's (a blame that only restates a position reads nothing).
@@ -43,6 +47,22 @@ LEVELS = ("high", "medium", "low", "unknown")
 NOT_AGENTS = ("user", "human", "system")  # who speaks in a run without being one of its agents
 ORCHESTRATORS = ("orchestrator", "team leader")  # Magentic-One's, MetaGPT's (its Team Leader hands the tasks out)
 BANDS = (0, 1, 3)
+# the path that chose a blame's step, by what its `why` says (diagnosis/blame*.py write these words), first match
+PATHS = (
+    ("rule 4, the file the task named, its first write", ("rule 4: the task named the file", "no later write")),
+    ("rule 4, the file the task named, a write that replaced it", ("rule 4: the task named the file",
+                                                                   "made the content it holds")),
+    ("rule 4, an answer picked out of the tools' results", ("rule 4: every", "picked the answer out of")),
+    ("rule 4, a term only the final answer holds", ("rule 4: the final answer's", "appears in no earlier step")),
+    ("rule 4, a number or quoted term an earlier step introduced", ("rule 4: the final answer's number",
+                                                                   "was written first by")),
+    ("rule 4, a number or quoted term an earlier step introduced", ("rule 4: the final answer's quoted",
+                                                                   "was written first by")),
+    ("rule 4, a name an earlier step introduced", ("rule 4: the final answer's name", "was written first by")),
+    ("rule 1, a file the run wrote raised when run", ("rule 1:", "a file the run wrote (")),
+    ("rule 1, an error", ("rule 1:",)),
+    ("rule 2, a finding", ("rule 2:",)),
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class Judged:
     blame: tuple[Optional[str], Optional[int]]
     level: str
     rules: dict[str, tuple[Optional[str], Optional[int]]]
+    path: str = "none"  # the path that chose the blame's step (`path_of`)
 
 
 def turns_of(path: Path) -> Turns:
@@ -113,6 +134,14 @@ def blames_of(path: Path) -> list[Blame]:
     return rediagnose(kept[0], ()).blames if kept else []
 
 
+def path_of(blame: Optional[Blame]) -> str:
+    """The path that chose the blame's step, by its `why`: one of PATHS, "none" with no step, else "other"."""
+    if blame is None or blame.step is None:
+        return "none"
+    return next((name for name, marks in PATHS
+                 if blame.why.startswith(marks[0]) and all(mark in blame.why for mark in marks[1:])), "other")
+
+
 def judge(corpus: Path, run_id: str, label: dict[str, Any]) -> Judged:
     path = corpus / label["file"]
     turns = turns_of(path)
@@ -121,7 +150,7 @@ def judge(corpus: Path, run_id: str, label: dict[str, Any]) -> Judged:
     step = turns.turn_of.get(blame.step.ref.span_id) if blame and blame.step else None
     level = "unknown" if blame is None or (agent is None and blame.step is None) else blame.confidence
     return Judged(run_id, label["dataset"], (label["agent"], label["turn"]), (agent, step), level,
-                  positional(turns))
+                  positional(turns), path_of(blame))
 
 
 def right(said: tuple[Optional[str], Optional[int]], label: tuple[str, int], band: Optional[int]) -> bool:
@@ -145,19 +174,23 @@ def scores(judged: list[Judged]) -> dict[str, Any]:
                 sum(right(pick(one), one.label, band) for one in judged), runs)
         return row
 
-    levels = {}
-    for level in LEVELS:
-        of_level = [one for one in judged if one.level == level]
-        levels[level] = {"runs": len(of_level),
-                         "agent": share(sum(right(one.blame, one.label, None) for one in of_level), len(of_level)),
-                         "step": share(sum(right(one.blame, one.label, 0) for one in of_level), len(of_level))}
+    levels = {level: grouped([one for one in judged if one.level == level]) for level in LEVELS}
+    paths = {path: grouped([one for one in judged if one.path == path])
+             for path in sorted({one.path for one in judged})}
     agrees = {rule: {"agent": share(sum(one.blame[0] == one.rules[rule][0] for one in judged), runs),
                      "step": share(sum(one.blame[1] is not None and one.blame[1] == one.rules[rule][1]
                                        for one in judged), runs)}
               for rule in ("first", "most")}
     return {"runs": runs, "blame": accuracy(lambda one: one.blame),
             "first": accuracy(lambda one: one.rules["first"]), "most": accuracy(lambda one: one.rules["most"]),
-            "no_step": sum(one.blame[1] is None for one in judged), "confidence": levels, "blame_equals": agrees}
+            "no_step": sum(one.blame[1] is None for one in judged), "confidence": levels, "paths": paths,
+            "blame_equals": agrees}
+
+
+def grouped(some: list[Judged]) -> dict[str, Any]:
+    """How many blames, and how often their agent and exact step were right."""
+    return {"runs": len(some), "agent": share(sum(right(one.blame, one.label, None) for one in some), len(some)),
+            "step": share(sum(right(one.blame, one.label, 0) for one in some), len(some))}
 
 
 def percent(value: Optional[float]) -> str:
@@ -175,6 +208,9 @@ def print_scores(name: str, row: dict[str, Any]) -> None:
     print(f"  {'confidence':<34} runs agent  step")
     for level, one in row["confidence"].items():
         print(f"  {level:<34} {one['runs']:>4} {percent(one['agent'])} {percent(one['step'])}")
+    print(f"  {'path':<62} runs agent  step")
+    for path, one in row["paths"].items():
+        print(f"  {path:<62} {one['runs']:>4} {percent(one['agent'])} {percent(one['step'])}")
     for rule, one in row["blame_equals"].items():
         print(f"  blame equals rule {rule!r}: agent {percent(one['agent']).strip()}, "
               f"step {percent(one['step']).strip()}")

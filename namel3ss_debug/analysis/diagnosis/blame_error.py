@@ -10,7 +10,7 @@ from typing import Optional
 from ...model.error_category import categorize
 from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
 from ..failed_run import RUN
-from .blame_product import file_raised, named_file
+from .blame_product import file_raised, named_file, ran_file
 from .rules.evidence import ended_at
 from .provenance import holds, values_of
 from ..refs import Ref
@@ -40,7 +40,7 @@ def went_past(view: View, failure: Failure) -> bool:
     if failure.source != RUN or view.run.end_error_type or named_file(view.run) is None:
         return False
     origin = _origin(view, failure)
-    if origin is None or origin.component != "tool" or file_raised(view, origin, view.evidence(origin, "")):
+    if origin is None or origin.component != "tool" or ran_file(view, origin) is not None:
         return False
     after = ended_at(origin)
     return any(step.component == "llm" and step.seq > after for step in view.steps)

@@ -54,10 +54,25 @@ def named_file(run: RunClues) -> Optional[tuple[str, Wrote]]:
 
 
 def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
-    """Rule 1 for a tool that ran a file the run had written: the write that made the content of the earliest
-    written such file that the error names, else that the arguments name (its `made` when that came before the
-    tool, else its first write); None when it ran none, or when the tool is itself a write (a write that failed ran
-    nothing). Low: 3 labelled team runs reach it, too few to set a level by (docs/diagnose.md, "How sure")."""
+    """Rule 1 for a tool that ran a file the run had written (`ran_file`): the write that made its content (its
+    `made` when that came before the tool, else its first write). Low: 3 labelled team runs reach it, too few to set
+    a level by (docs/diagnose.md, "How sure")."""
+    ran = ran_file(view, tool)
+    if ran is None:
+        return None
+    path, wrote, named = ran
+    said = quote(path)
+    made = wrote.made if wrote.made.seq < tool.seq else wrote.first
+    links = [*_written(view, said, made, wrote.last, f"which {tool.name} ran", tool.seq),
+             Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
+    return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): its "
+                   f"content raised, and {view.agent(made) or 'a step'} made that content (seq {made.seq})")
+
+
+def ran_file(view: View, tool: Step) -> Optional[tuple[str, Wrote, str]]:
+    """The file the run wrote before `tool` that `tool` ran: the earliest written one the error names, else that
+    the arguments name, with how it was told; None when it ran none, or when the tool is itself a write (a write
+    that failed ran nothing)."""
     if _writes(view, tool):
         return None
     written = [(path, name, wrote) for path, wrote in view.run.files.wrote.items()
@@ -65,14 +80,7 @@ def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     for named, text in (("the error names", tool.error_message), ("its arguments name", tool.arguments)):
         ran = next(((path, wrote) for path, name, wrote in written if holds(text, name)), None)
         if ran is not None:
-            path, wrote = ran
-            said = quote(path)
-            made = wrote.made if wrote.made.seq < tool.seq else wrote.first
-            links = [*_written(view, said, made, wrote.last, f"which {tool.name} ran", tool.seq),
-                     Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
-            return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} "
-                           f"it): its content raised, and {view.agent(made) or 'a step'} made that content "
-                           f"(seq {made.seq})")
+            return (*ran, named)
     return None
 
 

@@ -96,29 +96,30 @@ def written_path(values: Optional[dict[str, object]]) -> Optional[str]:
     if not values:
         return None
     path = next((value for key in PATH_KEYS if isinstance(value := values.get(key), str) and value.strip()), None)
-    if path is None or _content_key(values) is None:
+    if path is None or _content(values) is None:
         return None
     return path.strip().replace("\\", "/").removeprefix("./")
 
 
 def whole(values: Optional[dict[str, object]]) -> bool:
     """Whether a write's text is the whole file."""
-    return values is not None and _content_key(values) in WHOLE_KEYS
+    content = _content(values) if values is not None else None
+    return content is not None and content[0] in WHOLE_KEYS
 
 
 def digest(values: dict[str, object]) -> Optional[int]:
     """The digest of a write's whole text (`values` as decoded, texts not cut); None when it carries none."""
-    key = _content_key(values)
-    if key is None:
+    content = _content(values)
+    if content is None:
         return None
-    text = values[key]
-    assert isinstance(text, str)
-    lines = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    lines = "\n".join(line.strip() for line in content[1].splitlines() if line.strip())
     return int.from_bytes(hashlib.blake2b(lines.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
-def _content_key(values: dict[str, object]) -> Optional[str]:
-    return next((key for key in CONTENT_KEYS if isinstance(value := values.get(key), str) and value.strip()), None)
+def _content(values: dict[str, object]) -> Optional[tuple[str, str]]:
+    """The key and text of a write's content: the first of CONTENT_KEYS whose text is not blank."""
+    return next(((key, value) for key in CONTENT_KEYS if isinstance(value := values.get(key), str) and value.strip()),
+                None)
 
 
 def last_part(path: str) -> str:

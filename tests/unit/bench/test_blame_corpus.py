@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from namel3ss_debug.analysis.diagnosis.records import Blame, Evidence
+from namel3ss_debug.analysis.refs import Ref
 from support.pathmodule import module_at
 
 BENCH = Path(__file__).resolve().parents[3] / "bench"
@@ -307,3 +310,30 @@ def test_a_parquet_file_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
         assert said == f"blame_corpus_convert: reading {path} needs pyarrow (pip install pyarrow)"
     else:
         assert said.startswith(f"blame_corpus_convert: {path}: not a parquet file (") and "\n" not in said
+
+
+
+def test_each_path_the_bench_groups_by_is_told_by_words_the_blame_writes() -> None:
+    """A path's words are in the diagnosis code that writes a blame's `why`: reworded there, this fails."""
+    source = "\n".join(path.read_text(encoding="utf-8") for path in
+                       (BENCH.parent / "namel3ss_debug" / "analysis" / "diagnosis").glob("blame*.py"))
+    for name, marks in accuracy.PATHS:
+        for mark in marks:  # "the final answer's number": written as "the final answer's {term.kind}"
+            assert re.sub(r"(the final answer's) \w+$", r"\1", mark) in source, (name, mark)
+
+
+def test_a_blame_is_grouped_by_the_path_its_why_names() -> None:
+    said = {
+        "rule 4: the task named the file 'a.py' and the run wrote it (1 write(s)); nothing recorded went wrong, so the "
+        "file is what failed: E wrote it first (seq 5), and no later write replaced the whole of it with another text":
+            "rule 4, the file the task named, its first write",
+        "rule 4: the final answer's number '1838' was written first by assistant (seq 9), 1 later step(s) repeated it":
+            "rule 4, a number or quoted term an earlier step introduced",
+        "rule 1: Terminal.run raised running 'a.py', a file the run wrote (the error names it): its content raised":
+            "rule 1, a file the run wrote raised when run",
+        "rule 2: no error explains the failure; the call_loop finding ...": "rule 2, a finding",
+    }
+    step = Evidence(Ref("r", 1, "s", "llm", "chat", "llm_call"), "")
+    for why, path in said.items():
+        assert accuracy.path_of(Blame("r", "run ended failed", "E", step, "low", why)) == path
+    assert accuracy.path_of(Blame("r", "run ended failed", None, None, "low", "no step is pointed at")) == "none"
