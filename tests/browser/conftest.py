@@ -115,6 +115,13 @@ class Browser:
     def type(self, css: str, text: str) -> None:
         self.element(css).send_keys(text)
 
+    def choose(self, css: str, value: str) -> None:
+        """Pick the option of a <select> by its value, as a click on it does (one `change` event). Not typed:
+        a select's type-ahead forgets what was typed after a pause, which a loaded machine makes."""
+        from selenium.webdriver.support.select import Select  # noqa: PLC0415 - optional, as above
+
+        Select(self.element(css)).select_by_value(value)
+
     def keys(self, *keys: str) -> None:
         """Key presses sent to the element that has the focus."""
         from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415 - optional, as above

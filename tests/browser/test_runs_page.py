@@ -72,12 +72,42 @@ def test_a_filter_narrows_the_list_to_the_runs_the_index_selects(browser, served
     failed = {row.run_id for row in server.browser.catalogue.index.select(RunQuery(RunFilter(statuses=("failed",))))}
     assert 0 < len(failed) < RUNS
     browser.open(url)
-    browser.element("#runs-f-status").send_keys("status: failed")
+    browser.choose("#runs-f-status", "failed")
     browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === arguments[0]", len(failed),
                      timeout=HANG_S, message="the status filter never narrowed the list")
     assert set(listed(browser)) == failed
     assert browser.js("return location.search") == "?status=failed"  # the list as filtered is a link too
     assert browser.text("#runs-count") == f"{len(failed)} of {RUNS} runs"
+
+
+def test_a_late_answer_to_an_older_filter_does_not_replace_the_list_asked_for_since(browser, served) -> None:
+    url, server = served
+    statuses = {row.status for row in server.browser.catalogue.index.select(RunQuery())}
+    other = sorted(statuses - {"failed"})[0]
+    wanted = {row.run_id for row in server.browser.catalogue.index.select(RunQuery(RunFilter(statuses=(other,))))}
+    browser.open(url)
+    # The answer to `status=failed` is held until released; the one asked next comes first.
+    browser.js("""
+        const real = window.fetch;
+        window.fetch = (url, options) => {
+          if (!String(url).includes("status=failed")) return real(url, options);
+          return new Promise((resolve) => { window.releaseHeld = () => resolve(real(url, options).then((res) => {
+            const json = res.json.bind(res);
+            res.json = () => json().then((doc) => { setTimeout(() => { window.heldRead = true; }, 0); return doc; });
+            return res;
+          })); });
+        };""")
+    browser.choose("#runs-f-status", "failed")
+    browser.wait_for("return typeof window.releaseHeld === 'function'", timeout=HANG_S)
+    browser.choose("#runs-f-status", other)
+    browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === arguments[0]", len(wanted),
+                     timeout=HANG_S, message=f"the list never showed the status {other}")
+    browser.js("window.releaseHeld()")
+    browser.wait_for("return window.heldRead === true", timeout=HANG_S, message="the held answer was never read")
+    browser.next_frame()
+    assert set(listed(browser)) == wanted
+    assert browser.js("return location.search") == f"?status={other}"
+    assert browser.text("#runs-count") == f"{len(wanted)} of {RUNS} runs"
 
 
 def test_the_search_box_finds_a_run_by_its_id(browser, runs_dir, served) -> None:

@@ -4,7 +4,8 @@
  * The server filters and sorts (the run index's query, the one `runs` uses): the page only says what it wants,
  * as the query string of its own address (so the list as filtered is a link too) and of `/runs.json`. Every
  * figure shown is the row's own, `analyze`'s for that run; the page computes none. Following the directory,
- * it polls `/runs.json?...&since=VERSION` (204: nothing changed) and shows the runs written since. */
+ * it polls `/runs.json?...&since=VERSION` (204: nothing changed) and shows the runs written since. Answers can
+ * arrive out of order: only the answer to the latest ask is shown. */
 "use strict";
 
 const RUN_FILTERS = [  // query parameter, label, facet it offers
@@ -22,6 +23,7 @@ N3.runsPage = {
   seen: null,       // run ids shown so far, to mark the ones a poll brings
   timer: 0,
   failures: 0,
+  asked: 0,         // counts the times the list was asked for anew: an answer to an older ask is dropped
 
   start(doc) {
     this.doc = doc;
@@ -120,7 +122,9 @@ N3.runsPage = {
 
   fetch() {
     history.replaceState(null, "", location.pathname + this.query());
-    this.load(this.query()).then((doc) => { if (doc) this.replace(doc, false); }).catch((err) => this.failed(err));
+    const asked = ++this.asked;
+    this.load(this.query()).then((doc) => { if (doc && asked === this.asked) this.replace(doc, false); })
+      .catch((err) => { if (asked === this.asked) this.failed(err); });
   },
 
   load(query) {
@@ -212,9 +216,10 @@ N3.runsPage = {
   },
 
   poll() {
+    const asked = this.asked;
     this.load(this.query(this.doc.version)).then((doc) => {
       this.failures = 0;
-      if (doc) this.replace(doc, true);
+      if (doc && asked === this.asked) this.replace(doc, true);
       this.state("live", "following the directory: polling every " + this.doc.live.poll_ms + " ms");
       this.schedule();
     }).catch((err) => {
