@@ -17,7 +17,7 @@ again, the failure being the run's own: it ended failed). Per dataset and over a
 - per path: the blames grouped by the rule's path that chose the step (`path_of`, read from the blame's `why`:
   rule 4 on the file the task named at its first write or at a write that replaced it, rule 4 on a term of the
   final answer, rule 1 on a file that raised when run, rule 1, rule 2), as per confidence: what docs/diagnose.md's
-  "How sure" levels rule 4 by;
+  "How sure" levels rule 4 by; a blame that names no step, only the run's one agent that acted, is a path too;
 - the positional rules on the same runs: "first": the first agent other than the user or an orchestrator to
   speak, at its first turn; "most": the agent that speaks most (the earlier on a tie), at its first turn; with how
   often the blame's agent and step equal each rule's (a blame that only restates a position reads nothing).
@@ -63,6 +63,8 @@ PATHS = (
     ("rule 1, an error", ("rule 1:",)),
     ("rule 2, a finding", ("rule 2:",)),
 )
+
+ONLY_ACTOR = "no step: the only agent that acted"  # no rule pointed at a step, and one agent alone acted
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,10 @@ def blames_of(path: Path) -> list[Blame]:
 
 
 def path_of(blame: Optional[Blame]) -> str:
-    """The path that chose the blame's step, by its `why`: one of PATHS, "none" with no step, else "other"."""
+    """The path that chose the blame's step, by its `why`: one of PATHS, ONLY_ACTOR for an agent with no step,
+    "none" with neither, else "other"."""
+    if blame is not None and blame.step is None and blame.agent is not None:
+        return ONLY_ACTOR
     if blame is None or blame.step is None:
         return "none"
     return next((name for name, marks in PATHS

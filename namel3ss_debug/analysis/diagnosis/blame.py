@@ -87,8 +87,10 @@ The rules, tried in this order; the first that points at a step gives the blame 
      more was picked from by the final step, which is decisive (low), the tool a runner-up (`Verdict.also`). A final
      answer with no such content left points nowhere.
 
-When no rule points at a step the blame is unknown: agent and step None, confidence low, no chain, and `why` says
-what was looked at (the errors, the findings above info, the steps kept, the final answer). The chain always ends
+When no rule points at a step the step is unknown: step None, confidence low, no chain, and `why` says what was
+looked at (the errors, the findings above info, the steps kept, the final answer). The agent is unknown too (None),
+but in a run where one agent alone acted (`actors.only_actor`: made LLM or tool calls or took turns, users left
+out): that one is responsible, at a step no rule singles out. The chain always ends
 with the failure: the step at the failure's seq (else the final answer for an expectation or a check, else the
 run's end).
 
@@ -105,6 +107,7 @@ from typing import Optional, Sequence
 
 from ..failed_run import FINDING, RUN, ended_as, run_failure
 from ..refs import Ref
+from .actors import only_actor
 from .blame_answer import by_content, final_step
 from .blame_chain import Link, Verdict, View, cause, from_finding
 from .blame_error import by_error, went_past
@@ -145,7 +148,13 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> B
     found = [(rule, verdict) for rule, verdict in ((1, by_error_found), (2, _by_finding(failure, own, by_error_found)),
                                                    (4, by_content(view, failure))) if verdict is not None]
     if not found:
-        return Blame(run.run_id, failure.what, None, None, "low", _nothing(view, failure, own))
+        only = only_actor(run)
+        why = _nothing(view, failure, own)
+        if only is None:
+            return Blame(run.run_id, failure.what, None, None, "low", why)
+        return Blame(run.run_id, failure.what, only[0], None, "low",
+                     f"{why}; {only[0]} is the only agent that acted ({only[1]} step(s), users left out): it is "
+                     "responsible, at a step no rule singles out")
     first = "is the first rule that points at a step"
     if found[0][0] == 1 and found[-1][0] == 4 and went_past(view, failure):
         found.insert(0, found.pop())

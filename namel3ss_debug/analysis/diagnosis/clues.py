@@ -25,6 +25,7 @@ from ..run_state import OpenSpan, RunState
 from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
+from .actors import note_actor
 from .blame_chain import USERS
 from .past_cut import note_of
 from .repeats import note_repeat
@@ -258,6 +259,8 @@ class Clues:
             note_repeat(track.firsts, track.repeats, step)
         if step.component in CALLS:
             note_slowest(track.clues, step)
+        if step.component in CALLS or step.kind == "agent_turn":
+            note_actor(track.clues, step)
         track.clues.writers.note(step)
         if event.status == "failed":
             self._failed(track, step)

@@ -24,6 +24,7 @@ OPENING_STEPS = 64  # the run's first steps kept for the blame (where a plan or 
 MAX_ERRORS = 256  # failed steps and error events kept of a run (`RunClues.errors`); all are counted
 MAX_STOP_REQUESTS = 16  # LLM calls kept whose request carried a framework's stop message (`RunClues.stop_requests`)
 NO_AGENT = ""  # the agent key of steps that ran in no agent span
+MAX_ACTORS = 32  # agents told apart in `RunClues.actors`; past them a run is only known to have more
 
 
 class ToolAsk(msgspec.Struct, frozen=True, gc=False):
@@ -135,6 +136,10 @@ class RunClues(msgspec.Struct, gc=False):
     opening: list[Step] = msgspec.field(default_factory=list)  # the first OPENING_STEPS steps, seq order
     recent: list[Step] = msgspec.field(default_factory=list)  # the last RECENT_STEPS steps, any agent, seq order
     agents: dict[str, str] = msgspec.field(default_factory=dict)  # agent span id -> its name, every agent of the run
+    # the agents that acted (`actors.py`): each name `evidence.agent_name` gives an LLM or tool call or an agent turn,
+    # with its steps, over the whole run (the first MAX_ACTORS names; `more_actors`: a step of another came after)
+    actors: dict[str, int] = msgspec.field(default_factory=dict)
+    more_actors: bool = False
     errors: list[Step] = msgspec.field(default_factory=list)  # failed steps and error events, first MAX_ERRORS
     errors_seen: int = 0
     # the LLM calls whose request carried a framework's stop message (`rules/turn_limits.py` STOP_REQUESTS), each with

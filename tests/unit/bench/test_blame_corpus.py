@@ -337,3 +337,5 @@ def test_a_blame_is_grouped_by_the_path_its_why_names() -> None:
     for why, path in said.items():
         assert accuracy.path_of(Blame("r", "run ended failed", "E", step, "low", why)) == path
     assert accuracy.path_of(Blame("r", "run ended failed", None, None, "low", "no step is pointed at")) == "none"
+    assert accuracy.path_of(Blame("r", "run ended failed", "Solver", None, "low", "no step is pointed at: ...; Solver "
+                                  "is the only agent that acted")) == accuracy.ONLY_ACTOR
