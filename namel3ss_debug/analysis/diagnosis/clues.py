@@ -31,10 +31,10 @@ from .past_cut import note_of
 from .repeats import note_repeat
 from .spend import note_slowest, note_spend
 from .records import Finding
-from .rules.turn_limits import stop_request, stop_text
+from .rules.turn_limits import note_stop_request, stop_text
 from .rules.registry import agent_rules
 from .steps import (
-    MAX_ERRORS, MAX_STOP_REQUESTS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat,
+    MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat,
     RunClues, Step,
 )
 
@@ -206,9 +206,9 @@ class Clues:
         if not given.asked:  # the run's first request: the task, in a run recorded at the HTTP client
             given.asked = True
             given.add("\n".join(payloads.message_texts(data)))
-        said = stop_request(data)
-        if said is not None:
-            _stopped(track.clues, step, said)
+        note_stop_request(track.clues, step, data)
+        if track.clues.consent.wants(data):
+            track.clues.consent.request(step, payloads.decoded(data))
         offered = payloads.offered_tools(data)
         if offered is not None:
             step.offered = tuple(sorted(offered))
@@ -296,6 +296,7 @@ class Clues:
         step.text, step.finish_reason, step.asked = payloads.cut(answer.text), answer.finish_reason, answer.asks
         if answer.asks:
             track.clues.files.note(step)
+        track.clues.consent.answered(step)
         for ask in answer.asks:
             if ask.call_id:
                 _remember(track.by_call_id, ask.call_id, step.seq)
@@ -388,13 +389,3 @@ def _remember(links: dict[str, int], key: str, seq: int) -> None:
     links[key] = seq
     if len(links) > MAX_LINKS:
         del links[next(iter(links))]
-
-
-def _stopped(clues: RunClues, step: Step, said: str) -> None:
-    """An LLM call whose request carried a framework's stop message: kept among the first MAX_STOP_REQUESTS - 1,
-    else in the last place (the last one is the one that may have given the run's final answer)."""
-    kept = clues.stop_requests
-    if len(kept) < MAX_STOP_REQUESTS:
-        kept.append((step, said))
-    else:
-        kept[-1] = (step, said)

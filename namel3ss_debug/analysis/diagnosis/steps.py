@@ -13,6 +13,7 @@ from typing import Optional
 
 import msgspec
 
+from .consent import Consent
 from .given import Given
 from .past_cut import PastCut
 from .products import Files
@@ -150,6 +151,8 @@ class RunClues(msgspec.Struct, gc=False):
     stopped_answer: Optional[tuple[str, Optional[str], bool]] = None
     writers: Writers = msgspec.field(default_factory=Writers)  # each term's first writer, over the whole run
     files: Files = msgspec.field(default_factory=Files)  # the files its LLM answers asked to write (`products.py`)
+    # its instruction to ask the user before acting, and the actions asked for without a yes (`consent.py`)
+    consent: Consent = msgspec.field(default_factory=Consent)
     given: Given = msgspec.field(default_factory=Given)  # the run's task and its user's words (`given.py`)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema

@@ -37,7 +37,7 @@ from ...thresholds import Judging
 from .. import payloads
 from . import AgentRule, RunFigures, RunRule
 from ..records import Finding
-from ..steps import RunClues, Step
+from ..steps import MAX_STOP_REQUESTS, RunClues, Step
 from .evidence import agent_name, capped, error_text, evidence, gave_up
 
 # (what the error's "type: message" or the final answer contains, the framework, the setting that sets the limit)
@@ -152,6 +152,20 @@ def stop_request(data: bytes) -> Optional[str]:
         if said.startswith(tuple(opening for opening, _, _ in STOP_REQUESTS)):
             return payloads.cut(said)
     return None
+
+
+def note_stop_request(clues: RunClues, step: Step, data: bytes) -> None:
+    """An LLM call's request (raw JSON): kept when it carried a framework's stop message, among the first
+    MAX_STOP_REQUESTS - 1, else in the last place (the last one is the one that may have given the run's final
+    answer)."""
+    said = stop_request(data)
+    if said is None:
+        return
+    kept = clues.stop_requests
+    if len(kept) < MAX_STOP_REQUESTS:
+        kept.append((step, said))
+    else:
+        kept[-1] = (step, said)
 
 
 def _forced(run: RunClues) -> Finding:
