@@ -29,6 +29,7 @@ from .actors import note_actor
 from .blame_chain import USERS
 from .past_cut import note_of
 from .repeats import note_repeat
+from .speakers import Speakers
 from .spend import note_slowest, note_spend
 from .records import Finding
 from .rules.turn_limits import note_stop_request, stop_text
@@ -61,6 +62,7 @@ class RunTrack:
         self.repeats: dict[int, CallRepeat] = {}  # RunClues.repeats, written there when the run ends
         self.recent: deque[Step] = deque(maxlen=RECENT_STEPS)
         self.final_rank = -1  # 1: the final text is an LLM answer's; 0: the root's output
+        self.speakers = Speakers(lambda step: note_actor(clues, step))  # who spoke, where only the wire tells
 
 
 class Clues:
@@ -207,9 +209,13 @@ class Clues:
             given.asked = True
             given.add("\n".join(payloads.message_texts(data)))
         note_stop_request(track.clues, step, data)
-        if track.clues.consent.wants(data):
-            track.clues.consent.request(step, payloads.decoded(data))
-        offered = payloads.offered_tools(data)
+        consent, tools, named = track.clues.consent.wants(data), payloads.offers_tools(data), Speakers.wants(data)
+        body = payloads.decoded(data) if consent or tools or named else None  # decoded once, for all that read it
+        if consent:
+            track.clues.consent.request(step, body)
+        if named:
+            track.speakers.request(step, body)
+        offered = payloads.tools_in(body) if tools else None
         if offered is not None:
             step.offered = tuple(sorted(offered))
             key = payloads.schemas_key(offered)
@@ -297,6 +303,7 @@ class Clues:
         if answer.asks:
             track.clues.files.note(step)
         track.clues.consent.answered(step)
+        track.speakers.answered(step, answer.text)
         for ask in answer.asks:
             if ask.call_id:
                 _remember(track.by_call_id, ask.call_id, step.seq)

@@ -71,9 +71,17 @@ def offered_tools(raw: bytes | memoryview) -> Optional[dict[str, Any]]:
     """The tools a request offered, name -> its JSON schema (None when it gave none); None when the request
     names no tools (then nothing is known of what it offered)."""
     data = bytes(raw)
-    if not any(mark in data for mark in TOOL_MARKS) or TRUNCATED.encode() in data:
-        return None  # no tools named, or a request cut to `max_payload_size`: what it offered is not known
-    body = decoded(data)
+    return tools_in(decoded(data)) if offers_tools(data) else None
+
+
+def offers_tools(data: bytes) -> bool:
+    """Whether a request (raw JSON) may say which tools it offered: it names them and was not cut to
+    `max_payload_size` (then what it offered is not known)."""
+    return any(mark in data for mark in TOOL_MARKS) and TRUNCATED.encode() not in data
+
+
+def tools_in(body: Any) -> Optional[dict[str, Any]]:
+    """`offered_tools` of a request already decoded (one `offers_tools` said may offer them)."""
     if isinstance(body, dict) and not _is_request(body) and isinstance(body.get("body"), dict):
         body = body["body"]
     if not isinstance(body, dict) or ("tools" not in body and "functions" not in body):

@@ -20,10 +20,10 @@ it built on it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING, Optional
 
+from .provenance import text_digest
 from .writers import slimmed
 
 if TYPE_CHECKING:
@@ -112,8 +112,7 @@ def digest(values: dict[str, object]) -> Optional[int]:
     content = _content(values)
     if content is None:
         return None
-    lines = "\n".join(line.strip() for line in content[1].splitlines() if line.strip())
-    return int.from_bytes(hashlib.blake2b(lines.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+    return text_digest(content[1])
 
 
 def _content(values: dict[str, object]) -> Optional[tuple[str, str]]:

@@ -12,6 +12,7 @@ letter or digit matches only as a whole word or number (`17` is not found in `20
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence
@@ -161,3 +162,10 @@ def _names(text: str) -> list[Term]:
 def earliest(steps: Sequence[Step]) -> Optional[Step]:
     """The step of `steps` that began first."""
     return min(steps, key=lambda step: step.seq, default=None)
+
+
+def text_digest(text: str) -> int:
+    """A whole text known by its stripped, non-blank lines (a text written or sent again may differ in white space):
+    a file's content written again (`products.digest`), an answer said again under a name (`speakers.py`)."""
+    lines = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    return int.from_bytes(hashlib.blake2b(lines.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")

@@ -1,0 +1,81 @@
+"""Who spoke in a conversation recorded at the wire only: the agent of an LLM call that ran in no agent turn, read
+from the messages' `name` (a group chat sends each agent's words under its name: AutoGen, AG2, a chat app that
+names its speakers).
+
+- **Its own words**: a request whose earlier messages of role `assistant` carry a name is that agent's call (an
+  agent sends its own history back under its name); the last such name counts.
+- **Its answer said again**: an answer whose text a later request holds as a message of role `user` or
+  `assistant` under a name was that agent's (the chat hands each agent's words to the others under its speaker's
+  name). The answers waiting for it are known by a digest of their whole text (`provenance.text_digest`), at
+  most `MAX_WAITING` of them (the oldest dropped).
+
+The name found becomes the step's `turn` (`Step.turn`: the agent that acted in it), as an agent turn's name would.
+A step already in an agent's turn keeps it. A request is decoded for it only when its bytes hold `"name"`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ...transport.apis.values import items
+from .provenance import text_digest
+
+if TYPE_CHECKING:
+    from .steps import Step
+
+MAX_WAITING = 4_096  # answers of unknown speaker waiting to be said again under a name
+NAME_MARK = b'"name"'
+ROLES = ("user", "assistant")
+MESSAGE_LISTS = ("messages", "input")
+
+
+class Speakers:
+    """The answers of unknown speaker waiting to be named (digest -> step), and `named`: called with each step a
+    later request named (the step's agent is known from then on)."""
+
+    __slots__ = ("waiting", "named")
+
+    def __init__(self, named: Callable[[Step], None]):
+        self.waiting: dict[int, Step] = {}
+        self.named = named
+
+    @staticmethod
+    def wants(data: bytes) -> bool:
+        """Whether a request (its raw JSON) may name a speaker."""
+        return NAME_MARK in data
+
+    def request(self, step: Step, body: Any) -> None:
+        """A request, decoded: its caller when its own words carry a name, and the waiting answers it says again
+        under a name."""
+        if not isinstance(body, dict):
+            return
+        own: Optional[str] = None
+        for key in MESSAGE_LISTS:
+            for message in items(body.get(key)):
+                name, role = message.get("name"), message.get("role")
+                if not isinstance(name, str) or not name.strip() or role not in ROLES:
+                    continue
+                if role == "assistant":
+                    own = name
+                if self.waiting:
+                    self._said_again(message.get("content"), name)
+        if own is not None and step.turn is None:
+            step.turn = own
+
+    def answered(self, step: Step, text: Optional[str]) -> None:
+        """An LLM call's end, with its answer's whole text: it waits for its speaker when no turn names one."""
+        if step.turn is not None or not text or not text.strip():
+            return
+        self.waiting[text_digest(text)] = step
+        if len(self.waiting) > MAX_WAITING:
+            del self.waiting[next(iter(self.waiting))]
+
+    def _said_again(self, content: Any, name: str) -> None:
+        text = content if isinstance(content, str) else \
+            "\n".join(part["text"] for part in items(content) if isinstance(part.get("text"), str))
+        if not text.strip():
+            return
+        step = self.waiting.pop(text_digest(text), None)
+        if step is not None and step.turn is None:
+            step.turn = name
+            self.named(step)
