@@ -125,8 +125,9 @@ def says_yes(text: str) -> bool:
 
 
 def last_user_text(body: dict[str, Any]) -> Optional[str]:
-    """The text of the request's last message of role `user` that holds text (tool results are no user's words)."""
-    said: Optional[str] = None
+    """The text of the request's last message of role `user` that holds text (tool results are no user's words);
+    a Responses API `input` given as text is the user's."""
+    said = body.get("input") if isinstance(body.get("input"), str) else None  # the Responses API's input as text
     for key in MESSAGE_LISTS:
         for message in items(body.get(key)):
             if message.get("role") == "user":

@@ -38,6 +38,11 @@ def responses(system: str, user: str) -> dict[str, Any]:
             "input": [{"role": "user", "content": [{"type": "input_text", "text": user}]}]}
 
 
+def gemini(system: str, user: str) -> dict[str, Any]:
+    return {"systemInstruction": {"parts": [{"text": system}]},
+            "contents": [{"role": "user", "parts": [{"text": user}]}]}
+
+
 def run(path: Path, request: dict[str, Any], tool: str = "cancel_pending_order") -> Path:
     """One agent: a model call with `request` whose answer asks for `tool`, then the tool."""
     trace = TraceBuilder()
@@ -53,8 +58,10 @@ def run(path: Path, request: dict[str, Any], tool: str = "cancel_pending_order")
     return trace.write(path)
 
 
-@pytest.mark.parametrize("request_", [chat(POLICY, ASKED), anthropic(POLICY, ASKED), responses(POLICY, ASKED)],
-                         ids=["chat", "anthropic", "responses"])
+@pytest.mark.parametrize("request_", [chat(POLICY, ASKED), anthropic(POLICY, ASKED), responses(POLICY, ASKED),
+                                      {"model": "gpt-4o", "instructions": POLICY, "input": ASKED},
+                                      gemini(POLICY, ASKED)],
+                         ids=["chat", "anthropic", "responses", "responses-text", "gemini"])
 def test_an_action_asked_for_before_the_user_said_yes_is_the_finding(tmp_path: Path, request_: dict) -> None:
     [finding] = findings_of(run(tmp_path / "run.jsonl", request_), "unconfirmed_action")
     assert (finding.severity, finding.confidence, finding.agent) == ("warning", "medium", "support")
@@ -72,10 +79,11 @@ def test_an_action_the_prompt_does_not_name_but_its_verb_tells_is_low(tmp_path: 
 
 @pytest.mark.parametrize(("request_", "tool"), [
     (chat(POLICY, ASKED, "Yes, go ahead."), "cancel_pending_order"),  # the user said yes
+    ({"model": "gpt-4o", "instructions": POLICY, "input": "yes, cancel it"}, "cancel_pending_order"),
     (chat(POLICY, ASKED), "get_order_details"),  # no action: it changes nothing
     (chat("You are a retail agent. Cancel orders when asked.", ASKED), "cancel_pending_order"),  # no such rule
     (chat("Give the user the confirmation number the tool returns.", ASKED), "cancel_pending_order"),
-], ids=["confirmed", "lookup", "no-rule", "confirmation-number"])
+], ids=["confirmed", "confirmed-text", "lookup", "no-rule", "confirmation-number"])
 def test_what_looks_alike_is_no_finding(tmp_path: Path, request_: dict, tool: str) -> None:
     assert findings_of(run(tmp_path / "run.jsonl", request_, tool), "unconfirmed_action") == []
 
