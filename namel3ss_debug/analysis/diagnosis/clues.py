@@ -27,6 +27,7 @@ from ..traffic import unrecorded_requests
 from . import payloads
 from .actors import note_actor
 from .blame_chain import USERS
+from .messages import request_of
 from .past_cut import note_of
 from .repeats import note_repeat
 from .speakers import Speakers
@@ -210,7 +211,7 @@ class Clues:
             given.add("\n".join(payloads.message_texts(data)))
         note_stop_request(track.clues, step, data)
         consent, tools, named = track.clues.consent.wants(data), payloads.offers_tools(data), Speakers.wants(data)
-        body = payloads.decoded(data) if consent or tools or named else None  # decoded once, for all that read it
+        body = request_of(payloads.decoded(data)) if consent or tools or named else None  # once, for all three
         if consent:
             track.clues.consent.request(step, body)
         if named:

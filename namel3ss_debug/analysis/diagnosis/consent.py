@@ -22,6 +22,7 @@ import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from ...transport.apis.values import items
+from .messages import MESSAGE_LISTS, SYSTEM_KEYS, texts
 
 if TYPE_CHECKING:
     from .steps import Step
@@ -39,8 +40,6 @@ YES = re.compile(r"\b(?:yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|confirmi
                  r"|correct|that's right|sounds good|affirmative)\b")
 NO = re.compile(r"^\W*(?:no|nope|not|don't|do not|wait|stop|hold on|never mind)\b")
 WORD_BREAKS = re.compile(r"[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])")
-SYSTEM_KEYS = ("system", "instructions", "systemInstruction", "system_instruction")
-MESSAGE_LISTS = ("messages", "input", "contents")
 SENTENCE_CHARS = 400  # the instruction's sentence kept
 SAID_CHARS = 400  # the user's last words kept of an unconfirmed action
 
@@ -72,14 +71,13 @@ class Consent:
         one."""
         return self.rule is not None or any(mark in data for mark in ASK_MARKS)
 
-    def request(self, step: Step, decoded: Any) -> None:
-        """An LLM call's request, decoded (`wants` said to): the instruction when the run has none yet, the user's
-        last words once it has one."""
-        body = _request_body(decoded)
+    def request(self, step: Step, body: Optional[dict[str, Any]]) -> None:
+        """An LLM call's request, decoded (`messages.request_of`; `wants` said to): the instruction when the run
+        has none yet, the user's last words once it has one."""
         if body is None:
             return
         if self.rule is None:
-            self.rule = next((found for text in _system_texts(body) if (found := instruction_in(text))), None)
+            self.rule = next((found for text in _systemtexts(body) if (found := instruction_in(text))), None)
             if self.rule is None:
                 return
             self.told = step
@@ -131,38 +129,18 @@ def last_user_text(body: dict[str, Any]) -> Optional[str]:
     for key in MESSAGE_LISTS:
         for message in items(body.get(key)):
             if message.get("role") == "user":
-                text = " ".join(_texts(message.get("content", message.get("parts"))))
+                text = " ".join(texts(message.get("content", message.get("parts"))))
                 said = text if text.strip() else said
     return said
 
 
-def _system_texts(body: dict[str, Any]) -> list[str]:
-    found = [said for key in SYSTEM_KEYS for said in _texts(body.get(key))]
+def _systemtexts(body: dict[str, Any]) -> list[str]:
+    found = [said for key in SYSTEM_KEYS for said in texts(body.get(key))]
     for key in MESSAGE_LISTS:
         for message in items(body.get(key)):
             if message.get("role") in ("system", "developer"):
-                found.extend(_texts(message.get("content", message.get("parts"))))
+                found.extend(texts(message.get("content", message.get("parts"))))
     return found
-
-
-def _texts(value: Any) -> list[str]:
-    """A message's text: a string, or its parts' `text` (a tool result's part holds none)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return _texts(value.get("parts")) if "parts" in value else \
-            [value["text"]] if isinstance(value.get("text"), str) else []
-    if isinstance(value, list):
-        return [said for part in value for said in _texts(part)]
-    return []
-
-
-def _request_body(body: Any) -> Optional[dict[str, Any]]:
-    """The request itself: the decoded inputs, or the `body` they hold (a wire span's inputs)."""
-    if isinstance(body, dict) and not any(key in body for key in (*MESSAGE_LISTS, *SYSTEM_KEYS)) \
-            and isinstance(body.get("body"), dict):
-        body = body["body"]
-    return body if isinstance(body, dict) else None
 
 
 def _first_word(name: str) -> str:

@@ -22,6 +22,7 @@ import msgspec
 
 from ...transport.apis.values import field, items, text
 from . import products
+from .messages import request_of
 from .steps import TEXT_CHARS, ToolAsk
 
 TOOL_MARKS = (b'"tools"', b'"functions"')  # a request that may offer tools has one of these
@@ -71,7 +72,7 @@ def offered_tools(raw: bytes | memoryview) -> Optional[dict[str, Any]]:
     """The tools a request offered, name -> its JSON schema (None when it gave none); None when the request
     names no tools (then nothing is known of what it offered)."""
     data = bytes(raw)
-    return tools_in(decoded(data)) if offers_tools(data) else None
+    return tools_in(request_of(decoded(data))) if offers_tools(data) else None
 
 
 def offers_tools(data: bytes) -> bool:
@@ -80,11 +81,10 @@ def offers_tools(data: bytes) -> bool:
     return any(mark in data for mark in TOOL_MARKS) and TRUNCATED.encode() not in data
 
 
-def tools_in(body: Any) -> Optional[dict[str, Any]]:
-    """`offered_tools` of a request already decoded (one `offers_tools` said may offer them)."""
-    if isinstance(body, dict) and not _is_request(body) and isinstance(body.get("body"), dict):
-        body = body["body"]
-    if not isinstance(body, dict) or ("tools" not in body and "functions" not in body):
+def tools_in(body: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """`offered_tools` of a request already decoded (`messages.request_of`; one `offers_tools` said may offer
+    them)."""
+    if body is None or ("tools" not in body and "functions" not in body):
         return None
     offered: dict[str, Any] = {}
     for tool in items(body.get("tools")):
@@ -125,10 +125,6 @@ def _gather(value: Any, said: bool, found: list[str], depth: int) -> None:
     elif isinstance(value, list) and depth < MAX_DEPTH:
         for item in value:
             _gather(item, said, found, depth + 1)
-
-
-def _is_request(body: dict[str, Any]) -> bool:
-    return any(key in body for key in ("tools", "functions", "messages", "input", "contents"))
 
 
 def _tool_entries(tool: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ...transport.apis.values import items
+from .messages import MESSAGE_LISTS, texts
 from .provenance import text_digest
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 MAX_WAITING = 4_096  # answers of unknown speaker waiting to be said again under a name
 NAME_MARK = b'"name"'
 ROLES = ("user", "assistant")
-MESSAGE_LISTS = ("messages", "input")
 
 
 class Speakers:
@@ -44,10 +44,10 @@ class Speakers:
         """Whether a request (its raw JSON) may name a speaker."""
         return NAME_MARK in data
 
-    def request(self, step: Step, body: Any) -> None:
-        """A request, decoded: its caller when its own words carry a name, and the waiting answers it says again
-        under a name."""
-        if not isinstance(body, dict):
+    def request(self, step: Step, body: Optional[dict[str, Any]]) -> None:
+        """A request, decoded (`messages.request_of`): its caller when its own words carry a name, and the waiting
+        answers it says again under a name."""
+        if body is None:
             return
         own: Optional[str] = None
         for key in MESSAGE_LISTS:
@@ -71,8 +71,7 @@ class Speakers:
             del self.waiting[next(iter(self.waiting))]
 
     def _said_again(self, content: Any, name: str) -> None:
-        text = content if isinstance(content, str) else \
-            "\n".join(part["text"] for part in items(content) if isinstance(part.get("text"), str))
+        text = "\n".join(texts(content))
         if not text.strip():
             return
         step = self.waiting.pop(text_digest(text), None)
