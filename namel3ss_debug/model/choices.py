@@ -61,6 +61,7 @@ FINDING_KINDS = (
     "answer_gives_up",           # the final answer is a refusal or an apology, with no failure recorded before it
     "success_claimed_after_failure",  # a step claims success while a failed tool call before it was not redone
     "unconfirmed_action",        # an action asked for with no yes from the user, which the system prompt requires
+    "plan_step_skipped",         # a step of the model's own plan, naming a tool, that no call carried out
     "dominant_cost",             # one call or one model is most of the run's cost
     "dominant_latency",          # one call is most of the run's time
     "slow_tool_on_critical_path",  # a tool that is a large share of the critical path

@@ -59,7 +59,7 @@ from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 
 T = TypeVar("T")
-FORMAT = 20  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
+FORMAT = 21  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
 # 3: before the overview said the start-up apart (`startup_ms`, `work_ms`) and the critical path left it out;
 # 4: before each entry named the files it was read from (`purge`) and held no text redaction would hide;
 # 5: before errors were counted handled and unhandled apart (`analysis/handling.py`);
@@ -79,6 +79,7 @@ FORMAT = 20  # 1: zlib-compressed msgpack; 2: before calls without usage were un
 # 18: before the blame read which write made a file's content (`products.Wrote.made`), and put a file the task
 #     named before an error the run went on past; before `patterns.loops` watched each turn agent apart
 # 19: before `unconfirmed_action`, and before a blame with no step named the one agent that acted
+# 20: before `plan_step_skipped`, and before a wire conversation's speakers were named by its messages' `name`
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file

@@ -106,6 +106,8 @@ FAILURES = (
     Case("answer_gives_up", _app("decorated_gives_up"), "answer_gives_up", ("llm:book#1",)),
     Case("unconfirmed_action", _app("openai_unconfirmed_action"), "unconfirmed_action",
          ("llm:openai.chat#1", "tool:cancel_pending_order#1"), framework="openai"),
+    Case("plan_step_skipped", _app("openai_plan_step_skipped"), "plan_step_skipped", ("llm:openai.chat#3",),
+         framework="openai"),
     Case("dominant_cost", _app("decorated_dominant_cost"), "dominant_cost", ("llm:summarize#1",)),
     Case("dominant_latency", _app("decorated_dominant_latency"), "dominant_latency", ("llm:draft#1",), slow=True),
     Case("slow_tool_on_critical_path", _app("decorated_slow_tool"), "slow_tool_on_critical_path",
@@ -126,6 +128,7 @@ HEALTHY = (
     Case("pydantic_ai_app", FRAMEWORK_APPS / "pydantic_ai_app.py", None, framework="pydantic-ai", stub=True),
     Case("gather_app", FRAMEWORK_APPS / "gather_app.py", None, framework="openai", stub=True),
     Case("openai_confirmed_action", _app("openai_confirmed_action"), None, framework="openai"),
+    Case("openai_plan_carried_out", _app("openai_plan_carried_out"), None, framework="openai"),
     Case("wire_openai_chat", FRAMEWORK_APPS / "wire_openai_chat.py", None, framework="openai", stub=True),
     Case("genai_app", FRAMEWORK_APPS / "genai_app.py", None, framework="google-genai", stub=True),
 )

@@ -9,6 +9,7 @@ from typing import Callable
 
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
@@ -32,10 +33,13 @@ def traced(path: Path, app: Callable[[], object], exit_code: int | None = 0) -> 
     return path
 
 
-def findings_of(path: Path, kind: str | None = None) -> list[Finding]:
-    """The findings `analyze` reports of the trace at `path` (of `kind` when given)."""
+def findings_of(path: Path, kind: str | None = None, components: tuple[str, ...] | None = None) -> list[Finding]:
+    """The findings `analyze` reports of the trace at `path` (of `kind` when given; of the events of `components`
+    only, as `--component` keeps them, when given)."""
     reader = TraceReader(ReadProblems())
     sources = resolve_sources([str(path)])
-    report = analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"])
+    options = Options(counted=lambda event: event.component in components) if components is not None else None
+    report = analyze([(source, reader.records(source)) for source in sources], options=options,
+                     sections=["overview", "findings"])
     assert report.findings is not None
     return [finding for finding in report.findings.findings if kind is None or finding.kind == kind]

@@ -111,6 +111,8 @@ class Clues:
         if own.agent == event.span_id:  # an agent execution (as the tally tells one), counted or not: its steps'
             self._agent_started(run, track, event, own)  # owner, whatever `--component` keeps
             return
+        if component == "tool":  # a plan's step carried out, whatever `--component` keeps
+            track.clues.plans.called(name, event.seq)
         if not use:
             return
         kind = self._kinds.get(event.event_type) or self._kind(event.event_type)
@@ -124,7 +126,8 @@ class Clues:
             self._request(track, event, step)
         elif component == "tool":
             step.inputs_key = call_key(run.index, component, name, event.inputs)
-            self._tool_started(track, event, step)
+            step.arguments = payloads.raw_text(event.inputs)
+            self._tool_link(track, step, event)
         track.open[event.span_id] = step
         self._keep(track, step)
 
@@ -219,16 +222,13 @@ class Clues:
         offered = payloads.tools_in(body) if tools else None
         if offered is not None:
             step.offered = tuple(sorted(offered))
+            track.clues.plans.offered(step.offered)
             key = payloads.schemas_key(offered)
             schemas = track.clues.schemas
             if key in schemas or len(schemas) < MAX_SCHEMAS:
                 schemas[key] = offered
                 step.schemas_key = key
         _remember(track.by_span, event.span_id, event.seq)
-
-    def _tool_started(self, track: RunTrack, event: EventRecord, step: Step) -> None:
-        step.arguments = payloads.raw_text(event.inputs)
-        self._tool_link(track, step, event)
 
     def _tool_link(self, track: RunTrack, step: Step, event: EventRecord) -> None:
         """The tool's call id and the LLM call that asked for it (`attrs.llm_span_id`, else by call id)."""
@@ -304,6 +304,7 @@ class Clues:
         if answer.asks:
             track.clues.files.note(step)
         track.clues.consent.answered(step)
+        track.clues.plans.answered(step, answer.text)
         track.speakers.answered(step, answer.text)
         for ask in answer.asks:
             if ask.call_id:

@@ -16,6 +16,7 @@ import msgspec
 from .consent import Consent
 from .given import Given
 from .past_cut import PastCut
+from .plans import Plans
 from .products import Files
 from .writers import Writers
 
@@ -153,6 +154,7 @@ class RunClues(msgspec.Struct, gc=False):
     files: Files = msgspec.field(default_factory=Files)  # the files its LLM answers asked to write (`products.py`)
     # its instruction to ask the user before acting, and the actions asked for without a yes (`consent.py`)
     consent: Consent = msgspec.field(default_factory=Consent)
+    plans: Plans = msgspec.field(default_factory=Plans)  # its models' plans and the tools it offered and called
     given: Given = msgspec.field(default_factory=Given)  # the run's task and its user's words (`given.py`)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
