@@ -2,7 +2,8 @@
 
 One row per span and per instant event, in tree order (depth first, children by start), so a row's
 subtree is the `size` rows after it. Each row says where it sits on the time axis (`timeline.py`), its
-track (thread, or thread and task), the agent it works for (the nearest agent span at or above it), its
+track (thread, or thread and task), the agent it works for (the nearest agent span at or above it; in a
+conversation recorded at the wire only, the speaker its LLM call's messages name: `row_speakers.py`), its
 model, tokens and cost (recorded, else priced as `analyze` prices), its error category, and flags: slow,
 on the critical path, pointed at by an anomaly, carrying an error.
 """
@@ -18,6 +19,7 @@ from ..model.json_types import JsonEvent, JsonValue
 from .critical_spans import critical_nodes
 from .fields import number, text_of
 from .prices import Pricer
+from .row_speakers import spoken
 from .spans import SpanNode, build_tree
 from .timeline import timeline
 
@@ -66,11 +68,15 @@ def span_table(events: Iterable[JsonEvent], *, pricer: Pricer | None = None, slo
     rows: list[SpanRow] = []
     parents: list[int] = []  # the open ancestors' rows, by depth
     agents: list[str | None] = []
+    turns: list[bool] = []  # whether the row's agent is an agent turn's (not an agent execution's)
+    in_turn: list[bool] = []
     for bar in waterfall.bars:
         node, depth = bar.node, bar.depth
-        del parents[depth:], agents[depth:]
+        del parents[depth:], agents[depth:], turns[depth:]
         parent = parents[-1] if parents else -1
-        agent = node.name if node.component == "agent" and node.kind == "span" else (agents[-1] if agents else None)
+        own = node.component == "agent" and node.kind == "span"
+        agent = node.name if own else (agents[-1] if agents else None)
+        turn = node.first.get("event_type") == "agent_turn_start" if own else (turns[-1] if turns else False)
         flags = _flags(node, slow_ms, id(node) in critical, node.span_id in anomalous)
         rows.append(SpanRow(
             node=node, parent=parent, depth=depth, size=0, start_ms=bar.offset_ms,
@@ -79,7 +85,9 @@ def span_table(events: Iterable[JsonEvent], *, pricer: Pricer | None = None, slo
             category=_category(node), flags=flags))
         parents.append(len(rows) - 1)
         agents.append(agent)
-    return SpanTable(_tracked(_sized(rows)), waterfall.start_ts, waterfall.total_ms)
+        turns.append(turn)
+        in_turn.append(turn)
+    return SpanTable(_tracked(spoken(_sized(rows), in_turn)), waterfall.start_ts, waterfall.total_ms)
 
 
 def _sized(rows: list[SpanRow]) -> list[SpanRow]:

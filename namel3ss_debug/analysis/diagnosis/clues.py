@@ -63,7 +63,7 @@ class RunTrack:
         self.repeats: dict[int, CallRepeat] = {}  # RunClues.repeats, written there when the run ends
         self.recent: deque[Step] = deque(maxlen=RECENT_STEPS)
         self.final_rank = -1  # 1: the final text is an LLM answer's; 0: the root's output
-        self.speakers = Speakers(lambda step: note_actor(clues, step))  # who spoke, where only the wire tells
+        self.speakers: Speakers[Step] = Speakers(lambda step: note_actor(clues, step))  # who spoke (the wire)
 
 
 class Clues:

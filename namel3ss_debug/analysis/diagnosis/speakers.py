@@ -9,34 +9,42 @@ names its speakers).
   name). The answers waiting for it are known by a digest of their whole text (`provenance.text_digest`), at
   most `MAX_WAITING` of them (the oldest dropped).
 
-The name found becomes the step's `turn` (`Step.turn`: the agent that acted in it), as an agent turn's name would.
-A step already in an agent's turn keeps it. A request is decoded for it only when its bytes hold `"name"`.
+The name found becomes the call's `turn` (`Step.turn`: the agent that acted in it), as an agent turn's name would;
+a call already in an agent's turn keeps it. The diagnosis decodes a request for it only when its bytes hold
+`"name"`; the span table (`analysis/span_table.py`) names its rows' agents so, for the report's and `view`'s
+agent column and filter.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Generic, Optional, Protocol, TypeVar
 
 from ...transport.apis.values import items
 from .messages import MESSAGE_LISTS, texts
 from .provenance import text_digest
 
-if TYPE_CHECKING:
-    from .steps import Step
+
+class Spoken(Protocol):
+    """An LLM call as the speakers see it: the agent that acted in it, None while unknown."""
+
+    turn: Optional[str]
+
+
+Call = TypeVar("Call", bound=Spoken)
 
 MAX_WAITING = 4_096  # answers of unknown speaker waiting to be said again under a name
 NAME_MARK = b'"name"'
 ROLES = ("user", "assistant")
 
 
-class Speakers:
-    """The answers of unknown speaker waiting to be named (digest -> step), and `named`: called with each step a
-    later request named (the step's agent is known from then on)."""
+class Speakers(Generic[Call]):
+    """The answers of unknown speaker waiting to be named (digest -> call), and `named`: called with each call a
+    later request named (the call's agent is known from then on)."""
 
     __slots__ = ("waiting", "named")
 
-    def __init__(self, named: Callable[[Step], None]):
-        self.waiting: dict[int, Step] = {}
+    def __init__(self, named: Callable[[Call], None]):
+        self.waiting: dict[int, Call] = {}
         self.named = named
 
     @staticmethod
@@ -44,7 +52,7 @@ class Speakers:
         """Whether a request (its raw JSON) may name a speaker."""
         return NAME_MARK in data
 
-    def request(self, step: Step, body: Optional[dict[str, Any]]) -> None:
+    def request(self, step: Call, body: Optional[dict[str, Any]]) -> None:
         """A request, decoded (`messages.request_of`): its caller when its own words carry a name, and the waiting
         answers it says again under a name."""
         if body is None:
@@ -62,7 +70,7 @@ class Speakers:
         if own is not None and step.turn is None:
             step.turn = own
 
-    def answered(self, step: Step, text: Optional[str]) -> None:
+    def answered(self, step: Call, text: Optional[str]) -> None:
         """An LLM call's end, with its answer's whole text: it waits for its speaker when no turn names one."""
         if step.turn is not None or not text or not text.strip():
             return

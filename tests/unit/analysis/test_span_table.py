@@ -31,6 +31,34 @@ def test_a_span_works_for_the_nearest_agent_above_it() -> None:
     assert [row.agent for row in rows] == [None, "researcher", "researcher", "researcher", "researcher"]
 
 
+def test_a_wire_group_chats_calls_work_for_the_speakers_their_messages_name() -> None:
+    """A group chat's LLM calls in a chat span, no agent turn: each is the agent whose `name` its words are sent under
+    (its own earlier messages, or its answer said again by the others), and so is the HTTP call below it; a call
+    inside an agent turn keeps the turn's agent."""
+    task = {"role": "user", "name": "user", "content": "How many people live in Lyon?"}
+    plan, found = "Coder, please look up the population of Lyon.", "Lyon has 516,092 inhabitants."
+    requests = [[task], [task, {"role": "user", "name": "Planner", "content": plan}],
+                [task, {"role": "assistant", "name": "Planner", "content": plan},
+                 {"role": "user", "name": "Coder", "content": found}]]
+    trace = TraceBuilder()
+    trace.run_start()
+    chat = trace.start("agent", "group_chat", kind="agent_execution")
+    for messages, said in zip(requests, [plan, found, "516,092"]):
+        llm = trace.start("llm", "openai.chat", chat, inputs={"model": "gpt-4o", "messages": messages})
+        trace.span("http", "POST /v1/chat/completions", 1, llm)
+        trace.end(llm, 5, outputs={"text": said})
+    turn = trace.start("agent", "Critic", chat, kind="agent_turn")
+    critic = trace.start("llm", "openai.chat", turn, inputs={"messages": requests[2]})
+    trace.end(critic, 5, outputs={"text": "Fine."})
+    trace.end(turn, 6)
+    trace.end(chat, 30)
+    trace.run_end()
+    rows = span_table(trace.events).rows
+    assert [(row.node.component, row.agent) for row in rows[2:]] == [
+        ("llm", "Planner"), ("http", "Planner"), ("llm", "Coder"), ("http", "Coder"), ("llm", "Planner"),
+        ("http", "Planner"), ("agent", "Critic"), ("llm", "Critic")]
+
+
 def test_times_are_offsets_from_the_run_start_and_instants_last_no_time() -> None:
     rows = span_table(agent_run().events).rows
     plan, search, write = rows[2], rows[3], rows[4]
