@@ -62,6 +62,6 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
     `check --fail-on-finding`), 2 usage, 3 a trace that cannot be read.
     """
     request = DiagnoseRequest(TraceArgs(traces, all_runs, strict, config_path), since, until, components, kinds,
-                              min_severity, expect, prices_path, index=not no_cache)
+                              min_severity, expect, prices_path, cache=not no_cache)
     show(diagnose_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)
 

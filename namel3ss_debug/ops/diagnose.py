@@ -6,11 +6,16 @@ A run failed when it says so (its status, exit code: `blame.failure_of`), when i
 again with them (`diagnose.rediagnose`: the rules are not run again). Then the filters (`--kind`,
 `--min-severity`) choose the findings shown, and the few events they show are placed at their `file:line`
 (`places.py`).
+
+The answer is kept in the result cache (`cache.py`), as `analyze`'s report is, under a key of the runs' files and
+of everything else it depends on: the filters, `--expect`, the time window and components, `--strict`, the prices,
+the diagnose_* thresholds and the workspace's checks (with the redaction rules `forbid_secrets` looks with). A
+second `diagnose` of the same runs is then read from it, not from the traces.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -40,10 +45,11 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from ..config import Settings
 from .analyze.analyze import read_prices
+from .cache import ResultCache, results_directory
 from .check import secret_finder
 from .diagnose_places import place_evidence
 from .environment import Environment
-from .traces import ReadRequest, make_pricer, make_reader, open_traces
+from .traces import ReadRequest, make_pricer, make_reader, open_traces, price_data
 
 SECTIONS = ("overview", "findings")  # what a diagnosis reads of the report; the checks' sections when there are any
 
@@ -56,7 +62,7 @@ class DiagnoseRequest(ReadRequest):
     min_severity: str = "info"
     expect: str | None = None  # a `--expect` rule on each run's final answer
     prices_path: Path | None = None
-    index: bool = True  # False (--no-cache): no index sidecar written beside a trace
+    cache: bool = True  # an answer kept from an earlier read answers; False (--no-cache): nothing kept, no index
 
 
 class DiagnoseReport(msgspec.Struct, frozen=True):
@@ -82,6 +88,7 @@ class _Read:
     source: RunSource
     clues: Clues
     failures: list[Failure]
+    problems: ReadProblems  # what reading it met: only a clean read's answer is kept
 
 
 def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseReport:
@@ -90,9 +97,27 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     expectation = Expectation.parse(request.expect) if request.expect is not None else None
     window = request.window()
     sources, resolved = open_traces(request.runs, env)
-    pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
+    settings, file_prices = resolved.settings, read_prices(request.prices_path)
+    pricer = make_pricer(env, file_prices, settings.price_overrides)
     rules = active(read_workspace_checks(resolved.workspace))
-    reads = [_read(source, request, env, pricer, window, rules, resolved.settings) for source in sources]
+    cache = ResultCache(results_directory(env.environ) if request.cache else None)
+    key = cache.key("diagnose", sources, [
+        list(request.kinds), request.min_severity, request.expect, window.describe(), request.runs.strict,
+        file_prices, settings.price_overrides, price_data(env.environ), asdict(thresholds_from(settings)),
+        [[rule.key, rule.target, rule.limit, rule.origin] for rule in rules],
+        [settings.redact_keys, settings.redact_patterns] if rules else None])
+    kept = cache.get(key, DiagnoseReport)
+    if kept is not None:
+        return kept
+    reads = [_read(source, request, env, pricer, window, rules, settings) for source in sources]
+    report = _diagnosed(reads, request, kinds, severity, expectation)
+    cache.put(key, report, *(read.problems for read in reads))
+    return report
+
+
+def _diagnosed(reads: list[_Read], request: DiagnoseRequest, kinds: frozenset[str], severity: int,
+               expectation: Optional[Expectation]) -> DiagnoseReport:
+    """The runs read, judged: their failures and blames, the findings the filters keep, placed at `file:line`."""
     failures: list[Failure] = []
     findings: list[Finding] = []
     blames: list[Blame] = []
@@ -103,7 +128,7 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
         findings += diagnosis.findings
         blames += diagnosis.blames
     shown = [finding for finding in findings if _kept(finding, kinds, severity)]
-    lookup = TraceReader(ReadProblems(), write_index=request.index)  # quiet: the pass said what was wrong
+    lookup = TraceReader(ReadProblems(), write_index=request.cache)  # quiet: the pass said what was wrong
     shown, blames = place_evidence(shown, blames, {run.run_id: read.source for read in reads
                                                    for run in read.clues.runs}, lookup)
     counts = {name: sum(1 for finding in shown if finding.severity == name) for name in SEVERITIES}
@@ -140,7 +165,7 @@ def _read(source: RunSource, request: DiagnoseRequest, env: Environment, pricer:
     """One run read in one pass: the report's findings, its clues, and its workspace checks judged."""
     progress = env.progress([source])
     reader = make_reader(request.runs.strict, env, progress=progress.advance, reuse_buffers=not rules,
-                         write_index=request.index)
+                         write_index=request.cache)
     scan = new_scan(rules, secret_finder(rules, settings)) if rules else None
     blocks = scanned_blocks(reader, source, scan) if scan is not None else reader.records(source)
     kept: list[Clues] = []
@@ -152,7 +177,7 @@ def _read(source: RunSource, request: DiagnoseRequest, env: Environment, pricer:
     if not report.overview or not report.overview.events or not kept:
         raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
     clues = kept[0]
-    return _Read(source, clues, _broken(rules, report, scan, clues) if scan is not None else [])
+    return _Read(source, clues, _broken(rules, report, scan, clues) if scan is not None else [], reader.problems)
 
 
 def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[Failure]:
