@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections import Counter
 from typing import Any, Callable, Collection, Iterable, Mapping
@@ -45,6 +46,7 @@ MIN_TEXT = 6  # nothing shorter can hold a pair or a remembered value (every det
 MIN_SEEN = 6  # a value hidden by key is remembered from this length: shorter ones would hide ordinary words
 MIN_SEEN_ENV = 8  # the same for environment variables, whose short values are flags (`1`, `true`)
 MAX_SEEN = 256
+MAX_VERDICTS = 4096  # keys whose verdict is remembered, a configuration (a trace's keys repeat; a hostile one's do not)
 SEEN_WORD = 12  # a value of letters alone is remembered from this length
 
 # Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
@@ -81,24 +83,46 @@ def key_spellings(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(spellings, key=len, reverse=True))
 
 
+class _Rules:
+    """What a redactor's configuration makes, the same for every run: the sensitive names and their spellings, the
+    compiled patterns, the pre-scan's suffixes and markers, and the verdicts on keys (a key's verdict depends on
+    the names alone). Made once a configuration (`_rules`) and shared by the redactors built with it: a run index
+    builds one a run, and building these took most of a small run's redaction."""
+
+    def __init__(self, keys: tuple[str, ...], patterns: tuple[str, ...]):
+        configured = (normalize_key(k) for k in keys)
+        self.names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(k for k in configured if k)]))  # "" would match all
+        self.key_verdicts: dict[object, bool] = {}  # any key a dict may have, at most MAX_VERDICTS
+        self.tokens = TokenPatterns(patterns)
+        self.spellings = key_spellings(self.names)
+        self.pairs = PairPatterns(self.names, self.spellings)
+        # Besides the sensitive keys: `argv` (flags such as --password=) and `$bytes` (base64 text, whose
+        # secrets the line cannot show) make the walk run too.
+        self.suffixes = tuple(s.encode() for s in (*self.spellings, "argv", "$bytes"))
+        self.markers = tuple((m.text.encode(), m.boundary, m.min_body) for m in markers())
+
+
+@functools.lru_cache(maxsize=8)
+def _rules(keys: tuple[str, ...], patterns: tuple[str, ...]) -> _Rules:
+    return _Rules(keys, patterns)
+
+
 class Redactor:
-    """Replaces secrets in events. Build one per run: it caches its verdicts on keys, and remembers the
-    values it hid by key (`learned`) to hide them wherever else they appear in the run."""
+    """Replaces secrets in events. Build one per run: it remembers the values it hid by key (`learned`) to hide
+    them wherever else they appear in the run; what its configuration makes is shared (`_Rules`)."""
 
     def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = (),
                  environ: Mapping[str, str] | None = None):
-        configured = (normalize_key(k) for k in keys)
-        self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(k for k in configured if k)]))  # "" would match all
-        self._key_verdicts: dict[object, bool] = {}  # any key a dict may have
+        rules = _rules(tuple(keys), tuple(patterns))
+        self._names = rules.names
+        self._key_verdicts = rules.key_verdicts
         self._key_texts: dict[str, str] = {}  # a key as written: keys repeat from event to event
-        self._tokens = TokenPatterns(patterns)
+        self._tokens = rules.tokens
         self._extra = self._tokens.has_extra
-        self._spellings = key_spellings(self._names)
-        self._pairs = PairPatterns(self._names, self._spellings)
-        # Besides the sensitive keys: `argv` (flags such as --password=) and `$bytes` (base64 text, whose
-        # secrets the line cannot show) make the walk run too.
-        self._suffixes = tuple(s.encode() for s in (*self._spellings, "argv", "$bytes"))
-        self._markers = tuple((m.text.encode(), m.boundary, m.min_body) for m in markers())
+        self._spellings = rules.spellings
+        self._pairs = rules.pairs
+        self._suffixes = rules.suffixes
+        self._markers = rules.markers
         self._learned: dict[str, None] = {}
         self._seen: re.Pattern[str] | None = None  # the learned values, in text
         self._scanner: Any = None
@@ -145,7 +169,7 @@ class Redactor:
         verdict = self._key_verdicts.get(key)
         if verdict is None:
             verdict = isinstance(key, str) and names_a_secret(key, self._spellings)
-            if len(self._key_verdicts) < 4096:
+            if len(self._key_verdicts) < MAX_VERDICTS:
                 self._key_verdicts[key] = verdict
         return verdict
 
