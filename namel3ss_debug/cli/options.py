@@ -75,6 +75,14 @@ def format_option(*choices: str) -> Callable[[Command], Command]:
                         help="; ".join(f"{name} {FORMATS[name]}" for name in choices) + ".")
 
 
+def jobs_option(command: Command) -> Command:
+    """`--jobs N` (-> `jobs`): worker processes for many runs at once, by default the cores."""
+    return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+                        help="Read many runs at once in N worker processes, the answers in the runs' order "
+                             "(default: the cores this process may use; a few runs are read in this process "
+                             "whatever N is).")(command)
+
+
 def progress_option(command: Command) -> Command:
     """`--no-progress` (-> `no_progress`)."""
     return click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while "

@@ -13,12 +13,13 @@ from ..model.limits import COUNT_MAX
 from ..model.choices import HEALTH_VERDICTS, LINEAGES, SORTS
 from .errors import warn
 from .output import BYTES, DRAWS, View, show
-from .options import config_option, format_option, pager_option, progress_option
+from .options import config_option, format_option, jobs_option, pager_option, progress_option
 from .progress import bars
 from .suggest import Choice
 from ..ops.environment import Environment
 from ..ops.runs.catalogue import CatalogueRequest
 from ..ops.runs.listing import RunsRequest, list_runs
+from ..ops.workers import cores
 
 VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
          "json": View("render.runs.runs_json:render_runs_json", BYTES, "\n"),
@@ -65,13 +66,14 @@ TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}
 @click.option("--whole-only", "whole_only", is_flag=True, help="Leave out the runs whose lines are torn, invalid "
               "or out of sequence (a warning names them); without it they are listed, their problems counted.")
 @config_option
+@jobs_option
 @progress_option
 @pager_option
 def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ...], since: str | None,
          until: str | None, models: tuple[str, ...], grep: str | None, min_cost: float | None,
          findings: tuple[str, ...], tags: tuple[str, ...], entry: str | None, reruns: str, sort: str, reverse: bool,
          limit: int | None, fmt: str, trend: bool, regressions: tuple[str, ...], whole_only: bool,
-         config_path: Path | None, no_progress: bool, no_pager: bool) -> None:
+         config_path: Path | None, jobs: int | None, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
     entry, status, duration, LLM and tool calls, tokens, cost, errors,
     health, findings, and what it was asked and answered (question ->
@@ -112,7 +114,8 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
       namel3ss-debug runs debug/traces --trend --regression 'cost>+10%'
 
     Exit codes: 0 listed (whatever the runs' outcomes, and when no run
-    matches), 2 usage (a bad option, more than 100 values of one filter,
+    matches), 1 a worker process reading runs stopped (--jobs) or the index
+    cannot be written, 2 usage (a bad option, more than 100 values of one filter,
     DIR not a directory, a directory with no traces), 3 DIR cannot be listed
     or no run in it can be read (with --whole-only: none is free of torn,
     invalid or out-of-sequence lines).
@@ -121,8 +124,9 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
         raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
     if regressions and not trend:
         raise UsageError("--regression judges runs for --trend", hint="add --trend")
-    request = RunsRequest(CatalogueRequest(directory, config_path, whole_only), statuses, health, since, until, models,
-                          grep, min_cost, findings, tags, entry, reruns, sort, reverse, limit, trend, regressions)
+    catalogue = CatalogueRequest(directory, config_path, whole_only, jobs=jobs or cores())
+    request = RunsRequest(catalogue, statuses, health, since, until, models, grep, min_cost, findings, tags, entry,
+                          reruns, sort, reverse, limit, trend, regressions)
     listing = list_runs(request, Environment.current(warn, bars(not no_progress)))
     show(listing, fmt, TREND_VIEWS if listing.trend is not None else VIEWS, page=not no_pager)
 

@@ -13,12 +13,13 @@ import click
 
 from ..model.errors import TraceError, UsageError
 from .errors import warn
-from .options import page_options
+from .options import jobs_option, page_options
 from .progress import bars
 from ..ops.environment import Environment
 from ..ops.report import ReportRequest
 from ..ops.browse import lists_runs, open_browser
 from ..ops.view import LiveRun
+from ..ops.workers import cores
 import webbrowser
 from ..web.server import ViewServer
 
@@ -34,9 +35,10 @@ WAIT_S = 0.2
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="The port on 127.0.0.1 (0: a free one, printed).")
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+@jobs_option
 @page_options
-def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slow_threshold: str, max_text: int,
-         prices_path: Path | None, strict: bool, config_path: Path | None, no_cache: bool) -> None:
+def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, jobs: int | None, slow_threshold: str,
+         max_text: int, prices_path: Path | None, strict: bool, config_path: Path | None, no_cache: bool) -> None:
     """Serve the page `report` writes on 127.0.0.1, and open it in the browser.
 
     \b
@@ -90,7 +92,8 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     """
     if follow and len(traces) > 1:
         raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
-    request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache)
+    request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache,
+                            jobs=jobs or cores())
     try:
         served = _served(request, Environment.current(warn), follow)
         _serve(served, port, max_text, not no_browser)

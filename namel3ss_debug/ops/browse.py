@@ -60,7 +60,8 @@ def open_browser(request: ReportRequest, env: Environment, *, follow: bool = Fal
     directory = Path(where) if where is not None else _output_dir(request, env)
     if follow and not is_directory(directory):
         raise NoDirectoryYet(directory)
-    catalogue = open_catalogue(CatalogueRequest(where, request.config_path, request.strict, request.cache), env)
+    catalogue = open_catalogue(CatalogueRequest(where, request.config_path, request.strict, request.cache,
+                                                request.jobs), env)
     return RunsBrowser(catalogue, request, follow=follow)
 
 

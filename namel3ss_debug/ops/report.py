@@ -46,6 +46,7 @@ class ReportRequest:
     slow_threshold: str = "1s"
     prices_path: Path | None = None
     cache: bool = True  # False (--no-cache): no index sidecar written beside a trace
+    jobs: int = 1  # `view DIR`: worker processes that read the runs its index sync reads
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from support.tracefactory import many_llm_calls
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
 from namel3ss_debug.ops.environment import ByteCount
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
-from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
+from namel3ss_debug.ops.runs.index import INDEX_NAME, WRITE_BATCH, RunIndex
 from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
 from namel3ss_debug.store.sources import RunSource
 
@@ -152,6 +152,27 @@ def test_a_run_with_an_invalid_line_is_listed_with_its_problem_and_left_out_when
     assert len(listed_ids(strict)) == 39
     assert warnings == [f"1 run(s) left out (only whole runs are listed): their lines are torn, invalid or out of "
                         f"sequence: {row.run_id} (`analyze RUN` says which)"]
+
+
+def test_runs_written_in_batches_are_all_listed_whatever_fails_among_them(tmp_path: Path) -> None:
+    """More runs than one transaction writes (`WRITE_BATCH`), with runs that cannot be read among them."""
+    ids = write_runs(tmp_path / "runs", WRITE_BATCH * 2 + 3, seed=68)
+    for number in range(3):
+        (tmp_path / "runs" / f"junk-{number}.jsonl").write_text("junk\n")
+    listed = catalogue(tmp_path / "runs", [])
+    assert listed_ids(listed) == set(ids)
+    assert (listed.synced.added, listed.synced.failed) == (len(ids), 3)
+    assert_row_is_analyze(listed, ids[WRITE_BATCH + 1])
+
+
+def test_runs_read_in_worker_processes_are_the_rows_one_process_writes(forty: Catalogue) -> None:
+    directory = forty.directory
+    serial = forty.index.select(RunQuery())
+    forty.index.close()
+    (directory / INDEX_NAME).unlink()
+    parallel = open_catalogue(CatalogueRequest(str(directory), jobs=2), environment(directory, []))
+    assert parallel.synced.added == 40 and parallel.reading.jobs == 2
+    assert parallel.index.select(RunQuery()) == serial
 
 
 def test_a_missing_index_is_built_with_a_note(forty: Catalogue) -> None:

@@ -30,6 +30,7 @@ class CatalogueRequest:
     config_path: Path | None = None
     strict: bool = False  # runs with torn, invalid or out-of-sequence lines left out of the listing (a warning)
     cache: bool = False  # True: reading a run writes its offset sidecar; the index itself is always kept
+    jobs: int = 1  # worker processes that read the runs a sync reads (`workers.py`)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
                 if request.directory is None else "name a directory of traces (a run's file opens with `analyze`)")
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
     _listable(directory)
-    reading = run_reading(resolved, env, cache=request.cache)
+    reading = run_reading(resolved, env, cache=request.cache, jobs=request.jobs)
     index = RunIndex(directory, key=reading.key, strict=request.strict)
     try:
         return Catalogue(directory, index, synced(index, reading, env), reading, env)

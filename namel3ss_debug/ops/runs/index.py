@@ -9,8 +9,9 @@ rewritten, and forgets the runs whose files are gone. A run whose reading fails 
 again at the next sync.
 
 Safe with two processes at once: WAL (readers never wait for a writer), a generous busy timeout (a writer waits
-for the other's short transaction instead of failing with "database is locked"), and each run's row, files and
-operations written in one short transaction after its (slow) reading, by INSERT OR REPLACE: two processes that
+for the other's short transaction instead of failing with "database is locked"), and the runs' rows, files and
+operations written in short transactions after their (slow) readings, `WRITE_BATCH` runs each (a run read but not
+yet written when the sync is stopped is read again next time), by INSERT OR REPLACE: two processes that
 read the same run write the same row, and a row written from files that changed since is read again next sync
 (the files' identities are taken before the reading). One connection, used from one thread at a time (a lock):
 the page's server answers from several.
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow
 from ...model.errors import Namel3ssDebugError, TraceError
@@ -55,8 +56,27 @@ PRIVATE_NOTE = "the runs are indexed in memory for this command"
 BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`
 MAX_NOTES = 5  # runs that could not be read said one by one in a sync; the others counted in one line
+WRITE_BATCH = 64  # runs read, then written in one transaction: a commit a run was a tenth of indexing's time
 _TABLES = ("runs", "files", "operations")
 _DROPPED = (*_TABLES, "runs_text")
+
+
+class Reads(Protocol):
+    """What reads runs for the index (`indexing.RunReading`): each run, in order, or the error that kept it from
+    being read."""
+
+    def each(self, sources: Sequence[RunSource]) -> Iterator[IndexedRun | Namel3ssDebugError | OSError]: ...
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A run read, to be written: its key, row (and the row's stored bytes), operations and files."""
+
+    key: str
+    row: RunRow
+    blob: bytes
+    operations: list[OperationTimes]
+    files: dict[str, Identity]
 
 
 @dataclass(frozen=True)
@@ -111,9 +131,8 @@ class RunIndex:
                                               " AND typeof(value) = 'integer'").fetchone()
         return int(found[0]) if found is not None else 0
 
-    def sync(self, index_run: Callable[[RunSource], IndexedRun],
-             progress: Callable[[int, int], None] | None = None) -> SyncResult:
-        """Index the runs whose files changed since the last sync; `index_run` reads one run (raising
+    def sync(self, index_run: Reads, progress: Callable[[int, int], None] | None = None) -> SyncResult:
+        """Index the runs whose files changed since the last sync; `index_run.each` reads them (giving
         Namel3ssDebugError or OSError for one that cannot be read: noted, left out, tried again next sync);
         `progress(done, total)` after each run indexed."""
         return self.apply(self.changes(), index_run, progress)
@@ -130,7 +149,7 @@ class RunIndex:
             known = {}
         return plan(now, known)
 
-    def apply(self, changes: Plan, index_run: Callable[[RunSource], IndexedRun],
+    def apply(self, changes: Plan, index_run: Reads,
               progress: Callable[[int, int], None] | None = None) -> SyncResult:
         """Do what `changes` says: forget the runs gone, read the new and changed ones (see `sync`)."""
         notes, self._unsaid = self._unsaid, []
@@ -138,17 +157,23 @@ class RunIndex:
             self._forget(changes.gone)
         todo = [*changes.new, *changes.changed]
         failures: dict[str, str] = {}
-        for done, key in enumerate(todo, 1):
+        pending: list[_Written] = []  # read, not yet written: WRITE_BATCH runs a transaction
+        reads = index_run.each([changes.source(self.directory, key) for key in todo])
+        for done, (key, indexed) in enumerate(zip(todo, reads), 1):
             try:
-                indexed = index_run(changes.source(self.directory, key))
+                if not isinstance(indexed, IndexedRun):
+                    raise indexed
                 row, blob = stored(indexed.row, f"run {key} in {self.directory}")
             except (Namel3ssDebugError, OSError) as error:
                 failures[key] = f"cannot read run {key} in {self.directory}: {error} (left out; tried again next time)"
                 if key in changes.changed:
                     self._forget([key])
             else:
-                self._write(key, row, blob, indexed.operations, changes.files[key])
+                pending.append(_Written(key, row, blob, indexed.operations, changes.files[key]))
                 self._failed.pop(key, None)
+            if len(pending) >= WRITE_BATCH or done == len(todo):
+                self._write(pending)
+                pending = []
             if progress is not None:
                 progress(done, len(todo))
         notes.extend(self._failures_said(failures, changes))
@@ -355,29 +380,35 @@ class RunIndex:
                 self._connection.executemany(f"DELETE FROM {table} WHERE source IS ?", [(key,) for key in keys])
             self._bump()
 
-    def _write(self, key: str, row: RunRow, blob: bytes, operations: list[OperationTimes],
-               files: dict[str, Identity]) -> None:
-        """The run's row (as `rows.stored` gives it), files and operations, in one transaction (the reading is done
-        before it starts)."""
-        search = search_text(row)
-        columns = stored_columns(key, row, search, blob)
-        durations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
-                     for times in operations]
+    def _write(self, runs: list[_Written]) -> None:
+        """The runs' rows (as `rows.stored` gives them), files and operations, in one transaction (their readings
+        are done before it starts); none: nothing written."""
+        if not runs:
+            return
         with self._writing():
-            self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
-            self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
-            if self.searchable:
-                self._connection.execute("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
-                                         " source = ?)", (key,))
-            written = self._connection.execute(
-                f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})", columns)
-            if self.searchable:
-                self._connection.execute("INSERT INTO runs_text (rowid, search) VALUES (?, ?)",
-                                         (written.lastrowid, search))
-            self._connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                                         [(name, key, *identity) for name, identity in files.items()])
-            self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", durations)
+            for run in runs:
+                self._write_run(run)
             self._bump()
+
+    def _write_run(self, run: _Written) -> None:
+        key, row = run.key, run.row
+        search = search_text(row)
+        columns = stored_columns(key, row, search, run.blob)
+        durations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
+                     for times in run.operations]
+        self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
+        self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
+        if self.searchable:
+            self._connection.execute("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
+                                     " source = ?)", (key,))
+        written = self._connection.execute(
+            f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})", columns)
+        if self.searchable:
+            self._connection.execute("INSERT INTO runs_text (rowid, search) VALUES (?, ?)",
+                                     (written.lastrowid, search))
+        self._connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                                     [(name, key, *identity) for name, identity in run.files.items()])
+        self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", durations)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

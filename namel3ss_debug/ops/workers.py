@@ -1,0 +1,72 @@
+"""Work on many runs at once, in worker processes, the answers in the order the runs were given: what `--jobs`
+chooses (by default, the cores this process may use).
+
+A few runs are read in the process that asks, one after the other (`workers_for`): starting a worker costs more
+than reading a small run. The workers are forked from this process when it runs one thread, else started by a fork
+server (`_start_method`), each set up once by `setup(*args)`, then handed runs a few at a time. A worker that dies
+(killed, out of memory) stops the whole work with one error that says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from ..model.errors import Namel3ssDebugError
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+MIN_PARALLEL = 16  # fewer runs than this are read in this process
+CHUNK = 4  # runs handed to a worker at a time
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it), at least 1: `--jobs`'s default."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on macOS and Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def workers_for(items: int, jobs: int) -> int:
+    """How many worker processes read `items` runs with `--jobs jobs`: 0 (read here) for fewer than MIN_PARALLEL
+    runs or one job, else at most one a CHUNK of runs."""
+    workers = min(jobs, items // CHUNK)
+    return workers if workers >= 2 and items >= MIN_PARALLEL else 0
+
+
+def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],
+             args: tuple[Any, ...]) -> Iterator[B]:
+    """`work(item)` of each item, in the items' order, in `workers` worker processes, each set up by
+    `setup(*args)`. `work` and `setup` are functions of a module (a worker imports them), and what they take and
+    give can be pickled."""
+    import multiprocessing  # noqa: PLC0415 - loaded only when workers start: a listing of a few runs needs none
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - as above
+
+    context = multiprocessing.get_context(_start_method())
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
+    try:
+        yield from pool.map(work, items, chunksize=CHUNK)
+    except BrokenProcessPool:
+        raise Namel3ssDebugError(
+            f"a worker process stopped while reading {len(items)} runs in {workers} processes "
+            "(killed, or out of memory): the reading stopped there",
+            hint="run again; with --jobs 1 the runs are read in this process") from None
+    finally:  # the answers are not all wanted (an error, Ctrl-C): the runs not begun are not read
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_method() -> str:
+    """`fork` for a process of one thread (a worker starts at once, with nothing to import); with other threads
+    (`view` serves pages from several) a fork could copy a lock one of them holds, so `forkserver`, a clean process
+    the workers are forked from (it imports this package once); `spawn` where neither is offered."""
+    import multiprocessing  # noqa: PLC0415 - as in_order
+    import threading  # noqa: PLC0415 - as above
+
+    offered = multiprocessing.get_all_start_methods()
+    if "fork" in offered and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in offered else "spawn"
