@@ -7,9 +7,10 @@
 
 Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
-quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff` and `replay`,
-`python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read (answered
-from the cache, in a cache directory of this run's own): `analyze`, `diff` and `replay` (its timeline). Peak RSS
+quantiles for `analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff`
+and `replay`, `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read
+(answered from the cache, in a cache directory of this run's own): `analyze`, `diagnose`, `diff` and `replay` (its
+timeline). Peak RSS
 comes from GNU time when installed. Each command's CPU time (user and system, its children's too) is printed
 beside its wall time: the targets are of wall time, but on a loaded machine the CPU time moves less. The
 commands compared take turns (A B C, A B C, ..., the order rotating from one round to the next), so a burst of
@@ -183,6 +184,7 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
     one, both = (base,), (base, new)
     replay = [*CLI, "replay", str(base), "--commands", str(quit_at_first)]
     again = {"analyze again": Command([*CLI, "analyze", str(base), "--format", "json", "--no-progress"], warm=one),
+             "diagnose again": Command([*CLI, "diagnose", str(base), "--format", "json", "--no-progress"], warm=one),
              "diff again": Command([*CLI, "diff", str(base), str(new), "--no-progress"], warm=both),
              "replay again": Command(replay, warm=one)}
     for command in again.values():  # a first read, not timed, keeps each answer in the cache the timed ones read
@@ -194,6 +196,8 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
     big["check all rules"] = Command([*CLI, "check", str(base), *ALL_RULES, "--no-progress"], warm=one)
     big["check --forbid-secrets"] = Command([*CLI, "check", str(base), "--forbid-secrets", "--no-progress"],
                                             warm=one)
+    big["diagnose"] = Command([*CLI, "diagnose", str(base), "--format", "json", "--no-progress", "--no-cache"],
+                              warm=one)
     big["diff"] = Command([*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], warm=both)
     big["replay"] = Command([*replay, "--no-cache"], warm=one)
     return base.stat().st_size / MB, timed({**big, **again}, repeats, scratch)
@@ -223,7 +227,13 @@ def big_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | None]
     for name, what in (("diff", "diff of two runs"), ("replay", "replay to its first prompt")):
         ratio = figures[name].median / analyze.median
         rows.append((f"{what} <= 2x analyze", f"{figures[name].median:.2f} s = {ratio:.2f}x", ratio <= 2))
-    for first, again in (("analyze", "analyze again"), ("diff", "diff again"), ("replay", "replay again")):
+    diagnose = figures["diagnose"]
+    if duck is not None:
+        ratio = diagnose.median / duck.median
+        rows.append(("diagnose <= 5x DuckDB (aim 3x)", f"{diagnose.median:.2f} s vs {duck.median:.2f} s = {ratio:.2f}x",
+                     ratio <= 5))
+    for first, again in (("analyze", "analyze again"), ("diagnose", "diagnose again"), ("diff", "diff again"),
+                         ("replay", "replay again")):
         ratio = figures[first].median / figures[again].median
         rows.append((f"a second {first} >= 10x faster", f"{figures[again].median:.2f} s = {ratio:.1f}x faster",
                      ratio >= 10))
