@@ -10,12 +10,13 @@ from ..model.choices import FINDING_KINDS as KINDS
 from ..model.choices import FINDING_SEVERITIES as SEVERITIES
 from .errors import warn
 from .output import report_views, show
-from .options import expect_option, format_option, reading_options, trace_options
+from .options import expect_option, format_option, jobs_option, reading_options, trace_options
 from .progress import bars
 from .suggest import Choice
 from ..ops.diagnose import DiagnoseRequest, diagnose_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
+from ..ops.workers import cores
 
 VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.diagnose_json:render_diagnose_json",
                      "render.diagnose.markdown:render_diagnose_markdown")
@@ -29,11 +30,12 @@ VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.d
 @click.option("--kind", "kinds", multiple=True, type=Choice(KINDS), metavar="KIND",
               help=f"Only findings of this kind (repeatable): {', '.join(KINDS)}.")
 @expect_option
+@jobs_option
 @reading_options
 def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
              components: tuple[str, ...], config_path: Path | None, fmt: str, min_severity: str,
-             kinds: tuple[str, ...], expect: str | None, prices_path: Path | None, no_cache: bool,
-             no_progress: bool, no_pager: bool) -> None:
+             kinds: tuple[str, ...], expect: str | None, jobs: int | None, prices_path: Path | None,
+             no_cache: bool, no_progress: bool, no_pager: bool) -> None:
     """Diagnose runs: findings (a tool failing again and again, loops, limits,
     context, retries, work that could run at once or be cached, swallowed
     errors, what dominates cost or time), each with its evidence, why and
@@ -59,9 +61,10 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
       namel3ss-debug diagnose run.jsonl --format json | jq '.blames[0].step'
 
     Exit codes: 0 diagnosed (whatever it found: in CI, gate on findings with
-    `check --fail-on-finding`), 2 usage, 3 a trace that cannot be read.
+    `check --fail-on-finding`), 1 a worker process reading runs stopped
+    (--jobs), 2 usage, 3 a trace that cannot be read.
     """
     request = DiagnoseRequest(TraceArgs(traces, all_runs, strict, config_path), since, until, components, kinds,
-                              min_severity, expect, prices_path, cache=not no_cache)
+                              min_severity, expect, prices_path, cache=not no_cache, jobs=jobs or cores())
     show(diagnose_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)
 

@@ -5,7 +5,8 @@ A run failed when it says so (its status, exit code: `blame.failure_of`), when i
 (`judging/expect.py`, on `RunClues.final_text`). The last two are judged after the pass and the diagnosis is blamed
 again with them (`diagnose.rediagnose`: the rules are not run again). Then the filters (`--kind`,
 `--min-severity`) choose the findings shown, and the few events they show are placed at their `file:line`
-(`places.py`).
+(`places.py`). Each source is judged on its own (`diagnose_runs.py`), in worker processes when there are many
+(`--jobs`).
 
 The answer is kept in the result cache (`cache.py`), as `analyze`'s report is, under a key of the runs' files and
 of everything else it depends on: the filters, `--expect`, the time window and components, `--strict`, the prices,
@@ -17,41 +18,26 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
 
 import msgspec
 
 from .._version import __version__
-from ..analysis.analyze import analyze
-from ..analysis.diagnosis.blame import failure_of
-from ..analysis.diagnosis.clues import Clues
-from ..analysis.diagnosis.diagnose import rediagnose
-from ..analysis.diagnosis.records import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
-from ..analysis.failed_run import ended_as
-from ..analysis.thresholds import Judging, thresholds_from
-from ..analysis.prices import Pricer
-from ..analysis.report import Report
-from ..analysis.run_state import Options
-from ..analysis.window import EventWindow
-from ..checks.evaluate import evaluate, sections_read
-from ..checks.rules import Rule, active
+from ..analysis.diagnosis.records import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Failure, Finding
+from ..analysis.thresholds import thresholds_from
+from ..checks.rules import active
 from ..checks.rules_file import read_workspace_checks
-from ..checks.run import new_scan, scanned_blocks
-from ..checks.scan import EventScan
-from ..model.errors import TraceError, UsageError
+from ..model.errors import UsageError
 from ..judging.expect import Expectation
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from ..config import Settings
 from .analyze.analyze import read_prices
 from .cache import ResultCache, results_directory
-from .check import secret_finder
 from .diagnose_places import place_evidence
+from .diagnose_runs import Judge, Judged
 from .environment import Environment
-from .traces import ReadRequest, make_pricer, make_reader, open_traces, price_data
+from .traces import ReadRequest, open_traces, price_data
 
-SECTIONS = ("overview", "findings")  # what a diagnosis reads of the report; the checks' sections when there are any
 
 
 @dataclass(frozen=True)
@@ -63,6 +49,7 @@ class DiagnoseRequest(ReadRequest):
     expect: str | None = None  # a `--expect` rule on each run's final answer
     prices_path: Path | None = None
     cache: bool = True  # an answer kept from an earlier read answers; False (--no-cache): nothing kept, no index
+    jobs: int = 1  # worker processes for many runs at once (`diagnose_runs.Judge.each`)
 
 
 class DiagnoseReport(msgspec.Struct, frozen=True):
@@ -81,24 +68,14 @@ class DiagnoseReport(msgspec.Struct, frozen=True):
     stopped: dict[str, str] = msgspec.field(default_factory=dict)  # run id -> why its rerun stopped it (no blame)
 
 
-@dataclass
-class _Read:
-    """One run read: its source, its clues (kept by the pass) and the failures its checks found."""
-
-    source: RunSource
-    clues: Clues
-    failures: list[Failure]
-    problems: ReadProblems  # what reading it met: only a clean read's answer is kept
-
-
 def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseReport:
     """The diagnosis of the runs named. Raises UsageError for a bad option, TraceError for runs without events."""
     kinds, severity = check_filters(request.kinds, request.min_severity)
-    expectation = Expectation.parse(request.expect) if request.expect is not None else None
+    if request.expect is not None:
+        Expectation.parse(request.expect)  # a bad rule is a usage error before any run is read
     window = request.window()
     sources, resolved = open_traces(request.runs, env)
     settings, file_prices = resolved.settings, read_prices(request.prices_path)
-    pricer = make_pricer(env, file_prices, settings.price_overrides)
     rules = active(read_workspace_checks(resolved.workspace))
     cache = ResultCache(results_directory(env.environ) if request.cache else None)
     key = cache.key("diagnose", sources, [
@@ -109,39 +86,29 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     kept = cache.get(key, DiagnoseReport)
     if kept is not None:
         return kept
-    reads = [_read(source, request, env, pricer, window, rules, settings) for source in sources]
-    report = _diagnosed(reads, request, kinds, severity, expectation)
-    cache.put(key, report, *(read.problems for read in reads))
+    judged = list(Judge(request, env, resolved, file_prices, rules).each(sources))
+    report = _diagnosed(judged, sources, request, kinds, severity)
+    if all(part.clean for part in judged):
+        cache.put(key, report)
     return report
 
 
-def _diagnosed(reads: list[_Read], request: DiagnoseRequest, kinds: frozenset[str], severity: int,
-               expectation: Optional[Expectation]) -> DiagnoseReport:
-    """The runs read, judged: their failures and blames, the findings the filters keep, placed at `file:line`."""
-    failures: list[Failure] = []
-    findings: list[Finding] = []
-    blames: list[Blame] = []
-    for read in reads:
-        outside = read.failures + _expected(read.clues, expectation)
-        diagnosis = rediagnose(read.clues, outside)
-        failures += _failures(diagnosis, outside, read.clues)
-        findings += diagnosis.findings
-        blames += diagnosis.blames
+def _diagnosed(judged: list[Judged], sources: list[RunSource], request: DiagnoseRequest, kinds: frozenset[str],
+               severity: int) -> DiagnoseReport:
+    """The sources judged, together: their failures and blames, the findings the filters keep, placed at
+    `file:line`."""
+    findings = [finding for part in judged for finding in part.findings]
     shown = [finding for finding in findings if _kept(finding, kinds, severity)]
     lookup = TraceReader(ReadProblems(), write_index=request.cache)  # quiet: the pass said what was wrong
-    shown, blames = place_evidence(shown, blames, {run.run_id: read.source for read in reads
-                                                   for run in read.clues.runs}, lookup)
+    shown, blames = place_evidence(shown, [blame for part in judged for blame in part.blames],
+                                   {run_id: source for part, source in zip(judged, sources)
+                                    for run_id in part.run_ids}, lookup)
     counts = {name: sum(1 for finding in shown if finding.severity == name) for name in SEVERITIES}
     return DiagnoseReport(DIAGNOSIS_SCHEMA, f"namel3ss-debug {__version__}",
-                          [run.run_id for read in reads for run in read.clues.runs],
-                          _filters(request), failures, blames, shown, counts, len(findings) - len(shown),
-                          [blame.run_id for blame in blames], _stopped(reads))
-
-
-def _stopped(reads: list[_Read]) -> dict[str, str]:
-    """Each run its rerun stopped (`failed_run.ended_as`) and why: no failure of the app's, nothing to blame."""
-    ended = ((run.run_id, ended_as(run.status, run.end_error_type)[1]) for read in reads for run in read.clues.runs)
-    return {run_id: why for run_id, why in ended if why is not None}
+                          [run_id for part in judged for run_id in part.run_ids], _filters(request),
+                          [failure for part in judged for failure in part.failures], blames, shown, counts,
+                          len(findings) - len(shown), [blame.run_id for blame in blames],
+                          {run_id: why for part in judged for run_id, why in part.stopped.items()})
 
 
 def check_filters(kinds: tuple[str, ...], min_severity: str) -> tuple[frozenset[str], int]:
@@ -160,60 +127,6 @@ def _kept(finding: Finding, kinds: frozenset[str], severity: int) -> bool:
     return rank >= severity and (not kinds or finding.kind in kinds)
 
 
-def _read(source: RunSource, request: DiagnoseRequest, env: Environment, pricer: Pricer, window: EventWindow,
-          rules: list[Rule], settings: Settings) -> _Read:
-    """One run read in one pass: the report's findings, its clues, and its workspace checks judged."""
-    progress = env.progress([source])
-    reader = make_reader(request.runs.strict, env, progress=progress.advance, reuse_buffers=not rules,
-                         write_index=request.cache)
-    scan = new_scan(rules, secret_finder(rules, settings)) if rules else None
-    blocks = scanned_blocks(reader, source, scan) if scan is not None else reader.records(source)
-    kept: list[Clues] = []
-    sections = tuple(dict.fromkeys(SECTIONS + (sections_read(rules) if rules else ())))
-    options = Options(judging=Judging(thresholds_from(settings)))  # the diagnose_* keys
-    with progress:
-        report = analyze([(source, blocks)], pricer=pricer, options=options, window=window, problems=reader.problems,
-                         sections=sections, keep_clues=kept.append)
-    if not report.overview or not report.overview.events or not kept:
-        raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
-    clues = kept[0]
-    return _Read(source, clues, _broken(rules, report, scan, clues) if scan is not None else [], reader.problems)
-
-
-def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[Failure]:
-    """A failure for each rule of the workspace's checks the run breaks, judged as `check` judges it (a file of
-    several runs is judged whole, as `check` does: its failures are its first run's)."""
-    if not clues.runs:
-        return []
-    run_id = clues.runs[0].run_id
-    return [Failure(run_id, f"check {result.explanation}", "check", result.events[0].seq if result.events else None)
-            for result in evaluate(rules, report, scan) if not result.passed]
-
-
-def _expected(clues: Clues, expectation: Optional[Expectation]) -> list[Failure]:
-    """A failure for each run whose final answer breaks the `--expect` rule."""
-    if expectation is None:
-        return []
-    failures = []
-    for run in clues.runs:
-        if not expectation.holds(run.final_text):
-            shown = "no final answer" if run.final_text is None else f"final answer {_short(run.final_text)}"
-            failures.append(Failure(run.run_id, f"expect {expectation.text} not met ({shown})", "expect",
-                                    run.final_seq))
-    return failures
-
-
-def _failures(diagnosis: Diagnosis, outside: list[Failure], clues: Clues) -> list[Failure]:
-    """Each run's failures in run order: its own (`blame.failure_of`: the one its blame explains when it has
-    one), then those judged outside it."""
-    found: list[Failure] = []
-    for run in clues.runs:
-        own = failure_of(run, [finding for finding in diagnosis.findings if finding.run_id == run.run_id])
-        found += [own] if own is not None else []
-        found += [failure for failure in outside if failure.run_id == run.run_id]
-    return found
-
-
 def _filters(request: DiagnoseRequest) -> dict[str, str]:
     filters = {}
     if request.min_severity != "info":
@@ -223,7 +136,3 @@ def _filters(request: DiagnoseRequest) -> dict[str, str]:
     if request.expect is not None:
         filters["expect"] = request.expect
     return filters
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")

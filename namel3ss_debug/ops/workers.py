@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from ..model.errors import Namel3ssDebugError
+from ..store.sources import RunSource
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -28,6 +29,18 @@ def cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # no affinity on macOS and Windows
         return max(1, os.cpu_count() or 1)
+
+
+def source_bytes(source: RunSource) -> int:
+    """The bytes of a run's files, for the bar a worker's run is counted on when it is given back (a file gone
+    since counts none: its reading says so)."""
+    total = 0
+    for path in source.files:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass
+    return total
 
 
 def workers_for(items: int, jobs: int) -> int:

@@ -10,7 +10,6 @@ one line (`run_row.in_one_line`), so that no secret is kept in part for having b
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence
@@ -29,7 +28,7 @@ from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
 from ..environment import ByteCount, Environment, Progress, ignore
 from ..traces import make_pricer, price_data
-from ..workers import in_order, workers_for
+from ..workers import in_order, source_bytes, workers_for
 
 if TYPE_CHECKING:
     from ...analysis.prices import Pricer
@@ -64,7 +63,7 @@ class RunReading:
             return
         args = (self.resolved, dict(self.env.environ), self.env.cwd, self.cache)
         for source, read in zip(sources, in_order(_read_there, sources, workers, _set_up, args)):
-            self.env.progress([source]).advance(_size(source))
+            self.env.progress([source]).advance(source_bytes(source))
             yield read if isinstance(read, IndexedRun) else Namel3ssDebugError(read)
 
     def __call__(self, source: RunSource) -> IndexedRun:
@@ -103,16 +102,6 @@ def _read_there(source: RunSource) -> IndexedRun | str:
         return _THERE[0](source)
     except (Namel3ssDebugError, OSError) as error:
         return str(error)
-
-
-def _size(source: RunSource) -> int:
-    total = 0
-    for path in source.files:
-        try:
-            total += os.stat(path).st_size
-        except OSError:
-            pass  # gone since: its run says so
-    return total
 
 
 def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = True, jobs: int = 1) -> RunReading:

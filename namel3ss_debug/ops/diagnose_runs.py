@@ -1,0 +1,198 @@
+"""`diagnose`'s runs judged one source at a time, in this process or, for many, in worker processes
+(`workers.py`, `--jobs`): each read once for `analyze`'s findings and its workspace checks, its final answer judged
+against `--expect`, and its diagnosis blamed with the failures judged outside the run (`diagnose.rediagnose`).
+
+A worker gives back what one source's judging made (`Judged`) and the warnings its reading said, which the asking
+process says in the runs' order, as one process would have said them; an error that stops one source's reading
+(a file of no events) stops the command as it would in one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from ..analysis.analyze import analyze
+from ..analysis.diagnosis.blame import failure_of
+from ..analysis.diagnosis.clues import Clues
+from ..analysis.diagnosis.diagnose import rediagnose
+from ..analysis.diagnosis.records import Blame, Diagnosis, Failure, Finding
+from ..analysis.failed_run import ended_as
+from ..analysis.prices import Pricer
+from ..analysis.report import Report
+from ..analysis.run_state import Options
+from ..analysis.thresholds import Judging, thresholds_from
+from ..checks.evaluate import evaluate, sections_read
+from ..checks.rules import Rule
+from ..checks.run import new_scan, scanned_blocks
+from ..checks.scan import EventScan
+from ..config import ResolvedSettings
+from ..judging.expect import Expectation
+from ..model.errors import Namel3ssDebugError, TraceError
+from ..store.sources import RunSource
+from .check import secret_finder
+from .environment import Environment, count_bytes
+from .traces import make_pricer, make_reader
+from .workers import in_order, source_bytes, workers_for
+
+if TYPE_CHECKING:
+    from .diagnose import DiagnoseRequest
+
+SECTIONS = ("overview", "findings")  # what a diagnosis reads of the report; the checks' sections when there are any
+
+
+@dataclass
+class Judged:
+    """One source judged: its runs' ids, failures (each run's own, then those judged outside it), every finding,
+    the blames, the runs its rerun stopped (and why), whether its reading was clean (only then is the answer kept)
+    and, from a worker, the warnings its reading said."""
+
+    run_ids: list[str]
+    failures: list[Failure]
+    findings: list[Finding]
+    blames: list[Blame]
+    stopped: dict[str, str]
+    clean: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Failed:
+    """An error that stopped a source's reading in a worker, to be raised again where the runs were asked for."""
+
+    kind: type[Namel3ssDebugError]
+    message: str
+    where: Optional[str]
+    hint: Optional[str]
+
+    def error(self) -> Namel3ssDebugError:
+        try:
+            return self.kind(self.message, where=self.where, hint=self.hint)
+        except TypeError:  # an error made otherwise: its words stay
+            return Namel3ssDebugError(self.message, where=self.where, hint=self.hint)
+
+
+class Judge:
+    """What judging a source needs, made once for all of them: the request, the prices, the workspace's checks and
+    settings, the `--expect` rule, the time window (each run's own from its start: `EventWindow.new_run`)."""
+
+    def __init__(self, request: DiagnoseRequest, env: Environment, resolved: ResolvedSettings,
+                 file_prices: Optional[dict[str, object]], rules: list[Rule]):
+        self.request, self.env, self.resolved, self.file_prices, self.rules = request, env, resolved, file_prices, rules
+        self.settings = resolved.settings
+        self.pricer: Pricer = make_pricer(env, file_prices, self.settings.price_overrides)
+        self.expectation = Expectation.parse(request.expect) if request.expect is not None else None
+        self.window = request.window()
+
+    def __call__(self, source: RunSource) -> Judged:
+        clues, failures, clean = self._read(source)
+        outside = failures + _expected(clues, self.expectation)
+        diagnosis = rediagnose(clues, outside)
+        return Judged([run.run_id for run in clues.runs], _failures(diagnosis, outside, clues), diagnosis.findings,
+                      diagnosis.blames, _stopped(clues), clean)
+
+    def each(self, sources: Sequence[RunSource]) -> Iterator[Judged]:
+        """Each source judged, in order: in `request.jobs` worker processes when there are many
+        (`workers.workers_for`), their warnings said here as each is given back, else here."""
+        workers = workers_for(len(sources), self.request.jobs)
+        if not workers or any(source.label == "-" for source in sources):
+            yield from map(self, sources)
+            return
+        args = (self.request, self.resolved, dict(self.env.environ), self.env.cwd, self.file_prices, self.rules)
+        with self.env.progress(sources) as bar:
+            for source, judged in zip(sources, in_order(_judge_there, sources, workers, _set_up, args)):
+                if isinstance(judged, _Failed):
+                    raise judged.error()
+                for line in judged.warnings:
+                    self.env.warn(line)
+                bar.advance(source_bytes(source))
+                yield judged
+
+    def _read(self, source: RunSource) -> tuple[Clues, list[Failure], bool]:
+        """One source read in one pass: its clues, the failures its workspace checks found, whether it was clean."""
+        rules, request = self.rules, self.request
+        progress = self.env.progress([source])
+        reader = make_reader(request.runs.strict, self.env, progress=progress.advance, reuse_buffers=not rules,
+                             write_index=request.cache)
+        scan = new_scan(rules, secret_finder(rules, self.settings)) if rules else None
+        blocks = scanned_blocks(reader, source, scan) if scan is not None else reader.records(source)
+        kept: list[Clues] = []
+        sections = tuple(dict.fromkeys(SECTIONS + (sections_read(rules) if rules else ())))
+        options = Options(judging=Judging(thresholds_from(self.settings)))  # the diagnose_* keys
+        with progress:
+            report = analyze([(source, blocks)], pricer=self.pricer, options=options, window=self.window,
+                             problems=reader.problems, sections=sections, keep_clues=kept.append)
+        if not report.overview or not report.overview.events or not kept:
+            raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
+        clues = kept[0]
+        problems = reader.problems
+        return clues, _broken(rules, report, scan, clues) if scan is not None else [], \
+            not (problems.any or problems.unknown_types)
+
+
+_THERE: list[Judge] = []  # a worker process's judge (`_set_up`)
+_SAID: list[str] = []  # the warnings of the source a worker reads
+
+
+def _set_up(request: DiagnoseRequest, resolved: ResolvedSettings, environ: Mapping[str, str], cwd: Path,
+            file_prices: Optional[dict[str, object]], rules: list[Rule]) -> None:
+    """A worker process's judge, made as the asking process made its own, its warnings kept to be given back."""
+    env = Environment(environ=environ, cwd=cwd, warn=_SAID.append, progress=count_bytes)
+    _THERE[:] = [Judge(request, env, resolved, file_prices, rules)]
+
+
+def _judge_there(source: RunSource) -> Judged | _Failed:
+    """One source judged in a worker process, with what its reading said; or the error that stopped it."""
+    _SAID.clear()
+    try:
+        judged = _THERE[0](source)
+    except Namel3ssDebugError as error:
+        return _Failed(type(error), error.message, error.where, error.hint)
+    judged.warnings = list(_SAID)
+    return judged
+
+
+def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[Failure]:
+    """A failure for each rule of the workspace's checks the run breaks, judged as `check` judges it (a file of
+    several runs is judged whole, as `check` does: its failures are its first run's)."""
+    if not clues.runs:
+        return []
+    run_id = clues.runs[0].run_id
+    return [Failure(run_id, f"check {result.explanation}", "check", result.events[0].seq if result.events else None)
+            for result in evaluate(rules, report, scan) if not result.passed]
+
+
+def _expected(clues: Clues, expectation: Optional[Expectation]) -> list[Failure]:
+    """A failure for each run whose final answer breaks the `--expect` rule."""
+    if expectation is None:
+        return []
+    failures = []
+    for run in clues.runs:
+        if not expectation.holds(run.final_text):
+            shown = "no final answer" if run.final_text is None else f"final answer {_short(run.final_text)}"
+            failures.append(Failure(run.run_id, f"expect {expectation.text} not met ({shown})", "expect",
+                                    run.final_seq))
+    return failures
+
+
+def _failures(diagnosis: Diagnosis, outside: list[Failure], clues: Clues) -> list[Failure]:
+    """Each run's failures in run order: its own (`blame.failure_of`: the one its blame explains when it has
+    one), then those judged outside it."""
+    found: list[Failure] = []
+    for run in clues.runs:
+        own = failure_of(run, [finding for finding in diagnosis.findings if finding.run_id == run.run_id])
+        found += [own] if own is not None else []
+        found += [failure for failure in outside if failure.run_id == run.run_id]
+    return found
+
+
+def _stopped(clues: Clues) -> dict[str, str]:
+    """Each run its rerun stopped (`failed_run.ended_as`) and why: no failure of the app's, nothing to blame."""
+    ended = ((run.run_id, ended_as(run.status, run.end_error_type)[1]) for run in clues.runs)
+    return {run_id: why for run_id, why in ended if why is not None}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")

@@ -1,0 +1,70 @@
+"""`diagnose` of many runs in worker processes (`--jobs`, `ops/diagnose_runs.py`): the same answer as one process
+gives, byte for byte, with `--expect`, a time window and a run with a torn line among them; the warnings said in
+the runs' order; a trace with no events stops the command as in one process."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from support.tracefactory import TraceBuilder, error
+
+from namel3ss_debug.model.errors import TraceError
+from namel3ss_debug.ops.diagnose import DiagnoseReport, DiagnoseRequest, diagnose_traces
+from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.traces import TraceArgs
+from namel3ss_debug.ops.workers import MIN_PARALLEL
+from namel3ss_debug.render.diagnose.diagnose_json import render_diagnose_json
+
+RUNS = MIN_PARALLEL + 8
+
+
+def a_run(directory: Path, number: int) -> Path:
+    """A run of an agent whose tool fails some of the time; a few runs fail with its error."""
+    rng = random.Random(number)
+    trace = TraceBuilder(f"20261128-10{number:04d}-abcdef")
+    trace.run_start()
+    agent = trace.start("agent", "weather", kind="agent_execution")
+    for _ in range(rng.randrange(2, 6)):
+        llm = trace.start("llm", "plan", agent, inputs={"messages": [{"role": "user", "content": "Paris?"}]})
+        trace.end(llm, rng.uniform(1, 50), outputs={"text": rng.choice(["Lisbon", "Paris", None])})
+        failed = rng.random() < 0.5
+        trace.span("tool", "get_weather", rng.uniform(1, 20), agent, inputs={"city": "Paris, FR"},
+                   status="failed" if failed else "completed",
+                   error=error("KeyError", "'Paris, FR'") if failed else None)
+    trace.end(agent, 1)
+    trace.run_end(status="failed" if number % 3 == 0 else "completed")
+    return trace.write(directory / f"run-{number:02d}.jsonl")
+
+
+def env_for(tmp_path: Path, said: list[str]) -> Environment:
+    return Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=said.append)
+
+
+def diagnose(paths: list[Path], tmp_path: Path, jobs: int, said: list[str], **options) -> DiagnoseReport:  # type: ignore[no-untyped-def]
+    return diagnose_traces(DiagnoseRequest(TraceArgs(tuple(str(path) for path in paths)), cache=False, jobs=jobs,
+                                           **options), env_for(tmp_path, said))
+
+
+@pytest.mark.parametrize("options", [{}, {"expect": "contains:Lisbon", "min_severity": "warning"},
+                                     {"since": "+5ms", "components": ("tool",)}], ids=["plain", "expect", "window"])
+def test_runs_judged_in_worker_processes_are_what_one_process_gives(tmp_path: Path, options: dict) -> None:
+    paths = [a_run(tmp_path, number) for number in range(RUNS)]
+    torn = paths[RUNS // 2]
+    torn.write_bytes(torn.read_bytes() + b'{"v": 1, "torn')
+    one_said: list[str] = []
+    many_said: list[str] = []
+    one = diagnose(paths, tmp_path, 1, one_said, **options)
+    many = diagnose(paths, tmp_path, 2, many_said, **options)
+    assert render_diagnose_json(many) == render_diagnose_json(one)
+    assert many_said == one_said and any("incomplete" in line for line in many_said)
+    assert len(one.run_ids) == RUNS and one.blames
+
+
+def test_a_trace_with_no_events_stops_the_command_as_in_one_process(tmp_path: Path) -> None:
+    paths = [a_run(tmp_path, number) for number in range(RUNS)]
+    paths[3].write_bytes(b"")
+    for jobs in (1, 2):
+        with pytest.raises(TraceError, match="no events in"):
+            diagnose(paths, tmp_path, jobs, [])
