@@ -12,11 +12,13 @@ from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show
-from .options import all_option, cache_option, config_option, format_option, progress_option, strict_option
+from .options import (all_option, cache_option, config_option, format_option, jobs_option, progress_option,
+                      strict_option)
 from .progress import bars
 from ..ops.check import CheckRequest, check_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
+from ..ops.workers import cores
 
 if TYPE_CHECKING:
     from ..checks.results import CheckReport
@@ -84,10 +86,12 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 @format_option("table", "json", "github")
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Also write JUnit XML: a testsuite per run, a testcase per rule.")
+@jobs_option
 @progress_option
 @cache_option
 def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,
-          fmt: str, junit_path: Path | None, no_progress: bool, no_cache: bool, **flags: Any) -> None:
+          fmt: str, junit_path: Path | None, jobs: int | None, no_progress: bool, no_cache: bool,
+          **flags: Any) -> None:
     """Check runs against rules and exit 1 if any rule fails: a gate for CI.
 
     Rules come from three places, lowest first: the `checks` object of
@@ -113,12 +117,13 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
       namel3ss-debug check run.jsonl --rules ci-rules.json --format github
       namel3ss-debug check run.jsonl --fail-on-finding any:critical --fail-on-finding call_loop
 
-    Exit codes: 0 every rule passed on every run, 1 a rule failed, 2 usage
+    Exit codes: 0 every rule passed on every run, 1 a rule failed (or a
+    worker process reading runs stopped, --jobs), 2 usage
     (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot
     be read.
     """
     request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags),
-                           cache=not no_cache)
+                           cache=not no_cache, jobs=jobs or cores())
     report = check_traces(request, Environment.current(warn, bars(not no_progress)))
     _warn_notes(report)
     if junit_path is not None:

@@ -20,6 +20,7 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .diagnose_places import event_places
+from .each_run import each_run
 from .environment import Environment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
@@ -36,6 +37,7 @@ class CheckRequest:
     rules_path: Path | None = None
     flags: Mapping[str, Any] = field(default_factory=dict)
     cache: bool = True  # False (--no-cache): no index sidecar written beside a trace
+    jobs: int = 1  # worker processes for many runs at once (`each_run.py`)
 
 
 def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
@@ -47,22 +49,31 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
     if not rules:
         raise UsageError("no rules to check", hint='give flags such as --max-errors 0, --rules FILE, or a "checks" '
                                                   "object in .namel3ss/debug.json")
-    settings = resolved.settings
-    pricer = make_pricer(env, None, settings.price_overrides)
-    secrets = secret_finder(rules, settings)
-    options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
-    runs = []
-    for source in sources:
-        progress = env.progress([source])
-        reader = make_reader(request.runs.strict, env, progress=progress.advance, write_index=request.cache)
+    return check_report(list(each_run(_Checker, (request, resolved.settings, rules), sources, request.jobs, env)),
+                        rules)
+
+
+class _Checker:
+    """Judges one run (`check_run`), its `fail_on_finding` events placed at `file:line`; made once for all the
+    runs of a command, or once a worker (`each_run.py`)."""
+
+    def __init__(self, env: Environment, request: CheckRequest, settings: Settings, rules: list[Rule]):
+        self.env, self.request, self.rules = env, request, rules
+        self.pricer = make_pricer(env, None, settings.price_overrides)
+        self.secrets = secret_finder(rules, settings)
+        self.options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
+
+    def __call__(self, source: RunSource) -> RunCheck:
+        request = self.request
+        progress = self.env.progress([source])
+        reader = make_reader(request.runs.strict, self.env, progress=progress.advance, write_index=request.cache)
         with progress:
-            run, events = check_run(source, reader, rules, pricer=pricer, scan=new_scan(rules, secrets),
-                                    options=options)
+            run, events = check_run(source, reader, self.rules, pricer=self.pricer,
+                                    scan=new_scan(self.rules, self.secrets), options=self.options)
         run = _findings_placed(run, source, request.cache)
         if not events:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
-        runs.append(run)
-    return check_report(runs, rules)
+        return run
 
 
 def secret_finder(rules: list[Rule], settings: Settings) -> SecretFinder | None:

@@ -6,7 +6,7 @@ A run failed when it says so (its status, exit code: `blame.failure_of`), when i
 again with them (`diagnose.rediagnose`: the rules are not run again). Then the filters (`--kind`,
 `--min-severity`) choose the findings shown, and the few events they show are placed at their `file:line`
 (`places.py`). Each source is judged on its own (`diagnose_runs.py`), in worker processes when there are many
-(`--jobs`).
+(`each_run.py`, `--jobs`).
 
 The answer is kept in the result cache (`cache.py`), as `analyze`'s report is, under a key of the runs' files and
 of everything else it depends on: the filters, `--expect`, the time window and components, `--strict`, the prices,
@@ -35,6 +35,7 @@ from .analyze.analyze import read_prices
 from .cache import ResultCache, results_directory
 from .diagnose_places import place_evidence
 from .diagnose_runs import Judge, Judged
+from .each_run import each_run
 from .environment import Environment
 from .traces import ReadRequest, open_traces, price_data
 
@@ -86,7 +87,7 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     kept = cache.get(key, DiagnoseReport)
     if kept is not None:
         return kept
-    judged = list(Judge(request, env, resolved, file_prices, rules).each(sources))
+    judged = list(each_run(Judge, (request, resolved, file_prices, rules), sources, request.jobs, env))
     report = _diagnosed(judged, sources, request, kinds, severity)
     if all(part.clean for part in judged):
         cache.put(key, report)

@@ -2,16 +2,13 @@
 (`workers.py`, `--jobs`): each read once for `analyze`'s findings and its workspace checks, its final answer judged
 against `--expect`, and its diagnosis blamed with the failures judged outside the run (`diagnose.rediagnose`).
 
-A worker gives back what one source's judging made (`Judged`) and the warnings its reading said, which the asking
-process says in the runs' order, as one process would have said them; an error that stops one source's reading
-(a file of no events) stops the command as it would in one process.
+Many sources are judged as one process would judge them (`each_run.py`): the answers and the warnings in the runs'
+order, an error that stops one source's reading (a file of no events) stopping the command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from ..analysis.analyze import analyze
@@ -30,12 +27,11 @@ from ..checks.run import new_scan, scanned_blocks
 from ..checks.scan import EventScan
 from ..config import ResolvedSettings
 from ..judging.expect import Expectation
-from ..model.errors import Namel3ssDebugError, TraceError
+from ..model.errors import TraceError
 from ..store.sources import RunSource
 from .check import secret_finder
-from .environment import Environment, count_bytes
+from .environment import Environment
 from .traces import make_pricer, make_reader
-from .workers import in_order, source_bytes, workers_for
 
 if TYPE_CHECKING:
     from .diagnose import DiagnoseRequest
@@ -46,8 +42,8 @@ SECTIONS = ("overview", "findings")  # what a diagnosis reads of the report; the
 @dataclass
 class Judged:
     """One source judged: its runs' ids, failures (each run's own, then those judged outside it), every finding,
-    the blames, the runs its rerun stopped (and why), whether its reading was clean (only then is the answer kept)
-    and, from a worker, the warnings its reading said."""
+    the blames, the runs its rerun stopped (and why), and whether its reading was clean (only then is the answer
+    kept)."""
 
     run_ids: list[str]
     failures: list[Failure]
@@ -55,30 +51,13 @@ class Judged:
     blames: list[Blame]
     stopped: dict[str, str]
     clean: bool
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Failed:
-    """An error that stopped a source's reading in a worker, to be raised again where the runs were asked for."""
-
-    kind: type[Namel3ssDebugError]
-    message: str
-    where: Optional[str]
-    hint: Optional[str]
-
-    def error(self) -> Namel3ssDebugError:
-        try:
-            return self.kind(self.message, where=self.where, hint=self.hint)
-        except TypeError:  # an error made otherwise: its words stay
-            return Namel3ssDebugError(self.message, where=self.where, hint=self.hint)
 
 
 class Judge:
     """What judging a source needs, made once for all of them: the request, the prices, the workspace's checks and
     settings, the `--expect` rule, the time window (each run's own from its start: `EventWindow.new_run`)."""
 
-    def __init__(self, request: DiagnoseRequest, env: Environment, resolved: ResolvedSettings,
+    def __init__(self, env: Environment, request: DiagnoseRequest, resolved: ResolvedSettings,
                  file_prices: Optional[dict[str, object]], rules: list[Rule]):
         self.request, self.env, self.resolved, self.file_prices, self.rules = request, env, resolved, file_prices, rules
         self.settings = resolved.settings
@@ -92,23 +71,6 @@ class Judge:
         diagnosis = rediagnose(clues, outside)
         return Judged([run.run_id for run in clues.runs], _failures(diagnosis, outside, clues), diagnosis.findings,
                       diagnosis.blames, _stopped(clues), clean)
-
-    def each(self, sources: Sequence[RunSource]) -> Iterator[Judged]:
-        """Each source judged, in order: in `request.jobs` worker processes when there are many
-        (`workers.workers_for`), their warnings said here as each is given back, else here."""
-        workers = workers_for(len(sources), self.request.jobs)
-        if not workers or any(source.label == "-" for source in sources):
-            yield from map(self, sources)
-            return
-        args = (self.request, self.resolved, dict(self.env.environ), self.env.cwd, self.file_prices, self.rules)
-        with self.env.progress(sources) as bar:
-            for source, judged in zip(sources, in_order(_judge_there, sources, workers, _set_up, args)):
-                if isinstance(judged, _Failed):
-                    raise judged.error()
-                for line in judged.warnings:
-                    self.env.warn(line)
-                bar.advance(source_bytes(source))
-                yield judged
 
     def _read(self, source: RunSource) -> tuple[Clues, list[Failure], bool]:
         """One source read in one pass: its clues, the failures its workspace checks found, whether it was clean."""
@@ -130,28 +92,6 @@ class Judge:
         problems = reader.problems
         return clues, _broken(rules, report, scan, clues) if scan is not None else [], \
             not (problems.any or problems.unknown_types)
-
-
-_THERE: list[Judge] = []  # a worker process's judge (`_set_up`)
-_SAID: list[str] = []  # the warnings of the source a worker reads
-
-
-def _set_up(request: DiagnoseRequest, resolved: ResolvedSettings, environ: Mapping[str, str], cwd: Path,
-            file_prices: Optional[dict[str, object]], rules: list[Rule]) -> None:
-    """A worker process's judge, made as the asking process made its own, its warnings kept to be given back."""
-    env = Environment(environ=environ, cwd=cwd, warn=_SAID.append, progress=count_bytes)
-    _THERE[:] = [Judge(request, env, resolved, file_prices, rules)]
-
-
-def _judge_there(source: RunSource) -> Judged | _Failed:
-    """One source judged in a worker process, with what its reading said; or the error that stopped it."""
-    _SAID.clear()
-    try:
-        judged = _THERE[0](source)
-    except Namel3ssDebugError as error:
-        return _Failed(type(error), error.message, error.where, error.hint)
-    judged.warnings = list(_SAID)
-    return judged
 
 
 def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[Failure]:
