@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Generic, Optional, TypeVar
 
 from ..model.errors import Namel3ssDebugError
-from ..store.sources import RunSource
+from ..store.sources import RunSource, is_stream
 from .environment import Environment, count_bytes
 from .workers import in_order, source_bytes, workers_for
 
@@ -48,10 +48,11 @@ class _Failed:
 
 def each_run(make: Make[T], args: tuple[Any, ...], sources: Sequence[RunSource], jobs: int,
              env: Environment) -> Iterator[T]:
-    """Each run's answer, in order: read here by `make(env, *args)` for a few runs (`workers.workers_for`),
-    standard input, or one job; else in worker processes, each run counted on one bar as it is given back."""
+    """Each run's answer, in order: read here by `make(env, *args)` for a few runs (`workers.workers_for`), one
+    job, or a run read from a stream (standard input, a pipe: only this process can read it, once); else in worker
+    processes, each run counted on one bar as it is given back."""
     workers = workers_for(len(sources), jobs)
-    if not workers or any(source.label == "-" for source in sources):
+    if not workers or any(is_stream(path) for source in sources for path in source.files):
         yield from map(make(env, *args), sources)
         return
     setup = (make, dict(env.environ), env.cwd, args)

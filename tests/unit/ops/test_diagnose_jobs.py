@@ -4,6 +4,7 @@ the runs' order; a trace with no events stops the command as in one process."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,17 @@ def test_a_trace_with_no_events_stops_the_command_as_in_one_process(tmp_path: Pa
     for jobs in (1, 2):
         with pytest.raises(TraceError, match="no events in"):
             diagnose(paths, tmp_path, jobs, [])
+
+
+def test_a_run_from_standard_input_among_many_is_read_here_and_the_answer_is_the_same(tmp_path: Path) -> None:
+    """Only this process can read standard input (once): with it among the runs, none goes to a worker."""
+    paths = [a_run(tmp_path, number) for number in range(RUNS)]
+    (tmp_path / "piped").mkdir()
+    piped = a_run(tmp_path / "piped", RUNS)
+    answers = []
+    for jobs in (1, 2):
+        env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path,
+                          stdin=io.BytesIO(piped.read_bytes()))
+        request = DiagnoseRequest(TraceArgs((*(str(path) for path in paths), "-")), cache=False, jobs=jobs)
+        answers.append(render_diagnose_json(diagnose_traces(request, env)))
+    assert answers[0] == answers[1] and f"20261128-10{RUNS:04d}-abcdef".encode() in answers[0]
