@@ -9,11 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
-import orjson
-
-from ..model.json_types import JsonValue
 from .diagnosis.messages import request_of
-from .diagnosis.payloads import answer_of
+from .diagnosis.payloads import answer_in
 from .diagnosis.speakers import Speakers
 
 if TYPE_CHECKING:
@@ -41,7 +38,7 @@ def spoken(rows: list[SpanRow], in_turn: list[bool]) -> list[SpanRow]:
         call = calls[index] = _Call()
         speakers.request(call, request_of(node.start.get("inputs")))
         if node.end is not None:
-            speakers.answered(call, _answer_text(node.end.get("outputs")))
+            speakers.answered(call, answer_in(node.end.get("outputs")).text)
     named = [(index, call.turn) for index, call in calls.items() if call.turn is not None]
     if not named:
         return rows
@@ -50,8 +47,3 @@ def spoken(rows: list[SpanRow], in_turn: list[bool]) -> list[SpanRow]:
         agents[index:index + rows[index].size + 1] = [name] * (rows[index].size + 1)
     return [row if row.agent == agent else replace(row, agent=agent) for row, agent in zip(rows, agents)]
 
-
-def _answer_text(outputs: Optional[JsonValue]) -> Optional[str]:
-    if outputs is None:
-        return None
-    return answer_of(orjson.dumps(outputs)).text

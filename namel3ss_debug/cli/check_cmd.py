@@ -18,7 +18,6 @@ from .progress import bars
 from ..ops.check import CheckRequest, check_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
-from ..ops.workers import cores
 
 if TYPE_CHECKING:
     from ..checks.results import CheckReport
@@ -90,7 +89,7 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 @progress_option
 @cache_option
 def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,
-          fmt: str, junit_path: Path | None, jobs: int | None, no_progress: bool, no_cache: bool,
+          fmt: str, junit_path: Path | None, jobs: int, no_progress: bool, no_cache: bool,
           **flags: Any) -> None:
     """Check runs against rules and exit 1 if any rule fails: a gate for CI.
 
@@ -123,7 +122,7 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     be read.
     """
     request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags),
-                           cache=not no_cache, jobs=jobs or cores())
+                           cache=not no_cache, jobs=jobs)
     report = check_traces(request, Environment.current(warn, bars(not no_progress)))
     _warn_notes(report)
     if junit_path is not None:

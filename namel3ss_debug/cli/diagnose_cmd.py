@@ -16,7 +16,6 @@ from .suggest import Choice
 from ..ops.diagnose import DiagnoseRequest, diagnose_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
-from ..ops.workers import cores
 
 VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.diagnose_json:render_diagnose_json",
                      "render.diagnose.markdown:render_diagnose_markdown")
@@ -34,7 +33,7 @@ VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.d
 @reading_options
 def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
              components: tuple[str, ...], config_path: Path | None, fmt: str, min_severity: str,
-             kinds: tuple[str, ...], expect: str | None, jobs: int | None, prices_path: Path | None,
+             kinds: tuple[str, ...], expect: str | None, jobs: int, prices_path: Path | None,
              no_cache: bool, no_progress: bool, no_pager: bool) -> None:
     """Diagnose runs: findings (a tool failing again and again, loops, limits,
     context, retries, work that could run at once or be cached, swallowed
@@ -65,6 +64,6 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
     (--jobs), 2 usage, 3 a trace that cannot be read.
     """
     request = DiagnoseRequest(TraceArgs(traces, all_runs, strict, config_path), since, until, components, kinds,
-                              min_severity, expect, prices_path, cache=not no_cache, jobs=jobs or cores())
+                              min_severity, expect, prices_path, cache=not no_cache, jobs=jobs)
     show(diagnose_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)
 

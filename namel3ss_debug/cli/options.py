@@ -75,9 +75,17 @@ def format_option(*choices: str) -> Callable[[Command], Command]:
                         help="; ".join(f"{name} {FORMATS[name]}" for name in choices) + ".")
 
 
+def _jobs_or_cores(context: click.Context, parameter: click.Parameter, value: int | None) -> int:
+    """`--jobs` as given, else the cores this process may use (`ops/workers.cores`)."""
+    from ..ops.workers import cores  # noqa: PLC0415 - only for a command that reads many runs, when it runs
+
+    return value or cores()
+
+
 def jobs_option(command: Command) -> Command:
     """`--jobs N` (-> `jobs`): worker processes for many runs at once, by default the cores."""
     return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+                        callback=_jobs_or_cores,
                         help="Read many runs at once in N worker processes, the answers in the runs' order "
                              "(default: the cores this process may use; a few runs are read in this process "
                              "whatever N is).")(command)

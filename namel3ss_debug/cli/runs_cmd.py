@@ -19,7 +19,6 @@ from .suggest import Choice
 from ..ops.environment import Environment
 from ..ops.runs.catalogue import CatalogueRequest
 from ..ops.runs.listing import RunsRequest, list_runs
-from ..ops.workers import cores
 
 VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
          "json": View("render.runs.runs_json:render_runs_json", BYTES, "\n"),
@@ -73,7 +72,7 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
          until: str | None, models: tuple[str, ...], grep: str | None, min_cost: float | None,
          findings: tuple[str, ...], tags: tuple[str, ...], entry: str | None, reruns: str, sort: str, reverse: bool,
          limit: int | None, fmt: str, trend: bool, regressions: tuple[str, ...], whole_only: bool,
-         config_path: Path | None, jobs: int | None, no_progress: bool, no_pager: bool) -> None:
+         config_path: Path | None, jobs: int, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
     entry, status, duration, LLM and tool calls, tokens, cost, errors,
     health, findings, and what it was asked and answered (question ->
@@ -124,7 +123,7 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
         raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
     if regressions and not trend:
         raise UsageError("--regression judges runs for --trend", hint="add --trend")
-    catalogue = CatalogueRequest(directory, config_path, whole_only, jobs=jobs or cores())
+    catalogue = CatalogueRequest(directory, config_path, whole_only, jobs=jobs)
     request = RunsRequest(catalogue, statuses, health, since, until, models, grep, min_cost, findings, tags, entry,
                           reruns, sort, reverse, limit, trend, regressions)
     listing = list_runs(request, Environment.current(warn, bars(not no_progress)))

@@ -19,7 +19,6 @@ from ..ops.environment import Environment
 from ..ops.report import ReportRequest
 from ..ops.browse import lists_runs, open_browser
 from ..ops.view import LiveRun
-from ..ops.workers import cores
 import webbrowser
 from ..web.server import ViewServer
 
@@ -37,7 +36,7 @@ WAIT_S = 0.2
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
 @jobs_option
 @page_options
-def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, jobs: int | None, slow_threshold: str,
+def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, jobs: int, slow_threshold: str,
          max_text: int, prices_path: Path | None, strict: bool, config_path: Path | None, no_cache: bool) -> None:
     """Serve the page `report` writes on 127.0.0.1, and open it in the browser.
 
@@ -93,7 +92,7 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, job
     if follow and len(traces) > 1:
         raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
     request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache,
-                            jobs=jobs or cores())
+                            jobs=jobs)
     try:
         served = _served(request, Environment.current(warn), follow)
         _serve(served, port, max_text, not no_browser)

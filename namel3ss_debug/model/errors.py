@@ -27,6 +27,18 @@ class Namel3ssDebugError(Exception):
         text = f"{self.where}: {self.message}" if self.where else self.message
         return f"{text} ({self.hint})" if self.hint else text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled whole, whatever a subclass's constructor takes: a worker process's error is raised again, with
+        its place and hint, in the process that asked (`ops/each_run.py`)."""
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(kind: type[Namel3ssDebugError], args: tuple[object, ...], fields: dict[str, object]) -> Namel3ssDebugError:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
+
 
 class UsageError(Namel3ssDebugError):
     exit_code = EXIT_USAGE

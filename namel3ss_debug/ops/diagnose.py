@@ -40,7 +40,6 @@ from .environment import Environment
 from .traces import ReadRequest, open_traces, price_data
 
 
-
 @dataclass(frozen=True)
 class DiagnoseRequest(ReadRequest):
     """What to diagnose and what to show, as `diagnose --help` describes the options."""

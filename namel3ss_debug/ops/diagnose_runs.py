@@ -59,8 +59,7 @@ class Judge:
 
     def __init__(self, env: Environment, request: DiagnoseRequest, resolved: ResolvedSettings,
                  file_prices: Optional[dict[str, object]], rules: list[Rule]):
-        self.request, self.env, self.resolved, self.file_prices, self.rules = request, env, resolved, file_prices, rules
-        self.settings = resolved.settings
+        self.request, self.env, self.rules, self.settings = request, env, rules, resolved.settings
         self.pricer: Pricer = make_pricer(env, file_prices, self.settings.price_overrides)
         self.expectation = Expectation.parse(request.expect) if request.expect is not None else None
         self.window = request.window()

@@ -6,9 +6,9 @@ for the rule `unconfirmed_action` (`rules/consent.py`).
   confirmation before an action: it names a confirmation (`ASKS`: confirm, approval, consent, permission), a user
   (`WHO`: user, customer, client, ...) and a requirement (`MUST`: must, always, before, only after, without, ...).
   A request is decoded to look for it only when its bytes hold one of `ASK_MARKS`.
-- **An action**: a tool an answer asked for whose name's first word (split at `_`, `-`, `.`, spaces and changes of
-  case) the instruction holds as a word (`cancel_pending_order` under "before you cancel or modify an order, ...";
-  the rule is then `medium` sure), else is one of `ACTION_WORDS`, verbs that change the world (`low`).
+- **An action**: a tool an answer asked for whose name's first word (`words.py`: split at `_`, `-`, `.`, spaces and
+  changes of case) the instruction holds as a word (`cancel_pending_order` under "before you cancel or modify an
+  order, ..."; the rule is then `medium` sure), else is one of `ACTION_WORDS`, verbs that change the world (`low`).
 - **The user's yes**: the last message of role `user` in the request whose answer asked for the action (a message
   holding only tool results is not one), when it says yes (`YES`: "yes", "confirm", "go ahead", "proceed", ...) and
   does not open with a no (`NO`). Once the instruction is known, each later request's last user message is read.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ...transport.apis.values import items
 from .messages import MESSAGE_LISTS, SYSTEM_KEYS, texts
+from .words import words
 
 if TYPE_CHECKING:
     from .steps import Step
@@ -39,7 +40,6 @@ ACTION_WORDS = frozenset({"cancel", "delete", "remove", "modify", "update", "cha
 YES = re.compile(r"\b(?:yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|confirming|go ahead|proceed|please do|do it"
                  r"|correct|that's right|sounds good|affirmative)\b")
 NO = re.compile(r"^\W*(?:no|nope|not|don't|do not|wait|stop|hold on|never mind)\b")
-WORD_BREAKS = re.compile(r"[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 SENTENCE_CHARS = 400  # the instruction's sentence kept
 SAID_CHARS = 400  # the user's last words kept of an unconfirmed action
 
@@ -90,9 +90,11 @@ class Consent:
         user_said = self.said.pop(step.span_id)
         if user_said is not None and says_yes(user_said):
             return
+        ruled = set(words(self.rule))
         for ask in step.asked:
-            named = _first_word(ask.name) in _words(self.rule)
-            if named or _first_word(ask.name) in ACTION_WORDS:
+            first = next(iter(words(ask.name)), "")
+            named = first in ruled
+            if named or first in ACTION_WORDS:
                 self.count += 1
                 if len(self.unconfirmed) < MAX_NOTED:
                     self.unconfirmed.append(Unconfirmed(step, ask.name, user_said and user_said[:SAID_CHARS], named))
@@ -143,10 +145,3 @@ def _systemtexts(body: dict[str, Any]) -> list[str]:
     return found
 
 
-def _first_word(name: str) -> str:
-    words = [word for word in WORD_BREAKS.split(name) if word]
-    return words[0].casefold() if words else ""
-
-
-def _words(text: str) -> set[str]:
-    return {word.casefold() for word in re.findall(r"[A-Za-z]+", text)}

@@ -8,7 +8,7 @@ body read alike: OpenAI chat `tools[].function` (and the legacy `functions[]`), 
 (`transport/apis`: `{"text", "tool_calls": [{"id", "name", "arguments"}], "finish_reason"}`), or under a decorated
 function's `return`. Odd shapes read as nothing; nothing here raises.
 
->>> offered_tools(b'{"tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]}')
+>>> tools_in({"tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]})
 {'get_weather': {}}
 >>> answer_of(b'{"tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": "{}"}]}').asks[0].name
 'get_weather'
@@ -22,7 +22,6 @@ import msgspec
 
 from ...transport.apis.values import field, items, text
 from . import products
-from .messages import request_of
 from .steps import TEXT_CHARS, ToolAsk
 
 TOOL_MARKS = (b'"tools"', b'"functions"')  # a request that may offer tools has one of these
@@ -68,13 +67,6 @@ def as_text(value: Any) -> Optional[str]:
         return None
 
 
-def offered_tools(raw: bytes | memoryview) -> Optional[dict[str, Any]]:
-    """The tools a request offered, name -> its JSON schema (None when it gave none); None when the request
-    names no tools (then nothing is known of what it offered)."""
-    data = bytes(raw)
-    return tools_in(request_of(decoded(data))) if offers_tools(data) else None
-
-
 def offers_tools(data: bytes) -> bool:
     """Whether a request (raw JSON) may say which tools it offered: it names them and was not cut to
     `max_payload_size` (then what it offered is not known)."""
@@ -82,8 +74,9 @@ def offers_tools(data: bytes) -> bool:
 
 
 def tools_in(body: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
-    """`offered_tools` of a request already decoded (`messages.request_of`; one `offers_tools` said may offer
-    them)."""
+    """The tools a request offered, name -> its JSON schema (None when it gave none), the request decoded
+    (`messages.request_of`) once `offers_tools` said it may name them; None when it names none (then nothing is
+    known of what it offered)."""
     if body is None or ("tools" not in body and "functions" not in body):
         return None
     offered: dict[str, Any] = {}
@@ -178,7 +171,7 @@ def answer_of(raw: bytes | memoryview) -> Answer:
     try:
         value: Any = _ANSWER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
-        return _answer_of_value(decoded(raw))  # a shape the typed decoder refuses: a list, a `return` number
+        return answer_in(decoded(raw))  # a shape the typed decoder refuses: a list, a `return` number
     if isinstance(value, _Recorded) and value.returned is not None and value.text is None \
             and value.tool_calls is None:
         value = value.returned
@@ -190,7 +183,8 @@ def answer_of(raw: bytes | memoryview) -> Answer:
                    value.tool_calls, value.function_call, value.choices)
 
 
-def _answer_of_value(value: Any) -> Answer:
+def answer_in(value: Any) -> Answer:
+    """`answer_of` of outputs already decoded (a span table's event)."""
     if isinstance(value, dict) and "return" in value and "text" not in value and "tool_calls" not in value:
         value = value["return"]
     if isinstance(value, str):

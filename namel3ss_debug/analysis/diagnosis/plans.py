@@ -8,7 +8,8 @@
 - **A step that names a tool**: an item that writes a tool's name (or the part after its last dot: `create_file`
   of `Editor.create_file`) as a word, a name of one word only as code (`` `search` ``, `search(`): the tool is named
   *exactly*; or, for a name of two words or more, an item that holds its words in their order ("Create the file
-  solution.py" for `create_file`). The tools known are those the run's requests offered and those it called.
+  solution.py" for `create_file`; words as `words.py` splits them). The tools known are those the run's requests
+  offered and those it called.
 - **Carried out**: a call of a tool the step names started after the plan's answer. A step whose tool was called
   before the plan too is left out: the item may tell what was done.
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Iterable, Optional
+
+from .words import words
 
 if TYPE_CHECKING:
     from .steps import Step
@@ -34,8 +37,6 @@ MAX_ITEMS = 12  # a plan's items kept
 ITEM_CHARS = 200  # an item's characters kept
 MAX_PLANNERS = 32  # agents whose last plan is kept
 MAX_TOOLS = 1_024  # tool names known of a run (offered or called); a name past them is not matched
-WORDS = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])|\d+")
-SEPARATORS = re.compile(r"[_\-.\s]+")
 
 
 class Plan:
@@ -132,17 +133,17 @@ def tools_named(item: str, tools: Iterable[str]) -> list[tuple[str, bool]]:
     >>> tools_named("Call `search` for flights, then book_flight", ["search", "book_flight", "get_order"])
     [('search', True), ('book_flight', True)]
     """
-    said = [word.casefold() for word in WORDS.findall(item)]
+    said = words(item)
     exact: list[tuple[str, bool]] = []
     loose: list[tuple[str, bool]] = []
     for tool in tools:
         short = tool.rsplit(".", 1)[-1]
-        words = [word.casefold() for part in SEPARATORS.split(short) for word in WORDS.findall(part)]
-        if not words:
+        named = words(short)
+        if not named:
             continue
-        if _written(item, short, several=len(words) > 1):
+        if _written(item, short, several=len(named) > 1):
             exact.append((tool, True))
-        elif len(words) > 1 and _in_order(words, said):
+        elif len(named) > 1 and _in_order(named, said):
             loose.append((tool, False))
     return exact + loose
 
@@ -155,7 +156,7 @@ def _written(item: str, name: str, several: bool) -> bool:
     return re.search(rf"`{escaped}`|(?<![\w.]){escaped}\(", item, re.IGNORECASE) is not None
 
 
-def _in_order(words: list[str], said: list[str]) -> bool:
-    """Whether `words` appear in `said` in their order (others between them)."""
+def _in_order(named: list[str], said: list[str]) -> bool:
+    """Whether the words `named` appear in `said` in their order (others between them)."""
     remaining = iter(said)
-    return all(word in remaining for word in words)
+    return all(word in remaining for word in named)

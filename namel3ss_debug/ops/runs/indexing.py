@@ -11,8 +11,7 @@ one line (`run_row.in_one_line`), so that no secret is kept in part for having b
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import msgspec
 
@@ -26,9 +25,9 @@ from ...config import ResolvedSettings
 from ...model.digest import blake2b
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
+from ..each_run import each_run_noting
 from ..environment import ByteCount, Environment, Progress, ignore
 from ..traces import make_pricer, price_data
-from ..workers import in_order, source_bytes, workers_for
 
 if TYPE_CHECKING:
     from ...analysis.prices import Pricer
@@ -46,25 +45,14 @@ class RunReading:
     pricer: Pricer
     options: Options
     env: Environment  # its warnings silent, its progress `bar`
+    resolved: ResolvedSettings = field(compare=False)  # what it is made of (a worker process makes its own)
     cache: bool = True  # False (--no-cache): the reading writes no offset sidecar beside a file
     jobs: int = 1  # worker processes for many runs at once (`each`)
-    resolved: Optional[ResolvedSettings] = field(default=None, compare=False)  # what a worker's reading is made of
 
     def each(self, sources: Sequence[RunSource]) -> Iterator[IndexedRun | Namel3ssDebugError | OSError]:
         """Each run read, in order, or the error that kept it from being read: in `jobs` worker processes when
-        there are many runs (`workers.workers_for`), each counted on the bar as it is read, else here."""
-        workers = workers_for(len(sources), self.jobs) if self.resolved is not None else 0
-        if not workers:
-            for source in sources:
-                try:
-                    yield self(source)
-                except (Namel3ssDebugError, OSError) as error:
-                    yield error
-            return
-        args = (self.resolved, dict(self.env.environ), self.env.cwd, self.cache)
-        for source, read in zip(sources, in_order(_read_there, sources, workers, _set_up, args)):
-            self.env.progress([source]).advance(source_bytes(source))
-            yield read if isinstance(read, IndexedRun) else Namel3ssDebugError(read)
+        there are many runs (`each_run.py`), each counted on the bar as it is given back, else here."""
+        return each_run_noting(_made, (self.resolved, self.cache), sources, self.jobs, self.env, self)
 
     def __call__(self, source: RunSource) -> IndexedRun:
         """The run's row and operations; raises TraceError for a run with no events or with several runs in one
@@ -88,20 +76,9 @@ class RunReading:
         return replace(self, env=replace(self.env, progress=lambda sources: _Shared(bar)))
 
 
-_THERE: list[RunReading] = []  # a worker process's reading (`_set_up`)
-
-
-def _set_up(resolved: ResolvedSettings, environ: Mapping[str, str], cwd: Path, cache: bool) -> None:
+def _made(env: Environment, resolved: ResolvedSettings, cache: bool) -> RunReading:
     """A worker process's reading, made as the asking process made its own."""
-    _THERE[:] = [run_reading(resolved, Environment(environ=environ, cwd=cwd), cache=cache)]
-
-
-def _read_there(source: RunSource) -> IndexedRun | str:
-    """One run read in a worker process, or what kept it from being read."""
-    try:
-        return _THERE[0](source)
-    except (Namel3ssDebugError, OSError) as error:
-        return str(error)
+    return run_reading(resolved, env, cache=cache)
 
 
 def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = True, jobs: int = 1) -> RunReading:
@@ -115,7 +92,7 @@ def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = T
                  options.slow_threshold_ms, options.block_threshold_ms, options.top]
     key = blake2b(msgspec.json.encode(key_parts), digest_size=16).hexdigest()
     quiet = replace(env, warn=ignore, progress=lambda sources: ByteCount())
-    return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, cache, jobs, resolved)
+    return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, resolved, cache, jobs)
 
 
 def scrubbed(indexed: IndexedRun) -> IndexedRun:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from namel3ss_debug.model.errors import Namel3ssDebugError
+from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.ops.workers import CHUNK, MIN_PARALLEL, in_order, workers_for
 
 SET_UP: list[int] = []
@@ -26,6 +26,28 @@ def dies_at_seven(item: int) -> int:
     if item == 7:
         os._exit(3)  # a worker killed in the middle of its work
     return item
+
+
+class Unreadable(TraceError):
+    """An error whose constructor takes other arguments than its words."""
+
+    def __init__(self, path: str, line: int):
+        super().__init__(f"cannot read line {line}", where=path, hint="write it again")
+        self.line = line
+
+
+def refuses_nine(item: int) -> int:
+    if item == 9:
+        raise Unreadable("run-9.jsonl", 12)
+    return item
+
+
+def test_an_error_raised_in_a_worker_is_raised_here_whole() -> None:
+    """Its type, words, place, hint and a subclass's own fields, whatever its constructor takes
+    (`Namel3ssDebugError.__reduce__`)."""
+    with pytest.raises(Unreadable) as raised:
+        list(in_order(refuses_nine, list(range(40)), 2, set_up, (0,)))
+    assert (str(raised.value), raised.value.line) == ("run-9.jsonl: cannot read line 12 (write it again)", 12)
 
 
 def test_the_answers_come_in_the_items_order_from_workers_set_up_once_each() -> None:
