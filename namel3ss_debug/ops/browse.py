@@ -27,7 +27,9 @@ from ..model.errors import UsageError
 from ..store.sources import is_directory
 from .environment import Environment, count_bytes
 from .report import ReportRequest
+from .runs import page
 from .runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
+from .runs.page import Chart
 from .runs.query import LINEAGES, SORTS, RunFilter, RunQuery, capped
 from .view import LiveRun, NoRunYet, warn_once
 
@@ -37,14 +39,20 @@ REFRESH_S = 1.0  # a followed directory is synced at most this often
 
 @dataclass(frozen=True)
 class Listing:
-    """The rows a query asks for, at one version of the index, with what the page's filters offer (`facets`,
-    over every run) and the run ids the index holds (a parent not among them gets no link)."""
+    """A page of the rows a query asks for (`offset` on, at most its `limit`), at one version of the index, with how
+    many the filters select, what the filters offer (`facets`, over every run), the chart of the runs selected
+    (`runs/page.Chart`: aggregates, not rows) and which of the rows' parents the index holds (a parent not among
+    them gets no link)."""
 
     rows: list[RunRow]
     version: int
     total: int  # runs in the index
+    matched: int  # runs the filters select
+    offset: int
+    limit: int | None  # rows asked for (None: all)
     facets: dict[str, list[str]]
     known: frozenset[str]
+    chart: Chart | None
 
 
 def lists_runs(traces: Sequence[str]) -> bool:
@@ -89,20 +97,24 @@ class RunsBrowser:
         self._pages: OrderedDict[tuple[str, ...], LiveRun] = OrderedDict()
         self._lock = threading.Lock()
         self._synced_at = clock()
-        self._everything: tuple[int, list[RunRow]] | None = None  # every row, at the version read
+        self._everything: tuple[int, int, dict[str, list[str]]] | None = None  # version, total, facets
 
     @property
     def directory(self) -> str:
         return str(self.catalogue.directory)
 
     def listing(self, query: RunQuery) -> Listing:
-        """The rows of `query` now (synced first when following)."""
+        """The page of rows `query` asks for now (synced first when following), and what the page shows with it."""
         self.refresh()
         index = self.catalogue.index
         version = index.version
-        everything = self._all(version)
-        return Listing(self.catalogue.select(query), version, len(everything), facets(everything),
-                       frozenset(row.run_id for row in everything))
+        total, offered = self._everything_at(version)
+        rows = self.catalogue.select(query)
+        clean, searchable = index.strict, index.searchable
+        parents = [row.parent for row in rows if row.parent is not None]
+        return Listing(rows, version, total, page.matched(index, query.where, clean=clean, searchable=searchable),
+                       query.offset, query.limit, offered, page.listed(index, parents, clean=clean),
+                       page.chart(index, query.where, clean=clean, searchable=searchable))
 
     def refresh(self) -> None:
         """Following: sync the index, at most once each REFRESH_S."""
@@ -162,36 +174,28 @@ class RunsBrowser:
                 self._pages.popitem(last=False)
             return live
 
-    def _all(self, version: int) -> list[RunRow]:
+    def _everything_at(self, version: int) -> tuple[int, dict[str, list[str]]]:
+        """The runs in the index and what the filters offer, asked once a version."""
         with self._lock:
             if self._everything is None or self._everything[0] != version:
-                self._everything = (version, self.catalogue.select(RunQuery()))
-            return self._everything[1]
-
-
-def facets(rows: Sequence[RunRow]) -> dict[str, list[str]]:
-    """What the page's filters offer: each status, health verdict, model, finding kind and tag some run has."""
-    found: dict[str, set[str]] = {"status": set(), "health": set(), "model": set(), "finding": set(), "tag": set()}
-    for row in rows:
-        found["status"].add(row.status)
-        if row.health is not None:
-            found["health"].add(row.health)
-        found["model"].update(row.models)
-        found["finding"].update(row.findings)
-        found["tag"].update(row.tags)
-    return {name: sorted(values) for name, values in found.items()}
+                index, clean = self.catalogue.index, self.catalogue.index.strict
+                total = page.matched(index, RunFilter(), clean=clean, searchable=index.searchable)
+                self._everything = (version, total, page.facets(index, clean=clean))
+            return self._everything[1], self._everything[2]
 
 
 # -- the page's query string ---------------------------------------------------------------------------------
 
-PARAMS = ("q", "status", "health", "model", "finding", "tag", "lineage", "sort", "order")
+PARAMS = ("q", "status", "health", "model", "finding", "tag", "lineage", "sort", "order", "offset", "limit")
+PAGE_ROWS = 500  # rows of a page when the query string names no `limit`
+MAX_ROWS = 100_000  # the largest `limit` taken
 
 
 def query_of(params: Mapping[str, Sequence[str]]) -> RunQuery:
     """The listing a page's query string asks for: `q` (grep), `status`, `health`, `model`, `tag`, `finding`
     (KIND or KIND:SEVERITY, its least severity), each repeatable; `lineage` (show, hide, only), `sort` (SORTS),
-    `order` (desc, asc). Raises UsageError for a value out of its set, or more than MAX_TERMS of one (the server's
-    400)."""
+    `order` (desc, asc); `offset` and `limit`, the page of the rows (PAGE_ROWS from the first by default).
+    Raises UsageError for a value out of its set, or more than MAX_TERMS of one (the server's 400)."""
     def values(name: str) -> tuple[str, ...]:
         given = tuple(value for value in params.get(name, ()) if value)
         capped(f"{name}=", given)
@@ -209,7 +213,19 @@ def query_of(params: Mapping[str, Sequence[str]]) -> RunQuery:
                       grep=grep[-1] if grep else None, findings=tuple(_finding(text) for text in values("finding")),
                       tags=values("tag"), lineage=one("lineage", "show", LINEAGES))
     descending = one("order", "desc", ("desc", "asc")) == "desc"
-    return RunQuery(where, sort=one("sort", "started", SORTS), descending=descending)
+    return RunQuery(where, sort=one("sort", "started", SORTS), descending=descending,
+                    offset=_count(values("offset"), "offset", 0, 0),
+                    limit=_count(values("limit"), "limit", PAGE_ROWS, 1))
+
+
+def _count(given: tuple[str, ...], name: str, default: int, least: int) -> int:
+    """A whole number of the query string (its last value), from `least` to MAX_ROWS; UsageError else."""
+    if not given:
+        return default
+    text = given[-1]
+    if not text.isascii() or not text.isdigit() or not least <= int(text) <= MAX_ROWS:
+        raise UsageError(f"{name}={text[:40]!r} is not a whole number from {least} to {MAX_ROWS:,}")
+    return int(text)
 
 
 def _finding(text: str) -> tuple[str, str | None]:

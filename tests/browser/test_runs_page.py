@@ -67,6 +67,22 @@ def test_the_list_shows_every_run_newest_first(browser, runs_dir, served) -> Non
     assert browser.js("return document.querySelectorAll('#runs-chart path.dots').length") == 3  # cost, duration, errors
 
 
+def test_show_more_asks_the_server_for_the_next_page_of_rows(browser, runs_dir, served) -> None:
+    url, _ = served
+    newest_first = sorted(runs_dir[1], reverse=True)
+    browser.open(url + "?limit=15")
+    assert listed(browser) == newest_first[:15] and browser.text("#runs-count") == f"{RUNS} of {RUNS} runs"
+    assert browser.text("#runs-more") == f"show 15 more ({RUNS - 15} not shown)"
+    browser.click("#runs-more")
+    browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === 30", timeout=HANG_S,
+                     message="show more never added the next page")
+    assert listed(browser) == newest_first[:30]
+    browser.click("#runs-more")
+    browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === arguments[0]", RUNS,
+                     timeout=HANG_S, message="show more never added the last page")
+    assert listed(browser) == newest_first and browser.js("return document.getElementById('runs-more').hidden")
+
+
 def test_a_filter_narrows_the_list_to_the_runs_the_index_selects(browser, served) -> None:
     url, server = served
     failed = {row.run_id for row in server.browser.catalogue.index.select(RunQuery(RunFilter(statuses=("failed",))))}

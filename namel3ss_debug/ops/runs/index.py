@@ -197,6 +197,12 @@ class RunIndex:
             found = self._connection.execute(text, params).fetchall()
         return self._rows(found)
 
+    def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """What a query of the index's columns gives as SQLite gives it (a count, a page's facets, its chart);
+        rows are read through `select` and `get`, which check them."""
+        with self._reading():
+            return self._connection.execute(text, params).fetchall()
+
     def get(self, run_id: str) -> RunRow | None:
         """The row of that run id (of the run keyed by it first, then the latest started). Raises DamagedRows."""
         with self._reading():

@@ -39,6 +39,7 @@ class RunQuery:
     sort: str = "started"  # SORTS
     descending: bool = True  # newest (largest) first
     limit: int | None = None  # None: all
+    offset: int = 0  # rows of the order skipped before the first one given (a page after the first)
 
 
 def capped(option: str, values: Sized) -> None:

@@ -29,14 +29,20 @@ def select_sql(query: RunQuery, *, clean: bool = False, searchable: bool = False
     table."""
     if query.sort not in ORDER:
         raise UsageError(f"cannot sort runs by {query.sort!r}", hint=f"use one of: {', '.join(SORTS)}")
-    where, params = where_sql(query.where, searchable=searchable)
-    if clean:
-        where = f"{where} AND problems = 0" if where else " WHERE problems = 0"
+    where, params = listed_sql(query.where, clean=clean, searchable=searchable)
     column, way = ORDER[query.sort], "DESC" if query.descending else "ASC"
     text = f"SELECT {STORED} FROM runs{where} ORDER BY {column} IS NULL, {column} {way}, started {way}, source {way}"
-    if query.limit is not None:
-        text += " LIMIT ?"
-        params.append(max(0, query.limit))
+    if query.limit is not None or query.offset:
+        text += " LIMIT ? OFFSET ?"
+        params += [max(0, query.limit) if query.limit is not None else -1, max(0, query.offset)]
+    return text, params
+
+
+def listed_sql(where: RunFilter, *, clean: bool = False, searchable: bool = False) -> tuple[str, list[Any]]:
+    """`where_sql`, and with `clean` only the runs read without a problem (`--strict`)."""
+    text, params = where_sql(where, searchable=searchable)
+    if clean:
+        text = f"{text} AND problems = 0" if text else " WHERE problems = 0"
     return text, params
 
 

@@ -1,6 +1,8 @@
-"""The data document of the page of runs `view DIR` serves (`namel3ss-debug/runs-page/v1`): the rows of a
+"""The data document of the page of runs `view DIR` serves (`namel3ss-debug/runs-page/v1`): a page of the rows of a
 listing as the index holds them (`analysis/run_row.RunRow`, the figures `analyze` prints for each run; the page
-computes none), what the filters offer, and where the page polls when following the directory.
+computes none) from `offset` on, how many runs the filters select (`matched`) of the `total`, what the filters
+offer, the chart of the runs selected (`ops/runs/page.Chart`, aggregates), and where the page polls when following
+the directory.
 
 Each row keeps its fields' names (those of `runs --format json`) but its files (the page names a run by its id
 only: `/run/<id>`), and says whether its parent is listed (`parent_listed`: a link to it, and to the
@@ -9,6 +11,7 @@ comparison of the two, only then).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import msgspec
@@ -26,8 +29,10 @@ def runs_document(listing: Listing, *, directory: str, live: dict[str, Any] | No
     return {
         "schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}", "mode": "runs",
         "title": f"runs in {directory}", "directory": directory, "version": listing.version,
-        "total": listing.total, "facets": listing.facets,
-        "rows": [_row(row, listing.known) for row in listing.rows], "live": live,
+        "total": listing.total, "matched": listing.matched, "offset": listing.offset,
+        "limit": listing.limit, "facets": listing.facets,
+        "rows": [_row(row, listing.known) for row in listing.rows],
+        "chart": dataclasses.asdict(listing.chart) if listing.chart is not None else None, "live": live,
     }
 
 

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from runs.generate import write_runs
 
-from namel3ss_debug.ops.browse import KEEP, REFRESH_S, RunsBrowser, open_browser
+from namel3ss_debug.ops.browse import KEEP, MAX_ROWS, PAGE_ROWS, REFRESH_S, RunsBrowser, open_browser
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
 from namel3ss_debug.ops.runs.catalogue import CatalogueRequest, open_catalogue
+from namel3ss_debug.ops.runs.page import BINS, LEVELS
 from namel3ss_debug.web.server import ViewServer
 
 RUNS = 12
@@ -80,6 +83,61 @@ def test_the_lists_data_takes_the_pages_filters_and_sort(served) -> None:
 def test_a_query_the_list_does_not_take_is_a_bad_request_that_says_why(served, query, said) -> None:
     response = get(served, f"/runs.json?{query}")
     assert response.status == 400 and said in response.read().decode()
+
+
+def test_the_list_is_paged_on_the_server(served) -> None:
+    every = json.loads(get(served, "/runs.json").read())
+    assert len(every["rows"]) == every["matched"] == RUNS and every["offset"] == 0 and every["limit"] == PAGE_ROWS
+    page = json.loads(get(served, "/runs.json?offset=4&limit=5").read())
+    assert page["rows"] == every["rows"][4:9] and page["matched"] == RUNS and page["offset"] == 4
+    assert json.loads(get(served, "/runs.json?offset=10&limit=5").read())["rows"] == every["rows"][10:]
+    failed = json.loads(get(served, "/runs.json?status=failed&limit=1").read())
+    assert len(failed["rows"]) == 1 and failed["matched"] == sum(row["status"] == "failed" for row in every["rows"])
+
+
+@pytest.mark.parametrize("query", ["offset=-1", "limit=0", "limit=ten", "limit=100001", "offset=%D9%A3"])
+def test_a_page_out_of_range_is_a_bad_request_that_says_why(served, query) -> None:
+    response = get(served, f"/runs.json?{query}")
+    assert response.status == 400 and "is not a whole number from" in response.read().decode()
+
+
+def _dots(rows: list[dict], figure: str, t0: float, t1: float, most: float) -> list[int]:
+    """Where a dot per run falls among the chart's places (as `ops/runs/page.py` says it reduces them)."""
+    places = set()
+    for row in rows:
+        if row[figure] is None or not row["started"]:
+            continue
+        at = datetime.fromisoformat(row["started"].replace("Z", "+00:00"))
+        ms = at.replace(microsecond=at.microsecond // 1000 * 1000).timestamp() * 1000  # SQLite reads milliseconds
+        place = min(BINS - 1, int((ms - t0) * BINS / (t1 - t0)))
+        places.add((place, max(0, min(LEVELS, math.floor(row[figure] * LEVELS / (most or 1.0) + 0.5)))))
+    return [number for pair in sorted(places) for number in pair]
+
+
+@pytest.mark.parametrize("query", ["", "?status=failed", "?sort=cost&limit=2"])
+def test_the_chart_is_a_dot_per_run_selected_reduced_to_the_places_the_page_can_tell_apart(served, query) -> None:
+    shown = json.loads(get(served, f"/runs.json{query}").read())
+    every = json.loads(get(served, f"/runs.json{query.split('&')[0] if 'status' in query else ''}"
+                                   f"{'&' if 'status' in query else '?'}limit={MAX_ROWS}").read())["rows"]
+    chart = shown["chart"]
+    starts = [datetime.fromisoformat(row["started"].replace("Z", "+00:00")).timestamp() * 1000 for row in every]
+    hour = 3_600_000 if min(starts) == max(starts) else 0  # runs of one instant: an hour either side
+    assert abs(chart["t0_ms"] - (min(starts) - hour)) < 1 and abs(chart["t1_ms"] - (max(starts) + hour)) < 1
+    assert (chart["bins"], chart["levels"]) == (BINS, LEVELS)
+    for band, figure in (("cost", "cost_usd"), ("duration", "duration_ms"), ("errors", "errors")):
+        [drawn] = [item for item in chart["bands"] if item["label"] == band]
+        known = [row[figure] for row in every if row[figure] is not None]
+        assert drawn["most"] == max(known, default=0) and drawn["unknown"] == len(every) - len(known)
+        expected = _dots(every, figure, chart["t0_ms"], chart["t1_ms"], drawn["most"])
+        # the same places, a time on a bin's edge in either of the two (SQLite reads days, this test milliseconds)
+        assert len(drawn["points"]) == len(expected) and drawn["points"][1::2] == expected[1::2]
+        assert all(abs(got - wanted) <= 1 for got, wanted in zip(drawn["points"][::2], expected[::2]))
+    assert any(item["points"] for item in chart["bands"])
+
+
+def test_a_list_with_no_run_has_no_chart(served) -> None:
+    empty = json.loads(get(served, "/runs.json?q=no-such-run-anywhere").read())
+    assert empty["rows"] == [] and empty["matched"] == 0 and empty["chart"] is None
 
 
 def test_a_run_is_its_report_page_and_its_data(served, runs_dir) -> None:

@@ -1,11 +1,13 @@
 /* The list of runs (`view DIR`, document mode "runs"): search, filters, sortable columns, a chart over time
  * (86-runs-chart.js), a link to each run, two runs ticked and compared.
  *
- * The server filters and sorts (the run index's query, the one `runs` uses): the page only says what it wants,
- * as the query string of its own address (so the list as filtered is a link too) and of `/runs.json`. Every
- * figure shown is the row's own, `analyze`'s for that run; the page computes none. Following the directory,
- * it polls `/runs.json?...&since=VERSION` (204: nothing changed) and shows the runs written since. Answers can
- * arrive out of order: only the answer to the latest ask is shown. */
+ * The server filters, sorts and pages (the run index's query, the one `runs` uses): the page only says what it
+ * wants, as the query string of its own address (so the list as filtered is a link too) and of `/runs.json`, and
+ * holds the rows it shows: the first PAGE_ROWS, then PAGE_ROWS more at each "show more" (`offset`, `limit`). The
+ * chart comes drawn-ready from the server (aggregates over every run selected, not rows). Every figure shown is
+ * the row's own, `analyze`'s for that run; the page computes none. Following the directory, it polls
+ * `/runs.json?...&since=VERSION` (204: nothing changed) for as many rows as it shows, and marks the runs written
+ * since. Answers can arrive out of order: only the answer to the latest ask is shown. */
 "use strict";
 
 const RUN_FILTERS = [  // query parameter, label, facet it offers
@@ -13,13 +15,12 @@ const RUN_FILTERS = [  // query parameter, label, facet it offers
   ["finding", "finding", "finding"], ["tag", "tag", "tag"],
 ];
 const LINEAGE_CHOICES = [["show", "reruns and forks: shown"], ["hide", "reruns and forks: hidden"], ["only", "reruns and forks only"]];
-const SHOWN_AT_ONCE = 500;  // rows drawn at a time; "show more" draws the next ones
+const PAGE_ROWS = 500;  // rows asked for at a time (unless the address says `limit`); "show more" asks for the next ones
 
 N3.runsPage = {
   doc: null,
   params: null,     // URLSearchParams: what the list asks for
   ticked: [],       // run ids ticked for comparing (at most two)
-  shown: SHOWN_AT_ONCE,
   seen: null,       // run ids shown so far, to mark the ones a poll brings
   timer: 0,
   failures: 0,
@@ -28,6 +29,7 @@ N3.runsPage = {
   start(doc) {
     this.doc = doc;
     this.params = new URLSearchParams(location.search);
+    this.params.delete("offset");  // the list always begins with its first row: "show more" pages down from there
     this.seen = new Set(doc.rows.map((row) => row.run_id));
     document.body.dataset.mode = "runs";
     for (const id of ["view-run", "view-analysis", "view-compare", "tabs", "health"]) document.getElementById(id).hidden = true;
@@ -36,6 +38,7 @@ N3.runsPage = {
     this.build();
     this.render();
     if (doc.live) this.schedule();
+    if (doc.offset) this.fetch();
   },
 
   /** The toolbar, the chart's place and the table's head, built once. */
@@ -74,7 +77,7 @@ N3.runsPage = {
     this.body = N3.el("tbody");
     this.table.appendChild(this.body);
     this.more = N3.el("button", { type: "button", id: "runs-more", hidden: true });
-    this.more.addEventListener("click", () => { this.shown += SHOWN_AT_ONCE; this.renderRows(); });
+    this.more.addEventListener("click", () => this.showMore());
     this.empty = N3.el("div", { className: "empty", id: "runs-empty", hidden: true });
     this.box.append(bar, this.chart, N3.el("div", "runs-table-wrap", this.table, this.empty, this.more));
   },
@@ -109,12 +112,14 @@ N3.runsPage = {
   ask(name, value) {
     if (value) this.params.set(name, value);
     else this.params.delete(name);
-    this.shown = SHOWN_AT_ONCE;
     this.fetch();
   },
 
-  query(since) {
+  /** The page's own query string (what it lists), or that of `/runs.json` with the rows wanted and `since`. */
+  query(since, offset, limit) {
     const params = new URLSearchParams(this.params);
+    if (offset) params.set("offset", String(offset));
+    if (limit !== undefined) params.set("limit", String(limit));
     if (since !== undefined) params.set("since", String(since));
     const text = params.toString();
     return text ? "?" + text : "";
@@ -125,6 +130,28 @@ N3.runsPage = {
     const asked = ++this.asked;
     this.load(this.query()).then((doc) => { if (doc && asked === this.asked) this.replace(doc, false); })
       .catch((err) => { if (asked === this.asked) this.failed(err); });
+  },
+
+  /** Rows asked for at a time: the address's `limit`, else PAGE_ROWS. */
+  pageRows() {
+    const limit = parseInt(this.params.get("limit") || "", 10);
+    return limit > 0 ? limit : PAGE_ROWS;
+  },
+
+  /** The next page of rows, added below; the whole list again when the index changed meanwhile. */
+  showMore() {
+    const asked = ++this.asked, doc = this.doc, have = doc.rows.length, more = this.pageRows();
+    this.more.disabled = true;
+    this.load(this.query(undefined, have, more)).then((next) => {
+      if (!next || asked !== this.asked) return;
+      if (next.version !== doc.version) return this.load(this.query(undefined, 0, have + more))
+        .then((whole) => { if (whole && asked === this.asked) this.replace(whole, false); });
+      next.rows = doc.rows.concat(next.rows);
+      next.offset = 0;
+      next.limit = next.rows.length;
+      this.replace(next, false);
+    }).catch((err) => { if (asked === this.asked) this.failed(err); })
+      .finally(() => { this.more.disabled = false; });
   },
 
   load(query) {
@@ -152,16 +179,19 @@ N3.runsPage = {
   render() {
     const doc = this.doc;
     for (const [name, label, facet] of RUN_FILTERS) this.fillSelect(this.selects[name], label, doc.facets[facet] || [], this.params.get(name));
-    N3.text(this.count, N3.fmtInt(doc.rows.length) + " of " + N3.fmtInt(doc.total) + (doc.total === 1 ? " run" : " runs"));
+    N3.text(this.count, N3.fmtInt(doc.matched) + " of " + N3.fmtInt(doc.total) + (doc.total === 1 ? " run" : " runs"));
     document.title = N3.visible(doc.title);
     for (const th of this.table.querySelectorAll("th[data-sort]")) {
       const on = th.dataset.sort === (this.params.get("sort") || "started");
       th.classList.toggle("sorted", on);
       th.dataset.order = on ? this.params.get("order") || "desc" : "";
     }
-    N3.runsChart.render(this.chart, doc.rows);
+    N3.runsChart.render(this.chart, doc.chart);
     this.renderRows();
-    requestAnimationFrame(() => setTimeout(() => { document.body.dataset.ready = "1"; }, 0));
+    requestAnimationFrame(() => setTimeout(() => {
+      document.body.dataset.ready = "1";
+      if (window.N3_READY_MS === undefined) window.N3_READY_MS = performance.now();  // first shown (the benches)
+    }, 0));
   },
 
   fillSelect(select, label, values, chosen) {
@@ -173,12 +203,11 @@ N3.runsPage = {
   },
 
   renderRows() {
-    const rows = this.doc.rows, body = N3.clear(this.body);
+    const rows = this.doc.rows, body = N3.clear(this.body), left = this.doc.matched - rows.length;
     this.ticked = this.ticked.filter((id) => rows.some((row) => row.run_id === id));
-    const upto = Math.min(rows.length, this.shown);
-    for (let k = 0; k < upto; k++) body.appendChild(N3.runRow(rows[k], this.ticked.indexOf(rows[k].run_id) >= 0));
-    this.more.hidden = upto >= rows.length;
-    N3.text(this.more, "show " + N3.fmtInt(Math.min(SHOWN_AT_ONCE, rows.length - upto)) + " more (" + N3.fmtInt(rows.length - upto) + " not shown)");
+    for (const row of rows) body.appendChild(N3.runRow(row, this.ticked.indexOf(row.run_id) >= 0));
+    this.more.hidden = left <= 0;
+    N3.text(this.more, "show " + N3.fmtInt(Math.min(this.pageRows(), left)) + " more (" + N3.fmtInt(left) + " not shown)");
     this.empty.hidden = rows.length > 0;
     N3.text(this.empty, this.doc.total ? "No run matches the filters." : "No run in " + this.doc.directory + " yet.");
     this.tickedChanged();
@@ -217,7 +246,7 @@ N3.runsPage = {
 
   poll() {
     const asked = this.asked;
-    this.load(this.query(this.doc.version)).then((doc) => {
+    this.load(this.query(this.doc.version, 0, Math.max(this.pageRows(), this.doc.rows.length))).then((doc) => {
       this.failures = 0;
       if (doc && asked === this.asked) this.replace(doc, true);
       this.state("live", "following the directory: polling every " + this.doc.live.poll_ms + " ms");

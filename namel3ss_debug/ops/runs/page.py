@@ -1,0 +1,111 @@
+"""What the list page of `view DIR` shows besides its rows, asked of the run index's columns in SQL, so that a
+page of 500 rows costs the same at 10,000 runs as at 100: how many runs the filters select, what the filters offer
+(`facets`), which of the rows' parents the index holds, and the chart over time as aggregates.
+
+The chart (`Chart`) is what the page draws, reduced on this side: each run is a dot at its start time in three
+bands (its cost, its duration, its errors), and a band is `LEVELS` dots high and the time axis `BINS` wide, so the
+page can tell apart no more than BINS x (LEVELS + 1) places. Each band's points are the distinct (bin, level)
+places of the runs whose figure is known, level 0 the band's floor and LEVELS its largest figure (`most`): the same
+picture as a dot per run, at most 600 x 41 numbers whatever the number of runs. A run with no start time (or none
+SQLite reads as a date) or no figure is not drawn; `unknown` counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .query import RunFilter
+from .sql import listed_sql
+
+BINS = 600  # places along the time axis
+LEVELS = 40  # places up a band, above its floor
+HOUR_DAYS = 1 / 24  # a chart of runs that all started at one instant spans an hour either side of it
+_JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
+_DAY_MS = 86_400_000
+BANDS = (("cost", "cost_usd"), ("duration", "duration_ms"), ("errors", "errors"))  # label, column
+FACETS = (  # the filter, and the statement listing what the runs hold of it (`{where}`: the clean runs' condition)
+    ("status", "SELECT DISTINCT status FROM runs{where}"),
+    ("health", "SELECT DISTINCT health FROM runs{where}"),
+    ("model", "SELECT DISTINCT value FROM runs, json_each(runs.models){where}"),
+    ("finding", "SELECT DISTINCT key FROM runs, json_each(runs.finding_kinds){where}"),
+    ("tag", "SELECT DISTINCT value FROM runs, json_each(runs.tags){where}"),
+)
+_CHUNK = 500  # run ids asked of at once (SQLite binds at most 999 values in one statement)
+
+
+class Reads(Protocol):
+    """The index as this module asks of it (`RunIndex.read`)."""
+
+    def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    most: float  # its largest figure (0 when none is known)
+    unknown: int  # runs not drawn: no figure, or no start time
+    points: list[int]  # bin, level, bin, level, ...: the distinct places of its runs' dots
+
+
+@dataclass(frozen=True)
+class Chart:
+    t0_ms: float  # the time axis, epoch milliseconds (UTC)
+    t1_ms: float
+    bins: int
+    levels: int
+    bands: list[Band]
+
+
+def matched(index: Reads, where: RunFilter, *, clean: bool, searchable: bool) -> int:
+    """How many runs `where` selects."""
+    text, params = listed_sql(where, clean=clean, searchable=searchable)
+    return int(index.read(f"SELECT count(*) FROM runs{text}", params)[0][0])
+
+
+def facets(index: Reads, *, clean: bool) -> dict[str, list[str]]:
+    """What the page's filters offer: each status, health verdict, model, finding kind and tag some run has."""
+    where = " WHERE problems = 0" if clean else ""
+    return {name: sorted(value for (value,) in index.read(text.format(where=where)) if isinstance(value, str))
+            for name, text in FACETS}
+
+
+def listed(index: Reads, run_ids: Sequence[str], *, clean: bool) -> frozenset[str]:
+    """Those of `run_ids` the index holds (a parent not among them gets no link)."""
+    wanted = sorted(set(run_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        text = f"SELECT DISTINCT run_id FROM runs WHERE run_id IN ({', '.join('?' * len(chunk))})"
+        found.update(run_id for (run_id,) in index.read(text + (" AND problems = 0" if clean else ""), chunk))
+    return frozenset(found)
+
+
+def chart(index: Reads, where: RunFilter, *, clean: bool, searchable: bool) -> Chart | None:
+    """The chart of the runs `where` selects; None when none has a start time."""
+    text, params = listed_sql(where, clean=clean, searchable=searchable)
+    columns = ", ".join(column for _, column in BANDS)
+    dated = f"SELECT julianday(started) AS at, {columns} FROM runs{text}"
+    figures = ", ".join(f"max({column}), count({column})" for _, column in BANDS)
+    [(count, first, last, *known)] = index.read(
+        f"SELECT count(*), min(at), max(at), {figures} FROM ({dated}) WHERE at IS NOT NULL", params)
+    if not count:
+        return None
+    if first == last:
+        first, last = first - HOUR_DAYS, last + HOUR_DAYS
+    total = matched(index, where, clean=clean, searchable=searchable)
+    bands = []
+    for (label, column), most, drawn in zip(BANDS, known[::2], known[1::2]):
+        most = max(0.0, float(most or 0))
+        place = (f"SELECT DISTINCT min(?, CAST((at - ?) * ? / ? AS INTEGER)),"
+                 f" max(0, min(?, CAST(round({column} * ? / ?) AS INTEGER))) FROM ({dated})"
+                 f" WHERE at IS NOT NULL AND {column} IS NOT NULL")
+        found = index.read(place, [BINS - 1, first, BINS, last - first, LEVELS, LEVELS, most or 1.0, *params])
+        points = [number for pair in sorted(found) for number in pair]
+        bands.append(Band(label, most, total - int(drawn), points))
+    return Chart(_ms(first), _ms(last), BINS, LEVELS, bands)
+
+
+def _ms(julian: float) -> float:
+    return round((julian - _JULIAN_EPOCH) * _DAY_MS, 3)
