@@ -11,6 +11,7 @@ with no sensitive name at all; `time_to_first_token` (OpenTelemetry's `gen_ai.se
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 
@@ -60,7 +61,12 @@ def names_a_secret(key: str, spellings: tuple[str, ...]) -> bool:
     [True, True, False, False]
     """
     lowered = key.translate(_ASCII_LOWER)
-    matched = [spelling for spelling in spellings if lowered.endswith(spelling)]
-    if not matched:
+    if not lowered.endswith(spellings):
         return False
-    return any(spelling != TOKEN for spelling in matched) or not is_token_figure(key)
+    return lowered.endswith(_besides_token(spellings)) or not is_token_figure(key)
+
+
+@functools.lru_cache(maxsize=64)
+def _besides_token(spellings: tuple[str, ...]) -> tuple[str, ...]:
+    """The sensitive spellings but the word `token` alone (each configuration's, made once)."""
+    return tuple(spelling for spelling in spellings if spelling != TOKEN)

@@ -6,6 +6,7 @@ code (`the secret: patience`, `api_key = os.environ["KEY"]` and `password=None` 
 from __future__ import annotations
 
 import re
+import string
 from typing import Iterable, Iterator
 
 from .names import names_a_secret
@@ -37,6 +38,8 @@ _SCHEME = re.compile(_SCHEMES)
 # minutes). A value judged a secret is hidden whole, and the search goes on after it.
 WINDOW = 256
 MAX_NAME = 128  # characters of a pair's name read back for its meaning (`names.names_a_secret`)
+_ASCII_NAME = string.ascii_letters + string.digits + "_.-"  # what a name is made of, as far as ASCII goes
+MAX_VERDICTS = 4096  # names judged and remembered by one PairPatterns (the same few recur: `Authorization`)
 
 
 def _hidden(value: str) -> str:
@@ -55,6 +58,8 @@ def credential_like(text: str, long: int) -> bool:
 
 def _hidden_already(value: str) -> bool:
     """`[REDACTED...]`, quoted or after an auth scheme (`Bearer [REDACTED:bearer]`): a detector was first."""
+    if MARK not in value:  # most values: no marker anywhere
+        return False
     scheme = _SCHEME.match(value)
     return value[scheme.end() if scheme else 0:].lstrip("b\\\"'`").startswith(MARK)  # the scheme kept whole: `bearer`
 
@@ -73,6 +78,10 @@ def _separators(text: str) -> Iterator[int]:
 
 def _name_before(text: str, end: int) -> str:
     """The name that ends at `text[end]`: its letters, digits, `_`, `.` and `-` (at most MAX_NAME of them)."""
+    window = text[max(0, end - MAX_NAME):end]
+    rest = window.rstrip(_ASCII_NAME)  # in C: most names are ASCII
+    if not rest or not (rest[-1].isalnum() or rest[-1] in "_.-"):
+        return window[len(rest):]
     start = end
     while start > 0 and end - start < MAX_NAME and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
         start -= 1
@@ -99,6 +108,7 @@ class PairPatterns:
         self._passed_on = re.compile("|".join(re.escape(name.replace("_", "")) for name in names))
         self._spellings = spellings
         self._longest = max(map(len, spellings), default=0)
+        self._verdicts: dict[str, bool] = {}  # a name before a separator -> whether it names a secret
 
     def redact(self, text: str, strict: bool = False) -> str:
         if "ookie" in text or "OOKIE" in text:
@@ -130,7 +140,13 @@ class PairPatterns:
         before = text[max(0, end - self._longest):end].lower()
         if not before.endswith(self._spellings):
             return None
-        return before if names_a_secret(_name_before(text, end), self._spellings) else None
+        name = _name_before(text, end)
+        verdict = self._verdicts.get(name)
+        if verdict is None:
+            verdict = names_a_secret(name, self._spellings)
+            if len(self._verdicts) < MAX_VERDICTS:
+                self._verdicts[name] = verdict
+        return before if verdict else None
 
     def plausible(self, separator: str, value: str, spaced: bool = False) -> bool:
         """Whether a pair's value, outside errors and argv, looks like a credential rather than prose or code.

@@ -62,3 +62,22 @@ def test_forbid_secrets_does_not_flag_a_figure_key_and_flags_a_token() -> None:
     figure = {"event_type": "llm_call_end", "attrs": {"gen_ai.server.time_to_first_token": "0.42"}}
     secret = {"event_type": "llm_call_end", "attrs": {"session_token": "0.42"}}
     assert (finder.find(figure), finder.find(secret)) == (None, "attrs.session_token: a sensitive key")
+
+
+@pytest.mark.parametrize("key, secret", [
+    ("OPENAI_API_KEY", True), ("refresh_token", True), ("time_to_first_token", False), ("max_tokens", False),
+    ("tokenSecret", True), ("token", True), ("cost_per_token", False), ("colour", False), ("", False),
+])
+def test_a_key_names_a_secret_as_the_rule_says_with_the_word_token_alone_giving_way_to_figures(key, secret) -> None:
+    assert Redactor().is_sensitive_key(key) is secret
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("Retry with header Authorization: Bearer 0123456789abcdef0123", "0123456789abcdef0123"),
+    ("config: paßwort_Ä_api_key=S3cr3tValue99 then", "S3cr3tValue99"),  # a name with letters past ASCII
+    ("then clé.api_key = 'AbC123xyz!' again", "AbC123xyz!"),
+])
+def test_a_pairs_name_is_read_back_past_ascii_and_judged_the_same_each_time(text, hidden) -> None:
+    redactor = Redactor()
+    first, again = redactor.redact_text(text), redactor.redact_text(text)  # the second from the names remembered
+    assert hidden not in first and first == again and "[REDACTED" in first
