@@ -15,6 +15,7 @@ from ..store.located import Located
 from ..store.records import EventRecord, record_from_dict
 from .build import build_report
 from .diagnosis.clues import Clues
+from .merge import Part, absorb, part_of
 from .prices import Pricer
 from .report import SECTIONS, Report
 from .run_state import Options
@@ -22,12 +23,13 @@ from .tally import Tally
 from .window import EventWindow
 
 
-def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None = None,
+def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
             sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
             keep_clues: Callable[[Clues], None] | None = None,
             keep_tally: Callable[[Tally], None] | None = None) -> Report:
-    """Tally each `(source, blocks)` run in order, then build the report.
+    """Tally each `(source, blocks)` run in order (or take the runs a worker tallied, a `merge.Part`, in their
+    place), then build the report.
 
     `bytes_read`, if given, is called once at the end for the figure the overview shows. `keep_clues`, if given
     and `sections` has `findings`, is handed the diagnosis's clues once the report is built, for
@@ -38,13 +40,11 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None =
     chosen = equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window)
     tally = Tally(chosen)
     with collector_paused():
-        for source, blocks in runs:
-            tally.begin_source(source)
-            if window is not None:
-                window.new_run()
-            for block in blocks:
-                tally.feed(block)
-        tally.finish()
+        for run in runs:
+            if isinstance(run, Part):
+                absorb(tally, run)
+            else:
+                _tally(tally, *run, window)
         report = build_report(tally, pricer, problems=problems, sections=chosen.sections,
                               bytes_read=bytes_read() if bytes_read is not None else 0,
                               filters=window.describe() if window is not None else {})
@@ -53,6 +53,25 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None =
     if keep_tally is not None:
         keep_tally(tally)
     return report
+
+
+def tallied(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer, options: Options,
+            window: EventWindow | None = None, sections: Iterable[str] = SECTIONS) -> Part:
+    """The runs tallied for `analyze` to take in their place (a worker's share of many runs)."""
+    tally = Tally(equipped(replace(options, sections=frozenset(sections)), pricer, window))
+    with collector_paused():
+        for source, blocks in runs:
+            _tally(tally, source, blocks, window)
+    return part_of(tally)
+
+
+def _tally(tally: Tally, source: Run, blocks: RecordBlocks, window: EventWindow | None) -> None:
+    tally.begin_source(source)
+    if window is not None:
+        window.new_run()
+    for block in blocks:
+        tally.feed(block)
+    tally.finish()  # the source's runs: what one run finds at its end is said before the next run's
 
 
 def equipped(options: Options, pricer: Pricer, window: EventWindow | None) -> Options:

@@ -73,6 +73,7 @@ class Tally:
         self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections)
         self._block_ms = self.options.block_threshold_ms if self.anomalies is not None else math.inf
         self._kinds: dict[str, int] = {}
+        self._finished = 0  # runs[:_finished] are finished (`finish`, `adopt`)
         self._prefixes: dict[str, str] = {}  # event type -> span kind: "agent_turn_end" -> "agent_turn"
         # what an ended span is handed to, bound once: half the events are ends
         self._timed, self._failed, self._llm_ended = self.timing.ended, self.errors.failed, self.usage.ended
@@ -85,6 +86,12 @@ class Tally:
     def begin(self, run_id: str, source: str, files: tuple[str, ...]) -> None:
         self.run = RunState(len(self.runs), run_id, source, files)
         self.runs.append(self.run)
+
+    def adopt(self, runs: list[RunState]) -> None:
+        """Runs another tally read and finished, after these (`merge.absorb`, which merges their figures)."""
+        self.finish()
+        self.runs += runs
+        self._finished = len(self.runs)
 
     def _switch(self, run_id: str) -> RunState:
         """A file holding more than one run (concatenated traces): each run keeps its own state."""
@@ -327,8 +334,9 @@ class Tally:
 
     # -- end of a run -----------------------------------------------------------------------
     def finish(self) -> None:
-        """Spans still open when the run's events ran out are unclosed; their agents' loops still count."""
-        for run in self.runs:
+        """The runs begun since the last `finish` ran out of events (`analyze` finishes each source's runs at its
+        end): spans still open are unclosed; their agents' loops still count."""
+        for run in self.runs[self._finished:]:
             if self.patterns is not None:
                 for span_id, own in list(run.open.items()):
                     if own.agent == span_id:
@@ -341,3 +349,4 @@ class Tally:
                 self.clues.finish(run)
             run.open.clear()
             run.seen = SpanIds()
+        self._finished = len(self.runs)

@@ -10,7 +10,7 @@ from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .suggest import Choice
 from .output import report_views, show
-from .options import format_option, reading_options, slow_option, trace_options
+from .options import format_option, jobs_option, reading_options, slow_option, trace_options
 from .progress import bars
 from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from ..ops.environment import Environment
@@ -30,10 +30,11 @@ VIEWS = report_views("render.analyze.table:render_report", "render.analyze.analy
               help="How many of the slowest spans to list.")
 @click.option("--block-threshold", default="10s", show_default=True, metavar="DURATION",
               help="A span whose own time (outside its traced children) exceeds this is a blocking anomaly.")
+@jobs_option
 @reading_options
 def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
             components: tuple[str, ...], config_path: Path | None, fmt: str, sections: tuple[str, ...],
-            slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None,
+            slow_threshold: str, top: int, block_threshold: str, jobs: int, prices_path: Path | None,
             no_cache: bool, no_progress: bool, no_pager: bool) -> None:
     """Analyze one or more runs in one streaming pass.
 
@@ -55,12 +56,15 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
       namel3ss-debug analyze run.jsonl --section errors --section patterns
       namel3ss-debug analyze debug/traces --all --since +30s --component llm
 
+    Many runs (--all) are tallied in worker processes (--jobs), the report the
+    one a single process makes.
+
     Exit codes: 0 analysed (whatever the verdict: in CI, gate on it with
-    `--format json | jq -e '.health.verdict != "failing"'`), 2 usage, 3 a trace
-    that cannot be read.
+    `--format json | jq -e '.health.verdict != "failing"'`), 1 a worker process
+    reading runs stopped (--jobs), 2 usage, 3 a trace that cannot be read.
     """
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
-                             prices_path, cache=not no_cache)
+                             prices_path, cache=not no_cache, jobs=jobs)
     show(analyze_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)
 

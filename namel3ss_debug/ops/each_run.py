@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Generic, Optional, TypeVar, cast
 
 from ..model.errors import Namel3ssDebugError
-from ..store.sources import RunSource, is_stream
+from ..store.sources import RunSource
 from .environment import Environment, count_bytes
-from .workers import in_order, source_bytes, workers_for
+from .workers import in_order, in_workers, source_bytes, workers_for
 
 T = TypeVar("T")
 Reader = Callable[[RunSource], T]
@@ -52,7 +52,7 @@ def _each(make: Callable[..., Reader[T]], args: tuple[Any, ...], sources: Sequen
           env: Environment, here: Optional[Reader[T]], *, keep: bool) -> Iterator[T | Failure]:
     kept: tuple[type[Failure], ...] = (Namel3ssDebugError, OSError) if keep else ()
     workers = workers_for(len(sources), jobs)
-    if not workers or any(is_stream(path) for source in sources for path in source.files):
+    if not in_workers(sources, jobs):
         reader = here if here is not None else make(env, *args)
         for source in sources:
             try:
@@ -74,6 +74,31 @@ def _each(make: Callable[..., Reader[T]], args: tuple[Any, ...], sources: Sequen
             bar.advance(source_bytes(source))
 
 
+BATCHES = 8  # batches of runs a worker is handed, about, by `each_batch`
+
+
+def each_batch(make: Callable[..., Callable[[tuple[RunSource, ...]], T]], args: tuple[Any, ...],
+               sources: Sequence[RunSource], jobs: int, env: Environment) -> Iterator[T]:
+    """`each_run`'s worker processes, each handed consecutive runs a batch at a time (`make(env, *args)` reads a
+    batch into one answer), the answers in order: for many runs whose answers merge (`analyze --all`), where one
+    answer for a few hundred runs costs less to make, send and merge than one a run. For runs `workers.in_workers`
+    gives to workers; the warnings of a batch are said before its answer is given, and an error that stops its
+    reading stops them all (a reader that keeps its own errors gives them in its answer)."""
+    workers = workers_for(len(sources), jobs)
+    size = max(1, -(-len(sources) // (workers * BATCHES)))
+    batches = [tuple(sources[start:start + size]) for start in range(0, len(sources), size)]
+    setup = (make, dict(env.environ), env.cwd, args)
+    with env.progress(sources) as bar:
+        told_all = in_order(_read_there, batches, workers, _set_up, setup, chunk=1, runs=len(sources))
+        for batch, told in zip(batches, told_all):
+            if isinstance(told, (Namel3ssDebugError, OSError)):
+                raise told
+            for line in told.warnings:
+                env.warn(line)
+            yield told.answer
+            bar.advance(sum(map(source_bytes, batch)))
+
+
 _THERE: list[Reader[Any]] = []  # a worker process's reader (`_set_up`)
 _SAID: list[str] = []  # the warnings of the run a worker reads
 
@@ -83,8 +108,8 @@ def _set_up(make: Callable[..., Reader[Any]], environ: Mapping[str, str], cwd: P
     _THERE[:] = [make(Environment(environ=environ, cwd=cwd, warn=_SAID.append, progress=count_bytes), *args)]
 
 
-def _read_there(source: RunSource) -> _Told[Any] | Failure:
-    """One run read in a worker process, with what its reading said; or the error that stopped it."""
+def _read_there(source: Any) -> _Told[Any] | Failure:
+    """One run (or batch) read in a worker process, with what its reading said; or the error that stopped it."""
     _SAID.clear()
     try:
         answer = _THERE[0](source)

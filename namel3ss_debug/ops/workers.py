@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from ..model.errors import Namel3ssDebugError
-from ..store.sources import RunSource
+from ..store.sources import RunSource, is_stream
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -50,11 +50,19 @@ def workers_for(items: int, jobs: int) -> int:
     return workers if workers >= 2 and items >= MIN_PARALLEL else 0
 
 
+def in_workers(sources: Sequence[RunSource], jobs: int) -> bool:
+    """Whether `each_run` reads these runs in worker processes: enough of them (`workers_for`), none from a stream
+    (standard input, a pipe: only the asking process can read it)."""
+    return bool(workers_for(len(sources), jobs)) and not any(is_stream(path) for source in sources
+                                                             for path in source.files)
+
+
 def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],
-             args: tuple[Any, ...]) -> Iterator[B]:
+             args: tuple[Any, ...], chunk: int = CHUNK, runs: int | None = None) -> Iterator[B]:
     """`work(item)` of each item, in the items' order, in `workers` worker processes, each set up by
-    `setup(*args)`. `work` and `setup` are functions of a module (a worker imports them), and what they take and
-    give can be pickled."""
+    `setup(*args)`, handed `chunk` items at a time (`runs`: the runs they hold, when an item is a batch of them).
+    `work` and `setup` are functions of a module (a worker imports them), and what they take and give can be
+    pickled."""
     import multiprocessing  # noqa: PLC0415 - loaded only when workers start: a listing of a few runs needs none
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
     from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - as above
@@ -62,10 +70,10 @@ def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Ca
     context = multiprocessing.get_context(_start_method())
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
     try:
-        yield from pool.map(work, items, chunksize=CHUNK)
+        yield from pool.map(work, items, chunksize=chunk)
     except BrokenProcessPool:
         raise Namel3ssDebugError(
-            f"a worker process stopped while reading {len(items)} runs in {workers} processes "
+            f"a worker process stopped while reading {runs or len(items)} runs in {workers} processes "
             "(killed, or out of memory): the reading stopped there",
             hint="run again; with --jobs 1 the runs are read in this process") from None
     finally:  # the answers are not all wanted (an error, Ctrl-C): the runs not begun are not read

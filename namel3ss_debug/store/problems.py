@@ -114,3 +114,77 @@ class ReadProblems:
             self.held.append(message)
         elif self.on_warning is not None:
             self.on_warning(message)
+
+
+Call = tuple[str, tuple[object, ...]]  # a method of ReadProblems and its arguments
+
+
+class LoggedProblems(ReadProblems):
+    """A worker's reading (`ops/analyze/parts.py`): each problem kept as the call that said it (`calls`, in order,
+    once its file turned out to be a trace), for the asking process to make again on its own ReadProblems
+    (`replay`), which says them and counts them as one reader of every run would. Nothing is said here."""
+
+    def __init__(self, strict: bool = False) -> None:
+        super().__init__(strict=strict)
+        self.calls: list[Call] = []
+        self._held_calls: list[Call] | None = None
+
+    def invalid_line(self, where: str, why: str) -> None:
+        super().invalid_line(where, why)
+        self._log("invalid_line", where, why)
+
+    def torn_line(self, where: str) -> None:
+        super().torn_line(where)
+        self._log("torn_line", where)
+
+    def seq_gap(self, where: str, expected: int, got: int) -> None:
+        super().seq_gap(where, expected, got)
+        self._log("seq_gap", where, expected, got)
+
+    def dropped_field(self, where: str, fields: list[str]) -> None:
+        super().dropped_field(where, fields)
+        self._log("dropped_field", where, list(fields))
+
+    def unknown_type(self, event_type: str, where: str) -> None:
+        super().unknown_type(event_type, where)
+        self._log("unknown_type", event_type, where)
+
+    def notice(self, message: str) -> None:
+        super().notice(message)
+        self._log("notice", message)
+
+    def empty_file(self, where: str) -> None:
+        super().empty_file(where)
+        self._log("empty_file", where)
+
+    def hold(self) -> None:
+        super().hold()
+        if self._held_calls is None:
+            self._held_calls = []
+
+    def release(self) -> None:
+        super().release()
+        held, self._held_calls = self._held_calls, None
+        self.calls += held or ()
+
+    def discard(self) -> None:
+        super().discard()
+        self._held_calls = None
+
+    def taken(self) -> list[Call]:
+        """The calls kept since the last `taken` (a source's), and none kept any more."""
+        calls, self.calls = self.calls, []
+        return calls
+
+    def _log(self, name: str, *args: object) -> None:
+        (self._held_calls if self._held_calls is not None else self.calls).append((name, args))
+
+
+REPLAYED = frozenset({"invalid_line", "torn_line", "seq_gap", "dropped_field", "unknown_type", "notice", "empty_file"})
+
+
+def replay(calls: list[Call], problems: ReadProblems) -> None:
+    """Make a worker's problem calls again on `problems`, in order (`LoggedProblems`)."""
+    for name, args in calls:
+        if name in REPLAYED:  # the names are this module's own: a worker of this install wrote them
+            getattr(problems, name)(*args)

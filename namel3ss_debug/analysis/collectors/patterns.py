@@ -19,7 +19,9 @@ class Patterns:
 
     def __init__(self) -> None:
         self.calls: dict[int, int] = {}  # call identity (`figures.call_key`) -> calls
-        self.repeated: dict[int, Repeat] = {}  # the identities called more than once
+        # the identities called more than once (those of runs merged from another tally: keyed by (its first run's
+        # place, identity), `merge.py`)
+        self.repeated: dict[object, Repeat] = {}
         self.retries: dict[Op, Retries] = {}
         self.loops: list[LoopSeen] = []
 

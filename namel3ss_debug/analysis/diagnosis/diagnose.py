@@ -64,9 +64,12 @@ def rediagnose(clues: Clues, failures: Iterable[Failure]) -> Diagnosis:
     given: dict[str, Failure] = {}
     for outside in failures:
         given.setdefault(outside.run_id, outside)
+    by_run: dict[str, list[Finding]] = {}  # each run's findings, in their order (one look at each, not one a run)
+    for finding in judged:
+        by_run.setdefault(finding.run_id, []).append(finding)
     blames: list[Blame] = []
     for run in clues.runs:
-        mine = [finding for finding in judged if finding.run_id == run.run_id]
+        mine = by_run.get(run.run_id, [])
         failure = failure_of(run, mine) or given.get(run.run_id)
         if failure is not None:
             blames.append(blame_run(run, failure, mine))

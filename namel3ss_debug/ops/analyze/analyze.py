@@ -18,7 +18,7 @@ from ...model.errors import TraceError
 from ...store.problems import ReadProblems
 from ...store.sources import RunSource
 from ..cache import ResultCache, results_directory
-from ..environment import Environment
+from ..environment import ByteCount, Environment
 from ..traces import (
     ReadRequest,
     make_pricer,
@@ -26,7 +26,9 @@ from ..traces import (
     open_traces,
     price_data,
 )
+from ..workers import in_workers
 from .counting import Counted
+from .parts import Settings, tallied_parts
 
 # The sections the `diagnose_*` keys judge: the findings, and the anomalies (`diagnose_latency_floor_ms`)
 JUDGED = FINDING_SECTIONS | ANOMALY_SECTIONS
@@ -42,6 +44,7 @@ class AnalyzeRequest(ReadRequest):
     block_threshold: str = "10s"
     prices_path: Path | None = None
     cache: bool = True  # a report kept from an earlier read answers; False: nothing kept, no index sidecar
+    jobs: int = 1  # worker processes for many runs at once (`parts.py`)
 
 
 def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
@@ -64,19 +67,31 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     kept = cache.get(key, Report)
     if kept is not None:
         return kept
+    parallel = Settings(options.slow_threshold_ms, options.block_threshold_ms, options.top, thresholds, window,
+                        tuple(sections), request.runs.strict, request.cache, file_prices,
+                        resolved.settings.price_overrides) if request.jobs > 1 else None
     report, problems = read_report(sources, options, window, pricer, sections, request.runs.strict, env,
-                                   index=request.cache)
+                                   index=request.cache, jobs=request.jobs, parallel=parallel)
     cache.put(key, report, problems)
     return report
 
 
 def read_report(sources: list[RunSource], options: Options, window: EventWindow, pricer: Pricer,
                 sections: tuple[str, ...], strict: bool, env: Environment, *, index: bool = True,
-                keep_tally: Callable[[Tally], None] | None = None) -> tuple[Report, ReadProblems]:
+                keep_tally: Callable[[Tally], None] | None = None, jobs: int = 1,
+                parallel: Settings | None = None) -> tuple[Report, ReadProblems]:
     """The runs read into a report in one pass, and what the reading met;
-    `index` False writes no index sidecar beside a file (--no-cache); `keep_tally` as `analysis.analyze.analyze`'s.
+    `index` False writes no index sidecar beside a file (--no-cache); `keep_tally` as `analysis.analyze.analyze`'s;
+    with `parallel` (what a worker tallies with), many runs are tallied in `jobs` worker processes (`parts.py`).
     Raises TraceError for runs without events."""
     options = replace(options, sections=frozenset(sections))  # the pass keeps only what these sections read
+    if parallel is not None and in_workers(sources, jobs):
+        reader = make_reader(strict, env, write_index=index)  # its problems: the workers' said again, in order
+        counted, read = Counted(reader.problems), ByteCount()
+        parts = tallied_parts(sources, parallel, jobs, env, reader.problems, counted, read)
+        report = analyze_runs(parts, pricer=pricer, options=options, window=window, problems=reader.problems,
+                              sections=sections, bytes_read=lambda: read.done, keep_tally=keep_tally)
+        return _read(report, counted, sources), reader.problems
     progress = env.progress(sources)
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True,  # the tally keeps no record
                          write_index=index)
@@ -85,10 +100,15 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
         report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
                               pricer=pricer, options=options, window=window, problems=reader.problems,
                               sections=sections, bytes_read=lambda: progress.done, keep_tally=keep_tally)
+    return _read(report, counted, sources), reader.problems
+
+
+def _read(report: Report, counted: Counted, sources: list[RunSource]) -> Report:
+    """The report, unless no event was read. Raises TraceError."""
     if not counted.events:
         files = ", ".join(file for source in sources for file in source.files)
         raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
-    return report, reader.problems
+    return report
 
 
 def read_prices(path: Path | None) -> dict[str, Any] | None:
