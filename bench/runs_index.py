@@ -24,7 +24,8 @@ them alike:
 - the library: `open_catalogue` and `index.select(RunQuery())` timed inside a child process (no interpreter start,
   no output), the listing's own cost.
 - the named alternative, `analyze DIR --all --section overview --format json`: as a user runs it (its answer kept
-  from an earlier read in the result cache) and with `--no-cache` (every run read).
+  from an earlier read in the result cache) and with `--no-cache` (every run read), in one process (`--jobs 1`)
+  and in worker processes (`--jobs` the cores), with the speed-up of the second.
 Each line is the median of `--repeats` (min and max beside it), with the commands' CPU time. Every target is printed
 with PASS or MISS (against the floor; whether the aim was met beside it). Progress goes to stderr.
 """
@@ -64,7 +65,8 @@ SEED = 66
 RUNS_CMD = "runs DIR --format jsonl"
 LIBRARY = "library: open_catalogue + select"
 OVERVIEW = "analyze DIR --all --section overview"
-OVERVIEW_FIRST = OVERVIEW + " --no-cache"
+OVERVIEW_FIRST = OVERVIEW + " --no-cache --jobs 1"
+OVERVIEW_EVERY_CORE = OVERVIEW + " --no-cache --jobs {cores}"  # issue 80: the runs tallied in worker processes
 
 
 @dataclass
@@ -148,7 +150,8 @@ def listings(directory: Path, has_runs_command: bool) -> dict[str, list[str]]:
     found = {LIBRARY: [sys.executable, str(HERE / "runs_index.py"), "--child-list", str(directory)],
              OVERVIEW: [*CLI, "analyze", str(directory), "--all", "--section", "overview", "--format", "json",
                         "--no-progress"]}
-    found[OVERVIEW_FIRST] = [*found[OVERVIEW], "--no-cache"]
+    found[OVERVIEW_FIRST] = [*found[OVERVIEW], "--no-cache", "--jobs", "1"]
+    found[OVERVIEW_EVERY_CORE.format(cores=cores())] = [*found[OVERVIEW], "--no-cache", "--jobs", str(cores())]
     if has_runs_command:
         found = {RUNS_CMD: [*CLI, "runs", str(directory), "--format", "jsonl"], **found}
     return found
@@ -204,8 +207,11 @@ def targets(figures: dict[str, Figure], indexed: dict[int, Figure], count: int) 
         aim = "aim met" if seconds <= AIM_S else "aim not met"
         rows.append((f"{name} <= 1 s (aim 0.3 s)", f"{seconds * 1000:.0f} ms, {aim}", seconds <= FLOOR_S))
     listing = figures.get(RUNS_CMD, figures[LIBRARY])
-    for name in (OVERVIEW, OVERVIEW_FIRST):
+    every_core = OVERVIEW_EVERY_CORE.format(cores=cores())
+    for name in (OVERVIEW, OVERVIEW_FIRST, every_core):
         rows.append((f"(no target) {name} / {listing.name}", f"{figures[name].median / listing.median:.1f}x", None))
+    rows.append((f"(no target) {OVERVIEW_FIRST} / --jobs {cores()}",
+                 f"{figures[OVERVIEW_FIRST].median / figures[every_core].median:.2f}x", None))
     one = indexed.get(1)
     for jobs, figure in indexed.items():
         rate = count / figure.median

@@ -142,9 +142,11 @@ class _Sink(Generic[Items]):
         self.path = ""
         self.count = 0
         self.lines = 0
+        self.invalid_before = 0  # the invalid lines of the files read before this one
 
     def start(self, path: str) -> None:
         self.sniffed, self.mapper, self.path, self.count, self.lines = False, None, path, 0, 0
+        self.invalid_before = self.problems.invalid_count
         self.problems.hold()  # until the file gives an event: if it never does, its one error says all
 
     def sniff(self, block: Block) -> None:
@@ -161,10 +163,11 @@ class _Sink(Generic[Items]):
         return self.count > 0 or bool(getattr(self.mapper, "holding", False))
 
     def check_file(self, path: str) -> None:
-        """A file without a single event is not a trace; an empty one is said so."""
+        """A file without a single event is not a trace; an empty one is said so (whatever the files read before it
+        held: a reader of many files, or of each on its own, says the same of it)."""
         if self.count:
             return
-        if self.lines == 0 and not self.problems.invalid_count:
+        if self.lines == 0 and self.problems.invalid_count == self.invalid_before:
             self.problems.empty_file(path)
             return
         self.problems.discard()

@@ -15,7 +15,7 @@ from namel3ss_debug.cli.main import cli
 
 @pytest.mark.parametrize(("argv", "message", "hint"), [
     (["analyze", "--top", "abc", "x"], "Invalid value for '--top': 'abc' is not a valid integer range.", ""),
-    (["analyze", "--bogus"], "no such option '--bogus'", ""),
+    (["analyze", "--xyzzy"], "no such option '--xyzzy'", ""),
     (["analyze", "--sectoin"], "no such option '--sectoin'", "did you mean `--section`? "),
     (["diff", "a.jsonl"], "Missing argument 'NEW'.", ""),
     (["config", "show", "--format", "xml"], "Invalid value for '--format': 'xml' is not one of 'table', 'json'.", ""),

@@ -22,6 +22,7 @@ from namel3ss_debug.ops.analyze import parts
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
+from namel3ss_debug.ops import workers
 from namel3ss_debug.ops.workers import MIN_PARALLEL
 from namel3ss_debug.store.problems import MAX_KEPT, ReadProblems
 from namel3ss_debug.store.reader import TraceReader
@@ -66,9 +67,18 @@ def test_runs_tallied_in_worker_processes_are_the_report_one_process_gives(tmp_p
     assert integrity["invalid_lines"] == 3 * (MAX_KEPT // 2) and integrity["torn_lines"] == 1
 
 
-def test_an_error_that_stops_a_runs_reading_stops_the_command_as_in_one_process(tmp_path: Path) -> None:
+def test_an_empty_file_among_them_is_said_so_whatever_the_files_before_it_held(tmp_path: Path) -> None:
+    """Whichever worker reads it, after files with invalid lines or not: a warning, in one process too."""
     paths = many(tmp_path)
     paths[-1].write_bytes(b"")
+    said: dict[int, list[str]] = {1: [], 2: []}
+    assert analysed(paths, tmp_path, 1, said[1]) == analysed(paths, tmp_path, 2, said[2]) and said[1] == said[2]
+    assert f"{paths[-1]}: empty file, no events" in said[1]
+
+
+def test_an_error_that_stops_a_runs_reading_stops_the_command_as_in_one_process(tmp_path: Path) -> None:
+    paths = many(tmp_path)
+    paths[-1].write_bytes(b"no event here\n")
     said: dict[int, list[str]] = {1: [], 2: []}
     raised: dict[int, str] = {}
     for jobs in (1, 2):
@@ -96,6 +106,8 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, monkeypatch: pyte
         os._exit(9)
 
     monkeypatch.setattr(parts, "tallied", dies)
+    # forked whatever threads this test process runs (another test's server), so the workers see `dies`
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
     with pytest.raises(Namel3ssDebugError, match=f"a worker process stopped while reading {RUNS} runs in 2 processes"):
         analysed(many(tmp_path), tmp_path, 2, [])
 
