@@ -13,6 +13,7 @@ Every step's output is read, so this is written for speed; bench/writers_cost.py
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 import msgspec
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .steps import Step
 
 MAX_TERMS = 32_768  # terms noted of a run; the first writers they point at are slim steps (no texts)
+SAID_AGAIN = 1024  # the last outputs whose terms are remembered: a loop's answers and a polled tool's results recur
 
 
 class Written:
@@ -73,8 +75,14 @@ def slimmed(step: Step) -> Step:
 
 def _keys(step: Step) -> set[str]:
     texts = outputs_of(step)
-    keys = indexed_terms("\n".join(texts)) if texts else set()  # one text: no term runs across a line's end
+    keys = set(_terms("\n".join(texts))) if texts else set()  # one text: no term runs across a line's end
     for ask in step.asked:
         keys.update(normal(value) for value in values_of(ask.arguments, None))
     keys.discard("")
     return keys
+
+
+@lru_cache(maxsize=SAID_AGAIN)
+def _terms(text: str) -> frozenset[str]:
+    """`indexed_terms` of an output, found once for an output said again."""
+    return frozenset(indexed_terms(text))

@@ -47,6 +47,9 @@ EDGES = " \t\n.,;:!?\"'`*-_()[]"
 def no_progress(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
     """`loop_repeats` or more utterances in a row, each repeating an earlier one, with no new tool result."""
     repeats = judging.thresholds.loop_repeats
+    spoken = sum(1 for step in agent.steps if step.text and (step.component == "llm" or step.kind == "agent_turn"))
+    if spoken <= repeats:
+        return  # a row is `repeats` utterances repeating one said before it: fewer steps say nothing, cheaply
     for row, decisive in _rows(agent.steps, repeats):
         if not _covered(row, decisive, agent, run, judging):
             yield _no_progress(row, decisive, agent, run, repeats)
