@@ -1,6 +1,6 @@
-"""The data document of the page of runs `view DIR` serves (`namel3ss-debug/runs-page/v1`): a page of the rows of a
-listing as the index holds them (`analysis/run_row.RunRow`, the figures `analyze` prints for each run; the page
-computes none) from `offset` on, how many runs the filters select (`matched`) of the `total`, what the filters
+"""The data document of the page of runs `view DIR` serves (`namel3ss-debug/runs-page/v2`; v1 held every row): a
+page of the rows of a listing as the index holds them (`analysis/run_row.RunRow`, the figures `analyze` prints for
+each run; the page computes none) from `offset` on, how many runs the filters select (`matched`) of the `total`, what the filters
 offer, the chart of the runs selected (`ops/runs/page.Chart`, aggregates), and where the page polls when following
 the directory.
 
@@ -20,7 +20,7 @@ from ..._version import __version__
 from ...analysis.run_row import RunRow
 from ...ops.browse import Listing
 
-SCHEMA = "namel3ss-debug/runs-page/v1"
+SCHEMA = "namel3ss-debug/runs-page/v2"
 _LEFT_OUT = ("files",)
 
 
