@@ -1,8 +1,8 @@
 """The data document of the page of runs `view DIR` serves (`namel3ss-debug/runs-page/v2`; v1 held every row): a
 page of the rows of a listing as the index holds them (`analysis/run_row.RunRow`, the figures `analyze` prints for
-each run; the page computes none) from `offset` on, how many runs the filters select (`matched`) of the `total`, what the filters
-offer, the chart of the runs selected (`ops/runs/page.Chart`, aggregates), and where the page polls when following
-the directory.
+each run; the page computes none) from `offset` on, how many runs the filters select (`matched`) of the `total`,
+what the filters offer, the chart of the runs selected (`ops/runs/page.Chart`, aggregates), and where the page
+polls when following the directory.
 
 Each row keeps its fields' names (those of `runs --format json`) but its files (the page names a run by its id
 only: `/run/<id>`), and says whether its parent is listed (`parent_listed`: a link to it, and to the
