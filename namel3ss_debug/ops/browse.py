@@ -110,11 +110,10 @@ class RunsBrowser:
         version = index.version
         total, offered = self._everything_at(version)
         rows = self.catalogue.select(query)
-        clean, searchable = index.strict, index.searchable
+        matched = page.matched(index, query.where)
         parents = [row.parent for row in rows if row.parent is not None]
-        return Listing(rows, version, total, page.matched(index, query.where, clean=clean, searchable=searchable),
-                       query.offset, query.limit, offered, page.listed(index, parents, clean=clean),
-                       page.chart(index, query.where, clean=clean, searchable=searchable))
+        return Listing(rows, version, total, matched, query.offset, query.limit, offered, page.listed(index, parents),
+                       page.chart(index, query.where, matched))
 
     def refresh(self) -> None:
         """Following: sync the index, at most once each REFRESH_S."""
@@ -178,9 +177,8 @@ class RunsBrowser:
         """The runs in the index and what the filters offer, asked once a version."""
         with self._lock:
             if self._everything is None or self._everything[0] != version:
-                index, clean = self.catalogue.index, self.catalogue.index.strict
-                total = page.matched(index, RunFilter(), clean=clean, searchable=index.searchable)
-                self._everything = (version, total, page.facets(index, clean=clean))
+                index = self.catalogue.index
+                self._everything = (version, page.matched(index, RunFilter()), page.facets(index))
             return self._everything[1], self._everything[2]
 
 

@@ -18,7 +18,7 @@ from typing import Any, Generic, Optional, TypeVar, cast
 from ..model.errors import Namel3ssDebugError
 from ..store.sources import RunSource
 from .environment import Environment, count_bytes
-from .workers import in_order, in_workers, source_bytes, workers_for
+from .workers import CHUNK, in_order, in_workers, source_bytes, workers_for
 
 T = TypeVar("T")
 Reader = Callable[[RunSource], T]
@@ -60,18 +60,7 @@ def _each(make: Callable[..., Reader[T]], args: tuple[Any, ...], sources: Sequen
             except kept as error:
                 yield error
         return
-    setup = (make, dict(env.environ), env.cwd, args)
-    with env.progress(sources) as bar:
-        for source, told in zip(sources, in_order(_read_there, sources, workers, _set_up, setup)):
-            if isinstance(told, (Namel3ssDebugError, OSError)):
-                if not keep:
-                    raise told
-                yield told
-            else:
-                for line in told.warnings:
-                    env.warn(line)
-                yield told.answer
-            bar.advance(source_bytes(source))
+    yield from _given(make, args, [(source,) for source in sources], workers, env, keep=keep, chunk=CHUNK, one=True)
 
 
 BATCHES = 8  # batches of runs a worker is handed, about, by `each_batch`
@@ -87,15 +76,27 @@ def each_batch(make: Callable[..., Callable[[tuple[RunSource, ...]], T]], args: 
     workers = workers_for(len(sources), jobs)
     size = max(1, -(-len(sources) // (workers * BATCHES)))
     batches = [tuple(sources[start:start + size]) for start in range(0, len(sources), size)]
+    return cast(Iterator[T], _given(make, args, batches, workers, env, keep=False, chunk=1, one=False))
+
+
+def _given(make: Callable[..., Any], args: tuple[Any, ...], batches: list[tuple[RunSource, ...]], workers: int,
+           env: Environment, *, keep: bool, chunk: int, one: bool) -> Iterator[Any]:
+    """Each batch's answer from the workers, in order, its warnings said first and its runs counted on the bar
+    after; the error that stopped a batch raised (or, with `keep`, given in its place). `one`: each batch is a run,
+    handed to the reader alone."""
     setup = (make, dict(env.environ), env.cwd, args)
-    with env.progress(sources) as bar:
-        told_all = in_order(_read_there, batches, workers, _set_up, setup, chunk=1, runs=len(sources))
-        for batch, told in zip(batches, told_all):
+    items: list[Any] = [batch[0] for batch in batches] if one else batches
+    runs = sum(map(len, batches))
+    with env.progress([source for batch in batches for source in batch]) as bar:
+        for batch, told in zip(batches, in_order(_read_there, items, workers, _set_up, setup, chunk=chunk, runs=runs)):
             if isinstance(told, (Namel3ssDebugError, OSError)):
-                raise told
-            for line in told.warnings:
-                env.warn(line)
-            yield told.answer
+                if not keep:
+                    raise told
+                yield told
+            else:
+                for line in told.warnings:
+                    env.warn(line)
+                yield told.answer
             bar.advance(sum(map(source_bytes, batch)))
 
 

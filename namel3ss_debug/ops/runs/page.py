@@ -36,7 +36,11 @@ _CHUNK = 500  # run ids asked of at once (SQLite binds at most 999 values in one
 
 
 class Reads(Protocol):
-    """The index as this module asks of it (`RunIndex.read`)."""
+    """The index as this module asks of it (`RunIndex`): its columns read, and whether it lists only the runs read
+    clean (`strict`) and has its full-text table (`searchable`)."""
+
+    strict: bool
+    searchable: bool
 
     def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -58,33 +62,33 @@ class Chart:
     bands: list[Band]
 
 
-def matched(index: Reads, where: RunFilter, *, clean: bool, searchable: bool) -> int:
+def matched(index: Reads, where: RunFilter) -> int:
     """How many runs `where` selects."""
-    text, params = listed_sql(where, clean=clean, searchable=searchable)
+    text, params = listed_sql(where, clean=index.strict, searchable=index.searchable)
     return int(index.read(f"SELECT count(*) FROM runs{text}", params)[0][0])
 
 
-def facets(index: Reads, *, clean: bool) -> dict[str, list[str]]:
+def facets(index: Reads) -> dict[str, list[str]]:
     """What the page's filters offer: each status, health verdict, model, finding kind and tag some run has."""
-    where = " WHERE problems = 0" if clean else ""
+    where = " WHERE problems = 0" if index.strict else ""
     return {name: sorted(value for (value,) in index.read(text.format(where=where)) if isinstance(value, str))
             for name, text in FACETS}
 
 
-def listed(index: Reads, run_ids: Sequence[str], *, clean: bool) -> frozenset[str]:
+def listed(index: Reads, run_ids: Sequence[str]) -> frozenset[str]:
     """Those of `run_ids` the index holds (a parent not among them gets no link)."""
     wanted = sorted(set(run_ids))
     found: set[str] = set()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
         text = f"SELECT DISTINCT run_id FROM runs WHERE run_id IN ({', '.join('?' * len(chunk))})"
-        found.update(run_id for (run_id,) in index.read(text + (" AND problems = 0" if clean else ""), chunk))
+        found.update(run_id for (run_id,) in index.read(text + (" AND problems = 0" if index.strict else ""), chunk))
     return frozenset(found)
 
 
-def chart(index: Reads, where: RunFilter, *, clean: bool, searchable: bool) -> Chart | None:
-    """The chart of the runs `where` selects; None when none has a start time."""
-    text, params = listed_sql(where, clean=clean, searchable=searchable)
+def chart(index: Reads, where: RunFilter, total: int) -> Chart | None:
+    """The chart of the `total` runs `where` selects (`matched`); None when none has a start time."""
+    text, params = listed_sql(where, clean=index.strict, searchable=index.searchable)
     columns = ", ".join(column for _, column in BANDS)
     dated = f"SELECT julianday(started) AS at, {columns} FROM runs{text}"
     figures = ", ".join(f"max({column}), count({column})" for _, column in BANDS)
@@ -94,7 +98,6 @@ def chart(index: Reads, where: RunFilter, *, clean: bool, searchable: bool) -> C
         return None
     if first == last:
         first, last = first - HOUR_DAYS, last + HOUR_DAYS
-    total = matched(index, where, clean=clean, searchable=searchable)
     bands = []
     for (label, column), most, drawn in zip(BANDS, known[::2], known[1::2]):
         most = max(0.0, float(most or 0))
