@@ -352,7 +352,7 @@ def fast_path_share(pool: list[dict[str, Any]], root: Path) -> int | None:
     if slow_path is None:  # the pipeline changed shape: say "unknown" rather than guess
         return None
     taken: list[int] = []
-    pipeline._slow = lambda event: (taken.append(1), slow_path(event))[1]  # type: ignore[method-assign]
+    pipeline._slow = lambda *given, **named: (taken.append(1), slow_path(*given, **named))[1]  # type: ignore[method-assign]
     for event in pool:
         pipeline.serialize(dict(event))
     return len(pool) - len(taken)

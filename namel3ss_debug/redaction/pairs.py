@@ -109,6 +109,8 @@ class PairPatterns:
         self._spellings = spellings
         self._longest = max(map(len, spellings), default=0)
         self._verdicts: dict[str, bool] = {}  # a name before a separator -> whether it names a secret
+        # no spelling ends a marker, so the `:` after one (`[REDACTED:bearer]`) is no pair: it is stepped over
+        self._marker_unnamed = not MARK.lower().endswith(spellings)
 
     def redact(self, text: str, strict: bool = False) -> str:
         if "ookie" in text or "OOKIE" in text:
@@ -116,7 +118,9 @@ class PairPatterns:
         parts: list[str] = []
         done = 0
         for at in _separators(text):
-            name = self._named(text, at) if at >= done else None
+            if at < done or (self._marker_unnamed and text.startswith(MARK, at - len(MARK))):
+                continue  # inside a value hidden here, or a marker's own `:` (`[REDACTED:bearer]`)
+            name = self._named(text, at)
             if name is None or (not strict and text[at] == "=" and name.endswith("cookie")):
                 continue  # `document.cookie = "..."` is code; a cookie header has a colon
             value = _VALUE.match(text, at + 1, at + 1 + WINDOW)

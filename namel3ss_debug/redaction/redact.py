@@ -116,7 +116,7 @@ class Redactor:
         rules = _rules(tuple(keys), tuple(patterns))
         self._names = rules.names
         self._key_verdicts = rules.key_verdicts
-        self._key_texts: dict[str, str] = {}  # a key as written: keys repeat from event to event
+        self._key_texts: dict[str, str] = {}  # a key as written (`_key_text`): keys repeat from event to event
         self._tokens = rules.tokens
         self._extra = self._tokens.has_extra
         self._spellings = rules.spellings
@@ -210,14 +210,17 @@ class Redactor:
 
     def _redact_fields(self, event: dict[str, Any], as_searched: bool) -> dict[str, Any]:
         keys = event.get("event_type") not in STRUCTURAL
-        return {key: value if key in OURS or type(value) in _SCALARS
-                else self._redact_field(value, key, keys, as_searched) for key, value in event.items()}
+        out = event.copy()  # the fields kept as they are (ours, numbers) copied at once, in their order
+        for key, value in event.items():
+            if key not in OURS and type(value) not in _SCALARS:
+                out[key] = self._redact_field(value, key, keys, as_searched)
+        return out
 
     def _redact_field(self, value: Any, key: str, keys: bool, as_searched: bool) -> Any:
         """One field, walked when it may hold something to hide: the line's pre-scan, asked of the field
         alone, so that only the fields that need it are walked (`outputs` but not `inputs`, say)."""
-        if type(value) is str:  # redact_text scans it itself
-            return self._walk(value, key == "error", keys)
+        if type(value) is str:  # redact_text scans it itself; nothing shorter than MIN_TEXT holds a secret
+            return self.redact_text(value, pairs=key == "error") if self._extra or len(value) >= MIN_TEXT else value
         try:
             data = orjson.dumps(value)
         except (TypeError, orjson.JSONEncodeError):
@@ -249,14 +252,15 @@ class Redactor:
 
     def _redact_dict(self, value: dict[Any, Any], pairs: bool, keys: bool) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        walk, sensitive, verdicts = self._walk, self.is_sensitive_key, self._key_verdicts
+        walk, texts, verdicts = self._walk, self._key_texts, self._key_verdicts
         shaped = False  # a string that only its neighbours can name: looked at once the walk is done
         for key, item in value.items():
-            new_key = self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) \
-                else key
+            new_key = texts.get(key)
+            if new_key is None:
+                new_key = self._key_text(key)
             sensitive_key = verdicts.get(key)
             if sensitive_key is None:
-                sensitive_key = sensitive(key)
+                sensitive_key = self.is_sensitive_key(key)
             if keys and item is not None and sensitive_key:
                 if type(item) is str:
                     self.learn(item)
@@ -275,13 +279,16 @@ class Redactor:
         names = list(value)
         for index, marker in named_alone(list(value.values()), names).items():
             key = names[index]
-            out[self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) else key] = marker
+            out[self._key_text(key)] = marker
 
-    def _key_text(self, key: str) -> str:
-        """A dictionary key with its secret-shaped parts replaced (remembered: the same keys come again)."""
+    def _key_text(self, key: Any) -> Any:
+        """A dictionary key as written: a text with its secret-shaped parts replaced; one shorter than MIN_TEXT,
+        or not a text, as it is (remembered: the same keys come again)."""
+        if type(key) is not str:  # not remembered: `True` and `1` are one key of a dict
+            return key
         text = self._key_texts.get(key)
         if text is None:
-            text = self.redact_text(key)
+            text = self.redact_text(key) if len(key) >= MIN_TEXT or self._extra else key
             if len(self._key_texts) < 4096:
                 self._key_texts[key] = text
         return text

@@ -80,17 +80,20 @@ class Pipeline:
         except Exception:
             line, as_is = dumps_unusual(event), False
         scan = self._scan
-        if len(line) > self._max_size or (scan is not None and ("error" in event or scan(line))):
-            return self._slow((event if as_is else orjson.loads(line), line))  # each processor's test decides
+        if scan is not None and ("error" in event or scan(line)):  # the redactor's own test, asked once
+            return self._slow((event if as_is else orjson.loads(line), line), asked=1)
+        if len(line) > self._max_size:
+            return self._slow((event if as_is else orjson.loads(line), line), asked=0)
         return line
 
-    def _slow(self, written: tuple[Event, bytes]) -> bytes:
+    def _slow(self, written: tuple[Event, bytes], asked: int) -> bytes:
         """Each processor that its test on the line as it then stands asks for (redaction may lengthen a
         line past the truncation limit, or not), the line made again after each. `written` is the event as
-        orjson writes it as it is (the event itself, or its line parsed back) and that line."""
+        orjson writes it as it is (the event itself, or its line parsed back) and that line; `asked`: how
+        many of the first processors `serialize` found needed by the same test of the same line."""
         event, line = written
-        for processor in self.processors:
-            if processor.needed(event, line):
+        for index, processor in enumerate(self.processors):
+            if index < asked or processor.needed(event, line):
                 event = processor(event, line)
                 line = dumps(event)
         return line

@@ -410,3 +410,23 @@ def test_a_credential_like_value_is_remembered(value):
     redactor = Redactor()
     redactor.redact({"password": value})
     assert redactor.learned == (value,)
+
+
+def test_keys_are_written_as_they_came_whatever_keys_came_before() -> None:
+    """Keys are remembered as written from dict to dict; `1`, `True` and `1.0` are one key of a dict, so a key that
+    is not a text is never taken from what was remembered."""
+    redactor = Redactor()
+    assert list(redactor.redact({1: "a", "ok": "b"})) == [1, "ok"]
+    assert [type(key) for key in redactor.redact({True: "a"})] == [bool]
+    assert [type(key) for key in redactor.redact({1.0: "a"})] == [float]
+    token = "sk-proj-" + "Zq7Lm2Xv9Rt4Np8Kw3Ys6Hb1Jd5Fg0Ac" + "-Q1w2E3r4"
+    assert list(redactor.redact({f"key {token}": 1})) == ["key [REDACTED:openai_project_key]"]
+
+
+def test_a_marker_colon_is_no_pair_and_the_pair_before_it_stays_hidden() -> None:
+    """`Authorization: Bearer <token>` is hidden once by the token's detector; the `:` inside its marker names
+    nothing, and a pair after it is still read."""
+    text = "retry with Authorization: Bearer ac3a5b263fdf57cd2c0064975c3747465cc36c27 then password=Hunter2x9"
+    out = Redactor().redact_text(text, pairs=True)
+    assert "ac3a5b263fdf57cd2c0064975c3747465cc36c27" not in out and "Hunter2x9" not in out
+    assert "Bearer [REDACTED:bearer]" in out and "password=[REDACTED]" in out

@@ -23,9 +23,9 @@ class CountingPipeline(Pipeline):
 
     slow_calls = 0
 
-    def _slow(self, event: dict[str, Any]) -> bytes:
+    def _slow(self, written: tuple[dict[str, Any], bytes], asked: int) -> bytes:
         self.slow_calls += 1
-        return super()._slow(event)
+        return super()._slow(written, asked)
 
 
 def make_event(**fields: Any) -> dict[str, Any]:
