@@ -60,6 +60,8 @@ def category_of(step: Step) -> str:
 def retry_without_backoff(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
     """Failed calls of one operation retried under one parent at least twice, each sooner than `backoff_ms`."""
     backoff = judging.thresholds.backoff_ms
+    if not any(step.status == "failed" for step in agent.steps):
+        return  # a retry follows a failed call
     for chain in _retry_chains(agent.steps).values():
         quick = [retry for retry in chain if retry[2] is not None and retry[2] < backoff]
         if len(quick) >= QUICK_RETRIES:

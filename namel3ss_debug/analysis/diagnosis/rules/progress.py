@@ -50,7 +50,10 @@ def no_progress(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[
     spoken = sum(1 for step in agent.steps if step.text and (step.component == "llm" or step.kind == "agent_turn"))
     if spoken <= repeats:
         return  # a row is `repeats` utterances repeating one said before it: fewer steps say nothing, cheaply
-    for row, decisive in _rows(agent.steps, repeats):
+    utterances = {step.seq: text for step in agent.steps if (text := _utterance(step)) is not None}
+    if len(utterances) - len(set(utterances.values())) < repeats:
+        return  # fewer utterances than a row's that say again what another said, in whatever order they ended
+    for row, decisive in _rows(agent.steps, repeats, utterances):
         if not _covered(row, decisive, agent, run, judging):
             yield _no_progress(row, decisive, agent, run, repeats)
 
@@ -58,9 +61,9 @@ def no_progress(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[
 Row = list[tuple[Step, Step]]  # each repeat, with the earlier utterance it repeats
 
 
-def _rows(steps: Sequence[Step], repeats: int) -> list[tuple[Row, Step]]:
+def _rows(steps: Sequence[Step], repeats: int, utterances: dict[int, str]) -> list[tuple[Row, Step]]:
     """Each maximal row of `repeats` or more repeated utterances with no news between, with the last new
-    utterance before it (the decisive step)."""
+    utterance before it (the decisive step). `utterances`: each step's by its seq (`_utterance`)."""
     said: dict[str, Step] = {}
     results: set[Hashable] = set()
     rows: list[tuple[Row, Step]] = []
@@ -74,7 +77,7 @@ def _rows(steps: Sequence[Step], repeats: int) -> list[tuple[Row, Step]]:
                 results.add(fact)
                 row = _closed(row, last_new, rows, repeats)
             continue
-        text = None if step.seq in voiced else _utterance(step)
+        text = None if step.seq in voiced else utterances.get(step.seq)
         if text is None:
             continue
         original = said.get(text)
@@ -100,7 +103,15 @@ def _utterance(step: Step) -> Optional[str]:
     if step.status != "completed" or not step.text or (step.kind != "agent_turn" and step.component != "llm"):
         return None
     text = normal(step.text).strip(EDGES)
-    return text if len(WORD.findall(text)) >= MIN_WORDS else None
+    return text if _words_at_least(text, MIN_WORDS) else None
+
+
+def _words_at_least(text: str, count: int) -> bool:
+    """Whether `text` holds `count` words or more (read no further than the last of them)."""
+    for found, _ in enumerate(WORD.finditer(text), 1):
+        if found >= count:
+            return True
+    return False
 
 
 def _voiced(steps: Sequence[Step]) -> set[int]:

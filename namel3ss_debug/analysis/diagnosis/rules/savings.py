@@ -55,10 +55,9 @@ MAX_GROUP = 16  # sibling calls one group holds: a longer run of them is said as
 def parallelizable_calls(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
     """Tool calls of one answer, then independent sibling calls, run one after another: the time saved at once."""
     minimum = judging.thresholds.min_saving_ms
-    by_seq = {step.seq: step for step in agent.steps}
     for asker, tools in _asked_together(agent.steps).items():
         if _sequential(tools) and _saving(tools) >= minimum:
-            yield _asked_finding(by_seq.get(asker), tools, run, minimum)
+            yield _asked_finding(next((step for step in agent.steps if step.seq == asker), None), tools, run, minimum)
     for group in _independent_groups(agent.steps):
         if _saving(group) >= minimum:
             yield _sibling_finding(group, run, minimum)
@@ -88,22 +87,25 @@ def _saving(calls: list[Step]) -> float:
 
 def _independent_groups(steps: list[Step]) -> Iterable[list[Step]]:
     """Runs of two or more sibling calls, one after another, none reading an earlier one's result."""
+    if sum(1 for step in steps if _eligible(step)) < 2:
+        return  # no two calls that could run at once (an agent's loop: each tool asked for by its model)
     siblings: dict[str, list[Step]] = {}
     for step in steps:
         if step.parent_id is not None and step.kind != "error_occurred":
             siblings.setdefault(step.parent_id, []).append(step)
     for calls in siblings.values():
-        group = Group()
+        group: Optional[Group] = None  # the group open, begun by an eligible call
         for call in calls:
-            if group.joins(call):
+            if group is not None and group.joins(call):
                 group.add(call)
                 continue
-            if len(group.calls) > 1:
+            if group is not None and len(group.calls) > 1:
                 yield group.calls
-            group = Group()
+            group = None
             if _eligible(call):
+                group = Group()
                 group.add(call)
-        if len(group.calls) > 1:
+        if group is not None and len(group.calls) > 1:
             yield group.calls
 
 
