@@ -30,6 +30,7 @@ from .blame_chain import USERS
 from .messages import request_of
 from .past_cut import note_of
 from .repeats import note_repeat
+from .request_marks import CONSENT, CUT, NAMED, STOP, TOOLS, request_marks
 from .speakers import Speakers
 from .spend import note_slowest, note_spend
 from .records import Finding
@@ -212,8 +213,12 @@ class Clues:
         if not given.asked:  # the run's first request: the task, in a run recorded at the HTTP client
             given.asked = True
             given.add("\n".join(payloads.message_texts(data)))
-        note_stop_request(track.clues, step, data)
-        consent, tools, named = track.clues.consent.wants(data), payloads.offers_tools(data), Speakers.wants(data)
+        marks = request_marks(data)  # which marks the request holds, one pass: each reader decides by them
+        if marks & STOP:
+            note_stop_request(track.clues, step, data)
+        consent = track.clues.consent.wants(marks & CONSENT)
+        # tools named and the request whole (one cut to `max_payload_size` says nothing of what it offered)
+        tools, named = marks & TOOLS and not marks & CUT, marks & NAMED  # a speaker's name
         body = request_of(payloads.decoded(data)) if consent or tools or named else None  # once, for all three
         if consent:
             track.clues.consent.request(step, body)

@@ -66,10 +66,10 @@ class Consent:
         self.unconfirmed: list[Unconfirmed] = []
         self.count = 0
 
-    def wants(self, data: bytes) -> bool:
-        """Whether an LLM call's request (its raw JSON) is to be read: it may hold the instruction, or the run has
-        one."""
-        return self.rule is not None or any(mark in data for mark in ASK_MARKS)
+    def wants(self, marked: int) -> bool:
+        """Whether an LLM call's request is to be read: it may hold the instruction (`marked`: its raw JSON holds
+        one of `ASK_MARKS`, `request_marks.CONSENT`), or the run has one."""
+        return self.rule is not None or bool(marked)
 
     def request(self, step: Step, body: Optional[dict[str, Any]]) -> None:
         """An LLM call's request, decoded (`messages.request_of`; `wants` said to): the instruction when the run

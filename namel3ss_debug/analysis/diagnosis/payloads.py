@@ -67,16 +67,10 @@ def as_text(value: Any) -> Optional[str]:
         return None
 
 
-def offers_tools(data: bytes) -> bool:
-    """Whether a request (raw JSON) may say which tools it offered: it names them and was not cut to
-    `max_payload_size` (then what it offered is not known)."""
-    return any(mark in data for mark in TOOL_MARKS) and TRUNCATED.encode() not in data
-
-
 def tools_in(body: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
     """The tools a request offered, name -> its JSON schema (None when it gave none), the request decoded
-    (`messages.request_of`) once `offers_tools` said it may name them; None when it names none (then nothing is
-    known of what it offered)."""
+    (`messages.request_of`) once its raw JSON was found to name them (`request_marks.TOOLS`); None when it names
+    none (then nothing is known of what it offered)."""
     if body is None or ("tools" not in body and "functions" not in body):
         return None
     offered: dict[str, Any] = {}

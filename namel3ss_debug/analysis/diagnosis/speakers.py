@@ -33,7 +33,7 @@ class Spoken(Protocol):
 Call = TypeVar("Call", bound=Spoken)
 
 MAX_WAITING = 4_096  # answers of unknown speaker waiting to be said again under a name
-NAME_MARK = b'"name"'
+NAME_MARK = b'"name"'  # a request that may name a speaker holds it (`request_marks.NAMED`)
 ROLES = ("user", "assistant")
 
 
@@ -46,11 +46,6 @@ class Speakers(Generic[Call]):
     def __init__(self, named: Callable[[Call], None]):
         self.waiting: dict[int, Call] = {}
         self.named = named
-
-    @staticmethod
-    def wants(data: bytes) -> bool:
-        """Whether a request (its raw JSON) may name a speaker."""
-        return NAME_MARK in data
 
     def request(self, step: Call, body: Optional[dict[str, Any]]) -> None:
         """A request, decoded (`messages.request_of`): its caller when its own words carry a name, and the waiting
