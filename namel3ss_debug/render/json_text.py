@@ -6,7 +6,7 @@ import json
 import math
 import re
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -82,20 +82,37 @@ def terminal_safe(data: bytes) -> bytes:
 def field_names(value: Any) -> tuple[str, ...] | None:
     """The fields of a record (a dataclass, a msgspec Struct or a named tuple instance), in order; None for
     anything else."""
-    names = getattr(type(value), "__struct_fields__", None)
+    kind = type(value)
+    names = _FIELDS.get(kind, _UNSEEN)
+    if names is _UNSEEN:
+        names = _fields_of(kind)
+        if len(_FIELDS) < 1024:
+            _FIELDS[kind] = names
+    return cast("tuple[str, ...] | None", names)
+
+
+_FIELDS: dict[type, object] = {}  # a report holds many records of a few types: each type's fields found once
+_UNSEEN = object()
+
+
+def _fields_of(kind: type) -> tuple[str, ...] | None:
+    names = getattr(kind, "__struct_fields__", None)
     if isinstance(names, tuple):  # a msgspec Struct's field names
         return names
-    fields_of_tuple = getattr(type(value), "_fields", None) if isinstance(value, tuple) else None
+    fields_of_tuple = getattr(kind, "_fields", None) if issubclass(kind, tuple) else None
     if fields_of_tuple is not None:  # a named tuple
         return tuple(fields_of_tuple)
-    if is_dataclass(value) and not isinstance(value, type):
-        return tuple(item.name for item in fields(value))
+    if is_dataclass(kind):  # an instance's class (a class itself is `type`'s instance: no record)
+        return tuple(item.name for item in fields(kind))
     return None
 
 
 def plain(value: Any) -> Any:
     """A report of frozen dataclasses as JSON types: floats to 12 significant digits (what a measurement
     carries), and a non-finite float as null."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most values: no record, kept as they are
+        return value
     names = field_names(value)
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}

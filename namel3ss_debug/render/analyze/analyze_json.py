@@ -45,6 +45,11 @@ def render_json(report: Report) -> bytes:
 def plain(value: Any, key: str) -> Any:
     """`value` as JSON types; `key` is the field it sits under (inherited by list items and dict values; a
     finding's `figures` are rounded each by its own name: `saved_ms`, `cost_usd`, `share`)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most values: no record, kept as they are
+        return value
+    if kind is float:
+        return _round(value, key)
     names = field_names(value)
     if names is not None:
         return {name: plain(getattr(value, name), name) for name in names}
