@@ -118,7 +118,7 @@ class PairPatterns:
         parts: list[str] = []
         done = 0
         for at in _separators(text):
-            if at < done or (self._marker_unnamed and text.startswith(MARK, at - len(MARK))):
+            if at < done or (self._marker_unnamed and at >= len(MARK) and text.startswith(MARK, at - len(MARK))):
                 continue  # inside a value hidden here, or a marker's own `:` (`[REDACTED:bearer]`)
             name = self._named(text, at)
             if name is None or (not strict and text[at] == "=" and name.endswith("cookie")):
