@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from support.manyruns import a_run
 
+from namel3ss_debug.ops import workers
+from namel3ss_debug.store import reader
+
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops.check import CheckRequest, check_traces
 from namel3ss_debug.ops.environment import Environment
@@ -45,3 +48,23 @@ def test_a_trace_with_no_events_stops_the_check_as_in_one_process(tmp_path: Path
     for jobs in (1, 2):
         with pytest.raises(TraceError, match="no events in"):
             check(paths, tmp_path, jobs, [])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_that_vanishes_while_the_runs_are_read_stops_the_check_as_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """A run's file removed after the runs were listed, as its reader opens it: one process's error, in a worker
+    too, and no answer for the other runs."""
+    paths = [a_run(tmp_path, number) for number in range(RUNS)]
+    victim = paths[RUNS - 4]
+    opened = reader.open_trace
+
+    def vanishing(path, *args, **kwargs):  # type: ignore[no-untyped-def]  # forked: the workers see it
+        if str(path) == str(victim):
+            victim.unlink(missing_ok=True)
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "open_trace", vanishing)
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
+        check(paths, tmp_path, jobs, [])

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from support.manyruns import a_run
 
+from namel3ss_debug.ops import workers
+from namel3ss_debug.store import reader
+
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops.diagnose import DiagnoseReport, DiagnoseRequest, diagnose_traces
 from namel3ss_debug.ops.environment import Environment
@@ -64,3 +67,23 @@ def test_a_run_from_standard_input_among_many_is_read_here_and_the_answer_is_the
         request = DiagnoseRequest(TraceArgs((*(str(path) for path in paths), "-")), cache=False, jobs=jobs)
         answers.append(render_diagnose_json(diagnose_traces(request, env)))
     assert answers[0] == answers[1] and f"20261128-10{RUNS:04d}-abcdef".encode() in answers[0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_that_vanishes_while_the_runs_are_read_stops_the_diagnosis_as_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """A run's file removed after the runs were listed, as its reader opens it: one process's error, in a worker
+    too, and no answer for the other runs."""
+    paths = [a_run(tmp_path, number) for number in range(RUNS)]
+    victim = paths[RUNS - 4]
+    opened = reader.open_trace
+
+    def vanishing(path, *args, **kwargs):  # type: ignore[no-untyped-def]  # forked: the workers see it
+        if str(path) == str(victim):
+            victim.unlink(missing_ok=True)
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "open_trace", vanishing)
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
+        diagnose(paths, tmp_path, jobs, [])
