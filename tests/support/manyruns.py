@@ -6,7 +6,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from support.tracefactory import TraceBuilder, error
+
+from namel3ss_debug.ops import workers
+from namel3ss_debug.store import reader
 
 
 def a_run(directory: Path, number: int) -> Path:
@@ -25,3 +29,17 @@ def a_run(directory: Path, number: int) -> Path:
     trace.end(agent, 1)
     trace.run_end(status="failed" if number % 3 == 0 else "completed")
     return trace.write(directory / f"run-{number:02d}.jsonl")
+
+
+def vanishing_when_opened(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
+    """`victim` removed just as a reader opens it (a rotation, a clean-up after the runs were listed), in this
+    process and in the workers, which are forked so that they see the change."""
+    opened = reader.open_trace
+
+    def vanishing(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path) == str(victim):
+            victim.unlink(missing_ok=True)
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "open_trace", vanishing)
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")

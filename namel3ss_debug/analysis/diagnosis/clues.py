@@ -217,8 +217,7 @@ class Clues:
         if marks & STOP:
             note_stop_request(track.clues, step, data)
         consent = track.clues.consent.wants(marks & CONSENT)
-        # tools named and the request whole (one cut to `max_payload_size` says nothing of what it offered)
-        tools, named = marks & TOOLS and not marks & CUT, marks & NAMED  # a speaker's name
+        tools, named = marks & TOOLS and not marks & CUT, marks & NAMED  # a cut request says nothing of its tools
         body = request_of(payloads.decoded(data)) if consent or tools or named else None  # once, for all three
         if consent:
             track.clues.consent.request(step, body)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from support.manyruns import a_run
+from support.manyruns import a_run, vanishing_when_opened
 
 from namel3ss_debug.analysis.analyze import analyze, tallied
 from namel3ss_debug.analysis.prices import Pricer
@@ -115,19 +115,11 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, monkeypatch: pyte
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_run_that_vanishes_while_the_runs_are_read_is_one_clear_error_and_no_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
-    """A run's file removed after the runs were listed, as its reader comes to it (a rotation, a clean-up): the
-    error one process gives, in a worker too, and no report of the other runs."""
+    """A run's file removed after the runs were listed, as its reader opens it: the error one process gives, in a
+    worker too, and no report of the other runs."""
     paths = many(tmp_path)
     victim = paths[RUNS - 4]
-    records = TraceReader.records
-
-    def vanishing(self, source, *args, **kwargs):  # type: ignore[no-untyped-def]  # forked: the workers see it
-        if str(victim) in source.files:
-            victim.unlink(missing_ok=True)
-        return records(self, source, *args, **kwargs)
-
-    monkeypatch.setattr(TraceReader, "records", vanishing)
-    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    vanishing_when_opened(monkeypatch, victim)
     with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
         analysed(paths, tmp_path, jobs, [])
 

@@ -8,10 +8,8 @@ import io
 from pathlib import Path
 
 import pytest
-from support.manyruns import a_run
+from support.manyruns import a_run, vanishing_when_opened
 
-from namel3ss_debug.ops import workers
-from namel3ss_debug.store import reader
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops.diagnose import DiagnoseReport, DiagnoseRequest, diagnose_traces
@@ -76,14 +74,6 @@ def test_a_run_that_vanishes_while_the_runs_are_read_stops_the_diagnosis_as_in_o
     too, and no answer for the other runs."""
     paths = [a_run(tmp_path, number) for number in range(RUNS)]
     victim = paths[RUNS - 4]
-    opened = reader.open_trace
-
-    def vanishing(path, *args, **kwargs):  # type: ignore[no-untyped-def]  # forked: the workers see it
-        if str(path) == str(victim):
-            victim.unlink(missing_ok=True)
-        return opened(path, *args, **kwargs)
-
-    monkeypatch.setattr(reader, "open_trace", vanishing)
-    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    vanishing_when_opened(monkeypatch, victim)
     with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
         diagnose(paths, tmp_path, jobs, [])

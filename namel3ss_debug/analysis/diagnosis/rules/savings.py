@@ -94,18 +94,17 @@ def _independent_groups(steps: list[Step]) -> Iterable[list[Step]]:
         if step.parent_id is not None and step.kind != "error_occurred":
             siblings.setdefault(step.parent_id, []).append(step)
     for calls in siblings.values():
-        group: Optional[Group] = None  # the group open, begun by an eligible call
+        group = Group()
         for call in calls:
-            if group is not None and group.joins(call):
+            if group.joins(call):
                 group.add(call)
                 continue
-            if group is not None and len(group.calls) > 1:
+            if len(group.calls) > 1:
                 yield group.calls
-            group = None
+            group = Group()
             if _eligible(call):
-                group = Group()
                 group.add(call)
-        if group is not None and len(group.calls) > 1:
+        if len(group.calls) > 1:
             yield group.calls
 
 
