@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
 from ..store.handed import Run
@@ -73,6 +73,10 @@ class Tally:
         self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections)
         self._block_ms = self.options.block_threshold_ms if self.anomalies is not None else math.inf
         self._kinds: dict[str, int] = {}
+        # a part's check of each event before it is tallied (`part_tally.py`): True stops the feed at that event,
+        # kept in `stopped`; None for a tally that reads its runs whole
+        self.stop: Callable[[RunState, EventRecord], bool] | None = None
+        self.stopped: EventRecord | None = None
         self._finished = 0  # runs[:_finished] are finished (`finish`, `adopt`)
         self._prefixes: dict[str, str] = {}  # event type -> span kind: "agent_turn_end" -> "agent_turn"
         # what an ended span is handed to, bound once: half the events are ends
@@ -109,7 +113,8 @@ class Tally:
 
     # -- the hot loop -------------------------------------------------------------------------
     def feed(self, records: Iterable[EventRecord]) -> None:
-        """Tally a block of records of the current run (or of the runs they switch to)."""
+        """Tally a block of records of the current run (or of the runs they switch to); with `stop` set, up to the
+        first record it stops at (`stopped`)."""
         run = self.run
         if run is None:
             raise RuntimeError("begin() a run before feeding it")
@@ -119,7 +124,11 @@ class Tally:
         if self.clues is not None:  # chosen once a block: a pass without findings makes no call for them
             on_end, on_start, on_instant = self._end_clued, self._start_clued, self._instant_clued
         run_id, expected, count, used = run.run_id, run.next_seq, 0, 0  # run fields kept in locals while it lasts
+        stop = self.stop
         for event in records:
+            if stop is not None and stop(run, event):
+                self.stopped = event
+                break
             if event.run_id != run_id:
                 run.next_seq, run.events, count = expected, run.events + count, 0
                 run = self._switch(event.run_id)
@@ -129,7 +138,7 @@ class Tally:
                 if expected is None:
                     run.first_ts = event.ts
                 else:
-                    self.integrity.seq_jump(run, event, expected)
+                    self.integrity.seq_jump(run, seq, expected)
             expected = seq + 1
             count += 1
             event_type = event.event_type

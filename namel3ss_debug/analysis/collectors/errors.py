@@ -59,12 +59,12 @@ class Errors:
 
     def reported(self, run: RunState, event: EventRecord, parent: OpenSpan | None) -> None:
         """An `error_occurred` event: an error, unless it reports the one that just failed a span (or a stop)."""
-        error = event.error
-        if error is not None and error.type in STOPS:
+        named = reported_as(event)
+        if named is None:
             return
         self.error_events += 1
-        kind = (error.type or event.name) if error is not None else event.name
-        message = (error.message or "") if error is not None else ""
+        kind, message = named
+        error = event.error
         if parent is not None:
             parent.failed_error = (kind, message)  # the span this error is reported in may fail with it
         if run.reportable and run.last_error == (kind, message):
@@ -105,3 +105,13 @@ class Errors:
         self.unhandled_categories[chain.category] = self.unhandled_categories.get(chain.category, 0) + 1
         for tool in chain.tools:
             self.unhandled_tools[tool] = self.unhandled_tools.get(tool, 0) + 1
+
+
+def reported_as(event: EventRecord) -> tuple[str, str] | None:
+    """The error an `error_occurred` event reports, as it is counted: (type, message); None for a rerun's stop."""
+    error = event.error
+    if error is not None and error.type in STOPS:
+        return None
+    if error is None:
+        return event.name, ""
+    return error.type or event.name, error.message or ""

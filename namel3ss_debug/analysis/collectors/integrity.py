@@ -23,10 +23,10 @@ class Integrity:
         if len(self.problems) < MAX_KEPT:
             self.problems.append(message)
 
-    def seq_jump(self, run: RunState, event: EventRecord, expected: int) -> None:
+    def seq_jump(self, run: RunState, seq: int, expected: int) -> None:
         self.gaps += 1
-        what = "goes back" if event.seq < expected else "jumps"
-        self.note(f"run {run.run_id}: seq {what} from {expected - 1} to {event.seq}")
+        what = "goes back" if seq < expected else "jumps"
+        self.note(f"run {run.run_id}: seq {what} from {expected - 1} to {seq}")
 
     def duplicate(self, run: RunState, span_id: str, seq: int) -> None:
         self.duplicates += 1

@@ -1,0 +1,221 @@
+"""One part of one big run tallied on its own, as a worker process reads it: the run's records from a cut (a line)
+to the next cut, for `join.py` to add to the tally of every record before the cut.
+
+A part is tallied from a state it cannot know: what was open at its cut, what errors came before. Its worker reads
+the records before its cut only for the spans with no parent still open there (the run's root: `seed`), and tallies
+from the cut with the root open and nothing else known. It stops at the first record whose tally would read
+something only the records before the cut hold (`stops`): an end of a span it did not see start (open at the cut,
+or a broken file's), a span under a parent it does not know, the root's own end (its critical path and time read
+every child), a record of another run, a failed span whose parent would take an error from before the cut. What
+the part decided from that unknown state and cannot undo is written down for the join instead: the first error it
+took for new (`fresh`), the errors it saw escape before it counted one (`escapes`), and each call identity's first
+call, which the records before the cut may have made already (`firsts`). The join checks the state at the cut
+against all of that and adds the part only when the part's figures are the ones one pass would have made; the
+asking process tallies the records from where the part stopped (or, when the join refuses, from the cut) itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..model.events import is_end, is_start
+from ..model.rerun_protocol import STOPS
+from ..store.handed import Run
+from ..store.records import EventRecord, attrs_of
+from .collectors.anomalies import Anomalies
+from .collectors.errors import Errors, reported_as
+from .collectors.figures import SEQ_BITS, Op
+from .collectors.integrity import Integrity
+from .collectors.overview import Overview
+from .collectors.patterns import Patterns
+from .collectors.timing import Timing
+from .collectors.usage import Usage
+from .run_state import OpenSpan, Options, RunState
+from .tally import Tally
+
+SEQ_MASK = (1 << SEQ_BITS) - 1  # a figure's reference to an event: its seq, below its run's place
+
+
+class PartErrors(Errors):
+    """The errors collector of a part: what it decided without the errors before the cut is written down."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: Optional[tuple[str, str]] = None  # the error report it counted while no error of its own was known
+        self.escapes: list[tuple[str, str]] = []  # errors it saw escape while it had counted none (no chain)
+
+    def reported(self, run: RunState, event: EventRecord, parent: Optional[OpenSpan]) -> None:
+        if run.last_error is None and not run.reportable and self.fresh is None:
+            self.fresh = reported_as(event)
+        super().reported(run, event, parent)
+
+    def _escaped(self, run: RunState, kind: str, message: str) -> None:
+        if run.error_chain is None:  # one pass would ask the chain of an error before the cut
+            self.escapes.append((kind, message))
+            return
+        super()._escaped(run, kind, message)
+
+
+@dataclass(frozen=True)
+class First:
+    """A call identity's first call in a part: a repeat when the records before the cut made it too."""
+
+    ref: int
+    span_id: str
+    component: str
+    name: str
+    ms: float = 0.0  # its time once it ended (what a repeat adds), 0 while open
+
+
+class PartPatterns(Patterns):
+    """The patterns collector of a part: each call identity's first call in it is kept (`First`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.firsts: dict[int, First] = {}
+        self.first_spans: dict[str, int] = {}  # span id of a first call still open -> its identity
+
+    def started(self, run: RunState, event: EventRecord, op: Op, key: Optional[int], parent: Optional[OpenSpan],
+                watch: Optional[str]) -> bool:
+        retry = super().started(run, event, op, key, parent, watch)
+        if key is not None and self.calls[key] == 1:
+            self.firsts[key] = First(run.index << SEQ_BITS | event.seq, event.span_id, event.component, event.name)
+            self.first_spans[event.span_id] = key
+        return retry
+
+
+@dataclass
+class Tallied:
+    """What a part's worker gives back: where it began and stopped (records of the run, counted from its first),
+    the root spans open at its cut (`seeded`), its run's state and every figure, and what `join` checks."""
+
+    start: int  # the first record it tallied
+    stop: int  # the first record it did not tally: the next cut, or the record it stopped at
+    seeded: tuple[str, ...]  # span ids of the roots open at the cut
+    first_seq: Optional[int]  # seq of its first record, None when it tallied none
+    least_seq: int  # the least seq of its records: a child after a root's path so far starts after its end
+    overlapped: bool  # a root's children overlapped in it: its path is not the one before the cut's continued
+    run: RunState
+    overview: Overview
+    timing: Timing
+    errors: PartErrors
+    integrity: Integrity
+    anomalies: Optional[Anomalies]
+    usage: Usage
+    patterns: Optional[PartPatterns]
+    calls: dict[int, int] = field(default_factory=dict)  # each call identity's calls in the part
+
+
+class PartTally(Tally):
+    """A tally of one run's records from a cut: `seed` each record before it, `begin_part` at the cut, then `feed`
+    from it until `stopped`. `index`: the run's place among the runs the asking process reads (its figures' events
+    and its calls' identities are numbered by it)."""
+
+    def __init__(self, options: Options, source: Run, index: int = 0):
+        if options.counted is not None:
+            raise ValueError("a part is tallied with every event counted")
+        super().__init__(options)
+        if self.clues is not None:
+            raise ValueError("the diagnosis's collector is not tallied in parts")
+        self.errors = PartErrors()
+        self._failed = self.errors.failed
+        if self.patterns is not None:
+            self.patterns = PartPatterns()
+        self.begin_source(source)
+        self.runs[0].index = index  # its place among the runs the asking process reads: its figures point there
+        self.stop = self.stops
+        self.roots: dict[str, OpenSpan] = {}  # spans with no parent, open at the cut (the run's root)
+        self.first_seq: Optional[int] = None
+        self.least_seq = 0  # the least seq of its records (a broken file's seq may go back)
+        self.overlapped = False  # whether a child of a root ended while another was open (`critical.py`)
+        self._named = False  # whether the run's id was taken from its first record
+
+    def seed(self, event: EventRecord) -> bool:
+        """A record before the cut: a root span's start or end. False for a record of another run (no part)."""
+        run = self.run
+        assert run is not None
+        if not self._named:  # as one pass names a run by its first record (`Tally._switch`)
+            run.run_id, self._named = event.run_id, True
+        if event.run_id != run.run_id:
+            return False
+        if event.parent_id is None and is_start(event.event_type):
+            agent = event.span_id if event.event_type == "agent_execution_start" else None
+            self.roots[event.span_id] = OpenSpan(event.component, event.name, None, event.seq, None, agent, None,
+                                                 event.model, agent)
+            if event.event_type == "run_start":
+                run.start_attrs = attrs_of(event)
+        elif event.parent_id is None and is_end(event.event_type):
+            self.roots.pop(event.span_id, None)
+        return True
+
+    def begin_part(self) -> None:
+        """The cut is reached: the roots open there are open in the part."""
+        run = self.run
+        assert run is not None
+        run.open.update(self.roots)
+
+    def stops(self, run: RunState, event: EventRecord) -> bool:
+        """Whether `event` is one this part cannot tally as one pass would (see the module's text)."""
+        if self._stops(run, event):
+            return True
+        if self.first_seq is None:
+            self.first_seq = self.least_seq = event.seq
+        elif event.seq < self.least_seq:
+            self.least_seq = event.seq
+        return False
+
+    def _stops(self, run: RunState, event: EventRecord) -> bool:
+        if event.run_id != run.run_id:
+            return True
+        event_type = event.event_type
+        if is_end(event_type):
+            own = run.open.get(event.span_id)
+            if own is None or own.parent_id is None:
+                return True
+            if event.status == "failed" and run.last_error is None and not _counts_error(event):
+                return True  # its parent would take the error counted last, which may be before the cut
+            parent = run.open.get(own.parent_id)
+            if parent is not None and parent.parent_id is None and (
+                    parent.kids is not None or parent.open_kids != 1 or own.start_seq <= parent.chain_end):
+                self.overlapped = True  # a root's children overlap: its path is not the one before the cut's, added
+            patterns = self.patterns
+            if isinstance(patterns, PartPatterns) and event.span_id in patterns.first_spans:
+                key = patterns.first_spans.pop(event.span_id)
+                first = patterns.firsts[key]
+                if own.key is None and own.start_seq == first.ref & SEQ_MASK:  # its span, not one that reused its id
+                    patterns.firsts[key] = First(first.ref, first.span_id, first.component, first.name,
+                                                 event.duration_ms or 0.0)
+            return False
+        if event_type == "segment_start":
+            return False
+        parent_id = event.parent_id
+        return parent_id is not None and parent_id not in run.open
+
+    def tallied(self, start: int, stop: int) -> Tallied:
+        """What is given back (pickled: nothing holds a callable)."""
+        run = self.run
+        assert run is not None
+        if self.anomalies is not None:
+            self.anomalies.context_window = _no_window
+        self.usage.anomalies = None
+        patterns = self.patterns if isinstance(self.patterns, PartPatterns) else None
+        calls = patterns.calls if patterns is not None else {}
+        if patterns is not None:
+            patterns.calls = {}
+            patterns.first_spans = {}
+        assert isinstance(self.errors, PartErrors)
+        return Tallied(start, stop, tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run, self.overview, self.timing, self.errors,
+                       self.integrity, self.anomalies, self.usage, patterns, calls)
+
+
+def _counts_error(event: EventRecord) -> bool:
+    """Whether a failed span's end sets the run's error counted last (`Errors.failed`)."""
+    error = event.error
+    if error is not None:
+        return error.type not in STOPS
+    return "ended_by" not in attrs_of(event)
+
+
+def _no_window(model: str) -> Optional[int]:
+    return None
