@@ -177,7 +177,7 @@ def _buckets(run: RunState, mine: RunState) -> None:
 def _patterns(into: Patterns, part: PartPatterns, calls: dict[int, int], open_spans: dict[str, OpenSpan]) -> None:
     """The part's repeats, retries and loops; a first call in it of an identity called before the cut is a repeat
     (still open, it is marked one, and its time counts when it ends)."""
-    made: list[tuple[int, object, Repeat]] = []
+    made: list[tuple[int, int, Repeat]] = []
     for key, count in calls.items():
         before = into.calls.get(key, 0)
         into.calls[key] = before + count
@@ -198,8 +198,8 @@ def _patterns(into: Patterns, part: PartPatterns, calls: dict[int, int], open_sp
         else:  # one call before the cut: the part's first is its first repeat
             made.append((first.ref, key, Repeat(first.component, first.name, before + count, ms, first.ref,
                                                 first.span_id)))
-    for _, key, repeat in sorted(made, key=lambda item: item[0]):
-        into.repeated[key] = repeat
+    for _, made_key, repeat in sorted(made, key=lambda item: item[0]):
+        into.repeated[made_key] = repeat
     for op, retry in part.retries.items():
         mine_retry = into.retries.get(op)
         if mine_retry is None:

@@ -205,8 +205,9 @@ class PartTally(Tally):
             patterns.calls = {}
             patterns.first_spans = {}
         assert isinstance(self.errors, PartErrors)
-        return Tallied(start, stop, tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run, self.overview, self.timing, self.errors,
-                       self.integrity, self.anomalies, self.usage, patterns, calls)
+        return Tallied(start, stop, tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run,
+                       self.overview, self.timing, self.errors, self.integrity, self.anomalies, self.usage, patterns,
+                       calls)
 
 
 def _counts_error(event: EventRecord) -> bool:

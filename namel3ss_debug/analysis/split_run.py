@@ -5,8 +5,8 @@ refused). Every process reads the whole run; a part's records are told apart by 
 records counted from its first), which every reader of one file gives alike.
 
 A cut is named by the record a part begins at (`Cut`: its seq, span id and event type): the first record of the run
-so named. A part whose cut comes before where the asking process already is (a broken file that repeats a record)
-adds nothing: the asking process tallies its records.
+so named, as a part finds it, and the first one past the part before, as the asking process finds it. Where the two
+differ (a broken file that repeats a record), the part adds nothing: the asking process tallies its records.
 """
 
 from __future__ import annotations
@@ -86,36 +86,29 @@ def _index(chunk: Sequence[EventRecord], record: EventRecord) -> int:
     raise ValueError("the record a part stopped at is not in its block")
 
 
-def feed_split(tally: Tally, blocks: Iterable[Sequence[EventRecord]], parts: Iterable[Tallied | Skipped]) -> int:
-    """Feed `tally` (the run begun) the run's records, each part joined at its place; returns how many parts were
-    joined."""
+def feed_split(tally: Tally, blocks: Iterable[Sequence[EventRecord]], cuts: Sequence[Cut],
+               parts: Iterable[Tallied | Skipped]) -> int:
+    """Feed `tally` (the run begun) the run's records, each part (one a cut, in order) joined at its cut, asked for
+    only when its cut is reached (the parts are tallied meanwhile); returns how many parts were joined."""
     waiting: Iterator[Tallied | Skipped] = iter(parts)
-    part = _next(waiting)
-    ordinal, skip_to, joined = 0, 0, 0
+    ordinal, skip_to, joined, next_cut = 0, 0, 0, 0
     for block in blocks:
         at, size = 0, len(block)
         while at < size:
-            here = ordinal + at
-            if here < skip_to:
+            if ordinal + at < skip_to:
                 at = min(size, skip_to - ordinal)
                 continue
-            while part is not None and (part.start is None or part.start < here):
-                part = _next(waiting)  # nothing tallied, or a cut already passed: its records are tallied here
-            if part is None:
+            found = _find(block, cuts[next_cut], at) if next_cut < len(cuts) else -1
+            if found < 0:
                 tally.feed(block[at:] if at else block)
                 break
-            if part.start == here:
-                if isinstance(part, Tallied) and join(tally, part):
-                    joined += 1
-                    skip_to = part.stop
-                part = _next(waiting)
-                continue
-            upto = min(size, part.start - ordinal)
-            tally.feed(block[at:upto])
-            at = upto
+            tally.feed(block[at:found])
+            at, next_cut = found, next_cut + 1
+            part = next(waiting, None)
+            if isinstance(part, Tallied) and part.start == ordinal + at and join(tally, part):
+                joined += 1
+                skip_to = part.stop
         ordinal += size
+    for _ in waiting:  # parts whose cut was not met: their records were tallied here
+        pass
     return joined
-
-
-def _next(parts: Iterator[Tallied | Skipped]) -> Optional[Tallied | Skipped]:
-    return next(parts, None)
