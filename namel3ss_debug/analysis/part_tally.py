@@ -87,11 +87,9 @@ class PartPatterns(Patterns):
 
 @dataclass
 class Tallied:
-    """What a part's worker gives back: where it began and stopped (records of the run, counted from its first),
-    the root spans open at its cut (`seeded`), its run's state and every figure, and what `join` checks."""
+    """What a part's worker gives back: the root spans open at its cut (`seeded`), its run's state and every
+    figure, and what `join` checks."""
 
-    start: int  # the first record it tallied
-    stop: int  # the first record it did not tally: the next cut, or the record it stopped at
     seeded: tuple[str, ...]  # span ids of the roots open at the cut
     first_seq: Optional[int]  # seq of its first record, None when it tallied none
     least_seq: int  # the least seq of its records: a child after a root's path so far starts after its end
@@ -192,7 +190,7 @@ class PartTally(Tally):
         parent_id = event.parent_id
         return parent_id is not None and parent_id not in run.open
 
-    def tallied(self, start: int, stop: int) -> Tallied:
+    def tallied(self) -> Tallied:
         """What is given back (pickled: nothing holds a callable)."""
         run = self.run
         assert run is not None
@@ -205,7 +203,7 @@ class PartTally(Tally):
             patterns.calls = {}
             patterns.first_spans = {}
         assert isinstance(self.errors, PartErrors)
-        return Tallied(start, stop, tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run,
+        return Tallied(tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run,
                        self.overview, self.timing, self.errors, self.integrity, self.anomalies, self.usage, patterns,
                        calls)
 

@@ -72,7 +72,7 @@ def block_size(file_size: int | None) -> int:
 
 def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | None = None,
                 position: Callable[[], int] | None = None, reuse: bool = False,
-                read_size: int = BLOCK_SIZE) -> Iterator[Block]:
+                read_size: int = BLOCK_SIZE, first_line: int = 1, first_offset: int = 0) -> Iterator[Block]:
     """Blocks of whole lines, read into large buffers.
 
     Without `reuse` each block has a fresh buffer, so records decoded from it (which may point into it)
@@ -80,10 +80,11 @@ def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | 
     reading a large file about a third faster, but a record must not be kept past the next block.
     A line longer than a block is read until it ends, in one buffer grown in place a block at a time: it
     is held in little more than its length, and a line past MAX_LINE is refused before a buffer past it is
-    made. `read_size` is the size of a read (`block_size`).
+    made. `read_size` is the size of a read (`block_size`). A stream that starts at a line inside a file (a part
+    of a run, `reader.TraceReader.span_records`) gives that line's number and byte offset.
     """
     rest: bytes | bytearray = b""  # the start of a line the last read did not finish (a bytearray: a long one)
-    line, offset, seen = 1, 0, 0
+    line, offset, seen = first_line, first_offset, 0
     spare: list[bytearray] = []  # with reuse: the two standard buffers, the older first
     while True:
         start = len(rest)

@@ -32,7 +32,7 @@ from .located import Located, Mapper, Placed, placed_events
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import RunSource, seekable, unreadable
-from .streams import Guarded, probed
+from .streams import Bounded, Guarded, probed
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 _HEAD = 1 << 16  # the bytes a JSON document over many lines is recognised by
@@ -44,7 +44,17 @@ _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError
 Items = TypeVar("Items", bound=Sized)
 
 
-__all__ = ["Located", "TraceReader"]
+__all__ = ["Located", "Span", "TraceReader"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """The lines of a file from byte `start` (the start of line number `line`) to byte `end` (a line's start, or
+    the file's end)."""
+
+    start: int
+    end: int
+    line: int
 
 
 @dataclass(eq=False)
@@ -76,6 +86,15 @@ class TraceReader:
         for index, path in enumerate(source.files):
             yield from self._file(path, _LinedSink(self.problems, index))
 
+    def span_records(self, path: str, span: Span) -> Iterator[Sequence[EventRecord]]:
+        """The records of the lines of `path` between two byte offsets (a part of a v1 run: `analysis/split_run`),
+        as `records` gives them; the file is known to be a trace, so a span without an event is no error."""
+        return self._span(path, span, _RecordSink(self.problems))
+
+    def span_line_blocks(self, path: str, span: Span) -> Iterator[LineBlock]:
+        """The same, as `line_blocks` gives them (each record's line number and byte offset)."""
+        return self._span(path, span, _LinedSink(self.problems, 0))
+
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
         next_seq: dict[str, int] = {}  # across the run's files: a lost segment is a gap in seq
@@ -100,6 +119,27 @@ class TraceReader:
                                  hint="decompress it by hand to see what is left") from None
         if builder is not None and stat is not None and sink.count and sink.mapper is None:
             builder.write(stat.st_size, stat.st_mtime_ns)
+
+    def _span(self, path: str, span: Span, sink: "_Sink[Items]") -> Iterator[Items]:
+        try:
+            stream = open(path, "rb")
+        except OSError as error:
+            raise unreadable(path, error) from None
+        with stream:
+            try:
+                stream.seek(span.start)
+            except OSError as error:
+                raise unreadable(path, error) from None
+            bounded = Bounded(Guarded(stream, path), span.end - span.start)
+            sink.start(path)
+            self.problems.release()  # a part of a trace: what it meets is said as it is met
+            for block in iter_blocks(bounded, path, self.progress, None, self.reuse_buffers,
+                                     block_size(span.end - span.start), span.line, span.start):
+                if not sink.sniffed:
+                    sink.sniff(block)
+                items = sink.block(block, None)
+                if items:
+                    yield items
 
     def _builder(self, path: str) -> IndexBuilder | None:
         if not self.write_index:

@@ -64,3 +64,17 @@ class Guarded:
                                   "so no further: give a trace file")
         self.has_events = None
 
+
+
+class Bounded:
+    """`stream` read no further than `size` bytes from where it is: a part of a file (`TraceReader.span_records`)."""
+
+    def __init__(self, stream: ReadsInto, size: int):
+        self.stream, self.left = stream, size
+
+    def readinto(self, buffer: memoryview) -> int:
+        if self.left <= 0:
+            return 0
+        count = self.stream.readinto(buffer[: self.left])
+        self.left -= count
+        return count

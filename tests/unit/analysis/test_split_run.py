@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 from support.analysisruns import random_run
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.join import join
@@ -18,12 +19,11 @@ from namel3ss_debug.analysis.part_tally import PartTally
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.run_state import FINDING_SECTIONS, Options
-from namel3ss_debug.analysis.split_run import Skipped, cut_of, feed_split, tally_part
+from namel3ss_debug.analysis.split_run import Skipped, read_split, tally_part
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.render.analyze.analyze_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import TraceReader
-from namel3ss_debug.store.records import record_from_dict
+from namel3ss_debug.store.reader import Span, TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 
 GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "answers" / "traces").glob("*.jsonl"))
@@ -40,31 +40,49 @@ def options():
                    price=lambda model, tokens_in, tokens_out: None, sections=PARTED)
 
 
-def blocks(records, size):
-    return [records[at:at + size] for at in range(0, len(records), size)]
-
-
 def document(tally):
     tally.finish()
     return json.dumps(report_to_dict(build_report(tally, PRICER, sections=sorted(PARTED))), sort_keys=True)
 
 
+def written(tmp_path, events):
+    """The events (dicts, or lines) as a trace file, and the byte offset where each line starts (and the file's
+    end)."""
+    path = tmp_path / f"run{len(list(tmp_path.iterdir()))}.jsonl"
+    lines = [(event if isinstance(event, bytes) else orjson.dumps(event)) + b"\n" for event in events]
+    path.write_bytes(b"".join(lines))
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    return str(path), starts
+
+
 def whole(records):
     tally = Tally(options())
     tally.begin_source(Source())
-    for block in blocks(records, 97):
-        tally.feed(block)
+    for at in range(0, len(records), 97):
+        tally.feed(records[at:at + 97])
     return document(tally)
 
 
-def parted(records, cuts, size=61):
-    """The run read with a part from each cut (the records before the first: the asking process's)."""
-    names = [cut_of(records[at]) for at in cuts]
-    parts = [tally_part(blocks(records, size), name, names[at + 1] if at + 1 < len(names) else None, options(),
-                        Source(), 0) for at, name in enumerate(names)]
+def part_of(path, starts, span, head=64):
+    reader = TraceReader(ReadProblems())
+    first = [record for block in reader.span_records(path, Span(0, min(starts[min(head, len(starts) - 1)],
+                                                                       span.start), 1))
+             for record in block]
+    return tally_part(first, reader.span_line_blocks(path, span), span, options(), Source(), 0)
+
+
+def parted(path, starts, cuts):
+    """The run read with a part from each cut (the lines before the first: the asking process's)."""
+    bounds = [0, *(starts[at] for at in cuts), starts[-1]]
+    lines = [1, *(at + 1 for at in cuts)]
+    spans = [Span(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
+    parts = [part_of(path, starts, span) for span in spans[1:]]
+    reader = TraceReader(ReadProblems())
     tally = Tally(options())
     tally.begin_source(Source())
-    joined = feed_split(tally, blocks(records, 97), names, parts)
+    joined = read_split(tally, lambda span: reader.span_records(path, span), spans, parts, lambda number: None)
     return document(tally), joined
 
 
@@ -72,37 +90,40 @@ def cuts_in(rng, records, most=5):
     return sorted(rng.sample(range(1, len(records)), min(rng.randint(1, most), len(records) - 1)))
 
 
-def golden_records(path):
-    [source] = resolve_sources([str(path)])
+def golden_lines(path):
+    return [line for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def read_back(path):
+    [source] = resolve_sources([path])
     return [record for block in TraceReader(ReadProblems()).records(source) for record in block]
 
 
-def records_of(events):
-    return [record_from_dict(event)[0] for event in events]
+def check_cuts(tmp_path, events, rng, times):
+    """`times` random sets of cuts in a file of `events`: each read in parts gives one pass's report. Returns the
+    parts joined."""
+    path, starts = written(tmp_path, events)
+    want, joined = whole(read_back(path)), 0
+    for _ in range(times):
+        got, count = parted(path, starts, cuts_in(rng, events))
+        assert got == want
+        joined += count
+    return joined
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[path.stem for path in GOLDEN])
-def test_a_golden_run_read_in_parts_is_read_as_one_pass_reads_it(path):
-    records = golden_records(path)
-    want, rng, joined = whole(records), random.Random(path.stem), 0
-    for _ in range(16):  # 13 runs: 208 random cuts, and more
-        got, count = parted(records, cuts_in(rng, records))
-        assert got == want
-        joined += count
-    assert joined  # parts were joined, not only tallied again here
+def test_a_golden_run_read_in_parts_is_read_as_one_pass_reads_it(path, tmp_path):
+    check_cuts(tmp_path, golden_lines(path), random.Random(path.stem), 16)  # 13 runs: 208 sets of 1 to 5 cuts
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_a_random_run_read_in_parts_is_read_as_one_pass_reads_it(seed):
-    records = records_of(random_run(seed).events)
-    rng = random.Random(seed)
-    want = whole(records)
-    for _ in range(12):
-        assert parted(records, cuts_in(rng, records), size=rng.choice([1, 7, 500]))[0] == want
+def test_a_random_run_read_in_parts_is_read_as_one_pass_reads_it(seed, tmp_path):
+    assert check_cuts(tmp_path, random_run(seed).events, random.Random(seed), 12)  # parts were joined
 
 
 def broken(events, rng):
-    """A copy of `events` with a few lines dropped, repeated, swapped, reparented, failed or renumbered."""
+    """A copy of `events` with a few lines dropped, repeated, swapped, reparented, failed or renumbered, and error
+    reports put in (some unhandled)."""
     events = [dict(event) for event in events]
     ids = [event["span_id"] for event in events] + ["ffffffffffffffff"]
     for _ in range(rng.randint(1, 6)):
@@ -130,66 +151,61 @@ def broken(events, rng):
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_a_broken_run_read_in_parts_is_read_as_one_pass_reads_it(seed):
+def test_a_broken_run_read_in_parts_is_read_as_one_pass_reads_it(seed, tmp_path):
     rng = random.Random(seed)
     for _ in range(12):
         events = broken(random_run(rng.randrange(100)).events, rng)
-        records = records_of(orjson.loads(orjson.dumps(event)) for event in events)
-        want = whole(records)
-        for _ in range(3):
-            assert parted(records, cuts_in(rng, records))[0] == want
+        check_cuts(tmp_path, events, rng, 3)
 
 
-def test_a_part_stops_at_the_first_record_under_a_span_open_at_its_cut():
-    records = records_of(random_run(3).events)
-    inside = next(at for at, record in enumerate(records) if record.event_type == "agent_turn_start") + 1
-    part = tally_part([records], cut_of(records[inside]), None, options(), Source(), 0)
-    assert not isinstance(part, Skipped)
-    assert (part.start, part.stop) == (inside, inside)  # the turn's first call: its parent is open at the cut
+def one_cut(tmp_path, events, cut):
+    path, starts = written(tmp_path, events)
+    span = Span(starts[cut], starts[-1], cut + 1)
+    return path, starts, span, part_of(path, starts, span)
+
+
+def test_a_part_stops_at_the_first_record_under_a_span_open_at_its_cut(tmp_path):
+    events = random_run(3).events
+    inside = next(at for at, event in enumerate(events) if event["event_type"] == "agent_turn_start") + 1
+    _, _, span, told = one_cut(tmp_path, events, inside)
+    part, stopped = told
+    assert (stopped.offset, stopped.line) == (span.start, inside + 1)  # the turn's first call: under the turn
     assert part.run.events == 0
 
 
-def test_the_join_refuses_a_part_cut_after_a_failed_request_and_the_run_is_read_as_one_pass_reads_it():
+def test_the_join_refuses_a_part_cut_after_a_failed_request_and_the_run_is_read_as_one_pass_reads_it(tmp_path):
     for seed in range(200):
-        records = records_of(random_run(seed).events)
-        after = [at + 1 for at, record in enumerate(records[:-1]) if record.event_type == "agent_execution_end"
-                 and record.status == "failed" and records[at + 1].event_type == "agent_execution_start"]
+        events = random_run(seed).events
+        after = [at + 1 for at, event in enumerate(events[:-1]) if event["event_type"] == "agent_execution_end"
+                 and event["status"] == "failed" and events[at + 1]["event_type"] == "agent_execution_start"]
         if after:
             break
     cut = after[0]
-    part = tally_part([records], cut_of(records[cut]), None, options(), Source(), 0)
+    path, starts, _, (part, _) = one_cut(tmp_path, events, cut)
     assert part.run.events > 0  # the part tallied the next request, on a root whose last child had not failed
     before = Tally(options())
     before.begin_source(Source())
-    before.feed(records[:cut])
+    before.feed(read_back(path)[:cut])
     assert join(before, part) is False  # a retry of the failed request would be decided on it
     assert before.run.events == cut  # refused, nothing is changed
-    assert parted(records, [cut]) == (whole(records), 0)
+    assert parted(path, starts, [cut]) == (whole(read_back(path)), 0)
 
 
-def test_a_part_at_a_cut_between_requests_is_joined_up_to_the_runs_end():
-    records = records_of(random_run(3).events)
-    between = [at for at, record in enumerate(records)
-               if record.event_type == "agent_execution_start" and at > 2]
-    part = tally_part([records], cut_of(records[between[0]]), None, options(), Source(), 0)
-    assert records[part.stop].event_type in ("run_end", "agent_execution_end", "error_occurred") or part.stop > 0
-    tally = Tally(options())
-    tally.begin_source(Source())
-    tally.feed(records[:between[0]])
-    assert join(tally, part) is True
-    tally.feed(records[part.stop:])
-    assert document(tally) == whole(records)
+def test_a_part_cut_between_requests_is_joined_up_to_the_runs_end(tmp_path):
+    events = random_run(3).events
+    cut = next(at for at, event in enumerate(events) if event["event_type"] == "agent_execution_start" and at > 2)
+    path, starts, span, (part, stopped) = one_cut(tmp_path, events, cut)
+    assert read_back(path)[stopped.line - 1].event_type == "run_end"  # the root's end: the asking process's
+    assert starts[stopped.line - 1] == stopped.offset
+    assert parted(path, starts, [cut]) == (whole(read_back(path)), 1)
 
 
-def test_a_part_of_another_runs_records_adds_nothing():
-    one, other = records_of(random_run(1).events), records_of(random_run(2).events)
-    other = [record_from_dict({**orjson.loads(orjson.dumps(_plain(record))), "run_id": "other"})[0]
-             for record in other]
-    records = one + other
-    part = tally_part([records], cut_of(records[len(one) + 3]), None, options(), Source(), 0)
-    assert isinstance(part, Skipped)
-    got, joined = parted(records, [len(one) + 3])
-    assert joined == 0 and got == whole(records)
+def test_a_part_whose_head_is_of_another_run_adds_nothing(tmp_path):
+    one = random_run(1).events
+    other = [{**event, "run_id": "other"} for event in random_run(2).events]
+    path, starts, _, told = one_cut(tmp_path, other[:3] + one, 3 + len(one) // 2)
+    assert isinstance(told, Skipped)  # its head holds two runs: which one the cut is in, it cannot tell
+    assert parted(path, starts, [3 + len(one) // 2]) == (whole(read_back(path)), 0)
 
 
 def test_the_diagnosis_is_not_tallied_in_parts():
@@ -197,17 +213,77 @@ def test_the_diagnosis_is_not_tallied_in_parts():
         PartTally(Options(sections=frozenset(SECTIONS)), Source())
 
 
-def _plain(record):
-    return {name: getattr(record, name) for name in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
-                                                      "span_id", "parent_id", "status", "duration_ms")
-            if name == "parent_id" or getattr(record, name) is not None}
-
-
-def test_a_request_numbered_as_the_last_ones_end_is_not_read_as_following_it():
+def test_a_request_numbered_as_the_last_ones_end_is_not_read_as_following_it(tmp_path):
     """A broken file: the request after the cut starts with the seq of the previous request's end. One pass does
     not chain it after that request (`critical.py`: a child follows one that ended before it started)."""
     events = random_run(4).events
     at = next(at for at, event in enumerate(events) if event["event_type"] == "agent_execution_start" and at > 2)
     events[at]["seq"] = events[at - 1]["seq"]
-    records = records_of(events)
-    assert parted(records, [at]) == (whole(records), 0)
+    path, starts = written(tmp_path, events)
+    assert parted(path, starts, [at])[0] == whole(read_back(path))
+
+
+def requests_then(tmp_path, after):
+    """A run of two requests (agents under the root, one after the other), then what `after(trace)` writes, then
+    its end; with the index of the line `after` began at, where the run is cut."""
+    trace = TraceBuilder()
+    trace.run_start()
+    for name in ("a", "b"):
+        agent = trace.start("agent", name)
+        trace.span("tool", "search", 20, agent, inputs={"q": name})
+        trace.end(agent, 30)
+    cut = len(trace.events)
+    after(trace)
+    trace.run_end()
+    path, starts = written(tmp_path, trace.events)
+    return path, starts, cut
+
+
+def test_requests_overlapping_after_a_cut_and_one_still_open_at_the_next_are_read_as_one_pass_reads_them(tmp_path):
+    """Two requests at once under the root: the first ends at the second cut while the other is open. The root's
+    path is then the general one (`critical.py`), which a part does not continue from the cut's: its join refuses."""
+    def overlapping(trace):  # c and d at once; e starts after c ended, while d runs: its path goes through c's
+        one, two = trace.start("agent", "c"), trace.start("agent", "d")
+        trace.span("tool", "search", 40, one)
+        trace.end(one, 40)
+        three = trace.start("agent", "e")
+        trace.end(two, 60)
+        trace.span("tool", "fetch", 90, three)
+        trace.end(three, 95)
+
+    path, starts, cut = requests_then(tmp_path, overlapping)
+    want = whole(read_back(path))
+    assert parted(path, starts, [cut, cut + 5])[0] == want  # the second cut: e's start
+    assert parted(path, starts, [cut])[0] == want
+
+
+def test_an_error_reported_after_the_cut_that_failed_a_call_before_it_is_counted_once(tmp_path):
+    """A tool failed before the cut, its agent went on; the error is reported right after the cut. One pass counts
+    it once (the report is of the error that just failed a span): the part, which cannot know, is refused."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "a")
+    trace.span("tool", "search", 20, agent, status="failed", error=error("KeyError", "'id'"))
+    trace.end(agent, 30)
+    cut = len(trace.events)
+    trace.instant("error_occurred", "app", "KeyError", status="failed", error=error("KeyError", "'id'"))
+    agent = trace.start("agent", "b")
+    trace.span("tool", "search", 20, agent)
+    trace.end(agent, 30)
+    trace.run_end()
+    path, starts = written(tmp_path, trace.events)
+    assert parted(path, starts, [cut])[0] == whole(read_back(path))
+
+
+def test_a_span_id_used_before_the_cut_and_again_after_it_is_a_duplicate(tmp_path):
+    def again(trace):  # a third request, under the first one's span id
+        first, agent = trace.events[1]["span_id"], trace.start("agent", "c")
+        trace.span("tool", "search", 20, agent)
+        trace.end(agent, 30)
+        for event in trace.events[-4:]:
+            event.update({name: first for name in ("span_id", "parent_id") if event.get(name) == agent})
+
+    path, starts, cut = requests_then(tmp_path, again)
+    want = whole(read_back(path))
+    assert '"duplicate_ids": 1' in want
+    assert parted(path, starts, [cut])[0] == want
