@@ -19,17 +19,18 @@ from .merge import Part, absorb, part_of
 from .prices import Pricer
 from .report import SECTIONS, Report
 from .run_state import Options
+from .split_run import SplitRun, read_split
 from .tally import Tally
 from .window import EventWindow
 
 
-def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part], *, pricer: Pricer | None = None,
+def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part | SplitRun], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
             sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
             keep_clues: Callable[[Clues], None] | None = None,
             keep_tally: Callable[[Tally], None] | None = None) -> Report:
     """Tally each `(source, blocks)` run in order (or take the runs a worker tallied, a `merge.Part`, in their
-    place), then build the report.
+    place; or read a run in parts, a `split_run.SplitRun`, each joined in its place), then build the report.
 
     `bytes_read`, if given, is called once at the end for the figure the overview shows. `keep_clues`, if given
     and `sections` has `findings`, is handed the diagnosis's clues once the report is built, for
@@ -43,6 +44,10 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part], *, pricer: Pricer |
         for run in runs:
             if isinstance(run, Part):
                 absorb(tally, run)
+            elif isinstance(run, SplitRun):
+                tally.begin_source(run.source)
+                read_split(tally, run.read, run.spans, run.parts, run.joined)
+                tally.finish()
             else:
                 _tally(tally, *run, window)
         report = build_report(tally, pricer, problems=problems, sections=chosen.sections,

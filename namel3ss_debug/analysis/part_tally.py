@@ -32,7 +32,7 @@ from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
 from .run_state import OpenSpan, Options, RunState
-from .tally import Tally
+from .tally import END, Tally
 
 SEQ_MASK = (1 << SEQ_BITS) - 1  # a figure's reference to an event: its seq, below its run's place
 
@@ -71,10 +71,10 @@ class First:
 class PartPatterns(Patterns):
     """The patterns collector of a part: each call identity's first call in it is kept (`First`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_spans: dict[str, int]) -> None:
         super().__init__()
         self.firsts: dict[int, First] = {}
-        self.first_spans: dict[str, int] = {}  # span id of a first call still open -> its identity
+        self.first_spans = first_spans  # span id of a first call still open -> its identity
 
     def started(self, run: RunState, event: EventRecord, op: Op, key: Optional[int], parent: Optional[OpenSpan],
                 watch: Optional[str]) -> bool:
@@ -118,8 +118,9 @@ class PartTally(Tally):
             raise ValueError("the diagnosis's collector is not tallied in parts")
         self.errors = PartErrors()
         self._failed = self.errors.failed
+        self.first_spans: dict[str, int] = {}  # span id of a first call still open -> its identity (`PartPatterns`)
         if self.patterns is not None:
-            self.patterns = PartPatterns()
+            self.patterns = PartPatterns(self.first_spans)
         self.begin_source(source)
         self.runs[0].index = index  # its place among the runs the asking process reads: its figures point there
         self.stop = self.stops
@@ -155,40 +156,48 @@ class PartTally(Tally):
 
     def stops(self, run: RunState, event: EventRecord) -> bool:
         """Whether `event` is one this part cannot tally as one pass would (see the module's text)."""
-        if self._stops(run, event):
-            return True
-        if self.first_seq is None:
-            self.first_seq = self.least_seq = event.seq
-        elif event.seq < self.least_seq:
-            self.least_seq = event.seq
-        return False
-
-    def _stops(self, run: RunState, event: EventRecord) -> bool:
         if event.run_id != run.run_id:
             return True
         event_type = event.event_type
-        if is_end(event_type):
+        kind = self._kinds.get(event_type)
+        if kind is None:
+            kind = self._kind(event_type)
+        if kind == END:
             own = run.open.get(event.span_id)
             if own is None or own.parent_id is None:
                 return True
             if event.status == "failed" and run.last_error is None and not _counts_error(event):
                 return True  # its parent would take the error counted last, which may be before the cut
-            parent = run.open.get(own.parent_id)
-            if parent is not None and parent.parent_id is None and (
-                    parent.kids is not None or parent.open_kids != 1 or own.start_seq <= parent.chain_end):
-                self.overlapped = True  # a root's children overlap: its path is not the one before the cut's, added
-            patterns = self.patterns
-            if isinstance(patterns, PartPatterns) and event.span_id in patterns.first_spans:
-                key = patterns.first_spans.pop(event.span_id)
-                first = patterns.firsts[key]
-                if own.key is None and own.start_seq == first.ref & SEQ_MASK:  # its span, not one that reused its id
-                    patterns.firsts[key] = First(first.ref, first.span_id, first.component, first.name,
-                                                 event.duration_ms or 0.0)
-            return False
-        if event_type == "segment_start":
-            return False
-        parent_id = event.parent_id
-        return parent_id is not None and parent_id not in run.open
+            if own.parent_id in self.roots:
+                self._root_child_ended(run.open[own.parent_id], own)
+            if self.first_spans and event.span_id in self.first_spans:
+                self._first_ended(own, event)
+        elif event_type != "segment_start":
+            parent_id = event.parent_id
+            if parent_id is not None and parent_id not in run.open:
+                return True
+        seq = event.seq
+        if self.first_seq is None:
+            self.first_seq = self.least_seq = seq
+        elif seq < self.least_seq:
+            self.least_seq = seq
+        return False
+
+    def _root_child_ended(self, root: OpenSpan, own: OpenSpan) -> None:
+        """A child of a root open at the cut ended: whether it overlapped another (`critical.py`'s general path)."""
+        if root.kids is not None or root.open_kids != 1 or own.start_seq <= root.chain_end:
+            self.overlapped = True
+
+    def _first_ended(self, own: OpenSpan, event: EventRecord) -> None:
+        """A call identity's first call in the part ended: its time, which is a repeat's if the identity was called
+        before the cut."""
+        patterns = self.patterns
+        assert isinstance(patterns, PartPatterns)
+        key = self.first_spans.pop(event.span_id)
+        first = patterns.firsts[key]
+        if own.key is None and own.start_seq == first.ref & SEQ_MASK:  # its span, not one that reused its id
+            patterns.firsts[key] = First(first.ref, first.span_id, first.component, first.name,
+                                         event.duration_ms or 0.0)
 
     def tallied(self) -> Tallied:
         """What is given back (pickled: nothing holds a callable)."""
@@ -201,7 +210,6 @@ class PartTally(Tally):
         calls = patterns.calls if patterns is not None else {}
         if patterns is not None:
             patterns.calls = {}
-            patterns.first_spans = {}
         assert isinstance(self.errors, PartErrors)
         return Tallied(tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run,
                        self.overview, self.timing, self.errors, self.integrity, self.anomalies, self.usage, patterns,

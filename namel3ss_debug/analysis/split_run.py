@@ -23,6 +23,18 @@ from .tally import Tally
 
 
 @dataclass
+class SplitRun:
+    """A run `analyze` reads in parts: how a span of its file is read here, its spans, each span's part but the
+    first's, and what is told each part joined (see `read_split`)."""
+
+    source: Run
+    read: Callable[[Span], Iterable[Sequence[EventRecord]]]
+    spans: Sequence[Span]
+    parts: Iterable[tuple[Tallied, Stopped] | Skipped]
+    joined: Callable[[int], None]
+
+
+@dataclass
 class Skipped:
     """A part that tallied nothing (its head was of another run, or its reading met an error the asking process
     will meet and say when it reads the span itself)."""

@@ -3,7 +3,7 @@ chooses (by default, the cores this process may use).
 
 A few runs are read in the process that asks, one after the other (`workers_for`): starting a worker costs more
 than reading a small run. The workers are forked from this process when it runs one thread, else started by a fork
-server (`_start_method`), each set up once by `setup(*args)`, then handed runs a few at a time. A worker that dies
+server (`start_method`), each set up once by `setup(*args)`, then handed runs a few at a time. A worker that dies
 (killed, out of memory) stops the whole work with one error that says so.
 """
 
@@ -67,7 +67,7 @@ def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Ca
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
     from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - as above
 
-    context = multiprocessing.get_context(_start_method())
+    context = multiprocessing.get_context(start_method())
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
     try:
         yield from pool.map(work, items, chunksize=chunk)
@@ -80,7 +80,7 @@ def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Ca
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_method() -> str:
+def start_method() -> str:
     """`fork` for a process of one thread (a worker starts at once, with nothing to import); with other threads
     (`view` serves pages from several) a fork could copy a lock one of them holds, so `forkserver`, a clean process
     the workers are forked from (it imports this package once); `spawn` where neither is offered."""

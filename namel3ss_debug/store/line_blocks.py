@@ -8,7 +8,7 @@ asked for, so a reader that wants neither pays nothing for them.
 from __future__ import annotations
 
 from array import array
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -45,6 +45,9 @@ class LineBlock:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def __iter__(self) -> Iterator[EventRecord]:
+        return iter(self.records)
 
     def line_numbers(self) -> Sequence[int]:
         """Each record's line number (0 for an event a mapper made at the end)."""

@@ -42,4 +42,4 @@ def vanishing_when_opened(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None
         return opened(path, *args, **kwargs)
 
     monkeypatch.setattr(reader, "open_trace", vanishing)
-    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")

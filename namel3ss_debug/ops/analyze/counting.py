@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence, TypeVar
+from typing import Iterator, Protocol, TypeVar
 
 from ...model.events import is_known_event_type
 from ...store.handed import Run
 from ...store.problems import ReadProblems
 from ...store.records import EventRecord
 
-Block = TypeVar("Block", bound=Sequence[EventRecord])  # a block of records, handed on as it came
+class Records(Protocol):
+    """A block of records: a sequence of them, or a `LineBlock`."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[EventRecord]: ...
+
+
+Block = TypeVar("Block", bound=Records)  # a block of records, handed on as it came
 
 
 class Counted:

@@ -1,0 +1,206 @@
+"""`analyze` of one big run on every core (`--jobs`): the run's file cut at lines into spans, each span after the
+first tallied in a worker process (`analysis.split_run.tally_part`) while this process tallies the first, then
+joined in its place (`analysis.join`). The report is the one a single process makes, byte for byte: a part is
+joined only where its figures are those one pass makes, this process reads every line no part tallied, and a
+joined part's warnings are said here, in their place.
+
+A run is cut only where that is exact and can pay: `--jobs` of 2 or more; one file of at least `PART_BYTES` a part,
+not compressed, not a stream, in the v1 format; no `--since`, `--until` or
+`--component`; a report without the diagnosis's sections (`findings`, `health`: its collector is not tallied in
+parts); and workers forked from this process (a call's identity is a hash of this process: a fork keeps it). Cuts
+are placed at even sizes, each moved to the next start of a child of the run's root (a request, an agent) within
+`LOOK_AHEAD`, where little is open.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator, Optional
+
+import orjson
+
+from ...analysis.analyze import collector_paused, equipped
+from ...analysis.part_tally import Tallied
+from ...analysis.run_state import FINDING_SECTIONS, Options
+from ...analysis.split_run import Skipped, Stopped, tally_part
+from ...analysis.thresholds import Judging
+from ...model.errors import Namel3ssDebugError
+from ...model.events import is_known_event_type, is_start
+from ...store.problems import Call, LoggedProblems, ReadProblems
+from ...store.reader import Span, TraceReader
+from ...store.sources import RunSource, is_stream
+from ..environment import Environment
+from ..traces import make_pricer
+from .. import workers
+from ..workers import in_order
+from .parts import Settings
+
+PART_BYTES = 32 * 1024 * 1024  # the least a part holds: a smaller run is read in one process
+LOOK_AHEAD = 4 * 1024 * 1024  # how far past an even cut a child of the root is looked for
+HEAD_LINES = 64  # the run's first lines, where a part finds the roots open at its cut
+_COUNT = 16 * 1024 * 1024  # bytes read at a time to count lines
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The spans one run's file is read in (the first: this process's), and where its first lines end."""
+
+    path: str
+    spans: tuple[Span, ...]
+    head: int
+
+
+def cut_for(sources: list[RunSource], settings: Settings, jobs: int, env: Environment) -> Optional[Cut]:
+    """The spans the one run named is read in by `jobs` processes; None when it is read in one."""
+    if jobs < 2 or len(sources) != 1 or len(sources[0].files) != 1 or settings.window.active:
+        return None
+    if not FINDING_SECTIONS.isdisjoint(settings.sections) or workers.start_method() != "fork":
+        return None
+    path = sources[0].files[0]
+    if is_stream(path) or path.endswith(".gz"):
+        return None
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as file:
+            return _cut(file, path, size, min(jobs, size // PART_BYTES))
+    except OSError:
+        return None  # this process's reading says what is wrong
+
+
+def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[Cut]:
+    if parts < 2:
+        return None
+    root, head = _head(file)
+    if root is None:
+        return None  # not a v1 run with a root in its first lines
+    offsets = [0]
+    for number in range(1, parts):
+        offset = _cut_near(file, size * number // parts, root)
+        if offset is not None and offsets[-1] < offset < size:
+            offsets.append(offset)
+    if len(offsets) < 2:
+        return None
+    offsets.append(size)
+    lines = _lines_at(file, offsets[:-1])
+    return Cut(path, tuple(Span(offsets[at], offsets[at + 1], lines[at]) for at in range(len(lines))), head)
+
+
+def _head(file: BinaryIO) -> tuple[Optional[str], int]:
+    """The span id of the run's root (its first start with no parent, in a v1 event) and where its first lines end."""
+    root = None
+    for _ in range(HEAD_LINES):
+        event = _event(file.readline())
+        if event is None or "v" not in event:
+            return None, 0
+        if root is None and event.get("parent_id") is None and is_start(str(event.get("event_type", ""))):
+            root = str(event.get("span_id"))
+    return root, file.tell()
+
+
+def _cut_near(file: BinaryIO, offset: int, root: str) -> Optional[int]:
+    """The offset of the first line past `offset` that starts a child of the root (within LOOK_AHEAD), else of the
+    first whole line past it."""
+    file.seek(offset)
+    file.readline()  # the rest of the line the offset falls in
+    first = file.tell()
+    while file.tell() < offset + LOOK_AHEAD:
+        at = file.tell()
+        line = file.readline()
+        if not line:
+            break
+        event = _event(line)
+        if event is not None and event.get("parent_id") == root and is_start(str(event.get("event_type", ""))):
+            return at
+    return first
+
+
+def _lines_at(file: BinaryIO, offsets: list[int]) -> list[int]:
+    """The line number at each offset (each the start of a line, in order)."""
+    file.seek(0)
+    lines, done, newlines = [], 0, 0
+    for offset in offsets:
+        while done < offset:
+            chunk = file.read(min(_COUNT, offset - done))
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")
+            done += len(chunk)
+        lines.append(newlines + 1)
+    return lines
+
+
+def _event(line: bytes) -> Optional[dict[str, object]]:
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+@dataclass
+class Told:
+    """A part as its worker gives it back: its tally and where it stopped (or Skipped), and the problem calls of
+    the lines it tallied (its reading's, then the event types this version does not know), to be said here."""
+
+    part: tuple[Tallied, Stopped] | Skipped
+    calls: list[Call]
+
+
+@dataclass(frozen=True)
+class Part:
+    source: RunSource
+    span: Span
+    head: Span
+
+
+def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment) -> Iterator[Told]:
+    """Each span's part but the first, tallied in worker processes, in order."""
+    parts = [Part(source, span, Span(0, min(cut.head, span.start), 1)) for span in cut.spans[1:]]
+    return in_order(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
+                    runs=1)
+
+
+_THERE: list[tuple[TraceReader, Options]] = []
+
+
+def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
+    env = Environment(environ=environ, cwd=Path(cwd), warn=lambda line: None)
+    pricer = make_pricer(env, settings.file_prices, settings.price_overrides)
+    options = Options(slow_threshold_ms=settings.slow_threshold_ms, block_threshold_ms=settings.block_threshold_ms,
+                      top=settings.top, judging=Judging(settings.thresholds), sections=frozenset(settings.sections))
+    reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=False)
+    _THERE[:] = [(reader, equipped(options, pricer, None))]
+
+
+def _part_there(part: Part) -> Told:
+    reader, options = _THERE[0]
+    problems = reader.problems
+    assert isinstance(problems, LoggedProblems)
+    path = part.source.files[0]
+    try:
+        head = [record for block in TraceReader(ReadProblems()).span_records(path, part.head) for record in block]
+        with collector_paused():
+            told = tally_part(head, reader.span_line_blocks(path, part.span), part.span, options, part.source, 0)
+    except (Namel3ssDebugError, OSError):  # this process reads the span itself: it meets the error and says it
+        problems.taken()
+        return Told(Skipped(), [])
+    if isinstance(told, Skipped):
+        problems.taken()
+        return Told(told, [])
+    tallied, stopped = told
+    said = [call for call in problems.taken() if _before(call, stopped)]
+    unknown: list[Call] = [("unknown_type", (event_type, part.source.label)) for event_type in tallied.overview.types
+                           if not is_known_event_type(event_type)]
+    return Told(told, said + unknown)
+
+
+def _before(call: Call, stopped: Stopped) -> bool:
+    """Whether a problem call is of a line the part tallied (before where it stopped): the lines after it are read
+    again by the asking process, which says their problems."""
+    if not stopped.line:
+        return True  # the part's whole span
+    where = call[1][0] if call[1] else ""
+    line = str(where).rpartition(":")[2]
+    return not line.isdigit() or int(line) < stopped.line

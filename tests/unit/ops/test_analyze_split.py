@@ -1,0 +1,133 @@
+"""`analyze` of one big run in parts (`--jobs`, `ops/analyze/split.py`): the report and the warnings one process
+gives, byte for byte and in the same order; parts are joined (the work is shared); an invalid line under `--strict`
+stops it as in one process; a worker that dies is one clear error; a run too small, a report with the findings, a
+window: read in one process."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from pathlib import Path
+
+import msgspec
+import pytest
+from support.tracefactory import TraceBuilder, error
+
+from namel3ss_debug.analysis import split_run
+from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.run_state import FINDING_SECTIONS
+from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
+from namel3ss_debug.ops import workers
+from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
+from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.traces import TraceArgs
+
+PARTED = tuple(name for name in SECTIONS if name not in FINDING_SECTIONS)
+PART = 40_000  # bytes a part: the run below is cut in as many parts as there are jobs
+
+
+def big_run(tmp_path: Path, requests: int = 400) -> Path:
+    """Requests one after another, each an agent with calls (repeated, failing, reported), an invalid line and an
+    event type this version does not know among them."""
+    rng = random.Random(7)
+    trace = TraceBuilder()
+    trace.run_start()
+    for number in range(requests):
+        agent = trace.start("agent", rng.choice(["a", "b"]))
+        for _ in range(rng.randint(1, 3)):
+            failed = rng.random() < 0.1
+            trace.span("tool", "search", rng.uniform(1, 90), agent, inputs={"q": rng.randint(0, 20)},
+                       status="failed" if failed else "completed", error=error("KeyError", "'q'") if failed else None)
+            if failed and rng.random() < 0.5:
+                trace.instant("error_occurred", "tool", "KeyError", agent, status="failed",
+                              error=error("KeyError", "'q'"))
+        if number == requests * 17 // 20:  # with the invalid line, in the last part (one process says both at
+            # the end of the block they are in; read in parts, each part's warnings are said with it)
+            trace.instant("agent_holiday", "agent", "rest", agent)
+        trace.end(agent, rng.uniform(50, 300), status="failed" if rng.random() < 0.05 else "completed")
+        trace.advance(rng.uniform(0, 500))
+    trace.run_end()
+    path = trace.write(tmp_path / "big.jsonl")
+    lines = path.read_bytes().splitlines(keepends=True)
+    at = len(lines) * 3 // 4
+    path.write_bytes(b"".join(lines[:at] + [b"not json\n"] + lines[at:]))
+    return path
+
+
+def analysed(path: Path, tmp_path: Path, jobs: int, said: list[str], *, sections=PARTED, strict=False,
+             since: str | None = None) -> bytes:
+    env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=said.append,
+                      stdin=io.BytesIO(b""))
+    request = AnalyzeRequest(TraceArgs((str(path),), strict=strict), since=since, cache=False, jobs=jobs,
+                             sections=sections)
+    return msgspec.json.encode(analyze_traces(request, env))
+
+
+@pytest.fixture
+def joins(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each join asked, and whether the part was joined."""
+    asked: list[bool] = []
+    join = split_run.join
+
+    def counted(tally, part):  # type: ignore[no-untyped-def]
+        asked.append(join(tally, part))
+        return asked[-1]
+
+    monkeypatch.setattr(split_run, "join", counted)
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(split, "PART_BYTES", PART)
+    return asked
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_one_big_run_read_in_parts_is_the_report_one_process_gives(tmp_path: Path, joins: list[bool],
+                                                                   jobs: int) -> None:
+    path = big_run(tmp_path)
+    one_said: list[str] = []
+    one = analysed(path, tmp_path, 1, one_said)
+    assert not joins
+    parted_said: list[str] = []
+    assert analysed(path, tmp_path, jobs, parted_said) == one
+    assert parted_said == one_said and any("not JSON" in line for line in one_said)
+    assert os.path.getsize(path) > 3 * PART and len(joins) == jobs - 1 and all(joins)  # joined here
+
+
+def test_a_run_too_small_a_report_with_findings_or_a_window_is_read_in_one_process(tmp_path: Path,
+                                                                                 joins: list[bool]) -> None:
+    path = big_run(tmp_path)
+    said: list[str] = []
+    analysed(path, tmp_path, 2, said, sections=tuple(SECTIONS))
+    analysed(path, tmp_path, 2, said, since="2026-11-22T10:00:01Z")
+    small = big_run(tmp_path / "small", 20) if (tmp_path / "small").mkdir() is None else None
+    assert small is not None and os.path.getsize(small) < 2 * PART
+    analysed(small, tmp_path, 2, said)
+    assert not joins
+
+
+def test_an_invalid_line_in_a_part_under_strict_stops_it_as_in_one_process(tmp_path: Path,
+                                                                         joins: list[bool]) -> None:
+    path = big_run(tmp_path)
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(TraceError) as raised:
+            analysed(path, tmp_path, jobs, [], strict=True)
+        errors.append((str(raised.value), raised.value.where))
+    assert errors[0] == errors[1] and errors[0][1].endswith(f":{_invalid_line(path)}")
+
+
+def _invalid_line(path: Path) -> int:
+    return path.read_bytes().splitlines().index(b"not json") + 1
+
+
+def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, joins: list[bool],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    path = big_run(tmp_path)
+    monkeypatch.setattr(split, "_part_there", _dies)
+    with pytest.raises(Namel3ssDebugError, match="a worker process stopped"):
+        analysed(path, tmp_path, 2, [])
+
+
+def _dies(part: object) -> None:
+    os._exit(9)
