@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..model.errors import Namel3ssDebugError
 from ..store.sources import RunSource, is_stream
@@ -62,22 +62,41 @@ def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Ca
     """`work(item)` of each item, in the items' order, in `workers` worker processes, each set up by
     `setup(*args)`, handed `chunk` items at a time (`runs`: the runs they hold, when an item is a batch of them).
     `work` and `setup` are functions of a module (a worker imports them), and what they take and give can be
-    pickled."""
-    import multiprocessing  # noqa: PLC0415 - loaded only when workers start: a listing of a few runs needs none
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
-    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - as above
+    pickled. The workers start when the first answer is asked for (`InOrder`: at once)."""
+    with InOrder(work, items, workers, setup, args, chunk, runs) as answers:
+        yield from answers
 
-    context = multiprocessing.get_context(start_method())
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
-    try:
-        yield from pool.map(work, items, chunksize=chunk)
-    except BrokenProcessPool:
-        raise Namel3ssDebugError(
-            f"a worker process stopped while reading {runs or len(items)} runs in {workers} processes "
-            "(killed, or out of memory): the reading stopped there",
-            hint="run again; with --jobs 1 the runs are read in this process") from None
-    finally:  # the answers are not all wanted (an error, Ctrl-C): the runs not begun are not read
-        pool.shutdown(wait=True, cancel_futures=True)
+
+class InOrder(Generic[B]):
+    """`in_order`'s workers started at once, every item handed out, while this process does something else; the
+    answers asked for in order (`for`); `with` it, so that the workers stop when they are not all wanted (an
+    error, Ctrl-C): the items not begun are not read."""
+
+    def __init__(self, work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],
+                 args: tuple[Any, ...], chunk: int = CHUNK, runs: int | None = None):
+        import multiprocessing  # noqa: PLC0415 - loaded only when workers start: a listing of a few runs needs none
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
+
+        context = multiprocessing.get_context(start_method())
+        self._what = f"{runs or len(items)} runs in {workers} processes"
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
+        self._answers = self._pool.map(work, items, chunksize=chunk)
+
+    def __iter__(self) -> Iterator[B]:
+        from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415 - as in __init__
+
+        try:
+            yield from self._answers
+        except BrokenProcessPool:
+            raise Namel3ssDebugError(
+                f"a worker process stopped while reading {self._what} (killed, or out of memory): the reading "
+                "stopped there", hint="run again; with --jobs 1 the runs are read in this process") from None
+
+    def __enter__(self) -> InOrder[B]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def start_method() -> str:

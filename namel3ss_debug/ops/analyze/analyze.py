@@ -138,7 +138,7 @@ def _split(source: RunSource, cut: Cut, options: Options, window: EventWindow, p
     def read(span: Span) -> Iterator[Sequence[EventRecord]]:
         return counted(source, reader.span_records(cut.path, span))
 
-    with progress:
+    with told, progress:  # the workers tally their parts while this process reads the first span
         report = analyze_runs([SplitRun(source, read, spans, parts(), joined)], pricer=pricer, options=options,
                               window=window, problems=reader.problems, sections=sections,
                               bytes_read=lambda: progress.done, keep_tally=keep_tally)

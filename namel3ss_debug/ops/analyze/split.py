@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional
+from typing import BinaryIO, Optional
 
 import orjson
 
@@ -34,7 +34,7 @@ from ...store.sources import RunSource, is_stream
 from ..environment import Environment
 from ..traces import make_pricer
 from .. import workers
-from ..workers import in_order
+from ..workers import InOrder
 from .parts import Settings
 
 PART_BYTES = 32 * 1024 * 1024  # the least a part holds: a smaller run is read in one process
@@ -155,11 +155,11 @@ class Part:
     head: Span
 
 
-def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment) -> Iterator[Told]:
-    """Each span's part but the first, tallied in worker processes, in order."""
+def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment) -> InOrder[Told]:
+    """Each span's part but the first, tallied in worker processes started at once (`with` it), in order."""
     parts = [Part(source, span, Span(0, min(cut.head, span.start), 1)) for span in cut.spans[1:]]
-    return in_order(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
-                    runs=1)
+    return InOrder(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
+                   runs=1)
 
 
 _THERE: list[tuple[TraceReader, Options]] = []
