@@ -8,9 +8,10 @@
 Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
 quantiles for `analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff`
-and `replay`, `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read
-(answered from the cache, in a cache directory of this run's own): `analyze`, `diagnose`, `diff` and `replay` (its
-timeline). Peak RSS
+and `replay`, `analyze --jobs 1` for the same report read in parts by every core (every section but the
+diagnosis's: `--jobs` reads one big run in parts only for those), `python -c pass` for the small run's start-up,
+and a first read (`--no-cache`) for a second read (answered from the cache, in a cache directory of this run's
+own): `analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS
 comes from GNU time when installed. Each command's CPU time (user and system, its children's too) is printed
 beside its wall time: the targets are of wall time, but on a loaded machine the CPU time moves less. The
 commands compared take turns (A B C, A B C, ..., the order rotating from one round to the next), so a burst of
@@ -53,6 +54,10 @@ from analyze_throughput import DUCKDB_SCRIPT, has_duckdb, run_child  # noqa: E40
 from trace_gen import generate  # noqa: E402 - as above
 
 MB = 1_000_000
+JOBS = max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
+# the report sections read in parts: every one but the diagnosis's (`findings`, `health`)
+PARTED = ("overview", "components", "operations", "slow", "llm", "tools", "errors", "patterns", "anomalies",
+          "integrity", "critical_path")
 CLI = [sys.executable, "-m", "namel3ss_debug"]
 # Every rule kind `check` has, each loose enough to pass on the generated run (so the whole run is read).
 ALL_RULES = ["--max-errors", "100000000", "--max-component-errors", "tool=100000000",
@@ -199,6 +204,11 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
     big["diagnose"] = Command([*CLI, "diagnose", str(base), "--format", "json", "--no-progress", "--no-cache"],
                               warm=one)
     big["diff"] = Command([*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], warm=both)
+    # one big run in parts (ops/analyze/split.py): a report without the diagnosis's sections, on one core and on all
+    parted = [*CLI, "analyze", str(base), "--format", "json", "--no-progress", "--no-cache",
+              *(option for name in PARTED for option in ("--section", name))]
+    big["analyze, no findings, 1 job"] = Command([*parted, "--jobs", "1"], warm=one)
+    big[f"analyze, no findings, {JOBS} jobs"] = Command([*parted, "--jobs", str(JOBS)], warm=one)
     big["replay"] = Command([*replay, "--no-cache"], warm=one)
     return base.stat().st_size / MB, timed({**big, **again}, repeats, scratch)
 
@@ -227,6 +237,13 @@ def big_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | None]
     for name, what in (("diff", "diff of two runs"), ("replay", "replay to its first prompt")):
         ratio = figures[name].median / analyze.median
         rows.append((f"{what} <= 2x analyze", f"{figures[name].median:.2f} s = {ratio:.2f}x", ratio <= 2))
+    one, every = figures["analyze, no findings, 1 job"], figures[f"analyze, no findings, {JOBS} jobs"]
+    rows.append((f"one run in parts: {JOBS} jobs faster than 1 (no target)",
+                 f"{every.median:.2f} s vs {one.median:.2f} s = {one.median / every.median:.2f}x", None))
+    if duck is not None:
+        ratio = every.median / duck.median
+        rows.append((f"analyze, no findings, {JOBS} jobs <= 5x DuckDB", f"{every.median:.2f} s = {ratio:.2f}x",
+                     ratio <= 5))
     diagnose = figures["diagnose"]
     if duck is not None:
         ratio = diagnose.median / duck.median
@@ -278,12 +295,12 @@ def main() -> None:
           f"median of {args.repeats}, the package byte-compiled")
     print()
     for name, figure in figures.items():
-        print(f"  {name:<24} {figure.median * 1000:>10.0f} ms   CPU {figure.cpu_median * 1000:>8.0f} ms   "
+        print(f"  {name:<30} {figure.median * 1000:>10.0f} ms   CPU {figure.cpu_median * 1000:>8.0f} ms   "
               f"peak {figure.peak_mb:>6.0f} MB")
     print()
     for target, value, ok in rows:
         verdict = "n/a " if ok is None else ("PASS" if ok else "MISS")
-        print(f"  {verdict}  {target:<40} {value}")
+        print(f"  {verdict}  {target:<52} {value}")
 
 
 if __name__ == "__main__":

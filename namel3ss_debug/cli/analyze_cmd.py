@@ -57,7 +57,9 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
       namel3ss-debug analyze debug/traces --all --since +30s --component llm
 
     Many runs (--all) are tallied in worker processes (--jobs), the report the
-    one a single process makes.
+    one a single process makes. So is one big run (32 MiB a worker or more),
+    cut at lines into parts, when the report has neither `findings` nor `health`
+    (--section).
 
     Exit codes: 0 analysed (whatever the verdict: in CI, gate on it with
     `--format json | jq -e '.health.verdict != "failing"'`), 1 a worker process

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable
 
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.thresholds import Judging, thresholds_from
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
-from ...analysis.part_tally import Tallied
 from ...analysis.run_state import ANOMALY_SECTIONS, FINDING_SECTIONS, Options
-from ...analysis.split_run import Skipped, SplitRun, Stopped
 from ...analysis.tally import Tally
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config.prices import read_prices_file
 from ...model.errors import TraceError
-from ...store.problems import ReadProblems, replay
-from ...store.reader import Span
-from ...store.records import EventRecord
+from ...store.problems import ReadProblems
 from ...store.sources import RunSource
 from ..cache import ResultCache, results_directory
 from ..environment import ByteCount, Environment
@@ -33,7 +29,7 @@ from ..traces import (
 from ..workers import in_workers
 from .counting import Counted
 from .parts import Settings, tallied_parts as tallied_runs
-from .split import Cut, Told, cut_for, tallied_parts
+from .split import cut_for, read_in_parts
 
 # The sections the `diagnose_*` keys judge: the findings, and the anomalies (`diagnose_latency_floor_ms`)
 JUDGED = FINDING_SECTIONS | ANOMALY_SECTIONS
@@ -93,7 +89,9 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
     options = replace(options, sections=frozenset(sections))  # the pass keeps only what these sections read
     cut = cut_for(sources, parallel, jobs, env) if parallel is not None else None
     if parallel is not None and cut is not None:
-        return _split(sources[0], cut, options, window, pricer, sections, strict, env, parallel, keep_tally)
+        report, problems, counted = read_in_parts(sources[0], cut, options, window, pricer, sections, strict, env,
+                                                  parallel, keep_tally)
+        return _read(report, counted, sources), problems
     if parallel is not None and in_workers(sources, jobs):
         reader = make_reader(strict, env, write_index=index)  # its problems: the workers' said again, in order
         counted, read = Counted(reader.problems), ByteCount()
@@ -110,39 +108,6 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
                               pricer=pricer, options=options, window=window, problems=reader.problems,
                               sections=sections, bytes_read=lambda: progress.done, keep_tally=keep_tally)
     return _read(report, counted, sources), reader.problems
-
-
-def _split(source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
-           sections: tuple[str, ...], strict: bool, env: Environment, parallel: Settings,
-           keep_tally: Callable[[Tally], None] | None) -> tuple[Report, ReadProblems]:
-    """One big run read in parts (`split.py`): the first span here while the workers tally the others, each joined
-    in its place with its warnings, bytes and records, and what no part tallied read here."""
-    progress = env.progress([source])
-    reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
-    counted = Counted(reader.problems)
-    told = tallied_parts(source, cut, parallel, env)
-    spans = cut.spans
-    taken: list[Told] = []
-
-    def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
-        for part in told:
-            taken.append(part)
-            yield part.part
-
-    def joined(number: int) -> None:
-        part, stopped = taken[number].part  # type: ignore[misc]  # a part joined is no Skipped
-        replay(taken[number].calls, reader.problems)
-        progress.advance(stopped.offset - spans[number + 1].start)
-        counted.events += part.run.events
-
-    def read(span: Span) -> Iterator[Sequence[EventRecord]]:
-        return counted(source, reader.span_records(cut.path, span))
-
-    with told, progress:  # the workers tally their parts while this process reads the first span
-        report = analyze_runs([SplitRun(source, read, spans, parts(), joined)], pricer=pricer, options=options,
-                              window=window, problems=reader.problems, sections=sections,
-                              bytes_read=lambda: progress.done, keep_tally=keep_tally)
-    return _read(report, counted, [source]), reader.problems
 
 
 def _read(report: Report, counted: Counted, sources: list[RunSource]) -> Report:

@@ -19,6 +19,7 @@ from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.run_state import FINDING_SECTIONS
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.ops import workers
+from namel3ss_debug.ops.analyze import analyze as analyze_module
 from namel3ss_debug.ops.analyze import split
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
@@ -131,3 +132,18 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, joins: list[bool]
 
 def _dies(part: object) -> None:
     os._exit(9)
+
+
+def test_a_file_smaller_when_its_parts_are_read_than_when_it_was_cut_is_one_clear_error(
+        tmp_path: Path, joins: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = big_run(tmp_path)
+    cut_for = split.cut_for
+
+    def cut_then_shrunk(*args):  # type: ignore[no-untyped-def]
+        cut = cut_for(*args)
+        path.write_bytes(path.read_bytes()[: os.path.getsize(path) // 2])  # a rewrite, after the cut
+        return cut
+
+    monkeypatch.setattr(analyze_module, "cut_for", cut_then_shrunk)
+    with pytest.raises(TraceError, match="changed while it was read in parts"):
+        analysed(path, tmp_path, 2, [])
