@@ -21,7 +21,7 @@ from .collectors.figures import Bucket, Repeat
 from .collectors.patterns import Patterns
 from .collectors.timing import MAX_BUCKETS, coarsen
 from .idset import SpanIds
-from .merge import _add, _anomalies, _errors, _integrity, _timing, _usage
+from .merge import add_counts, add_anomalies, add_errors, add_integrity, add_timing, add_usage
 from .part_tally import SEQ_MASK, PartPatterns, Tallied
 from .run_state import OpenSpan, RunState
 from .tally import Tally
@@ -72,15 +72,15 @@ def _add_part(tally: Tally, run: RunState, part: Tallied) -> None:
         tally.integrity.seq_jump(run, part.first_seq or 0, run.next_seq)
     _errors_at(tally, run, mine, part)
     _run(run, mine, part)
-    _add(tally.overview.types, part.overview.types)
-    _add(tally.overview.instants, part.overview.instants)
+    add_counts(tally.overview.types, part.overview.types)
+    add_counts(tally.overview.instants, part.overview.instants)
     tally.overview.analyzed += part.overview.analyzed
-    _timing(tally.timing, part.timing, 0)
-    _errors(tally.errors, part.errors, 0)
-    _integrity(tally.integrity, part.integrity)
+    add_timing(tally.timing, part.timing, 0)
+    add_errors(tally.errors, part.errors, 0)
+    add_integrity(tally.integrity, part.integrity)
     if tally.anomalies is not None and part.anomalies is not None:
-        _anomalies(tally.anomalies, part.anomalies, 0)
-    _usage(tally.usage, part.usage)
+        add_anomalies(tally.anomalies, part.anomalies, 0)
+    add_usage(tally.usage, part.usage)
     if tally.patterns is not None and part.patterns is not None:
         _patterns(tally.patterns, part.patterns, part.calls, part.run.open)
 

@@ -55,7 +55,7 @@ class Part:
 def part_of(tally: Tally) -> Part:
     """What `tally` (every run finished) gives to `absorb`; `tally` is spent."""
     if tally.anomalies is not None:
-        tally.anomalies.context_window = _no_window
+        tally.anomalies.context_window = no_window
     tally.usage.anomalies = None
     if tally.patterns is not None:
         tally.patterns.calls = {}  # each run's calls' identities: its repeats were counted by its end
@@ -64,7 +64,8 @@ def part_of(tally: Tally) -> Part:
                 tally.usage, tally.patterns, clues)
 
 
-def _no_window(model: str) -> Optional[int]:
+def no_window(model: str) -> Optional[int]:
+    """No context window: what a tally given back holds instead of the pricer's lookup (which cannot be pickled)."""
     return None
 
 
@@ -75,27 +76,27 @@ def absorb(into: Tally, part: Part) -> None:
     for run in part.runs:
         run.index += offset
     into.adopt(part.runs)
-    _add(into.overview.types, part.overview.types)
-    _add(into.overview.instants, part.overview.instants)
+    add_counts(into.overview.types, part.overview.types)
+    add_counts(into.overview.instants, part.overview.instants)
     into.overview.analyzed += part.overview.analyzed
-    _timing(into.timing, part.timing, shift)
-    _errors(into.errors, part.errors, shift)
-    _integrity(into.integrity, part.integrity)
+    add_timing(into.timing, part.timing, shift)
+    add_errors(into.errors, part.errors, shift)
+    add_integrity(into.integrity, part.integrity)
     if into.anomalies is not None and part.anomalies is not None:
-        _anomalies(into.anomalies, part.anomalies, shift)
-    _usage(into.usage, part.usage)
+        add_anomalies(into.anomalies, part.anomalies, shift)
+    add_usage(into.usage, part.usage)
     if into.patterns is not None and part.patterns is not None:
         _patterns(into.patterns, part.patterns, shift, offset)
     if into.clues is not None and part.clues is not None:
         _clues(into.clues, *part.clues, offset)
 
 
-def _add(into: dict[K, int], part: dict[K, int]) -> None:
+def add_counts(into: dict[K, int], part: dict[K, int]) -> None:
     for key, count in part.items():
         into[key] = into.get(key, 0) + count
 
 
-def _timing(into: Timing, part: Timing, shift: int) -> None:
+def add_timing(into: Timing, part: Timing, shift: int) -> None:
     for op, times in part.ops.items():
         mine = into.ops.get(op)
         if mine is None:
@@ -105,9 +106,9 @@ def _timing(into: Timing, part: Timing, shift: int) -> None:
         if times.longest_ms > mine.longest_ms:  # the first of the longest, as one pass keeps it
             mine.longest_ms, mine.longest_ref, mine.longest_span = \
                 times.longest_ms, times.longest_ref + shift, times.longest_span
-    _add(into.untimed, part.untimed)
+    add_counts(into.untimed, part.untimed)
     into.slow = _top(into.slow, [item._replace(ref=item.ref + shift) for item in part.slow], into.top)
-    _add(into.slow_by_op, part.slow_by_op)
+    add_counts(into.slow_by_op, part.slow_by_op)
 
 
 def _top(heap: list[T], more: list[T], size: int) -> list[T]:
@@ -117,10 +118,10 @@ def _top(heap: list[T], more: list[T], size: int) -> list[T]:
     return kept
 
 
-def _errors(into: Errors, part: Errors, shift: int) -> None:
+def add_errors(into: Errors, part: Errors, shift: int) -> None:
     into.failed_spans += part.failed_spans
     into.error_events += part.error_events
-    _add(into.by_op, part.by_op)
+    add_counts(into.by_op, part.by_op)
     for kind, seen in part.types.items():
         mine = into.types.get(kind)
         if mine is None:
@@ -128,14 +129,14 @@ def _errors(into: Errors, part: Errors, shift: int) -> None:
         mine.count += seen.count
         room = MAX_EXAMPLES - len(mine.examples)
         mine.examples += [example._replace(ref=example.ref + shift) for example in seen.examples[:max(0, room)]]
-    _add(into.categories, part.categories)
-    _add(into.tool_errors, part.tool_errors)
-    _add(into.unhandled_types, part.unhandled_types)
-    _add(into.unhandled_categories, part.unhandled_categories)
-    _add(into.unhandled_tools, part.unhandled_tools)
+    add_counts(into.categories, part.categories)
+    add_counts(into.tool_errors, part.tool_errors)
+    add_counts(into.unhandled_types, part.unhandled_types)
+    add_counts(into.unhandled_categories, part.unhandled_categories)
+    add_counts(into.unhandled_tools, part.unhandled_tools)
 
 
-def _integrity(into: Integrity, part: Integrity) -> None:
+def add_integrity(into: Integrity, part: Integrity) -> None:
     into.unclosed += part.unclosed
     into.ends_without_start += part.ends_without_start
     into.orphans += part.orphans
@@ -145,7 +146,7 @@ def _integrity(into: Integrity, part: Integrity) -> None:
         into.note(problem)
 
 
-def _anomalies(into: Anomalies, part: Anomalies, shift: int) -> None:
+def add_anomalies(into: Anomalies, part: Anomalies, shift: int) -> None:
     into.windows.update(part.windows)
     into.blocking = _top(into.blocking, [item._replace(ref=item.ref + shift) for item in part.blocking], MAX_KEPT)
     into.blocking_count += part.blocking_count
@@ -154,7 +155,7 @@ def _anomalies(into: Anomalies, part: Anomalies, shift: int) -> None:
     into.near_limit_count += part.near_limit_count
 
 
-def _usage(into: Usage, part: Usage) -> None:
+def add_usage(into: Usage, part: Usage) -> None:
     for model, use in part.models.items():
         mine = into.models.get(model)
         if mine is None:

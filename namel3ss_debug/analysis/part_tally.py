@@ -1,19 +1,19 @@
 """One part of one big run tallied on its own, as a worker process reads it: the run's records from a cut (a line)
 to the next cut, for `join.py` to add to the tally of every record before the cut.
 
-A part is tallied from a state it cannot know: what was open at its cut, what errors came before. Its worker reads
-the records before its cut only for the spans with no parent still open there (the run's root: `seed`), and tallies
-from the cut with the root open and nothing else known. It stops at the first record whose tally would read
-something only the records before the cut hold (`stops`): an end of a span it did not see start (open at the cut,
-or a broken file's), a span under a parent it does not know, the root's own end (its critical path and time read
-every child), a record of another run, a failed span whose parent would take an error from before the cut. What
-the part decided from that unknown state and cannot undo is written down for the join instead: the first error it
-took for new (`fresh`), the errors it saw escape before it counted one (`escapes`), and each call identity's first
-call, which the records before the cut may have made already (`firsts`). The join checks the state at the cut
-against all of that and adds the part only when the part's figures are the ones one pass would have made; the
-asking process tallies the records from where the part stopped (or, when the join refuses, from the cut) itself.
+A part is tallied from a state it cannot know: what was open at its cut, what errors came before. It is seeded
+with the spans with no parent that the run's first lines leave open (the run's root: `seed`), and tallies from the
+cut with those open and nothing else known; the join checks that guess. It stops at the first record whose tally
+would read something only the records before the cut hold (`stops`): an end of a span it did not see start (open
+at the cut, or a broken file's), a span under a parent it does not know, the root's own end (its critical path and
+time read every child), a record of another run, a failed span whose parent would take an error from before the
+cut. What the part decided from that unknown state and cannot undo is written down for the join instead: the first
+error it took for new (`fresh`), the errors it saw escape before it counted one (`escapes`), each call identity's
+first call, which the records before the cut may have made already (`firsts`), whether a root's children
+overlapped (`overlapped`) and the least seq it read (`least_seq`). The join checks the state at the cut against all
+of that and adds the part only when the part's figures are the ones one pass would have made; the asking process
+tallies the records from where the part stopped (or, when the join refuses, from the cut) itself.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,6 +31,7 @@ from .collectors.overview import Overview
 from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
+from .merge import no_window
 from .run_state import OpenSpan, Options, RunState
 from .tally import END, Tally
 
@@ -106,9 +107,9 @@ class Tallied:
 
 
 class PartTally(Tally):
-    """A tally of one run's records from a cut: `seed` each record before it, `begin_part` at the cut, then `feed`
-    from it until `stopped`. `index`: the run's place among the runs the asking process reads (its figures' events
-    and its calls' identities are numbered by it)."""
+    """A tally of one run's records from a cut: `seed` with the run's first records (before the cut), `begin_part`
+    at the cut, then `feed` from it until `stopped`. `index`: the run's place among the runs the asking process
+    reads (its figures' events and its calls' identities are numbered by it)."""
 
     def __init__(self, options: Options, source: Run, index: int = 0):
         if options.counted is not None:
@@ -131,7 +132,8 @@ class PartTally(Tally):
         self._named = False  # whether the run's id was taken from its first record
 
     def seed(self, event: EventRecord) -> bool:
-        """A record before the cut: a root span's start or end. False for a record of another run (no part)."""
+        """One of the run's first records (before the cut): a root span's start or end. False for a record of another
+        run: which run the cut is in, the part cannot tell (it adds nothing)."""
         run = self.run
         assert run is not None
         if not self._named:  # as one pass names a run by its first record (`Tally._switch`)
@@ -204,7 +206,7 @@ class PartTally(Tally):
         run = self.run
         assert run is not None
         if self.anomalies is not None:
-            self.anomalies.context_window = _no_window
+            self.anomalies.context_window = no_window
         self.usage.anomalies = None
         patterns = self.patterns if isinstance(self.patterns, PartPatterns) else None
         calls = patterns.calls if patterns is not None else {}
@@ -222,7 +224,3 @@ def _counts_error(event: EventRecord) -> bool:
     if error is not None:
         return error.type not in STOPS
     return "ended_by" not in attrs_of(event)
-
-
-def _no_window(model: str) -> Optional[int]:
-    return None
