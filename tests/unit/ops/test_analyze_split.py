@@ -6,6 +6,7 @@ window: read in one process."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 from pathlib import Path
@@ -17,6 +18,8 @@ from support.tracefactory import TraceBuilder, error
 from namel3ss_debug.analysis import split_run
 from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.run_state import FINDING_SECTIONS
+from namel3ss_debug.analysis.thresholds import Thresholds
+from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.ops import workers
 from namel3ss_debug.ops.analyze import analyze as analyze_module
@@ -24,6 +27,7 @@ from namel3ss_debug.ops.analyze import split
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
+from namel3ss_debug.store.sources import resolve_sources
 
 PARTED = tuple(name for name in SECTIONS if name not in FINDING_SECTIONS)
 PART = 40_000  # bytes a part: the run below is cut in as many parts as there are jobs
@@ -147,3 +151,21 @@ def test_a_file_smaller_when_its_parts_are_read_than_when_it_was_cut_is_one_clea
     monkeypatch.setattr(analyze_module, "cut_for", cut_then_shrunk)
     with pytest.raises(TraceError, match="changed while it was read in parts"):
         analysed(path, tmp_path, 2, [])
+
+
+def test_a_run_is_cut_at_the_start_of_a_child_of_its_root_into_contiguous_spans_with_their_line_numbers(
+        tmp_path: Path, joins: list[bool]) -> None:
+    path = big_run(tmp_path)
+    settings = split.Settings(1000.0, 10000.0, 10, Thresholds(), EventWindow(), PARTED, False, False, None, None)
+    [source] = resolve_sources([str(path)])
+    cut = split.cut_for([source], settings, 3, Environment(environ={}, cwd=tmp_path, warn=print))
+    assert cut is not None and len(cut.spans) == 3
+    data = path.read_bytes()
+    assert cut.spans[0].start == 0 and cut.spans[-1].end == len(data)
+    for before, span in zip(cut.spans, cut.spans[1:]):
+        assert before.end == span.start and data[span.start - 1:span.start] == b"\n"
+        assert span.line == data[:span.start].count(b"\n") + 1
+        event = json.loads(data[span.start:data.index(b"\n", span.start)])
+        assert event["event_type"] == "agent_execution_start" and event["parent_id"] == "0000000000000001"
+    sizes = [span.end - span.start for span in cut.spans]
+    assert sizes[0] > max(sizes[1:])  # this process's span is a little longer: a worker also starts
