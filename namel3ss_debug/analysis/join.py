@@ -1,17 +1,23 @@
 """A part of one big run (`part_tally.py`) added to the tally of the records before its cut, as one pass over both
 would have tallied them, or refused.
 
-The part was tallied with only its root open and no error known. That is what one pass knew at the cut when the
-state there is settled (`settled`): only the same roots open, none of them with a child open, a path of overlapping
-children or a failed last child (a retry of it would be decided on it), no loop watch open, no span id of the part
-seen before the cut, and no error report the part counted that one pass would have taken for the one that had just
-failed a span. Then every figure adds up (`_add_part`): counts summed, durations joined in order, the first few
-kept in order and the most kept as the top of both (as `merge.py` merges runs), each root's time and path
-continued, the run's error chain given the errors the part saw escape before it counted one, and the part's first
-calls of an identity called before the cut made repeats. Refused, nothing is changed: the asking process tallies
-the part's records itself.
-"""
+The part was tallied with only its roots open and no error known. That is what one pass knew at the cut when the
+state there is settled (`settled`):
+- the same roots open, none of them with a child open, a path of overlapping children, a failed last child (a retry
+  of it would be decided on it) or a path that ends at or after a seq the part read (a broken file's seq going back:
+  its child would not follow that path);
+- no loop watch open, and no child of a root overlapping another in the part (its path is then not the one before
+  the cut, continued);
+- no span id of the part seen before the cut;
+- no error report the part counted that one pass would have taken for the one that had just failed a span. (An
+  error the part saw escape is one it counted: the first error a part meets makes its own chain, and the run's end,
+  which asks the chain before the cut, is where a part stops.)
 
+Then every figure adds up (`_add_part`): counts summed, durations joined in order, the first few kept in order and
+the most kept as the top of both (as `merge.py` merges runs), each root's time and path continued, and the part's
+first calls of an identity called before the cut made repeats. Refused, nothing is changed: the asking process
+tallies the part's records itself.
+"""
 from __future__ import annotations
 
 from typing import Optional
@@ -68,9 +74,9 @@ def _overlap(before: SpanIds, part: SpanIds) -> bool:
 
 def _add_part(tally: Tally, run: RunState, part: Tallied) -> None:
     mine = part.run
+    assert part.first_seq is not None  # a part of records has a first
     if run.next_seq is not None and part.first_seq != run.next_seq:
-        tally.integrity.seq_jump(run, part.first_seq or 0, run.next_seq)
-    _errors_at(tally, run, mine, part)
+        tally.integrity.seq_jump(run, part.first_seq, run.next_seq)
     _run(run, mine, part)
     add_counts(tally.overview.types, part.overview.types)
     add_counts(tally.overview.instants, part.overview.instants)
@@ -102,6 +108,8 @@ def _run(run: RunState, mine: RunState, part: Tallied) -> None:
     run.watches, run.turn_watches = mine.watches, mine.turn_watches
     if run.chain is None:
         run.chain = mine.chain
+    if mine.last_error is not None:  # the part counted an error: the run's error state is its own
+        run.last_error, run.reportable, run.error_chain = mine.last_error, mine.reportable, mine.error_chain
     roots = {span_id: _root(run.open[span_id], mine.open.get(span_id)) for span_id in part.seeded}
     run.open = {**roots, **{span_id: own for span_id, own in mine.open.items() if span_id not in roots}}
     for start, end in zip(mine.seen.starts, mine.seen.ends):
@@ -125,21 +133,6 @@ def _root(own: OpenSpan, theirs: Optional[OpenSpan]) -> OpenSpan:
         own.chain_end = theirs.chain_end
     own.chain_direct += theirs.chain_direct
     return own
-
-
-def _errors_at(tally: Tally, run: RunState, mine: RunState, part: Tallied) -> None:
-    """The error state after the part: the chain before the cut asked of the escapes the part saw with none of its
-    own (counted where one pass counts them: before the part's own), then the part's own, if it counted any."""
-    chain = run.error_chain
-    for kind, message in part.errors.escapes:
-        if chain is not None and chain.escapes(kind, message):
-            errors = tally.errors
-            errors.unhandled_types[chain.kind] = errors.unhandled_types.get(chain.kind, 0) + 1
-            errors.unhandled_categories[chain.category] = errors.unhandled_categories.get(chain.category, 0) + 1
-            for tool in chain.tools:
-                errors.unhandled_tools[tool] = errors.unhandled_tools.get(tool, 0) + 1
-    if mine.last_error is not None:
-        run.last_error, run.reportable, run.error_chain = mine.last_error, mine.reportable, mine.error_chain
 
 
 def _memory(run: RunState, mine: RunState) -> None:

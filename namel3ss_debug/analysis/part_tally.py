@@ -8,12 +8,13 @@ would read something only the records before the cut hold (`stops`): an end of a
 at the cut, or a broken file's), a span under a parent it does not know, the root's own end (its critical path and
 time read every child), a record of another run, a failed span whose parent would take an error from before the
 cut. What the part decided from that unknown state and cannot undo is written down for the join instead: the first
-error it took for new (`fresh`), the errors it saw escape before it counted one (`escapes`), each call identity's
-first call, which the records before the cut may have made already (`firsts`), whether a root's children
-overlapped (`overlapped`) and the least seq it read (`least_seq`). The join checks the state at the cut against all
-of that and adds the part only when the part's figures are the ones one pass would have made; the asking process
-tallies the records from where the part stopped (or, when the join refuses, from the cut) itself.
+error it took for new (`fresh`), each call identity's first call, which the records before the cut may have made
+already (`firsts`), whether a root's children overlapped (`overlapped`) and the least seq it read (`least_seq`).
+The join checks the state at the cut against all of that and adds the part only when the part's figures are the
+ones one pass would have made; the asking process tallies the records from where the part stopped (or, when the
+join refuses, from the cut) itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,18 +45,11 @@ class PartErrors(Errors):
     def __init__(self) -> None:
         super().__init__()
         self.fresh: Optional[tuple[str, str]] = None  # the error report it counted while no error of its own was known
-        self.escapes: list[tuple[str, str]] = []  # errors it saw escape while it had counted none (no chain)
 
     def reported(self, run: RunState, event: EventRecord, parent: Optional[OpenSpan]) -> None:
         if run.last_error is None and not run.reportable and self.fresh is None:
             self.fresh = reported_as(event)
         super().reported(run, event, parent)
-
-    def _escaped(self, run: RunState, kind: str, message: str) -> None:
-        if run.error_chain is None:  # one pass would ask the chain of an error before the cut
-            self.escapes.append((kind, message))
-            return
-        super()._escaped(run, kind, message)
 
 
 @dataclass(frozen=True)
