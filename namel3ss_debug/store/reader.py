@@ -131,15 +131,7 @@ class TraceReader:
             except OSError as error:
                 raise unreadable(path, error) from None
             bounded = Bounded(Guarded(stream, path), span.end - span.start)
-            sink.start(path)
-            self.problems.release()  # a part of a trace: what it meets is said as it is met
-            for block in iter_blocks(bounded, path, self.progress, None, self.reuse_buffers,
-                                     block_size(span.end - span.start), span.line, span.start):
-                if not sink.sniffed:
-                    sink.sniff(block)
-                items = sink.block(block, None)
-                if items:
-                    yield items
+            yield from self._blocks(path, bounded, None, sink, None, block_size(span.end - span.start), span)
 
     def _builder(self, path: str) -> IndexBuilder | None:
         if not self.write_index:
@@ -147,9 +139,12 @@ class TraceReader:
         return IndexBuilder(path, self.index_min_bytes)
 
     def _blocks(self, path: str, stream: ReadsInto, position: Callable[[], int] | None, sink: "_Sink[Items]",
-                builder: IndexBuilder | None, size: int) -> Iterator[Items]:
+                builder: IndexBuilder | None, size: int, span: Span | None = None) -> Iterator[Items]:
+        """`stream`'s blocks made items by `sink`: a whole file's, or with `span` the lines of a part of a file
+        known to be a trace (from its line and offset; a part without an event is no error)."""
         sink.start(path)
-        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, size):
+        line, offset = (span.line, span.start) if span is not None else (1, 0)
+        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, size, line, offset):
             if not sink.sniffed:
                 sink.sniff(block)
             items = sink.block(block, builder)
@@ -160,7 +155,8 @@ class TraceReader:
         for tail in sink.finish():
             self.problems.release()
             yield tail
-        sink.check_file(path)
+        if span is None:
+            sink.check_file(path)
         self.problems.release()
 
 

@@ -65,7 +65,6 @@ class Guarded:
         self.has_events = None
 
 
-
 class Bounded:
     """`stream` read no further than `size` bytes from where it is: a part of a file (`TraceReader.span_records`)."""
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from support.tracefactory import TraceBuilder, error
 
+from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops import workers
 from namel3ss_debug.store import reader
 
@@ -31,9 +33,12 @@ def a_run(directory: Path, number: int) -> Path:
     return trace.write(directory / f"run-{number:02d}.jsonl")
 
 
-def vanishing_when_opened(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
-    """`victim` removed just as a reader opens it (a rotation, a clean-up after the runs were listed), in this
-    process and in the workers, which are forked so that they see the change."""
+def stops_when_one_vanishes(monkeypatch: pytest.MonkeyPatch, paths: list[Path],
+                            read: Callable[[list[Path]], object]) -> None:
+    """`read(paths)` stops with the one line one process gives when a run's file is removed just as a reader opens
+    it (a rotation, a clean-up after the runs were listed), in this process and in the workers, which are forked so
+    that they see the change; and gives no answer for the other runs."""
+    victim = paths[-4]
     opened = reader.open_trace
 
     def vanishing(path, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -43,3 +48,5 @@ def vanishing_when_opened(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None
 
     monkeypatch.setattr(reader, "open_trace", vanishing)
     monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
+        read(paths)

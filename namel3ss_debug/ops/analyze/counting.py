@@ -9,6 +9,7 @@ from ...store.handed import Run
 from ...store.problems import ReadProblems
 from ...store.records import EventRecord
 
+
 class Records(Protocol):
     """A block of records: a sequence of them, or a `LineBlock`."""
 

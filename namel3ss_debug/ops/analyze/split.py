@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Optional, Sequence
 
-import orjson
-
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.analyze import collector_paused, equipped
 from ...analysis.part_tally import Tallied
@@ -33,6 +31,7 @@ from ...analysis.window import EventWindow
 from ...analysis.thresholds import Judging
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...model.events import is_known_event_type, is_start
+from ...store.line_events import first_object
 from ...store.problems import Call, LoggedProblems, ReadProblems, replay
 from ...store.reader import Span, TraceReader
 from ...store.records import EventRecord
@@ -101,7 +100,7 @@ def _head(file: BinaryIO) -> tuple[Optional[str], int]:
     """The span id of the run's root (its first start with no parent, in a v1 event) and where its first lines end."""
     root = None
     for _ in range(HEAD_LINES):
-        event = _event(file.readline())
+        event = first_object((file.readline(),))
         if event is None or "v" not in event:
             return None, 0
         if root is None and event.get("parent_id") is None and is_start(str(event.get("event_type", ""))):
@@ -120,7 +119,7 @@ def _cut_near(file: BinaryIO, offset: int, root: str) -> Optional[int]:
         line = file.readline()
         if not line:
             break
-        event = _event(line)
+        event = first_object((line,))
         if event is not None and event.get("parent_id") == root and is_start(str(event.get("event_type", ""))):
             return at
     return first
@@ -141,14 +140,6 @@ def _lines_at(file: BinaryIO, offsets: list[int]) -> list[int]:
     return lines
 
 
-def _event(line: bytes) -> Optional[dict[str, object]]:
-    try:
-        event = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return event if isinstance(event, dict) else None
-
-
 @dataclass
 class Told:
     """A part as its worker gives it back: its tally and where it stopped (or Skipped), and the problem calls of
@@ -160,6 +151,8 @@ class Told:
 
 @dataclass(frozen=True)
 class Part:
+    """What a worker is handed: the run, its span, and the span of the run's first lines (before the cut)."""
+
     source: RunSource
     span: Span
     head: Span
@@ -189,18 +182,18 @@ def _part_there(part: Part) -> Told:
     problems = reader.problems
     assert isinstance(problems, LoggedProblems)
     path = part.source.files[0]
+    told: tuple[Tallied, Stopped] | Skipped
     try:
         head = [record for block in TraceReader(ReadProblems()).span_records(path, part.head) for record in block]
         with collector_paused():
             told = tally_part(head, reader.span_line_blocks(path, part.span), part.span, options, part.source, 0)
     except (Namel3ssDebugError, OSError):  # this process reads the span itself: it meets the error and says it
-        problems.taken()
-        return Told(Skipped(), [])
+        told = Skipped()
+    calls = problems.taken()
     if isinstance(told, Skipped):
-        problems.taken()
         return Told(told, [])
     tallied, stopped = told
-    said = [call for call in problems.taken() if _before(call, stopped)]
+    said = [call for call in calls if _before(call, stopped)]
     unknown: list[Call] = [("unknown_type", (event_type, part.source.label)) for event_type in tallied.overview.types
                            if not is_known_event_type(event_type)]
     return Told(told, said + unknown)
@@ -235,7 +228,9 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
             yield part.part
 
     def joined(number: int) -> None:
-        part, stopped = taken[number].part  # type: ignore[misc]  # a part joined is no Skipped
+        given = taken[number].part
+        assert not isinstance(given, Skipped)  # a part joined tallied its records
+        part, stopped = given
         replay(taken[number].calls, reader.problems)
         progress.advance(stopped.offset - spans[number + 1].start)
         counted.events += part.run.events

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from support.manyruns import a_run, vanishing_when_opened
+from support.manyruns import a_run, stops_when_one_vanishes
 
 from namel3ss_debug.analysis.analyze import analyze, tallied
 from namel3ss_debug.analysis.prices import Pricer
@@ -117,11 +117,7 @@ def test_a_run_that_vanishes_while_the_runs_are_read_is_one_clear_error_and_no_r
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
     """A run's file removed after the runs were listed, as its reader opens it: the error one process gives, in a
     worker too, and no report of the other runs."""
-    paths = many(tmp_path)
-    victim = paths[RUNS - 4]
-    vanishing_when_opened(monkeypatch, victim)
-    with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
-        analysed(paths, tmp_path, jobs, [])
+    stops_when_one_vanishes(monkeypatch, many(tmp_path), lambda paths: analysed(paths, tmp_path, jobs, []))
 
 
 def _report(groups: list[list]) -> bytes:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.manyruns import a_run, vanishing_when_opened
+from support.manyruns import a_run, stops_when_one_vanishes
 
 
 from namel3ss_debug.model.errors import TraceError
@@ -53,8 +53,5 @@ def test_a_run_that_vanishes_while_the_runs_are_read_stops_the_check_as_in_one_p
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
     """A run's file removed after the runs were listed, as its reader opens it: one process's error, in a worker
     too, and no answer for the other runs."""
-    paths = [a_run(tmp_path, number) for number in range(RUNS)]
-    victim = paths[RUNS - 4]
-    vanishing_when_opened(monkeypatch, victim)
-    with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
-        check(paths, tmp_path, jobs, [])
+    stops_when_one_vanishes(monkeypatch, [a_run(tmp_path, number) for number in range(RUNS)],
+                            lambda paths: check(paths, tmp_path, jobs, []))
