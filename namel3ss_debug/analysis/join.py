@@ -26,6 +26,7 @@ from . import critical
 from .collectors.figures import Bucket, Repeat
 from .collectors.patterns import Patterns
 from .collectors.timing import MAX_BUCKETS, coarsen
+from .diagnosis import join_clues
 from .idset import SpanIds
 from .merge import add_counts, add_anomalies, add_errors, add_integrity, add_timing, add_usage
 from .part_tally import SEQ_MASK, PartPatterns, Tallied
@@ -63,6 +64,9 @@ def settled(tally: Tally, run: RunState, part: Tallied) -> bool:
     fresh = part.errors.fresh
     if fresh is not None and run.reportable and run.last_error == fresh:
         return False
+    if tally.clues is not None and (part.clues is None
+                                    or not join_clues.settled(tally.clues, run, part.clues, part.least_seq)):
+        return False
     return not (tally._ids and _overlap(run.seen, mine.seen))
 
 
@@ -89,6 +93,8 @@ def _add_part(tally: Tally, run: RunState, part: Tallied) -> None:
     add_usage(tally.usage, part.usage)
     if tally.patterns is not None and part.patterns is not None:
         _patterns(tally.patterns, part.patterns, part.calls, part.run.open)
+    if tally.clues is not None and part.clues is not None:
+        join_clues.add(tally.clues, run, part.clues)
 
 
 def _run(run: RunState, mine: RunState, part: Tallied) -> None:

@@ -32,6 +32,7 @@ from .collectors.overview import Overview
 from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
+from .diagnosis.part_clues import CluesPart, PartClues
 from .merge import no_window
 from .run_state import OpenSpan, Options, RunState
 from .tally import END, Tally
@@ -98,6 +99,7 @@ class Tallied:
     usage: Usage
     patterns: Optional[PartPatterns]
     calls: dict[int, int] = field(default_factory=dict)  # each call identity's calls in the part
+    clues: Optional[CluesPart] = None  # the diagnosis's steps and clues, when the report has its sections
 
 
 class PartTally(Tally):
@@ -110,7 +112,7 @@ class PartTally(Tally):
             raise ValueError("a part is tallied with every event counted")
         super().__init__(options)
         if self.clues is not None:
-            raise ValueError("the diagnosis's collector is not tallied in parts")
+            self.clues = PartClues(self.clues)
         self.errors = PartErrors()
         self._failed = self.errors.failed
         self.first_spans: dict[str, int] = {}  # span id of a first call still open -> its identity (`PartPatterns`)
@@ -207,9 +209,10 @@ class PartTally(Tally):
         if patterns is not None:
             patterns.calls = {}
         assert isinstance(self.errors, PartErrors)
+        clues = self.clues.shipped(run) if isinstance(self.clues, PartClues) else None
         return Tallied(tuple(self.roots), self.first_seq, self.least_seq, self.overlapped, run,
                        self.overview, self.timing, self.errors, self.integrity, self.anomalies, self.usage, patterns,
-                       calls)
+                       calls, clues)
 
 
 def _counts_error(event: EventRecord) -> bool:

@@ -27,6 +27,7 @@ from ..traffic import unrecorded_requests
 from . import payloads
 from .actors import note_actor
 from .blame_chain import USERS
+from .links import Links
 from .messages import request_of
 from .past_cut import note_of
 from .repeats import note_repeat
@@ -41,7 +42,6 @@ from .steps import (
     RunClues, Step,
 )
 
-MAX_LINKS = 4096  # LLM calls remembered by span id and by tool call id, to link the tools they asked for
 MAX_SCHEMAS = 256  # distinct sets of offered tools kept per run
 STEP_KINDS = frozenset({"agent_turn"})  # span kinds that are steps besides LLM and tool calls
 HANDOFF = ("chain", "handoff")  # openai-agents' handoff span: a step (it answers the model's call of the handoff)
@@ -57,8 +57,8 @@ class RunTrack:
         self.open: dict[str, Step] = {}  # open steps by span id
         self.turns: dict[str, str] = {}  # open span id -> the agent whose turn it is in (an `agent_turn`'s name)
         self.numbers: dict[tuple[str, str], int] = {}  # (component, name) -> events so far: the call number
-        self.by_span: dict[str, int] = {}  # LLM span id -> its seq
-        self.by_call_id: dict[str, int] = {}  # a tool call id an answer asked for -> the asking LLM call's seq
+        self.by_span = Links()  # LLM span id -> its seq
+        self.by_call_id = Links()  # a tool call id an answer asked for -> the asking LLM call's seq
         # inputs key -> its first call's seq and answer, packed in one int (`_first`): one entry per distinct call
         self.firsts: dict[int, int] = {}
         self.repeats: dict[int, CallRepeat] = {}  # RunClues.repeats, written there when the run ends
@@ -180,8 +180,7 @@ class Clues:
         track.repeats = {}
         self._judge(track, track.loose)
         track.loose = AgentSteps(clues.run_id, NO_AGENT, None, 0)
-        track.by_span.clear()
-        track.by_call_id.clear()
+        track.by_span, track.by_call_id = Links(), Links()
         track.firsts.clear()
 
     # -- steps ------------------------------------------------------------------------------
@@ -194,15 +193,18 @@ class Clues:
     def _keep(self, track: RunTrack, step: Step) -> None:
         """The step in its agent's steps (its run's when the agent is not open), the run's opening and recent."""
         agent = track.agents.get(step.agent) if step.agent != NO_AGENT else None
-        owner = agent if agent is not None else track.loose
-        if len(owner.steps) < MAX_AGENT_STEPS:
-            owner.steps.append(step)
-        else:
-            owner.dropped += 1
+        self._kept(agent if agent is not None else track.loose, step)
         clues = track.clues
         if len(clues.opening) < OPENING_STEPS:
             clues.opening.append(step)
         track.recent.append(step)
+
+    def _kept(self, owner: AgentSteps, step: Step) -> None:
+        """A step among its agent's (or the run's loose) steps: kept, or past the kept ones and counted."""
+        if len(owner.steps) < MAX_AGENT_STEPS:
+            owner.steps.append(step)
+        else:
+            owner.dropped += 1
 
     def _request(self, track: RunTrack, event: EventRecord, step: Step) -> None:
         """An LLM call's start: the tools its request offered, a framework's stop message in it (the request is
@@ -211,8 +213,7 @@ class Clues:
         data = bytes(event.inputs)
         given = track.clues.given
         if not given.asked:  # the run's first request: the task, in a run recorded at the HTTP client
-            given.asked = True
-            given.add("\n".join(payloads.message_texts(data)))
+            given.ask("\n".join(payloads.message_texts(data)))
         marks = request_marks(data)  # which marks the request holds, one pass: each reader decides by them
         if marks & STOP:
             note_stop_request(track.clues, step, data)
@@ -232,7 +233,7 @@ class Clues:
             if key in schemas or len(schemas) < MAX_SCHEMAS:
                 schemas[key] = offered
                 step.schemas_key = key
-        _remember(track.by_span, event.span_id, event.seq)
+        track.by_span.remember(event.span_id, event.seq)
 
     def _tool_link(self, track: RunTrack, step: Step, event: EventRecord) -> None:
         """The tool's call id and the LLM call that asked for it (`attrs.llm_span_id`, else by call id)."""
@@ -267,7 +268,7 @@ class Clues:
             if step.kind == "agent_turn" and step.name.casefold() in USERS:  # what the user said, whole
                 track.clues.given.add(payloads.as_text(payloads.output_of(event.outputs)))
         if step.inputs_key is not None:
-            note_repeat(track.firsts, track.repeats, step)
+            self._repeat(track, step)
         if step.component in CALLS:
             note_slowest(track.clues, step)
         if step.component in CALLS or step.kind == "agent_turn":
@@ -275,9 +276,21 @@ class Clues:
         track.clues.writers.note(step)
         if event.status == "failed":
             self._failed(track, step)
-        owner = track.agents.get(step.agent, track.loose)
-        if owner.dropped and owner.steps and step.seq > owner.steps[-1].seq and step.component in CALLS:
-            owner.past.note(step)  # a step past the agent's kept ones: counted for the rules
+        if step.component in CALLS:
+            self._past(track.agents.get(step.agent, track.loose), step)
+
+    def _past(self, owner: AgentSteps, step: Step) -> None:
+        """An LLM or tool call ended: counted for the rules when it is past its agent's kept steps."""
+        if owner.dropped and owner.steps and step.seq > owner.steps[-1].seq:
+            owner.past.note(step)
+
+    def _repeat(self, track: RunTrack, step: Step) -> None:
+        """A call with inputs ended: the first of its inputs, or a repeat."""
+        note_repeat(track.firsts, track.repeats, step)
+
+    def _spend(self, track: RunTrack, step: Step) -> None:
+        """An LLM call ended: its model's figures, the run's cost and its costliest call."""
+        note_spend(track.clues, step)
 
     def _error(self, step: Step, event: EventRecord) -> None:
         error = event.error
@@ -312,12 +325,12 @@ class Clues:
         track.speakers.answered(step, answer.text)
         for ask in answer.asks:
             if ask.call_id:
-                _remember(track.by_call_id, ask.call_id, step.seq)
+                track.by_call_id.remember(ask.call_id, step.seq)
         if step.text:
             clues = track.clues
             clues.final_text, clues.final_seq = step.text, step.seq
             track.final_rank = 1
-        note_spend(track.clues, step)
+        self._spend(track, step)
 
     def _price(self, step: Step) -> Optional[float]:
         if step.model is None or (step.input_tokens is None and step.output_tokens is None):
@@ -395,10 +408,3 @@ def _cut(found: Iterable[Finding], agent: AgentSteps) -> list[Finding]:
     """The findings over an agent whose steps were cut, each saying what its rule did not read."""
     note = note_of(len(agent.steps), agent.dropped, agent.past)
     return [msgspec.structs.replace(finding, why=finding.why + note) for finding in found]
-
-
-def _remember(links: dict[str, int], key: str, seq: int) -> None:
-    """A link kept among the last MAX_LINKS: a tool is asked for and run soon after the answer that asked."""
-    links[key] = seq
-    if len(links) > MAX_LINKS:
-        del links[next(iter(links))]

@@ -35,6 +35,11 @@ class Given(msgspec.Struct, gc=False):
         if text:
             self.text += text + "\n"
 
+    def ask(self, text: Optional[str]) -> None:
+        """The run's first LLM request, its messages' texts."""
+        self.asked = True
+        self.add(text)
+
     def holds(self, term: str) -> bool:
         """Whether the run was given `term` (as `provenance.holds` matches: case and white space aside)."""
         return bool(self.text) and holds(self.text, term)

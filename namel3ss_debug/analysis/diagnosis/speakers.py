@@ -69,7 +69,11 @@ class Speakers(Generic[Call]):
         """An LLM call's end, with its answer's whole text: it waits for its speaker when no turn names one."""
         if step.turn is not None or not text or not text.strip():
             return
-        self.waiting[text_digest(text)] = step
+        self._wait(text_digest(text), step)
+
+    def _wait(self, digest: int, step: Call) -> None:
+        """An answer of unknown speaker waits (the oldest let go past MAX_WAITING)."""
+        self.waiting[digest] = step
         if len(self.waiting) > MAX_WAITING:
             del self.waiting[next(iter(self.waiting))]
 
@@ -77,7 +81,11 @@ class Speakers(Generic[Call]):
         text = "\n".join(texts(content))
         if not text.strip():
             return
-        step = self.waiting.pop(text_digest(text), None)
+        self._name(text_digest(text), name)
+
+    def _name(self, digest: int, name: str) -> None:
+        """The answer of `digest`, said again under `name`, when it waits: its speaker is named."""
+        step = self.waiting.pop(digest, None)
         if step is not None and step.turn is None:
             step.turn = name
             self.named(step)

@@ -6,8 +6,7 @@ joined part's warnings are said here, in their place.
 
 A run is cut only where that is exact and can pay: `--jobs` of 2 or more; one file of at least `PART_BYTES` a part,
 not compressed, not a stream, in the v1 format; no `--since`, `--until` or
-`--component`; a report without the diagnosis's sections (`findings`, `health`: its collector is not tallied in
-parts); and workers forked from this process (a call's identity is a hash of this process: a fork keeps it). Cuts
+`--component`; and workers forked from this process (a call's identity is a hash of this process: a fork keeps it). Cuts
 are placed at even sizes (the first span a little longer: `HEAD_START`), each moved to the next start of a child
 of the run's root (a request, an agent) within `LOOK_AHEAD`, where little is open.
 """
@@ -24,7 +23,7 @@ from ...analysis.analyze import collector_paused, equipped
 from ...analysis.part_tally import Tallied
 from ...analysis.prices import Pricer
 from ...analysis.report import Report
-from ...analysis.run_state import FINDING_SECTIONS, Options
+from ...analysis.run_state import Options
 from ...analysis.split_run import Skipped, SplitRun, Stopped, tally_part
 from ...analysis.tally import Tally
 from ...analysis.window import EventWindow
@@ -65,7 +64,7 @@ def cut_for(sources: list[RunSource], settings: Settings, jobs: int, env: Enviro
     """The spans the one run named is read in by `jobs` processes; None when it is read in one."""
     if jobs < 2 or len(sources) != 1 or len(sources[0].files) != 1 or settings.window.active:
         return None
-    if not FINDING_SECTIONS.isdisjoint(settings.sections) or workers.start_method() != "fork":
+    if workers.start_method() != "fork":
         return None
     path = sources[0].files[0]
     if is_stream(path) or path.endswith(".gz"):

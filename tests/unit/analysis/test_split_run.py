@@ -5,6 +5,7 @@ of them (lines dropped, repeated, swapped, reparented, failed, renumbered), at 2
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from pathlib import Path
 
@@ -15,10 +16,9 @@ from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.join import join
-from namel3ss_debug.analysis.part_tally import PartTally
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.report import SECTIONS
-from namel3ss_debug.analysis.run_state import FINDING_SECTIONS, Options
+from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.analysis.split_run import Skipped, read_split, tally_part
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.render.analyze.analyze_json import report_to_dict
@@ -28,7 +28,7 @@ from namel3ss_debug.store.sources import resolve_sources
 
 GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "answers" / "traces").glob("*.jsonl"))
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
-PARTED = frozenset(SECTIONS) - FINDING_SECTIONS  # the sections a pass in parts reads (the findings' collector: not)
+PARTED = frozenset(SECTIONS)  # every section, the diagnosis's too
 
 
 class Source:
@@ -37,7 +37,12 @@ class Source:
 
 def options():
     return Options(slow_threshold_ms=50, block_threshold_ms=30, context_window=lambda model: 1000,
-                   price=lambda model, tokens_in, tokens_out: None, sections=PARTED)
+                   price=price, sections=PARTED)
+
+
+def price(model, tokens_in, tokens_out):
+    """The diagnosis's price of a call: known for model `m` only (a cost that is a sum of odd floats)."""
+    return (tokens_in or 0) * 1.1e-6 + (tokens_out or 0) * 3.3e-6 if model == "m" else None
 
 
 def document(tally):
@@ -70,7 +75,8 @@ def part_of(path, starts, span, head=64):
     first = [record for block in reader.span_records(path, Span(0, min(starts[min(head, len(starts) - 1)],
                                                                        span.start), 1))
              for record in block]
-    return tally_part(first, reader.span_line_blocks(path, span), span, options(), Source(), 0)
+    told = tally_part(first, reader.span_line_blocks(path, span), span, options(), Source(), 0)
+    return pickle.loads(pickle.dumps(told))  # as a worker gives it back: one pickle, its shared objects shared
 
 
 def parted(path, starts, cuts):
@@ -206,11 +212,6 @@ def test_a_part_whose_head_is_of_another_run_adds_nothing(tmp_path):
     path, starts, _, told = one_cut(tmp_path, other[:3] + one, 3 + len(one) // 2)
     assert isinstance(told, Skipped)  # its head holds two runs: which one the cut is in, it cannot tell
     assert parted(path, starts, [3 + len(one) // 2]) == (whole(read_back(path)), 0)
-
-
-def test_the_diagnosis_is_not_tallied_in_parts():
-    with pytest.raises(ValueError, match="diagnosis"):
-        PartTally(Options(sections=frozenset(SECTIONS)), Source())
 
 
 def test_a_request_numbered_as_the_last_ones_end_is_not_read_as_following_it(tmp_path):

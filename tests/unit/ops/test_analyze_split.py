@@ -17,7 +17,6 @@ from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis import split_run
 from namel3ss_debug.analysis.report import SECTIONS
-from namel3ss_debug.analysis.run_state import FINDING_SECTIONS
 from namel3ss_debug.analysis.thresholds import Thresholds
 from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
@@ -29,7 +28,7 @@ from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
 from namel3ss_debug.store.sources import resolve_sources
 
-PARTED = tuple(name for name in SECTIONS if name not in FINDING_SECTIONS)
+PARTED = tuple(SECTIONS)  # every section, the diagnosis's too
 PART = 40_000  # bytes a part: the run below is cut in as many parts as there are jobs
 
 
@@ -99,11 +98,9 @@ def test_one_big_run_read_in_parts_is_the_report_one_process_gives(tmp_path: Pat
     assert os.path.getsize(path) > 3 * PART and len(joins) == jobs - 1 and all(joins)  # joined here
 
 
-def test_a_run_too_small_a_report_with_findings_or_a_window_is_read_in_one_process(tmp_path: Path,
-                                                                                 joins: list[bool]) -> None:
+def test_a_run_too_small_or_a_window_is_read_in_one_process(tmp_path: Path, joins: list[bool]) -> None:
     path = big_run(tmp_path)
     said: list[str] = []
-    analysed(path, tmp_path, 2, said, sections=tuple(SECTIONS))
     analysed(path, tmp_path, 2, said, since="2026-11-22T10:00:01Z")
     small = big_run(tmp_path / "small", 20) if (tmp_path / "small").mkdir() is None else None
     assert small is not None and os.path.getsize(small) < 2 * PART
