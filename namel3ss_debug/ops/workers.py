@@ -99,6 +99,13 @@ class InOrder(Generic[B]):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def main_process() -> bool:
+    """Whether this is the command's own process, not a worker of it (a worker starts no workers)."""
+    import multiprocessing  # noqa: PLC0415 - as in_order
+
+    return multiprocessing.parent_process() is None
+
+
 def start_method() -> str:
     """`fork` for a process of one thread (a worker starts at once, with nothing to import); with other threads
     (`view` serves pages from several) a fork could copy a lock one of them holds, so `forkserver`, a clean process

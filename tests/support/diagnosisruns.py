@@ -24,19 +24,20 @@ ANSWERS = ("The order W1 is pending.", "Paris is 21C today.", "I could not find 
 class Talk:
     """One run being written: the builder, its random source, and what its answers said so far."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, tidy: bool):
         self.rng = random.Random(seed)
         self.trace = TraceBuilder()
         self.said: list[str] = []  # answers given, for a later request to say again under a speaker's name
         self.asks: list[tuple[str, str, str]] = []  # (call id, tool, asking LLM span) not run yet
-        self.instructed = self.rng.random() < 0.4
+        self.tidy = tidy
+        self.instructed = tidy or self.rng.random() < 0.4
 
     def request(self, parent: Optional[str]) -> dict[str, Any]:
         rng = self.rng
         messages: list[dict[str, Any]] = []
         if self.instructed or rng.random() < 0.1:
             messages.append({"role": "system", "content": INSTRUCTION})
-        if self.said and rng.random() < 0.4:
+        if self.said and not self.tidy and rng.random() < 0.4:
             messages.append({"role": rng.choice(["assistant", "user"]), "name": rng.choice(["ana", "bo"]),
                              "content": rng.choice(self.said)})
         if rng.random() < 0.15:
@@ -64,6 +65,8 @@ class Talk:
             asks.append({"id": call_id, "name": tool, "arguments": orjson.dumps(arguments).decode()})
             self.asks.append((call_id, tool, span))
         text = rng.choice(ANSWERS) if not asks or rng.random() < 0.3 else None
+        if text and self.tidy:
+            text += f" ({len(self.trace.events)})"  # an answer of its own, said once
         if text:
             self.said.append(text)
         outputs = {"text": text, "tool_calls": asks, "finish_reason": "tool_calls" if asks else "stop"}
@@ -89,7 +92,7 @@ class Talk:
         turn = trace.start("agent", name, agent, kind="agent_turn")
         for _ in range(rng.randint(1, 3)):
             self.llm(turn)
-            if rng.random() < 0.7:
+            if self.tidy or rng.random() < 0.7:
                 self.tools(turn)
         said = rng.choice(["Cancel order W1 please, in 2026.", None]) if name == "user" else rng.choice(ANSWERS)
         trace.end(turn, rng.uniform(5, 50), outputs={"return": said} if said else None)
@@ -110,17 +113,19 @@ class Talk:
                   outputs={"return": rng.choice(ANSWERS)})
 
 
-def talking_run(seed: int) -> TraceBuilder:
-    """Requests one after another under the root: agents with turns, or LLM calls and tools in no agent (the tools
-    an answer asked for sometimes run in the next request)."""
-    talk = Talk(seed)
+def talking_run(seed: int, requests: tuple[int, int] = (4, 12), tidy: bool = False) -> TraceBuilder:
+    """Requests one after another under the root (as many as `requests` draws): agents with turns, or LLM calls
+    and tools in no agent (the tools an answer asked for sometimes run in the next request). `tidy`: each request
+    runs the tools it asked for, every request tells the model to ask before acting, no speaker is named and no
+    answer is said twice (a long run whose every part one pass can be joined)."""
+    talk = Talk(seed, tidy)
     talk.trace.run_start()
-    for _request in range(talk.rng.randint(4, 12)):
+    for _request in range(talk.rng.randint(*requests)):
         if talk.rng.random() < 0.5:
             talk.agent()
         else:
             talk.llm(None)
-            if talk.rng.random() < 0.6:
+            if tidy or talk.rng.random() < 0.6:
                 talk.tools(None)
         talk.trace.advance(talk.rng.uniform(0, 500))
     talk.tools(None)

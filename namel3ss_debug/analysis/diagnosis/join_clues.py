@@ -1,12 +1,13 @@
 """A part's diagnosis (`part_clues.CluesPart`) added to the collector of the records before its cut, as one pass
 would have collected them, or refused (`analysis/join.py` asks both, before it changes anything).
 
-The part was collected with no agent, step or agent turn open, no instruction to ask before acting, no link to an
-LLM call and no answer waiting for a speaker. The state at the cut is that one, as far as the part read it
-(`settled`), when:
-- no agent, step or turn is open, and the run knows no instruction to ask before acting;
-- no key the part linked or looked up is linked before the cut, no digest it made wait or looked for waits there,
-  and no agent span id of the part was one before it;
+The part was collected with no agent, step or agent turn open and no link, answer waiting for a speaker or
+instruction to ask before acting known. The state at the cut is that one, as far as the part read it (`settled`),
+when:
+- no agent, step or turn is open, and no agent span id of the part was one before it;
+- the run knew no instruction to ask before acting, or the part's first LLM call found the same one;
+- the links the part made and looked up, made and looked up again on the run's links, find what they found in the
+  part, and so do the answers it made wait for a speaker and looked for;
 - the part noted every actor and term it met (it was not past `MAX_ACTORS` or `writers.MAX_TERMS` alone), and the
   schemas, planners and tools of both sides fit under their bounds together;
 - the plans made before the cut come before every record of the part (an answer after a plan is its last).
@@ -18,17 +19,22 @@ steps become the run's, and the agents that ended in it are judged, in the order
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator, Optional, TypeVar
 
 from ..run_state import RunState
-from .clues import MAX_SCHEMAS, Clues
+from .clues import MAX_SCHEMAS, Clues, RunTrack
 from .given import Given
-from .links import MAX_LINKS, Links
+from .actors import note_actor
+from .consent import MAX_NOTED, Consent
+from .links import Links
 from .part_clues import CluesPart, PartFiles, PartGiven, PartLinks, PartPlans, PartSpeakers
 from .plans import MAX_PLANNERS, MAX_TOOLS, Plans
-from .speakers import MAX_WAITING, Speakers
+from .speakers import Speakers
 from .steps import MAX_ACTORS, MAX_ERRORS, MAX_STOP_REQUESTS, OPENING_STEPS, RunClues, Step
 from .writers import MAX_TERMS, Writers
+
+T = TypeVar("T")
+Named = list[tuple[Step, str]]  # answers from before the cut said again in a part, each with its speaker's name
 
 
 def settled(clues: Clues, run: RunState, part: CluesPart, least_seq: int) -> bool:
@@ -36,15 +42,15 @@ def settled(clues: Clues, run: RunState, part: CluesPart, least_seq: int) -> boo
     `least_seq`: the least seq of the part's records."""
     track, mine = clues.track(run), part.track
     before, theirs = track.clues, mine.clues
-    if track.agents or track.open or track.turns or before.consent.rule is not None:
+    if track.agents or track.open or track.turns or not _told_alike(before.consent, theirs.consent, part):
         return False
     if theirs.more_actors or theirs.writers.unindexed:
         return False
-    if _touched(track.by_span, mine.by_span) or _touched(track.by_call_id, mine.by_call_id):
+    if _asked(track, part) is None:
         return False
-    speakers = mine.speakers
-    assert isinstance(speakers, PartSpeakers)
-    if any(digest in speakers.made or digest in speakers.missed for digest in track.speakers.waiting):
+    said_again = _waiting(track.speakers.waiting, mine.speakers)
+    if said_again is None or (said_again[1] and len(before.actors.keys() | theirs.actors.keys()
+                                                    | {name for _, name in said_again[1]}) > MAX_ACTORS):
         return False
     if any(span_id in before.agents for span_id in theirs.agents):
         return False
@@ -57,9 +63,75 @@ def settled(clues: Clues, run: RunState, part: CluesPart, least_seq: int) -> boo
     return all(plan.step.seq < least_seq for plan in plans.plans.values())
 
 
-def _touched(links: Links, part: Links) -> bool:
+def _told_alike(before: Consent, part: Consent, told: CluesPart) -> bool:
+    """Whether the part read its requests for the instruction to ask before acting as one pass would: the run knew
+    none at the cut, or the part has no LLM call, or its first found the same one."""
+    return before.rule is None or told.first_request is None or (
+        part.rule == before.rule and part.told is not None and part.told.seq == told.first_request)
+
+
+def _links(links: Links, part: Links) -> Optional[tuple[Links, dict[int, Optional[int]]]]:
+    """The run's links with the part's made and looked up again in order, and what each look-up found (by its
+    place in the part's log); None when one finds another LLM call than the part's did (a part's own link let go
+    first)."""
     assert isinstance(part, PartLinks)
-    return any(key in part.made or key in part.missed for key in links.seqs)
+    again = Links()
+    again.seqs, again.dropped = dict(links.seqs), links.dropped
+    found: dict[int, Optional[int]] = {}
+    for at, (key, seq, made) in enumerate(part.log):
+        if made:
+            assert seq is not None  # a link made is to an LLM call
+            again.remember(key, seq)
+            continue
+        found[at] = again.get(key)
+        if seq is not None and found[at] != seq:
+            return None
+    return again, found
+
+
+def _asked(track: RunTrack, part: CluesPart) -> Optional[tuple[Links, Links, list[tuple[Step, Optional[int]]]]]:
+    """The run's links with the part's done again on them (`_links`), and each of the part's tools with the LLM call
+    one pass finds asked for it (its first look-up that finds one: by span id, then by call id, at its start, then
+    at its end); None when the part cannot be joined so."""
+    mine = part.track
+    spans, calls = _links(track.by_span, mine.by_span), _links(track.by_call_id, mine.by_call_id)
+    if spans is None or calls is None:
+        return None
+    asked: dict[int, tuple[Step, Optional[int]]] = {}
+    for step, span_from, span_to, call_from, call_to in part.linked:
+        known = asked.get(id(step))
+        if known is not None and known[1] is not None:
+            continue  # found at its start: one pass looks no more
+        seq = _first(spans[1], span_from, span_to)
+        asked[id(step)] = (step, seq if seq is not None else _first(calls[1], call_from, call_to))
+    return spans[0], calls[0], list(asked.values())
+
+
+def _first(found: dict[int, Optional[int]], start: int, end: int) -> Optional[int]:
+    return next((seq for at in range(start, end) if (seq := found.get(at)) is not None), None)
+
+
+def _waiting(waiting: dict[int, Step], part: Speakers[Step]) -> Optional[tuple[dict[int, Step], Named]]:
+    """The run's answers waiting for a speaker with the part's made to wait and looked for again in order, and the
+    answers from before the cut one pass finds said again in the part (each with its speaker's name); None when a
+    look-up finds another of the part's answers than the part did."""
+    assert isinstance(part, PartSpeakers)
+    before = {id(step) for step in waiting.values()}
+    again: Speakers[Step] = Speakers(part.named)
+    again.waiting = dict(waiting)
+    named: Named = []
+    for digest, step, name in part.log:
+        if name is None:
+            assert step is not None  # an answer made to wait
+            again._wait(digest, step)
+            continue
+        found = again.waiting.pop(digest, None)
+        if found is step:
+            continue
+        if step is not None or found is None or id(found) not in before:
+            return None
+        named.append((found, name))
+    return again.waiting, named
 
 
 def add(clues: Clues, run: RunState, part: CluesPart) -> None:
@@ -83,9 +155,13 @@ def add(clues: Clues, run: RunState, part: CluesPart) -> None:
         clues._spend(track, step)
     for step in part.repeated:
         clues._repeat(track, step)
-    _links(track.by_span, mine.by_span)
-    _links(track.by_call_id, mine.by_call_id)
-    _speakers(track.speakers, mine.speakers)
+    track.by_span, track.by_call_id, asked = _known(_asked(track, part))
+    _ask(asked, mine.clues.writers)
+    track.speakers.waiting, named = _known(_waiting(track.speakers.waiting, mine.speakers))
+    for step, name in named:  # an answer from before the cut, said again in the part under its speaker's name
+        if step.turn is None:
+            step.turn = name
+            note_actor(track.clues, step)
     track.agents, track.open, track.turns = mine.agents, mine.open, mine.turns
     for agent in part.ended:
         clues._judge(track, agent)
@@ -116,8 +192,7 @@ def _run_clues(into: RunClues, part: RunClues) -> None:
                                      or (part.slowest.duration_ms or 0.0) > (into.slowest.duration_ms or 0.0)):
         into.slowest = part.slowest
     _writers(into.writers, part.writers)
-    if part.consent.rule is not None:
-        into.consent = part.consent
+    _consent(into, part.consent)
     assert isinstance(part.plans, PartPlans) and isinstance(part.given, PartGiven)
     assert isinstance(part.files, PartFiles)
     _plans(into.plans, part.plans)
@@ -163,28 +238,34 @@ def _given(into: Given, part: PartGiven) -> None:
     into.asked = into.asked or part.asked
 
 
-def _links(into: Links, part: Links) -> None:
-    """The part's links after the run's: the run's oldest let go as one pass would have let them go."""
-    drop = min(len(into.seqs), max(len(into.seqs) + len(part.seqs) + part.dropped - MAX_LINKS, 0))
-    _drop_oldest(into.seqs, drop)
-    into.dropped += drop + part.dropped
-    into.seqs.update(part.seqs)
+def _ask(asked: list[tuple[Step, Optional[int]]], writers: Writers) -> None:
+    """Each of the part's tools asked for by the LLM call one pass finds, and so the slim copy a term's first writer
+    keeps of it (made at its end, after its last look-up)."""
+    fixed = {(step.seq, step.span_id): seq for step, seq in asked if step.asked_by != seq}
+    for step, seq in asked:
+        step.asked_by = seq
+    if fixed:
+        for written in writers.terms.values():
+            first = written.first
+            if (first.seq, first.span_id) in fixed:
+                first.asked_by = fixed[first.seq, first.span_id]
 
 
-def _speakers(into: Speakers[Step], part: Speakers[Step]) -> None:
-    """The part's waiting answers after the run's, the run's oldest let go as one pass would have let them go (the
-    most that waited in the part at once, on top of the run's)."""
-    assert isinstance(part, PartSpeakers)
-    waiting = into.waiting
-    _drop_oldest(waiting, min(len(waiting), max(len(waiting) + part.peak - MAX_WAITING, 0)))
-    waiting.update(part.waiting)
+def _known(again: Optional[T]) -> T:
+    assert again is not None  # `settled` did it without a look-up finding another
+    return again
 
 
-def _drop_oldest(items: dict[Any, Any], count: int) -> None:
-    if count:
-        kept = list(items.items())[count:]
-        items.clear()
-        items.update(kept)
+def _consent(into: RunClues, part: Consent) -> None:
+    """The instruction known before the cut goes on with the part's actions asked for without a yes (the part read
+    its requests with the same instruction); else the part's is the run's."""
+    consent = into.consent
+    if consent.rule is None:
+        into.consent = part
+        return
+    consent.said.update(part.said)
+    consent.unconfirmed += part.unconfirmed[:max(MAX_NOTED - len(consent.unconfirmed), 0)]
+    consent.count += part.count
 
 
 def _renumber(step: Step, before: dict[tuple[str, str], int]) -> None:

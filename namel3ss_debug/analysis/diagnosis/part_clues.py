@@ -11,8 +11,12 @@ What a part cannot decide, it writes down in the order it met it, for the join t
   call's repeats, added in the run's order (a sum in another order is another float);
 - the texts the run was given (`PartGiven`), its files' writes (`PartFiles`), each agent's last answer
   (`PartPlans`);
-- the links to LLM calls and the answers waiting for a speaker that it made, and those it looked for and did not
-  find (`PartLinks`, `PartSpeakers`): the join refuses a part that may have needed one from before the cut.
+- the links to LLM calls and the answers waiting for a speaker that it made and looked for (`PartLinks`,
+  `PartSpeakers`, `linked`): the join does them again on the run's; what it then finds from before the cut is
+  the part's (a tool's asking LLM call, an answer's speaker), and a part that would find another of its own is
+  refused;
+- its first LLM call (`first_request`): a run told before the cut to ask before acting has its part's requests
+  read for it only when the part found the same instruction there.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Optional
 
 import msgspec
 
+from ...store.records import EventRecord
 from ..run_state import RunState
 from .clues import Clues, RunTrack
 from .given import GIVEN_CHARS, Given
@@ -33,46 +38,43 @@ from .steps import NO_AGENT, AgentSteps, Step
 
 
 class PartLinks(Links):
-    """A part's links: also every key it made (`made`) and every key it looked for in vain (`missed`)."""
+    """A part's links, and every link it made and looked up, in order (`log`: key, seq, whether made), for the
+    join to make and look up again on the run's links."""
 
-    __slots__ = ("made", "missed")
+    __slots__ = ("log",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.made: set[str] = set()
-        self.missed: set[str] = set()
+        self.log: list[tuple[str, Optional[int], bool]] = []
 
     def remember(self, key: str, seq: int) -> None:
-        self.made.add(key)
+        self.log.append((key, seq, True))
         super().remember(key, seq)
 
     def get(self, key: str) -> Optional[int]:
-        seq = self.seqs.get(key)
-        if seq is None:
-            self.missed.add(key)
+        seq = super().get(key)
+        self.log.append((key, seq, False))
         return seq
 
 
 class PartSpeakers(Speakers[Step]):
-    """A part's answers waiting for a speaker: also every digest it made wait (`made`), every digest it looked for in
-    vain (`missed`) and the most answers that waited at once (`peak`, counted before the oldest is let go)."""
+    """A part's answers waiting for a speaker, and every answer it made wait and looked for, in order (`log`:
+    digest, the answer made to wait or the one found, and None or the name it was looked for under), for the join
+    to do again on the run's."""
 
-    __slots__ = ("made", "missed", "peak")
+    __slots__ = ("log",)
+    looks_always = True  # an answer from before the cut may wait
 
     def __init__(self) -> None:
         super().__init__(_unbound)
-        self.made: set[int] = set()
-        self.missed: set[int] = set()
-        self.peak = 0
+        self.log: list[tuple[int, Optional[Step], Optional[str]]] = []
 
     def _wait(self, digest: int, step: Step) -> None:
-        self.made.add(digest)
-        self.peak = max(self.peak, len(self.waiting) + (digest not in self.waiting))
+        self.log.append((digest, step, None))
         super()._wait(digest, step)
 
     def _name(self, digest: int, name: str) -> None:
-        if digest not in self.waiting:
-            self.missed.add(digest)
+        self.log.append((digest, self.waiting.get(digest), name))
         super()._name(digest, name)
 
 
@@ -138,6 +140,10 @@ class CluesPart:
     loose: list[tuple[bool, Step]]  # the steps in no agent: kept (True) or ended (False), in the order met
     spent: list[Step]  # the LLM calls that ended, in order
     repeated: list[Step]  # the calls with inputs that ended, in order
+    first_request: Optional[int]  # the seq of its first LLM call, None for none
+    # each tool's look-ups of the LLM call that asked for it: the tool, and the places in the logs of the links by
+    # span id and by call id (`PartLinks.log`) its look-ups took, from and to
+    linked: list[tuple[Step, int, int, int, int]]
 
 
 class PartClues(Clues):
@@ -149,6 +155,8 @@ class PartClues(Clues):
         self.loose: list[tuple[bool, Step]] = []
         self.spent: list[Step] = []
         self.repeated: list[Step] = []
+        self.first_request: Optional[int] = None
+        self.linked: list[tuple[Step, int, int, int, int]] = []
 
     def track(self, run: RunState) -> RunTrack:
         made = len(self._tracks) <= run.index
@@ -165,7 +173,21 @@ class PartClues(Clues):
     def shipped(self, run: RunState) -> CluesPart:
         track = self.track(run)
         track.speakers.named = _unbound
-        return CluesPart(track, self.agents_ended, self.loose, self.spent, self.repeated)
+        return CluesPart(track, self.agents_ended, self.loose, self.spent, self.repeated, self.first_request,
+                         self.linked)
+
+    def _request(self, track: RunTrack, event: EventRecord, step: Step) -> None:
+        if self.first_request is None:
+            self.first_request = step.seq
+        super()._request(track, event, step)
+
+    def _tool_link(self, track: RunTrack, step: Step, event: EventRecord) -> None:
+        spans, calls = track.by_span, track.by_call_id
+        assert isinstance(spans, PartLinks) and isinstance(calls, PartLinks)
+        span_at, call_at = len(spans.log), len(calls.log)
+        super()._tool_link(track, step, event)
+        if len(spans.log) > span_at or len(calls.log) > call_at:
+            self.linked.append((step, span_at, len(spans.log), call_at, len(calls.log)))
 
     def _kept(self, owner: AgentSteps, step: Step) -> None:
         if owner.span_id == NO_AGENT:

@@ -42,6 +42,7 @@ class Speakers(Generic[Call]):
     later request named (the call's agent is known from then on)."""
 
     __slots__ = ("waiting", "named")
+    looks_always = False  # whether a name said is looked for with no answer waiting (a part's: `part_clues.py`)
 
     def __init__(self, named: Callable[[Call], None]):
         self.waiting: dict[int, Call] = {}
@@ -60,7 +61,7 @@ class Speakers(Generic[Call]):
                     continue
                 if role == "assistant":
                     own = name
-                if self.waiting:
+                if self.waiting or self.looks_always:
                     self._said_again(message.get("content"), name)
         if own is not None and step.turn is None:
             step.turn = own

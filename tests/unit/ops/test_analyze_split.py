@@ -13,6 +13,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from support.diagnosisruns import talking_run
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis import split_run
@@ -23,6 +24,7 @@ from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.ops import workers
 from namel3ss_debug.ops.analyze import analyze as analyze_module
 from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.diagnose import DiagnoseRequest, diagnose_traces
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
@@ -96,6 +98,30 @@ def test_one_big_run_read_in_parts_is_the_report_one_process_gives(tmp_path: Pat
     assert analysed(path, tmp_path, jobs, parted_said) == one
     assert parted_said == one_said and any("not JSON" in line for line in one_said)
     assert os.path.getsize(path) > 3 * PART and len(joins) == jobs - 1 and all(joins)  # joined here
+
+
+def diagnosed(path: Path, tmp_path: Path, jobs: int) -> bytes:
+    env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=print,
+                      stdin=io.BytesIO(b""))
+    return msgspec.json.encode(diagnose_traces(DiagnoseRequest(TraceArgs((str(path),)), cache=False, jobs=jobs), env))
+
+
+def test_one_big_run_diagnosed_in_parts_is_the_answer_one_process_gives(tmp_path: Path, joins: list[bool]) -> None:
+    path = talking_run(11, requests=(400, 400), tidy=True).write(tmp_path / "talk.jsonl")
+    one = diagnosed(path, tmp_path, 1)
+    assert not joins
+    assert diagnosed(path, tmp_path, 3) == one
+    assert len(joins) == 2 and any(joins)  # its findings and blame judged from parts (a cut after a failed call: not)
+    assert json.loads(one)["findings"] and json.loads(one)["blames"]
+
+
+def test_a_run_diagnosed_with_the_workspaces_checks_is_read_in_one_process(tmp_path: Path,
+                                                                          joins: list[bool]) -> None:
+    path = talking_run(11, requests=(400, 400), tidy=True).write(tmp_path / "talk.jsonl")
+    (tmp_path / ".namel3ss").mkdir()
+    (tmp_path / ".namel3ss" / "debug.json").write_text('{"checks": {"max_errors": 1000}}')
+    diagnosed(path, tmp_path, 2)
+    assert not joins  # the checks scan every event of the run, in one process
 
 
 def test_a_run_too_small_or_a_window_is_read_in_one_process(tmp_path: Path, joins: list[bool]) -> None:
