@@ -8,6 +8,7 @@ no agent and agents under the run's root one request after another.
 from __future__ import annotations
 
 import random
+from collections import deque
 from typing import Any, Optional
 
 import orjson
@@ -131,3 +132,27 @@ def talking_run(seed: int, requests: tuple[int, int] = (4, 12), tidy: bool = Fal
     talk.tools(None)
     talk.trace.run_end("failed" if talk.rng.random() < 0.2 else "completed")
     return talk.trace
+
+
+def clue_state(clues: Any) -> Any:
+    """The diagnosis's collector's runs (`Clues.runs`) as plain data, every field of every record and step, dicts
+    in their order: what a run read in parts must leave as one pass leaves it, beyond what the report shows. The
+    actors are sorted: their order is read by nothing (`actors.only_actor`), and an answer from before a cut named
+    in a part is counted at the join."""
+    runs = _plain(clues.runs)
+    for run in runs:
+        run["actors"].sort()
+    return runs
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return [[_plain(key), _plain(item)] for key, item in value.items()]
+    if isinstance(value, (list, tuple, deque)):
+        return [_plain(item) for item in value]
+    fields = getattr(value, "__struct_fields__", None) or [
+        name for kind in type(value).__mro__ for name in getattr(kind, "__slots__", ())]
+    return {"type": type(value).__name__.removeprefix("Part"),
+            **{name: _plain(getattr(value, name)) for name in fields if not callable(getattr(value, name, None))}}

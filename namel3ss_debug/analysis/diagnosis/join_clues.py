@@ -4,7 +4,8 @@ would have collected them, or refused (`analysis/join.py` asks both, before it c
 The part was collected with no agent, step or agent turn open and no link, answer waiting for a speaker or
 instruction to ask before acting known. The state at the cut is that one, as far as the part read it (`settled`),
 when:
-- no agent, step or turn is open, and no agent span id of the part was one before it;
+- no step is open (an agent turn is a step, and a root's turn holds its children; an agent that is the root is
+  refused by `analysis/join.py`, for its loop watch);
 - the run knew no instruction to ask before acting, or the part's first LLM call found the same one;
 - the links the part made and looked up, made and looked up again on the run's links, find what they found in the
   part, and so do the answers it made wait for a speaker and looked for;
@@ -42,7 +43,7 @@ def settled(clues: Clues, run: RunState, part: CluesPart, least_seq: int) -> boo
     `least_seq`: the least seq of the part's records."""
     track, mine = clues.track(run), part.track
     before, theirs = track.clues, mine.clues
-    if track.agents or track.open or track.turns or not _told_alike(before.consent, theirs.consent, part):
+    if track.open or not _told_alike(before.consent, theirs.consent, part):
         return False
     if theirs.more_actors or theirs.writers.unindexed:
         return False
@@ -51,8 +52,6 @@ def settled(clues: Clues, run: RunState, part: CluesPart, least_seq: int) -> boo
     said_again = _waiting(track.speakers.waiting, mine.speakers)
     if said_again is None or (said_again[1] and len(before.actors.keys() | theirs.actors.keys()
                                                     | {name for _, name in said_again[1]}) > MAX_ACTORS):
-        return False
-    if any(span_id in before.agents for span_id in theirs.agents):
         return False
     if len(before.schemas.keys() | theirs.schemas.keys()) > MAX_SCHEMAS:
         return False
