@@ -8,12 +8,12 @@
 Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
 quantiles for `analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff`
-and `replay`, `analyze --jobs 1` for the same report read in parts by every core (every section but the
-diagnosis's: `--jobs` reads one big run in parts only for those), `python -c pass` for the small run's start-up,
-and a first read (`--no-cache`) for a second read (answered from the cache, in a cache directory of this run's
-own): `analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS
-comes from GNU time when installed. Each command's CPU time (user and system, its children's too) is printed
-beside its wall time: the targets are of wall time, but on a loaded machine the CPU time moves less. The
+and `replay`, `--jobs 1` for `analyze` and `diagnose` reading one big run in parts on every core (the default), the
+report without the diagnosis's sections for what the diagnosis costs (on one core), `python -c pass` for the small
+run's start-up, and a first read (`--no-cache`) for a second read (answered from the cache, in a cache directory
+of this run's own): `analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS comes from GNU time
+when installed. Each command's CPU time (user and system, its children's too) is printed beside its wall time:
+the targets are of wall time, but on a loaded machine the CPU time moves less. The
 commands compared take turns (A B C, A B C, ..., the order rotating from one round to the next), so a burst of
 other work on the machine falls on all of them alike, not on the repeats of one. Every target is printed with
 PASS or MISS; a target that cannot be measured here (DuckDB not installed) says so. Progress goes to stderr.
@@ -204,8 +204,11 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
                                             warm=one)
     big["diagnose"] = Command([*CLI, "diagnose", str(base), "--format", "json", "--no-progress", "--no-cache"],
                               warm=one)
+    # one big run in parts (ops/analyze/split.py) on every core (the default), against one core
+    big["analyze, 1 job"] = Command([*big["analyze"].argv, "--jobs", "1"], warm=one)
+    big["diagnose, 1 job"] = Command([*big["diagnose"].argv, "--jobs", "1"], warm=one)
     big["diff"] = Command([*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], warm=both)
-    # one big run in parts (ops/analyze/split.py): a report without the diagnosis's sections, on one core and on all
+    # the report without the diagnosis's sections, on one core and on all: what the diagnosis costs
     parted = [*CLI, "analyze", str(base), "--format", "json", "--no-progress", "--no-cache",
               *(option for name in PARTED for option in ("--section", name))]
     big["analyze, no findings, 1 job"] = Command([*parted, "--jobs", "1"], warm=one)
@@ -239,8 +242,14 @@ def big_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | str |
         ratio = figures[name].median / analyze.median
         rows.append((f"{what} <= 2x analyze", f"{figures[name].median:.2f} s = {ratio:.2f}x", ratio <= 2))
     one, every = figures["analyze, no findings, 1 job"], figures[f"analyze, no findings, {JOBS} jobs"]
-    rows.append((f"one run in parts: {JOBS} jobs faster than 1",
-                 f"{every.median:.2f} s vs {one.median:.2f} s = {one.median / every.median:.2f}x", INFO))
+    for name, alone in (("analyze", "analyze, 1 job"), ("diagnose", "diagnose, 1 job"),
+                        (f"analyze, no findings, {JOBS} jobs", "analyze, no findings, 1 job")):
+        rows.append((f"one run in parts: {name.removesuffix(f', {JOBS} jobs')}, {JOBS} jobs faster than 1",
+                     f"{figures[name].median:.2f} s vs {figures[alone].median:.2f} s = "
+                     f"{figures[alone].median / figures[name].median:.2f}x", INFO))
+    ratio = figures["analyze, 1 job"].median / one.median
+    rows.append(("analyze with findings <= 1.3x without (1 job)",
+                 f"{figures['analyze, 1 job'].median:.2f} s vs {one.median:.2f} s = {ratio:.2f}x", ratio <= 1.3))
     if duck is not None:
         ratio = every.median / duck.median
         rows.append((f"analyze, no findings, {JOBS} jobs <= 5x DuckDB", f"{every.median:.2f} s = {ratio:.2f}x",

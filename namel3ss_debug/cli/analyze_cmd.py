@@ -10,7 +10,7 @@ from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .suggest import Choice
 from .output import report_views, show
-from .options import format_option, jobs_option, reading_options, slow_option, trace_options
+from .options import format_option, parts_jobs_option, reading_options, slow_option, trace_options
 from .progress import bars
 from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from ..ops.environment import Environment
@@ -30,7 +30,7 @@ VIEWS = report_views("render.analyze.table:render_report", "render.analyze.analy
               help="How many of the slowest spans to list.")
 @click.option("--block-threshold", default="10s", show_default=True, metavar="DURATION",
               help="A span whose own time (outside its traced children) exceeds this is a blocking anomaly.")
-@jobs_option
+@parts_jobs_option
 @reading_options
 def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
             components: tuple[str, ...], config_path: Path | None, fmt: str, sections: tuple[str, ...],
@@ -58,8 +58,7 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
 
     Many runs (--all) are tallied in worker processes (--jobs), the report the
     one a single process makes. So is one big run (32 MiB a worker or more),
-    cut at lines into parts, when the report has neither `findings` nor `health`
-    (--section).
+    cut at lines into parts.
 
     Exit codes: 0 analysed (whatever the verdict: in CI, gate on it with
     `--format json | jq -e '.health.verdict != "failing"'`), 1 a worker process

@@ -10,7 +10,7 @@ from ..model.choices import FINDING_KINDS as KINDS
 from ..model.choices import FINDING_SEVERITIES as SEVERITIES
 from .errors import warn
 from .output import report_views, show
-from .options import expect_option, format_option, jobs_option, reading_options, trace_options
+from .options import expect_option, format_option, parts_jobs_option, reading_options, trace_options
 from .progress import bars
 from .suggest import Choice
 from ..ops.diagnose import DiagnoseRequest, diagnose_traces
@@ -29,7 +29,7 @@ VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.d
 @click.option("--kind", "kinds", multiple=True, type=Choice(KINDS), metavar="KIND",
               help=f"Only findings of this kind (repeatable): {', '.join(KINDS)}.")
 @expect_option
-@jobs_option
+@parts_jobs_option
 @reading_options
 def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
              components: tuple[str, ...], config_path: Path | None, fmt: str, min_severity: str,
@@ -58,6 +58,10 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
       namel3ss-debug diagnose run.jsonl --min-severity warning
       namel3ss-debug diagnose run.jsonl --expect contains:Lisbon
       namel3ss-debug diagnose run.jsonl --format json | jq '.blames[0].step'
+
+    Many runs (--all) are judged in worker processes (--jobs), the answer the
+    one a single process gives. So is one big run (32 MiB a worker or more),
+    cut at lines into parts, unless the workspace has checks to judge it by.
 
     Exit codes: 0 diagnosed (whatever it found: in CI, gate on findings with
     `check --fail-on-finding`), 1 a worker process reading runs stopped

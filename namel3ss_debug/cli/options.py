@@ -82,13 +82,22 @@ def _jobs_or_cores(context: click.Context, parameter: click.Parameter, value: in
     return value or cores()
 
 
+JOBS_HELP = ("Read many runs at once in N worker processes, the answers in the runs' order (default: the cores "
+             "this process may use; a few runs are read in this process whatever N is).")
+
+
 def jobs_option(command: Command) -> Command:
     """`--jobs N` (-> `jobs`): worker processes for many runs at once, by default the cores."""
     return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+                        callback=_jobs_or_cores, help=JOBS_HELP)(command)
+
+
+def parts_jobs_option(command: Command) -> Command:
+    """`--jobs N` (-> `jobs`) of a command that also reads one big run in parts (`ops/analyze/split.py`)."""
+    return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
                         callback=_jobs_or_cores,
-                        help="Read many runs at once in N worker processes, the answers in the runs' order "
-                             "(default: the cores this process may use; a few runs are read in this process "
-                             "whatever N is).")(command)
+                        help=JOBS_HELP + " One big run (32 MiB a process or more) is read in N parts at once, the "
+                                         "answer the one a single process gives.")(command)
 
 
 def progress_option(command: Command) -> Command:
