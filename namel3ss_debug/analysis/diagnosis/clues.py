@@ -29,7 +29,7 @@ from .actors import note_actor
 from .blame_chain import USERS
 from .links import Links
 from .messages import request_of
-from .past_cut import note_of
+from .past_cut import Call, note_of
 from .repeats import note_repeat
 from .request_marks import CONSENT, CUT, NAMED, STOP, TOOLS, request_marks
 from .speakers import Speakers
@@ -120,7 +120,7 @@ class Clues:
         if component not in CALLS and kind not in STEP_KINDS and (component, name) != HANDOFF:
             return
         step = Step(event.seq, None, event.span_id, event.parent_id, component, name, kind,
-                    f"{component}:{name}#{number}", own.agent or NO_AGENT, event.ts, model=event.model,
+                    self._address(component, name, number), own.agent or NO_AGENT, event.ts, model=event.model,
                     turn=track.turns.get(event.span_id) if track.turns else None)
         if component == "llm":
             step.inputs_key = call_key(run.index, component, name, event.inputs)
@@ -159,7 +159,7 @@ class Clues:
             return
         agent = (parent.agent if parent is not None else None) or NO_AGENT
         step = Step(event.seq, None, event.span_id, event.parent_id, event.component, event.name, "error_occurred",
-                    f"{event.component}:{event.name}#{number}", agent, event.ts, status="failed",
+                    self._address(event.component, event.name, number), agent, event.ts, status="failed",
                     turn=track.turns.get(event.parent_id or "") if track.turns else None)
         self._error(step, event)
         self._keep(track, step)
@@ -189,6 +189,10 @@ class Clues:
         if kind is None:
             kind = self._kinds[event_type] = span_kind(event_type)
         return kind
+
+    def _address(self, component: str, name: str, number: int) -> str:
+        """A step's call address, `component:name#N` (`model/calls.py`)."""
+        return f"{component}:{name}#{number}"
 
     def _keep(self, track: RunTrack, step: Step) -> None:
         """The step in its agent's steps (its run's when the agent is not open), the run's opening and recent."""
@@ -279,7 +283,7 @@ class Clues:
         if step.component in CALLS:
             self._past(track.agents.get(step.agent, track.loose), step)
 
-    def _past(self, owner: AgentSteps, step: Step) -> None:
+    def _past(self, owner: AgentSteps, step: Call) -> None:
         """An LLM or tool call ended: counted for the rules when it is past its agent's kept steps."""
         if owner.dropped and owner.steps and step.seq > owner.steps[-1].seq:
             owner.past.note(step)

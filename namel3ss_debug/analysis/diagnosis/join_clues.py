@@ -20,7 +20,10 @@ steps become the run's, and the agents that ended in it are judged, in the order
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional, TypeVar
+import re
+from typing import Callable, Iterable, Iterator, Optional, TypeVar
+
+import msgspec
 
 from ..run_state import RunState
 from .clues import MAX_SCHEMAS, Clues, RunTrack
@@ -28,13 +31,18 @@ from .given import Given
 from .actors import note_actor
 from .consent import MAX_NOTED, Consent
 from .links import Links
-from .part_clues import CluesPart, PartFiles, PartGiven, PartLinks, PartPlans, PartSpeakers
+from .part_clues import MARK, CluesPart, LooseEnd, PartFiles, PartGiven, PartLinks, PartPlans, PartSpeakers
+from .records import Finding
+from .repeats import note_call
+from .spend import add_spend
 from .plans import MAX_PLANNERS, MAX_TOOLS, Plans
-from .speakers import Speakers
-from .steps import MAX_ACTORS, MAX_ERRORS, MAX_STOP_REQUESTS, OPENING_STEPS, RunClues, Step
+from .speakers import Speakers, wait
+from .steps import MAX_ACTORS, MAX_ERRORS, MAX_STOP_REQUESTS, OPENING_STEPS, AgentSteps, RunClues, Step
 from .writers import MAX_TERMS, Writers
 
 T = TypeVar("T")
+MARKED = re.compile(MARK + r"(\d+)\.(\d+)" + MARK)  # a part's call number, marked with its operation's
+MARKED_JSON = re.compile(r"\\u0000(\d+)\.(\d+)\\u0000")  # the same in JSON, where the mark is escaped
 Named = list[tuple[Step, str]]  # answers from before the cut said again in a part, each with its speaker's name
 
 
@@ -88,21 +96,25 @@ def _links(links: Links, part: Links) -> Optional[tuple[Links, dict[int, Optiona
     return again, found
 
 
-def _asked(track: RunTrack, part: CluesPart) -> Optional[tuple[Links, Links, list[tuple[Step, Optional[int]]]]]:
-    """The run's links with the part's done again on them (`_links`), and each of the part's tools with the LLM call
-    one pass finds asked for it (its first look-up that finds one: by span id, then by call id, at its start, then
-    at its end); None when the part cannot be joined so."""
+def _asked(track: RunTrack, part: CluesPart) -> Optional[tuple[Links, Links, list[tuple[Step, int]]]]:
+    """The run's links with the part's done again on them (`_links`), and the part's tools whose asking LLM call one
+    pass finds where the part found none (a call before the cut: its first look-up that finds one, by span id, then
+    by call id, at its start, then at its end), each with it; None when the part cannot be joined so (such a tool
+    was in an agent the part judged)."""
     mine = part.track
     spans, calls = _links(track.by_span, mine.by_span), _links(track.by_call_id, mine.by_call_id)
     if spans is None or calls is None:
         return None
-    asked: dict[int, tuple[Step, Optional[int]]] = {}
+    asked: dict[int, tuple[Step, int]] = {}
     for step, span_from, span_to, call_from, call_to in part.linked:
-        known = asked.get(id(step))
-        if known is not None and known[1] is not None:
+        if id(step) in asked:
             continue  # found at its start: one pass looks no more
         seq = _first(spans[1], span_from, span_to)
-        asked[id(step)] = (step, seq if seq is not None else _first(calls[1], call_from, call_to))
+        seq = seq if seq is not None else _first(calls[1], call_from, call_to)
+        if seq is not None and seq != step.asked_by:
+            if step.agent in part.judged:
+                return None  # judged in the part without it
+            asked[id(step)] = (step, seq)
     return spans[0], calls[0], list(asked.values())
 
 
@@ -113,31 +125,32 @@ def _first(found: dict[int, Optional[int]], start: int, end: int) -> Optional[in
 def _waiting(waiting: dict[int, Step], part: Speakers[Step]) -> Optional[tuple[dict[int, Step], Named]]:
     """The run's answers waiting for a speaker with the part's made to wait and looked for again in order, and the
     answers from before the cut one pass finds said again in the part (each with its speaker's name); None when a
-    look-up finds another of the part's answers than the part did."""
+    look-up finds another of the part's answers than the part did. The run's answers take the tokens below 0."""
     assert isinstance(part, PartSpeakers)
-    before = {id(step) for step in waiting.values()}
-    again: Speakers[Step] = Speakers(part.named)
-    again.waiting = dict(waiting)
+    before = list(waiting.values())
+    again = {digest: -2 - at for at, digest in enumerate(waiting)}  # -1: none
     named: Named = []
-    for digest, step, name in part.log:
+    for digest, token, name in part.log:
         if name is None:
-            assert step is not None  # an answer made to wait
-            again._wait(digest, step)
+            wait(again, digest, token)
             continue
-        found = again.waiting.pop(digest, None)
-        if found is step:
+        found = again.pop(digest, -1)
+        if found == token:
             continue
-        if step is not None or found is None or id(found) not in before:
+        if token != -1 or found >= 0:
             return None
-        named.append((found, name))
-    return again.waiting, named
+        named.append((before[-2 - found], name))
+    live = part.waiting_tokens()
+    return {digest: before[-2 - token] if token < 0 else live[token] for digest, token in again.items()}, named
 
 
 def add(clues: Clues, run: RunState, part: CluesPart) -> None:
     """`part` added to `clues`, whose run holds every record before its cut (`settled` said yes)."""
     track, mine = clues.track(run), part.track
+    number = _numbering(part.ops, track.numbers)
     for step in _steps(part):
-        _renumber(step, track.numbers)
+        step.address = MARKED.sub(number, step.address)
+    clues.findings += _renumbered(part.findings, number)
     for op, count in mine.numbers.items():
         track.numbers[op] = track.numbers.get(op, 0) + count
     _run_clues(track.clues, mine.clues)
@@ -145,15 +158,13 @@ def add(clues: Clues, run: RunState, part: CluesPart) -> None:
     if mine.final_rank == 1:
         track.clues.final_text, track.clues.final_seq, track.final_rank = \
             mine.clues.final_text, mine.clues.final_seq, 1
-    for kept, step in part.loose:
-        if kept:
-            clues._kept(track.loose, step)
-        else:
-            clues._past(track.loose, step)
-    for step in part.spent:
-        clues._spend(track, step)
-    for step in part.repeated:
-        clues._repeat(track, step)
+    _loose(clues, track.loose, part)
+    for model, ms, cost, costly in part.spent:
+        if add_spend(track.clues, model, ms, cost):
+            assert costly is not None  # a call that cost more than every one before it in the part
+            track.clues.costliest = costly
+    for ended in part.repeated:
+        note_call(track.firsts, track.repeats, ended)
     track.by_span, track.by_call_id, asked = _known(_asked(track, part))
     _ask(asked, mine.clues.writers)
     track.speakers.waiting, named = _known(_waiting(track.speakers.waiting, mine.speakers))
@@ -162,8 +173,36 @@ def add(clues: Clues, run: RunState, part: CluesPart) -> None:
             step.turn = name
             note_actor(track.clues, step)
     track.agents, track.open, track.turns = mine.agents, mine.open, mine.turns
-    for agent in part.ended:
-        clues._judge(track, agent)
+
+
+def _loose(clues: Clues, loose: AgentSteps, part: CluesPart) -> None:
+    """The part's steps in no agent kept or counted after the run's, and those past them counted as they end."""
+    for kept, step in part.loose:
+        if not kept:
+            assert isinstance(step, LooseEnd)
+            clues._past(loose, step)
+        elif step is not None:
+            assert isinstance(step, Step)
+            clues._kept(loose, step)
+        else:  # a step past the part's first MAX_AGENT_STEPS: past the run's kept ones too
+            loose.dropped += 1
+
+
+def _numbering(ops: list[tuple[str, str]], before: dict[tuple[str, str], int]) -> Callable[[re.Match[str]], str]:
+    """What writes a marked call number (`part_clues.MARK`) as the run's: the run's calls of its operation before
+    the cut added."""
+    def number(found: re.Match[str]) -> str:
+        return str(int(found[2]) + before.get(ops[int(found[1])], 0))
+
+    return number
+
+
+def _renumbered(findings: list[Finding], number: Callable[[re.Match[str]], str]) -> list[Finding]:
+    """The part's findings with the run's call numbers in every text (in their JSON, where the mark is escaped)."""
+    if not findings:
+        return findings
+    text = MARKED_JSON.sub(number, msgspec.json.encode(findings).decode())
+    return msgspec.json.decode(text, type=list[Finding])
 
 
 def _run_clues(into: RunClues, part: RunClues) -> None:
@@ -237,10 +276,10 @@ def _given(into: Given, part: PartGiven) -> None:
     into.asked = into.asked or part.asked
 
 
-def _ask(asked: list[tuple[Step, Optional[int]]], writers: Writers) -> None:
-    """Each of the part's tools asked for by the LLM call one pass finds, and so the slim copy a term's first writer
-    keeps of it (made at its end, after its last look-up)."""
-    fixed = {(step.seq, step.span_id): seq for step, seq in asked if step.asked_by != seq}
+def _ask(asked: list[tuple[Step, int]], writers: Writers) -> None:
+    """Each of the part's tools asked for by the LLM call one pass finds before the cut, and so the slim copy a
+    term's first writer keeps of it (made at its end, after its last look-up)."""
+    fixed = {(step.seq, step.span_id): seq for step, seq in asked}
     for step, seq in asked:
         step.asked_by = seq
     if fixed:
@@ -267,25 +306,17 @@ def _consent(into: RunClues, part: Consent) -> None:
     consent.count += part.count
 
 
-def _renumber(step: Step, before: dict[tuple[str, str], int]) -> None:
-    """A part's step's call number counted from the run's start: the run's calls of its op before the cut added."""
-    count = before.get((step.component, step.name))
-    if count:
-        head, _, number = step.address.rpartition("#")
-        step.address = f"{head}#{int(number) + count}"
-
-
 def _steps(part: CluesPart) -> Iterator[Step]:
     """Every step the part gives back, each once (a step is held in several places)."""
     mine = part.track
     theirs = mine.clues
     seen: set[int] = set()
     held: list[Iterable[Step]] = [
-        *(agent.steps for agent in part.ended), *(agent.steps for agent in mine.agents.values()),
-        mine.open.values(), (step for _, step in part.loose), mine.recent, theirs.opening, theirs.errors,
-        (step for step, _ in theirs.stop_requests), part.spent, part.repeated,
-        (written.first for written in theirs.writers.terms.values()), _logged(theirs),
-        mine.speakers.waiting.values(), _plan_steps(theirs.plans), _consent_steps(theirs),
+        *(agent.steps for agent in mine.agents.values()), mine.open.values(), mine.recent, theirs.opening,
+        theirs.errors, (step for _, step in part.loose if isinstance(step, Step)),
+        (step for *_, step in part.spent if step is not None), (step for step, *_ in part.linked),
+        (step for step, _ in theirs.stop_requests), (written.first for written in theirs.writers.terms.values()),
+        _logged(theirs), mine.speakers.waiting.values(), _plan_steps(theirs.plans), _consent_steps(theirs),
         [step for step in (theirs.slowest,) if step is not None],
     ]
     for steps in held:

@@ -1,20 +1,22 @@
 """The diagnosis's collector of one part of a big run (`analysis/part_tally.py`): the steps of the run's records from
-a cut, collected as `Clues` collects them, but with nothing judged and nothing decided that the records before the
-cut would change. `join_clues.py` adds what it gives back (`CluesPart`) to the collector of the records before the
-cut, or refuses it.
+a cut, collected and judged as `Clues` collects and judges them, but with nothing decided that the records before
+the cut would change. `join_clues.py` adds what it gives back (`CluesPart`) to the collector of the records before
+the cut, or refuses it. Its memory is bounded as one pass's is: an agent's steps are judged when it ends, and
+dropped.
 
-What a part cannot decide, it writes down in the order it met it, for the join to do again on the run's own state:
-- the agents that ended (`ended`): the agent rules judge them at the join, once their steps' call numbers (counted
-  from the cut here) are the run's;
+A step's call number counts its operation's calls from the cut, so it is written marked (`#\x00op.N\x00`: `MARK`,
+the operation's number in `ops`, the count), in the step's address and in every finding's text; the join writes
+the run's number in its place. What a part cannot decide, it writes down in the order it met it, for the join to
+do again on the run's own state:
 - the steps in no agent, kept or ended (`loose`): the run's loose steps hold those before the cut too;
-- the LLM calls that ended (`spent`) and the calls with inputs that ended (`repeated`): the run's cost and each
-  call's repeats, added in the run's order (a sum in another order is another float);
+- the LLM calls that ended (`spent`) and the calls with inputs that ended (`repeated`), what each adds: the run's
+  cost and each call's repeats, added in the run's order (a sum in another order is another float);
 - the texts the run was given (`PartGiven`), its files' writes (`PartFiles`), each agent's last answer
   (`PartPlans`);
 - the links to LLM calls and the answers waiting for a speaker that it made and looked for (`PartLinks`,
   `PartSpeakers`, `linked`): the join does them again on the run's; what it then finds from before the cut is
-  the part's (a tool's asking LLM call, an answer's speaker), and a part that would find another of its own is
-  refused;
+  the part's (a tool's asking LLM call, an answer's speaker), and a part that would find another of its own, or
+  whose judged agent held a tool one pass links otherwise, is refused;
 - its first LLM call (`first_request`): a run told before the cut to ask before acting has its part's requests
   read for it only when the part found the same instruction there.
 """
@@ -22,7 +24,7 @@ What a part cannot decide, it writes down in the order it met it, for the join t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Literal, NamedTuple, Optional, Union
 
 import msgspec
 
@@ -32,9 +34,13 @@ from .clues import Clues, RunTrack
 from .given import GIVEN_CHARS, Given
 from .links import Links
 from .plans import Plans
+from .past_cut import Call
 from .products import Files
-from .speakers import Speakers
+from .records import Finding
+from .repeats import Ended, answer_bits
+from .speakers import Speakers, wait
 from .steps import NO_AGENT, AgentSteps, Step
+from ..thresholds import MAX_AGENT_STEPS
 
 
 class PartLinks(Links):
@@ -59,23 +65,31 @@ class PartLinks(Links):
 
 class PartSpeakers(Speakers[Step]):
     """A part's answers waiting for a speaker, and every answer it made wait and looked for, in order (`log`:
-    digest, the answer made to wait or the one found, and None or the name it was looked for under), for the join
-    to do again on the run's."""
+    digest, a token (the answer made to wait, or the one found: -1 for none), and None or the name it was looked
+    for under), for the join to do again on the run's. Each answer made to wait gets a token of its own (counted
+    from 0); `tokens` mirrors `waiting` with them, so that the log holds no answer itself."""
 
-    __slots__ = ("log",)
+    __slots__ = ("log", "tokens")
     looks_always = True  # an answer from before the cut may wait
 
     def __init__(self) -> None:
         super().__init__(_unbound)
-        self.log: list[tuple[int, Optional[Step], Optional[str]]] = []
+        self.log: list[tuple[int, int, Optional[str]]] = []
+        self.tokens: dict[int, int] = {}  # digest -> the token of the answer waiting, in `waiting`'s order
 
     def _wait(self, digest: int, step: Step) -> None:
-        self.log.append((digest, step, None))
+        token = len(self.log)
+        self.log.append((digest, token, None))
+        wait(self.tokens, digest, token)
         super()._wait(digest, step)
 
     def _name(self, digest: int, name: str) -> None:
-        self.log.append((digest, self.waiting.get(digest), name))
+        self.log.append((digest, self.tokens.pop(digest, -1), name))
         super()._name(digest, name)
+
+    def waiting_tokens(self) -> dict[int, Step]:
+        """Each answer still waiting, by its token."""
+        return dict(zip(self.tokens.values(), self.waiting.values()))
 
 
 def _unbound(step: Step) -> None:
@@ -131,19 +145,38 @@ class PartPlans(Plans):
         super().answered(step, text)
 
 
+class LooseEnd(NamedTuple):
+    """What a step in no agent that ended adds to the run's loose steps past those kept (`past_cut.PastCut`)."""
+
+    component: str
+    name: str
+    status: str
+    error_type: Optional[str]
+    seq: int
+
+
 @dataclass
 class CluesPart:
     """What a part's collector gives back (pickled: nothing holds a callable)."""
 
-    track: RunTrack  # its run's steps, open agents and clues (its call numbers count from the cut)
-    ended: list[AgentSteps]  # the agents that ended, in the order they ended, not judged
-    loose: list[tuple[bool, Step]]  # the steps in no agent: kept (True) or ended (False), in the order met
-    spent: list[Step]  # the LLM calls that ended, in order
-    repeated: list[Step]  # the calls with inputs that ended, in order
+    track: RunTrack  # its run's steps, open agents and clues (its call numbers count from the cut: `ops`)
+    ops: list[tuple[str, str]]  # the operations its call addresses name, by the number their mark gives them
+    findings: list[Finding]  # the agent rules' findings over the agents that ended in it, in order
+    judged: set[str]  # the span ids of those agents
+    # the steps in no agent, in the order met: kept (True: the step; None past the first MAX_AGENT_STEPS, which no
+    # run can keep) or ended (False, what `PastCut` counts of it)
+    loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]]
+    # the LLM calls that ended, in order: model, time, cost, and the call itself when it cost more than every one
+    # before it in the part (no other can be the run's costliest)
+    spent: list[tuple[Optional[str], Optional[float], Optional[float], Optional[Step]]]
+    repeated: list[Ended]  # the calls with inputs that ended, in order
     first_request: Optional[int]  # the seq of its first LLM call, None for none
-    # each tool's look-ups of the LLM call that asked for it: the tool, and the places in the logs of the links by
-    # span id and by call id (`PartLinks.log`) its look-ups took, from and to
+    # each tool's look-ups of the LLM call that asked for it that found none: the tool, and the places in the logs
+    # of the links by span id and by call id (`PartLinks.log`) its look-ups took, from and to
     linked: list[tuple[Step, int, int, int, int]]
+
+
+MARK = "\x00"  # a part's call number is written between two of these, with its operation's: `#\x00op.N\x00`
 
 
 class PartClues(Clues):
@@ -151,10 +184,13 @@ class PartClues(Clues):
 
     def __init__(self, clues: Clues):
         super().__init__(clues.judging, clues.price)
-        self.agents_ended: list[AgentSteps] = []
-        self.loose: list[tuple[bool, Step]] = []
-        self.spent: list[Step] = []
-        self.repeated: list[Step] = []
+        self.ops: dict[tuple[str, str], int] = {}
+        self.agents_judged: set[str] = set()
+        self.loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]] = []
+        self.loose_kept = 0
+        self.spent: list[tuple[Optional[str], Optional[float], Optional[float], Optional[Step]]] = []
+        self.costliest = -1.0
+        self.repeated: list[Ended] = []
         self.first_request: Optional[int] = None
         self.linked: list[tuple[Step, int, int, int, int]] = []
 
@@ -173,8 +209,14 @@ class PartClues(Clues):
     def shipped(self, run: RunState) -> CluesPart:
         track = self.track(run)
         track.speakers.named = _unbound
-        return CluesPart(track, self.agents_ended, self.loose, self.spent, self.repeated, self.first_request,
-                         self.linked)
+        return CluesPart(track, list(self.ops), self.findings, self.agents_judged, self.loose, self.spent,
+                         self.repeated, self.first_request, self.linked)
+
+    def _address(self, component: str, name: str, number: int) -> str:
+        op = self.ops.get((component, name))
+        if op is None:
+            op = self.ops[component, name] = len(self.ops)
+        return f"{component}:{name}#{MARK}{op}.{number}{MARK}"
 
     def _request(self, track: RunTrack, event: EventRecord, step: Step) -> None:
         if self.first_request is None:
@@ -186,26 +228,39 @@ class PartClues(Clues):
         assert isinstance(spans, PartLinks) and isinstance(calls, PartLinks)
         span_at, call_at = len(spans.log), len(calls.log)
         super()._tool_link(track, step, event)
-        if len(spans.log) > span_at or len(calls.log) > call_at:
+        if _missed(spans.log, span_at) or _missed(calls.log, call_at):  # one from before the cut may be found
             self.linked.append((step, span_at, len(spans.log), call_at, len(calls.log)))
 
     def _kept(self, owner: AgentSteps, step: Step) -> None:
-        if owner.span_id == NO_AGENT:
-            self.loose.append((True, step))
-        else:
+        if owner.span_id != NO_AGENT:
             super()._kept(owner, step)
+            return
+        self.loose_kept += 1
+        self.loose.append((True, step if self.loose_kept <= MAX_AGENT_STEPS else None))
 
-    def _past(self, owner: AgentSteps, step: Step) -> None:
-        if owner.span_id == NO_AGENT:
-            self.loose.append((False, step))
-        else:
+    def _past(self, owner: AgentSteps, step: Call) -> None:
+        if owner.span_id != NO_AGENT:
             super()._past(owner, step)
+            return
+        assert isinstance(step, Step)  # this collector's own step
+        self.loose.append((False, LooseEnd(step.component, step.name, step.status, step.error_type, step.seq)))
 
     def _repeat(self, track: RunTrack, step: Step) -> None:
-        self.repeated.append(step)
+        assert step.inputs_key is not None
+        self.repeated.append(Ended(step.inputs_key, step.seq, answer_bits(step), step.duration_ms or 0.0,
+                                   step.component == "llm", step.cost_usd))
 
     def _spend(self, track: RunTrack, step: Step) -> None:
-        self.spent.append(step)
+        cost = step.cost_usd
+        costliest = cost is not None and cost > self.costliest
+        self.costliest = max(self.costliest, cost if cost is not None else self.costliest)
+        self.spent.append((step.model, step.duration_ms, cost, step if costliest else None))
 
     def _judge(self, track: RunTrack, agent: AgentSteps) -> None:
-        self.agents_ended.append(agent)
+        self.agents_judged.add(agent.span_id)
+        super()._judge(track, agent)
+
+
+def _missed(log: list[tuple[str, Optional[int], bool]], start: int) -> bool:
+    """Whether a look-up from `start` on in a links log found nothing."""
+    return any(not made and seq is None for _, seq, made in log[start:])

@@ -9,12 +9,25 @@ the first 4,096 steps' "never succeeded after that".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, Protocol
 
 import msgspec
 
-if TYPE_CHECKING:
-    from .steps import Step
+
+
+class Call(Protocol):
+    """A call as `PastCut` counts it (a `Step`, or what a part of a big run keeps of one: `part_clues.LooseEnd`)."""
+
+    @property
+    def component(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def error_type(self) -> Optional[str]: ...
+    @property
+    def seq(self) -> int: ...
 
 MAX_OPERATIONS = 1024  # operations counted past the cut; calls of later new operations are counted in `others`
 
@@ -45,7 +58,7 @@ class PastCut(msgspec.Struct, gc=False):
     operations: dict[tuple[str, str], Outcomes] = msgspec.field(default_factory=dict)
     others: int = 0  # calls of operations past MAX_OPERATIONS, counted not sorted
 
-    def note(self, step: Step) -> None:
+    def note(self, step: Call) -> None:
         """`step`, past the cut, ended."""
         op = (step.component, step.name)
         outcomes = self.operations.get(op)

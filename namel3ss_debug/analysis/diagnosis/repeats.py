@@ -5,6 +5,8 @@ first call's seq and its answer packed together (`first_of`).
 
 from __future__ import annotations
 
+from typing import NamedTuple, Optional
+
 from .steps import CallRepeat, Step
 
 ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it answered) and its outputs' key
@@ -13,20 +15,36 @@ ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it a
 def note_repeat(firsts: dict[int, int], repeats: dict[int, CallRepeat], step: Step) -> None:
     """`step`, with inputs, ended: the first of its inputs in `firsts`, else a repeat in `repeats`."""
     assert step.inputs_key is not None
-    first = firsts.get(step.inputs_key)
+    note_call(firsts, repeats, Ended(step.inputs_key, step.seq, answer_bits(step), step.duration_ms or 0.0,
+                                     step.component == "llm", step.cost_usd))
+
+
+class Ended(NamedTuple):
+    """What a call with inputs that ended adds to the repeats (a part of a big run keeps these of its calls)."""
+
+    key: int  # its inputs key
+    seq: int
+    answer: int  # `answer_bits`
+    ms: float
+    llm: bool  # an LLM call: its cost counts
+    cost: Optional[float]
+
+
+def note_call(firsts: dict[int, int], repeats: dict[int, CallRepeat], call: Ended) -> None:
+    """A call with inputs ended: the first of its inputs in `firsts`, else a repeat in `repeats`."""
+    first = firsts.get(call.key)
     if first is None:
-        firsts[step.inputs_key] = step.seq << 65 | answer_bits(step)
+        firsts[call.key] = call.seq << 65 | call.answer
         return
-    answer = answer_bits(step)
-    same = answer != 0 and answer == first & ANSWER_MASK
-    repeat = repeats.get(step.inputs_key)
+    same = call.answer != 0 and call.answer == first & ANSWER_MASK
+    repeat = repeats.get(call.key)
     if repeat is None:
-        repeat = repeats[step.inputs_key] = CallRepeat(first >> 65, step.seq)
+        repeat = repeats[call.key] = CallRepeat(first >> 65, call.seq)
     repeat.calls += 1
     repeat.identical = repeat.identical and same
-    repeat.ms += step.duration_ms or 0.0
-    if step.component == "llm":
-        repeat.cost = None if repeat.cost is None or step.cost_usd is None else repeat.cost + step.cost_usd
+    repeat.ms += call.ms
+    if call.llm:
+        repeat.cost = None if repeat.cost is None or call.cost is None else repeat.cost + call.cost
 
 
 def answer_bits(step: Step) -> int:

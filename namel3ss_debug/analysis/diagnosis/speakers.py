@@ -73,10 +73,8 @@ class Speakers(Generic[Call]):
         self._wait(text_digest(text), step)
 
     def _wait(self, digest: int, step: Call) -> None:
-        """An answer of unknown speaker waits (the oldest let go past MAX_WAITING)."""
-        self.waiting[digest] = step
-        if len(self.waiting) > MAX_WAITING:
-            del self.waiting[next(iter(self.waiting))]
+        """An answer of unknown speaker waits."""
+        wait(self.waiting, digest, step)
 
     def _said_again(self, content: Any, name: str) -> None:
         text = "\n".join(texts(content))
@@ -90,3 +88,14 @@ class Speakers(Generic[Call]):
         if step is not None and step.turn is None:
             step.turn = name
             self.named(step)
+
+
+V = TypeVar("V")
+
+
+def wait(waiting: dict[int, V], digest: int, value: V) -> None:
+    """`value` waits under `digest` (a digest waiting already keeps its place), the oldest let go past
+    MAX_WAITING."""
+    waiting[digest] = value
+    if len(waiting) > MAX_WAITING:
+        del waiting[next(iter(waiting))]

@@ -5,25 +5,31 @@ as $0.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from .steps import ModelSpend, RunClues, Step
 
 
 def note_spend(clues: RunClues, step: Step) -> None:
     """An LLM call ended: its model's figures, the run's cost and its costliest call."""
-    model = step.model or "(no model)"
-    spend = clues.models.get(model)
+    if add_spend(clues, step.model, step.duration_ms, step.cost_usd):
+        clues.costliest = step
+
+
+def add_spend(clues: RunClues, model: Optional[str], ms: Optional[float], cost: Optional[float]) -> bool:
+    """An LLM call's model, time and cost added to the run's figures; whether it is the run's costliest so far."""
+    spend = clues.models.get(model or "(no model)")
     if spend is None:
-        spend = clues.models[model] = ModelSpend()
+        spend = clues.models[model or "(no model)"] = ModelSpend()
     spend.calls += 1
-    spend.ms += step.duration_ms or 0.0
-    if step.cost_usd is None:
+    spend.ms += ms or 0.0
+    if cost is None:
         spend.unpriced += 1
         clues.unpriced_calls += 1
-        return
-    spend.cost += step.cost_usd
-    clues.cost_usd = (clues.cost_usd or 0.0) + step.cost_usd
-    if clues.costliest is None or step.cost_usd > (clues.costliest.cost_usd or 0.0):
-        clues.costliest = step
+        return False
+    spend.cost += cost
+    clues.cost_usd = (clues.cost_usd or 0.0) + cost
+    return clues.costliest is None or cost > (clues.costliest.cost_usd or 0.0)
 
 
 def note_slowest(clues: RunClues, step: Step) -> None:

@@ -290,3 +290,30 @@ def test_a_part_past_the_tools_known_with_the_runs_is_refused(tmp_path):
     trace.run_end()
     one, got, joined = read_both(tmp_path, trace, starts_at(trace, cut))
     assert (got, joined) == (one, 0)  # one pass knows the first 1,024 tools offered
+
+
+def test_a_part_that_judged_an_agent_holding_a_tool_asked_for_before_the_cut_is_refused(tmp_path):
+    trace = TraceBuilder()
+    trace.run_start()
+    asker = llm(trace, asks=(("call_1", "get_order"), ("call_2", "get_order")))
+    agent = trace.start("agent", "runner")  # runs the tools the answer before the cut asked for, together
+    tool(trace, "get_order", agent, start={"tool_call_id": "call_1"})
+    tool(trace, "get_order", agent, start={"llm_span_id": asker})
+    trace.end(agent, 20.0)
+    trace.run_end()
+    one, got, joined = read_both(tmp_path, trace, starts_at(trace, agent))
+    assert (got, joined) == (one, 0)  # its rules read which call asked for its tools
+
+
+def test_a_part_of_more_steps_in_no_agent_than_a_run_keeps_is_joined(tmp_path):
+    trace = TraceBuilder()
+    trace.run_start()
+    for _ in range(10):
+        tool(trace, "search", failed=True)
+    tool(trace, "search")  # the last call before the cut did not fail (a retry of it is decided on it)
+    cut = tool(trace, "search")
+    for number in range(4200):  # past the loose steps a run keeps: counted, then their ends counted past them
+        tool(trace, "search", failed=number % 7 == 0)
+    trace.run_end()
+    one, got, joined = read_both(tmp_path, trace, starts_at(trace, cut))
+    assert (got, joined) == (one, 1) and "4,212 steps" in one
