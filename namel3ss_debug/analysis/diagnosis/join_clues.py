@@ -1,21 +1,23 @@
 """A part's diagnosis (`part_clues.CluesPart`) added to the collector of the records before its cut, as one pass
 would have collected them, or refused (`analysis/join.py` asks both, before it changes anything).
 
-The part was collected with no agent, step or agent turn open and no link, answer waiting for a speaker or
-instruction to ask before acting known. The state at the cut is that one, as far as the part read it (`settled`),
-when:
+The part was collected with no step open and no link, answer waiting for a speaker or instruction to ask before
+acting known. The state at the cut is that one, as far as the part read it (`settled`), when:
 - no step is open (an agent turn is a step, and a root's turn holds its children; an agent that is the root is
   refused by `analysis/join.py`, for its loop watch);
 - the run knew no instruction to ask before acting, or the part's first LLM call found the same one;
-- the links the part made and looked up, made and looked up again on the run's links, find what they found in the
-  part, and so do the answers it made wait for a speaker and looked for;
+- the links the part made and looked up, made and looked up again on the run's links, find what the part found,
+  or an LLM call before the cut where the part found none (`_asked`: then the tool gets it, unless it was in an
+  agent the part judged without it); and so do the answers it made wait for a speaker and looked for (an answer
+  before the cut said again in the part gets its speaker's name, `_waiting`);
 - the part noted every actor and term it met (it was not past `MAX_ACTORS` or `writers.MAX_TERMS` alone), and the
-  schemas, planners and tools of both sides fit under their bounds together;
+  schemas, planners, tools and actors of both sides fit under their bounds together;
 - the plans made before the cut come before every record of the part (an answer after a plan is its last).
 
-Then (`add`) the part's call numbers go on from the run's, each run clue is continued (the first few kept in
-order, the last few, the sums added in the run's order by doing the part's notes again), the part's open agents and
-steps become the run's, and the agents that ended in it are judged, in the order they ended.
+Then (`add`) the part's marked call numbers are written as the run's, in its steps and in the findings it judged
+(which follow the run's in order), each run clue is continued (the first few kept in order, the last few, the
+sums added in the run's order by doing the part's notes again), and the part's open agents and steps become the
+run's.
 """
 
 from __future__ import annotations
