@@ -12,11 +12,12 @@ state there is settled (`settled`):
 - no error report the part counted that one pass would have taken for the one that had just failed a span. (An
   error the part saw escape is one it counted: the first error a part meets makes its own chain, and the run's end,
   which asks the chain before the cut, is where a part stops.)
+- with the diagnosis's sections, the state its collector needs (`diagnosis/join_clues.settled`).
 
 Then every figure adds up (`_add_part`): counts summed, durations joined in order, the first few kept in order and
 the most kept as the top of both (as `merge.py` merges runs), each root's time and path continued, and the part's
-first calls of an identity called before the cut made repeats. Refused, nothing is changed: the asking process
-tallies the part's records itself.
+first calls of an identity called before the cut made repeats, and the diagnosis's clues continued
+(`join_clues.add`). Refused, nothing is changed: the asking process tallies the part's records itself.
 """
 from __future__ import annotations
 

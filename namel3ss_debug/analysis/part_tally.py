@@ -12,7 +12,8 @@ error it took for new (`fresh`), each call identity's first call, which the reco
 already (`firsts`), whether a root's children overlapped (`overlapped`) and the least seq it read (`least_seq`).
 The join checks the state at the cut against all of that and adds the part only when the part's figures are the
 ones one pass would have made; the asking process tallies the records from where the part stopped (or, when the
-join refuses, from the cut) itself.
+join refuses, from the cut) itself. With the diagnosis's sections, its collector reads the part too
+(`diagnosis/part_clues.py`).
 """
 
 from __future__ import annotations

@@ -115,6 +115,14 @@ def test_one_big_run_diagnosed_in_parts_is_the_answer_one_process_gives(tmp_path
     assert json.loads(one)["findings"] and json.loads(one)["blames"]
 
 
+def test_a_worker_that_dies_while_a_run_is_diagnosed_in_parts_is_one_clear_error(
+        tmp_path: Path, joins: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = talking_run(11, requests=(400, 400), tidy=True).write(tmp_path / "talk.jsonl")
+    monkeypatch.setattr(split, "_part_there", _dies)
+    with pytest.raises(Namel3ssDebugError, match="a worker process stopped"):
+        diagnosed(path, tmp_path, 2)
+
+
 def test_a_run_diagnosed_with_the_workspaces_checks_is_read_in_one_process(tmp_path: Path,
                                                                           joins: list[bool]) -> None:
     path = talking_run(11, requests=(400, 400), tidy=True).write(tmp_path / "talk.jsonl")
