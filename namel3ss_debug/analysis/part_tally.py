@@ -19,6 +19,7 @@ join refuses, from the cut) itself. With the diagnosis's sections, its collector
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Optional
 
 from ..model.events import is_end, is_start
@@ -54,7 +55,7 @@ class PartErrors(Errors):
         super().reported(run, event, parent)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class First:
     """A call identity's first call in a part: a repeat when the records before the cut made it too."""
 
@@ -77,7 +78,8 @@ class PartPatterns(Patterns):
                 watch: Optional[str]) -> bool:
         retry = super().started(run, event, op, key, parent, watch)
         if key is not None and self.calls[key] == 1:
-            self.firsts[key] = First(run.index << SEQ_BITS | event.seq, event.span_id, event.component, event.name)
+            self.firsts[key] = First(run.index << SEQ_BITS | event.seq, event.span_id, intern(event.component),
+                                     intern(event.name))  # one text an operation: a part gives back megabytes
             self.first_spans[event.span_id] = key
         return retry
 

@@ -316,7 +316,7 @@ def _steps(part: CluesPart) -> Iterator[Step]:
     held: list[Iterable[Step]] = [
         *(agent.steps for agent in mine.agents.values()), mine.open.values(), mine.recent, theirs.opening,
         theirs.errors, (step for _, step in part.loose if isinstance(step, Step)),
-        (step for *_, step in part.spent if step is not None), (step for step, *_ in part.linked),
+        part.spent.costliest.values(), (step for step, *_ in part.linked),
         (step for step, _ in theirs.stop_requests), (written.first for written in theirs.writers.terms.values()),
         _logged(theirs), mine.speakers.waiting.values(), _plan_steps(theirs.plans), _consent_steps(theirs),
         [step for step in (theirs.slowest,) if step is not None],

@@ -37,7 +37,7 @@ from .plans import Plans
 from .past_cut import Call
 from .products import Files
 from .records import Finding
-from .repeats import Ended, answer_bits
+from .part_calls import Called, Spent
 from .speakers import Speakers, wait
 from .steps import NO_AGENT, AgentSteps, Step
 from ..thresholds import MAX_AGENT_STEPS
@@ -166,10 +166,8 @@ class CluesPart:
     # the steps in no agent, in the order met: kept (True: the step; None past the first MAX_AGENT_STEPS, which no
     # run can keep) or ended (False, what `PastCut` counts of it)
     loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]]
-    # the LLM calls that ended, in order: model, time, cost, and the call itself when it cost more than every one
-    # before it in the part (no other can be the run's costliest)
-    spent: list[tuple[Optional[str], Optional[float], Optional[float], Optional[Step]]]
-    repeated: list[Ended]  # the calls with inputs that ended, in order
+    spent: Spent  # the LLM calls that ended, in order: model, time, cost (`part_calls.py`)
+    repeated: Called  # the calls with inputs that ended, in order
     first_request: Optional[int]  # the seq of its first LLM call, None for none
     # each tool's look-ups of the LLM call that asked for it that found none: the tool, and the places in the logs
     # of the links by span id and by call id (`PartLinks.log`) its look-ups took, from and to
@@ -188,9 +186,8 @@ class PartClues(Clues):
         self.agents_judged: set[str] = set()
         self.loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]] = []
         self.loose_kept = 0
-        self.spent: list[tuple[Optional[str], Optional[float], Optional[float], Optional[Step]]] = []
-        self.costliest = -1.0
-        self.repeated: list[Ended] = []
+        self.spent = Spent()
+        self.repeated = Called()
         self.first_request: Optional[int] = None
         self.linked: list[tuple[Step, int, int, int, int]] = []
 
@@ -246,15 +243,10 @@ class PartClues(Clues):
         self.loose.append((False, LooseEnd(step.component, step.name, step.status, step.error_type, step.seq)))
 
     def _repeat(self, track: RunTrack, step: Step) -> None:
-        assert step.inputs_key is not None
-        self.repeated.append(Ended(step.inputs_key, step.seq, answer_bits(step), step.duration_ms or 0.0,
-                                   step.component == "llm", step.cost_usd))
+        self.repeated.note(step)
 
     def _spend(self, track: RunTrack, step: Step) -> None:
-        cost = step.cost_usd
-        costliest = cost is not None and cost > self.costliest
-        self.costliest = max(self.costliest, cost if cost is not None else self.costliest)
-        self.spent.append((step.model, step.duration_ms, cost, step if costliest else None))
+        self.spent.note(step)
 
     def _judge(self, track: RunTrack, agent: AgentSteps) -> None:
         self.agents_judged.add(agent.span_id)

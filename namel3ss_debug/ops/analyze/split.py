@@ -219,20 +219,20 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
     counted = Counted(reader.problems)
     told = tallied_parts(source, cut, parallel, env)
     spans = cut.spans
-    taken: list[Told] = []
+    taken: list[tuple[list[Call], int, int]] = []  # each part's problem calls, where it stopped, its records
 
     def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
-        for part in told:
-            taken.append(part)
-            yield part.part
+        for part in told:  # only what `joined` needs is kept: a part joined is let go
+            given = part.part
+            taken.append((part.calls, *((0, 0) if isinstance(given, Skipped) else
+                                        (given[1].offset, given[0].run.events))))
+            yield given
 
     def joined(number: int) -> None:
-        given = taken[number].part
-        assert not isinstance(given, Skipped)  # a part joined tallied its records
-        part, stopped = given
-        replay(taken[number].calls, reader.problems)
-        progress.advance(stopped.offset - spans[number + 1].start)
-        counted.events += part.run.events
+        calls, offset, events = taken[number]
+        replay(calls, reader.problems)
+        progress.advance(offset - spans[number + 1].start)
+        counted.events += events
 
     def read(span: Span) -> Iterator[Sequence[EventRecord]]:
         return counted(source, reader.span_records(cut.path, span))

@@ -1,0 +1,91 @@
+"""What a part of a big run keeps of each call for the join to add again in the run's order (`part_clues.py`):
+each LLM call's model, time and cost (`Spent`), each call with inputs' key, seq, answer, time and cost (`Called`).
+A few numbers a call, in columns (`array`), so that a part of hundreds of megabytes gives back megabytes.
+
+>>> from .steps import Step
+>>> spent = Spent()
+>>> spent.note(Step(1, 2, "s", None, "llm", "chat", "llm_call", "llm:chat#1", "", "t", model="m", cost_usd=0.5))
+>>> [(model, cost) for model, _, cost, _ in spent]
+[('m', 0.5)]
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from typing import Iterator, Optional
+
+from .repeats import ANSWER_MASK, Ended, answer_bits
+from .steps import Step
+
+UNKNOWN = math.nan  # a time or cost not known (None); no call's is NaN
+
+
+def _known(value: Optional[float]) -> float:
+    return UNKNOWN if value is None else value
+
+
+def _given(value: float) -> Optional[float]:
+    return None if math.isnan(value) else value
+
+
+class Spent:
+    """The LLM calls that ended, in order: model (by its place in `models`), time and cost, and the calls that cost
+    more than every one before them (`costliest`, by place): no other can be the run's costliest."""
+
+    def __init__(self) -> None:
+        self.models: list[Optional[str]] = []
+        self._places: dict[Optional[str], int] = {}
+        self.model = array("I")
+        self.ms = array("d")
+        self.cost = array("d")
+        self.costliest: dict[int, Step] = {}
+        self._most = -1.0
+
+    def note(self, step: Step) -> None:
+        place = self._places.get(step.model)
+        if place is None:
+            place = self._places[step.model] = len(self.models)
+            self.models.append(step.model)
+        if step.cost_usd is not None and step.cost_usd > self._most:
+            self._most = step.cost_usd
+            self.costliest[len(self.cost)] = step
+        self.model.append(place)
+        self.ms.append(_known(step.duration_ms))
+        self.cost.append(_known(step.cost_usd))
+
+    def __iter__(self) -> Iterator[tuple[Optional[str], Optional[float], Optional[float], Optional[Step]]]:
+        """Each call's model, time, cost, and the call when it cost more than every one before it."""
+        for at, place in enumerate(self.model):
+            yield self.models[place], _given(self.ms[at]), _given(self.cost[at]), self.costliest.get(at)
+
+
+class Called:
+    """The calls with inputs that ended, in order, as `repeats.note_call` reads them (`Ended`)."""
+
+    def __init__(self) -> None:
+        self.key = array("q")
+        self.seq = array("q")
+        self.answer = array("Q")  # the answer's 64 bits of `answer_bits`, below its flag
+        self.flags = array("B")  # 1: it answered (`answer_bits`' flag), 2: an LLM call
+        self.ms = array("d")
+        self.cost = array("d")
+
+    def note(self, step: Step) -> None:
+        assert step.inputs_key is not None
+        answer = answer_bits(step)
+        self.key.append(step.inputs_key)
+        self.seq.append(step.seq)
+        self.answer.append(answer & ((1 << 64) - 1))
+        self.flags.append((1 if answer else 0) | (2 if step.component == "llm" else 0))
+        self.ms.append(step.duration_ms or 0.0)
+        self.cost.append(_known(step.cost_usd))
+
+    def __iter__(self) -> Iterator[Ended]:
+        for at, key in enumerate(self.key):
+            flags = self.flags[at]
+            answer = (1 << 64 | self.answer[at]) & ANSWER_MASK if flags & 1 else 0
+            yield Ended(key, self.seq[at], answer, self.ms[at], bool(flags & 2), _given(self.cost[at]))
+
+    def __len__(self) -> int:
+        return len(self.key)
