@@ -156,11 +156,12 @@ def test_a_tool_whose_asker_is_found_at_its_start_is_not_looked_for_at_its_end(t
     trace = TraceBuilder()
     trace.run_start()
     asker = llm(trace)
-    cut = llm(trace, asks=(("call_9", "get_order"),))  # in the part: it asks for call_9 too
+    llm(trace, asks=(("call_9", "get_order"),))  # another call asks for call_9, before the cut too
+    cut = llm(trace)
     tool(trace, "get_order", start={"llm_span_id": asker}, end={"tool_call_id": "call_9"})
     trace.run_end()
     one, got, joined = read_both(tmp_path, trace, starts_at(trace, cut))
-    assert (got, joined) == (one, 1) and '"asked_by": 1' in one
+    assert (got, joined) == (one, 1) and '"asked_by": 1' in one  # the asker its start names, seq 1
 
 
 def test_a_part_whose_link_one_pass_lets_go_first_is_refused(tmp_path):
