@@ -166,7 +166,7 @@ def add(clues: Clues, run: RunState, part: CluesPart) -> None:
             assert costly is not None  # a call that cost more than every one before it in the part
             track.clues.costliest = costly
     for ended in part.repeated:
-        note_call(track.firsts, track.repeats, ended)
+        note_call(track.firsts, track.repeats, *ended)
     track.by_span, track.by_call_id, asked = _known(_asked(track, part))
     _ask(asked, mine.clues.writers)
     track.speakers.waiting, named = _known(_waiting(track.speakers.waiting, mine.speakers))

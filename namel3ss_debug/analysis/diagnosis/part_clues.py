@@ -1,8 +1,8 @@
 """The diagnosis's collector of one part of a big run (`analysis/part_tally.py`): the steps of the run's records from
 a cut, collected and judged as `Clues` collects and judges them, but with nothing decided that the records before
 the cut would change. `join_clues.py` adds what it gives back (`CluesPart`) to the collector of the records before
-the cut, or refuses it. Its memory is bounded as one pass's is: an agent's steps are judged when it ends, and
-dropped.
+the cut, or refuses it. An agent's steps are judged when it ends, and dropped, as in one pass; what the part keeps
+beyond one pass's state is a few numbers a call, for the join.
 
 A step's call number counts its operation's calls from the cut, so it is written marked (`#\x00op.N\x00`: `MARK`,
 the operation's number in `ops`, the count), in the step's address and in every finding's text; the join writes

@@ -13,6 +13,7 @@ from typing import Optional, Protocol
 
 import msgspec
 
+MAX_OPERATIONS = 1024  # operations counted past the cut; calls of later new operations are counted in `others`
 
 
 class Call(Protocol):
@@ -28,8 +29,6 @@ class Call(Protocol):
     def error_type(self) -> Optional[str]: ...
     @property
     def seq(self) -> int: ...
-
-MAX_OPERATIONS = 1024  # operations counted past the cut; calls of later new operations are counted in `others`
 
 
 class Outcomes(msgspec.Struct, gc=False):

@@ -15,8 +15,8 @@ ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it a
 def note_repeat(firsts: dict[int, int], repeats: dict[int, CallRepeat], step: Step) -> None:
     """`step`, with inputs, ended: the first of its inputs in `firsts`, else a repeat in `repeats`."""
     assert step.inputs_key is not None
-    note_call(firsts, repeats, Ended(step.inputs_key, step.seq, answer_bits(step), step.duration_ms or 0.0,
-                                     step.component == "llm", step.cost_usd))
+    note_call(firsts, repeats, step.inputs_key, step.seq, answer_bits(step), step.duration_ms or 0.0,
+              step.component == "llm", step.cost_usd)
 
 
 class Ended(NamedTuple):
@@ -30,21 +30,23 @@ class Ended(NamedTuple):
     cost: Optional[float]
 
 
-def note_call(firsts: dict[int, int], repeats: dict[int, CallRepeat], call: Ended) -> None:
-    """A call with inputs ended: the first of its inputs in `firsts`, else a repeat in `repeats`."""
-    first = firsts.get(call.key)
+def note_call(firsts: dict[int, int], repeats: dict[int, CallRepeat], key: int, seq: int, answer: int, ms: float,
+              llm: bool, cost: Optional[float]) -> None:
+    """A call with inputs ended (its fields as `Ended` names them): the first of its inputs in `firsts`, else a
+    repeat in `repeats`."""
+    first = firsts.get(key)
     if first is None:
-        firsts[call.key] = call.seq << 65 | call.answer
+        firsts[key] = seq << 65 | answer
         return
-    same = call.answer != 0 and call.answer == first & ANSWER_MASK
-    repeat = repeats.get(call.key)
+    same = answer != 0 and answer == first & ANSWER_MASK
+    repeat = repeats.get(key)
     if repeat is None:
-        repeat = repeats[call.key] = CallRepeat(first >> 65, call.seq)
+        repeat = repeats[key] = CallRepeat(first >> 65, seq)
     repeat.calls += 1
     repeat.identical = repeat.identical and same
-    repeat.ms += call.ms
-    if call.llm:
-        repeat.cost = None if repeat.cost is None or call.cost is None else repeat.cost + call.cost
+    repeat.ms += ms
+    if llm:
+        repeat.cost = None if repeat.cost is None or cost is None else repeat.cost + cost
 
 
 def answer_bits(step: Step) -> int:

@@ -18,9 +18,10 @@ def note_spend(clues: RunClues, step: Step) -> None:
 
 def add_spend(clues: RunClues, model: Optional[str], ms: Optional[float], cost: Optional[float]) -> bool:
     """An LLM call's model, time and cost added to the run's figures; whether it is the run's costliest so far."""
-    spend = clues.models.get(model or "(no model)")
+    named = model or "(no model)"
+    spend = clues.models.get(named)
     if spend is None:
-        spend = clues.models[model or "(no model)"] = ModelSpend()
+        spend = clues.models[named] = ModelSpend()
     spend.calls += 1
     spend.ms += ms or 0.0
     if cost is None:
