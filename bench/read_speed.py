@@ -207,6 +207,7 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
     # one big run in parts (ops/analyze/split.py) on every core (the default), against one core
     big["analyze, 1 job"] = Command([*big["analyze"].argv, "--jobs", "1"], warm=one)
     big["diagnose, 1 job"] = Command([*big["diagnose"].argv, "--jobs", "1"], warm=one)
+    big["check all rules, 1 job"] = Command([*big["check all rules"].argv, "--jobs", "1"], warm=one)
     big["diff"] = Command([*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], warm=both)
     # the report without the diagnosis's sections, on one core and on all: what the diagnosis costs
     parted = [*CLI, "analyze", str(base), "--format", "json", "--no-progress", "--no-cache",
@@ -243,6 +244,7 @@ def big_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | str |
         rows.append((f"{what} <= 2x analyze", f"{figures[name].median:.2f} s = {ratio:.2f}x", ratio <= 2))
     one, every = figures["analyze, no findings, 1 job"], figures[f"analyze, no findings, {JOBS} jobs"]
     for name, alone in (("analyze", "analyze, 1 job"), ("diagnose", "diagnose, 1 job"),
+                        ("check all rules", "check all rules, 1 job"),
                         (f"analyze, no findings, {JOBS} jobs", "analyze, no findings, 1 job")):
         rows.append((f"one run in parts: {name.removesuffix(f', {JOBS} jobs')}, {JOBS} jobs faster than 1",
                      f"{figures[name].median:.2f} s vs {figures[alone].median:.2f} s = "

@@ -46,7 +46,7 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part | SplitRun], *, price
                 absorb(tally, run)
             elif isinstance(run, SplitRun):
                 tally.begin_source(run.source)
-                read_split(tally, run.read, run.spans, run.parts, run.joined)
+                read_split(tally, run.read, run.spans, run.parts, run.joined, run.settled)
                 tally.finish()
             else:
                 _tally(tally, *run, window)

@@ -32,6 +32,7 @@ class SplitRun:
     spans: Sequence[Span]
     parts: Iterable[tuple[Tallied, Stopped] | Skipped]
     joined: Callable[[int], None]
+    settled: Callable[[int], bool] = lambda number: True  # whether part k may be joined besides the tally's join
 
 
 @dataclass
@@ -49,10 +50,12 @@ class Stopped:
 
 
 def tally_part(head: Iterable[EventRecord], blocks: Iterable[LineBlock], span: Span, options: Options, source: Run,
-               index: int) -> tuple[Tallied, Stopped] | Skipped:
+               index: int, see: Callable[[LineBlock, Optional[int]], None] | None = None,
+               ) -> tuple[Tallied, Stopped] | Skipped:
     """The records of `blocks` (a span of the run's file) tallied as a part, seeded from the run's first records
     (`head`), up to the record the part stops at. `index`: the run's place among the runs the asking process
-    reads."""
+    reads. `see`, if given, is shown each block the part tallied and how many of its records (None: all), for
+    what looks at every event besides the tally (`check`'s scan)."""
     part = PartTally(options, source, index)
     for record in head:
         if not part.seed(record):
@@ -62,7 +65,11 @@ def tally_part(head: Iterable[EventRecord], blocks: Iterable[LineBlock], span: S
         part.feed(block.records)
         if part.stopped is not None:
             at = _index(block.records, part.stopped)
+            if see is not None:
+                see(block, at)
             return part.tallied(), Stopped(block.offsets()[at], block.line_numbers()[at])
+        if see is not None:
+            see(block, None)
     return part.tallied(), Stopped(span.end, 0)
 
 
@@ -74,17 +81,19 @@ def _index(records: Sequence[EventRecord], record: EventRecord) -> int:
 
 
 def read_split(tally: Tally, read: Callable[[Span], Iterable[Sequence[EventRecord]]], spans: Sequence[Span],
-               parts: Iterable[tuple[Tallied, Stopped] | Skipped], joined: Callable[[int], None]) -> int:
+               parts: Iterable[tuple[Tallied, Stopped] | Skipped], joined: Callable[[int], None],
+               settled: Callable[[int], bool] = lambda number: True) -> int:
     """Feed `tally` (the run begun) the records of `spans` (the whole file, in order): the first read here (`read`),
     each other one's part (`parts`, in order: a part is asked for only once the spans before it are tallied) joined
     in its place, and what the part did not tally read here. `joined(k)` is told each part joined (k counts from
-    the second span: its warnings and bytes are the asking process's then). Returns how many parts were joined."""
+    the second span: its warnings and bytes are the asking process's then); `settled(k)`, asked before, may refuse
+    a part that what reads beside the tally cannot join. Returns how many parts were joined."""
     for block in read(spans[0]):
         tally.feed(block)
     count = 0
     for number, (span, told) in enumerate(zip(spans[1:], parts)):
         rest: Optional[Span] = span
-        if not isinstance(told, Skipped) and join(tally, told[0]):
+        if not isinstance(told, Skipped) and settled(number) and join(tally, told[0]):
             stopped = told[1]
             joined(number)
             count += 1

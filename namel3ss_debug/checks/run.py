@@ -11,7 +11,7 @@ alone reads nothing of the report, so the run is not analysed at all: it goes at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence
 
 from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
@@ -32,18 +32,23 @@ if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of for
 
 def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
               secrets: Optional[SecretFinder] = None, scan: Optional[EventScan] = None,
-              options: Optional[Options] = None) -> tuple[RunCheck, int]:
+              options: Optional[Options] = None,
+              watch: Callable[[RunSource, Iterator[Sequence[EventRecord]]], Iterator[Sequence[EventRecord]]]
+              | None = None) -> tuple[RunCheck, int]:
     """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
     `scan`: the scan to show every event to (`new_scan(rules, secrets)` when not given); `options`: the pass's
-    (the diagnosis's thresholds, for `fail_on_finding`)."""
+    (the diagnosis's thresholds, for `fail_on_finding`); `watch`, if given, sees the blocks go by (`check` says
+    the event types it does not know, as `analyze` does)."""
     scan = scan if scan is not None else new_scan(rules, secrets)
     blocks = scanned_blocks(reader, source, scan)
+    if watch is not None:
+        blocks = watch(source, blocks)
     if not scan.reads_fields:
         report = _unanalysed(blocks)
     else:
         report = analyze([(source, blocks)], pricer=pricer, options=options, problems=reader.problems,
                          sections=sections_read(rules))
-    return _judged(source, rules, report, scan), scan.events
+    return judged(source, rules, report, scan), scan.events
 
 
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
@@ -56,10 +61,11 @@ def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pric
     sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
     report = analyze([(source, scanned_blocks(reader, source, scan))], pricer=pricer, options=options,
                      problems=reader.problems, sections=sections)
-    return _judged(source, rules, report, scan), report, scan.events
+    return judged(source, rules, report, scan), report, scan.events
 
 
-def _judged(source: RunSource, rules: list[Rule], report: Report, scan: EventScan) -> RunCheck:
+def judged(source: RunSource, rules: list[Rule], report: Report, scan: EventScan) -> RunCheck:
+    """The rules judged against the run's report and what the scan saw of its events."""
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
     run = report.overview.runs[0] if report.overview is not None and report.overview.runs else None

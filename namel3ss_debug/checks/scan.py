@@ -3,7 +3,7 @@ does not hold: occurrences of specs, orders, and the events responsible for each
 look for secrets at the events whose line the pre-scan flags (`look_for_secret`).
 
 What a rule asks of an event depends only on its type, component and name, so it is worked out once per
-operation (`_Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at
+operation (`Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at
 most `MAX_EVENTS` events and a count. An event's `EventRef` (its `file:line`) is made only when a rule keeps the
 event.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from ..model.events import is_end, is_start
@@ -43,15 +44,15 @@ class Found:
     def add(self, place: Place, detail: Optional[str] = None) -> None:
         self.count += 1
         if len(self.events) < MAX_EVENTS:
-            self.events.append(_ref(place, detail))
+            self.events.append(place_ref(place, detail))
 
     def add_largest(self, key: float, place: Place, detail: Callable[[], str]) -> None:
         """Count the event; keep it while it is among the biggest by `key` (`detail` is asked for only then)."""
         self.count += 1
         if len(self.events) < MAX_EVENTS:
-            heapq.heappush(self.events, (key, self.count, _ref(place, detail())))
+            heapq.heappush(self.events, (key, self.count, place_ref(place, detail())))
         elif key >= self.events[0][0]:  # a tie goes to the later event: (key, count) orders them
-            heapq.heapreplace(self.events, (key, self.count, _ref(place, detail())))
+            heapq.heapreplace(self.events, (key, self.count, place_ref(place, detail())))
 
     def refs(self) -> list[EventRef]:
         if self.largest:
@@ -71,11 +72,11 @@ class Order:
         it is an occurrence of."""
         at = len(self.matched)
         if at < len(covered) and covered[at]:
-            self.matched.append(_ref(place))
+            self.matched.append(place_ref(place))
 
 
 @dataclass
-class _Plan:
+class Plan:
     """What the rules ask of an event of one type, component and name."""
 
     occurrence: bool  # a span's start or an instant event
@@ -116,27 +117,30 @@ class EventScan:
         self.reads_fields = any(rule.key != "forbid_secrets" for rule in rules)
         self.seen: dict[str, None] = {}  # component:name labels in the order met
         self.events = 0  # events seen
-        self._last: Optional[Place] = None
-        self._run_end: Optional[Place] = None  # the first run_end: the run's end, whatever follows it
-        self._plans: dict[tuple[str, str, str], _Plan] = {}
+        self.last_place: Optional[Place] = None
+        self.run_end_place: Optional[Place] = None  # the first run_end: the run's end, whatever follows it
+        self._plans: dict[tuple[str, str, str], Plan] = {}
         self._pick = secrets.line_scanner() if secrets is not None else None
 
     @property
     def last(self) -> Optional[EventRef]:
         """The run's end (or its last event), for max_duration."""
-        place = self._run_end if self._run_end is not None else self._last
-        return None if place is None else _ref(place)
+        place = self.run_end_place if self.run_end_place is not None else self.last_place
+        return None if place is None else place_ref(place)
 
-    def see_block(self, block: LineBlock, path: str) -> None:
-        """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
-        flags are searched whole."""
+    def see_block(self, block: LineBlock, path: str, upto: Optional[int] = None) -> None:
+        """Every event of a block of lines (`path`'s), or its first `upto` (where a part of a run read in parts
+        stopped); with forbid_secrets, the events whose line the pre-scan flags are searched whole."""
+        count = len(block) if upto is None else min(upto, len(block))
         if self.reads_fields:
-            self._see_all(block.numbered(), path)
+            self._see_all(islice(block.numbered(), count), path)
         else:
-            self.events += len(block)
+            self.events += count
         if self._pick is not None:
+            end = block.line_numbers()[count] if count < len(block) else None  # the first line not seen
             for located in block.picked(self._pick):
-                self.look_for_secret(located)
+                if end is None or located.line < end:
+                    self.look_for_secret(located)
 
     def see(self, record: EventRecord, path: str, line: int) -> None:
         """One event, read from `path` at `line`."""
@@ -159,11 +163,11 @@ class EventScan:
             elif plan.end:
                 if plan.latency or plan.llm:
                     self._span_end(record, (record, path, line), plan)
-            elif plan.run_end and self._run_end is None:
-                self._run_end = (record, path, line)
+            elif plan.run_end and self.run_end_place is None:
+                self.run_end_place = (record, path, line)
         self.events += events
         if record is not None:
-            self._last = (record, path, line)
+            self.last_place = (record, path, line)
 
     def look_for_secret(self, located: Located) -> None:
         """A whole event (one the pre-scan flagged) searched for secrets; it is counted by `see`, not here."""
@@ -171,10 +175,10 @@ class EventScan:
         if field_name is not None:
             self.secret_events.add(located, f"secret-looking text in {field_name}")
 
-    def _plan(self, event_type: str, component: str, name: str) -> _Plan:
+    def _plan(self, event_type: str, component: str, name: str) -> Plan:
         kind = span_kind(event_type)
         limited = self.call_limits.get(component) if is_start(event_type) else None
-        plan = _Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
+        plan = Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
                      event_type == "run_end", f"{component}:{name}",
                      [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
                      [(order, covered) for order in self.orders.values()
@@ -186,13 +190,13 @@ class EventScan:
         self._plans[(event_type, component, name)] = plan
         return plan
 
-    def _failure(self, record: EventRecord, place: Place, plan: _Plan) -> None:
+    def _failure(self, record: EventRecord, place: Place, plan: Plan) -> None:
         if len(self.places) < MAX_PLACES:
             self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
         if plan.failures is not None and record.status == "failed":
             plan.failures.add(place, _error_text(record))
 
-    def _occurrence(self, record: EventRecord, place: Place, plan: _Plan) -> None:
+    def _occurrence(self, record: EventRecord, place: Place, plan: Plan) -> None:
         if not plan.labelled:
             plan.labelled = True
             plan.busy = bool(plan.specs or plan.orders or plan.calls is not None)
@@ -206,9 +210,9 @@ class EventScan:
             limit, found = plan.calls
             found.count += 1
             if found.count > limit and len(found.events) < MAX_EVENTS:
-                found.events.append(_ref(place, f"call {found.count}"))
+                found.events.append(place_ref(place, f"call {found.count}"))
 
-    def _span_end(self, record: EventRecord, place: Place, plan: _Plan) -> None:
+    def _span_end(self, record: EventRecord, place: Place, plan: Plan) -> None:
         duration = record.duration_ms
         if duration is not None:
             for limit, found in plan.latency:
@@ -230,7 +234,9 @@ def _covers(spec: EventSpec, component: str, kind: str, name: str) -> bool:
     return not spec.is_error and spec.covers(component, kind, name)
 
 
-def _ref(place: Place, detail: Optional[str] = None) -> EventRef:
+def place_ref(place: Place, detail: Optional[str] = None) -> EventRef:
+    if isinstance(place, EventRef):  # made already (a part's, `scan_parts.py`)
+        return place
     if isinstance(place, Located):
         event = place.event
         return EventRef(str(event.get("run_id")), int(event.get("seq", -1)), place.where, event.get("event_type"),

@@ -12,7 +12,7 @@ from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show
-from .options import (all_option, cache_option, config_option, format_option, jobs_option, progress_option,
+from .options import (all_option, cache_option, config_option, format_option, parts_jobs_option, progress_option,
                       strict_option)
 from .progress import bars
 from ..ops.check import CheckRequest, check_traces
@@ -85,7 +85,7 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 @format_option("table", "json", "github")
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Also write JUnit XML: a testsuite per run, a testcase per rule.")
-@jobs_option
+@parts_jobs_option
 @progress_option
 @cache_option
 def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,

@@ -13,7 +13,10 @@ from ..analysis.run_state import Options
 from ..checks.results import CheckReport, RunCheck
 from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
-from ..checks.run import check_report, check_run, new_scan
+from ..analysis.window import EventWindow
+from ..checks.evaluate import sections_read
+from ..checks.run import check_report, check_run, judged, new_scan
+from ..checks.scan_parts import ScanRecipe
 from ..config import Settings
 from ..model.errors import TraceError, UsageError
 from ..store.problems import ReadProblems
@@ -22,7 +25,11 @@ from ..store.sources import RunSource
 from .diagnose_places import event_places
 from .each_run import each_run
 from .environment import Environment
+from .analyze.counting import Counted
+from .analyze.parts import Settings as ParallelSettings
+from .analyze.split import cut_for, read_in_parts
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
+from .workers import main_process
 
 
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
@@ -58,22 +65,41 @@ class _Checker:
     runs of a command, or once a worker (`each_run.py`)."""
 
     def __init__(self, env: Environment, request: CheckRequest, settings: Settings, rules: list[Rule]):
-        self.env, self.request, self.rules = env, request, rules
+        self.env, self.request, self.rules, self.settings = env, request, rules, settings
         self.pricer = make_pricer(env, None, settings.price_overrides)
         self.secrets = secret_finder(rules, settings)
         self.options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
+        self.jobs = request.jobs if main_process() else 1  # a worker reads its runs whole
 
     def __call__(self, source: RunSource) -> RunCheck:
         request = self.request
-        progress = self.env.progress([source])
-        reader = make_reader(request.runs.strict, self.env, progress=progress.advance, write_index=request.cache)
-        with progress:
-            run, events = check_run(source, reader, self.rules, pricer=self.pricer,
-                                    scan=new_scan(self.rules, self.secrets), options=self.options)
+        scan = new_scan(self.rules, self.secrets)
+        parallel = self._parallel() if scan.reads_fields and self.jobs > 1 else None
+        cut = cut_for([source], parallel, self.jobs, self.env) if parallel is not None else None
+        if parallel is not None and cut is not None:
+            report, _, counted = read_in_parts(source, cut, self.options,
+                                               parallel.window, self.pricer, parallel.sections, request.runs.strict,
+                                               self.env, parallel, None, scan)
+            run, events = judged(source, self.rules, report, scan), counted.events
+        else:
+            progress = self.env.progress([source])
+            reader = make_reader(request.runs.strict, self.env, progress=progress.advance, write_index=request.cache)
+            with progress:
+                run, events = check_run(source, reader, self.rules, pricer=self.pricer, scan=scan,
+                                        options=self.options, watch=Counted(reader.problems))
         run = _findings_placed(run, source, request.cache)
         if not events:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         return run
+
+
+    def _parallel(self) -> ParallelSettings:
+        """What the workers reading one big run in parts (`analyze/split.py`) tally and scan with."""
+        options, settings = self.options, self.settings
+        return ParallelSettings(options.slow_threshold_ms, options.block_threshold_ms, options.top,
+                                thresholds_from(settings), EventWindow(), sections_read(self.rules),
+                                self.request.runs.strict, False, None, settings.price_overrides,
+                                scan_recipe(self.rules, settings))
 
 
 def secret_finder(rules: list[Rule], settings: Settings) -> SecretFinder | None:
@@ -84,6 +110,14 @@ def secret_finder(rules: list[Rule], settings: Settings) -> SecretFinder | None:
     from ..checks.secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
 
     return SecretFinder(settings.redact_keys, settings.redact_patterns)
+
+
+def scan_recipe(rules: list[Rule], settings: Settings) -> ScanRecipe | None:
+    """What a worker reading a part of one big run makes its scan from (`checks/scan_parts.py`); None without
+    rules."""
+    if not rules:
+        return None
+    return ScanRecipe(tuple(rules), tuple(settings.redact_keys), tuple(settings.redact_patterns))
 
 
 def _findings_placed(run: RunCheck, source: RunSource, index: bool) -> RunCheck:

@@ -32,8 +32,9 @@ from ..config import ResolvedSettings
 from ..judging.expect import Expectation
 from ..model.errors import TraceError
 from ..store.sources import RunSource
-from .check import secret_finder
+from .check import scan_recipe, secret_finder
 from .environment import Environment
+from .analyze.counting import Counted
 from .analyze.parts import Settings
 from .analyze.split import Cut, cut_for, read_in_parts
 from .traces import make_pricer, make_reader
@@ -85,36 +86,36 @@ class Judge:
         kept: list[Clues] = []
         sections = tuple(dict.fromkeys(SECTIONS + (sections_read(rules) if rules else ())))
         options = Options(judging=Judging(thresholds_from(self.settings)))  # the diagnose_* keys
-        cut = self._cut(source, options, sections) if not rules else None
-        if cut is not None:
-            _, problems, counted = read_in_parts(source, cut[0], options, self.window, self.pricer, sections,
-                                                 request.runs.strict, self.env, cut[1], _clues_of(kept))
-            if not counted.events or not kept:
-                raise _no_events(source)
-            return kept[0], [], not (problems.any or problems.unknown_types)
-        progress = self.env.progress([source])
-        reader = make_reader(request.runs.strict, self.env, progress=progress.advance, reuse_buffers=not rules,
-                             write_index=request.cache)
         scan = new_scan(rules, secret_finder(rules, self.settings)) if rules else None
-        blocks = scanned_blocks(reader, source, scan) if scan is not None else reader.records(source)
-        with progress:
-            report = analyze([(source, blocks)], pricer=self.pricer, options=options, window=self.window,
-                             problems=reader.problems, sections=sections, keep_clues=kept.append)
+        cut = self._cut(source, options, sections)
+        if cut is not None:
+            report, problems, _ = read_in_parts(source, cut[0], options, self.window, self.pricer, sections,
+                                                request.runs.strict, self.env, cut[1], _clues_of(kept), scan)
+        else:
+            progress = self.env.progress([source])
+            reader = make_reader(request.runs.strict, self.env, progress=progress.advance, reuse_buffers=not rules,
+                                 write_index=request.cache)
+            blocks = Counted(reader.problems)(source, scanned_blocks(reader, source, scan) if scan is not None
+                                              else reader.records(source))  # the event types it does not know said
+            with progress:
+                report = analyze([(source, blocks)], pricer=self.pricer, options=options, window=self.window,
+                                 problems=reader.problems, sections=sections, keep_clues=kept.append)
+            problems = reader.problems
         if not report.overview or not report.overview.events or not kept:
             raise _no_events(source)
         clues = kept[0]
-        problems = reader.problems
         return clues, _broken(rules, report, scan, clues) if scan is not None else [], \
             not (problems.any or problems.unknown_types)
 
     def _cut(self, source: RunSource, options: Options, sections: tuple[str, ...]) -> Optional[tuple[Cut, Settings]]:
-        """Where one big run is cut to be read in parts (`split.cut_for`), and what its workers read with; None
-        when it is read whole."""
+        """Where one big run is cut to be read in parts (`split.cut_for`), and what its workers read (and scan, for
+        the workspace's checks) with; None when it is read whole."""
         if self.jobs < 2:
             return None
         settings = Settings(options.slow_threshold_ms, options.block_threshold_ms, options.top,
                             thresholds_from(self.settings), self.window, sections, self.request.runs.strict, False,
-                            self.file_prices, self.settings.price_overrides)
+                            self.file_prices, self.settings.price_overrides,
+                            scan_recipe(self.rules, self.settings))
         cut = cut_for([source], settings, self.jobs, self.env)
         return (cut, settings) if cut is not None else None
 

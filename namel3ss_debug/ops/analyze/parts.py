@@ -18,6 +18,7 @@ from ...analysis.merge import Part
 from ...analysis.run_state import Options
 from ...analysis.thresholds import Judging, Thresholds
 from ...analysis.window import EventWindow
+from ...checks.scan_parts import ScanRecipe
 from ...model.errors import Namel3ssDebugError
 from ...store.problems import Call, LoggedProblems, ReadProblems, replay
 from ...store.reader import TraceReader
@@ -43,6 +44,7 @@ class Settings:
     index: bool  # write the offset sidecar beside a file read (not under --no-cache)
     file_prices: Optional[Mapping[str, Any]]
     price_overrides: Optional[Mapping[str, Any]]
+    scan: Optional[ScanRecipe] = None  # one big run read in parts by `check`: each part's scan (`split.py`)
 
 
 @dataclass

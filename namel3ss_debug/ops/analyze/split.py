@@ -28,8 +28,12 @@ from ...analysis.split_run import Skipped, SplitRun, Stopped, tally_part
 from ...analysis.tally import Tally
 from ...analysis.window import EventWindow
 from ...analysis.thresholds import Judging
+from ...checks import scan_parts
+from ...checks.scan import EventScan
+from ...checks.scan_parts import PartScan, ScanRecipe
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...model.events import is_known_event_type, is_start
+from ...store.line_blocks import LineBlock
 from ...store.line_events import first_object
 from ...store.problems import Call, LoggedProblems, ReadProblems, replay
 from ...store.reader import Span, TraceReader
@@ -142,10 +146,12 @@ def _lines_at(file: BinaryIO, offsets: list[int]) -> list[int]:
 @dataclass
 class Told:
     """A part as its worker gives it back: its tally and where it stopped (or Skipped), and the problem calls of
-    the lines it tallied (its reading's, then the event types this version does not know), to be said here."""
+    the lines it tallied (its reading's, then the event types this version does not know), to be said here; for
+    `check`, its scan of those lines."""
 
     part: tuple[Tallied, Stopped] | Skipped
     calls: list[Call]
+    scan: Optional[PartScan] = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environm
                    runs=1)
 
 
-_THERE: list[tuple[TraceReader, Options]] = []
+_THERE: list[tuple[TraceReader, Options, Optional[ScanRecipe]]] = []
 
 
 def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
@@ -173,19 +179,21 @@ def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
     options = Options(slow_threshold_ms=settings.slow_threshold_ms, block_threshold_ms=settings.block_threshold_ms,
                       top=settings.top, judging=Judging(settings.thresholds), sections=frozenset(settings.sections))
     reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=False)
-    _THERE[:] = [(reader, equipped(options, pricer, None))]
+    _THERE[:] = [(reader, equipped(options, pricer, None), settings.scan)]
 
 
 def _part_there(part: Part) -> Told:
-    reader, options = _THERE[0]
+    reader, options, recipe = _THERE[0]
     problems = reader.problems
     assert isinstance(problems, LoggedProblems)
     path = part.source.files[0]
+    scan = recipe.part_scan() if recipe is not None else None
     told: tuple[Tallied, Stopped] | Skipped
     try:
         head = [record for block in TraceReader(ReadProblems()).span_records(path, part.head) for record in block]
         with collector_paused():
-            told = tally_part(head, reader.span_line_blocks(path, part.span), part.span, options, part.source, 0)
+            told = tally_part(head, reader.span_line_blocks(path, part.span), part.span, options, part.source, 0,
+                              (lambda block, upto: scan.see_block(block, path, upto)) if scan is not None else None)
     except (Namel3ssDebugError, OSError):  # this process reads the span itself: it meets the error and says it
         told = Skipped()
     calls = problems.taken()
@@ -195,7 +203,7 @@ def _part_there(part: Part) -> Told:
     said = [call for call in calls if _before(call, stopped)]
     unknown: list[Call] = [("unknown_type", (event_type, part.source.label)) for event_type in tallied.overview.types
                            if not is_known_event_type(event_type)]
-    return Told(told, said + unknown)
+    return Told(told, said + unknown, scan.packed() if scan is not None else None)
 
 
 def _before(call: Call, stopped: Stopped) -> bool:
@@ -210,39 +218,59 @@ def _before(call: Call, stopped: Stopped) -> bool:
 
 def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
                   sections: tuple[str, ...], strict: bool, env: Environment, parallel: Settings,
-                  keep_tally: Callable[[Tally], None] | None) -> tuple[Report, ReadProblems, Counted]:
+                  keep_tally: Callable[[Tally], None] | None, scan: EventScan | None = None,
+                  ) -> tuple[Report, ReadProblems, Counted]:
     """The report of one big run read in parts: the first span here while the workers tally the others, each joined
     in its place with its warnings, bytes and records, and what no part tallied read here; what the reading met,
-    and the records counted. Raises TraceError when the file changed under the parts."""
+    and the records counted. With `scan` (`check`'s: `parallel.scan` its recipe), every event is shown to it: each
+    part's scan joined with its tally, the lines read here on the way. Raises TraceError when the file changed under
+    the parts."""
     progress = env.progress([source])
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
     counted = Counted(reader.problems)
     told = tallied_parts(source, cut, parallel, env)
     spans = cut.spans
-    taken: list[tuple[list[Call], int, int]] = []  # each part's problem calls, where it stopped, its records
+    # each part's problem calls, where it stopped, its records and its scan
+    taken: list[tuple[list[Call], int, int, Optional[PartScan]]] = []
 
     def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
         for part in told:  # only what `joined` needs is kept: a part joined is let go
             given = part.part
             taken.append((part.calls, *((0, 0) if isinstance(given, Skipped) else
-                                        (given[1].offset, given[0].run.events))))
+                                        (given[1].offset, given[0].run.events)), part.scan))
             yield given
 
+    def settled(number: int) -> bool:
+        theirs = taken[number][3]
+        return scan is None or (theirs is not None and scan_parts.settled(scan, theirs))
+
     def joined(number: int) -> None:
-        calls, offset, events = taken[number]
+        calls, offset, events, theirs = taken[number]
         replay(calls, reader.problems)
         progress.advance(offset - spans[number + 1].start)
         counted.events += events
+        if scan is not None and theirs is not None:
+            scan_parts.join(scan, theirs)
+        taken[number] = (calls, offset, events, None)
 
     def read(span: Span) -> Iterator[Sequence[EventRecord]]:
-        return counted(source, reader.span_records(cut.path, span))
+        if scan is None:
+            return counted(source, reader.span_records(cut.path, span))
+        return counted(source, _scanned(reader.span_line_blocks(cut.path, span), scan, cut.path))
 
     with told, progress:  # the workers tally their parts while this process reads the first span
-        report = analyze_runs([SplitRun(source, read, spans, parts(), joined)], pricer=pricer, options=options,
+        report = analyze_runs([SplitRun(source, read, spans, parts(), joined, settled)], pricer=pricer, options=options,
                               window=window, problems=reader.problems, sections=sections,
                               bytes_read=lambda: progress.done, keep_tally=keep_tally)
     _unchanged(cut)
     return report, reader.problems, counted
+
+
+def _scanned(blocks: Iterator[LineBlock], scan: EventScan, path: str) -> Iterator[Sequence[EventRecord]]:
+    """The records of each block, the block shown to the scan first (as `checks.run.scanned_blocks`)."""
+    for block in blocks:
+        scan.see_block(block, path)
+        yield block.records
 
 
 def _unchanged(cut: Cut) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support.analysisruns import random_run
 from support.diagnosisruns import talking_run
-from support.splitruns import Source, options, parted, part_of, read_back, whole, written
+from support.splitruns import Source, broken, options, parted, part_of, read_back, whole, written
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.join import join
@@ -50,35 +50,6 @@ def test_a_golden_run_read_in_parts_is_read_as_one_pass_reads_it(path, tmp_path)
 @pytest.mark.parametrize("seed", range(8))
 def test_a_random_run_read_in_parts_is_read_as_one_pass_reads_it(seed, tmp_path):
     assert check_cuts(tmp_path, random_run(seed).events, random.Random(seed), 12)  # parts were joined
-
-
-def broken(events, rng):
-    """A copy of `events` with a few lines dropped, repeated, swapped, reparented, failed or renumbered, and error
-    reports put in (some unhandled)."""
-    events = [dict(event) for event in events]
-    ids = [event["span_id"] for event in events] + ["ffffffffffffffff"]
-    for _ in range(rng.randint(1, 6)):
-        at = rng.randrange(1, len(events) - 2)
-        change = rng.choice(["drop", "repeat", "swap", "parent", "fail", "seq", "report"])
-        if change == "drop":
-            del events[at]
-        elif change == "repeat":
-            events.insert(at, dict(events[at]))
-        elif change == "swap":
-            events[at], events[at + 1] = events[at + 1], events[at]
-        elif change == "parent":
-            events[at]["parent_id"] = rng.choice(ids)
-        elif change == "fail" and events[at]["event_type"].endswith("_end"):
-            events[at].update(status="failed", error={"type": rng.choice(["ValueError", "KeyError"]), "message": "x"})
-        elif change == "seq":
-            events[at]["seq"] += rng.randint(-2, 3)
-        elif change == "report":
-            events.insert(at, {**events[at], "event_type": "error_occurred", "component": "app", "name": "KeyError",
-                               "span_id": f"e{rng.getrandbits(60):015x}", "status": "failed",
-                               "parent_id": events[at].get("parent_id") or events[at]["span_id"],
-                               "error": {"type": "KeyError", "message": "x"},
-                               "attrs": {"unhandled": rng.random() < 0.5}})
-    return events
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -24,6 +24,7 @@ from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.ops import workers
 from namel3ss_debug.ops.analyze import analyze as analyze_module
 from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.check import CheckRequest, check_traces
 from namel3ss_debug.ops.diagnose import DiagnoseRequest, diagnose_traces
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
@@ -34,9 +35,9 @@ PARTED = tuple(SECTIONS)  # every section, the diagnosis's too
 PART = 40_000  # bytes a part: the run below is cut in as many parts as there are jobs
 
 
-def big_run(tmp_path: Path, requests: int = 400) -> Path:
+def big_run(tmp_path: Path, requests: int = 400, secret: bool = False) -> Path:
     """Requests one after another, each an agent with calls (repeated, failing, reported), an invalid line and an
-    event type this version does not know among them."""
+    event type this version does not know among them; with `secret`, an API key in a few calls' inputs."""
     rng = random.Random(7)
     trace = TraceBuilder()
     trace.run_start()
@@ -44,7 +45,8 @@ def big_run(tmp_path: Path, requests: int = 400) -> Path:
         agent = trace.start("agent", rng.choice(["a", "b"]))
         for _ in range(rng.randint(1, 3)):
             failed = rng.random() < 0.1
-            trace.span("tool", "search", rng.uniform(1, 90), agent, inputs={"q": rng.randint(0, 20)},
+            key = {"api_key": "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0" * 3} if secret and number % 97 == 5 else {}
+            trace.span("tool", "search", rng.uniform(1, 90), agent, inputs={"q": rng.randint(0, 20), **key},
                        status="failed" if failed else "completed", error=error("KeyError", "'q'") if failed else None)
             if failed and rng.random() < 0.5:
                 trace.instant("error_occurred", "tool", "KeyError", agent, status="failed",
@@ -100,9 +102,9 @@ def test_one_big_run_read_in_parts_is_the_report_one_process_gives(tmp_path: Pat
     assert os.path.getsize(path) > 3 * PART and len(joins) == jobs - 1 and all(joins)  # joined here
 
 
-def diagnosed(path: Path, tmp_path: Path, jobs: int) -> bytes:
-    env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=print,
-                      stdin=io.BytesIO(b""))
+def diagnosed(path: Path, tmp_path: Path, jobs: int, said: list[str] | None = None) -> bytes:
+    env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path,
+                      warn=said.append if said is not None else print, stdin=io.BytesIO(b""))
     return msgspec.json.encode(diagnose_traces(DiagnoseRequest(TraceArgs((str(path),)), cache=False, jobs=jobs), env))
 
 
@@ -115,6 +117,15 @@ def test_one_big_run_diagnosed_in_parts_is_the_answer_one_process_gives(tmp_path
     assert json.loads(one)["findings"] and json.loads(one)["blames"]
 
 
+def test_a_run_diagnosed_in_parts_says_the_warnings_one_process_says(tmp_path: Path, joins: list[bool]) -> None:
+    path = big_run(tmp_path)
+    one_said: list[str] = []
+    one = diagnosed(path, tmp_path, 1, one_said)
+    parted_said: list[str] = []
+    assert diagnosed(path, tmp_path, 2, parted_said) == one and all(joins) and joins
+    assert parted_said == one_said and any("'agent_holiday' is not one" in line for line in one_said)
+
+
 def test_a_worker_that_dies_while_a_run_is_diagnosed_in_parts_is_one_clear_error(
         tmp_path: Path, joins: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
     path = talking_run(11, requests=(400, 400), tidy=True).write(tmp_path / "talk.jsonl")
@@ -123,13 +134,61 @@ def test_a_worker_that_dies_while_a_run_is_diagnosed_in_parts_is_one_clear_error
         diagnosed(path, tmp_path, 2)
 
 
-def test_a_run_diagnosed_with_the_workspaces_checks_is_read_in_one_process(tmp_path: Path,
-                                                                          joins: list[bool]) -> None:
+def test_a_run_diagnosed_with_the_workspaces_checks_in_parts_is_the_answer_one_process_gives(
+        tmp_path: Path, joins: list[bool]) -> None:
     path = talking_run(11, requests=(400, 400), tidy=True).write(tmp_path / "talk.jsonl")
     (tmp_path / ".namel3ss").mkdir()
-    (tmp_path / ".namel3ss" / "debug.json").write_text('{"checks": {"max_errors": 1000}}')
-    diagnosed(path, tmp_path, 2)
-    assert not joins  # the checks scan every event of the run, in one process
+    (tmp_path / ".namel3ss" / "debug.json").write_text('{"checks": {"max_errors": 1, "max_llm_calls": 50, '
+                                                       '"require_order": ["llm", "tool"]}}')
+    one = diagnosed(path, tmp_path, 1)
+    assert not joins
+    assert diagnosed(path, tmp_path, 3) == one
+    assert len(joins) == 2 and any(joins)  # the checks' scan of a part joined with its tally
+    assert {failure["source"] for failure in json.loads(one)["failures"]} >= {"check"}
+
+
+def checked(path: Path, tmp_path: Path, jobs: int, said: list[str], flags: dict) -> bytes:
+    env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=said.append,
+                      stdin=io.BytesIO(b""))
+    return msgspec.json.encode(check_traces(CheckRequest(TraceArgs((str(path),)), flags=flags, cache=False,
+                                                         jobs=jobs), env))
+
+
+# every rule kind, most of them broken by the run (events listed past a limit, a call limit crossed in a part)
+ALL_RULES = {"max_errors": "3", "max_component_errors": ("tool=2",), "max_category_errors": ("timeout=0",),
+             "max_p95": ("tool=20ms",), "max_p99": ("agent=100ms",), "max_latency": ("tool:search=50ms",),
+             "max_tokens": "100", "max_cost": "0.001", "max_llm_calls": "2", "max_tool_calls": "30",
+             "max_duration": "10s", "require": ("tool:search", "llm"), "forbid": ("error:parameter", "agent:b"),
+             "require_order": ("agent:a,tool,agent:b",), "clean_integrity": True, "forbid_secrets": True,
+             "fail_on_finding": "any"}
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_one_big_run_checked_in_parts_is_the_answer_one_process_gives(tmp_path: Path, joins: list[bool],
+                                                                      jobs: int) -> None:
+    path = big_run(tmp_path, secret=True)
+    one_said: list[str] = []
+    one = checked(path, tmp_path, 1, one_said, ALL_RULES)
+    assert not joins
+    parted_said: list[str] = []
+    assert checked(path, tmp_path, jobs, parted_said, ALL_RULES) == one
+    assert parted_said == one_said and any("not JSON" in line for line in one_said)
+    assert len(joins) == jobs - 1 and all(joins)
+    results = {result["key"]: result for result in json.loads(one)["runs"][0]["results"]}
+    assert set(results) >= {"max_tool_calls", "forbid_secrets", "require_order", "max_p95"}
+    assert not results["max_tool_calls"]["passed"] and not results["forbid_secrets"]["passed"]
+
+
+def test_a_check_of_secrets_alone_reads_the_run_in_one_process(tmp_path: Path, joins: list[bool]) -> None:
+    checked(big_run(tmp_path, secret=True), tmp_path, 2, [], {"forbid_secrets": True})
+    assert not joins  # it reads no field of the report: the run goes at the pre-scan's speed, not analysed
+
+
+def test_a_worker_that_dies_while_a_run_is_checked_in_parts_is_one_clear_error(
+        tmp_path: Path, joins: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(split, "_part_there", _dies)
+    with pytest.raises(Namel3ssDebugError, match="a worker process stopped"):
+        checked(big_run(tmp_path), tmp_path, 2, [], ALL_RULES)
 
 
 def test_a_run_too_small_or_a_window_is_read_in_one_process(tmp_path: Path, joins: list[bool]) -> None:
