@@ -8,11 +8,11 @@
 Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
 quantiles for `analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff`
-and `replay`, `--jobs 1` for `analyze` and `diagnose` reading one big run in parts on every core (the default), the
-report without the diagnosis's sections for what the diagnosis costs (on one core), `python -c pass` for the small
-run's start-up, and a first read (`--no-cache`) for a second read (answered from the cache, in a cache directory
-of this run's own): `analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS comes from GNU time
-when installed. Each command's CPU time (user and system, its children's too) is printed beside its wall time:
+and `replay`, `--jobs 1` for `analyze`, `diagnose` and `check` reading one big run in parts on every core (the
+default), the report without the diagnosis's sections for what the diagnosis costs (on one core), `python -c pass`
+for the small run's start-up, and a first read (`--no-cache`) for a second read (answered from the cache, in a
+cache directory of this run's own): `analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS comes from
+GNU time when installed. Each command's CPU time (user and system, its children's too) is printed beside its wall time:
 the targets are of wall time, but on a loaded machine the CPU time moves less. The
 commands compared take turns (A B C, A B C, ..., the order rotating from one round to the next), so a burst of
 other work on the machine falls on all of them alike, not on the repeats of one. Every target is printed with
