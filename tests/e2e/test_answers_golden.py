@@ -23,7 +23,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
+from namel3ss_debug.analysis import split_run
 from namel3ss_debug.cli.main import cli
+from namel3ss_debug.ops import workers
+from namel3ss_debug.ops.analyze import split
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "answers"
 TRACES = sorted(path.name for path in (GOLDEN / "traces").glob("*.jsonl"))
@@ -84,3 +87,22 @@ def test_the_answer_is_the_release_s(traces, trace, command):
     if os.environ.get("NAMEL3SS_UPDATE_GOLDEN"):
         expected.write_bytes(got)
     assert got == expected.read_bytes()
+
+
+@pytest.mark.parametrize("trace", TRACES)
+@pytest.mark.parametrize("command", ["analyze", "check"])
+def test_the_answer_of_a_run_read_in_parts_is_the_release_s(traces, trace, command, monkeypatch):
+    """Each trace cut into three parts at any line (no look for a child of the root), each but the first read in a
+    worker process (`--jobs 3`), as a big run is read: the answer is the release's, whichever parts were joined."""
+    monkeypatch.setattr(split, "PART_BYTES", (traces / trace).stat().st_size // 3)
+    monkeypatch.setattr(split, "LOOK_AHEAD", 1)
+    monkeypatch.setattr(split, "HEAD_LINES", 4)  # a small trace: the run's first lines, where its root starts
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    cuts: list[object] = []
+    monkeypatch.setattr(split, "_cut", lambda *args, cut=split._cut: cuts.append(cut(*args)) or cuts[-1])
+    joins: list[bool] = []
+    monkeypatch.setattr(split_run, "join", lambda tally, part, join=split_run.join: joins.append(join(tally, part))
+                        or joins[-1])
+    assert answer([*commands(trace)[command], "--jobs", "3"]) == (GOLDEN / f"{trace}.{command}").read_bytes()
+    assert cuts and cuts[0] is not None and len(cuts[0].spans) == 3  # read in three parts
+    assert len(joins) == 2 and any(joins)  # a part joined at least (each, on all but two traces)
