@@ -11,7 +11,7 @@ from ..model.choices import DIFF_CONTEXT
 from ..model.errors import EXIT_FAILED
 from .errors import warn
 from .output import report_views, show
-from .options import cache_option, config_option, format_option, progress_option, strict_option
+from .options import cache_option, config_option, format_option, progress_option, sides_jobs_option, strict_option
 from .progress import bars
 from ..ops.diff import DiffRequest, diff_traces
 from ..ops.environment import Environment
@@ -32,9 +32,10 @@ VIEWS = report_views("render.diff.table:render_diff", "render.diff.diff_json:ren
 @strict_option
 @config_option
 @cache_option
+@sides_jobs_option
 @progress_option
 def diff(base: str, new: str, fail_on: tuple[str, ...], fmt: str, context: int, strict: bool,
-         config_path: Path | None, no_cache: bool, no_progress: bool) -> None:
+         config_path: Path | None, no_cache: bool, jobs: int, no_progress: bool) -> None:
     """Compare run NEW with run BASE.
 
     Shows the overview side by side (duration, LLM and tool calls, tokens,
@@ -66,10 +67,11 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], fmt: str, context: int, 
       namel3ss-debug diff base.jsonl new.jsonl --format json | jq '.calls.divergence'
 
     Exit codes: 0 compared and no threshold crossed, 1 a --fail-on threshold
-    crossed, 2 usage (a bad --fail-on, no such trace, an input holding several
-    runs), 3 a trace that cannot be read.
+    crossed (or the worker process reading NEW stopped, --jobs), 2 usage (a
+    bad --fail-on, no such trace, an input holding several runs), 3 a trace
+    that cannot be read.
     """
-    request = DiffRequest(base, new, fail_on, context, strict, config_path, cache=not no_cache)
+    request = DiffRequest(base, new, fail_on, context, strict, config_path, cache=not no_cache, jobs=jobs)
     report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
     show(report, fmt, VIEWS)
     if report.crossed:

@@ -100,6 +100,15 @@ def parts_jobs_option(command: Command) -> Command:
                                          "answer the one a single process gives.")(command)
 
 
+def sides_jobs_option(command: Command) -> Command:
+    """`--jobs N` (-> `jobs`) of `diff`: its two runs read at once."""
+    return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+                        callback=_jobs_or_cores,
+                        help="Worker processes (default: the cores this process may use): with 2 or more, the "
+                             "two runs are read at once, NEW in a worker process; 1: one after the other. The "
+                             "answer and the warnings are the same.")(command)
+
+
 def progress_option(command: Command) -> Command:
     """`--no-progress` (-> `no_progress`)."""
     return click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while "

@@ -78,7 +78,8 @@ class InOrder(Generic[B]):
         from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
 
         context = multiprocessing.get_context(start_method())
-        self._what = f"{runs or len(items)} runs in {workers} processes"
+        count = runs or len(items)
+        self._what = f"{count} run{'s' if count != 1 else ''} in {workers} process{'es' if workers != 1 else ''}"
         self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
         self._answers = self._pool.map(work, items, chunksize=chunk)
 

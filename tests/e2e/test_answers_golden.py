@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from namel3ss_debug.analysis import split_run
 from namel3ss_debug.cli.main import cli
-from namel3ss_debug.ops import workers
+from namel3ss_debug.ops import diff_sides, workers
 from namel3ss_debug.ops.analyze import split
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "answers"
@@ -106,3 +106,21 @@ def test_the_answer_of_a_run_read_in_parts_is_the_release_s(traces, trace, comma
     assert answer([*commands(trace)[command], "--jobs", "3"]) == (GOLDEN / f"{trace}.{command}").read_bytes()
     assert cuts and cuts[0] is not None and len(cuts[0].spans) == 3  # read in three parts
     assert len(joins) == 2 and any(joins)  # a part joined at least (each, on all but two traces)
+
+
+@pytest.mark.parametrize("trace", TRACES)
+def test_the_diff_of_two_runs_read_at_once_is_the_release_s(traces, trace, monkeypatch):
+    """`diff --jobs 2`: NEW read in a worker process while BASE is read here; the answer is the release's."""
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    at_once: list[bool] = []
+    both = diff_sides.Sides.both
+
+    def counted(*args):
+        answer = both(*args)
+        at_once.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(diff_sides.Sides, "both", counted)
+    got = answer([*commands(trace)["diff"], "--jobs", "2"])
+    assert got == (GOLDEN / f"{trace}.diff").read_bytes()
+    assert at_once == [True] or got.startswith(b"exit 2\n")  # read at once, or a usage error before any read

@@ -15,7 +15,8 @@ from support.tracefactory import TraceBuilder, error
 from namel3ss_debug.diffing.report import DiffReport
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.cache import ResultCache
-from namel3ss_debug.ops.diff import DiffRequest, Side, diff_traces
+from namel3ss_debug.ops.diff import DiffRequest, diff_traces
+from namel3ss_debug.ops.diff_sides import Side
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
 

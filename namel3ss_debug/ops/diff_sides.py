@@ -1,0 +1,199 @@
+"""Reading `diff`'s two sides: each from the result cache when an earlier read of the same run kept it, else from
+its files; with `--jobs` of 2 or more and both sides to read from files, both at once (`read_both`): NEW in a worker
+process while this process reads BASE.
+
+Read at once, the answer, the warnings and an error are what reading NEW then BASE gives: the worker says nothing,
+it gives back the problem calls its reading made (`store.problems.LoggedProblems`), and so does this process's
+reading of BASE; NEW's are made again here first, then BASE's, on readers that say them. An error that stopped
+NEW's reading is raised before anything of BASE is said, as when BASE is not read at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import msgspec
+
+from ..analysis.prices import Pricer
+from ..analysis.report import Report
+from ..diffing.call_table import KeptCalls, kept, restored
+from ..diffing.calls import CallSequence
+from ..diffing.profile import RunProfile, profile_lines
+from ..model.errors import Namel3ssDebugError, TraceError, UsageError
+from ..store.formats import rereadable
+from ..store.problems import Call, LoggedProblems, ReadProblems, replay
+from ..store.reader import TraceReader
+from ..store.sources import RunSource, is_stream
+from .cache import ResultCache
+from .environment import Environment
+from .traces import make_pricer, make_reader
+from .workers import InOrder, main_process
+
+Failure = Namel3ssDebugError | OSError  # what stops a side's reading
+
+
+class Side(msgspec.Struct, frozen=True):
+    """What a diff keeps of one run read (`RunProfile` without its source), as the cache holds it."""
+
+    report: Report
+    run_id: Optional[str]
+    calls: KeptCalls
+    other_runs: dict[str, int]
+    events: int
+
+    @classmethod
+    def of(cls, profile: RunProfile) -> Side:
+        sequence = profile.calls
+        return cls(profile.report, sequence.run_id, kept(sequence.calls), sequence.other_runs, sequence.events)
+
+    def profile(self, source: RunSource) -> RunProfile | None:
+        """The run's profile again; None when the calls kept are not whole."""
+        table = restored(self.calls)
+        if table is None:
+            return None
+        return RunProfile(source, self.report, CallSequence(self.run_id, table, self.other_runs, self.events))
+
+
+class Sides:
+    """Reading the sides of a diff: from the cache if an earlier read of the same run kept it, else from its files
+    (and then kept, if the read was clean). `index` False: no index sidecar beside a file."""
+
+    def __init__(self, cache: ResultCache, question: list[Any], pricer: Pricer, strict: bool, index: bool,
+                 price_overrides: Optional[Mapping[str, Any]]):
+        self.cache, self.question, self.pricer, self.strict, self.index = cache, question, pricer, strict, index
+        self.price_overrides = price_overrides
+        self.problems: list[ReadProblems] = []  # what each read from the files met
+
+    def profile(self, side: str, source: RunSource, env: Environment) -> RunProfile:
+        kept = self.kept(source)
+        if kept is not None:
+            return kept
+        reader = make_reader(self.strict, env, reuse_buffers=True, write_index=self.index)  # keeps no record
+        self.problems.append(reader.problems)
+        progress = env.progress([source])
+        with progress:
+            reader.progress = progress.advance
+            profile = read_side(side, source, reader, self.pricer)
+        self.cache.put(self._key(source), Side.of(profile), reader.problems)
+        return profile
+
+    def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,
+             ) -> Optional[tuple[RunProfile, RunProfile]]:
+        """BASE's and NEW's profiles read at once (see the module's text); None when they are not: one job, a
+        worker of a command, a side kept in the cache or read from a stream."""
+        if jobs < 2 or not main_process() or any(is_stream(path) for path in (*base.files, *new.files)):
+            return None
+        if self.kept(base) is not None or self.kept(new) is not None:
+            return None
+        progress = env.progress([new, base])
+        reading = Reading(dict(env.environ), str(env.cwd), self.strict, self.index, self.price_overrides)
+        with InOrder(_new_there, [new], 1, _set_up, (reading,), chunk=1, runs=1) as told, progress:
+            logged = LoggedProblems(strict=self.strict)
+            reader = TraceReader(logged, stdin=env.stdin, progress=progress.advance, reuse_buffers=True,
+                                 write_index=self.index)
+            base_read = _read_here("BASE", base, reader, self.pricer)
+            [new_read] = list(told)
+            progress.advance(new_read.bytes_read)
+        new_profile = self._said(new, new_read, env)
+        base_profile = self._said(base, base_read, env)
+        return base_profile, new_profile
+
+    def _said(self, source: RunSource, read: Read, env: Environment) -> RunProfile:
+        """A side read elsewhere: its warnings said here (on a reader's problems, as one read says them), its error
+        raised, else its profile, kept in the cache when its read was clean."""
+        problems = make_reader(self.strict, env).problems
+        self.problems.append(problems)
+        replay(read.calls, problems)
+        if read.error is not None:
+            raise read.error
+        assert read.side is not None  # a read that met no error gives its side
+        side = msgspec.msgpack.decode(read.side, type=Side)
+        profile = side.profile(source)
+        assert profile is not None  # the calls of a side just read are whole
+        self.cache.put(self._key(source), side, problems)
+        return profile
+
+    def kept(self, source: RunSource) -> RunProfile | None:
+        side = self.cache.get(self._key(source), Side)
+        return side.profile(source) if side is not None else None
+
+    def _key(self, source: RunSource) -> str | None:
+        return self.cache.key("diff", [source], [*self.question, rereadable(source)])
+
+
+def read_side(side: str, source: RunSource, reader: TraceReader, pricer: Pricer) -> RunProfile:
+    """One run read once; an input without events or with several runs cannot be diffed."""
+    profile = profile_lines(source, reader.line_blocks(source), pricer=pricer, problems=reader.problems,
+                            rereadable=rereadable(source))
+    if not profile.calls.events:
+        raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
+    others = profile.calls.other_runs
+    if others:
+        runs = ", ".join([profile.calls.run_id or "?", *sorted(others)][:4])
+        raise UsageError(f"{side} {source.label} holds {len(others) + 1} runs ({runs}): diff compares one run "
+                         "with one run", hint="name one run's segment file or run id, or split the file by run_id")
+    return profile
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the worker reading NEW reads with: the command's environment and working directory, and its options."""
+
+    environ: dict[str, str]
+    cwd: str
+    strict: bool
+    index: bool
+    price_overrides: Optional[Mapping[str, Any]]
+
+
+@dataclass
+class Read:
+    """A side read (here, or in the worker): its side (as the cache writes it: its columns are views of arrays, which
+    do not pickle) or the error that stopped its reading, the problem calls its reading made until then, and the
+    bytes it read."""
+
+    side: Optional[bytes]
+    calls: list[Call]
+    error: Optional[Failure]
+    bytes_read: int
+
+
+def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer) -> Read:
+    """A side read with a reader whose problems are logged, not said (`LoggedProblems`)."""
+    problems = reader.problems
+    assert isinstance(problems, LoggedProblems)
+    counted: list[int] = [0]
+    advance = reader.progress
+
+    def count(size: int) -> None:
+        counted[0] += size
+        if advance is not None:
+            advance(size)
+
+    reader.progress = count
+    try:
+        side: Optional[bytes] = msgspec.msgpack.encode(Side.of(read_side(name, source, reader, pricer)))
+        error: Optional[Failure] = None
+    except (Namel3ssDebugError, OSError) as raised:
+        side, error = None, raised
+    return Read(side, problems.taken(), error, counted[0])
+
+
+_THERE: list[Callable[[RunSource], Read]] = []
+
+
+def _set_up(reading: Reading) -> None:
+    env = Environment(environ=reading.environ, cwd=Path(reading.cwd), warn=lambda line: None)
+    pricer = make_pricer(env, None, reading.price_overrides)
+
+    def read(source: RunSource) -> Read:
+        reader = TraceReader(LoggedProblems(strict=reading.strict), reuse_buffers=True, write_index=reading.index)
+        return _read_here("NEW", source, reader, pricer)
+
+    _THERE[:] = [read]
+
+
+def _new_there(source: RunSource) -> Read:
+    return _THERE[0](source)
