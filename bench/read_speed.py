@@ -9,14 +9,15 @@ Each figure is the median of `--repeats` whole commands, run as subprocesses on 
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
 quantiles for `analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff`
 and `replay`, `--jobs 1` for `analyze`, `diagnose` and `check` reading one big run in parts on every core (the
-default), the report without the diagnosis's sections for what the diagnosis costs (on one core), `python -c pass`
-for the small run's start-up, and a first read (`--no-cache`) for a second read (answered from the cache, in a
-cache directory of this run's own): `analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS comes from
-GNU time when installed. Each command's CPU time (user and system, its children's too) is printed beside its wall time:
-the targets are of wall time, but on a loaded machine the CPU time moves less. The
-commands compared take turns (A B C, A B C, ..., the order rotating from one round to the next), so a burst of
-other work on the machine falls on all of them alike, not on the repeats of one. Every target is printed with
-PASS or MISS; a target that cannot be measured here (DuckDB not installed) says so. Progress goes to stderr.
+default) and for `diff` reading its two runs at once, the report without the diagnosis's sections for what the
+diagnosis costs (on one core), `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for
+a second read (answered from the cache, in a cache directory of this run's own): `analyze`, `diagnose`, `diff` and
+`replay` (its timeline). Peak RSS comes from GNU time when installed. Each command's CPU time (user and system,
+its children's too) is printed beside its wall time: the targets are of wall time, but on a loaded machine the CPU
+time moves less. The commands compared take turns (A B C, A B C, ..., the order rotating from one round to the
+next), so a burst of other work on the machine falls on all of them alike, not on the repeats of one. Every target
+is printed with PASS or MISS; a target that cannot be measured here (DuckDB not installed) says so. Progress goes
+to stderr.
 
 The small run is examples/research_agent.py traced once (38 events); the big runs are bench/trace_gen.py's
 agent app (seeds 7 and 8, so `diff` compares two different runs of the same size).
@@ -209,6 +210,7 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
     big["diagnose, 1 job"] = Command([*big["diagnose"].argv, "--jobs", "1"], warm=one)
     big["check all rules, 1 job"] = Command([*big["check all rules"].argv, "--jobs", "1"], warm=one)
     big["diff"] = Command([*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], warm=both)
+    big["diff, 1 job"] = Command([*big["diff"].argv, "--jobs", "1"], warm=both)  # the two runs one after the other
     # the report without the diagnosis's sections, on one core and on all: what the diagnosis costs
     parted = [*CLI, "analyze", str(base), "--format", "json", "--no-progress", "--no-cache",
               *(option for name in PARTED for option in ("--section", name))]
@@ -244,9 +246,10 @@ def big_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | str |
         rows.append((f"{what} <= 2x analyze", f"{figures[name].median:.2f} s = {ratio:.2f}x", ratio <= 2))
     one, every = figures["analyze, no findings, 1 job"], figures[f"analyze, no findings, {JOBS} jobs"]
     for name, alone in (("analyze", "analyze, 1 job"), ("diagnose", "diagnose, 1 job"),
-                        ("check all rules", "check all rules, 1 job"),
+                        ("check all rules", "check all rules, 1 job"), ("diff", "diff, 1 job"),
                         (f"analyze, no findings, {JOBS} jobs", "analyze, no findings, 1 job")):
-        rows.append((f"one run in parts: {name.removesuffix(f', {JOBS} jobs')}, {JOBS} jobs faster than 1",
+        how = "two runs at once" if name == "diff" else "one run in parts"
+        rows.append((f"{how}: {name.removesuffix(f', {JOBS} jobs')}, {JOBS} jobs faster than 1",
                      f"{figures[name].median:.2f} s vs {figures[alone].median:.2f} s = "
                      f"{figures[alone].median / figures[name].median:.2f}x", INFO))
     ratio = figures["analyze, 1 job"].median / one.median
