@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..store.handed import ReadMet, Run
@@ -48,6 +47,9 @@ def profile_run(source: Run, events: Iterable[Located], *, pricer: Pricer | None
     events of any other (`calls.other_runs`); the caller decides whether that is an error. With
     `rereadable`, calls keep where their outputs are rather than the outputs (see `calls.py`).
     """
+    from ..analysis.analyze import analyze, dict_blocks  # noqa: PLC0415 - the pass, loaded to read a run: a diff
+    # answered from the cache reads none
+
     recorder = CallRecorder()
     blocks = dict_blocks(events, lambda located: recorder.add(
         located.event, (located.path, located.offset) if rereadable else None), problems)
@@ -58,6 +60,8 @@ def profile_run(source: Run, events: Iterable[Located], *, pricer: Pricer | None
 def profile_lines(source: Run, blocks: Iterable[LineBlock], *, pricer: Pricer | None = None,
                   problems: ReadMet | None = None, rereadable: bool = False) -> RunProfile:
     """`profile_run` of the reader's typed blocks (`TraceReader.line_blocks`): the same profile, faster."""
+    from ..analysis.analyze import analyze  # noqa: PLC0415 - as in profile_run
+
     recorder = CallRecorder()
 
     def records() -> Iterator[Sequence[EventRecord]]:

@@ -84,9 +84,11 @@ JSON_VIEWS = [("analyze", "run.jsonl", "--format", "json"), ("inspect", "run.jso
               ("diff", "run.jsonl", "run.jsonl", "--format", "json")]
 
 
-def cli_imports(tmp_path: Path, args: tuple[str, ...]) -> tuple[dict, str]:
-    """Run `namel3ss-debug ARGS` in a fresh interpreter: its exit code and what it imported; its output."""
+def cli_imports(tmp_path: Path, args: tuple[str, ...], **extra: str) -> tuple[dict, str]:
+    """Run `namel3ss-debug ARGS` in a fresh interpreter (`extra`: more environment variables): its exit code and
+    what it imported; its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
+    env.update(extra)
     report = tmp_path / "modules.json"
     result = subprocess.run([sys.executable, "-c", CLI_PROBE, str(report), json.dumps(args)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
@@ -168,3 +170,20 @@ def test_a_foreign_format_still_loads_its_mapper(tmp_path):
     loaded, shown = cli_imports(tmp_path, ("analyze", "run.jsonl", "--format", "json"))
     assert (loaded["exit"], shown[:1]) == (0, "{")
     assert "namel3ss_debug.store.legacy" in loaded["modules"]
+
+
+def test_a_diff_answered_from_the_cache_loads_no_pass(tmp_path):
+    """The pass (`analysis.tally`, the diagnosis's collector) loads to read a run, not for a diff the result cache
+    answers: a second diff of the same runs is start-up and the cache's read."""
+    one_span_run(tmp_path)
+    other = TraceBuilder()
+    other.span("llm", "chat", 9, other.run_start())
+    other.run_end()
+    other.write(tmp_path / "other.jsonl")
+    args = ("diff", "run.jsonl", "other.jsonl", "--format", "json")
+    first, _ = cli_imports(tmp_path, args, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    again, shown = cli_imports(tmp_path, args, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    assert (first["exit"], again["exit"], shown[:1]) == (0, 0, "{")
+    assert "namel3ss_debug.analysis.tally" in first["modules"]
+    assert [m for m in again["modules"] if m in ("namel3ss_debug.analysis.tally",
+                                                 "namel3ss_debug.analysis.diagnosis.clues")] == []
