@@ -26,6 +26,7 @@ from ..store.formats import rereadable
 from ..store.problems import Call, LoggedProblems, ReadProblems, replay
 from ..store.reader import TraceReader
 from ..store.sources import RunSource, is_stream
+from .analyze.counting import Counted
 from .cache import ResultCache
 from .environment import Environment
 from .traces import make_pricer, make_reader
@@ -125,8 +126,8 @@ class Sides:
 
 def read_side(side: str, source: RunSource, reader: TraceReader, pricer: Pricer) -> RunProfile:
     """One run read once; an input without events or with several runs cannot be diffed."""
-    profile = profile_lines(source, reader.line_blocks(source), pricer=pricer, problems=reader.problems,
-                            rereadable=rereadable(source))
+    blocks = Counted(reader.problems)(source, reader.line_blocks(source))  # says the types it does not know
+    profile = profile_lines(source, blocks, pricer=pricer, problems=reader.problems, rereadable=rereadable(source))
     if not profile.calls.events:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
     others = profile.calls.other_runs

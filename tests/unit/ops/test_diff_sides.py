@@ -61,6 +61,8 @@ def test_two_runs_read_at_once_are_the_diff_one_after_the_other_gives(tmp_path: 
     assert at_once == [False, True]
     assert both_said == one_said  # NEW's warnings, then BASE's
     assert [line.split(":")[0] for line in one_said if "not JSON" in line] == [str(new), str(base)]
+    assert [line.split(":")[0] for line in one_said if "'x_agent_turn_start' is not one" in line] == [
+        str(new), str(base)]
 
 
 @pytest.mark.parametrize("empty", ["new", "both"])
