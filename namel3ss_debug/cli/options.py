@@ -105,8 +105,8 @@ def sides_jobs_option(command: Command) -> Command:
     return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
                         callback=_jobs_or_cores,
                         help="Worker processes (default: the cores this process may use): with 2 or more, the "
-                             "two runs are read at once, NEW in a worker process; 1: one after the other. The "
-                             "answer and the warnings are the same.")(command)
+                             "two runs (4 MiB or more each) are read at once, NEW in a worker process; 1: one "
+                             "after the other. The answer and the warnings are the same.")(command)
 
 
 def progress_option(command: Command) -> Command:

@@ -1,6 +1,6 @@
 """Reading `diff`'s two sides: each from the result cache when an earlier read of the same run kept it, else from
-its files; with `--jobs` of 2 or more and both sides to read from files, both at once (`read_both`): NEW in a worker
-process while this process reads BASE.
+its files; with `--jobs` of 2 or more and both sides to read from files of 4 MiB or more, both at once
+(`Sides.both`): NEW in a worker process while this process reads BASE.
 
 Read at once, the answer, the warnings and an error are what reading NEW then BASE gives: the worker says nothing,
 it gives back the problem calls its reading made (`store.problems.LoggedProblems`), and so does this process's
@@ -29,10 +29,12 @@ from ..store.sources import RunSource, is_stream
 from .analyze.counting import Counted
 from .cache import ResultCache
 from .environment import Environment
+from .heap import size_on_disk
 from .traces import make_pricer, make_reader
 from .workers import InOrder, main_process
 
 Failure = Namel3ssDebugError | OSError  # what stops a side's reading
+AT_ONCE_BYTES = 4 * 1024 * 1024  # the least each side holds for the two to be read at once
 
 
 class Side(msgspec.Struct, frozen=True):
@@ -83,9 +85,11 @@ class Sides:
     def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,
              ) -> Optional[tuple[RunProfile, RunProfile]]:
         """BASE's and NEW's profiles read at once (see the module's text); None when they are not: one job, a
-        worker of a command, a side kept in the cache or read from a stream."""
+        worker of a command, a side kept in the cache, read from a stream or under `AT_ONCE_BYTES`."""
         if jobs < 2 or not main_process() or any(is_stream(path) for path in (*base.files, *new.files)):
             return None
+        if min(size_on_disk(base), size_on_disk(new)) < AT_ONCE_BYTES:
+            return None  # a small run is read sooner than a worker starts and gives it back
         if self.kept(base) is not None or self.kept(new) is not None:
             return None
         progress = env.progress([new, base])

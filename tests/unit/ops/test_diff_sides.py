@@ -42,6 +42,7 @@ def at_once(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     monkeypatch.setattr(diff_sides.Sides, "both", counted)
     monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", 0)  # the runs here are small
     return asked
 
 
@@ -123,11 +124,13 @@ def _dies(source: object) -> None:
     os._exit(9)
 
 
-def test_a_side_kept_in_the_cache_or_read_from_standard_input_is_read_here(tmp_path: Path,
-                                                                           at_once: list[bool]) -> None:
+def test_a_side_kept_in_the_cache_or_read_from_standard_input_or_small_is_read_here(
+        tmp_path: Path, at_once: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
     base, new = written(tmp_path, "base.jsonl", 1, broken=False), written(tmp_path, "new.jsonl", 2, broken=False)
     first = diffed(tmp_path, str(base), str(new), 1, [], cache=True)
     newer = written(tmp_path, "newer.jsonl", 5, broken=False)
     diffed(tmp_path, str(base), str(newer), 2, [], cache=True)  # BASE's read kept its side: NEW read here
     assert diffed(tmp_path, str(base), "-", 2, [], stdin=new.read_bytes()) != b""
-    assert at_once == [False, False, False] and first
+    monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", newer.stat().st_size + 1)
+    diffed(tmp_path, str(base), str(newer), 2, [])  # one side is small: read here
+    assert at_once == [False, False, False, False] and first
