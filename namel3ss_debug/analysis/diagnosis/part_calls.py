@@ -1,6 +1,7 @@
 """What a part of a big run keeps of each call for the join to add again in the run's order (`part_clues.py`):
-each LLM call's model, time and cost (`Spent`), each call with inputs' key, seq, answer, time and cost (`Called`).
-A few numbers a call, in columns (`array`), so that a part of hundreds of megabytes gives back megabytes.
+each LLM call's model, time and cost (`Spent`), each call with inputs' key, seq, answer, time and cost (`Called`),
+each link to an LLM call made and looked up (`LinkLog`, its keys in a `KeyColumn`). A few numbers a call, in
+columns (`array`), so that a part of hundreds of megabytes gives back megabytes.
 
 >>> from .steps import Step
 >>> spent = Spent()
@@ -89,3 +90,76 @@ class Called:
 
     def __len__(self) -> int:
         return len(self.key)
+
+
+class KeyColumn:
+    """Texts in order, held as 64-bit numbers while each is a span id as the tracer writes one (16 lowercase hex
+    digits), else as texts: a part's LLM span ids take 8 bytes each, not a text's 65.
+
+    >>> keys = KeyColumn()
+    >>> keys.append("00000000000000a1"); keys.append("00000000000000A1"); keys.append("call_7")
+    >>> [keys[0], keys[1], keys[2], len(keys)]
+    ['00000000000000a1', '00000000000000A1', 'call_7', 3]
+    """
+
+    __slots__ = ("numbers", "texts")
+
+    def __init__(self) -> None:
+        self.numbers: Optional[array[int]] = array("Q")
+        self.texts: list[str] = []
+
+    def append(self, key: str) -> None:
+        numbers = self.numbers
+        if numbers is not None:
+            number = _span_number(key)
+            if number is not None:
+                numbers.append(number)
+                return
+            self.texts, self.numbers = [f"{held:016x}" for held in numbers], None
+        self.texts.append(key)
+
+    def __getitem__(self, at: int) -> str:
+        return f"{self.numbers[at]:016x}" if self.numbers is not None else self.texts[at]
+
+    def __len__(self) -> int:
+        return len(self.numbers) if self.numbers is not None else len(self.texts)
+
+
+def _span_number(key: str) -> Optional[int]:
+    """The number a key of 16 lowercase hex digits is written from; None for any other key."""
+    if len(key) != 16:
+        return None
+    try:
+        number = int(key, 16)
+    except ValueError:
+        return None
+    return number if f"{number:016x}" == key else None
+
+
+class LinkLog:
+    """Every link to an LLM call a part made (`remember`) and looked up (`get`), in order: its key, the LLM call's
+    seq (of a look-up: the one found, None for none) and whether it was made."""
+
+    __slots__ = ("keys", "seqs", "made")
+
+    def __init__(self) -> None:
+        self.keys = KeyColumn()
+        self.seqs = array("q")  # -1: a look-up that found none
+        self.made = bytearray()
+
+    def add(self, key: str, seq: Optional[int], made: bool) -> None:
+        self.keys.append(key)
+        self.seqs.append(-1 if seq is None else seq)
+        self.made.append(made)
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    def __iter__(self) -> Iterator[tuple[str, Optional[int], bool]]:
+        keys = self.keys
+        for at, (seq, made) in enumerate(zip(self.seqs, self.made)):
+            yield keys[at], None if seq < 0 else seq, bool(made)
+
+    def missed(self, start: int) -> bool:
+        """Whether a look-up from `start` on found nothing."""
+        return any(not made and seq < 0 for seq, made in zip(self.seqs[start:], self.made[start:]))

@@ -37,7 +37,7 @@ from .plans import Plans
 from .past_cut import Call
 from .products import Files
 from .records import Finding
-from .part_calls import Called, Spent
+from .part_calls import Called, LinkLog, Spent
 from .speakers import Speakers, wait
 from .steps import NO_AGENT, AgentSteps, Step
 from ..thresholds import MAX_AGENT_STEPS
@@ -51,15 +51,15 @@ class PartLinks(Links):
 
     def __init__(self) -> None:
         super().__init__()
-        self.log: list[tuple[str, Optional[int], bool]] = []
+        self.log = LinkLog()
 
     def remember(self, key: str, seq: int) -> None:
-        self.log.append((key, seq, True))
+        self.log.add(key, seq, True)
         super().remember(key, seq)
 
     def get(self, key: str) -> Optional[int]:
         seq = super().get(key)
-        self.log.append((key, seq, False))
+        self.log.add(key, seq, False)
         return seq
 
 
@@ -225,7 +225,7 @@ class PartClues(Clues):
         assert isinstance(spans, PartLinks) and isinstance(calls, PartLinks)
         span_at, call_at = len(spans.log), len(calls.log)
         super()._tool_link(track, step, event)
-        if _missed(spans.log, span_at) or _missed(calls.log, call_at):  # one from before the cut may be found
+        if spans.log.missed(span_at) or calls.log.missed(call_at):  # one from before the cut may be found
             self.linked.append((step, span_at, len(spans.log), call_at, len(calls.log)))
 
     def _kept(self, owner: AgentSteps, step: Step) -> None:
@@ -252,7 +252,3 @@ class PartClues(Clues):
         self.agents_judged.add(agent.span_id)
         super()._judge(track, agent)
 
-
-def _missed(log: list[tuple[str, Optional[int], bool]], start: int) -> bool:
-    """Whether a look-up from `start` on in a links log found nothing."""
-    return any(not made and seq is None for _, seq, made in log[start:])

@@ -42,6 +42,7 @@ from ...store.sources import RunSource, is_stream, unreadable
 from ..environment import Environment
 from ..traces import make_pricer, make_reader
 from .counting import Counted
+from . import handoff as handing
 from .. import workers
 from ..workers import InOrder
 from .parts import Settings
@@ -156,16 +157,22 @@ class Told:
 
 @dataclass(frozen=True)
 class Part:
-    """What a worker is handed: the run, its span, and the span of the run's first lines (before the cut)."""
+    """What a worker is handed: the run, its span, the span of the run's first lines (before the cut), and where it
+    writes its answer (`handoff.py`: the directory, its number)."""
 
     source: RunSource
     span: Span
     head: Span
+    directory: str
+    number: int
 
 
-def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment) -> InOrder[Told]:
-    """Each span's part but the first, tallied in worker processes started at once (`with` it), in order."""
-    parts = [Part(source, span, Span(0, min(cut.head, span.start), 1)) for span in cut.spans[1:]]
+def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment, directory: str,
+                  ) -> InOrder[str]:
+    """Each span's part but the first, tallied in worker processes started at once (`with` it): the path of each
+    one's answer (a `Told`, written in `directory`: `handoff.py`), in order."""
+    parts = [Part(source, span, Span(0, min(cut.head, span.start), 1), directory, number)
+             for number, span in enumerate(cut.spans[1:])]
     return InOrder(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
                    runs=1)
 
@@ -182,7 +189,11 @@ def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
     _THERE[:] = [(reader, equipped(options, pricer, None), settings.scan)]
 
 
-def _part_there(part: Part) -> Told:
+def _part_there(part: Part) -> str:
+    return handing.handed(part.directory, part.number, _told(part))
+
+
+def _told(part: Part) -> Told:
     reader, options, recipe = _THERE[0]
     problems = reader.problems
     assert isinstance(problems, LoggedProblems)
@@ -228,13 +239,15 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
     progress = env.progress([source])
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
     counted = Counted(reader.problems)
-    told = tallied_parts(source, cut, parallel, env)
+    handoff = handing.Handoff()
+    told = tallied_parts(source, cut, parallel, env, handoff.directory)
     spans = cut.spans
     # each part's problem calls, where it stopped, its records and its scan
     taken: list[tuple[list[Call], int, int, Optional[PartScan]]] = []
 
     def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
-        for part in told:  # only what `joined` needs is kept: a part joined is let go
+        for path in told:  # read when asked for; only what `joined` needs is kept: a part joined is let go
+            part: Told = handing.taken(handoff, path)
             given = part.part
             taken.append((part.calls, *((0, 0) if isinstance(given, Skipped) else
                                         (given[1].offset, given[0].run.events)), part.scan))
@@ -258,7 +271,7 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
             return counted(source, reader.span_records(cut.path, span))
         return counted(source, _scanned(reader.span_line_blocks(cut.path, span), scan, cut.path))
 
-    with told, progress:  # the workers tally their parts while this process reads the first span
+    with handoff, told, progress:  # the workers tally their parts while this process reads the first span
         report = analyze_runs([SplitRun(source, read, spans, parts(), joined, settled)], pricer=pricer, options=options,
                               window=window, problems=reader.problems, sections=sections,
                               bytes_read=lambda: progress.done, keep_tally=keep_tally)

@@ -59,7 +59,7 @@ def one_scan(path: str) -> dict:
 
 
 def part_scan(path: str, starts: list[int], span: Span) -> tuple[object, PartScan]:
-    """A part tallied and scanned as a worker does it (`ops/analyze/split._part_there`), given back pickled."""
+    """A part tallied and scanned as a worker does it (`ops/analyze/split._told`), given back pickled."""
     reader = TraceReader(ReadProblems())
     head = [record for block in reader.span_records(path, Span(0, min(starts[min(64, len(starts) - 1)],
                                                                        span.start), 1)) for record in block]

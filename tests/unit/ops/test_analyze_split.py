@@ -9,6 +9,7 @@ import io
 import json
 import os
 import random
+import tempfile
 from pathlib import Path
 
 import msgspec
@@ -23,7 +24,7 @@ from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.ops import workers
 from namel3ss_debug.ops.analyze import analyze as analyze_module
-from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.analyze import handoff, split
 from namel3ss_debug.ops.check import CheckRequest, check_traces
 from namel3ss_debug.ops.diagnose import DiagnoseRequest, diagnose_traces
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
@@ -259,3 +260,37 @@ def test_a_run_is_cut_at_the_start_of_a_child_of_its_root_into_contiguous_spans_
         assert event["event_type"] == "agent_execution_start" and event["parent_id"] == "0000000000000001"
     sizes = [span.end - span.start for span in cut.spans]
     assert sizes[0] > max(sizes[1:])  # this process's span is a little longer: a worker also starts
+
+
+def test_the_parts_answers_come_through_a_private_directory_removed_after_the_read(
+        tmp_path: Path, joins: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    made: list[int] = []
+    start = handoff.Handoff.__init__
+
+    def noted(self):  # type: ignore[no-untyped-def]
+        start(self)
+        made.append(os.stat(self.directory).st_mode & 0o777)
+
+    monkeypatch.setattr(handoff.Handoff, "__init__", noted)
+    path = big_run(tmp_path)
+    assert analysed(path, tmp_path, 3, []) == analysed(path, tmp_path, 1, [])
+    assert made == [0o700] and len(joins) == 2 and all(joins)
+    assert list(scratch.iterdir()) == []  # each answer removed once read, then the directory
+    monkeypatch.setattr(split, "_part_there", _dies)
+    with pytest.raises(Namel3ssDebugError, match="a worker process stopped"):
+        analysed(path, tmp_path, 2, [])
+    assert list(scratch.iterdir()) == []
+
+
+def test_an_answer_is_read_only_from_its_reads_directory(tmp_path: Path) -> None:
+    with handoff.Handoff() as mine:
+        path = handoff.handed(mine.directory, 0, {"part": 1})
+        assert handoff.taken(mine, path) == {"part": 1} and not os.path.exists(path)
+        stranger = tmp_path / "part-0.pickle"
+        stranger.write_bytes(b"not an answer")
+        with pytest.raises(ValueError, match="is not a part's answer of this read"):
+            handoff.taken(mine, str(stranger))
+    assert not os.path.exists(mine.directory)
