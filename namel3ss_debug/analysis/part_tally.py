@@ -18,8 +18,8 @@ join refuses, from the cut) itself. With the diagnosis's sections, its collector
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
-from sys import intern
 from typing import Optional
 
 from ..model.events import is_end, is_start
@@ -34,6 +34,7 @@ from .collectors.overview import Overview
 from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
+from .diagnosis.part_calls import KeyColumn
 from .diagnosis.part_clues import CluesPart, PartClues
 from .merge import no_window
 from .run_state import OpenSpan, Options, RunState
@@ -66,20 +67,58 @@ class First:
     ms: float = 0.0  # its time once it ended (what a repeat adds), 0 while open
 
 
+class Firsts:
+    """Each call identity's first call in a part, in columns (a part of hundreds of megabytes has a hundred thousand
+    of them): identity -> its row; each row's ref, span id, operation (by its place in `ops`) and time. `firsts[key]`
+    is a row as a `First`."""
+
+    __slots__ = ("rows", "refs", "span_ids", "op_rows", "ops", "ms", "_places")
+
+    def __init__(self) -> None:
+        self.rows: dict[int, int] = {}
+        self.refs = array("q")
+        self.span_ids = KeyColumn()
+        self.op_rows = array("I")
+        self.ops: list[tuple[str, str]] = []
+        self.ms = array("d")
+        self._places: dict[tuple[str, str], int] = {}
+
+    def add(self, key: int, ref: int, span_id: str, component: str, name: str) -> None:
+        place = self._places.get((component, name))
+        if place is None:
+            place = self._places[component, name] = len(self.ops)
+            self.ops.append((component, name))
+        self.rows[key] = len(self.refs)
+        self.refs.append(ref)
+        self.span_ids.append(span_id)
+        self.op_rows.append(place)
+        self.ms.append(0.0)
+
+    def ended(self, key: int, ms: float) -> None:
+        self.ms[self.rows[key]] = ms
+
+    def __getitem__(self, key: int) -> First:
+        row = self.rows[key]
+        component, name = self.ops[self.op_rows[row]]
+        return First(self.refs[row], self.span_ids[row], component, name, self.ms[row])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 class PartPatterns(Patterns):
-    """The patterns collector of a part: each call identity's first call in it is kept (`First`)."""
+    """The patterns collector of a part: each call identity's first call in it is kept (`Firsts`)."""
 
     def __init__(self, first_spans: dict[str, int]) -> None:
         super().__init__()
-        self.firsts: dict[int, First] = {}
+        self.firsts = Firsts()
         self.first_spans = first_spans  # span id of a first call still open -> its identity
 
     def started(self, run: RunState, event: EventRecord, op: Op, key: Optional[int], parent: Optional[OpenSpan],
                 watch: Optional[str]) -> bool:
         retry = super().started(run, event, op, key, parent, watch)
         if key is not None and self.calls[key] == 1:
-            self.firsts[key] = First(run.index << SEQ_BITS | event.seq, event.span_id, intern(event.component),
-                                     intern(event.name))  # one text an operation: a part gives back megabytes
+            self.firsts.add(key, run.index << SEQ_BITS | event.seq, event.span_id, event.component, event.name)
             self.first_spans[event.span_id] = key
         return retry
 
@@ -197,8 +236,7 @@ class PartTally(Tally):
         key = self.first_spans.pop(event.span_id)
         first = patterns.firsts[key]
         if own.key is None and own.start_seq == first.ref & SEQ_MASK:  # its span, not one that reused its id
-            patterns.firsts[key] = First(first.ref, first.span_id, first.component, first.name,
-                                         event.duration_ms or 0.0)
+            patterns.firsts.ended(key, event.duration_ms or 0.0)
 
     def tallied(self) -> Tallied:
         """What is given back (pickled: nothing holds a callable)."""
