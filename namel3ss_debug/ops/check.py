@@ -10,10 +10,10 @@ import msgspec
 
 from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.run_state import Options
+from ..analysis.window import EventWindow
 from ..checks.results import CheckReport, RunCheck
 from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
-from ..analysis.window import EventWindow
 from ..checks.evaluate import sections_read
 from ..checks.run import check_report, check_run, judged, new_scan
 from ..checks.scan_parts import ScanRecipe
@@ -77,9 +77,8 @@ class _Checker:
         parallel = self._parallel() if scan.reads_fields and self.jobs > 1 else None
         cut = cut_for([source], parallel, self.jobs, self.env) if parallel is not None else None
         if parallel is not None and cut is not None:
-            report, _, counted = read_in_parts(source, cut, self.options,
-                                               parallel.window, self.pricer, parallel.sections, request.runs.strict,
-                                               self.env, parallel, None, scan)
+            report, _, counted = read_in_parts(source, cut, self.options, parallel.window, self.pricer,
+                                               parallel.sections, request.runs.strict, self.env, parallel, None, scan)
             run, events = judged(source, self.rules, report, scan), counted.events
         else:
             progress = self.env.progress([source])
@@ -91,7 +90,6 @@ class _Checker:
         if not events:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         return run
-
 
     def _parallel(self) -> ParallelSettings:
         """What the workers reading one big run in parts (`analyze/split.py`) tally and scan with."""
