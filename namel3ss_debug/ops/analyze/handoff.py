@@ -7,7 +7,9 @@ only when the join asks for it, and it costs the asking process its objects alon
 
 The files are in a private directory (`tempfile.mkdtemp`: readable by this user only) that `Handoff` removes when
 the read ends, whatever ended it; each file is removed as soon as it is read. What a part's answer holds of the run
-is what the trace holds (its texts cut, as the report's are).
+is what the trace holds (its texts cut, as the report's are). The pickle read back is the one this read's own
+worker wrote (the objects the pool would pickle through its pipe), from that directory only: no text of a trace is
+unpickled (`tests/meta/test_no_eval.py` lists this module as reviewed).
 """
 
 from __future__ import annotations
