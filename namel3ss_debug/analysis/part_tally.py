@@ -68,8 +68,8 @@ class First:
 
 
 class Firsts:
-    """Each call identity's first call in a part, in columns (a part of hundreds of megabytes has a hundred thousand
-    of them): identity -> its row; each row's ref, span id, operation (by its place in `ops`) and time. `firsts[key]`
+    """Each call identity's first call in a part, in columns (16.6 MB as objects in a part of 472 MB): identity -> its
+    row; each row's ref, span id, operation (by its place in `ops`) and time. `firsts[key]`
     is a row as a `First`."""
 
     __slots__ = ("rows", "refs", "span_ids", "op_rows", "ops", "ms", "_places")
@@ -101,9 +101,6 @@ class Firsts:
         row = self.rows[key]
         component, name = self.ops[self.op_rows[row]]
         return First(self.refs[row], self.span_ids[row], component, name, self.ms[row])
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 class PartPatterns(Patterns):

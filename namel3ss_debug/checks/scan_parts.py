@@ -37,13 +37,17 @@ class ScanRecipe:
     redact_keys: tuple[str, ...] = ()
     redact_patterns: tuple[str, ...] = ()
 
-    def part_scan(self) -> PartScan:
-        secrets = None
-        if any(rule.key == "forbid_secrets" for rule in self.rules):
-            from .secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
+    def secret_finder(self) -> Optional[SecretFinder]:
+        """The finder `forbid_secrets` looks with (the tracer's redactor with the workspace's keys and patterns),
+        or None without that rule."""
+        if not any(rule.key == "forbid_secrets" for rule in self.rules):
+            return None
+        from .secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
 
-            secrets = SecretFinder(self.redact_keys, self.redact_patterns)
-        return PartScan(list(self.rules), secrets)
+        return SecretFinder(self.redact_keys, self.redact_patterns)
+
+    def part_scan(self) -> PartScan:
+        return PartScan(list(self.rules), self.secret_finder())
 
 
 class Orders(Order):

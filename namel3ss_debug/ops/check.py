@@ -103,11 +103,8 @@ class _Checker:
 def secret_finder(rules: list[Rule], settings: Settings) -> SecretFinder | None:
     """The finder `forbid_secrets` looks with (the tracer's redactor with the workspace's redact_keys and
     redact_patterns), or None without that rule."""
-    if not any(rule.key == "forbid_secrets" for rule in rules):
-        return None
-    from ..checks.secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
-
-    return SecretFinder(settings.redact_keys, settings.redact_patterns)
+    recipe = scan_recipe(rules, settings)
+    return recipe.secret_finder() if recipe is not None else None
 
 
 def scan_recipe(rules: list[Rule], settings: Settings) -> ScanRecipe | None:

@@ -240,7 +240,6 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
     counted = Counted(reader.problems)
     handoff = handing.Handoff()
-    told = tallied_parts(source, cut, parallel, env, handoff.directory)
     spans = cut.spans
     # each part's problem calls, where it stopped, its records and its scan
     taken: list[tuple[list[Call], int, int, Optional[PartScan]]] = []
@@ -271,7 +270,8 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
             return counted(source, reader.span_records(cut.path, span))
         return counted(source, _scanned(reader.span_line_blocks(cut.path, span), scan, cut.path))
 
-    with handoff, told, progress:  # the workers tally their parts while this process reads the first span
+    # the workers tally their parts while this process reads the first span; the answers' directory goes at the end
+    with handoff, tallied_parts(source, cut, parallel, env, handoff.directory) as told, progress:
         report = analyze_runs([SplitRun(source, read, spans, parts(), joined, settled)], pricer=pricer, options=options,
                               window=window, problems=reader.problems, sections=sections,
                               bytes_read=lambda: progress.done, keep_tally=keep_tally)
