@@ -100,16 +100,17 @@ class Clues:
 
     def started(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
         track = self._track if run is self._run and self._track is not None else self.track(run)
-        component, name = event.component, event.name
+        component, name, span_id = event.component, event.name, event.span_id
         numbers, op = track.numbers, (component, name)
         number = numbers[op] = numbers.get(op, 0) + 1  # the call number: the run's starts and instants of the op
         if own is None:
             return
+        turns = track.turns
         if event.event_type == "agent_turn_start":  # whose turn it is: the agent of the spans inside it
-            track.turns[event.span_id] = name
-        elif track.turns and event.parent_id in track.turns and own.agent != event.span_id:
-            track.turns[event.span_id] = track.turns[event.parent_id]
-        if own.agent == event.span_id:  # an agent execution (as the tally tells one), counted or not: its steps'
+            turns[span_id] = name
+        elif turns and event.parent_id in turns and own.agent != span_id:
+            turns[span_id] = turns[event.parent_id]
+        if own.agent == span_id:  # an agent execution (as the tally tells one), counted or not: its steps'
             self._agent_started(run, track, event, own)  # owner, whatever `--component` keeps
             return
         if component == "tool":  # a plan's step carried out, whatever `--component` keeps
@@ -117,11 +118,11 @@ class Clues:
         if not use:
             return
         kind = self._kinds.get(event.event_type) or self._kind(event.event_type)
-        if component not in CALLS and kind not in STEP_KINDS and (component, name) != HANDOFF:
+        if component not in CALLS and kind not in STEP_KINDS and op != HANDOFF:
             return
-        step = Step(event.seq, None, event.span_id, event.parent_id, component, name, kind,
+        step = Step(event.seq, None, span_id, event.parent_id, component, name, kind,
                     self._address(component, name, number), own.agent or NO_AGENT, event.ts, model=event.model,
-                    turn=track.turns.get(event.span_id) if track.turns else None)
+                    turn=turns.get(span_id) if turns else None)
         if component == "llm":
             step.inputs_key = call_key(run.index, component, name, event.inputs)
             self._request(track, event, step)
@@ -129,7 +130,7 @@ class Clues:
             step.inputs_key = call_key(run.index, component, name, event.inputs)
             step.arguments = payloads.raw_text(event.inputs)
             self._tool_link(track, step, event)
-        track.open[event.span_id] = step
+        track.open[span_id] = step
         self._keep(track, step)
 
     def ended(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
@@ -198,9 +199,9 @@ class Clues:
         """The step in its agent's steps (its run's when the agent is not open), the run's opening and recent."""
         agent = track.agents.get(step.agent) if step.agent != NO_AGENT else None
         self._kept(agent if agent is not None else track.loose, step)
-        clues = track.clues
-        if len(clues.opening) < OPENING_STEPS:
-            clues.opening.append(step)
+        opening = track.clues.opening
+        if len(opening) < OPENING_STEPS:
+            opening.append(step)
         track.recent.append(step)
 
     def _kept(self, owner: AgentSteps, step: Step) -> None:
@@ -256,31 +257,34 @@ class Clues:
             step.asked_by = track.by_call_id.get(step.tool_call_id)
 
     def _ended(self, track: RunTrack, step: Step, event: EventRecord) -> None:
-        step.end_seq, step.status, step.duration_ms = event.seq, event.status, event.duration_ms
+        status = step.status = event.status
+        step.end_seq, step.duration_ms = event.seq, event.duration_ms
         step.model = event.model or step.model
-        if step.inputs_key is not None and len(event.outputs):  # only a repeated call's answer is compared
+        component, keyed, clues = step.component, step.inputs_key is not None, track.clues
+        if keyed and len(event.outputs):  # only a repeated call's answer is compared
             step.outputs_key = hash(bytes(event.outputs))
-        if event.error is not None or event.status == "failed":
+        if event.error is not None or status == "failed":
             self._error(step, event)
-        if step.component == "llm":
+        call = component in CALLS
+        if component == "llm":
             self._answered(track, step, event)
-        elif step.component == "tool" or (step.component, step.name) == HANDOFF:
+        elif component == "tool" or (component, step.name) == HANDOFF:
             step.result = payloads.output_text(event.outputs)
             self._tool_link(track, step, event)
         else:
             step.text = payloads.output_text(event.outputs)
             if step.kind == "agent_turn" and step.name.casefold() in USERS:  # what the user said, whole
-                track.clues.given.add(payloads.as_text(payloads.output_of(event.outputs)))
-        if step.inputs_key is not None:
+                clues.given.add(payloads.as_text(payloads.output_of(event.outputs)))
+        if keyed:
             self._repeat(track, step)
-        if step.component in CALLS:
-            note_slowest(track.clues, step)
-        if step.component in CALLS or step.kind == "agent_turn":
-            note_actor(track.clues, step)
-        track.clues.writers.note(step)
-        if event.status == "failed":
+        if call:
+            note_slowest(clues, step)
+        if call or step.kind == "agent_turn":
+            note_actor(clues, step)
+        clues.writers.note(step)
+        if status == "failed":
             self._failed(track, step)
-        if step.component in CALLS:
+        if call:
             self._past(track.agents.get(step.agent, track.loose), step)
 
     def _past(self, owner: AgentSteps, step: Call) -> None:

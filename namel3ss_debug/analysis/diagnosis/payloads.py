@@ -242,10 +242,16 @@ def output_text(raw: bytes | memoryview) -> Optional[str]:
     """What a call returned, as text: `outputs.return` (a tool's, a decorated function's), `outputs.output` (an
     agent's answer), `outputs.text`, else the whole outputs; cut to TEXT_CHARS. A returned object or list is its
     JSON text as written, cut (not decoded: a tool's result may be large)."""
+    if not len(raw):
+        return None
     data, start = memoryview(raw), len(RETURNED)
-    if bytes(data[:start + 1]) in (RETURNED + b"{", RETURNED + b"[") and bytes(data[-1:]) == b"}":
+    if data[:start + 1] in _RETURNED_WHOLE and data[-1] == _CLOSE:
         return raw_text(data[start:-1])
     return cut(as_text(output_of(raw)))
+
+
+_RETURNED_WHOLE = (RETURNED + b"{", RETURNED + b"[")
+_CLOSE = ord("}")
 
 
 def output_of(raw: bytes | memoryview) -> Any:

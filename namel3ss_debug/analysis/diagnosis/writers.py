@@ -73,13 +73,24 @@ def slimmed(step: Step) -> Step:
     return msgspec.structs.replace(step, text=None, result=None, arguments=None, asked=(), error_message=None)
 
 
-def _keys(step: Step) -> set[str]:
+def _keys(step: Step) -> frozenset[str] | set[str]:
+    """The terms of `step`'s output (`provenance.outputs_of`), as one text (no term runs across a line's end), and
+    the values of the calls it asked for."""
+    if not step.asked:  # most steps: a text or a result, found once for an output said again
+        text, result = step.text, step.result
+        said = f"{text}\n{result}" if text and result else text or result
+        keys = _terms(said) if said else _NONE
+        return keys - _EMPTY if "" in keys else keys
     texts = outputs_of(step)
-    keys = set(_terms("\n".join(texts))) if texts else set()  # one text: no term runs across a line's end
+    found = set(_terms("\n".join(texts))) if texts else set()
     for ask in step.asked:
-        keys.update(normal(value) for value in values_of(ask.arguments, None))
-    keys.discard("")
-    return keys
+        found.update(normal(value) for value in values_of(ask.arguments, None))
+    found.discard("")
+    return found
+
+
+_NONE: frozenset[str] = frozenset()
+_EMPTY = frozenset({""})
 
 
 @lru_cache(maxsize=SAID_AGAIN)

@@ -87,7 +87,7 @@ def _saving(calls: list[Step]) -> float:
 
 def _independent_groups(steps: list[Step]) -> Iterable[list[Step]]:
     """Runs of two or more sibling calls, one after another, none reading an earlier one's result."""
-    if sum(1 for step in steps if _eligible(step)) < 2:
+    if not _two_under_one(steps):
         return  # no two calls that could run at once (an agent's loop: each tool asked for by its model)
     siblings: dict[str, list[Step]] = {}
     for step in steps:
@@ -106,6 +106,18 @@ def _independent_groups(steps: list[Step]) -> Iterable[list[Step]]:
                 group.add(call)
         if len(group.calls) > 1:
             yield group.calls
+
+
+def _two_under_one(steps: list[Step]) -> bool:
+    """Whether two eligible calls ran under one parent: a group holds no other calls."""
+    parents: set[str] = set()
+    for step in steps:
+        parent = step.parent_id
+        if parent is not None and _eligible(step):
+            if parent in parents:
+                return True
+            parents.add(parent)
+    return False
 
 
 def _eligible(step: Step) -> bool:
