@@ -166,7 +166,9 @@ class Tally:
         return kind
 
     # -- starts -----------------------------------------------------------------------------
-    def _start(self, run: RunState, event: EventRecord, use: bool) -> None:
+    def _start(self, run: RunState, event: EventRecord, use: bool) -> int | None:
+        """A start event: the span opened (`OpenSpan`). Returns the call's identity (`figures.call_key`) when it
+        is a counted LLM or tool call with inputs, for the diagnosis's collector; else None."""
         span_id = event.span_id
         ids = self._ids
         if ids and not run.seen.add(span_id):
@@ -176,7 +178,7 @@ class Tally:
         if parent is None and parent_id is not None and ids and parent_id not in run.seen:
             self.integrity.orphan(run, event)
         component = event.component
-        key = retry = None
+        key = ident = retry = None
         agent = parent.agent if parent is not None else None
         watch = parent.watch if parent is not None else None
         event_type = event.event_type
@@ -193,7 +195,7 @@ class Tally:
             run.question = question_in(event.inputs)
         patterns = self.patterns
         if component in CALLS and use and patterns is not None:
-            key = call_key(run.index, component, event.name, event.inputs)
+            key = ident = call_key(run.index, component, event.name, event.inputs)
             op = (component, event.name, self._prefixes[event_type])
             retry = patterns.started(run, event, op, key, parent, watch)
             if key is not None and patterns.calls[key] == 1:  # kept on the span only for a repeat
@@ -202,6 +204,7 @@ class Tally:
             parent.open_kids += 1
         run.open[span_id] = OpenSpan(component, event.name, parent_id, event.seq, key, agent, retry, event.model,
                                      watch)
+        return ident
 
     @staticmethod
     def _framework(run: RunState, event: EventRecord) -> None:
@@ -326,9 +329,9 @@ class Tally:
 
     # -- the diagnosis's collector: called after the tally's own work, with its open-span table ------------------
     def _start_clued(self, run: RunState, event: EventRecord, use: bool) -> None:
-        self._start(run, event, use)
+        ident = self._start(run, event, use)
         assert self.clues is not None  # these are fed only when it is set
-        self.clues.started(run, event, run.open.get(event.span_id), use)
+        self.clues.started(run, event, run.open.get(event.span_id), use, ident)
 
     def _end_clued(self, run: RunState, event: EventRecord, use: bool) -> None:
         own = run.open.get(event.span_id)

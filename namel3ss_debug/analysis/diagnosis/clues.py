@@ -20,7 +20,7 @@ from ...model.error_category import categorize
 from ...model.events import kind as span_kind
 from ...model.stack_frames import app_frame
 from ...store.records import EventRecord, attrs_of
-from ..collectors.figures import CALLS, call_key
+from ..collectors.figures import CALLS
 from ..run_state import OpenSpan, RunState
 from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
@@ -98,7 +98,10 @@ class Clues:
         self._run, self._track = run, track
         return track
 
-    def started(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
+    def started(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool,
+                ident: Optional[int]) -> None:
+        """A start, after the tally's: `own` its open span, `ident` the call's identity the tally found
+        (`figures.call_key`: the tally keeps patterns whenever it keeps these clues)."""
         track = self._track if run is self._run and self._track is not None else self.track(run)
         component, name, span_id = event.component, event.name, event.span_id
         numbers, op = track.numbers, (component, name)
@@ -124,10 +127,10 @@ class Clues:
                     self._address(component, name, number), own.agent or NO_AGENT, event.ts, model=event.model,
                     turn=turns.get(span_id) if turns else None)
         if component == "llm":
-            step.inputs_key = call_key(run.index, component, name, event.inputs)
+            step.inputs_key = ident
             self._request(track, event, step)
         elif component == "tool":
-            step.inputs_key = call_key(run.index, component, name, event.inputs)
+            step.inputs_key = ident
             step.arguments = payloads.raw_text(event.inputs)
             self._tool_link(track, step, event)
         track.open[span_id] = step

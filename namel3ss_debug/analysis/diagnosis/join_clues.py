@@ -23,6 +23,7 @@ run's.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
 import msgspec
@@ -85,7 +86,7 @@ def _links(links: Links, part: Links) -> Optional[tuple[Links, dict[int, Optiona
     first)."""
     assert isinstance(part, PartLinks)
     again = Links()
-    again.seqs, again.dropped = dict(links.seqs), links.dropped
+    again.seqs, again.dropped = OrderedDict(links.seqs), links.dropped
     found: dict[int, Optional[int]] = {}
     for at, (key, seq, made) in enumerate(part.log):
         if made:

@@ -5,6 +5,7 @@ links are the ones dropped.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Optional
 
 MAX_LINKS = 4096  # LLM calls remembered by span id and by tool call id, to link the tools they asked for
@@ -17,7 +18,8 @@ class Links:
     __slots__ = ("seqs", "dropped")
 
     def __init__(self) -> None:
-        self.seqs: dict[str, int] = {}
+        # an OrderedDict: the oldest let go at once (a dict's first key is found past every one deleted before it)
+        self.seqs: OrderedDict[str, int] = OrderedDict()
         self.dropped = 0
 
     def remember(self, key: str, seq: int) -> None:
@@ -25,7 +27,7 @@ class Links:
         seqs = self.seqs
         seqs[key] = seq
         if len(seqs) > MAX_LINKS:
-            del seqs[next(iter(seqs))]
+            seqs.popitem(last=False)
             self.dropped += 1
 
     def get(self, key: str) -> Optional[int]:
