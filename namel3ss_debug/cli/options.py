@@ -101,12 +101,13 @@ def parts_jobs_option(command: Command) -> Command:
 
 
 def sides_jobs_option(command: Command) -> Command:
-    """`--jobs N` (-> `jobs`) of `diff`: its two runs read at once."""
+    """`--jobs N` (-> `jobs`) of `diff`: its two runs read at once, or one big run alone in parts."""
     return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
                         callback=_jobs_or_cores,
                         help="Worker processes (default: the cores this process may use): with 2 or more, the "
-                             "two runs (4 MiB or more each) are read at once, NEW in a worker process; 1: one "
-                             "after the other. The answer and the warnings are the same.")(command)
+                             "two runs (4 MiB or more each) are read at once, NEW in a worker process, and a big "
+                             "run read alone (the other kept in the cache, or small) is read in N parts; 1: one "
+                             "after the other, each whole. The answer and the warnings are the same.")(command)
 
 
 def progress_option(command: Command) -> Command:

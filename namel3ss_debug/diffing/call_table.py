@@ -16,7 +16,7 @@ from array import array
 from dataclasses import dataclass
 from itertools import repeat
 from operator import countOf, itemgetter
-from typing import Iterable, Iterator, Mapping, Optional, Sequence, overload
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence, overload
 
 import msgspec
 
@@ -35,6 +35,7 @@ NO_HASH = 0
 # offset in `files[start_file]`, where they are read again when asked for (`previews.inputs_fingerprint`)
 NO_INPUTS, INPUTS_HASHED, INPUTS_AT_START = 0, 1, 2
 UNCLOSED = "unclosed"  # the status of a call whose end was never read
+ROOT_PARENT = -2  # a part's parent of a call under the run's root, a call before its cut (`call_parts.py`)
 
 # How the recorder hands a call over (`add_started`, `add_ended`), a block's calls at once: a start as
 # (seq, component, name, operation, number, parent, depth, inputs, has_inputs, start_file), its texts as
@@ -138,6 +139,28 @@ class CallTable:
             if file >= 0:
                 place_file[index] = file
                 place_offset[index] = offset
+
+    def append(self, part: CallTable, root: int, before: Callable[[str, str], int]) -> None:
+        """A part's calls after these (`call_parts.py`: the calls of a run's span read by a worker, which keep their
+        places, not previews): its codes made this table's, its parents moved on by the calls here (`ROOT_PARENT`:
+        `root`), and its call numbers counted on from `before(component, name)`, the calls of that operation here."""
+        base, texts = len(self), array("I", [self.texts.code(text) for text in part.texts.texts])
+        files = [self.files.code(path) for path in part.files.texts]
+        for name in ("seq", "place_offset", "depth", "duration", "inputs", "outputs", "has_inputs", "has_outputs"):
+            getattr(self, name).extend(getattr(part, name))
+        for name in _CODES:
+            getattr(self, name).extend([texts[code] for code in getattr(part, name)])
+        self.parent.extend([root if parent == ROOT_PARENT else parent + base if parent >= 0 else parent
+                            for parent in part.parent])
+        self.place_file.extend([files[code] if code >= 0 else code for code in part.place_file])
+        self.start_file.extend([files[code] if code >= 0 else code for code in part.start_file])
+        counted: dict[tuple[int, int], int] = {}
+        names = part.texts.texts
+        for component, called, number in zip(part.component, part.name, part.number):
+            offset = counted.get((component, called))
+            if offset is None:
+                offset = counted[component, called] = before(names[component], names[called])
+            self.number.append(number + offset)
 
     # -- reading -----------------------------------------------------------------------------------
 

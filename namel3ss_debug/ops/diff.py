@@ -33,7 +33,8 @@ class DiffRequest:
     config_path: Path | None = None
     cache: bool = True  # a side read before (the same run, prices and options) is taken from the cache; False:
     # nothing kept, no index sidecar
-    jobs: int = 1  # 2 or more: the two runs read at once, NEW in a worker process (`diff_sides.py`)
+    jobs: int = 1  # 2 or more: the two runs read at once, NEW in a worker process, or a big run read alone in
+    # parts (`diff_sides.py`)
 
 
 def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
@@ -63,13 +64,13 @@ def _compared(sources: list[RunSource], sides: Sides, thresholds: list[Any], con
     other, each from the cache where an earlier read kept it, and compared: NEW first (its progress is the bar),
     then BASE, its warnings told after NEW's."""
     if len(sources) == 1:  # both name the same run: read once, it is both sides
-        profile = sides.profile("BASE", sources[0], env)
+        profile = sides.profile("BASE", sources[0], env, jobs)
         return diff_runs(profile, profile, thresholds, context=context)
     both = sides.both(sources[0], sources[1], env, jobs)
     if both is not None:
         return diff_runs(*both, thresholds, context=context)
-    new_profile = sides.profile("NEW", sources[1], env)
+    new_profile = sides.profile("NEW", sources[1], env, jobs)
     if size_on_disk(sources[1]) >= TRIM_FROM_BYTES:
         give_back()  # what reading NEW freed, before BASE is read
-    base_profile = sides.profile("BASE", sources[0], env)
+    base_profile = sides.profile("BASE", sources[0], env, jobs)
     return diff_runs(base_profile, new_profile, thresholds, context=context)

@@ -69,17 +69,30 @@ class Sides:
         self.price_overrides = price_overrides
         self.problems: list[ReadProblems] = []  # what each read from the files met
 
-    def profile(self, side: str, source: RunSource, env: Environment) -> RunProfile:
+    def profile(self, side: str, source: RunSource, env: Environment, jobs: int = 1) -> RunProfile:
+        """One side's profile: from the cache, else read (in parts on `jobs` cores when it is one big run that
+        can be read again: `diff_parts.py`)."""
         kept = self.kept(source)
         if kept is not None:
             return kept
-        reader = make_reader(self.strict, env, reuse_buffers=True, write_index=self.index)  # keeps no record
-        self.problems.append(reader.problems)
-        progress = env.progress([source])
-        with progress:
-            reader.progress = progress.advance
-            profile = read_side(side, source, reader, self.pricer)
-        self.cache.put(self._key(source), Side.of(profile), reader.problems)
+        from . import diff_parts  # noqa: PLC0415 - the pass, loaded to read a side: a diff answered from the cache
+        # loads none of it
+
+        cut = diff_parts.cut_side(source, env, jobs, self.strict, self.price_overrides)
+        if cut is not None:
+            profile, problems = diff_parts.side_in_parts(source, cut, env, self.pricer, self.strict,
+                                                         self.price_overrides)
+            self.problems.append(problems)
+            profile = one_run(side, profile)
+        else:
+            reader = make_reader(self.strict, env, reuse_buffers=True, write_index=self.index)  # keeps no record
+            problems = reader.problems
+            self.problems.append(problems)
+            progress = env.progress([source])
+            with progress:
+                reader.progress = progress.advance
+                profile = read_side(side, source, reader, self.pricer)
+        self.cache.put(self._key(source), Side.of(profile), problems)
         return profile
 
     def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,
@@ -131,7 +144,13 @@ class Sides:
 def read_side(side: str, source: RunSource, reader: TraceReader, pricer: Pricer) -> RunProfile:
     """One run read once; an input without events or with several runs cannot be diffed."""
     blocks = Counted(reader.problems)(source, reader.line_blocks(source))  # says the types it does not know
-    profile = profile_lines(source, blocks, pricer=pricer, problems=reader.problems, rereadable=rereadable(source))
+    return one_run(side, profile_lines(source, blocks, pricer=pricer, problems=reader.problems,
+                                       rereadable=rereadable(source)))
+
+
+def one_run(side: str, profile: RunProfile) -> RunProfile:
+    """`profile`, when it holds one run's events; an input without events or with several runs cannot be diffed."""
+    source = profile.source
     if not profile.calls.events:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
     others = profile.calls.other_runs

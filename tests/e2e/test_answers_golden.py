@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from namel3ss_debug.analysis import split_run
 from namel3ss_debug.cli.main import cli
+from namel3ss_debug.diffing.call_parts import JoiningRecorder
 from namel3ss_debug.ops import diff_sides, workers
 from namel3ss_debug.ops.analyze import split
 
@@ -125,3 +126,25 @@ def test_the_diff_of_two_runs_read_at_once_is_the_release_s(traces, trace, monke
     got = answer([*commands(trace)["diff"], "--jobs", "2"])
     assert got == (GOLDEN / f"{trace}.diff").read_bytes()
     assert at_once == [True] or got.startswith(b"exit 2\n")  # read at once, or a usage error before any read
+
+
+@pytest.mark.parametrize("trace", TRACES)
+def test_the_diff_of_runs_read_in_parts_is_the_release_s(traces, trace, monkeypatch):
+    """`diff --jobs 3` where the two runs are not read at once: each read alone in three parts, as
+    a big run is read (each cut moved to the next start of a child of the root; its calls recorded in each part and
+    joined, `diffing/call_parts.py`); the answer is the release's, whichever parts were joined."""
+    other = TRACES[(TRACES.index(trace) + 1) % len(TRACES)]
+    monkeypatch.setattr(split, "PART_BYTES", min((traces / name).stat().st_size for name in (trace, other)) // 3)
+    monkeypatch.setattr(split, "HEAD_LINES", 4)
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", 1 << 60)  # each run alone
+    cuts: list[object] = []
+    monkeypatch.setattr(split, "_cut", lambda *args, cut=split._cut: cuts.append(cut(*args)) or cuts[-1])
+    adopted: list[int] = []
+    monkeypatch.setattr(JoiningRecorder, "adopt", lambda recorder, part, adopt=JoiningRecorder.adopt:
+                        adopted.append(len(part.table)) or adopt(recorder, part))
+    got = answer([*commands(trace)["diff"], "--jobs", "3"])
+    assert got == (GOLDEN / f"{trace}.diff").read_bytes()
+    assert cuts and all(cut is not None and len(cut.spans) >= 2 for cut in cuts)  # each run read in parts
+    # a part's calls joined (in a run of requests under its root), or a usage error (two runs in one)
+    assert adopted or got.startswith(b"exit 2\n") or trace.startswith("calls")

@@ -45,6 +45,7 @@ class Settings:
     file_prices: Optional[Mapping[str, Any]]
     price_overrides: Optional[Mapping[str, Any]]
     scan: Optional[ScanRecipe] = None  # one big run read in parts by `check`: each part's scan (`split.py`)
+    calls: bool = False  # one big run read in parts by `diff`: each part's calls (`diffing/call_parts.py`)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Optional, Sequence
 
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.analyze import collector_paused, equipped
@@ -46,6 +46,9 @@ from . import handoff as handing
 from .. import workers
 from ..workers import InOrder
 from .parts import Settings
+
+if TYPE_CHECKING:  # `diff`'s call recorder, loaded by the reads that record calls (`diff`), not by `analyze`
+    from ...diffing.call_parts import JoiningRecorder, PartCalls, PartRecorder
 
 PART_BYTES = 32 * 1024 * 1024  # the least a part holds: a smaller run is read in one process
 LOOK_AHEAD = 4 * 1024 * 1024  # how far past an even cut a child of the root is looked for
@@ -153,6 +156,7 @@ class Told:
     part: tuple[Tallied, Stopped] | Skipped
     calls: list[Call]
     scan: Optional[PartScan] = None
+    recorded: Optional[PartCalls] = None  # for `diff`, the calls of those lines
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environm
                    runs=1)
 
 
-_THERE: list[tuple[TraceReader, Options, Optional[ScanRecipe]]] = []
+_THERE: list[tuple[TraceReader, Options, Optional[ScanRecipe], bool]] = []
 
 
 def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
@@ -186,7 +190,7 @@ def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
     options = Options(slow_threshold_ms=settings.slow_threshold_ms, block_threshold_ms=settings.block_threshold_ms,
                       top=settings.top, judging=Judging(settings.thresholds), sections=frozenset(settings.sections))
     reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=False)
-    _THERE[:] = [(reader, equipped(options, pricer, None), settings.scan)]
+    _THERE[:] = [(reader, equipped(options, pricer, None), settings.scan, settings.calls)]
 
 
 def _part_there(part: Part) -> str:
@@ -194,17 +198,21 @@ def _part_there(part: Part) -> str:
 
 
 def _told(part: Part) -> Told:
-    reader, options, recipe = _THERE[0]
+    reader, options, recipe, recording = _THERE[0]
     problems = reader.problems
     assert isinstance(problems, LoggedProblems)
     path = part.source.files[0]
     scan = recipe.part_scan() if recipe is not None else None
+    recorder: Optional[PartRecorder] = None
     told: tuple[Tallied, Stopped] | Skipped
     try:
         head = [record for block in TraceReader(ReadProblems()).span_records(path, part.head) for record in block]
+        if recording:
+            from ...diffing.call_parts import PartRecorder  # noqa: PLC0415 - see the imports
+            recorder = PartRecorder.of_head(head)
         with collector_paused():
             told = tally_part(head, reader.span_line_blocks(path, part.span), part.span, options, part.source, 0,
-                              (lambda block, upto: scan.see_block(block, path, upto)) if scan is not None else None)
+                              _seeing(scan, recorder, path))
     except (Namel3ssDebugError, OSError):  # this process reads the span itself: it meets the error and says it
         told = Skipped()
     calls = problems.taken()
@@ -214,7 +222,23 @@ def _told(part: Part) -> Told:
     said = [call for call in calls if _before(call, stopped)]
     unknown: list[Call] = [("unknown_type", (event_type, part.source.label)) for event_type in tallied.overview.types
                            if not is_known_event_type(event_type)]
-    return Told(told, said + unknown, scan.packed() if scan is not None else None)
+    return Told(told, said + unknown, scan.packed() if scan is not None else None,
+                recorder.part() if recorder is not None else None)
+
+
+def _seeing(scan: Optional[PartScan], recorder: Optional[PartRecorder], path: str,
+            ) -> Callable[[LineBlock, Optional[int]], None] | None:
+    """What a part shows each block its tally read (and how many of its records): the scan, the call recorder."""
+    if scan is None and recorder is None:
+        return None
+
+    def see(block: LineBlock, upto: Optional[int]) -> None:
+        if scan is not None:
+            scan.see_block(block, path, upto)
+        if recorder is not None:
+            recorder.see(block, upto)
+
+    return see
 
 
 def _before(call: Call, stopped: Stopped) -> bool:
@@ -230,59 +254,71 @@ def _before(call: Call, stopped: Stopped) -> bool:
 def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
                   sections: tuple[str, ...], strict: bool, env: Environment, parallel: Settings,
                   keep_tally: Callable[[Tally], None] | None, scan: EventScan | None = None,
+                  recorder: JoiningRecorder | None = None, count_bytes: bool = True,
                   ) -> tuple[Report, ReadProblems, Counted]:
     """The report of one big run read in parts: the first span here while the workers tally the others, each joined
     in its place with its warnings, bytes and records, and what no part tallied read here; what the reading met,
     and the records counted. With `scan` (`check`'s: `parallel.scan` its recipe), every event is shown to it: each
-    part's scan joined with its tally, the lines read here on the way. Raises TraceError when the file changed under
-    the parts."""
+    part's scan joined with its tally, the lines read here on the way; with `recorder` (`diff`'s: `parallel.calls`
+    set), every event's call is recorded the same way. `count_bytes` False: the report's overview says 0 bytes read,
+    as a pass given records (`diff`'s) says. Raises TraceError when the file changed under the parts."""
     progress = env.progress([source])
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
     counted = Counted(reader.problems)
     handoff = handing.Handoff()
     spans = cut.spans
-    # each part's problem calls, where it stopped, its records and its scan
-    taken: list[tuple[list[Call], int, int, Optional[PartScan]]] = []
+    # each part's problem calls, where it stopped, its records, its scan and its calls
+    taken: list[tuple[list[Call], int, int, Optional[PartScan], Optional[PartCalls]]] = []
 
     def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
         for path in told:  # read when asked for; only what `joined` needs is kept: a part joined is let go
             part: Told = handing.taken(handoff, path)
             given = part.part
             taken.append((part.calls, *((0, 0) if isinstance(given, Skipped) else
-                                        (given[1].offset, given[0].run.events)), part.scan))
+                                        (given[1].offset, given[0].run.events)), part.scan, part.recorded))
             yield given
 
     def settled(number: int) -> bool:
-        theirs = taken[number][3]
-        return scan is None or (theirs is not None and scan_parts.settled(scan, theirs))
+        theirs, recorded = taken[number][3:]
+        return (scan is None or (theirs is not None and scan_parts.settled(scan, theirs))) and \
+            (recorder is None or recorder.settles(recorded))
 
     def joined(number: int) -> None:
-        calls, offset, events, theirs = taken[number]
+        calls, offset, events, theirs, recorded = taken[number]
         replay(calls, reader.problems)
         progress.advance(offset - spans[number + 1].start)
         counted.events += events
         if scan is not None and theirs is not None:
             scan_parts.join(scan, theirs)
-        taken[number] = (calls, offset, events, None)
+        if recorder is not None and recorded is not None:
+            recorder.adopt(recorded)
+        taken[number] = (calls, offset, events, None, None)
 
     def read(span: Span) -> Iterator[Sequence[EventRecord]]:
-        if scan is None:
+        if scan is None and recorder is None:
             return counted(source, reader.span_records(cut.path, span))
-        return counted(source, _scanned(reader.span_line_blocks(cut.path, span), scan, cut.path))
+        return counted(source, _seen(reader.span_line_blocks(cut.path, span), scan, recorder, cut.path))
 
     # the workers tally their parts while this process reads the first span; the answers' directory goes at the end
     with handoff, tallied_parts(source, cut, parallel, env, handoff.directory) as told, progress:
         report = analyze_runs([SplitRun(source, read, spans, parts(), joined, settled)], pricer=pricer, options=options,
                               window=window, problems=reader.problems, sections=sections,
-                              bytes_read=lambda: progress.done, keep_tally=keep_tally)
+                              bytes_read=(lambda: progress.done) if count_bytes else None, keep_tally=keep_tally)
     _unchanged(cut)
     return report, reader.problems, counted
 
 
-def _scanned(blocks: Iterator[LineBlock], scan: EventScan, path: str) -> Iterator[Sequence[EventRecord]]:
-    """The records of each block, the block shown to the scan first (as `checks.run.scanned_blocks`)."""
+def _seen(blocks: Iterator[LineBlock], scan: EventScan | None, recorder: JoiningRecorder | None, path: str,
+          ) -> Iterator[Sequence[EventRecord]]:
+    """The records of each block, the block shown first to the scan (as `checks.run.scanned_blocks`) and to the
+    call recorder (as `diffing.profile.profile_lines`, from a file that can be read again)."""
+    if recorder is not None:
+        from ...diffing.profile import recorded  # noqa: PLC0415 - see the imports
     for block in blocks:
-        scan.see_block(block, path)
+        if scan is not None:
+            scan.see_block(block, path)
+        if recorder is not None:
+            recorded(recorder, block, True)
         yield block.records
 
 
