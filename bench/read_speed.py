@@ -5,19 +5,19 @@
     python bench/read_speed.py --small-only     # the 38-event run only (start-up): about a minute
     python bench/read_speed.py --size-mb 200 --repeats 5 --json
 
-Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
-with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
-quantiles for `analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff`
-and `replay`, `--jobs 1` for `analyze`, `diagnose` and `check` reading one big run in parts on every core (the
-default) and for `diff` reading its two runs at once, the report without the diagnosis's sections for what the
-diagnosis costs (on one core), `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for
-a second read (answered from the cache, in a cache directory of this run's own): `analyze`, `diagnose`, `diff` and
-`replay` (its timeline). Peak RSS comes from GNU time when installed. Each command's CPU time (user and system,
-its children's too) is printed beside its wall time: the targets are of wall time, but on a loaded machine the CPU
-time moves less. The commands compared take turns (A B C, A B C, ..., the order rotating from one round to the
-next), so a burst of other work on the machine falls on all of them alike, not on the repeats of one. Every target
-is printed with PASS or MISS; a target that cannot be measured here (DuckDB not installed) says so. Progress goes
-to stderr.
+Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run, with the
+alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY + quantiles for
+`analyze` and `diagnose` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff` and `replay`,
+`--jobs 1` for `analyze`, `diagnose` and `check` reading one big run in parts on every core (the default) and for
+`diff` reading its two runs at once (and a big run alone in parts, beside the small run), the report without the
+diagnosis's sections for what the diagnosis costs (on one core), `python -c pass` for the small run's start-up, and
+a first read (`--no-cache`) for a second read (answered from the cache, in a cache directory of this run's own):
+`analyze`, `diagnose`, `diff` and `replay` (its timeline). Peak RSS comes from GNU time when installed. Each
+command's CPU time (user and system, its children's too) is printed beside its wall time: the targets are of wall
+time, but on a loaded machine the CPU time moves less. The commands compared take turns (A B C, A B C, ..., the
+order rotating from one round to the next), so a burst of other work on the machine falls on all of them alike, not
+on the repeats of one. Every target is printed with PASS or MISS; a target that cannot be measured here (DuckDB not
+installed) says so. Progress goes to stderr.
 
 The small run is examples/research_agent.py traced once (38 events); the big runs are bench/trace_gen.py's
 agent app (seeds 7 and 8, so `diff` compares two different runs of the same size).
@@ -158,16 +158,16 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     byte_compile()
     quit_at_first = scratch / "quit.txt"
     quit_at_first.write_text("q\n")
-    figures = measure_small(args.repeats, scratch, quit_at_first)
+    small = small_run(scratch)
+    figures = measure_small(args.repeats, scratch, quit_at_first, small)
     if args.small_only:
         return {"size_mb": None, "figures": figures}
-    size_mb, big = measure_big(args.repeats, args.size_mb * MB, scratch, quit_at_first)
+    size_mb, big = measure_big(args.repeats, args.size_mb * MB, scratch, quit_at_first, small)
     return {"size_mb": size_mb, "figures": {**figures, **big}}
 
 
-def measure_small(repeats: int, scratch: Path, quit_at_first: Path) -> dict[str, Figure]:
-    """Every read command on the 38-event run, and `--help`, taking turns with `python -c pass`."""
-    small = small_run(scratch)
+def measure_small(repeats: int, scratch: Path, quit_at_first: Path, small: Path) -> dict[str, Figure]:
+    """Every read command on the 38-event run (`small`), and `--help`, taking turns with `python -c pass`."""
     work = small.parent.parent
     starts = {"python -c pass": Command([sys.executable, "-c", "pass"]), "--help": Command([*CLI, "--help"])}
     starts.update((name, Command([*CLI, *argv], work)) for name, argv in zip(SMALL_COMMANDS, (
@@ -182,8 +182,10 @@ def measure_small(repeats: int, scratch: Path, quit_at_first: Path) -> dict[str,
     return timed(starts, repeats, scratch)
 
 
-def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> tuple[float, dict[str, Figure]]:
-    """Two big runs of trace_gen.py: each read command first (`--no-cache`) and again, DuckDB's query beside."""
+def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path, small: Path,
+                ) -> tuple[float, dict[str, Figure]]:
+    """Two big runs of trace_gen.py: each read command first (`--no-cache`) and again, DuckDB's query beside; and
+    `diff` of one of them with the 38-event run (`small`), the big one read alone."""
     print(f"writing two {size // MB} MB runs", file=sys.stderr)
     base, new = scratch / "base.jsonl", scratch / "new.jsonl"
     generate(base, size, seed=7)
@@ -211,6 +213,10 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path) -> 
     big["check all rules, 1 job"] = Command([*big["check all rules"].argv, "--jobs", "1"], warm=one)
     big["diff"] = Command([*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], warm=both)
     big["diff, 1 job"] = Command([*big["diff"].argv, "--jobs", "1"], warm=both)  # the two runs one after the other
+    # a big run read alone (beside a small one): in parts on every core, against one
+    big["diff with a small run"] = Command([*CLI, "diff", str(small), str(base), "--no-progress", "--no-cache"],
+                                           warm=one)
+    big["diff with a small run, 1 job"] = Command([*big["diff with a small run"].argv, "--jobs", "1"], warm=one)
     # the report without the diagnosis's sections, on one core and on all: what the diagnosis costs
     parted = [*CLI, "analyze", str(base), "--format", "json", "--no-progress", "--no-cache",
               *(option for name in PARTED for option in ("--section", name))]
@@ -247,6 +253,7 @@ def big_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | str |
     one, every = figures["analyze, no findings, 1 job"], figures[f"analyze, no findings, {JOBS} jobs"]
     for name, alone in (("analyze", "analyze, 1 job"), ("diagnose", "diagnose, 1 job"),
                         ("check all rules", "check all rules, 1 job"), ("diff", "diff, 1 job"),
+                        ("diff with a small run", "diff with a small run, 1 job"),
                         (f"analyze, no findings, {JOBS} jobs", "analyze, no findings, 1 job")):
         how = "two runs at once" if name == "diff" else "one run in parts"
         rows.append((f"{how}: {name.removesuffix(f', {JOBS} jobs')}, {JOBS} jobs faster than 1",
