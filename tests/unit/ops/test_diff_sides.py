@@ -1,7 +1,7 @@
 """`diff --jobs`: its two runs read at once, NEW in a worker process while this process reads BASE
 (`ops/diff_sides.py`). The answer, the warnings (NEW's, then BASE's) and an error (NEW's first) are what reading
 one after the other gives; a worker that dies is one clear error; a side kept in the cache, or read from standard
-input, is read as before."""
+input, is read as before. A big run read alone is read in parts (`ops/diff_parts.py`), with one read's answer."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import msgspec
 import pytest
 from support.analysisruns import random_run
 
+from namel3ss_debug.diffing.call_parts import JoiningRecorder
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
 from namel3ss_debug.ops import diff_sides, workers
+from namel3ss_debug.ops.analyze import split
 from namel3ss_debug.ops.diff import DiffRequest, diff_traces
 from namel3ss_debug.ops.environment import Environment
 
@@ -134,3 +136,30 @@ def test_a_side_kept_in_the_cache_or_read_from_standard_input_or_small_is_read_h
     monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", newer.stat().st_size + 1)
     diffed(tmp_path, str(base), str(newer), 2, [])  # one side is small: read here
     assert at_once == [False, False, False, False] and first
+
+
+@pytest.mark.parametrize("broken", [True, False])
+def test_a_run_read_alone_in_parts_is_the_diff_and_the_side_one_read_gives(tmp_path: Path, broken: bool,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big run read alone (`diff_parts.py`: the other side small, or kept): cut in parts, each part's calls
+    recorded in a worker and joined. The answer and the warnings (an invalid line, an unknown event type, in a part)
+    are one read's; a clean read keeps in the cache the sides and the answer one read keeps."""
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    base, new = written(tmp_path, "base.jsonl", 1, broken=False), written(tmp_path, "new.jsonl", 5, broken=False)
+    if broken:
+        lines = new.read_bytes().splitlines(keepends=True)
+        at = len(lines) * 3 // 5
+        strange = lines[at].replace(b'"event_type":"', b'"event_type":"x_')
+        new.write_bytes(b"".join([*lines[:at], b"not json\n", strange, *lines[at:]]))
+    monkeypatch.setattr(split, "PART_BYTES", new.stat().st_size // 3)
+    adopted: list[int] = []
+    monkeypatch.setattr(JoiningRecorder, "adopt", lambda recorder, part, adopt=JoiningRecorder.adopt:
+                        adopted.append(len(part.table)) or adopt(recorder, part))
+    answers, kept = [], []
+    for jobs in (1, 3):
+        said: list[str] = []
+        answers.append((diffed(tmp_path / f"{jobs}", str(base), str(new), jobs, said, cache=True), said))
+        kept.append(sorted(path.read_bytes() for path in (tmp_path / f"{jobs}" / "cache").rglob("*") if path.is_file()))
+    assert answers[0] == answers[1] and bool(answers[0][1]) == broken  # the same answer and warnings
+    assert kept[0] == kept[1] and (broken or len(kept[0]) >= 3)  # clean: both sides and the answer kept, as one read
+    assert adopted and sum(adopted) > 0  # a part's calls joined
