@@ -67,7 +67,7 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], fmt: str, context: int, 
       namel3ss-debug diff base.jsonl new.jsonl --format json | jq '.calls.divergence'
 
     Exit codes: 0 compared and no threshold crossed, 1 a --fail-on threshold
-    crossed (or the worker process reading NEW stopped, --jobs), 2 usage (a
+    crossed (or a worker process reading NEW or a part stopped, --jobs), 2 usage (a
     bad --fail-on, no such trace, an input holding several runs), 3 a trace
     that cannot be read.
     """

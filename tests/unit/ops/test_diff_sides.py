@@ -6,6 +6,7 @@ input, is read as before. A big run read alone is read in parts (`ops/diff_parts
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import msgspec
@@ -163,3 +164,19 @@ def test_a_run_read_alone_in_parts_is_the_diff_and_the_side_one_read_gives(tmp_p
     assert answers[0] == answers[1] and bool(answers[0][1]) == broken  # the same answer and warnings
     assert kept[0] == kept[1] and (broken or len(kept[0]) >= 3)  # clean: both sides and the answer kept, as one read
     assert adopted and sum(adopted) > 0  # a part's calls joined
+
+
+def test_a_worker_that_dies_while_a_run_is_diffed_in_parts_is_one_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    base, new = written(tmp_path, "base.jsonl", 1, broken=False), written(tmp_path, "new.jsonl", 5, broken=False)
+    monkeypatch.setattr(split, "PART_BYTES", new.stat().st_size // 3)
+    monkeypatch.setattr(split, "_part_there", _dies)
+    with pytest.raises(Namel3ssDebugError, match="a worker process stopped"):
+        diffed(tmp_path, str(base), str(new), 3, [], cache=True)
+    results = tmp_path / "cache" / "namel3ss-debug" / "results"
+    assert not results.exists() or not any(results.iterdir())  # nothing kept of a read that stopped
+
+
+def _dies(part: object) -> None:
+    os._exit(9)
