@@ -22,7 +22,7 @@ class SpanIds:
         number = None
         if len(span_id) == 16 and span_id.isalnum() and span_id.isascii() and span_id[1] not in "xX":
             try:
-                number = int(span_id, 16)  # _number() inlined: this runs for every span
+                number = int(span_id, 16)  # span_number() inlined: this runs for every span
             except ValueError:
                 pass
         if number is None:
@@ -39,7 +39,7 @@ class SpanIds:
     def __contains__(self, span_id: object) -> bool:
         if not isinstance(span_id, str):
             return False
-        number = _number(span_id)
+        number = span_number(span_id)
         if number is None:
             return span_id in self.others
         at = bisect_right(self.starts, number) - 1
@@ -85,7 +85,7 @@ class SpanIds:
         ends[low:high] = [end]
 
 
-def _number(span_id: str) -> int | None:
+def span_number(span_id: str) -> int | None:
     """16 hex digits as a number; None for anything else (`int` alone would take `0x..`, `_`, signs)."""
     if len(span_id) != 16 or not span_id.isalnum() or not span_id.isascii() or span_id[1] in "xX":
         return None

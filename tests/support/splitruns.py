@@ -58,6 +58,30 @@ def written(tmp_path, events):
     return str(path), starts
 
 
+def golden_lines(path):
+    """The lines of a golden answers' trace (`tests/golden/answers/traces`), blank ones left out."""
+    return [line for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def cuts_checked(tmp_path, events, rng, times, one, in_parts, children=False):
+    """`times` random sets of 1 to 5 cuts in a file of `events`, each read in parts (`in_parts(path, starts, cuts)`:
+    what it holds and how many parts were joined) and held to what one pass holds (`one(path)`). With `children`,
+    every other set is cut at lines that start a child of the run's root (where `ops/analyze/split.py` cuts a big
+    run, and where a part can be joined). Returns the parts joined."""
+    path, starts = written(tmp_path, events)
+    want, joined = one(path), 0
+    root = next((event["span_id"] for event in events if isinstance(event, dict) and event["parent_id"] is None), None)
+    roots_children = [at for at, event in enumerate(events) if at and isinstance(event, dict)
+                      and event["parent_id"] == root and event["status"] == "started"] if children else []
+    for round_ in range(times):
+        lines = roots_children if round_ % 2 and roots_children else range(1, len(events))
+        cuts = sorted(rng.sample(lines, min(rng.randint(1, 5), len(lines))))
+        got, count = in_parts(path, starts, cuts)
+        assert got == want, cuts
+        joined += count
+    return joined
+
+
 def whole(records):
     tally = Tally(options())
     tally.begin_source(Source())

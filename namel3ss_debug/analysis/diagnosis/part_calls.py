@@ -16,6 +16,7 @@ import math
 from array import array
 from typing import Iterator, Optional
 
+from ..idset import span_number
 from .repeats import ANSWER_MASK, Ended, answer_bits
 from .steps import Step
 
@@ -126,14 +127,10 @@ class KeyColumn:
 
 
 def _span_number(key: str) -> Optional[int]:
-    """The number a key of 16 lowercase hex digits is written from; None for any other key."""
-    if len(key) != 16:
-        return None
-    try:
-        number = int(key, 16)
-    except ValueError:
-        return None
-    return number if f"{number:016x}" == key else None
+    """The number a key of 16 lowercase hex digits is written from (written back, the same text); None for any
+    other key."""
+    number = span_number(key)
+    return number if number is not None and f"{number:016x}" == key else None
 
 
 class LinkLog:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from support.analysisruns import random_run
 from support.diagnosisruns import talking_run
-from support.splitruns import Source, broken, options, parted, part_of, read_back, whole, written
+from support.splitruns import (Source, broken, cuts_checked, golden_lines, options, parted, part_of, read_back, whole,
+                               written)
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.join import join
@@ -22,24 +23,10 @@ from namel3ss_debug.store.reader import Span
 GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "answers" / "traces").glob("*.jsonl"))
 
 
-def cuts_in(rng, records, most=5):
-    return sorted(rng.sample(range(1, len(records)), min(rng.randint(1, most), len(records) - 1)))
-
-
-def golden_lines(path):
-    return [line for line in path.read_bytes().splitlines() if line.strip()]
-
-
 def check_cuts(tmp_path, events, rng, times):
     """`times` random sets of cuts in a file of `events`: each read in parts gives one pass's report. Returns the
     parts joined."""
-    path, starts = written(tmp_path, events)
-    want, joined = whole(read_back(path)), 0
-    for _ in range(times):
-        got, count = parted(path, starts, cuts_in(rng, events))
-        assert got == want
-        joined += count
-    return joined
+    return cuts_checked(tmp_path, events, rng, times, lambda path: whole(read_back(path)), parted)
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[path.stem for path in GOLDEN])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.analysisruns import random_run
-from support.splitruns import Source, broken, options, written
+from support.splitruns import Source, broken, cuts_checked, golden_lines, options, written
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.split_run import Skipped, read_split, tally_part
@@ -96,18 +96,7 @@ def parted_scan(path: str, starts: list[int], cuts: list[int]) -> tuple[dict, in
 
 
 def check_cuts(tmp_path: Path, events: list, rng: random.Random, times: int) -> int:
-    path, starts = written(tmp_path, events)
-    want, joined = one_scan(path), 0
-    for _ in range(times):
-        cuts = sorted(rng.sample(range(1, len(events)), min(rng.randint(1, 5), len(events) - 1)))
-        got, count = parted_scan(path, starts, cuts)
-        assert got == want, cuts
-        joined += count
-    return joined
-
-
-def golden_lines(path: Path) -> list[bytes]:
-    return [line for line in path.read_bytes().splitlines() if line.strip()]
+    return cuts_checked(tmp_path, events, rng, times, one_scan, parted_scan)
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[path.stem for path in GOLDEN])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from support.analysisruns import random_run
-from support.splitruns import Source, broken, options, written
+from support.splitruns import Source, broken, cuts_checked, golden_lines, options, written
 from support.tracefactory import TraceBuilder, random_calls_run
 
 from namel3ss_debug.analysis.split_run import Skipped, read_split, tally_part
@@ -81,24 +81,9 @@ def parted_calls(path: str, starts: list[int], cuts: list[int]) -> tuple[tuple, 
 
 
 def check_cuts(tmp_path: Path, events: list, rng: random.Random, times: int) -> int:
-    """The run cut `times` times at 1 to 5 lines: any line, or (every other time) lines that start a child of the
-    root, where `split.py` cuts a big run and where a part can be joined. Returns how many parts were joined."""
-    path, starts = written(tmp_path, events)
-    want, joined = one_recorder(path), 0
-    root = next((event["span_id"] for event in events if isinstance(event, dict) and event["parent_id"] is None), None)
-    children = [at for at, event in enumerate(events) if at and isinstance(event, dict)
-                and event["parent_id"] == root and event["status"] == "started"]
-    for round_ in range(times):
-        lines = children if round_ % 2 and children else range(1, len(events))
-        cuts = sorted(rng.sample(lines, min(rng.randint(1, 5), len(lines))))
-        got, count = parted_calls(path, starts, cuts)
-        assert got == want, cuts
-        joined += count
-    return joined
-
-
-def golden_lines(path: Path) -> list[bytes]:
-    return [line for line in path.read_bytes().splitlines() if line.strip()]
+    """The run cut `times` times, every other time at lines that start a child of the root (where a part can be
+    joined). Returns how many parts were joined."""
+    return cuts_checked(tmp_path, events, rng, times, one_recorder, parted_calls, children=True)
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[path.stem for path in GOLDEN])
