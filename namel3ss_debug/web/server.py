@@ -137,8 +137,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not _loopback(self.client_address[0]) or not self._our_host():
             self._send(HTTPStatus.FORBIDDEN, b"forbidden: this server answers only its own page on loopback\n", _TEXT)
             return
-        url = urlsplit(self.path)
-        if not url.path.startswith("/"):  # `GET *`, or a URL with no path: no route of ours
+        try:
+            url = urlsplit(self.path)
+        except ValueError:  # `GET http://[oops]/`: a bracketed host that is no IPv6 address
+            url = urlsplit("")
+        if not url.path.startswith("/"):  # `GET *`, a URL with no path or one that does not parse: no route of ours
             self._send(HTTPStatus.BAD_REQUEST, b"bad request: the request line names no path (/...)\n", _TEXT)
             return
         try:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support.tracefactory import TraceBuilder
 
+from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops.judged import live_endpoints
 from namel3ss_debug.recording.load import load_timeline
 from namel3ss_debug.recording.timeline import Timeline
@@ -20,10 +22,10 @@ URLS = ("https://api.openai.com/v1/chat/completions", "http://127.0.0.1:8000/v1/
         "https://api.openai.com/v1/chat/completions")
 
 
-def recorded(path: Path) -> Timeline:
+def recorded(path: Path, urls: tuple[str, ...] = URLS) -> Timeline:
     trace = TraceBuilder()
     trace.run_start()
-    for url in URLS:
+    for url in urls:
         span = trace.span("llm", "chat", 10, model="m")
         next(event for event in trace.events if event["span_id"] == span)["attrs"] = {"http": {"url": url}}
     trace.span("tool", "search", 5)
@@ -51,3 +53,16 @@ def test_without_live_there_are_no_endpoints_and_nothing_is_told(tmp_path: Path)
     finally:
         timeline.close()
     assert (endpoints, heard) == ((), [])
+
+
+@pytest.mark.parametrize("bad", ["http://[oops]/v1/chat/completions", "http://[::1/v1/chat/completions"])
+def test_a_recorded_url_that_does_not_parse_is_a_trace_error_at_its_line(tmp_path: Path, bad: str) -> None:
+    timeline = recorded(tmp_path / "run.jsonl", (URLS[0], bad))
+    try:
+        with pytest.raises(TraceError) as raised:
+            live_endpoints(timeline, LiveCalls(own=True), lambda endpoints: None)
+    finally:
+        timeline.close()
+    line = next(n for n, text in enumerate((tmp_path / "run.jsonl").read_text().splitlines(), 1) if bad in text)
+    assert raised.value.where == f"{tmp_path / 'run.jsonl'}:{line}"
+    assert raised.value.exit_code == 3 and repr(bad) in raised.value.message

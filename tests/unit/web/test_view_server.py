@@ -215,3 +215,10 @@ def test_a_followed_run_whose_process_is_gone_is_not_running_but_not_ended(tmp_p
     assert (run["status"], run["analysis"]["health"]["verdict"], gone["live"]["running"]) == ("not ended", "degraded",
                                                                                              False)
     assert "unclosed" in run["tables"]["statuses"] and "in flight" not in run["tables"]["statuses"]
+
+
+def test_a_request_target_whose_host_does_not_parse_is_a_bad_request(served) -> None:
+    server, _, _ = served
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as sock:
+        sock.sendall(b"GET http://[oops]/ HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.server_address[1])
+        assert sock.recv(4096).startswith(b"HTTP/1.0 400")  # not a connection dropped by urlsplit's ValueError
