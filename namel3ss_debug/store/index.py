@@ -10,22 +10,37 @@ A sidecar is anyone's file: it is checked before it is believed. `index_problem`
 claims to describe the file wrong in itself (fields of the wrong type, seqs, lines or offsets that do not
 ascend, an offset past the end of the file, a seq outside the range it states); `lookup.py` then checks what
 it says against the file itself before using it. A wrong one is ignored, said once, and rebuilt.
+
+What is at the sidecar's name is anyone's too (a tarball or a clone of a folder of traces keeps links), so it is
+read, written and removed only through `model/fs.py`: the trace's folder is followed (the user named it), the
+sidecar's name is not. A link, a FIFO, a device or a directory there is `Refused` (never read through, never
+waited on), and left as it is: no index is written over it, and the trace is read in full. A read never takes
+more than `sidecar_limit(size)` bytes, the most a true index of a trace of that size can hold. The sidecar is
+written to a new temporary at a name nobody can guess and renamed into place (0600), and only a regular file of
+ours of the `.idx` shape is ever removed.
 """
 
 from __future__ import annotations
 
 import bisect
 import os
+import re
+import stat as modes
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
+from ..model.fs import PRIVATE_FILE, Refused, read_beside, remove_beside, replace_beside
 from ..model.json_types import JsonObject
 
 INDEX_VERSION = 1
 STRIDE = 64 << 10
 MIN_FILE_BYTES = 1 << 20  # smaller files are read in a blink: no sidecar for them
+INDEX_FILE = re.compile(r".+\.idx")  # the only names `drop_index` removes
+# An entry as written, `[seq,line,offset],`: three whole numbers of at most 20 digits (up to 2**64), 5 bytes more.
+ENTRY_BYTES = 3 * 20 + len("[,,],")
+HEAD_BYTES = 4096  # the fields around the entries, with room to spare
 
 
 @dataclass(frozen=True)
@@ -58,12 +73,30 @@ class BadIndex(ValueError):
     """A sidecar that claims to describe its trace and is wrong: why, in words."""
 
 
+def sidecar_limit(size: int) -> int:
+    """The most bytes the sidecar of a trace of `size` bytes can hold: an entry starts at most once every STRIDE
+    bytes of the trace (the first at its start), each at most ENTRY_BYTES of JSON, and the fields around them
+    take less than HEAD_BYTES. A 1 GiB trace's is at most 1.1 MB; anything larger at the name is no index of ours."""
+    return HEAD_BYTES + ENTRY_BYTES * (size // STRIDE + 2)
+
+
+def read_sidecar(trace: str, size: int) -> bytes | None:
+    """The bytes at `trace`'s sidecar (of a trace of `size` bytes), None when there is none. Raises `Refused`
+    (an OSError) for a link, anything but a regular file, or more than `sidecar_limit(size)` bytes, and OSError
+    when it cannot be read."""
+    return read_beside(index_path(trace), limit=sidecar_limit(size))
+
+
 def load_index(trace: str) -> OffsetIndex | None:
     """The sidecar's index if it exists and still describes `trace`; None when there is none or it is stale.
-    One that claims to describe the file but is wrong in itself raises `BadIndex`."""
+    One that claims to describe the file but is wrong in itself raises `BadIndex`; one that cannot be read as
+    a sidecar (a link, a FIFO, a device, too large: `read_sidecar`) raises `Refused`."""
     try:
         stat = os.stat(trace)
-        data = orjson.loads(index_path(trace).read_bytes())
+        found = read_sidecar(trace, stat.st_size)
+        data = orjson.loads(found) if found is not None else None
+    except Refused:
+        raise
     except (OSError, orjson.JSONDecodeError):
         return None
     if not isinstance(data, dict) or (data.get("v"), data.get("size"), data.get("mtime_ns")) != (
@@ -116,11 +149,9 @@ def _integer(value: object) -> bool:
 
 
 def drop_index(trace: str) -> None:
-    """Remove a sidecar found wrong, so that the next full read writes a true one (best effort)."""
-    try:
-        index_path(trace).unlink()
-    except OSError:
-        pass
+    """Remove a sidecar found wrong, so that the next full read writes a true one: only a regular file of ours
+    (a link or another user's file is left). Never raises."""
+    remove_beside(index_path(trace), INDEX_FILE)
 
 
 class IndexBuilder:
@@ -156,23 +187,30 @@ class IndexBuilder:
             stat = os.stat(self.trace)
             if (stat.st_size, stat.st_mtime_ns) != (size_before, mtime_before) or stat.st_size < self.min_bytes:
                 return
-            if not self._sorted or _describes(index_path(self.trace), stat):
+            if not self._sorted or not _ours_or_none(index_path(self.trace)) or _describes(self.trace, stat):
                 return
-            body = {"v": INDEX_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                    "first_seq": self.first_seq, "last_seq": self.last_seq, "entries": self.entries}
-            target = index_path(self.trace)
-            temporary = target.with_name(target.name + f".{os.getpid()}.tmp")
-            temporary.write_bytes(orjson.dumps(body))
-            os.replace(temporary, target)
+            body = orjson.dumps({"v": INDEX_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                                 "first_seq": self.first_seq, "last_seq": self.last_seq, "entries": self.entries})
+            replace_beside(index_path(self.trace), lambda out: out.write(body), mode=PRIVATE_FILE)
         except OSError:
             pass
 
 
-def _describes(sidecar: Path, stat: os.stat_result) -> bool:
+def _ours_or_none(sidecar: Path) -> bool:
+    """Whether the sidecar's name holds nothing, or a regular file of ours: only then is it written, so that a
+    link, a FIFO, a device, a directory or another user's file put there is left as it is."""
+    try:
+        found = os.lstat(sidecar)
+    except FileNotFoundError:
+        return True
+    return modes.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
+
+
+def _describes(trace: str, stat: os.stat_result) -> bool:
     """Whether the sidecar there already describes the file as it is now, and is sound in itself: then it is
     not written again."""
     try:
-        data = orjson.loads(sidecar.read_bytes())
+        data = orjson.loads(read_sidecar(trace, stat.st_size) or b"null")
         return (data.get("v"), data.get("size"), data.get("mtime_ns")) == (
             INDEX_VERSION, stat.st_size, stat.st_mtime_ns) and index_problem(data, stat.st_size) is None
     except (OSError, ValueError, AttributeError):

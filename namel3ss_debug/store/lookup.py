@@ -8,7 +8,9 @@ for the next time.
 An index is checked against the file before it is believed: its first seq is the file's first event's, its
 last seq the greatest from its last entry to the end, and each entry used starts a line holding the event it
 names. One that fails is said once (`FILE.idx: ...`), removed and rebuilt by a full read, which gives the
-answer: a wrong sidecar costs time, never a wrong event or a wrong "no event".
+answer: a wrong sidecar costs time, never a wrong event or a wrong "no event". What cannot be read as a sidecar
+(a link, a FIFO, a device, a directory, more than an index of the file can hold: `index.read_sidecar`) is said
+once too, and the file read in full; it is left as it is unless it is a regular file of ours.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .index import BadIndex, OffsetIndex, drop_index, index_path, load_index
 from .line_events import envelope_problem, parse_line
 from .reader import Located, TraceReader
 from .sources import RunSource, is_stream, seekable
+from ..model.fs import Refused
 from ..model.json_types import JsonEvent
 
 _SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after
@@ -83,6 +86,10 @@ def _indexed(path: str, seq: int, reader: TraceReader, seen: SeqRange) -> tuple[
     except BadIndex as bad:
         reader.problems.notice(f"{index_path(path)}: the offset index does not match {path} ({bad}): ignored, "
                                "and rebuilt as the file is read")
+        drop_index(path)
+        return None, False
+    except Refused as refused:
+        reader.problems.notice(f"{refused.path}: the offset index {refused.why}: ignored, and {path} read in full")
         drop_index(path)
         return None, False
 
