@@ -171,9 +171,9 @@ def live_options(command: Command) -> Command:
                      "/v1/chat/completions; keys from the environment). Without it or --live, such a call stops "
                      "the run and is reported as a miss."),
         click.option("--live", "live_own", is_flag=True,
-                     help="Send LLM calls the recording cannot answer to the endpoints the app itself called (a "
-                     "real provider with your key, or a local model), said before the app runs and counted after. "
-                     "Not with --base-url."),
+                     help="Send LLM calls the recording cannot answer where the app sends them, as a plain run "
+                     "does (a real provider with your key, or a local model), said before the app runs and counted "
+                     "after. Not with --base-url."),
         click.option("--live-requests", "live_requests", is_flag=True,
                      help="Let what the app's tools send that is no LLM call and that the recording does not have "
                      "(an HTTP call, a urllib request, a socket, a process they start: side effects) go out for "

@@ -43,8 +43,8 @@ def verify(trace: str, base_url: str | None, live_own: bool, live_requests: bool
     \b
     Each LLM call is answered from the recording while it asks exactly what the
     recorded call asked; from the first that asks anything else, LLM calls go
-    live at --base-url, or with --live to the endpoints the app itself called
-    (said before it runs); without either, the run stops there and the miss is
+    live at --base-url, or with --live where the app itself sends them (said
+    before it runs); without either, the run stops there and the miss is
     reported. The app's own tools run for real: they are the code being
     verified. The network stays closed around them: a request of a recorded
     client (httpx, requests, aiohttp) is answered from the recording when it

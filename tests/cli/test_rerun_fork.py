@@ -145,8 +145,9 @@ def test_a_fork_says_before_the_app_runs_where_the_calls_the_recording_cannot_an
     lines = done.stderr.splitlines()
     said = [line for line in lines if line.startswith("fork: ")]
     tail = ", with the environment's keys; --offline stops at the first instead; the report counts them"
-    expected = {"recorded": [f"fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to the "
-                             f"endpoints the app called ({stubs.a.url}); --base-url URL sends them elsewhere{tail}"],
+    expected = {"recorded": [f"fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to where "
+                             f"the app sends them (the recording's went to {stubs.a.url}); --base-url URL sends them "
+                             f"elsewhere{tail}"],
                 "base-url": [f"fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to "
                              f"--base-url {stubs.b.url}{tail}"],
                 "offline": []}[where]

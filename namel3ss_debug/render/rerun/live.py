@@ -1,5 +1,9 @@
 """Where the LLM calls a rerun's recording cannot answer go, as `verify`, `bisect` and a fork say it: at
-`--base-url`, at the endpoints the app called (`--live`; a fork's by default), or nowhere (reported as misses)."""
+`--base-url`, where the app sends them (`--live`; a fork's by default), or nowhere (reported as misses).
+
+Under `--live` a live call goes to the URL the app's current code asks for (`JudgedPolicy.live_url`), which
+the recording cannot know before the app runs: the lines name that, and the recording's origins beside it as
+what the app called then, never as where the calls go."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ def misses_go(base_url: str | None, own: bool, endpoints: tuple[str, ...]) -> st
     if base_url:
         return f"LLM misses live at {base_url}"
     if own:
-        return f"LLM misses live at the endpoints the app called ({_endpoints(endpoints)})"
+        return f"LLM misses live where the app sends them ({_recorded(endpoints)})"
     return "LLM misses reported (no --base-url or --live)"
 
 
@@ -21,11 +25,17 @@ def _endpoints(endpoints: tuple[str, ...]) -> str:
     return ", ".join(endpoints) if endpoints else "the recording names none"
 
 
+def _recorded(endpoints: tuple[str, ...]) -> str:
+    """The recording's origins, said as what the app called then."""
+    return f"the recording's went to {', '.join(endpoints)}" if endpoints else "the recording names no endpoint"
+
+
 def going_live(endpoints: tuple[str, ...], command: str = "verify") -> Text:
     """The line `verify` or `bisect` writes on stderr before its first rerun under `--live`: where what the
     recording cannot answer goes."""
-    return Text(visible(f"{command}: --live: LLM calls the recording cannot answer go to the endpoints the app called "
-                        f"({_endpoints(endpoints)}), with the environment's keys; the report counts them"),
+    return Text(visible(f"{command}: --live: LLM calls the recording cannot answer go live where the app sends "
+                        f"them, as in a plain run ({_recorded(endpoints)}), with the environment's keys; the report "
+                        "counts them"),
                 style="yellow")
 
 
@@ -33,7 +43,7 @@ def fork_going_live(call: str, endpoints: tuple[str, ...], given: bool) -> Text:
     """The line `replay --rerun --fork` writes on stderr before the app runs, unless `--offline`: where the LLM
     calls the recording cannot answer from the fork's call on go (`given`: `--base-url` named it)."""
     where = f"--base-url {_endpoints(endpoints)}" if given else \
-        f"the endpoints the app called ({_endpoints(endpoints)}); --base-url URL sends them elsewhere"
+        f"where the app sends them ({_recorded(endpoints)}); --base-url URL sends them elsewhere"
     return Text(visible(f"fork: LLM calls the recording cannot answer from {call} on go live to {where}, with the "
                         "environment's keys; --offline stops at the first instead; the report counts them"),
                 style="yellow")

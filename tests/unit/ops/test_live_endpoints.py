@@ -1,6 +1,7 @@
-"""Under `--live`, `verify` and `bisect` send what the recording cannot answer to the endpoints the recorded run's
-LLM requests went to (`ops/judged.live_endpoints`, the one place both commands find and announce them): each
-endpoint once, in the order first called, told before the first rerun; without `--live`, none and nothing told."""
+"""Under `--live`, `verify` and `bisect` name the endpoints the recorded run's LLM requests went to, beside where
+their live calls go (where the app sends them): `ops/judged.live_endpoints`, the one place both commands find and
+announce them, each endpoint once, in the order first called, told before the first rerun; without `--live`, none
+and nothing told; a recorded URL that does not parse, one error at its line."""
 
 from __future__ import annotations
 

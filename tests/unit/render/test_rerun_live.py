@@ -1,12 +1,13 @@
 """Where a rerun's LLM misses go, as `verify` and `bisect` say it (`render/rerun/live.py`, shared by both
-reports): at `--base-url`, at the endpoints the app called (`--live`), or reported; and the line each command writes
-on stderr before its first rerun under `--live`."""
+reports): at `--base-url`, where the app sends them (`--live`: the app's current URL, the recording's origins named
+only as where it sent them then), or reported; and the line each command writes on stderr before its first rerun
+under `--live`."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
-from namel3ss_debug.render.rerun.live import going_live, misses_go
+from namel3ss_debug.render.rerun.live import fork_going_live, going_live, misses_go
 
 
 def printed(line: object) -> str:
@@ -20,20 +21,27 @@ def test_misses_go_to_the_base_url_when_one_is_given() -> None:
     assert misses_go("http://127.0.0.1:8000", False, ()) == "LLM misses live at http://127.0.0.1:8000"
 
 
-def test_misses_go_to_the_endpoints_the_app_called_under_live() -> None:
+def test_under_live_misses_go_where_the_app_sends_them_and_the_recorded_origins_are_said_as_then() -> None:
     said = misses_go(None, True, ("https://api.openai.com", "http://127.0.0.1:9"))
-    assert said == "LLM misses live at the endpoints the app called (https://api.openai.com, http://127.0.0.1:9)"
-    assert misses_go(None, True, ()) == "LLM misses live at the endpoints the app called (the recording names none)"
+    assert said == ("LLM misses live where the app sends them (the recording's went to https://api.openai.com, "
+                    "http://127.0.0.1:9)")
+    assert misses_go(None, True, ()) == "LLM misses live where the app sends them (the recording names no endpoint)"
 
 
 def test_misses_are_reported_with_neither_option() -> None:
     assert misses_go(None, False, ()) == "LLM misses reported (no --base-url or --live)"
 
 
-def test_the_line_before_the_first_rerun_names_the_command_and_the_endpoints() -> None:
+def test_the_line_before_the_first_rerun_says_calls_go_where_the_app_sends_them() -> None:
     assert printed(going_live(("https://api.openai.com",))) == (
-        "verify: --live: LLM calls the recording cannot answer go to the endpoints the app called "
-        "(https://api.openai.com), with the environment's keys; the report counts them")
+        "verify: --live: LLM calls the recording cannot answer go live where the app sends them, as in a plain run "
+        "(the recording's went to https://api.openai.com), with the environment's keys; the report counts them")
     assert printed(going_live((), "bisect")).startswith(
-        "bisect: --live: LLM calls the recording cannot answer go to the endpoints the app called "
-        "(the recording names none)")
+        "bisect: --live: LLM calls the recording cannot answer go live where the app sends them, as in a plain run "
+        "(the recording names no endpoint)")
+
+
+def test_a_fork_with_no_base_url_says_its_calls_go_where_the_app_sends_them() -> None:
+    assert printed(fork_going_live("llm:openai.chat#2", ("http://127.0.0.1:9",), False)).startswith(
+        "fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to where the app sends them "
+        "(the recording's went to http://127.0.0.1:9); --base-url URL sends them elsewhere")
