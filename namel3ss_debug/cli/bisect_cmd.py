@@ -68,7 +68,7 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
     call is answered from --good's call of the same key if it asks what
     that one asked, or from --answers' value for its key; otherwise it is
     a miss, and that rerun is stopped, unless --base-url or --live lets an
-    LLM call go live (--live: to the endpoints the app called, said before
+    LLM call go live (--live: where the app sends them, said before
     the first rerun; each rerun counts its live calls) and --live-requests
     what the tools send. Without them no request reaches the network: every
     rerun runs in the command's one network namespace where the kernel
