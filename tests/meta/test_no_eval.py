@@ -23,9 +23,9 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 EXEMPT = {
     # `namel3ss-debug trace SCRIPT` runs the user's own program, as `python SCRIPT` would
     "launch/app.py": ["exec(...)", "compile(...)"],
-    # a part of a big run read in parts: the answer this read's own worker process wrote (the objects the worker
-    # pool would pickle through its pipe), in a directory made for this read (mode 0700), read back once; no text
-    # of a trace is unpickled
+    # a part of a big run read in parts: the answer this read's own worker process (forked) wrote (the objects the
+    # worker pool would pickle through its pipe), read back once relative to the descriptor of the directory this
+    # read made (0700) and holds, never by its name: no text of a trace, nothing another user could have written
     "ops/analyze/handoff.py": ["import pickle"],
 }
 

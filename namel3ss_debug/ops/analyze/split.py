@@ -6,7 +6,8 @@ joined part's warnings are said here, in their place.
 
 A run is cut only where that is exact and can pay: `--jobs` of 2 or more; one file of at least `PART_BYTES` a part,
 not compressed, not a stream, in the v1 format; no `--since`, `--until` or
-`--component`; and workers forked from this process (a call's identity is a hash of this process: a fork keeps it). Cuts
+`--component`; and workers forked from this process (a call's identity is a hash of this process: a fork keeps it, as
+it keeps the descriptor of the directory the answers come back through: `handoff.py`). Cuts
 are placed at even sizes (the first span a little longer: `HEAD_START`), each moved to the next start of a child
 of the run's root (a request, an agent) within `LOOK_AHEAD`, where little is open.
 """
@@ -162,20 +163,20 @@ class Told:
 @dataclass(frozen=True)
 class Part:
     """What a worker is handed: the run, its span, the span of the run's first lines (before the cut), and where it
-    writes its answer (`handoff.py`: the directory, its number)."""
+    writes its answer (`handoff.py`: the read's directory, held open and inherited, and its number)."""
 
     source: RunSource
     span: Span
     head: Span
-    directory: str
+    place: handing.Place
     number: int
 
 
-def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment, directory: str,
-                  ) -> InOrder[str]:
-    """Each span's part but the first, tallied in worker processes started at once (`with` it): the path of each
-    one's answer (a `Told`, written in `directory`: `handoff.py`), in order."""
-    parts = [Part(source, span, Span(0, min(cut.head, span.start), 1), directory, number)
+def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment, place: handing.Place,
+                  ) -> InOrder[int]:
+    """Each span's part but the first, tallied in worker processes started at once (`with` it): the number of each
+    one's answer (a `Told`, written in `place`'s directory: `handoff.py`), in order."""
+    parts = [Part(source, span, Span(0, min(cut.head, span.start), 1), place, number)
              for number, span in enumerate(cut.spans[1:])]
     return InOrder(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
                    runs=1)
@@ -193,8 +194,8 @@ def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
     _THERE[:] = [(reader, equipped(options, pricer, None), settings.scan, settings.calls)]
 
 
-def _part_there(part: Part) -> str:
-    return handing.handed(part.directory, part.number, _told(part))
+def _part_there(part: Part) -> int:
+    return handing.handed(part.place, part.number, _told(part))
 
 
 def _told(part: Part) -> Told:
@@ -271,8 +272,8 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
     taken: list[tuple[list[Call], int, int, Optional[PartScan], Optional[PartCalls]]] = []
 
     def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
-        for path in told:  # read when asked for; only what `joined` needs is kept: a part joined is let go
-            part: Told = handing.taken(handoff, path)
+        for number in told:  # read when asked for; only what `joined` needs is kept: a part joined is let go
+            part: Told = handing.taken(handoff, number)
             given = part.part
             taken.append((part.calls, *((0, 0) if isinstance(given, Skipped) else
                                         (given[1].offset, given[0].run.events)), part.scan, part.recorded))
@@ -300,7 +301,7 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
         return counted(source, _seen(reader.span_line_blocks(cut.path, span), scan, recorder, cut.path))
 
     # the workers tally their parts while this process reads the first span; the answers' directory goes at the end
-    with handoff, tallied_parts(source, cut, parallel, env, handoff.directory) as told, progress:
+    with handoff, tallied_parts(source, cut, parallel, env, handoff.place) as told, progress:
         report = analyze_runs([SplitRun(source, read, spans, parts(), joined, settled)], pricer=pricer, options=options,
                               window=window, problems=reader.problems, sections=sections,
                               bytes_read=(lambda: progress.done) if count_bytes else None, keep_tally=keep_tally)

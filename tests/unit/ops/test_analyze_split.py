@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 import random
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.thresholds import Thresholds
 from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
+from namel3ss_debug.model.fs import Refused
 from namel3ss_debug.ops import workers
 from namel3ss_debug.ops.analyze import analyze as analyze_module
 from namel3ss_debug.ops.analyze import handoff, split
@@ -272,7 +274,7 @@ def test_the_parts_answers_come_through_a_private_directory_removed_after_the_re
 
     def noted(self):  # type: ignore[no-untyped-def]
         start(self)
-        made.append(os.stat(self.directory).st_mode & 0o777)
+        made.append(os.fstat(self.folder.fd).st_mode & 0o777)
 
     monkeypatch.setattr(handoff.Handoff, "__init__", noted)
     path = big_run(tmp_path)
@@ -285,12 +287,48 @@ def test_the_parts_answers_come_through_a_private_directory_removed_after_the_re
     assert list(scratch.iterdir()) == []
 
 
-def test_an_answer_is_read_only_from_its_reads_directory(tmp_path: Path) -> None:
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary directory the hand-off's directories are made in: a folder of the test's."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    return tmp_path / "tmp"
+
+
+def test_an_answer_is_read_only_through_the_directory_its_read_made_and_holds(tmp_path: Path, scratch: Path) -> None:
     with handoff.Handoff() as mine:
-        path = handoff.handed(mine.directory, 0, {"part": 1})
-        assert handoff.taken(mine, path) == {"part": 1} and not os.path.exists(path)
-        stranger = tmp_path / "part-0.pickle"
-        stranger.write_bytes(b"not an answer")
-        with pytest.raises(ValueError, match="is not a part's answer of this read"):
-            handoff.taken(mine, str(stranger))
-    assert not os.path.exists(mine.directory)
+        assert handoff.handed(mine.place, 0, {"part": 1}) == 0
+        assert handoff.taken(mine, 0) == {"part": 1} and os.listdir(mine.folder.fd) == []
+        os.rename(mine.folder.path, tmp_path / "moved")  # a stranger's directory at the name, with an answer
+        planted = Path(mine.place.path)
+        planted.mkdir()
+        (planted / "part-1.pickle").write_bytes(pickle.dumps({"part": "theirs"}))
+        handoff.handed(mine.place, 1, {"part": 2})
+        assert handoff.taken(mine, 1) == {"part": 2}
+    assert (planted / "part-1.pickle").exists() and os.listdir(tmp_path / "moved") == []
+
+
+def test_a_link_or_a_fifo_at_an_answers_name_is_refused_not_followed_nor_waited_on(tmp_path: Path,
+                                                                                   scratch: Path) -> None:
+    victim = tmp_path / "victim.pickle"
+    victim.write_bytes(pickle.dumps({"part": "victim's"}))
+    with handoff.Handoff() as mine:
+        os.symlink(victim, "part-0.pickle", dir_fd=mine.folder.fd)
+        with pytest.raises(Refused, match="symbolic link"):
+            handoff.taken(mine, 0)
+        with pytest.raises(FileExistsError):
+            handoff.handed(mine.place, 0, {"part": 1})
+        os.mkfifo("part-1.pickle", dir_fd=mine.folder.fd)
+        with pytest.raises(Refused, match="not a regular file"):
+            handoff.taken(mine, 1)
+    assert pickle.loads(victim.read_bytes()) == {"part": "victim's"}
+
+
+def test_a_worker_not_holding_the_reads_directory_writes_nothing(tmp_path: Path, scratch: Path) -> None:
+    with handoff.Handoff() as mine, open(tmp_path / "other", "wb") as other:
+        elsewhere = handoff.Place(other.fileno(), mine.place.device, mine.place.inode, mine.place.path)
+        with pytest.raises(OSError, match="is not the parts' directory"):
+            handoff.handed(elsewhere, 0, {"part": 1})
+        with pytest.raises(OSError, match="is not open in this worker"):
+            handoff.handed(handoff.Place(999_999, 0, 0, mine.place.path), 0, {"part": 1})
+        assert os.listdir(mine.folder.fd) == []
