@@ -25,7 +25,7 @@ from pathlib import Path
 import orjson
 
 from ..config import cache_directory
-from ..store.atomic import replace_file
+from ..model.fs import Folder, read_beside
 from ..model.json_types import Foreign, JsonValue
 
 MILLION = Decimal(1_000_000)
@@ -33,6 +33,7 @@ MILLION = Decimal(1_000_000)
 # genai-prices gives.
 _PROBES = ((1, 1), (123_457, 98_765), (3_000_000, 0), (0, 3_000_000), (250_001, 7), (1_999_999, 2_000_001))
 _UNKNOWN = None
+_LIMIT = 64 << 20  # a table far larger than genai-prices' whole data is not one we wrote
 
 
 class PriceTable:
@@ -72,7 +73,7 @@ class PriceTable:
             self._entries = {}
             if self.path is not None:
                 try:
-                    data = orjson.loads(self.path.read_bytes())
+                    data = orjson.loads(read_beside(self.path, limit=_LIMIT, own=True) or b"{}")
                     models = data.get("models") if isinstance(data, dict) else None
                     if isinstance(models, dict):
                         self._entries = {name: entry for name, entry in models.items() if _valid(entry)}
@@ -85,8 +86,8 @@ class PriceTable:
             return
         data = orjson.dumps({"models": self._entries})
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_file(self.path, lambda stream: stream.write(data))
+            with Folder.open(self.path.parent, make=True, private=True) as folder:  # the cache directory: ours alone
+                folder.replace(self.path.name, lambda stream: stream.write(data))
         except OSError:
             pass  # a cache that cannot be written costs only the speed
 

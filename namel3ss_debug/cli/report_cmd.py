@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..model.errors import UsageError
+from ..model.fs import write_output
 from ..model.messages import plural
 from .errors import warn
 from .options import output_option, page_options, progress_option
@@ -15,7 +16,6 @@ from ..ops.environment import Environment
 from ..ops.report import ReportRequest, report_traces
 from ..render.report.document import page_document
 from ..render.report.html import page_html
-from ..store.atomic import replace_file
 
 
 @click.command("report")
@@ -62,7 +62,7 @@ def report(traces: tuple[str, ...], output: str | None, slow_threshold: str, max
     named = "-vs-".join(run.run_id or "report" for run in page.runs) + ".html"
     target = Path(output) if output is not None else Path(named)
     try:
-        replace_file(target, lambda stream: stream.write(text))
+        write_output(target, lambda stream: stream.write(text))
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}",
                          hint="choose a FILE in a writable directory (-o FILE)") from None

@@ -16,6 +16,10 @@ believed until it is checked (git's `safe.directory`, OpenSSH's `StrictModes`, C
 - only names of the tool's own shape are ever removed (`Folder.remove` takes the shape), and only regular files
   this user owns: a link, even of our shape, is left as it is.
 
+An output the user named (`write_output`: `report -o`, `export FILE`) is put in place the same way, a link at
+its name replaced and never written through; only a pipe or a device they named is written where it is, opened
+without waiting.
+
 Each refusal is a `Refused`: one line that names the path and why. It is an `OSError` as well, so a cache that
 cannot be used costs only the speed where the caller already passes over OSError, and a `UsageError` (exit 2) where
 it reaches the user: the path is theirs to change.
@@ -54,6 +58,7 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
 _TOKEN = 8  # bytes of randomness in a temporary's name (16 hex digits)
 TEMPORARY = re.compile(r"\..+\.[0-9a-f]{16}\.tmp")  # `.NAME.RANDOM.tmp`: what `Folder.replace` writes first
+ABANDONED_AFTER_S = 10.0  # a temporary younger than this is kept whatever its lock says: its writer may not hold it yet
 
 
 class Refused(UsageError, OSError):
@@ -65,6 +70,7 @@ class Refused(UsageError, OSError):
         self.path = os.fspath(path)
         self.why = why
         self.filename = self.path
+        self.strerror = why  # a caller's `cannot write PATH: {error.strerror}` reads as one line
 
 
 def refusal(path: os.PathLike[str] | str, error: OSError) -> OSError:
@@ -210,7 +216,8 @@ class Folder:
         try:
             with stream:
                 done = write(stream)
-            os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+                stream.flush()  # renamed under its lock: a sweep never takes a finished temporary for abandoned
+                os.rename(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
             return done
         except BaseException:
             self._unlink_quietly(temporary)
@@ -247,7 +254,7 @@ class Folder:
         except OSError:
             return False
 
-    def remove_abandoned(self, shape: re.Pattern[str] = TEMPORARY, *, older_than_s: float = 10.0,
+    def remove_abandoned(self, shape: re.Pattern[str] = TEMPORARY, *, older_than_s: float = ABANDONED_AFTER_S,
                          now: float | None = None) -> list[str]:
         """Remove the temporaries of `shape` whose writer is gone (no lock held on them, unchanged for
         `older_than_s`); their names. Where locks cannot be taken nothing is removed. Never raises."""
@@ -368,3 +375,95 @@ def remove_beside(path: os.PathLike[str] | str, shape: re.Pattern[str]) -> bool:
             return folder.remove(path.name, shape)
     except OSError:
         return False
+
+
+_DESCRIPTORS = re.compile(r"/proc/[^/]+(/task/[^/]+)?/fd")  # where `/dev/stdout` and `/dev/fd/N` lead on Linux
+
+
+def write_output(path: os.PathLike[str] | str, write: Callable[[BinaryIO], T]) -> T:
+    """Write a file the user named (`report -o`, `export`, `check --junit`, a golden run): whole or not at all,
+    by `Folder.replace` in its folder (followed: the user named it), with the umask's mode.
+
+    What is at the name decides: nothing, a regular file of this user, or a link to a regular file (or to
+    nowhere) is replaced, the link itself and never its target; a FIFO or a character device (`/dev/null`, a
+    pipe, `/dev/stdout`: a descriptor of this process, whatever it leads to) is written through, opened
+    without waiting and then written as usual; a directory, another user's file or a FIFO nobody reads is
+    `Refused`, and so is anything else. The temporaries an earlier write to the same name left when it was
+    killed are removed first (`Folder.remove_abandoned`)."""
+    path = Path(path)
+    if _names_a_descriptor(path):
+        return _write_through(path, write, regular=True)
+    with Folder.open(path.parent, follow=True) as folder:
+        named = folder.stat(path.name)
+        found = _followed(path) if named is not None and stat.S_ISLNK(named.st_mode) else named
+        if found is not None and (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode)):
+            return _write_through(path, write, regular=False)
+        if found is not None and stat.S_ISDIR(found.st_mode):
+            raise Refused(path, "is a directory")
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            raise Refused(path, "is not a file, a pipe or a character device")
+        if named is not None and stat.S_ISREG(named.st_mode) and named.st_uid != os.geteuid():
+            raise Refused(path, f"belongs to another user (uid {named.st_uid})")
+        folder.remove_abandoned(output_temporaries(path.name))
+        return folder.replace(path.name, write, 0o666 & ~_umask())
+
+
+def output_temporaries(name: str) -> re.Pattern[str]:
+    """The names of the temporaries a write of `name` makes (`Folder.temporary`'s, and the eight characters of
+    `tempfile.mkstemp` an earlier version used)."""
+    return re.compile(rf"\.{re.escape(name)}\.([0-9a-f]{{{2 * _TOKEN}}}|[a-z0-9_]{{8}})\.tmp")
+
+
+def _names_a_descriptor(path: Path) -> bool:
+    """Whether `path` leads through `/proc/PID/fd` (`/dev/stdout`, `/dev/fd/3`): a file this process has open,
+    which the user means to be written where it is, whatever it is (a file the shell opened with `>`)."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit of links followed
+        folder = os.path.realpath(os.path.dirname(current))
+        if _DESCRIPTORS.fullmatch(folder):
+            return True
+        try:
+            target = os.readlink(os.path.join(folder, os.path.basename(current)))
+        except OSError:
+            return False
+        current = os.path.abspath(os.path.join(folder, target))
+    return False
+
+
+def _followed(path: Path) -> os.stat_result | None:
+    """What a link at `path` leads to; None when it leads nowhere (replaced like a missing file)."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise refusal(path, error) from None
+
+
+def _write_through(path: Path, write: Callable[[BinaryIO], T], *, regular: bool) -> T:
+    """`write` into the FIFO or character device at `path` (or, with `regular`, the file a descriptor name leads
+    to, added to as `>>` and `>` both mean), opened without waiting for a reader, then written as usual."""
+    try:
+        fd = os.open(path, os.O_WRONLY | _NONBLOCK | _CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise Refused(path, "has no reader (a pipe nothing reads yet, or a socket): name a file") from None
+        raise refusal(path, error) from None
+    try:
+        found = os.fstat(fd)
+        if not (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode) or regular and stat.S_ISREG(found.st_mode)):
+            raise Refused(path, "is not a file, a pipe or a character device")
+        if fcntl is not None:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags | (os.O_APPEND if stat.S_ISREG(found.st_mode) else 0))
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "wb") as stream:
+        return write(stream)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -36,15 +36,27 @@ others (the directory is made 0700, its files 0600) and never holds what redacti
   cannot be read, and a temporary file a write left behind, go too.
 The default redaction rules decide here; keys and patterns configured in `redact_keys` / `redact_patterns`
 are applied by `redact`, whose purge then removes the results that may hold what they hide.
+
+The results directory may be a stranger's (`XDG_CACHE_HOME` in a shared directory on a CI runner, a home
+restored from a tarball), so it goes through `model/fs.py` alone: it is opened once (and made, 0700) with
+no link followed, and must be a directory of this user's; each entry is opened, replaced, mapped and removed
+relative to it. Only names of the cache's own shape are ever read or removed there: an entry is a key (40 hex
+digits), a temporary `.KEY.RANDOM.tmp`; anything else (a file of the user's, a link, a FIFO, another user's
+file) is left as it is, and an entry that is not a regular file of this user's is a miss, never waited on. A
+results directory that cannot be used is no cache for the command: said in one warning line (on stderr, so
+`--format json` stays clean) when something is at its name that should not be there (a link, a file,
+another user's directory), silent when it only cannot be made (a read-only home), as a cache that cannot be
+written costs only the speed.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import re
 import stat
 import zlib  # its crc32
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, Union
 
@@ -54,9 +66,10 @@ from .._version import __version__
 from ..config import cache_directory
 from ..model.digest import blake2b
 from ..model.errors import Namel3ssDebugError
-from ..store.atomic import replace_file
+from ..model.fs import Folder, Refused
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
+from .environment import ignore
 
 T = TypeVar("T")
 FORMAT = 21  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
@@ -87,6 +100,11 @@ _CHECK = 4  # bytes of the CRC-32 after the msgpack
 _LENGTH = 4  # bytes of the header's length, before it
 _HEAD = 64 * 1024  # a header longer than this is not one of ours
 _PRIVATE = 0o600  # a result file's mode: its owner alone reads it, as the traces it comes from
+ENTRY = re.compile(r"[0-9a-f]{40}")  # a key (`ResultCache.key`: 20 bytes of blake2b, in hex)
+# what `Folder.replace` writes first (`.KEY.RANDOM.tmp`), and the eight characters of an earlier version's
+TEMPORARY = re.compile(r"\.[0-9a-f]{40}\.([0-9a-f]{16}|[a-z0-9_]{8})\.tmp")
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 Mark = Union[str, tuple[int, int]]  # a file as `purge` knows it: its real path, or (device, inode)
 
 
@@ -95,10 +113,14 @@ class _Header(msgspec.Struct, array_like=True, frozen=True):
 
 
 class ResultCache:
-    """Results by key in `directory` (None: no cache, every read is a first read)."""
+    """Results by key in `directory` (None: no cache, every read is a first read). `warn` says, once, why a
+    results directory cannot be used (see the module's docstring)."""
 
-    def __init__(self, directory: Path | None):
+    def __init__(self, directory: Path | None, warn: Callable[[str], None] = ignore):
         self.directory = directory
+        self._warn = warn
+        self._folder: Folder | None = None
+        self._off = directory is None  # no cache, or one found unusable: not tried again
         self._files: dict[str, list[tuple[str, int, int]]] = {}  # key -> the files it was made from
 
     def key(self, kind: str, sources: Sequence[RunSource], question: Any) -> str | None:
@@ -125,9 +147,10 @@ class ResultCache:
 
     def get(self, key: str | None, kind: type[T]) -> T | None:
         """The result kept under `key`, or None."""
-        if key is None or self.directory is None:
+        folder = self._results(make=False) if key is not None else None
+        if key is None or folder is None:
             return None
-        data = _mapped(self.directory / key)
+        data = _mapped(folder, key)
         if data is None:
             return None
         kept, check = data[:-_CHECK], data[-_CHECK:]
@@ -141,10 +164,13 @@ class ResultCache:
 
     def put(self, key: str | None, value: Any, *problems: ReadProblems) -> None:
         """Keep `value` under `key`, if the reads that made it were clean (see the module's docstring)."""
-        if key is None or self.directory is None or any(read.any or read.unknown_types for read in problems):
+        if key is None or self._off or any(read.any or read.unknown_types for read in problems):
             return
         files = self._files.get(key, [])
         if _would_hide(value, [path for path, _, _ in files]):
+            return
+        folder = self._results(make=True)
+        if folder is None:
             return
         header = msgspec.msgpack.encode(_Header(files))
         head = len(header).to_bytes(_LENGTH, "little") + header
@@ -156,42 +182,63 @@ class ResultCache:
             stream.write(zlib.crc32(body, zlib.crc32(head)).to_bytes(_CHECK, "little"))
 
         try:
-            _private_directory(self.directory)
-            replace_file(self.directory / key, write)
-            os.chmod(self.directory / key, _PRIVATE)  # in a 0700 directory, so never readable by others meanwhile
-            _prune(self.directory)
+            folder.replace(key, write, _PRIVATE)
+            _prune(folder)
         except OSError:
             pass  # a cache that cannot be written costs only the speed
 
     def purge(self, marks: Iterable[Mark]) -> int:
         """Remove every result read from one of the files `marks` names (`file_marks`), every entry whose
-        header cannot be read, and any temporary file a write left; how many files went."""
-        if self.directory is None:
+        header cannot be read, and any temporary file a write left; how many files went. Only regular files
+        of this user's at names of the cache's shape are ever removed."""
+        folder = self._results(make=False)
+        if folder is None:
             return 0
         wanted = set(marks)
         try:
-            entries = list(self.directory.iterdir())
+            entries, temporaries = folder.names(ENTRY), folder.names(TEMPORARY)
         except OSError:
             return 0
         gone = 0
-        for entry in entries:
-            files = _header_files(entry)
+        for name in entries:
+            files = _header_files(folder, name)
             if files is None or any(path in wanted or (device, inode) in wanted for path, device, inode in files):
-                try:
-                    entry.unlink()
-                    gone += 1
-                except FileNotFoundError:
-                    pass  # another process's prune or purge was first
-        return gone
+                gone += folder.remove(name, ENTRY)
+        return gone + sum(folder.remove(name, TEMPORARY) for name in temporaries)
+
+    def close(self) -> None:
+        """Let go of the results directory (it is opened once, at the first use)."""
+        if self._folder is not None:
+            self._folder.close()
+            self._folder = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _results(self, *, make: bool) -> Folder | None:
+        """The results directory, opened once (made, with `make`, when missing); None with no cache, or with
+        one that cannot be used (said once, where something not ours is at its name)."""
+        if self._folder is not None or self._off or self.directory is None:
+            return self._folder
+        try:
+            self._folder = Folder.open(self.directory, make=make, private=True)
+        except FileNotFoundError:
+            pass  # none yet: nothing kept to read or remove; made when a result is kept
+        except Refused as refused:
+            self._off = True
+            self._warn(f"the result cache is off for this command: {refused}")
+        except OSError:
+            self._off = True  # cannot be made (a read-only home): costs only the speed
+        return self._folder
 
 
-def _mapped(path: Path) -> memoryview | None:
-    """The file's bytes, mapped read-only rather than read: a result's arrays are used in place (a 1 GiB run's
+def _mapped(folder: Folder, name: str) -> memoryview | None:
+    """The entry's bytes, mapped read-only rather than read: a result's arrays are used in place (a 1 GiB run's
     timeline is 116 MB, which took 0.05 s to read and 0.06 s more to copy into arrays). Read on Windows, where a
-    mapped file cannot be removed (`purge`, `_prune`) while a replay holds it. None for a file that is missing
-    or too short to be an entry."""
+    mapped file cannot be removed (`purge`, `_prune`) while a replay holds it. None for an entry that is missing,
+    too short to be one, or not a regular file of this user's (a FIFO is refused, never waited on)."""
     try:
-        with open(path, "rb") as stream:
+        with folder.reader(name) as stream:
             if os.fstat(stream.fileno()).st_size < _LENGTH + _CHECK:
                 return None
             if os.name == "nt":
@@ -231,18 +278,10 @@ def _would_hide(value: Any, files: list[str]) -> bool:
         return True  # a run that cannot be read again (gone, replaced by something else): keep nothing
 
 
-def _private_directory(directory: Path) -> None:
-    """The results directory, made if missing, readable by its owner alone: results hold text from traces,
-    which the tracer writes 0600 (and so are its files, `_PRIVATE`)."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(directory.stat().st_mode) != 0o700:
-        directory.chmod(0o700)
-
-
-def _header_files(entry: Path) -> list[tuple[str, int, int]] | None:
+def _header_files(folder: Folder, name: str) -> list[tuple[str, int, int]] | None:
     """The files a cache entry was read from, or None for anything that is not a whole entry of ours."""
     try:
-        with open(entry, "rb") as stream:
+        with folder.reader(name) as stream:
             length = int.from_bytes(stream.read(_LENGTH), "little")
             header = stream.read(length) if 0 < length <= _HEAD else b""
     except OSError:
@@ -254,12 +293,13 @@ def _header_files(entry: Path) -> list[tuple[str, int, int]] | None:
 
 
 def _identity(path: str) -> list[Any] | None:
-    """What makes a file the same file: None for one that is not a regular file (a pipe's head is its data,
-    and opening one waits for a writer: it is opened without waiting, and passed over)."""
+    """What makes a file the same file: None for one that is not a regular file. The path is the user's (a
+    link they named is followed), but it is opened without waiting (a pipe's head is its data, and opening one
+    waits for a writer) and passed over unless it is a regular file."""
     if not seekable(path):
         return None
     try:
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
+        with os.fdopen(os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC), "rb") as stream:
             status = os.fstat(stream.fileno())
             if not stat.S_ISREG(status.st_mode):
                 return None
@@ -273,11 +313,19 @@ def _identity(path: str) -> list[Any] | None:
     return [os.path.realpath(path), status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev, digest]
 
 
-def _prune(directory: Path) -> None:
-    """Keep the newest KEEP results, and of those no more than KEEP_BYTES in all."""
-    entries = sorted(((entry.stat(), entry) for entry in directory.iterdir()), key=lambda item: -item[0].st_mtime_ns)
+def _prune(folder: Folder) -> None:
+    """Keep the newest KEEP results, and of those no more than KEEP_BYTES in all; remove the temporaries of
+    writes that were killed. Anything at an entry's name that is not a regular file (a link, even one to
+    nowhere) is passed over, and left."""
+    entries = []
+    for name in folder.names(ENTRY):
+        status = folder.stat(name)
+        if status is not None and stat.S_ISREG(status.st_mode):
+            entries.append((status, name))
+    entries.sort(key=lambda item: -item[0].st_mtime_ns)
     total = 0
-    for number, (status, entry) in enumerate(entries):
+    for number, (status, name) in enumerate(entries):
         total += status.st_size
         if number >= KEEP or (number and total > KEEP_BYTES):
-            entry.unlink(missing_ok=True)
+            folder.remove(name, ENTRY)
+    folder.remove_abandoned(TEMPORARY)

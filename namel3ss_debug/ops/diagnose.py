@@ -77,7 +77,7 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     sources, resolved = open_traces(request.runs, env)
     settings, file_prices = resolved.settings, read_prices(request.prices_path)
     rules = active(read_workspace_checks(resolved.workspace))
-    cache = ResultCache(results_directory(env.environ) if request.cache else None)
+    cache = ResultCache(results_directory(env.environ) if request.cache else None, env.warn)
     key = cache.key("diagnose", sources, [
         list(request.kinds), request.min_severity, request.expect, window.describe(), request.runs.strict,
         file_prices, settings.price_overrides, price_data(env.environ), asdict(thresholds_from(settings)),

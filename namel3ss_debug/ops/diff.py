@@ -44,7 +44,7 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     runs = TraceArgs((request.base, request.new), False, request.strict, request.config_path)
     sources, resolved = open_traces(runs, env)
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
-    cache = ResultCache(results_directory(env.environ) if request.cache else None)
+    cache = ResultCache(results_directory(env.environ) if request.cache else None, env.warn)
     question = [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS,
                 calls.ORDER]
     # the answer itself, kept when both sides were read clean: a second diff of the same runs reads no side

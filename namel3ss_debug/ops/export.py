@@ -13,7 +13,7 @@ from ..analysis.span_table import priced_call
 from ..model.events import is_end
 from ..otel.spans import SpanConverter, SpanRecord
 from ..model.errors import UsageError
-from ..store.atomic import remove_stale_temporaries, replace_file
+from ..model.fs import write_output
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
@@ -148,14 +148,13 @@ def _write_perfetto(source: RunSource, events: Iterator[dict[str, Any]], out: Bi
 def _to_file(path: str, stdout: BinaryIO, write: Callable[[BinaryIO], list[Exported]]) -> list[Exported]:
     """Write to standard output, or to a file replaced whole only once every run is written (a run that
     cannot be read leaves no half file). The temporaries of earlier exports to `path` that were killed
-    before their rename are removed first (`store.atomic.remove_stale_temporaries`)."""
+    before their rename are removed first (`model.fs.write_output`)."""
     if path == STDOUT:
         done = write(stdout)
         stdout.flush()
         return [_placed(item, "standard output") for item in done]
-    remove_stale_temporaries(path)
     try:
-        done = replace_file(path, write)
+        done = write_output(path, write)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}",
                          hint="choose a FILE in a writable directory") from None

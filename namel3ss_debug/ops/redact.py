@@ -48,7 +48,7 @@ def redact_traces(request: RedactRequest, env: Environment) -> Iterator[FileReda
     for name in request.runs.traces:
         _check_rewritable(name)
     sources, resolved = open_traces(request.runs, env)
-    cache = ResultCache(results_directory(env.environ))
+    cache = ResultCache(results_directory(env.environ), env.warn)
     return _redacted(sources, resolved.settings, cache, request)
 
 

@@ -27,7 +27,7 @@ def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: s
     """The run's timeline, its reading heard by `env.progress`; a warning names the other runs of an
     input that holds several. With `cache`, a timeline kept by an earlier clean read of the same files is
     taken from the result cache (`ops/cache.py`), and one read now is kept there."""
-    results = ResultCache(results_directory(env.environ) if cache else None)
+    results = ResultCache(results_directory(env.environ) if cache else None, env.warn)
     key = results.key("replay", [source], [run_id])
     found = results.get(key, KeptTimeline)
     timeline = restored(found, source.files, source.label) if found is not None else None

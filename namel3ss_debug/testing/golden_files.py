@@ -31,7 +31,7 @@ import orjson
 
 from ..model.deep import map_texts
 from ..model.seals import Seals
-from ..store.atomic import replace_file
+from ..model.fs import write_output
 from .golden_streams import compacted
 
 PROJECT = "<project>"
@@ -79,7 +79,7 @@ def write_golden(target: Path, lines: list[bytes]) -> bool:
     if target.is_file() and _steady(target.read_bytes().splitlines()) == _steady(lines):
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(target, lambda stream: stream.write(b"".join(line + b"\n" for line in lines)))
+    write_output(target, lambda stream: stream.write(b"".join(line + b"\n" for line in lines)))
     seals = Seals.of(os.environ)
     if seals is not None:  # recorded here: its tools may run with its arguments unasked (launch/choosing.py)
         seals.seal(target)

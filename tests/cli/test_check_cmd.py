@@ -489,11 +489,12 @@ def test_a_junit_file_that_cannot_be_written_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("namel3ss-debug: error: --junit no/such/dir/out.xml: ")
 
 
-def test_junit_through_a_symlink_writes_its_target(tmp_path):
+def test_a_symlink_at_the_junit_name_is_replaced_and_its_target_never_written(tmp_path):
     (tmp_path / "target.xml").write_text("")
     (tmp_path / "link.xml").symlink_to(tmp_path / "target.xml")
     check(write(tmp_path, agent_run()), "--max-errors", "0", "--junit", "link.xml")
-    assert (tmp_path / "link.xml").is_symlink() and ET.parse(tmp_path / "target.xml").getroot().tag == "testsuites"
+    assert not (tmp_path / "link.xml").is_symlink() and (tmp_path / "target.xml").read_text() == ""
+    assert ET.parse(tmp_path / "link.xml").getroot().tag == "testsuites"
 
 
 def test_a_junit_file_gets_the_permissions_the_umask_gives(tmp_path):

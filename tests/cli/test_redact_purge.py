@@ -157,14 +157,18 @@ def test_redact_removes_results_read_through_another_name_of_the_same_file(tmp_p
 
 
 def test_redact_removes_entries_it_cannot_attribute_and_writes_left_behind(tmp_path):
+    """Of the cache's own names alone: an entry (40 hex digits) and a temporary (`.KEY.RANDOM.tmp`, this
+    version's or an earlier one's); a file of another name there is the user's, and stays."""
     path = leaky_run(tmp_path / "run.jsonl")
     results = cache_dir(tmp_path) / "namel3ss-debug" / "results"
     results.mkdir(parents=True)
     old = results / ("0" * 40)
     old.write_bytes(b"\x85an entry of an older format holding " + KEY.encode())
-    (results / ".1234.tmp").write_bytes(KEY.encode())
+    (results / f".{'1' * 40}.{'a' * 16}.tmp").write_bytes(KEY.encode())
+    (results / f".{'2' * 40}.k3j9x_2q.tmp").write_bytes(KEY.encode())
+    (results / "notes.txt").write_bytes(b"the user's")
     run(tmp_path, "redact", str(path))
-    assert leaks(SECRETS, cache_dir(tmp_path)) == [] and entries(tmp_path) == []
+    assert leaks(SECRETS, cache_dir(tmp_path)) == [] and [entry.name for entry in entries(tmp_path)] == ["notes.txt"]
 
 
 def test_a_dry_run_keeps_the_cache(tmp_path):

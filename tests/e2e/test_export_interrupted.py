@@ -13,7 +13,7 @@ from pathlib import Path
 
 from support.tracefactory import one_llm_call
 
-from namel3ss_debug.store.atomic import STALE_AFTER_S
+from namel3ss_debug.model.fs import ABANDONED_AFTER_S
 
 
 def start_export(tmp_path: Path, trace: Path, out: Path) -> subprocess.Popen:
@@ -41,7 +41,7 @@ def waiting_export(tmp_path: Path, name: str) -> tuple[subprocess.Popen, Path]:
 
 
 def age(path: Path) -> None:
-    past = time.time() - STALE_AFTER_S - 1
+    past = time.time() - ABANDONED_AFTER_S - 1
     os.utime(path, (past, past))
 
 

@@ -60,7 +60,7 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     file_prices = read_prices(request.prices_path)
     pricer = make_pricer(env, file_prices, resolved.settings.price_overrides)
     sections = request.sections or SECTIONS
-    cache = ResultCache(results_directory(env.environ) if request.cache else None)
+    cache = ResultCache(results_directory(env.environ) if request.cache else None, env.warn)
     key = cache.key("analyze", sources, [list(sections), options.slow_threshold_ms, options.block_threshold_ms,
                                          options.top, window.describe(), request.runs.strict, file_prices,
                                          resolved.settings.price_overrides, price_data(env.environ),
