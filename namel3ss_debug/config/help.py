@@ -70,7 +70,9 @@ KEY_HELP: dict[str, str] = {
     ),
     "redact_patterns": (
         'More regular expressions whose matches are secrets, in RE2 syntax (run in time linear in the text: no '
-        'look-arounds or backreferences). One RE2 refuses is an error naming `redact_patterns[i]`.'
+        'look-arounds or backreferences). One RE2 refuses is an error naming `redact_patterns[i]`. At most '
+        '100 patterns of at most 2,000 characters each: each is compiled at a run\'s start and tried on every '
+        'string that holds a match.'
     ),
     "capture_http": (
         'HTTP requests recorded at the client ([Frameworks and LLM clients](frameworks.md)): `"all"` (LLM API '

@@ -20,6 +20,12 @@ each and searched alone in 16 ms an 80 kB string, but as one alternation of 19,8
 budget: 24 s a string. So a pattern may compile to at most `PROGRAM_MAX` instructions (refused when the
 configuration is read, like a look-around), and the patterns are searched in groups of at most
 `GROUP_MAX` together: a set costs at most the sum of its patterns, never more.
+
+The sum itself is bounded: at most `PATTERNS_MAX` patterns of at most `PATTERN_CHARS_MAX` characters each
+(past either, the configuration is refused when read, before anything is compiled). A string that holds a
+match is rewritten pattern by pattern, about 10 us each, and every pattern is compiled when a run starts:
+1,000 patterns cost 50-100 ms a traced call whose strings hold a match and 4-39 s to start (measured with
+`[^ ]{1,200}`-like and literal patterns); 100 cost 6-12 ms and 0.3-1.8 s.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ ENGINE = "RE2"
 # `[a-z0-9]{1,200}` is 607 and `[ab]{1000}c` 1,005; the NFA fallback costs up to 25 us a byte at 2,000.
 PROGRAM_MAX = 2_000
 GROUP_MAX = 2_000  # instructions of the patterns searched together in one pass (their alternation)
+PATTERNS_MAX = 100  # patterns in `redact_patterns`: each costs its compilation at start and ~10 us a hit string
+PATTERN_CHARS_MAX = 2_000  # characters of one pattern, checked before RE2 compiles it
 _SURROGATES = re.compile(r"([\ud800-\udfff]+)")  # UTF-8 cannot hold them: the text around them is searched
 
 
@@ -55,6 +63,9 @@ def compile_pattern(pattern: str | bytes) -> Any:
 
 def pattern_problem(pattern: str) -> str | None:
     """Why `pattern` is refused, as a clause for an error message, or None."""
+    too_long = _length_problem(pattern)
+    if too_long:
+        return too_long
     try:
         compiled = compile_pattern(pattern)
     except PatternRefused as refused:
@@ -63,9 +74,22 @@ def pattern_problem(pattern: str) -> str | None:
     return _size_problem(pattern, program_size(compiled))
 
 
+def too_many(count: int) -> str:
+    """Why a set of `count` patterns is refused (past `PATTERNS_MAX`), as a clause for an error message."""
+    return f"{count:,} patterns, more than the {PATTERNS_MAX} it may hold (each is compiled when a run starts " \
+           "and tried on every string that holds a match); join related ones into one alternation (a|b)"
+
+
 def program_size(compiled: Any) -> int:
     """How many instructions RE2 runs for `compiled`: the larger of its forward and reverse programs."""
     return max(int(compiled.programsize), int(compiled.reverseprogramsize))
+
+
+def _length_problem(pattern: str) -> str | None:
+    if len(pattern) <= PATTERN_CHARS_MAX:
+        return None
+    return f"{_quoted(pattern)} is {len(pattern):,} characters long, more than the {PATTERN_CHARS_MAX:,} a " \
+           "pattern may have; split it into several patterns"
 
 
 def _size_problem(pattern: str | bytes, size: int) -> str | None:
@@ -91,10 +115,13 @@ def _quoted(pattern: str) -> str:
 
 
 class UserPatterns:
-    """The configured patterns, each match replaced by `marker`; a pattern past `PROGRAM_MAX` is refused."""
+    """The configured patterns, each match replaced by `marker`; a pattern past `PROGRAM_MAX`, or more than
+    `PATTERNS_MAX` of them, is refused."""
 
     def __init__(self, patterns: Iterable[str], marker: str):
         texts = tuple(patterns)
+        if len(texts) > PATTERNS_MAX:
+            raise PatternRefused(too_many(len(texts)))
         self._each = tuple(_bounded(text) for text in texts)
         self._marker = marker
         self._groups = _grouped(texts)  # alternations over UTF-8 bytes: a third cheaper than over str
@@ -117,6 +144,9 @@ class UserPatterns:
 
 
 def _bounded(pattern: str) -> Any:
+    too_long = _length_problem(pattern)
+    if too_long:
+        raise PatternRefused(too_long)
     compiled = compile_pattern(pattern)
     problem = _size_problem(pattern, program_size(compiled))
     if problem:

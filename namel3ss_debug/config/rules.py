@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeGuard
 
-from namel3ss_debug.config.patterns import pattern_problem
+from namel3ss_debug.config.patterns import PATTERN_CHARS_MAX, PATTERNS_MAX, pattern_problem, too_many
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
 from namel3ss_debug.model.limits import COUNT_MAX, DURATION_MAX_MS
@@ -38,6 +38,8 @@ class _Spec:
     check: Callable[[Any], bool] | None = None
     noun: str = ""  # for lists: what each item is
     item: Callable[[str], str | None] | None = None  # for lists: returns a problem or None
+    most: int = 0  # for lists: how many items it may hold (0: no cap)
+    too_many: Callable[[int], str] | None = None  # for lists with `most`: why that many items are refused
 
 
 def _check_component(name: str) -> str | None:
@@ -121,7 +123,9 @@ SPECS: dict[str, _Spec] = {
     "capture_stack_traces": _Spec("bool"),
     "redact": _Spec("bool"),
     "redact_keys": _Spec("list", noun="key names", item=_check_key_name),
-    "redact_patterns": _Spec("list", noun="regular expressions", item=_check_pattern),
+    "redact_patterns": _Spec("list", noun=f"regular expressions (at most {PATTERNS_MAX}, each at most "
+                                          f"{PATTERN_CHARS_MAX:,} characters)",
+                             item=_check_pattern, most=PATTERNS_MAX, too_many=too_many),
     "capture_http": _Spec("str", '("all", "llm" or "off")', lambda v: v in HTTP_CAPTURE),
     "price_overrides": _Spec("prices"),
     "exporters": _Spec("list", noun='exporters ("jsonl", always, and "otlp")', check=_has_jsonl,
@@ -194,7 +198,8 @@ def usable_items(key: str, raw: object, *, from_env: bool) -> tuple[tuple[str, .
         items = _to_list(_from_text(spec, raw) if from_env and isinstance(raw, str) else raw)
     except _Invalid:
         return None
-    kept = tuple(item for item in items if spec.item(item) is None)
+    check = spec.item
+    kept = tuple(item for item in (items[:spec.most] if spec.most else items) if check(item) is None)
     if spec.check is not None and not spec.check(kept):
         return None
     return kept, len(items) - len(kept)
@@ -277,6 +282,8 @@ def _convert(spec: _Spec, value: object) -> object:
     converted = _CONVERTERS[spec.kind](value)
     if spec.check is not None and not spec.check(converted):
         raise _Invalid()
+    if spec.most and len(converted) > spec.most:  # before the items' checks: each may cost a compilation
+        raise _Invalid(spec.too_many(len(converted)) if spec.too_many else None)
     if spec.item is not None:
         _check_items(spec.item, converted)
     return converted

@@ -15,8 +15,8 @@ import pytest
 from support.tracehelpers import run_importing_app
 
 from namel3ss_debug.config import load_settings
-from namel3ss_debug.config.patterns import (GROUP_MAX, PROGRAM_MAX, PatternRefused, UserPatterns, compile_pattern,
-                                            program_size)
+from namel3ss_debug.config.patterns import (GROUP_MAX, PATTERN_CHARS_MAX, PATTERNS_MAX, PROGRAM_MAX, PatternRefused,
+                                            UserPatterns, compile_pattern, program_size)
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.redaction.redact import Redactor
 
@@ -91,3 +91,38 @@ def test_the_tracer_leaves_the_pattern_out_with_one_notice_and_the_app_runs(tmp_
     done = run_importing_app(tmp_path)
     notices = [line for line in done.stderr.splitlines() if "redact_patterns[1]" in line]
     assert len(notices) == 1 and "2,006 RE2 instructions" in notices[0] and "Traceback" not in done.stderr
+
+
+def test_more_patterns_than_the_cap_is_an_error_naming_the_key_the_count_the_cap_and_the_file(tmp_path: Path) -> None:
+    write_config(tmp_path, [f"tok{i:04d}[A-Za-z0-9]{{16}}" for i in range(PATTERNS_MAX + 1)])
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path)
+    message = str(caught.value)
+    assert message.startswith(".namel3ss/debug.json:1:2: redact_patterns = ")
+    assert f"{PATTERNS_MAX + 1:,} patterns, more than the {PATTERNS_MAX} it may hold" in message
+    assert caught.value.key == "redact_patterns" and "\n" not in message
+
+
+def test_a_pattern_longer_than_the_cap_is_refused_though_its_program_is_small(tmp_path: Path) -> None:
+    long = "[a-z]" * (PATTERN_CHARS_MAX // 5 + 1)  # 401 instructions: within PROGRAM_MAX
+    assert program_size(compile_pattern(long)) <= PROGRAM_MAX
+    write_config(tmp_path, ["ACME-[0-9]+", long])
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path)
+    assert "redact_patterns[1]: " in str(caught.value)
+    assert f"is {len(long):,} characters long, more than the {PATTERN_CHARS_MAX:,}" in str(caught.value)
+
+
+def test_a_lenient_load_keeps_the_first_patterns_up_to_the_cap_and_says_so(tmp_path: Path) -> None:
+    patterns = [f"tok{i:04d}[A-Za-z0-9]{{16}}" for i in range(PATTERNS_MAX + 20)]
+    write_config(tmp_path, patterns)
+    resolved = load_settings({}, tmp_path, lenient=True)
+    assert resolved.settings.redact_patterns == tuple(patterns[:PATTERNS_MAX])
+    (line,) = resolved.ignored
+    assert f"{PATTERNS_MAX + 20} patterns, more than the {PATTERNS_MAX}" in line
+    assert line.endswith("each of the 20 such items of redact_patterns is ignored")
+
+
+def test_a_redactor_built_in_code_refuses_more_patterns_than_the_cap() -> None:
+    with pytest.raises(PatternRefused, match=f"more than the {PATTERNS_MAX} it may hold"):
+        UserPatterns([f"t{i}-[0-9]+" for i in range(PATTERNS_MAX + 1)], "[REDACTED:pattern]")
