@@ -3,16 +3,28 @@
 A span's critical path is what its end waited for: walking back from its end, the child that ended
 last, then the child that ended last before that one started, and so on, plus the span's own time
 in between. "Before" is decided by `seq` (the writer's order), so no timestamp is parsed; durations
-give the weights. Each closed child is kept on its parent as a `Kid` (its end and start seq, the best path
-ending with it, its direct time), the path being a `Chain`: `{(component, name, kind): PathTime}`. When a
-parent has no open child, only its latest chain can matter any more, so the others are dropped; sequential
-code keeps one entry per open span.
+give the weights. The path is a `Chain`: `{(component, name, kind): PathTime}`, one entry per operation on it.
+
+While a parent's children run one after another its path is one chain, grown in place (`tally.py`). While
+they overlap, each closed child is a `Kid`: its end and start seq, the time of the children on its path, and
+its path as a link to the kid it followed plus its own chain, so kids that follow one path share it. Two rules
+keep that linear in the run (issue 97: four threads of distinct names under the root once cost 0.9 GB for 6 MB):
+- a kid is kept only while it can still be followed: the latest one, and the one each open child started
+  after (`_prune`, as often as the kids outgrow the spans open);
+- a path is never more than `LINKS` links long: the kid at the limit is made whole (`_whole`) before another
+  follows it, so reading a path, pickling a kid for a part's hand-back or freeing it stays shallow.
+When no child is open, only the latest kid's path can matter any more: it is made one chain again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .collectors.figures import Chain, Kid, Op, PathTime
 from .run_state import OpenSpan
+
+LINKS = 64  # the longest path of links before it is made whole (a copy of a chain per LINKS kids at most)
+SPARE_KIDS = 16  # kids kept past the open spans before they are pruned again
 
 
 def attach(kids: list[Kid], start_seq: int, end_seq: int, chain: Chain, duration: float,
@@ -21,10 +33,13 @@ def attach(kids: list[Kid], start_seq: int, end_seq: int, chain: Chain, duration
     predecessor = _predecessor(kids, start_seq)
     if predecessor is None:
         entry = Kid(end_seq, start_seq, chain, duration)
-    else:
-        reuse = not others_open and predecessor is kids[-1]
-        base = predecessor.chain if reuse else {op: PathTime(value.ms, value.spans)
-                                                for op, value in predecessor.chain.items()}
+    elif others_open:
+        if predecessor.depth >= LINKS:
+            _whole(predecessor)
+        entry = Kid(end_seq, start_seq, chain, predecessor.direct_ms + duration, predecessor,
+                    predecessor.depth + 1)
+    else:  # its path is the only one left: the chains along it are added up in the first one's, in place
+        base = _added_up(predecessor)
         merge(base, chain)
         entry = Kid(end_seq, start_seq, base, predecessor.direct_ms + duration)
     if not others_open:
@@ -41,6 +56,48 @@ def _predecessor(kids: list[Kid], start_seq: int) -> Kid | None:
     return None
 
 
+def _links(kid: Kid) -> list[Kid]:
+    """The kids along `kid`'s path, the one holding the whole path first."""
+    links = [kid]
+    while kid.prev is not None:
+        kid = kid.prev
+        links.append(kid)
+    links.reverse()
+    return links
+
+
+def _added_up(kid: Kid) -> Chain:
+    """`kid`'s whole path, added up in the first link's chain: only for a path no other kid shares any more."""
+    links = _links(kid)
+    base = links[0].chain
+    for link in links[1:]:
+        merge(base, link.chain)
+    return base
+
+
+def _whole(kid: Kid) -> Chain:
+    """Make `kid` hold its whole path (a new chain: the links before it may be shared); returns it."""
+    if kid.prev is None:
+        return kid.chain
+    links = _links(kid)
+    whole = {op: PathTime(value.ms, value.spans) for op, value in links[0].chain.items()}
+    for link in links[1:]:
+        merge(whole, link.chain)
+    kid.chain, kid.prev, kid.depth = whole, None, 0
+    return whole
+
+
+def _prune(kids: list[Kid], starts: list[int]) -> list[Kid]:
+    """The kids that can still be followed: the latest, and the one each open child (started at `starts`) follows.
+    A child that starts from now on follows the latest, as the writer numbers events in order."""
+    keep = {id(kids[-1])}
+    for start in starts:
+        followed = _predecessor(kids, start)
+        if followed is not None:
+            keep.add(id(followed))
+    return [kid for kid in kids if id(kid) in keep]
+
+
 def merge(into: Chain, chain: Chain) -> None:
     for op, step in chain.items():
         entry = into.get(op)
@@ -55,7 +112,7 @@ def best_chain(own: OpenSpan) -> tuple[Chain | None, float]:
     """The critical path through a span's children so far, and the time of its direct children on it."""
     if own.kids:
         best = own.kids[-1]
-        return best.chain, best.direct_ms
+        return _whole(best), best.direct_ms
     return own.chain, own.chain_direct
 
 
@@ -74,8 +131,10 @@ def own_chain(own: OpenSpan, op: Op, duration: float) -> Chain:
     return chain
 
 
-def attach_overlapping(parent: OpenSpan, chain: Chain, start_seq: int, end_seq: int, duration: float) -> None:
-    """A closed child of a parent whose children overlap: the general form, back to the simple one when it can."""
+def attach_overlapping(parent: OpenSpan, parent_id: str | None, spans_open: Mapping[str, OpenSpan], chain: Chain,
+                       start_seq: int, end_seq: int, duration: float) -> None:
+    """A closed child of a parent whose children overlap: the general form, back to the simple one when it can.
+    `spans_open` is the run's open spans (`parent_id`'s open children among them), read only to prune."""
     kids = parent.kids
     if kids is None:
         kids = [] if parent.chain is None else [Kid(parent.chain_end, -1, parent.chain, parent.chain_direct)]
@@ -85,5 +144,7 @@ def attach_overlapping(parent: OpenSpan, chain: Chain, start_seq: int, end_seq: 
         only = kids[0]
         parent.chain_end, parent.chain, parent.chain_direct = only.end_seq, only.chain, only.direct_ms
         parent.kids = None
-    else:
-        parent.kids = kids
+        return
+    if len(kids) > max(2 * parent.open_kids + SPARE_KIDS, len(spans_open)):  # amortized: a scan per as many kids
+        kids = _prune(kids, [own.start_seq for own in spans_open.values() if own.parent_id == parent_id])
+    parent.kids = kids

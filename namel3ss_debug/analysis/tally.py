@@ -283,7 +283,8 @@ class Tally:
             parent.chain_end = event.seq
             parent.chain_direct += duration
         else:
-            critical.attach_overlapping(parent, chain if chain is not None else {op: PathTime(duration, 1)},
+            critical.attach_overlapping(parent, parent_id, run.open,
+                                        chain if chain is not None else {op: PathTime(duration, 1)},
                                         own.start_seq, event.seq, duration)
 
     def _ended(self, run: RunState, event: EventRecord, op: Op, duration: float | None, failed: bool,

@@ -173,11 +173,15 @@ class PathTime(msgspec.Struct, gc=False):
 Chain = dict[Op, PathTime]  # a critical path: each operation's time on it
 
 
-class Kid(msgspec.Struct):
+class Kid(msgspec.Struct, gc=False):
     """A closed child kept on its parent while the parent's children overlap (`critical.py`): the best critical
-    path that ends with it."""
+    path that ends with it, as the path it followed (`prev`) and what it adds (`chain`), so kids that follow one
+    path share it rather than each copying it. With no `prev`, `chain` is the whole path. No cycle can form
+    (`prev` ended earlier), hence no GC tracking."""
 
     end_seq: int
     start_seq: int
     chain: Chain
-    direct_ms: float
+    direct_ms: float  # time of the parent's children on the whole path
+    prev: Kid | None = None
+    depth: int = 0  # links from here to the kid holding the whole path (`critical.LINKS`)
