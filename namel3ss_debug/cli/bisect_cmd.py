@@ -15,7 +15,7 @@ from .errors import warn
 from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, live_options, output_option
 from .progress import bars
-from .questions import announcer
+from .questions import announcer, consent
 from ..ops.bisect import BisectRequest, bisect_trace
 from ..ops.environment import Environment
 from ..rerun.policy import LiveCalls
@@ -91,7 +91,7 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
 
     env = Environment.current(warn, bars(True))
     request = BisectRequest(trace, answers_path, good, expect, LiveCalls(base_url, live_own, live_requests), cwd,
-                            output, config_path, app_stdout_to_stderr=fmt == "json")
+                            output, config_path, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
     report = bisect_trace(request, env, announcer(cwd, allowed, env),
                           lambda number, keys: tell("render.bisect.text:probing", number, keys),
                           lambda endpoints: tell("render.rerun.live:going_live", endpoints, "bisect"))

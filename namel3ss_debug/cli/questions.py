@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Callable
 
 from ..launch.choosing import ALL, NO, YES, Consent
 from ..launch.consent import judge
+from ..launch.shown import shown
 from ..model.errors import UsageError
 from .output import tell
 
@@ -38,11 +39,25 @@ def answered(question: str, stdin: IO[str], stderr: IO[str]) -> str:
 
 def consent(allowed: bool, env: Environment, stdin: IO[str] | None = None,
             stderr: IO[str] | None = None) -> Consent:
-    """What a rerun decides with before a tool whose arguments a recording from elsewhere chose
-    (launch/choosing.py): --yes, else the question on a terminal, else no."""
+    """What a rerun decides with before it runs the app with the answers of a recording from elsewhere, and
+    before a tool whose arguments such a recording chose (launch/choosing.py): --yes, else the question on a
+    terminal, else no."""
     stdin, stderr = stdin or sys.stdin, stderr or sys.stderr
-    terminal = stdin.isatty() and stderr.isatty()
-    return Consent(allowed, (lambda call: ask_tool(call, stdin, stderr)) if terminal else None, env.warn)
+    if not (stdin.isatty() and stderr.isatty()):
+        return Consent(allowed, None, env.warn)
+    return Consent(allowed, lambda call: ask_tool(call, stdin, stderr), env.warn,
+                   lambda where: ask_rerun(where, stdin, stderr))
+
+
+def ask_rerun(where: str, stdin: IO[str], stderr: IO[str]) -> bool:
+    """Say that the app will run with answers a stranger chose, and what the rerun cannot see; yes only for `y`
+    or `yes`."""
+    question = ("namel3ss-debug: this rerun answers the app from a recording not written here by you (or changed "
+                f"since):\n  recording  {shown(where)}\n"
+                "  the app runs with the answers a stranger chose and acts on them: each tool the rerun sees is "
+                "asked about before it runs,\n  an action the app takes on the model's text without a hook is "
+                "not seen\nRerun it? [y/N] ")
+    return answered(question, stdin, stderr) in ("y", "yes")
 
 
 def ask_tool(call: str, stdin: IO[str], stderr: IO[str]) -> str:

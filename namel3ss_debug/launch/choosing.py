@@ -13,7 +13,19 @@ with the arguments the recorded model answers chose. A trace from elsewhere, or 
 
 A recording written here runs as it always did, without a question.
 
-    choosing = Consent(allowed=yes, ask=question).choosing(source.files, os.environ)
+The rerun sees a tool only where the tracer does (a hooked tool, or one on the wire: the tool calls a recorded
+answer asks for). An action the app takes on the model's text by itself (a loop that parses `Action: shell(...)`
+from the answer and calls a plain function) is no call the rerun can show or refuse. So a rerun of a recording
+not written here is asked about once before the app runs at all (`allow_rerun`), whatever the command (`replay
+--rerun`, a fork, `verify`, `bisect`), as the tools are: `--yes` lets it (said once), a terminal's `y` lets it,
+and without a terminal it is refused (UsageError, exit 2) before the app starts. The tools the rerun does see
+are still asked about one by one after a `y`: that question shows their arguments.
+
+Whether the recording was written here (`trusted`) also decides whether the new run is sealed as written here
+(`answered_here`, `model/seals.py`): a run answered from a stranger's recording is a stranger's run.
+
+    choosing = Consent(allowed=yes, ask=question, ask_rerun=rerun_question).choosing(source.files, os.environ)
+    choosing.allow_rerun("run.jsonl")  # raises UsageError (exit 2) when a stranger's recording may not drive the app
     choosing.approve("shell", {"cmd": "touch x"})  # raises RerunRefused when the answer is no
 """
 
@@ -26,6 +38,7 @@ from typing import Callable, Mapping, Sequence
 
 import orjson
 
+from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunStop
 from ..model.seals import Seals
 from ..store.sources import STDIN
@@ -40,22 +53,32 @@ def not_here(what: str = "a recording") -> str:
     return f"its arguments come from {what} not written here by this user (or changed since)"
 
 
+def not_here_rerun() -> str:
+    """Why a rerun of a recording from elsewhere was not started, as its refusal says it."""
+    return ("not rerunning the app with the answers of a recording not written here by this user (or changed "
+            "since): the app would act on what it chose, and the rerun cannot see an action the app takes on "
+            "the model's text without a hook")
+
+
 class RerunRefused(RerunStop):
     """A tool the recording chose the arguments of was not allowed to run: the app stops before it runs."""
 
 
 @dataclass(frozen=True)
 class Consent:
-    """What the command was given to decide with: `--yes` (`allowed`), the terminal's question (`ask`: a call's
-    text in, YES, ALL or NO out; None without a terminal) and where its one warning goes."""
+    """What the command was given to decide with: `--yes` (`allowed`), the terminal's questions (`ask`: a call's
+    text in, YES, ALL or NO out; `ask_rerun`: where the recording was read in, whether to rerun it out; None
+    without a terminal) and where its warnings go."""
 
     allowed: bool = False
     ask: Callable[[str], str] | None = None
     warn: Callable[[str], None] = lambda message: None
+    ask_rerun: Callable[[str], bool] | None = None
 
     def choosing(self, files: Sequence[str], environ: Mapping[str, str]) -> "Choosing":
-        """The choosing of a rerun of the recording in `files`, which were written here when this user's seals
-        note every one of them (`model/seals.py`; looked at only when a tool is about to run)."""
+        """The choosing of a rerun of the recording in `files` (every recording that answers it: bisect's good
+        run too), which were written here when this user's seals note every one of them (`model/seals.py`;
+        looked at once, when first asked)."""
         def written_here() -> bool:
             seals = Seals.of(environ, make=False)
             return seals is not None and seals.written_here(file for file in files if file != STDIN)
@@ -64,8 +87,8 @@ class Consent:
 
 
 class Choosing:
-    """Asks before each tool that runs for real, unless the recording was written here (see the module's
-    docstring); `refusal` names the call refused, when one was."""
+    """Asks before a rerun of the recording, and before each tool that runs for real, unless the recording was
+    written here (see the module's docstring); `refusal` names the call refused, when one was."""
 
     def __init__(self, consent: Consent, written_here: Callable[[], bool]) -> None:
         self.consent = consent
@@ -77,14 +100,40 @@ class Choosing:
         self._approved: Counter[str] = Counter()  # tools a recorded answer asked for, approved, not yet run
         self._lock = threading.Lock()
 
+    @property
+    def trusted(self) -> bool:
+        """Whether every recording that answers the rerun was written here (digested once, then kept)."""
+        with self._lock:
+            return self._trust()
+
+    def _trust(self) -> bool:
+        if self._trusted is None:
+            self._trusted = self._written_here()
+        return self._trusted
+
+    def allow_rerun(self, where: str) -> None:
+        """Before the app runs: let a rerun of a recording from elsewhere drive it only with `--yes` (said once)
+        or a terminal's yes; else a UsageError (exit 2) naming `where` the recording was read."""
+        if self.trusted:
+            return
+        consent = self.consent
+        if consent.allowed:
+            consent.warn(f"rerunning the app with the answers of a recording from elsewhere ({where}), as --yes "
+                         "allows: the app acts on what it chose")
+            return
+        if consent.ask_rerun is None:
+            raise UsageError(not_here_rerun(), where=where,
+                             hint="read the trace; to rerun it, add --yes, or answer the question on a terminal")
+        if not consent.ask_rerun(where):
+            raise UsageError("the app was not rerun: the answer was not yes", where=where,
+                             hint="add --yes to rerun it without the question")
+
     def approve(self, tool: str, arguments: object, asked: bool = False) -> None:
         """Let the tool run, or raise RerunRefused (noting `refusal`) when it may not. `asked`: the call is one
         a recorded answer asks for, about to be handed to the app; the tool span it then opens (a hooked
         tool) is not asked about again."""
         with self._lock:  # one question at a time, whichever thread of the app reaches a tool
-            if self._trusted is None:
-                self._trusted = self._written_here()
-            if self._trusted or self._all:
+            if self._trust() or self._all:
                 return
             if not asked and self._approved[tool] > 0:
                 self._approved[tool] -= 1

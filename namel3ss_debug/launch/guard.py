@@ -79,6 +79,12 @@ class GuardedRerun:
         self._wired: frozenset[str] | None = None
 
     # -- the tracer's side (`model/rerun_protocol.RerunSource`): the rerun's, watched -------------------
+    @property
+    def answered_here(self) -> bool:
+        """Whether every recording answering this rerun was written here: only then is the new run sealed as
+        written here (`model/seals.py`); a rerun with no choosing (nothing asked) vouches for none."""
+        return self.choosing is not None and self.choosing.trusted
+
     def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None:
         self.rerun.opened(span, attrs)
 

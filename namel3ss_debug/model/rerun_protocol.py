@@ -118,6 +118,11 @@ class RerunSource(Protocol):
     """What the tracer holds as `rerun` while a rerun runs the app (`rerun.answerer.Rerun`, or the launcher's
     `launch/guard.GuardedRerun` around one)."""
 
+    # Whether every recording answering the rerun was written here: the new run is sealed only then
+    # (`model/seals.py`), so a run answered from a stranger's recording is a stranger's to every command.
+    @property
+    def answered_here(self) -> bool: ...
+
     def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None: ...
 
     def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> ServedAnswer | None: ...

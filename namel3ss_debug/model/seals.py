@@ -15,6 +15,18 @@ file was closed), is not, and nobody without the key can make a digest that matc
 it is a regular file this user owns that nobody else may read or write (a planted or shared one is ignored);
 the notes hold no text of the trace.
 
+A seal means "written here from what was written here". A rerun (`replay --rerun`, a fork, a `verify` try, a
+`bisect` probe) writes a new run whose every answer came from the recording it reran, so the writer seals that
+run only when every recording that answered it was sealed (`RerunSource.answered_here`, looked up when the run
+starts); otherwise its files are left unnoted, a stranger's to every command, whether the rerun was allowed
+(`--yes`, a yes on the terminal) or stopped part way (the partial run a refused `verify` leaves in `-o`). By
+induction a chain (stranger -> rerun -> rerun -> verify) never gains a seal: no link of it can be sealed unless
+the one before it was. Leaving the seal out is chosen over sealing with a mark saying "tainted": an unsealed
+trace is already what every command asks about, so no reader needs to learn a mark, and a reader that forgot
+one could not launder it. The price: a rerun of a stranger's recording is asked about again, whoever reran it.
+What the user gave the rerun (a `--mock`, a fork's answer, bisect's `--answers` file, the console's values) is
+the user's own, as the app's code is: it does not take the seal away.
+
     seals = Seals.of(os.environ)          # None: no state directory (no HOME), or no key to be had
     sealing = seals.sealing()             # the writer's: .update(bytes) ... .note()
     seals.seal(path)                      # a file written whole by our own code (a golden file)

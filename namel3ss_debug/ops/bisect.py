@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..launch.choosing import Choosing, Consent
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
@@ -67,6 +68,7 @@ class BisectRequest:
     output: str | None = None
     config_path: Path | None = None
     app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
+    consent: Consent = Consent()  # before the app runs with answers a recording from elsewhere chose
 
 
 def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
@@ -89,8 +91,8 @@ def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[R
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
     judging = Judging("bisect", "the bad run", "reruns", make_reader(False, env), expectation, request.cwd,
                       request.output, request.config_path, request.app_stdout_to_stderr)
-    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0], request.live), env, announce, probing,
-                      going_live)
+    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0], request.live, request.consent), env,
+                      announce, probing, going_live)
 
 
 def _answers(path: Path) -> dict[str, JsonValue]:
@@ -117,6 +119,7 @@ class BisectOptions:
     answers: dict[str, JsonValue] | None
     good: RunSource | None
     live: LiveCalls = LiveCalls()
+    consent: Consent = Consent()  # before the app runs with answers a recording from elsewhere chose
 
 
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
@@ -132,14 +135,17 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
                              hint="give a failed run (one that exited non-zero, raised, broke a `checks` rule or "
                                   "--expect)")
         good = _good_recording(options.good, options.judging.reader, env)
+        # both runs answer the probes: the rerun is a stranger's unless both were written here
+        answering = [*source.files, *(options.good.files if options.good is not None else ())]
+        choosing = options.consent.choosing(answering, env.environ)
         try:
-            return _bisect(judged, good, options, announce, probing, going_live)
+            return _bisect(judged, good, options, choosing, announce, probing, going_live)
         finally:
             if good is not None:
                 good.timeline.close()
 
 
-def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOptions,
+def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOptions, choosing: Choosing,
             announce: Callable[[Recorded, str | None, str], None],
             probing: Callable[[int, tuple[str, ...]], None],
             going_live: GoingLive) -> BisectReport:
@@ -148,6 +154,7 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
     values = {candidate.key: candidate.value for candidate in candidates}
     fallback = _fallback(options.answers, good)
     announce(judged.recorded, judged.timeline.run_id, judged.label)
+    choosing.allow_rerun(judged.label)  # a stranger's answers drive the app only when allowed
     endpoints = live_endpoints(judged.timeline, options.live, going_live)
     reruns: list[BisectRerun] = []
 
@@ -155,7 +162,8 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
         probing(len(reruns) + 1, keys)
         mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
         session = Rerun(judged.recording(), bisecting(options.live, fallback), mocks=mocks, inputs_of=recorded_form)
-        done = _probe(len(reruns) + 1, keys, judged, session, options.judging.app_stdout_to_stderr)
+        done = _probe(len(reruns) + 1, keys, judged, GuardedRerun(session, choosing),
+                      options.judging.app_stdout_to_stderr)
         reruns.append(done)
         return done.flipped
 
@@ -238,11 +246,13 @@ def _fallback(answers: dict[str, JsonValue] | None,
     return from_answers if answers is not None else from_good
 
 
-def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session: Rerun,
+def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, guarded: GuardedRerun,
            app_stdout_to_stderr: bool) -> BisectRerun:
-    """One rerun with `keys` substituted, judged against the bad run."""
-    ran, network = run_again(judged.recorded, judged.resolved, GuardedRerun(session), judged.replay_of(sorted(keys)),
+    """One rerun with `keys` substituted, judged against the bad run (its tools on the wire asked about as
+    `guarded`'s choosing says)."""
+    ran, network = run_again(judged.recorded, judged.resolved, guarded, judged.replay_of(sorted(keys)),
                              app_stdout_to_stderr=app_stdout_to_stderr, last=False)  # the search may rerun it
+    session = guarded.rerun
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "live")}

@@ -164,6 +164,8 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         session = Rerun(recording, policy, mocks=mocks, stepper=stepper, inputs_of=recorded_form)
         guarded = GuardedRerun(session, options.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id, source.label)
+        assert guarded.choosing is not None
+        guarded.choosing.allow_rerun(source.label)  # a stranger's answers drive the app only when allowed
         if options.fork is not None and not options.fork.offline:
             base_url = options.fork.base_url
             options.forking_live(options.fork.call, (base_url,) if base_url else endpoints_of(timeline),

@@ -87,9 +87,10 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
     where `--live` sends what the recording cannot answer (before the first try), `trying` each try as it starts."""
     with judge_recording(source, options.judging, env) as judged:
         announce(judged.recorded, judged.timeline.run_id, source.label)
+        choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
+        choosing.allow_rerun(source.label)  # a stranger's answers drive the app only when allowed
         endpoints = live_endpoints(judged.timeline, options.live, going_live)
         tries = []
-        choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
         for number in range(1, options.repeat + 1):
             trying(number, options.repeat)
             tries.append(_try(number, judged, options, choosing))

@@ -105,6 +105,8 @@ class AnswerLog:
 class Rerun:
     """Answers a rerun's calls from a recording, as its policy says, with mocks and a stepper."""
 
+    answered_here = False  # a bare rerun knows no seals: its new run is not sealed as written here (launch/guard.py)
+
     def __init__(self, recording: Recording, policy: Policy = PLAIN, *, mocks: dict[str, Mock] | None = None,
                  stepper: Stepper | None = None, inputs_of: Callable[[str, Foreign], Foreign] | None = None):
         self.recording = recording

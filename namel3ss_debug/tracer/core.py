@@ -52,7 +52,8 @@ class Tracer:
         that records a block of code already running (`capture_events`, a test's run) has no start-up."""
         if self.run is not None:
             self.end_run()
-        run = Run(resolved, writer=writer)
+        # a rerun's run is sealed as written here only when what answered it was (model/seals.py)
+        run = Run(resolved, writer=writer, sealed=self.rerun is None or self.rerun.answered_here)
         if writer is None:
             run.apply_retention()
         entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}

@@ -54,8 +54,9 @@ class Run:
     """Everything one traced run needs; built by `Tracer.start_run`."""
 
     def __init__(self, resolved: ResolvedSettings, *, writer: Writer | None = None, run_id: str | None = None,
-                 environ: Mapping[str, str] = os.environ):
+                 environ: Mapping[str, str] = os.environ, sealed: bool = True):
         self.resolved = resolved
+        self.sealed = sealed  # its files are noted as written here (model/seals.py): not a stranger-answered rerun's
         self.settings = settings = resolved.settings
         self.run_id = run_id or new_run_id()
         self._ids = itertools.count(1)
@@ -116,7 +117,7 @@ class Run:
         writer = RotatingJsonlWriter(
             self.directory, self.run_id, buffer_size=s.buffer_size,
             max_bytes=int(s.max_trace_file_size_mb * 1024 * 1024), max_events=s.max_events_per_file,
-            max_files=s.max_files_per_run, seals=Seals.of(environ),
+            max_files=s.max_files_per_run, seals=Seals.of(environ) if self.sealed else None,
         )
         if "otlp" in s.exporters:  # exporters: ["jsonl", "otlp"]: the file, and each span sent as it ends
             from .otlp.live import live_writer  # noqa: PLC0415 - only a run that exports live loads the SDK

@@ -265,22 +265,23 @@ def test_cwd_names_the_project_an_app_recorded_elsewhere_runs_in(project, tmp_pa
     checkout.mkdir()
     (checkout / "app.py").write_text(APP)
     trace = project.craft(script_entry("/gone/app.py"), ["app.py", str(project.mark)], cwd="/gone")
-    done = project.rerun(trace, "--cwd", str(checkout))
+    done = project.rerun(trace, "--cwd", str(checkout), "--yes")  # --yes: a crafted trace's answers are a stranger's
     assert done.returncode == 0, done.stderr
-    assert project.mark.exists()
+    assert project.mark.exists() and "not plainly this project's" not in done.stderr
 
 
 # --- the question on a terminal --------------------------------------------------------------------------
 
 def on_a_terminal(project: Project, trace: Path, answer: bytes) -> tuple[int, str]:
-    """Run the rerun with a pseudo-terminal as its stdin and stderr; answer the question when it is asked.
-    The exit code and what the terminal showed (the question, the echoed answer, the messages)."""
+    """Run the rerun with a pseudo-terminal as its stdin and stderr; answer each question as it is asked (a
+    crafted trace is a stranger's too: its answers are asked about after its app). The exit code and what the
+    terminal showed (the questions, the echoed answers, the messages)."""
     leader, follower = os.openpty()
     process = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", "replay", str(trace), "--rerun", "-o",
                                 str(project.root / "new")], cwd=project.root, env=environ(), stdin=follower,
                                stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)
-    shown, answered = b"", False
+    shown, answered = b"", 0
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
@@ -293,9 +294,9 @@ def on_a_terminal(project: Project, trace: Path, answer: bytes) -> tuple[int, st
                 if not chunk:
                     break
                 shown += chunk
-            if not answered and shown.endswith(b"Run it? [y/N] "):
+            if shown.count(b"[y/N] ") > answered and shown.endswith(b"[y/N] "):
                 os.write(leader, answer)
-                answered = True
+                answered += 1
             if not ready and process.poll() is not None:
                 break
         return process.wait(timeout=60), shown.decode(errors="replace").replace("\r\n", "\n")
