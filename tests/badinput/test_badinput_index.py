@@ -29,6 +29,7 @@ import pytest
 from drivers import ProcessGate, free_port
 from harness import Bounds, Outcome, invoke, spawn
 from judge import assert_sound
+from support.hostile import LAYOUTS, Victim, plant
 from support.privileges import unprivileged
 from runs.generate import write_runs
 from support.tracefactory import many_llm_calls
@@ -141,6 +142,27 @@ def test_an_index_of_the_file_as_it_was_is_not_believed(workspace: Path, change:
     assert_sound(outcome)
     events = json.loads(outcome.stdout)["events"]
     assert [event["seq"] for event in events] == [seq]
+
+
+SIDECAR_BOUNDS = Bounds(seconds=30, mib=300)  # each command takes 1-2 s and 70-90 MiB of a 1.5 MB trace
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("command", [["analyze", "big.jsonl"], ["inspect", "big.jsonl", "--event", "5000"]],
+                         ids=["analyze", "inspect"])
+def test_whatever_is_at_the_sidecars_name_the_command_ends_in_bounds_and_the_victim_is_untouched(
+        workspace: Path, layout: str, command: list[str]) -> None:
+    """A link (to a file, to another user's folder), a FIFO, a device (/dev/zero grew analyze to 8.7 GB), another
+    user's file or a directory at `big.jsonl.idx`: read no further than an index of the trace can be, never
+    waited on, never written through; at most one line says so."""
+    many_llm_calls(3000).write(workspace / "big.jsonl")
+    victim = Victim.made(workspace / "victim", files=20)
+    plant(layout, workspace / "big.jsonl.idx", victim)
+    outcome = spawn(command, cwd=workspace, bounds=SIDECAR_BOUNDS)
+    assert_sound(outcome)
+    assert outcome.exit_code == 0, outcome.summary()
+    assert len(warnings(outcome)) <= 1, outcome.summary()
+    victim.assert_untouched()
 
 
 # -- the run index of a directory ---------------------------------------------------------------------------
