@@ -61,8 +61,10 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     cut at lines into parts.
 
     Exit codes: 0 analysed (whatever the verdict: in CI, gate on it with
-    `--format json | jq -e '.health.verdict != "failing"'`), 1 a worker process
-    reading runs stopped (--jobs), 2 usage, 3 a trace that cannot be read.
+    `--format json | jq -e '.health.verdict != "failing"'`; with --all, also
+    when some runs could not be read: each is named in a warning and left out),
+    1 a worker process reading runs stopped (--jobs), 2 usage, 3 a trace that
+    cannot be read (with --all, none of the folder's runs).
     """
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,

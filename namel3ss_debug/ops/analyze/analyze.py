@@ -29,6 +29,7 @@ from ..traces import (
 from ..workers import in_workers
 from .counting import Counted
 from .parts import Settings, tallied_parts as tallied_runs
+from .readable import readable_runs
 from .split import cut_for, read_in_parts
 
 # The sections the `diagnose_*` keys judge: the findings, and the anomalies (`diagnose_latency_floor_ms`)
@@ -55,6 +56,8 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
                       block_threshold_ms=parse_duration_ms(request.block_threshold, "--block-threshold"),
                       top=request.top)
     sources, resolved = open_traces(request.runs, env)
+    if request.runs.all_runs:  # a run of the folder that cannot be opened costs its own report, not the others'
+        sources = readable_runs(sources, env.warn)
     thresholds = thresholds_from(resolved.settings)
     options.judging = Judging(thresholds)  # the findings section's, from the diagnose_* keys
     file_prices = read_prices(request.prices_path)
