@@ -18,6 +18,7 @@ import os
 from typing import Iterable, Iterator
 
 from ..store.blocks import block_size, iter_blocks, open_trace
+from ..store.line_ahead import line_ahead
 from ..store.formats import rereadable
 from ..store.lines import decode_line
 from ..store.problems import ReadProblems
@@ -54,7 +55,8 @@ def _flagged_lines(path: str, redactor: Redactor) -> Iterator[bytes]:
     except OSError:
         return
     with stream:
-        for block in iter_blocks(stream, path, reuse=True, read_size=block_size(os.fstat(stream.fileno()).st_size)):
+        size = block_size(os.fstat(stream.fileno()).st_size)
+        for block in iter_blocks(stream, path, reuse=True, read_size=size, ahead=line_ahead(stream.fileno())):
             if redactor.may_hold_secret(block.view):
                 yield from (line for line in block.data.split(b"\n") if redactor.may_hold_secret(line))
 

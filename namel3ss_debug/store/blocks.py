@@ -8,6 +8,7 @@ from typing import BinaryIO, Callable, Iterator, Protocol, cast
 
 from ..model.errors import TraceError
 from . import newlines
+from .line_ahead import LineAhead
 from .packed import inflated
 
 BOM = b"\xef\xbb\xbf"
@@ -72,7 +73,8 @@ def block_size(file_size: int | None) -> int:
 
 def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | None = None,
                 position: Callable[[], int] | None = None, reuse: bool = False,
-                read_size: int = BLOCK_SIZE, first_line: int = 1, first_offset: int = 0) -> Iterator[Block]:
+                read_size: int = BLOCK_SIZE, first_line: int = 1, first_offset: int = 0,
+                ahead: LineAhead | None = None) -> Iterator[Block]:
     """Blocks of whole lines, read into large buffers.
 
     Without `reuse` each block has a fresh buffer, so records decoded from it (which may point into it)
@@ -80,11 +82,15 @@ def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | 
     reading a large file about a third faster, but a record must not be kept past the next block.
     A line longer than a block is read until it ends, in one buffer grown in place a block at a time: it
     is held in little more than its length, and a line past MAX_LINE is refused before a buffer past it is
-    made. `read_size` is the size of a read (`block_size`). A stream that starts at a line inside a file (a part
-    of a run, `reader.TraceReader.span_records`) gives that line's number and byte offset.
+    made. With `ahead` (a regular file, read from `first_offset`) such a line is first looked along in the
+    file, and one past MAX_LINE refused having held a block or two (`line_ahead.py`); without, it is refused
+    once MAX_LINE of it is held. `read_size` is the size of a read (`block_size`). A stream that starts at a
+    line inside a file (a part of a run, `reader.TraceReader.span_records`) gives that line's number and byte
+    offset.
     """
     rest: bytes | bytearray = b""  # the start of a line the last read did not finish (a bytearray: a long one)
     line, offset, seen = first_line, first_offset, 0
+    measured = -1  # the offset of the long line `ahead` found to end within the limit
     spare: list[bytearray] = []  # with reuse: the two standard buffers, the older first
     while True:
         start = len(rest)
@@ -105,9 +111,11 @@ def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | 
             end -= len(BOM)
             offset = len(BOM)
         cut = buffer.rfind(b"\n", start, end) + 1  # `rest` holds no newline: only what was read is looked at
-        if not cut and end > MAX_LINE:  # /dev/zero, or a binary file without newlines: not a line of a trace
-            raise TraceError(f"a line longer than {MAX_LINE >> 20} MiB: this is not a trace",
-                             where=f"{path}:{line}", hint="give a JSON Lines trace file")
+        if not cut:  # /dev/zero, or a binary file without newlines: not a line of a trace
+            if end > MAX_LINE or (ahead is not None and measured != offset
+                                  and not ahead.ends_within(offset + end, MAX_LINE - end)):
+                raise too_long(path, line)
+            measured = offset  # looked along once; a file that grows meanwhile still stops at MAX_LINE
         if cut or standard:
             rest = bytes(memoryview(buffer)[cut:end])
         else:  # a line longer than a block: it grows in this buffer, which no block holds
@@ -122,6 +130,12 @@ def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | 
             offset += cut
     if rest:
         yield Block(path, bytes(rest), len(rest), line, offset, tail=True)
+
+
+def too_long(path: str, line: int) -> TraceError:
+    """The one refusal of a line past MAX_LINE, for every reader of trace lines."""
+    return TraceError(f"a line longer than {MAX_LINE >> 20} MiB: this is not a trace", where=f"{path}:{line}",
+                      hint="give a JSON Lines trace file")
 
 
 def _buffer_after(rest: bytes | bytearray, standard: bool, spare: list[bytearray],

@@ -11,22 +11,27 @@ import json
 import os
 
 import orjson
+
 from ..model.json_types import JsonValue
+from .blocks import MAX_LINE
 
 _CHUNK = 1 << 16  # most events fit; a longer line is read in growing chunks
 
 
 def line_at(descriptor: int, offset: int) -> bytes:
-    """The line starting at `offset` (without its newline)."""
-    parts, size = [], _CHUNK
+    """The line starting at `offset` (without its newline), no more than `MAX_LINE` bytes of it: the reader
+    refused a longer one, so past that the file changed (and what is read is no event)."""
+    parts, size, held = [], _CHUNK, 0
     while True:
-        chunk = os.pread(descriptor, size, offset)
+        want = min(size, MAX_LINE + 1 - held)
+        chunk = os.pread(descriptor, want, offset)
         end = chunk.find(b"\n")
-        if end >= 0 or len(chunk) < size:
+        if end >= 0 or len(chunk) < want or held + len(chunk) > MAX_LINE:
             parts.append(chunk if end < 0 else chunk[:end])
             return b"".join(parts)
         parts.append(chunk)
         offset += len(chunk)
+        held += len(chunk)
         size = min(size * 2, 1 << 26)
 
 

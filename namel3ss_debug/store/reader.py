@@ -27,6 +27,7 @@ from ..model.json_types import JsonEvent
 from .blocks import Block, ReadsInto, block_size, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
 from .line_blocks import LineBlock, Made, line_starts
+from .line_ahead import LineAhead, line_ahead
 from .line_events import envelope_problem, first_object, parse_line
 from .located import Located, Mapper, Placed, placed_events
 from .problems import ReadProblems
@@ -111,9 +112,10 @@ class TraceReader:
             stat = os.fstat(stream.fileno()) if seekable(path) else None
             builder = self._builder(path) if stat is not None else None
             source: ReadsInto = Guarded(stream, path, sink.has_events if probed(path, stream) else None)
+            ahead = line_ahead(stream.fileno()) if stat is not None else None
             try:
                 yield from self._blocks(path, source, position, sink, builder,
-                                        block_size(stat.st_size if stat is not None else None))
+                                        block_size(stat.st_size if stat is not None else None), ahead=ahead)
             except _BAD_GZIP as error:
                 raise TraceError(f"{path}: not a readable gzip file ({error})",
                                  hint="decompress it by hand to see what is left") from None
@@ -131,7 +133,8 @@ class TraceReader:
             except OSError as error:
                 raise unreadable(path, error) from None
             bounded = Bounded(Guarded(stream, path), span.end - span.start)
-            yield from self._blocks(path, bounded, None, sink, None, block_size(span.end - span.start), span)
+            yield from self._blocks(path, bounded, None, sink, None, block_size(span.end - span.start), span,
+                                    line_ahead(stream.fileno(), span.end))
 
     def _builder(self, path: str) -> IndexBuilder | None:
         if not self.write_index:
@@ -139,12 +142,15 @@ class TraceReader:
         return IndexBuilder(path, self.index_min_bytes)
 
     def _blocks(self, path: str, stream: ReadsInto, position: Callable[[], int] | None, sink: "_Sink[Items]",
-                builder: IndexBuilder | None, size: int, span: Span | None = None) -> Iterator[Items]:
+                builder: IndexBuilder | None, size: int, span: Span | None = None,
+                ahead: LineAhead | None = None) -> Iterator[Items]:
         """`stream`'s blocks made items by `sink`: a whole file's, or with `span` the lines of a part of a file
-        known to be a trace (from its line and offset; a part without an event is no error)."""
+        known to be a trace (from its line and offset; a part without an event is no error). `ahead` looks
+        along a long line in the file before it is held (`line_ahead.py`)."""
         sink.start(path)
         line, offset = (span.line, span.start) if span is not None else (1, 0)
-        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, size, line, offset):
+        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, size, line, offset,
+                                 ahead):
             if not sink.sniffed:
                 sink.sniff(block)
             items = sink.block(block, builder)

@@ -105,10 +105,15 @@ def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[Cut]:
 
 
 def _head(file: BinaryIO) -> tuple[Optional[str], int]:
-    """The span id of the run's root (its first start with no parent, in a v1 event) and where its first lines end."""
+    """The span id of the run's root (its first start with no parent, in a v1 event) and where its first lines end.
+    A first line longer than LOOK_AHEAD is not read on: the run is read in one process, whose reader refuses a
+    line past its limit (`store.blocks.MAX_LINE`) without holding it."""
     root = None
     for _ in range(HEAD_LINES):
-        event = first_object((file.readline(),))
+        line = file.readline(LOOK_AHEAD)
+        if len(line) == LOOK_AHEAD and not line.endswith(b"\n"):
+            return None, 0
+        event = first_object((line,))
         if event is None or "v" not in event:
             return None, 0
         if root is None and event.get("parent_id") is None and is_start(str(event.get("event_type", ""))):
@@ -118,14 +123,16 @@ def _head(file: BinaryIO) -> tuple[Optional[str], int]:
 
 def _cut_near(file: BinaryIO, offset: int, root: str) -> Optional[int]:
     """The offset of the first line past `offset` that starts a child of the root (within LOOK_AHEAD), else of the
-    first whole line past it."""
+    first whole line past it; None when no line ends within LOOK_AHEAD of `offset`. No line longer than LOOK_AHEAD
+    is gathered here: a line without end is the reader's to refuse, not the cutter's to hold."""
     file.seek(offset)
-    file.readline()  # the rest of the line the offset falls in
+    if not file.readline(LOOK_AHEAD).endswith(b"\n"):  # the rest of the line the offset falls in
+        return None
     first = file.tell()
     while file.tell() < offset + LOOK_AHEAD:
         at = file.tell()
-        line = file.readline()
-        if not line:
+        line = file.readline(LOOK_AHEAD)
+        if not line or (len(line) == LOOK_AHEAD and not line.endswith(b"\n")):
             break
         event = first_object((line,))
         if event is not None and event.get("parent_id") == root and is_start(str(event.get("event_type", ""))):
