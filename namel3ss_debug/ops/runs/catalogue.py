@@ -58,8 +58,9 @@ class Catalogue:
         return self.healed(lambda: self.index.operations(run_ids))
 
     def healed(self, ask: Callable[[], T]) -> T:
-        """`ask` of the index; when it met damaged rows (their runs forgotten by then, in one note), the index is
-        synced, so those runs are read again from their traces, and asked once more."""
+        """`ask` of the index; when it met damaged rows (their runs forgotten by then, in one note) or a damaged
+        index (made again, empty: `RebuiltIndex`, a `DamagedRows`), the index is synced, so those runs are read
+        again from their traces, and asked once more."""
         try:
             return ask()
         except DamagedRows:

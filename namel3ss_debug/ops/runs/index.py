@@ -97,6 +97,12 @@ class DamagedRows(TraceError):
     next sync reads them again from their traces (`Catalogue` does, and asks again)."""
 
 
+class RebuiltIndex(DamagedRows):
+    """A query met a damaged index (SQLite's "malformed", a full-text table whose shadow tables were changed):
+    the index is made again, empty, by then. It is a cache of the traces, so the next sync fills it again and
+    the query is asked once more (`Catalogue.healed`): the first `runs --grep` answers."""
+
+
 class RunIndex:
     """The index of the runs in `directory`; `key` names everything a row depends on besides the run's files
     (package version, prices, price_overrides, diagnose thresholds): an index of another key is rebuilt.
@@ -456,18 +462,25 @@ class RunIndex:
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
-        """A query; on a damaged index the index is made again, empty, and the query's failure is a TraceError
+        """A query; on a damaged index the index is made again, empty, and the query's failure is RebuiltIndex
         (the next sync reads every run again)."""
         with self._lock:
             try:
                 yield
             except sqlite3.DatabaseError as error:
-                if isinstance(error, sqlite3.OperationalError):
+                if isinstance(error, sqlite3.OperationalError) and not _fts_damage(error):
                     raise
                 where = self.path
                 self._rebuild_corrupt(error)
-                raise TraceError(f"run index {where} was corrupt ({error}): it is rebuilt from the traces",
-                                 hint="run the command again") from None
+                raise RebuiltIndex(f"run index {where} was corrupt ({error}): it is rebuilt from the traces",
+                                   hint="run the command again") from None
+
+
+def _fts_damage(error: sqlite3.OperationalError) -> bool:
+    """An OperationalError that says the full-text table is damaged (`invalid fts5 file format ... run
+    'rebuild'`, its shadow tables changed), not that the index is busy or the disk full."""
+    text = str(error)
+    return "fts5" in text or "malformed" in text
 
 
 class _Unusable(Exception):
