@@ -6,33 +6,31 @@ the rename itself survives a power cut. Lines the change leaves alone are copied
 in which nothing changes is not touched at all. A `.gz` file is written compressed again. The file's
 offset index (`index.py`) describes the old bytes, so it is removed with them.
 
-The temporary file is locked (`flock`) for as long as it is being written. A rewrite killed on the way
-(SIGKILL, a power cut) leaves its temporary behind, unlocked then: the next rewrite of the same file removes
-every such one it can lock before it starts, so none piles up beside the trace.
+The trace's directory is opened once (followed: the user named the trace, through a link too) and the
+temporary is made in it through `model/fs.py`: at a name nobody can guess, made exclusively, renamed relative to
+the directory held, so nothing planted beside the trace is written through. It is locked (`flock`) for as long
+as it is being written. A rewrite killed on the way (SIGKILL, a power cut) leaves its temporary behind, unlocked
+then: the next rewrite of the same file removes every such one (of this file's temporaries' shape, a regular file
+of ours, unlocked and untouched for 10 s: `Folder.remove_abandoned`) before it starts, so none piles up beside
+the trace, and nothing else is ever removed: a link, a FIFO or another user's file at such a name is left.
 """
 
 from __future__ import annotations
 
 import bisect
-import glob
 import gzip
 import os
+import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from itertools import compress
-from pathlib import Path
 from typing import BinaryIO, Callable, Collection, Optional
 
 from ..model.errors import TraceError
+from ..model.fs import PRIVATE_FILE, Folder
 from .blocks import BOM, Block, ReadsInto, iter_blocks, open_trace
-from .index import index_path
+from .index import drop_index
 from .lines import line_at
-
-try:
-    import fcntl
-except ImportError:  # Windows: no locks, and a file open elsewhere cannot be removed anyway
-    fcntl = None  # type: ignore[assignment]
 
 Change = Callable[[bytes], bytes]  # one line in, one line out (without the newline, and holding none)
 Test = Callable[[bytes], bool]
@@ -66,50 +64,50 @@ def rewrite_lines(path: str, change: Change, test: Optional[Test] = None, *, at:
         with open_trace(target, None)[0] as stream:
             return _copy(stream, path, lines, None)
     directory, name = os.path.split(target)
-    _remove_stale(directory, name)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    _try_lock(handle)
     try:
-        with os.fdopen(handle, "wb") as out:
-            changed = _write_copy(target, path, lines, out)
-            _keep_owner_and_mode(out, before)
-            out.flush()
-            os.fsync(out.fileno())
-        if changed:
-            _unchanged_since(path, target, before)
-            os.replace(temporary, target)
-            _sync_directory(directory)
-            _drop_index(path, target)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+        with Folder.open(directory, follow=True) as folder:
+            folder.remove_abandoned(_temporaries(name))
+            # the copy at a name nobody can guess, renamed into place only once it is whole and synced
+            changed = folder.replace(name, lambda out: _written(out, target, path, lines, before), PRIVATE_FILE)
+            _sync_directory(folder)
+    except _NothingChanged:
+        return 0
+    except OSError as error:
+        raise _named(error, directory) from None
+    for named in {path, target}:  # the offset index describes the old bytes
+        drop_index(named)
     return changed
 
 
-def _remove_stale(directory: str, name: str) -> None:
-    """The temporaries that killed rewrites of this file left: those no live rewrite holds locked."""
-    for stale in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
-        try:
-            handle = os.open(stale, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            if _try_lock(handle):
-                os.unlink(stale)
-        except OSError:
-            pass  # not ours to remove, or gone already
-        finally:
-            os.close(handle)
+class _NothingChanged(Exception):
+    """No line changed: the copy is thrown away and the file left as it is (its mtime too)."""
 
 
-def _try_lock(handle: int) -> bool:
-    """An exclusive lock on `handle` without waiting; False where it is held, or there are no locks."""
-    if fcntl is None:
-        return False
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
+def _written(out: BinaryIO, target: str, path: str, lines: _Lines, before: os.stat_result) -> int:
+    """The changed copy written to `out` with the old file's owner and mode, and synced to the disk; how many
+    lines changed. Raises _NothingChanged for none, TraceError when the file changed meanwhile."""
+    changed = _write_copy(target, path, lines, out)
+    if not changed:
+        raise _NothingChanged
+    _keep_owner_and_mode(out, before)
+    out.flush()
+    os.fsync(out.fileno())
+    _unchanged_since(path, target, before)
+    return changed
+
+
+def _named(error: OSError, directory: str) -> OSError:
+    """`error` naming the directory where it named a temporary in it (a name relative to the directory held,
+    which means nothing to the user): a directory that is not writable is the usual cause."""
+    if error.filename is None or os.sep in os.fspath(error.filename):
+        return error
+    return OSError(error.errno, error.strerror, directory)  # of the errno's subclass (PermissionError, ...)
+
+
+def _temporaries(name: str) -> re.Pattern[str]:
+    """The names the temporaries of rewrites of `name` have: `Folder.temporary`'s, and `mkstemp`'s of earlier
+    versions."""
+    return re.compile(rf"\.{re.escape(name)}\.(?:[0-9a-f]{{16}}|[a-z0-9_]{{8}})\.tmp")
 
 
 def _write_copy(target: str, path: str, lines: _Lines, out: BinaryIO) -> int:
@@ -233,22 +231,9 @@ def _unchanged_since(path: str, target: str, before: os.stat_result) -> None:
                          hint="is a run still writing it? try again once it has ended")
 
 
-def _sync_directory(directory: str) -> None:
+def _sync_directory(folder: Folder) -> None:
+    """The rename made durable: the directory's entry synced too."""
     try:
-        handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
+        os.fsync(folder.fd)
     except OSError:
         pass  # some file systems cannot sync a directory; the rename is still atomic
-    finally:
-        os.close(handle)
-
-
-def _drop_index(path: str, target: str) -> None:
-    for trace in {path, target}:
-        try:
-            index_path(trace).unlink(missing_ok=True)
-        except OSError:
-            pass  # it describes the old size and time, so a reader finds it stale anyway

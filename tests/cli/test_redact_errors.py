@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
-from namel3ss_debug.store import rewrite
+from namel3ss_debug.model.fs import Folder
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
@@ -23,10 +23,10 @@ def test_a_directory_redact_cannot_write_in_is_a_one_line_error_and_the_file_sta
     path = trace.write(tmp_path / "run.jsonl")
     before = path.read_bytes()
 
-    def refused(*args, dir=None, **kwargs):  # what the system says for a directory that is not writable
-        raise PermissionError(errno.EACCES, "Permission denied", dir)
+    def refused(folder, name, mode=0o600):  # what the system says for a directory that is not writable
+        raise PermissionError(errno.EACCES, "Permission denied", name)  # the temporary's name, in the folder
 
-    monkeypatch.setattr(rewrite.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(Folder, "create", refused)
     result = CliRunner().invoke(cli, ["redact", str(path)])
     assert (result.exit_code, result.stdout, path.read_bytes()) == (1, "", before)
     assert result.stderr == (f"namel3ss-debug: error: {tmp_path}: cannot rewrite the run's files: Permission denied "

@@ -68,10 +68,10 @@ def test_a_failure_before_the_rename_leaves_the_old_file_and_no_temporary(tmp_pa
     path = tmp_path / "t.jsonl"
     path.write_bytes(b"b1\n")
 
-    def crash(*args):
+    def crash(*args, **kwargs):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(rewrite.os, "replace", crash)
+    monkeypatch.setattr(rewrite.os, "rename", crash)  # the copy's, into place (model/fs.py)
     with pytest.raises(OSError):
         rewrite_lines(str(path), upper_b)
     assert path.read_bytes() == b"b1\n" and os.listdir(tmp_path) == ["t.jsonl"]
@@ -92,22 +92,24 @@ def test_a_file_that_grows_while_it_is_read_is_left_alone(tmp_path):
     assert path.read_bytes() == b"b1\nb2" and os.listdir(tmp_path) == ["t.jsonl"]
 
 
-def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_and_a_held_one_is_kept(tmp_path):
+def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_and_a_held_or_young_one_is_kept(tmp_path):
     import fcntl  # noqa: PLC0415 - the locks are a POSIX matter
 
     path = tmp_path / "t.jsonl"
     path.write_bytes(b"b1\n")
-    left = tmp_path / ".t.jsonl.k1ll3d.tmp"  # as mkstemp names it; its writer's lock went with the process
-    left.write_bytes(b"half a copy")
-    held = tmp_path / ".t.jsonl.l1v3.tmp"  # a live rewrite's, locked while it writes
-    held.write_bytes(b"being written")
-    other = tmp_path / ".u.jsonl.k1ll3d.tmp"  # another file's: not this rewrite's to judge
-    other.write_bytes(b"")
+    left = tmp_path / ".t.jsonl.0123456789abcdef.tmp"  # as model/fs.py names it; its writer's lock went with it
+    older = tmp_path / ".t.jsonl.k1ll3d_x.tmp"  # as mkstemp named it, in an earlier version
+    held = tmp_path / ".t.jsonl.1111111111111111.tmp"  # a live rewrite's, locked while it writes
+    young = tmp_path / ".t.jsonl.2222222222222222.tmp"  # just made: its writer may not have locked it yet
+    other = tmp_path / ".u.jsonl.3333333333333333.tmp"  # another file's: not this rewrite's to judge
+    for made in (left, older, held, young, other):
+        made.write_bytes(b"half a copy")
+    for old in (left, older, held, other):
+        os.utime(old, (0, 0))
     holder = os.open(held, os.O_RDONLY)
     fcntl.flock(holder, fcntl.LOCK_EX)
     try:
         assert rewrite_lines(str(path), upper_b) == 1
     finally:
         os.close(holder)
-    assert not left.exists() and held.exists() and other.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".t.jsonl.l1v3.tmp", ".u.jsonl.k1ll3d.tmp", "t.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([held.name, young.name, other.name, "t.jsonl"])
