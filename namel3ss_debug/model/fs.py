@@ -79,6 +79,8 @@ def refusal(path: os.PathLike[str] | str, error: OSError) -> OSError:
         return Refused(path, "is a symbolic link")
     if error.errno == errno.ENXIO:  # a FIFO with no writer or reader, a socket
         return Refused(path, "is not a regular file")
+    if error.errno == errno.ENOTDIR and os.path.islink(path):  # O_DIRECTORY's answer to a link, before O_NOFOLLOW's
+        return Refused(path, "is a symbolic link")
     if error.errno in (errno.EISDIR, errno.ENOTDIR):
         return Refused(path, "is not a regular file" if error.errno == errno.EISDIR else "is not a directory")
     return error
