@@ -85,8 +85,9 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
 
     Exit codes: 0 a call was found, 1 none, not monotone or stopped, 2 usage
     (neither or both of --answers and --good, a bad answers file or --expect
-    rule, a run that passed, a bad --base-url or one with --live; the app not
-    allowed), 3 a trace that cannot be read.
+    rule, a run that passed, a bad --base-url or one with --live; the app, a
+    run not recorded here or a tool it chose not allowed), 3 a trace that
+    cannot be read.
     """
 
     env = Environment.current(warn, bars(True))

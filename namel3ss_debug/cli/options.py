@@ -156,9 +156,10 @@ def app_options(command: Command) -> Command:
              "paths are resolved in DIR's project)."), click.option(
         "-y", "--yes", "allowed", is_flag=True,
         help="Run the app the trace names even when it is not plainly this project's (a module or script outside "
-             "the working directory or --cwd), without asking; and let a trace not recorded here (another's, or "
-             "one edited since) choose the arguments of tools that run for real, which are otherwise asked about "
-             "one by one (refused without a terminal). Read the trace first: this runs its code."))
+             "the working directory or --cwd), without asking; and rerun a trace not recorded here (another's, "
+             "one edited since, or a rerun of either), letting it choose the arguments of tools that run for real; "
+             "both are otherwise asked about (refused without a terminal). Read the trace first: this runs its "
+             "code with its answers."))
 
 
 def live_options(command: Command) -> Command:

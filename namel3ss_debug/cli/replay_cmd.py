@@ -114,12 +114,14 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     or module inside the trace's project (with --cwd, DIR; for an older trace,
     the working directory), run there. Anything else (a stdlib or installed module,
     a script elsewhere, a recorded directory outside) is shown and asked about
-    on a terminal; elsewhere it is refused unless --yes allows it.
+    on a terminal; elsewhere it is refused unless --yes allows it. A trace not
+    recorded here (nor a rerun of one that was not) is asked about the same
+    way before the app runs with its answers, and each tool it chose after.
 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
     2 usage (a bad option, breakpoint, mock or key; a --mock that answered no call
     of a rerun that ran to its end; a fork that cannot be made; a rerun of code
-    outside the project, or a tool a trace from elsewhere chose, not allowed),
+    outside the project, a trace from elsewhere, or a tool it chose, not allowed),
     3 a trace that cannot be read.
     """
     _check_rerun_options(rerun, rerun_only, no_pager)

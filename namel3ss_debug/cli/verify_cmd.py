@@ -55,10 +55,11 @@ def verify(trace: str, base_url: str | None, live_own: bool, live_requests: bool
 
     \b
     A trace not recorded here (by your tracer, on this machine, unchanged
-    since) does not choose what runs unasked: before a tool runs with the
-    arguments its recorded answers chose, the tool and its arguments are
-    shown and asked about on a terminal (y, n, or a for all); without a
-    terminal the run stops there with exit 2; --yes lets it choose.
+    since, nor a rerun of one that was not) does not drive the app unasked:
+    it is asked about once before the app runs (the app may act on its
+    answers' text where no tool is seen), then before each tool that runs
+    with arguments it chose (y, n, or a for all). Without a terminal the
+    command stops with exit 2 before the app runs; --yes allows both.
 
     \b
     The verdict compares the two runs' outcomes: exit status, a give-up (a
