@@ -141,6 +141,13 @@ class Folder:
     def __truediv__(self, name: str) -> Path:
         return self.path / name
 
+    def held(self, name: str) -> str:
+        """A path to `name` in this directory that a reader opening by name reaches through the descriptor held
+        here (`/proc/self/fd/N/NAME` on Linux), so that a directory swapped in at `path` is never read; the plain
+        path where there is no `/proc` (such a directory must then be one nobody else can rename)."""
+        through = f"/proc/self/fd/{self.fd}"
+        return f"{through}/{name}" if os.path.isdir(through) else os.fspath(self.path / name)
+
     def folder(self, name: str, *, make: bool = False, private: bool = True) -> Folder:
         """The directory `name` in this one, made (0700 with `private`) when missing and `make`; never followed."""
         flags = os.O_RDONLY | _DIRECTORY | _CLOEXEC | _NONBLOCK | _NOFOLLOW
@@ -293,7 +300,9 @@ class Folder:
         try:
             for name in self.names(shape):
                 self.remove(name, shape)
-            os.rmdir(self.path)
+            held, named = os.fstat(self.fd), os.lstat(self.path)
+            if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):  # not a directory put at its name since
+                os.rmdir(self.path)
         except OSError:
             pass
 

@@ -6,10 +6,11 @@ whether a person is typing (an empty line repeats the last command there, Ctrl-C
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from ..model.fs import Folder
 
 if TYPE_CHECKING:  # prompt_toolkit loads only at a terminal
     from prompt_toolkit import PromptSession
@@ -98,10 +99,18 @@ def command_history(path: Path | None) -> Any:
                 pass
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
-        with open(path, "rb"):
-            pass
+        _claim(path)
     except OSError:
         return InMemoryHistory()
     return SafeFileHistory(str(path))
+
+
+def _claim(path: Path) -> None:
+    """The history file made (0600) or found as a regular file of this user's: a workspace can come from a
+    clone, whose `.namel3ss/replay_history` may be a link to a file the commands would be appended to.
+    Raises OSError (`fs.Refused` among them) when it is not one to use."""
+    with Folder.open(path.parent, make=True, follow=True) as folder:
+        try:
+            folder.create(path.name).close()
+        except FileExistsError:
+            folder.reader(path.name).close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ..launch.closing import Closing, closed_network
 from ..launch.guard import GuardedRerun
 from ..launch.rerun import placeholder_keys, recorded_form
 from ..model.errors import ConfigError
+from ..model.fs import Folder, private_temporary_folder
 from ..model.rerun_protocol import LIVE
 from ..recording.load import load_timeline
 from ..recording.call_paths import PathTable
@@ -48,6 +49,8 @@ TOOL_POLICIES = ("recorded", "live")
 RECORD, REPLAY, EXTEND, MISSING = "record", "replay", "extend", "missing"
 RERUN_MARKS = ("replay", "replay_of")  # what a rerun adds to its spans' attrs: not the golden run's
 ANSWERED = ("llm", "http", "tool")  # the components whose calls a golden run answers
+COPY = "golden.jsonl"  # the golden run made this checkout's, in a private folder of its own
+COPY_SHAPE = re.compile(re.escape(COPY))
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class GoldenSession:
     reported: int = 0  # how many of the misses the test's reports have told
     copy: str | None = None  # the path the golden file was read from, when not its own (`<project>` restored)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-    _copy: Path | None = None
+    _copy: Folder | None = None
     _closing: Closing | None = None
 
     def begin(self) -> dict[str, Any]:
@@ -141,12 +144,12 @@ class GoldenSession:
         data = self.plan.path.read_bytes()
         path = self.plan.path
         made = restored(data, self.plan.root, self.plan.temp)
-        if made is not data:
-            handle, name = tempfile.mkstemp(prefix="n3golden-", suffix=".jsonl")
-            with os.fdopen(handle, "wb") as stream:
+        if made is not data:  # in a folder of ours, read through the descriptor held: never a file swapped in
+            self._copy = private_temporary_folder("n3golden-")
+            with self._copy.create(COPY) as stream:
                 stream.write(made)
-            path = self._copy = Path(name)
-            self.copy = name
+            self.copy = self._copy.held(COPY)
+            path = Path(self.copy)
         timeline = load_timeline(RunSource(self.plan.shown, (str(path),)), TraceReader(ReadProblems()))
         self._stack.callback(timeline.close)
         return Recording(timeline, PathTable(), InputMasks(Steady(self.plan.volatile), os.environ))
@@ -199,7 +202,8 @@ class GoldenSession:
         """Stop answering: the network opens again, the placeholder keys go (idempotent)."""
         self._stack.close()
         if self._copy is not None:
-            self._copy.unlink(missing_ok=True)
+            self._copy.remove_tree(COPY_SHAPE)
+            self._copy.close()
             self._copy = None
 
     def finish(self, paths: list[Path], outcome: str) -> None:

@@ -9,6 +9,7 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
+from support.hostile import LAYOUTS, Victim, plant
 from support.replayfactory import agent_run
 from rich.console import Console
 
@@ -141,3 +142,15 @@ def test_completions_show_trace_text_as_text():
     shown = [c.display_text for c in ReplayCompleter(session).get_completions(Document("b tool:search"),
                                                                              CompleteEvent())]
     assert "tool:search\\u202e" in shown and not any("\u202e" in text for text in shown)
+
+
+@pytest.mark.parametrize("layout", [layout for layout in LAYOUTS if layout != "readonly_dir"])
+def test_a_cloned_history_file_that_is_not_ours_is_never_written(layout, tmp_path):
+    victim = Victim.made(tmp_path / "victim", files=3)
+    history = tmp_path / ".namel3ss" / "replay_history"
+    plant(layout, history, victim)
+    text, session, status = interact("s\nq\n", history)
+    assert (status, session.engine.current.seq, "Traceback" in text) == (0, 1, False)
+    victim.assert_untouched()
+    if layout == "foreign_file":
+        assert history.read_bytes() == b"another user's\n"
