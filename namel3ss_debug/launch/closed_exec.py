@@ -19,10 +19,12 @@ import os
 import sys
 from pathlib import Path
 
+from ..model.fs import read_beside, replace_beside
 from . import netns
 from .closing import disarm_inherited_sockets
 
 NAMESPACE, GUARD, EXEC = "namespace", "guard", "exec"
+HOW_BYTES = 1 << 16  # more than any line this module writes
 CANNOT_RUN = 127  # a shell's code for a command that cannot be run
 
 
@@ -34,9 +36,12 @@ def closed_command(how_file: Path, command: list[str]) -> list[str]:
 def read_how(how_file: Path) -> tuple[str, str]:
     """(`namespace`, `guard` or `exec`, the text after it) from what the module wrote; (`exec`, ...) when nothing."""
     try:
-        kind, _, text = how_file.read_text(encoding="utf-8").strip().partition(": ")
+        data = read_beside(how_file, limit=HOW_BYTES, own=True)
     except OSError:
+        data = None
+    if data is None:
         return EXEC, "the command was not started"
+    kind, _, text = data.decode("utf-8", "replace").strip().partition(": ")
     return (kind, text) if kind in (NAMESPACE, GUARD, EXEC) else (EXEC, "the command was not started")
 
 
@@ -61,7 +66,7 @@ def main(argv: list[str]) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    path.write_text(text + "\n", encoding="utf-8")
+    replace_beside(path, lambda out: out.write((text + "\n").encode("utf-8", "replace")))
 
 
 if __name__ == "__main__":

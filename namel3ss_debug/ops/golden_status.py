@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -24,6 +23,7 @@ import orjson
 
 from ..launch.closed_exec import EXEC, NAMESPACE, closed_command, read_how
 from ..model.errors import EXIT_FAILED, EXIT_OK, Namel3ssDebugError, UsageError
+from ..model.fs import private_temporary_folder
 from ..model.golden_status import NOT_MATCHING, STATUSES, GoldenEntry
 from .environment import Environment
 
@@ -33,6 +33,8 @@ SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"
 FIRST_LINE = 1 << 16  # bytes of a file read to tell a golden run by its first event
 TAIL = 4096  # bytes of pytest's output kept to name why it stopped
 NO_TESTS = 5  # pytest's exit code when no test was collected
+REPORT, HOW = "report.jsonl", "network"  # what the pytest run writes in its scratch folder
+SCRATCH = re.compile(rf"{re.escape(REPORT)}|{HOW}")
 
 
 @dataclass(frozen=True)
@@ -65,18 +67,21 @@ def golden_status(directory: Path, python: str, env: Environment,
     if not folder.is_dir():
         why = "not a directory" if folder.exists() else "no such directory"
         raise UsageError(f"{directory}: {why}", hint="name the directory of the tests to check")
-    with tempfile.TemporaryDirectory(prefix="n3golden-status-") as scratch:
-        report = Path(scratch, "report.jsonl")
-        report.touch()
+    # The pytest it runs writes in a folder of ours reached through a descriptor it inherits, never by a name in
+    # TMPDIR that another user could swap for a folder of links
+    with private_temporary_folder("n3golden-status-") as scratch:
+        scratch.create(REPORT).close()
+        report = Path(scratch.held(REPORT))
         command = pytest_command(python, directory, report, color)
         announce(tuple(command))
-        how_file = Path(scratch, "network")
-        code, tail = _run(closed_command(how_file, command), env, forward)
+        how_file = Path(scratch.held(HOW))
+        code, tail = _run(closed_command(how_file, command), env, forward, scratch.fd)
         kind, how = read_how(how_file)
         if kind == EXEC:
             raise UsageError(f"--python {command[0]}: cannot run it ({how})",
                              hint="name a Python interpreter that has pytest and namel3ss-debug installed")
         entries = tuple(sorted(_entries(report), key=_order))
+        scratch.remove_tree(SCRATCH)
     if code not in (0, 1, NO_TESTS) or (code == 1 and not entries):  # exit 1 with no test: python's, not pytest's
         raise _stopped(code, _last_line(tail))
     used = {Path(entry.golden).resolve() for entry in entries if entry.golden}
@@ -93,11 +98,11 @@ def pytest_command(python: str, directory: Path, report: Path, color: bool) -> l
             f"--color={'yes' if color else 'no'}"]
 
 
-def _run(command: list[str], env: Environment, forward: Callable[[bytes], None]) -> tuple[int, bytes]:
-    """Run pytest, forwarding its output; its exit code and the tail of its output."""
+def _run(command: list[str], env: Environment, forward: Callable[[bytes], None], folder: int) -> tuple[int, bytes]:
+    """Run pytest (handed the descriptor `folder`), forwarding its output; its exit code and the tail of its output."""
     try:
         process = subprocess.Popen(command, cwd=env.cwd, env=dict(env.environ), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(folder,))
     except OSError as exc:
         raise UsageError(f"--python {command[0]}: cannot run it ({exc.strerror or exc})",
                          hint="name a Python interpreter that has pytest and namel3ss-debug") from None
