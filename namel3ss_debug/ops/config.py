@@ -7,7 +7,10 @@ from pathlib import Path
 
 from ..config import WORKSPACE_FILE, ResolvedSettings, find_workspace_file, load_settings, starter_config
 from ..model.errors import ConfigError, UsageError
+from ..model.fs import replace_beside
 from .environment import Environment
+
+CONFIG_MODE = 0o644  # a workspace's settings hold no secret (redaction keeps them out of traces)
 
 
 def show_settings(config_path: Path | None, env: Environment) -> ResolvedSettings:
@@ -19,14 +22,15 @@ def init_config(path: Path | None, force: bool, env: Environment) -> Path:
     """Write a starter .namel3ss/debug.json at `path` (a file, or a directory to write it under; default the
     working directory) and return where. Raises UsageError when the file exists and not `force`."""
     target = _init_target(env.cwd, path)
-    if target.exists() and not force:
+    if (target.exists() or target.is_symlink()) and not force:
         raise UsageError(f"{target} already exists", hint="pass --force to overwrite it")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except RecursionError:  # pathlib makes each missing parent in a call of its own
         raise UsageError("the path has too many directories that do not exist yet", where=str(target.parent),
                          hint="make the directory first, or write the file nearer the working directory") from None
-    target.write_text(starter_config(), encoding="utf-8")
+    # put in place whole, a link at the name replaced rather than written through (a clone can carry one)
+    replace_beside(target, lambda out: out.write(starter_config().encode("utf-8")), mode=CONFIG_MODE)
     return target
 
 

@@ -16,6 +16,7 @@ from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import KEYS, WORKSPACE_FILE, Settings, load_settings
 from namel3ss_debug.model.errors import ConfigError, UsageError
 from namel3ss_debug.render.config import SHOW_SCHEMA
+from support.hostile import Victim
 
 
 @pytest.fixture
@@ -197,3 +198,18 @@ def test_init_under_thousands_of_missing_directories_is_a_usage_error(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("namel3ss-debug: error: ") and result.stderr.count("\n") == 1
     assert result.stderr.endswith("(make the directory first, or write the file nearer the working directory)\n")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_init_never_writes_through_a_link_a_clone_left_at_the_file(workspace, tmp_path, force):
+    victim = Victim.made(tmp_path / "victim", files=2)
+    target = Path(WORKSPACE_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    target.symlink_to(victim.file)
+    result = invoke_cli(["config", "init", *(["--force"] if force else [])])
+    victim.assert_untouched()
+    if force:
+        assert result.exit_code == 0 and not target.is_symlink() and json.loads(target.read_text())
+    else:
+        assert result.exit_code == 2 and "already exists" in result.output
