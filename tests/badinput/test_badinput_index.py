@@ -254,6 +254,30 @@ def test_an_index_that_is_not_our_regular_file_is_left_as_it_is(workspace: Path,
     assert before is None or index.read_bytes() == before
 
 
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_whatever_is_at_the_index_or_a_side_files_name_is_left_and_the_runs_listed(
+        workspace: Path, traces: list[str], layout: str, suffix: str) -> None:
+    """Each layout of the kit at the index's name (none made yet) or at a file SQLite opens by name beside an index
+    of ours (a FIFO at `-journal`, read back as a hot journal, hung `runs`; another user's file there was removed):
+    one note, the runs listed in memory, what was planted left, the victim's files as they were."""
+    at = workspace / "traces" / f"{INDEX_NAME}{suffix}"
+    if suffix:
+        built(workspace)
+        at.unlink(missing_ok=True)
+    victim = Victim.made(workspace / "victim", files=20)
+    plant(layout, at, victim)
+    planted = at.lstat()
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    (note,) = warnings(outcome)
+    what = "it" if not suffix else f"{at.name} beside it"
+    assert f"is not opened ({what} " in note and note.endswith("the runs are indexed in memory for this command")
+    assert (at.lstat().st_mode, at.lstat().st_ino, at.lstat().st_uid) == (planted.st_mode, planted.st_ino,
+                                                                          planted.st_uid)
+    victim.assert_untouched()
+
+
 TRIGGERS = {
     # each row written loops for ever
     "loops": "CREATE TRIGGER spin AFTER INSERT ON runs BEGIN SELECT count(*) FROM (WITH RECURSIVE c(x) AS"

@@ -19,8 +19,9 @@ the page's server answers from several.
 The index is kept whatever `--no-cache` says: it is the listing itself, not a cache of an answer
 (`CatalogueRequest.cache` only stops the reading from writing offset sidecars beside the traces).
 
-Nothing found at its name is trusted: the file is claimed before SQLite opens it (`opening.py`: no link followed,
-a file that is not a regular one or is another user's left as it is and the runs indexed in memory, made 0600),
+Nothing found at its name is trusted: the file is claimed before SQLite opens it (`opening.py`, through
+`model/fs.py`: no link followed, a file that is not a regular one or is another user's, there or at a side file,
+left as it is and the runs indexed in memory, made 0600; only regular files of ours of its names removed),
 its schema must be exactly ours (`schema.py`, else it is made again), a row is used only when it decodes and names
 files in the directory (`rows.py`, else that run is forgotten and read again), and a run is listed only while its
 files are as they were when it was read (`_known`: a row with no files, or files with no row, is read again).
@@ -41,7 +42,8 @@ from typing import Any, Protocol
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
-from .opening import SIDE_FILES, Claim, Refused, claim
+from ...model.fs import Folder, Refused
+from .opening import SIDE_FILES, Claim, claim, index_files, said
 from .query import RunQuery
 from .rows import STORED, Damaged, decoded, operation_times, search_text, stored, stored_columns
 from .scan import Identity, Plan, plan, scan
@@ -270,8 +272,9 @@ class RunIndex:
         assert self.path is not None
         try:
             claimed = claim(self.path)
-        except Refused as why:
-            raise _Unusable(f"is not opened ({why}; it is left as it is, and may be removed)") from None
+        except Refused as refused:
+            raise _Unusable(f"is not opened ({said(refused, self.path)}; it is left as it is, and may be removed)")\
+                from None
         except OSError as error:
             raise _Unusable(f"cannot be kept ({error.strerror or error})") from None
         try:
@@ -347,11 +350,12 @@ class RunIndex:
         self._note(f"run index {self.path} {why}: rebuilt from the traces")
         if _inode(self.path) not in (None, self._inode):
             return
-        for suffix in ("", *SIDE_FILES):
-            try:
-                os.unlink(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                pass
+        try:
+            with Folder.open(self.path.parent, follow=True) as folder:
+                for suffix in ("", *SIDE_FILES):  # regular files of ours alone: anything else is refused again
+                    folder.remove(self.path.name + suffix, index_files(self.path))
+        except OSError:
+            pass  # the directory is gone or unreadable: opening it again says so
 
     def _rebuild_corrupt(self, error: sqlite3.DatabaseError) -> None:
         """An index found corrupt after opening: removed and made again, empty."""
