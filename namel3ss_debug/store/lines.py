@@ -13,20 +13,20 @@ import os
 import orjson
 
 from ..model.json_types import JsonValue
-from .blocks import MAX_LINE
+from . import blocks
 
 _CHUNK = 1 << 16  # most events fit; a longer line is read in growing chunks
 
 
 def line_at(descriptor: int, offset: int) -> bytes:
-    """The line starting at `offset` (without its newline), no more than `MAX_LINE` bytes of it: the reader
-    refused a longer one, so past that the file changed (and what is read is no event)."""
-    parts, size, held = [], _CHUNK, 0
+    """The line starting at `offset` (without its newline), no more than `blocks.MAX_LINE` + 1 bytes of it:
+    the reader refused a longer one, so past that the file changed (and what is read is no event)."""
+    parts, size, held, limit = [], _CHUNK, 0, blocks.MAX_LINE
     while True:
-        want = min(size, MAX_LINE + 1 - held)
+        want = min(size, limit + 1 - held)
         chunk = os.pread(descriptor, want, offset)
         end = chunk.find(b"\n")
-        if end >= 0 or len(chunk) < want or held + len(chunk) > MAX_LINE:
+        if end >= 0 or len(chunk) < want or held + len(chunk) > limit:
             parts.append(chunk if end < 0 else chunk[:end])
             return b"".join(parts)
         parts.append(chunk)
