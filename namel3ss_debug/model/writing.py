@@ -25,13 +25,17 @@ import os
 from typing import Iterable, Optional
 
 from .errors import Namel3ssDebugError
+from .fs import check_regular, refusal
 
 try:
     import fcntl
 except ImportError:  # Windows: see the module's docstring
     fcntl = None  # type: ignore[assignment]
 
-WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+# A segment's name is the tracer's (`model/files.py`): a link or a FIFO found at it was put there by somebody else,
+# and is refused (O_NOFOLLOW; O_NONBLOCK, then `_regular`), never written through or waited on.
+WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0))
 WRITE_MODE = 0o600
 _REOPENS = 3  # a path replaced again and again while its writer waits: write to the last file opened
 
@@ -44,12 +48,26 @@ def open_for_writing(path: os.PathLike[str] | str) -> int:
     """A descriptor to append to `path` (created with mode 0600 if missing), locked for as long as it stays
     open. Raises OSError as `os.open` does; a lock that cannot be taken (no `flock` here) is done without."""
     for _ in range(_REOPENS):
-        fd = os.open(path, WRITE_FLAGS, WRITE_MODE)
+        fd = _regular(path)
         if _lock_for_writing(fd) and not _same_file(fd, path):
             os.close(fd)  # replaced while we waited: the lines belong in the file now at the path
             continue
         return fd
-    return os.open(path, WRITE_FLAGS, WRITE_MODE)
+    return _regular(path)
+
+
+def _regular(path: os.PathLike[str] | str) -> int:
+    """`path` opened with WRITE_FLAGS, a regular file of this user's (`fs.Refused` otherwise)."""
+    try:
+        fd = os.open(path, WRITE_FLAGS, WRITE_MODE)
+    except OSError as error:
+        raise refusal(path, error) from None
+    try:
+        check_regular(path, os.fstat(fd), own=True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _lock_for_writing(fd: int) -> bool:
@@ -125,7 +143,7 @@ def _locked(path: str, wait: bool) -> Optional[int]:
     if fcntl is None:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO is not waited on
     except OSError:
         return None
     try:

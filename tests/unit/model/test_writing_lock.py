@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from namel3ss_debug.model.errors import EXIT_FAILED
+from namel3ss_debug.model.fs import Refused
 from namel3ss_debug.model.writing import HeldFiles, StillWriting, open_for_writing
 from namel3ss_debug.tracer.writer import RotatingJsonlWriter
+from support.hostile import LAYOUTS, Victim, plant
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="no flock on Windows: see model/writing.py")
 
@@ -74,3 +76,23 @@ def test_a_writer_that_waited_for_a_rewriter_writes_to_the_file_now_at_the_path(
     os.write(opened[0], b"appended\n")
     os.close(opened[0])
     assert path.read_bytes() == b"new\nappended\n"
+
+
+@pytest.mark.parametrize("layout", [layout for layout in LAYOUTS if layout != "readonly_dir"])
+def test_a_segment_name_somebody_else_filled_is_refused_never_written_through(layout, tmp_path):
+    victim = Victim.made(tmp_path / "victim", files=3)
+    plant(layout, tmp_path / "traces" / "run.0000.jsonl", victim)
+    with pytest.raises(Refused):
+        open_for_writing(tmp_path / "traces" / "run.0000.jsonl")
+    writer = RotatingJsonlWriter(tmp_path / "traces", "run")
+    writer.append(b'{"seq": 0}\n')
+    with pytest.raises(OSError):  # as a directory it cannot write in: the recorder says so, the app goes on
+        writer.close()
+    victim.assert_untouched()
+
+
+def test_a_fifo_named_like_a_trace_is_not_waited_on_by_a_rewriter(tmp_path):
+    os.mkfifo(tmp_path / "run.0000.jsonl")
+    with HeldFiles() as held:
+        held.hold([str(tmp_path / "run.0000.jsonl")])
+    assert held.paths == ()
