@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 import time
 from dataclasses import KW_ONLY, dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..model.files import segment_name
+from ..model.fs import READ_FLAGS, Folder
 from ..model.seals import Seals, Sealing
 from ..model.writing import open_for_writing
 
@@ -216,11 +218,9 @@ class RotatingJsonlWriter:
             return False
         size = os.fstat(fd).st_size
         start = max(0, size - room - TAIL_READ_BYTES)
-        reader = os.open(self.path, os.O_RDONLY)  # ours is opened to append only
-        try:
-            tail = os.pread(reader, size - start, start)
-        finally:
-            os.close(reader)
+        tail = _read_back(self.path, fd, start, size - start)
+        if tail is None:
+            return False  # another file is at the segment's name now: nothing of it is ours to read
         end = tail.rfind(b"\n") + 1  # just after the last whole line
         cut = tail.rfind(b"\n", 0, max(0, len(tail) - room)) + 1 if room else end
         if cut == 0 and (start > 0 or room):
@@ -274,9 +274,32 @@ class RotatingJsonlWriter:
     def _prune(self) -> None:
         while self.max_files and len(self.paths) > self.max_files:
             oldest = self.paths.pop(0)
-            try:
-                oldest.unlink()
-            except OSError:
-                pass
+            _remove_segment(oldest, self.run_id)
             self.deleted.append(oldest)
             self.deleted_events += self._segment_sizes.pop(oldest, 0)
+
+
+def _read_back(path: Path, fd: int, start: int, count: int) -> bytes | None:
+    """`count` bytes from `start` of the segment we hold open as `fd` (to append only, so it is opened again to
+    read): read only if what is at its name is still that file (no link followed, no FIFO waited on)."""
+    try:
+        reader = os.open(path, READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        held, found = os.fstat(fd), os.fstat(reader)
+        if (held.st_dev, held.st_ino) != (found.st_dev, found.st_ino):
+            return None
+        return os.pread(reader, count, start)
+    finally:
+        os.close(reader)
+
+
+def _remove_segment(path: Path, run_id: str) -> None:
+    """Remove a segment of this run dropped by `max_files`: a regular file of ours of this run's segment shape,
+    whatever else is at its name now is left (`Folder.remove`). Never raises: the tracer goes on."""
+    try:
+        with Folder.open(path.parent, follow=True) as folder:
+            folder.remove(path.name, re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl"))
+    except OSError:
+        pass
