@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import traceback
 import types
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from .pinned import Located, read_pinned
 from .stop_noise import NOISE_SUFFIX, StopNoise
 
 AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
+# After Ctrl-C, how long the app's non-daemon threads have to end before the process ends without them: Python
+# waits for them for ever, and an app whose threads never look at a stop flag would never end (issue 97).
+INTERRUPTED_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     for line in (said, watch.said()):
         if line is not None:
             print(line, file=sys.stderr)
-    lifecycle.say_left(left)
+    _say_left(left, exception)
     if exception is not None:
         _drop_our_frames(exception)  # the recorded stack, like the printed one, starts in the app
         tracer.record_error(exception, unhandled=True)
@@ -153,15 +157,34 @@ def _entry(target: Target, resolved: ResolvedSettings) -> dict[str, Any]:
 
 
 def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None, list[str]]:
-    """The app's threads and atexit callbacks run, as at the interpreter's exit; after a rerun's stop, its
-    threads get `lifecycle.STOPPED_WAIT_S` seconds, and the names of the ones still running are returned
-    (they are left to the process's end)."""
-    stopped = isinstance(exception, RerunStop)
+    """The app's threads and atexit callbacks run, as at the interpreter's exit. After a rerun's stop its threads
+    get `lifecycle.STOPPED_WAIT_S` seconds, after Ctrl-C `INTERRUPTED_WAIT_S` (the app's code that would end
+    them may never run, and Python would wait for them for ever); the names of the ones still running are
+    returned (the process ends without them). Ctrl-C while waiting ends the wait at once."""
+    bound = (lifecycle.STOPPED_WAIT_S if isinstance(exception, RerunStop)
+             else INTERRUPTED_WAIT_S if isinstance(exception, KeyboardInterrupt) else None)
     try:
-        left = lifecycle.finish_like_the_interpreter(bound=lifecycle.STOPPED_WAIT_S if stopped else None)
-    except KeyboardInterrupt as interrupt:  # Ctrl-C while waiting for the app's threads
-        return 130, exception or interrupt, []
+        left = lifecycle.finish_like_the_interpreter(bound=bound)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C while waiting for the app's threads or in an atexit callback
+        return 130, exception or interrupt, _running_threads()
     return code, exception, left
+
+
+def _running_threads() -> list[str]:
+    main = threading.main_thread()
+    return [thread.name for thread in threading.enumerate()
+            if thread is not main and not thread.daemon and thread.is_alive()]
+
+
+def _say_left(left: list[str], exception: BaseException | None) -> None:
+    """One line naming the app's threads the process ends without."""
+    if not left:
+        return
+    if isinstance(exception, RerunStop):
+        lifecycle.say_left(left)
+        return
+    print(f"namel3ss-debug: the app was interrupted, and {len(left)} of its threads ({', '.join(left)}) did not "
+          f"end (they get {INTERRUPTED_WAIT_S:g} s after Ctrl-C): the process ends without them", file=sys.stderr)
 
 
 def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:

@@ -110,8 +110,8 @@ def finish_like_the_interpreter(*, bound: float | None = None) -> list[str]:
     For `trace` running in its own process, so that an app's last work (a background thread finishing,
     an atexit handler) is in the trace before the run ends. Uses `threading._shutdown` and
     `atexit._run_exitfuncs`, the interpreter's own steps, where they exist. The run's end that follows is
-    the process's end (`end_with_process`): the app's daemon threads stop there, held until the process is
-    gone, since nothing of the app runs after it (`trace` reading the run for its summary must not leave them
+    the process's end (`end_with_process`): the app's threads still running stop there, held until the process
+    is gone, since nothing of the app runs after it (`trace` reading the run for its summary must not leave them
     working untraced meanwhile).
 
     With `bound` (a run a rerun stopped: the app code that would end its threads may never run, such as the
@@ -131,7 +131,7 @@ def finish_like_the_interpreter(*, bound: float | None = None) -> list[str]:
                 atexit.register(_at_exit)
     finally:
         if tracer is not None and tracer.run is not None:
-            tracer.run.recorder.end_with_process(hold_daemons=True)
+            tracer.run.recorder.end_with_process(hold_all=True)
     return left
 
 

@@ -6,7 +6,7 @@ never written, so nothing follows `run_end`; it is counted in `after_end`. When 
 run (`end_with_process`), a thread other than the one that ended the run waits where such an event
 arrives, until the process is gone or `END_HOLD_SECONDS` have passed: the app's threads stop at the end,
 and what each of them did before it is in the trace. Where nothing of the app runs after the end (`trace`,
-once the app's own atexit callbacks have run), a daemon thread waits until the process is gone, however long
+once the app's own atexit callbacks have run), a thread waits until the process is gone, however long
 `trace` then takes to print its summary: none goes on untraced.
 """
 
@@ -61,7 +61,7 @@ class Recorder:
         self.ends_with_process = False  # see end_with_process
         self._ender: int | None = None  # the thread that made the cut, which is never held
         self._held_until = 0.0
-        self._hold_daemons_for_good = False
+        self._hold_all_for_good = False
         self._never = threading.Event()  # never set: what a thread held for good waits on
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
@@ -94,13 +94,13 @@ class Recorder:
         if self._deferred is not None:
             self._run_deferred()
 
-    def end_with_process(self, *, hold_daemons: bool = False) -> None:
+    def end_with_process(self, *, hold_all: bool = False) -> None:
         """The run's end will be the process's end: from the cut on, a thread other than the one that makes it
-        waits where its next event arrives (see the module's docstring). With `hold_daemons`, nothing of the
-        app runs after the cut, so a daemon thread waits until the process is gone; a non-daemon thread (left
-        running by a second Ctrl-C) is still let go after END_HOLD_SECONDS, as Python will wait for it."""
+        waits where its next event arrives (see the module's docstring). With `hold_all`, nothing of the app
+        runs after the cut and Python waits for none of its threads (they were waited for, within a bound or
+        until a second Ctrl-C), so every thread waits until the process is gone: none goes on untraced."""
         self.ends_with_process = True
-        self._hold_daemons_for_good = self._hold_daemons_for_good or hold_daemons
+        self._hold_all_for_good = self._hold_all_for_good or hold_all
 
     def emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
         """The cut: write what is still held (events kept back by the filter, queued ones), then the run's last
@@ -191,8 +191,7 @@ class Recorder:
         self.after_end += 1
         if not self.ends_with_process or threading.get_ident() == self._ender:
             return
-        for_good = self._hold_daemons_for_good and threading.current_thread().daemon
-        remaining = None if for_good else self._held_until - time.monotonic()
+        remaining = None if self._hold_all_for_good else self._held_until - time.monotonic()
         if remaining is None or remaining > 0:
             self.lock.release()
             try:

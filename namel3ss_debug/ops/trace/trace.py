@@ -26,6 +26,10 @@ from .checks import ai_app_options, check_ai_options, check_module, check_no_str
 if TYPE_CHECKING:
     from ...analysis.prices import Pricer
 
+# After Ctrl-C, the largest run read for the summary (all its segments): `trace` is to end within seconds of an
+# interrupt, and a bigger run is read by `analyze` when it is wanted (issue 97).
+SUMMARY_AFTER_INTERRUPT_BYTES = 16 << 20
+
 FLAG_NAMES = {  # where a setting given here came from, as `config show` and run_start say
     "enabled": "trace",
     "trace_output_dir": "--output",
@@ -97,12 +101,39 @@ def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
     paths = list(outcome.run.paths)
     if not request.summary or not paths:
         return TracedRun(outcome.exit_code, shown, paths)
+    too_big = _too_big_after_interrupt(paths) if isinstance(error, KeyboardInterrupt) else None
+    if too_big is not None:
+        return TracedRun(outcome.exit_code, shown, paths, summary_error=too_big)
     try:
         summary = _summary(paths, make_pricer(env, None, resolved.settings.price_overrides),
                            outcome.run.llm_traffic)
     except Namel3ssDebugError as failure:
         return TracedRun(outcome.exit_code, shown, paths, summary_error=str(failure))
+    except KeyboardInterrupt:  # Ctrl-C while the run is read: the trace is whole, the summary is a courtesy
+        return TracedRun(outcome.exit_code, shown, paths, summary_error=_not_read("interrupted while reading it",
+                                                                                  paths))
     return TracedRun(outcome.exit_code, shown, paths, summary)
+
+
+def _too_big_after_interrupt(paths: list[Path]) -> str | None:
+    """Why the summary of an interrupted run is not read, or None: after Ctrl-C the user wants the command to
+    end, and reading a big run for its summary would take seconds for each ten megabytes or so."""
+    size = sum(_size(path) for path in paths)
+    if size <= SUMMARY_AFTER_INTERRUPT_BYTES:
+        return None
+    return _not_read(f"the run was interrupted and its trace is {size / 2**20:.0f} MiB (over "
+                     f"{SUMMARY_AFTER_INTERRUPT_BYTES >> 20} MiB, the most read after Ctrl-C)", paths)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone or unreadable: the reading would say so; here it weighs nothing
+        return 0
+
+
+def _not_read(why: str, paths: list[Path]) -> str:
+    return f"{why}; read it with: namel3ss-debug analyze {paths[0]}"
 
 
 def with_tags(resolved: ResolvedSettings, tags: tuple[str, ...]) -> ResolvedSettings:
