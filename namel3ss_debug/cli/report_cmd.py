@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..model.errors import UsageError
-from ..model.fs import write_output
+from ..model.outputs import write_output
 from ..model.messages import plural
 from .errors import warn
 from .options import output_option, page_options, progress_option

@@ -56,7 +56,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
-_TOKEN = 8  # bytes of randomness in a temporary's name (16 hex digits)
+TOKEN_BYTES = 8  # bytes of randomness in a temporary's name (16 hex digits)
 TEMPORARY = re.compile(r"\..+\.[0-9a-f]{16}\.tmp")  # `.NAME.RANDOM.tmp`: what `Folder.replace` writes first
 ABANDONED_AFTER_S = 10.0  # a temporary younger than this is kept whatever its lock says: its writer may not hold it yet
 
@@ -236,7 +236,7 @@ class Folder:
         """A new file here at a name nobody can guess (`.NAME.RANDOM.tmp`), open to write, locked while open so
         that `remove_abandoned` knows its writer lives; its name and stream."""
         for _ in range(16):
-            temporary = f".{name}.{secrets.token_hex(_TOKEN)}.tmp"
+            temporary = f".{name}.{secrets.token_hex(TOKEN_BYTES)}.tmp"
             try:
                 stream = self.create(temporary, mode)
             except FileExistsError:
@@ -350,7 +350,7 @@ def private_temporary_folder(prefix: str, parent: os.PathLike[str] | str | None 
     base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
     with Folder.open(base, follow=True) as where:
         for _ in range(16):
-            name = f"{prefix}{secrets.token_hex(_TOKEN)}"
+            name = f"{prefix}{secrets.token_hex(TOKEN_BYTES)}"
             try:
                 os.mkdir(name, PRIVATE_FOLDER, dir_fd=where.fd)
             except FileExistsError:
@@ -386,95 +386,3 @@ def remove_beside(path: os.PathLike[str] | str, shape: re.Pattern[str]) -> bool:
             return folder.remove(path.name, shape)
     except OSError:
         return False
-
-
-_DESCRIPTORS = re.compile(r"/proc/[^/]+(/task/[^/]+)?/fd")  # where `/dev/stdout` and `/dev/fd/N` lead on Linux
-
-
-def write_output(path: os.PathLike[str] | str, write: Callable[[BinaryIO], T]) -> T:
-    """Write a file the user named (`report -o`, `export`, `check --junit`, a golden run): whole or not at all,
-    by `Folder.replace` in its folder (followed: the user named it), with the umask's mode.
-
-    What is at the name decides: nothing, a regular file of this user, or a link to a regular file (or to
-    nowhere) is replaced, the link itself and never its target; a FIFO or a character device (`/dev/null`, a
-    pipe, `/dev/stdout`: a descriptor of this process, whatever it leads to) is written through, opened
-    without waiting and then written as usual; a directory, another user's file or a FIFO nobody reads is
-    `Refused`, and so is anything else. The temporaries an earlier write to the same name left when it was
-    killed are removed first (`Folder.remove_abandoned`)."""
-    path = Path(path)
-    if _names_a_descriptor(path):
-        return _write_through(path, write, regular=True)
-    with Folder.open(path.parent, follow=True) as folder:
-        named = folder.stat(path.name)
-        found = _followed(path) if named is not None and stat.S_ISLNK(named.st_mode) else named
-        if found is not None and (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode)):
-            return _write_through(path, write, regular=False)
-        if found is not None and stat.S_ISDIR(found.st_mode):
-            raise Refused(path, "is a directory")
-        if found is not None and not stat.S_ISREG(found.st_mode):
-            raise Refused(path, "is not a file, a pipe or a character device")
-        if named is not None and stat.S_ISREG(named.st_mode) and named.st_uid != os.geteuid():
-            raise Refused(path, f"belongs to another user (uid {named.st_uid})")
-        folder.remove_abandoned(output_temporaries(path.name))
-        return folder.replace(path.name, write, 0o666 & ~_umask())
-
-
-def output_temporaries(name: str) -> re.Pattern[str]:
-    """The names of the temporaries a write of `name` makes (`Folder.temporary`'s, and the eight characters of
-    `tempfile.mkstemp` an earlier version used)."""
-    return re.compile(rf"\.{re.escape(name)}\.([0-9a-f]{{{2 * _TOKEN}}}|[a-z0-9_]{{8}})\.tmp")
-
-
-def _names_a_descriptor(path: Path) -> bool:
-    """Whether `path` leads through `/proc/PID/fd` (`/dev/stdout`, `/dev/fd/3`): a file this process has open,
-    which the user means to be written where it is, whatever it is (a file the shell opened with `>`)."""
-    current = os.path.abspath(path)
-    for _ in range(40):  # the kernel's own limit of links followed
-        folder = os.path.realpath(os.path.dirname(current))
-        if _DESCRIPTORS.fullmatch(folder):
-            return True
-        try:
-            target = os.readlink(os.path.join(folder, os.path.basename(current)))
-        except OSError:
-            return False
-        current = os.path.abspath(os.path.join(folder, target))
-    return False
-
-
-def _followed(path: Path) -> os.stat_result | None:
-    """What a link at `path` leads to; None when it leads nowhere (replaced like a missing file)."""
-    try:
-        return os.stat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise refusal(path, error) from None
-
-
-def _write_through(path: Path, write: Callable[[BinaryIO], T], *, regular: bool) -> T:
-    """`write` into the FIFO or character device at `path` (or, with `regular`, the file a descriptor name leads
-    to, added to as `>>` and `>` both mean), opened without waiting for a reader, then written as usual."""
-    try:
-        fd = os.open(path, os.O_WRONLY | _NONBLOCK | _CLOEXEC | getattr(os, "O_NOCTTY", 0))
-    except OSError as error:
-        if error.errno == errno.ENXIO:
-            raise Refused(path, "has no reader (a pipe nothing reads yet, or a socket): name a file") from None
-        raise refusal(path, error) from None
-    try:
-        found = os.fstat(fd)
-        if not (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode) or regular and stat.S_ISREG(found.st_mode)):
-            raise Refused(path, "is not a file, a pipe or a character device")
-        if fcntl is not None:
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags | (os.O_APPEND if stat.S_ISREG(found.st_mode) else 0))
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "wb") as stream:
-        return write(stream)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

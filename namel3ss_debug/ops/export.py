@@ -13,7 +13,7 @@ from ..analysis.span_table import priced_call
 from ..model.events import is_end
 from ..otel.spans import SpanConverter, SpanRecord
 from ..model.errors import UsageError
-from ..model.fs import write_output
+from ..model.outputs import write_output
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
@@ -148,7 +148,7 @@ def _write_perfetto(source: RunSource, events: Iterator[dict[str, Any]], out: Bi
 def _to_file(path: str, stdout: BinaryIO, write: Callable[[BinaryIO], list[Exported]]) -> list[Exported]:
     """Write to standard output, or to a file replaced whole only once every run is written (a run that
     cannot be read leaves no half file). The temporaries of earlier exports to `path` that were killed
-    before their rename are removed first (`model.fs.write_output`)."""
+    before their rename are removed first (`model.outputs.write_output`)."""
     if path == STDOUT:
         done = write(stdout)
         stdout.flush()

@@ -31,7 +31,7 @@ import orjson
 
 from ..model.deep import map_texts
 from ..model.seals import Seals
-from ..model.fs import write_output
+from ..model.outputs import write_output
 from .golden_streams import compacted
 
 PROJECT = "<project>"

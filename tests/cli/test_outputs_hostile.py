@@ -1,5 +1,5 @@
 """The files the user names as outputs (`report -o`, `export FILE`, `check --junit`) at a stranger's layout
-(support/hostile.py), through `model.fs.write_output`: each command ends (a subprocess timeout is the hang
+(support/hostile.py), through `model.outputs.write_output`: each command ends (a subprocess timeout is the hang
 guard) with the file put in place or one error line (exit 2), and leaves the victim's files as they were.
 
 A link at the name is replaced, never written through; a device is written through (a device does with the

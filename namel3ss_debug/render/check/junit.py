@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ...checks.results import CheckReport, CheckResult, RunCheck
-from ...model.fs import write_output
+from ...model.outputs import write_output
 from ..text import visible
 
 
@@ -52,5 +52,5 @@ def _case(suite: ET.Element, run: RunCheck, result: CheckResult) -> None:
 
 
 def write_junit(report: CheckReport, path: Path) -> None:
-    """Write the XML to `path`, atomically (`model.fs.write_output`): a CI step never reads half a file."""
+    """Write the XML to `path`, atomically (`model.outputs.write_output`): a CI step never reads half a file."""
     write_output(path, lambda stream: junit_tree(report).write(stream, encoding="utf-8", xml_declaration=True))
