@@ -77,39 +77,24 @@ class Consent:
 
     def choosing(self, files: Sequence[str], environ: Mapping[str, str]) -> "Choosing":
         """The choosing of a rerun of the recording in `files` (every recording that answers it: bisect's good
-        run too), which were written here when this user's seals note every one of them (`model/seals.py`;
-        looked at once, when first asked)."""
-        def written_here() -> bool:
-            seals = Seals.of(environ, make=False)
-            return seals is not None and seals.written_here(file for file in files if file != STDIN)
-
-        return Choosing(self, written_here)
+        run too), which were written here when this user's seals note every one of them (`model/seals.py`).
+        They are digested once, here: before the app is judged, and before anything in the project can move."""
+        seals = Seals.of(environ, make=False)
+        return Choosing(self, seals is not None and seals.written_here(file for file in files if file != STDIN))
 
 
 class Choosing:
     """Asks before a rerun of the recording, and before each tool that runs for real, unless the recording was
     written here (see the module's docstring); `refusal` names the call refused, when one was."""
 
-    def __init__(self, consent: Consent, written_here: Callable[[], bool]) -> None:
+    def __init__(self, consent: Consent, trusted: bool) -> None:
         self.consent = consent
         self.refusal: str | None = None
-        self._written_here = written_here
-        self._trusted: bool | None = None
+        self.trusted = trusted  # every recording that answers the rerun was written here
         self._all = False
         self._warned = False
         self._approved: Counter[str] = Counter()  # tools a recorded answer asked for, approved, not yet run
         self._lock = threading.Lock()
-
-    @property
-    def trusted(self) -> bool:
-        """Whether every recording that answers the rerun was written here (digested once, then kept)."""
-        with self._lock:
-            return self._trust()
-
-    def _trust(self) -> bool:
-        if self._trusted is None:
-            self._trusted = self._written_here()
-        return self._trusted
 
     def allow_rerun(self, where: str) -> None:
         """Before the app runs: let a rerun of a recording from elsewhere drive it only with `--yes` (said once)
@@ -133,7 +118,7 @@ class Choosing:
         a recorded answer asks for, about to be handed to the app; the tool span it then opens (a hooked
         tool) is not asked about again."""
         with self._lock:  # one question at a time, whichever thread of the app reaches a tool
-            if self._trust() or self._all:
+            if self.trusted or self._all:
                 return
             if not asked and self._approved[tool] > 0:
                 self._approved[tool] -= 1

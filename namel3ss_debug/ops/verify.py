@@ -86,8 +86,8 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
     """Everything `verify` does; `announce` hears which app is about to run (and may refuse it), `going_live`
     where `--live` sends what the recording cannot answer (before the first try), `trying` each try as it starts."""
     with judge_recording(source, options.judging, env) as judged:
-        announce(judged.recorded, judged.timeline.run_id, source.label)
         choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
+        announce(judged.recorded, judged.timeline.run_id, source.label)
         choosing.allow_rerun(source.label)  # a stranger's answers drive the app only when allowed
         endpoints = live_endpoints(judged.timeline, options.live, going_live)
         tries = []

@@ -53,9 +53,11 @@ def record(cwd: Path, *args: str) -> Path:
     return next(out.glob("*.jsonl"))
 
 
-def rerun_turning(trace: Path, project: Path, turns: list[list[str]]) -> subprocess.CompletedProcess[str]:
+def rerun_turning(trace: Path, project: Path, turns: list[list[str]],
+                  *options: str) -> subprocess.CompletedProcess[str]:
     """`replay TRACE --rerun` in `project`, the turns made right after consent judged the app."""
-    return subprocess.run([sys.executable, "-c", TURNED, "replay", str(trace), "--rerun", "-o", str(project / "new")],
+    return subprocess.run([sys.executable, "-c", TURNED, "replay", str(trace), "--rerun", "-o", str(project / "new"),
+                           *options],
                           cwd=project, env=environ(TURN_AFTER_CONSENT=json.dumps(turns)), capture_output=True,
                           text=True, timeout=120, stdin=subprocess.DEVNULL)
 
@@ -153,8 +155,10 @@ def test_a_recorded_directory_that_is_a_link_is_used_and_reported_resolved_even_
     project_attrs = start["attrs"]["project"]
     trace = crafted(trace, cwd=str(project / "link"), project={**project_attrs, "cwd": "link"})
     done = rerun_turning(trace, project, [["unlink", str(project / "link")],
-                                          ["symlink", str(outside), str(project / "link")]])
+                                          ["symlink", str(outside), str(project / "link")]],
+                         "--yes")  # the crafted trace's answers are a stranger's; the app is judged plain as before
     assert done.returncode == 0, done.stderr
+    assert "not plainly this project's" not in done.stderr
     assert not places["outside_mark"].exists()
     assert places["inside_mark"].read_text() == str(inside)  # the app's os.getcwd(): the folder judged
     assert f"(in {inside})" in done.stderr and str(project / "link") not in done.stderr

@@ -12,15 +12,14 @@ stdin closed (nothing can be asked) unless a test gives them a pseudo-terminal.
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from answering import on_a_terminal
 from shellstub import ShellStub
 from support.stubs import LoopbackServer, Reply, Request, chat_completion, json_reply
 
@@ -69,31 +68,7 @@ class Project:
         return seals is not None and seals.written_here(paths)
 
     def on_a_terminal(self, *args: str, answers: list[bytes]) -> tuple[int, str]:
-        """Run the command with a pseudo-terminal as its stdin and stderr, giving `answers` to its questions in
-        turn; the exit code and what the terminal showed."""
-        leader, follower = os.openpty()
-        process = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.folder,
-                                   env=self.env("mine"), stdin=follower, stdout=subprocess.DEVNULL, stderr=follower)
-        os.close(follower)
-        shown, given = b"", 0
-        deadline = time.monotonic() + 180  # a bound on a hang (a question left unanswered), not a budget
-        try:
-            while (process.poll() is None or select.select([leader], [], [], 0)[0]) and time.monotonic() < deadline:
-                if not select.select([leader], [], [], 0.5)[0]:
-                    continue
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # the terminal's other end closed: the command is done
-                    break
-                shown += chunk
-                if shown.rstrip().endswith((b"[y/N]", b"[y/N/a(ll)]")) and given < len(answers):
-                    os.write(leader, answers[given])
-                    given += 1
-            return process.wait(timeout=60), shown.decode(errors="replace").replace("\r\n", "\n")
-        finally:
-            os.close(leader)
-            if process.poll() is None:
-                process.kill()
+        return on_a_terminal(list(args), self.folder, self.env("mine"), answers)
 
 
 def errors(done: subprocess.CompletedProcess[str]) -> list[str]:

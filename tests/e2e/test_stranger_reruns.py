@@ -1,5 +1,6 @@
 """A trace never chooses what runs: `verify` and `replay --rerun --live-tools` of a recording not written here ask
-before a tool runs with the arguments it chose, and the network stays closed around the tools `verify` runs.
+before the app runs at all (without a terminal: refused, exit 2), then, on a terminal, before a tool runs with the
+arguments it chose; and the network stays closed around the tools `verify` runs.
 
 The app (apps/shell_agent.py) has tools that act on the machine (`shell`, `write_file`, and `fetch` through
 urllib); its model is a stub on 127.0.0.1 (shellstub.py) that asks for one call. A stranger's run is recorded
@@ -17,6 +18,7 @@ from typing import Iterator
 
 import orjson
 import pytest
+from answering import on_a_terminal
 from shellstub import ShellStub
 
 APP = Path(__file__).parent / "apps" / "shell_agent.py"
@@ -37,12 +39,19 @@ class Project:
 
     def run(self, *args: str, home: str = "mine", extra: dict[str, str] | None = None,
             stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.folder,
+                              env=self.env(home, extra), stdin=stdin, capture_output=True, text=True, timeout=180)
+
+    def env(self, home: str = "mine", extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("NAMEL3SS_DEBUG_", "XDG_"))}
         env.update({"NO_COLOR": "1", "COLUMNS": "240", "HOME": str(self.folder.parent / home),
                     "OPENAI_BASE_URL": self.stub.url, "OPENAI_API_KEY": self.stub.key, **(extra or {})})
-        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.folder, env=env,
-                              stdin=stdin, capture_output=True, text=True, timeout=180)
+        return env
+
+    def on_a_terminal(self, *args: str, extra: dict[str, str] | None = None) -> tuple[int, str]:
+        """The command on a terminal, yes to the question before the rerun, no to the first tool's."""
+        return on_a_terminal(list(args), self.folder, self.env("mine", extra), [b"y\n", b"n\n"])
 
     def record(self, home: str, folder: str = "recorded", **extra: str) -> Path:
         done = self.run("trace", "-q", "-o", folder, "app.py", home=home, extra=extra)
@@ -66,23 +75,36 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("namel3ss-debug: error")]
 
 
+def refused_before_the_app(done: subprocess.CompletedProcess[str]) -> bool:
+    (line,) = error_lines(done.stderr)
+    return done.returncode == 2 and "not rerunning the app with the answers of a recording not written here" in line
+
+
 def test_a_strangers_shell_call_does_not_run_under_verify_with_stdin_closed(project):
     stranger = project.record(home="stranger")
     (project.folder / "PWNED_BY_TRACE").unlink()  # the stranger's own run made it
     done = project.run("verify", str(stranger))
-    assert done.returncode == 2, done.stderr
-    (line,) = error_lines(done.stderr)
-    assert f'not running shell({{"cmd":"{PWNED}"}})' in line
+    assert refused_before_the_app(done), done.stderr
     assert "Traceback" not in done.stderr
+    assert not (project.folder / "PWNED_BY_TRACE").exists()
+
+
+def test_on_a_terminal_the_strangers_shell_call_is_shown_and_no_stops_it(project):
+    stranger = project.record(home="stranger")
+    (project.folder / "PWNED_BY_TRACE").unlink()
+    code, screen = project.on_a_terminal("verify", str(stranger))
+    assert code == 2, screen
+    assert f'  tool  shell({{"cmd":"{PWNED}"}})\nRun it? [y/N/a(ll)] n\n' in screen
+    assert f'error: not running shell({{"cmd":"{PWNED}"}})' in screen
     assert not (project.folder / "PWNED_BY_TRACE").exists()
 
 
 def test_a_decorated_tool_is_asked_about_as_well(project):
     stranger = project.record(home="stranger", SHELL_AGENT_DECORATED="1")
     (project.folder / "PWNED_BY_TRACE").unlink()
-    done = project.run("verify", str(stranger), extra={"SHELL_AGENT_DECORATED": "1"})
-    assert done.returncode == 2, done.stderr
-    assert "not running shell(" in error_lines(done.stderr)[0]
+    code, screen = project.on_a_terminal("verify", str(stranger), extra={"SHELL_AGENT_DECORATED": "1"})
+    assert code == 2, screen
+    assert "error: not running shell(" in screen
     assert not (project.folder / "PWNED_BY_TRACE").exists()
 
 
@@ -101,8 +123,10 @@ def test_a_run_recorded_here_then_edited_is_asked_about(project):
     edited = mine.with_name("edited.jsonl")
     edited.write_text(mine.read_text().replace("PWNED_BY_TRACE", "EDITED_BY_HAND"))
     done = project.run("verify", str(edited))
-    assert done.returncode == 2, done.stderr
-    assert "EDITED_BY_HAND" in error_lines(done.stderr)[0]
+    assert refused_before_the_app(done), done.stderr
+    assert not list(project.folder.glob("*_BY_*"))
+    code, screen = project.on_a_terminal("verify", str(edited))
+    assert code == 2 and "error: not running shell(" in screen and "EDITED_BY_HAND" in screen, screen
     assert not list(project.folder.glob("*_BY_*"))
 
 
@@ -119,8 +143,9 @@ def test_replay_rerun_with_live_tools_asks_as_verify_does(project):
     stranger = project.record(home="stranger")
     (project.folder / "PWNED_BY_TRACE").unlink()
     done = project.run("replay", str(stranger), "--rerun", "--live-tools")
-    assert done.returncode == 2, done.stderr
-    assert "not running shell(" in error_lines(done.stderr)[0]
+    assert refused_before_the_app(done), done.stderr
+    code, screen = project.on_a_terminal("replay", str(stranger), "--rerun", "--live-tools")
+    assert code == 2 and "error: not running shell(" in screen, screen
     assert not (project.folder / "PWNED_BY_TRACE").exists()
 
 
@@ -132,8 +157,10 @@ def test_a_strangers_write_file_outside_the_project_does_not_run(tmp_path):
         stranger = project.record(home="stranger")
         target.unlink()
         done = project.run("verify", str(stranger))
-    assert done.returncode == 2, done.stderr
-    assert f'not running write_file({{"path":"{target}","text":"planted"}})' in error_lines(done.stderr)[0]
+        assert refused_before_the_app(done), done.stderr
+        code, screen = project.on_a_terminal("verify", str(stranger))
+    assert code == 2, screen
+    assert f'not running write_file({{"path":"{target}","text":"planted"}})' in screen
     assert not target.exists()
 
 
