@@ -105,6 +105,7 @@ class GoldenSession:
     rerun: Rerun | None = None
     guarded: GuardedRerun | None = None  # the rerun as the tracer holds it, with its consent (`choosing`)
     written: bool | None = None  # after `finish`: whether the golden file was written (None: not to be)
+    answered_here: bool = False  # the golden run that answers the test was written here (model/seals.py)
     why_not: str | None = None  # why a recording was not kept
     reported: int = 0  # how many of the misses the test's reports have told
     copy: str | None = None  # the path the golden file was read from, when not its own (`<project>` restored)
@@ -127,7 +128,9 @@ class GoldenSession:
         recording = self._recording()
         on_miss = "live" if self.action == EXTEND else "error"
         live = self.plan.tools == "live"
-        choosing = Consent(allowed=self.plan.trusted).choosing([str(self.plan.path)], os.environ) if live else None
+        golden = Consent(allowed=self.plan.trusted).choosing([str(self.plan.path)], os.environ)
+        self.answered_here = golden.trusted  # an extended golden run keeps its seal only then
+        choosing = golden if live else None
         policy = Policy(match="inputs", strict=True, on_miss=on_miss, live_tools=live)
         self.rerun = Rerun(recording, policy, inputs_of=recorded_form)
         self.guarded = GuardedRerun(self.rerun, choosing)
@@ -223,7 +226,8 @@ class GoldenSession:
             try:
                 lines = golden_lines(events, nodeid=self.plan.nodeid, root=self.plan.root, target=self.plan.path,
                                      temp=self.plan.temp)
-                self.written = write_golden(self.plan.path, lines)
+                # extended from a golden run not written here: its answers are a stranger's, so it is not sealed
+                self.written = write_golden(self.plan.path, lines, seal=self.action == RECORD or self.answered_here)
             except OSError as error:
                 raise GoldenUnwritten(f"cannot write the golden run {self.plan.shown}: "
                                       f"{error.strerror or error}; the test's run is {paths[0]}") from None

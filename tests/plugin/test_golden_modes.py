@@ -10,6 +10,8 @@ import pytest
 from support.goldensuites import answers, golden_events, isolate, run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
+from namel3ss_debug.model.seals import Seals
+
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 
@@ -101,6 +103,23 @@ def test_new_records_only_the_calls_the_golden_run_lacks(pytester: pytest.Pytest
     nothing_new.assert_outcomes(passed=1)
     assert len(server.hits) == 2 and answers_of(pytester) == said
     assert golden.read_bytes() == before and golden.stat().st_mtime_ns == stamp
+
+
+def test_a_golden_run_extended_from_a_strangers_is_not_sealed_as_written_here(pytester: pytest.Pytester) -> None:
+    """Extended (`new`) from a golden run another user recorded, the new golden file holds their answers: it is not
+    sealed as mine, so a live tool of it is still asked about; extended from my own, it stays sealed."""
+    write_suite(pytester.path, test_weather=WEATHER)
+    golden = pytester.path / GOLDEN
+    stranger, mine = ({"HOME": str(pytester.path.parent / name), "XDG_STATE_HOME": ""} for name in ("x", "me"))
+    with StubServer(fresh=True) as server:
+        environ = suite_environ(pytester.path, server.url)
+        for recorder, sealed in ((stranger, False), (mine, True)):
+            golden.unlink(missing_ok=True)
+            run_pytest(pytester.path, {**environ, **recorder}, "--n3-record=once").assert_outcomes(passed=1)
+            run_pytest(pytester.path, {**environ, **mine, "EXTRA": "1"}, "--n3-record=new").assert_outcomes(passed=1)
+            assert llm_calls(golden) == ["Weather in Oslo?", "And in Bergen?"]
+            seals = Seals.of(mine, make=False)  # None: no key of mine yet, so nothing sealed
+            assert (seals is not None and seals.written_here([golden])) is sealed
 
 
 def test_rewrite_records_again(pytester: pytest.Pytester) -> None:
