@@ -113,8 +113,8 @@ def assert_whole_and_ended_last(written: list[dict]) -> dict:
 
 
 def stop_four_threads(tmp_path: Path, how: str, stop: str,
-                      loops_each: int = LOOPS) -> tuple[bytes, list[dict], dict[str, int]]:
-    """Run apps/four_threads.py traced `how`, stopped by `stop`; its output, events and counts."""
+                      loops_each: int = LOOPS) -> tuple[bytes, bytes, list[dict], dict[str, int]]:
+    """Run apps/four_threads.py traced `how`, stopped by `stop`; its output and errors, events and counts."""
     counters = tmp_path / "counters"
     if stop == "return":
         proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "return", str(loops_each)])
@@ -128,7 +128,18 @@ def stop_four_threads(tmp_path: Path, how: str, stop: str,
         proc.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode in EXPECTED_RETURN[stop], stderr.decode(errors="replace")
-    return stdout, events(tmp_path / "traces"), counted(counters)
+    return stdout, stderr, events(tmp_path / "traces"), counted(counters)
+
+
+def assert_waited_for(how: str, counts: dict[str, int], loops: int, stderr: bytes) -> None:
+    """w0 and w1 ran their loops to the end after Ctrl-C, as Python waits for them; under `trace`, which gives
+    them 2 s (issue 97: an app's threads may never end), each did or is named in the line saying so."""
+    if how not in ("trace", "summary"):
+        assert (counts["w0"], counts["w1"]) == (loops, loops)
+        return
+    said = [line for line in stderr.decode(errors="replace").splitlines() if "threads (" in line]
+    for thread in ("w0", "w1"):
+        assert counts[thread] == loops or (said and thread in said[0]), (thread, counts, said)
 
 
 EXPECTED_RETURN = {"sigterm": (-signal.SIGTERM,), "sigint": (-signal.SIGINT, 130), "return": (0,)}
@@ -137,7 +148,7 @@ HOWS = ("trace", "autostart", "configure")
 
 @pytest.mark.parametrize("how", HOWS)
 def test_sigterm_with_four_threads_tracing_loses_no_event(tmp_path, how):
-    _, written, counts = stop_four_threads(tmp_path, how, "sigterm")
+    _, _, written, counts = stop_four_threads(tmp_path, how, "sigterm")
     end = assert_whole_and_ended_last(written)
     assert lost(written, counts) == dict.fromkeys(THREADS, 0)
     assert min(counts.values()) >= 100  # every thread was tracing when the signal came
@@ -146,16 +157,16 @@ def test_sigterm_with_four_threads_tracing_loses_no_event(tmp_path, how):
 
 @pytest.mark.parametrize("how", HOWS)
 def test_sigint_waits_for_the_non_daemon_threads_and_loses_no_event(tmp_path, how):
-    _, written, counts = stop_four_threads(tmp_path, how, "sigint")
+    _, stderr, written, counts = stop_four_threads(tmp_path, how, "sigint")
     end = assert_whole_and_ended_last(written)
     assert lost(written, counts) == dict.fromkeys(THREADS, 0)
-    assert (counts["w0"], counts["w1"]) == (LOOPS, LOOPS)  # their loops after Ctrl-C are in the run
+    assert_waited_for(how, counts, LOOPS, stderr)  # their loops after Ctrl-C are in the run
     assert (end["status"], end["attrs"]["exit_code"], end["error"]["type"]) == ("failed", 130, "KeyboardInterrupt")
 
 
 @pytest.mark.parametrize("how", HOWS)
 def test_a_normal_exit_with_threads_still_tracing_loses_no_event(tmp_path, how):
-    stdout, written, counts = stop_four_threads(tmp_path, how, "return")
+    stdout, _, written, counts = stop_four_threads(tmp_path, how, "return")
     end = assert_whole_and_ended_last(written)
     # the daemon threads traced on while Python waited for w0 and w1, and were stopped at the run's end: what
     # they counted, even with the process alive 0.3 s after it, is in the trace
@@ -173,12 +184,12 @@ SUMMARY_LOOPS = 8000  # about 100,000 events: reading them for the summary takes
 def test_trace_reading_its_summary_leaves_no_thread_working_untraced(tmp_path, stop, attempt):
     # Until the process is gone, the daemon threads stay where the run ended: what they counted is in the trace
     # (held for at most 1 s, they went on untraced while the summary was read: 31,000 events lost of 112,000)
-    _, written, counts = stop_four_threads(tmp_path, "summary", stop, SUMMARY_LOOPS)
+    _, stderr, written, counts = stop_four_threads(tmp_path, "summary", stop, SUMMARY_LOOPS)
     end = assert_whole_and_ended_last(written)
     assert lost(written, counts) == dict.fromkeys(THREADS, 0)
     if stop != "sigterm":  # SIGTERM's default action ends `trace` with the app, before any summary
         assert len(written) > 50_000
-        assert (counts["w0"], counts["w1"]) == (SUMMARY_LOOPS, SUMMARY_LOOPS)
+        assert_waited_for("summary", counts, SUMMARY_LOOPS, stderr)
     assert end["status"] == ("completed" if stop == "return" else "failed")
 
 

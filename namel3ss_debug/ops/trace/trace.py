@@ -121,7 +121,7 @@ def _too_big_after_interrupt(paths: list[Path]) -> str | None:
     size = sum(_size(path) for path in paths)
     if size <= SUMMARY_AFTER_INTERRUPT_BYTES:
         return None
-    return _not_read(f"the run was interrupted and its trace is {size / 2**20:.0f} MiB (over "
+    return _not_read(f"the run was interrupted and its trace is {size / 2**20:.1f} MiB (over "
                      f"{SUMMARY_AFTER_INTERRUPT_BYTES >> 20} MiB, the most read after Ctrl-C)", paths)
 
 
