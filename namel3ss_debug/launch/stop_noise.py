@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..model.files import NOISE_SUFFIX
+from ..model.fs import replace_beside
 from ..model.rerun_protocol import STOP_LISTENERS, RerunStop
 
 __all__ = ["NOISE_SUFFIX", "StopNoise"]
@@ -134,11 +135,9 @@ class StopNoise:
             return None
         if self._dropped:
             text += f"\n[namel3ss-debug: {self._dropped} more bytes were not kept]\n"
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as kept:
-                kept.write(self.redact(text) if self.redact is not None else text)
+        said = (self.redact(text) if self.redact is not None else text).encode("utf-8", "replace")
+        try:  # beside the run's trace, at a name of ours: a link or a FIFO found there is replaced, never used
+            replace_beside(self.path, lambda kept: kept.write(said))
         except OSError as error:
             return (f"namel3ss-debug: what the frameworks printed while the stop unwound the app ({lines} lines) "
                     f"could not be kept in {self.path}: {error.strerror or error}")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support.hostile import Victim, plant
 
 from namel3ss_debug.launch import stop_noise
 from namel3ss_debug.launch.stop_noise import StopNoise
@@ -133,3 +134,20 @@ def test_a_writer_that_keeps_the_pipe_open_delays_the_end_by_drain_s_only(
         os.close(held)
     reader.join(GUARD_S)
     assert not reader.is_alive()
+
+
+@pytest.mark.parametrize("layout", ["link_to_file", "fifo", "device"])
+def test_noise_kept_beside_the_trace_replaces_what_a_stranger_put_at_its_name(layout: str, tmp_path: Path) -> None:
+    victim = Victim.made(tmp_path / "victim", files=3)
+    path = tmp_path / "traces" / "run.stop-noise.log"
+    plant(layout, path, victim)
+    noise = StopNoise(path).listen()
+    try:
+        stop()
+        os.write(2, b"a framework's line\n")
+        said = ended(noise)
+    finally:
+        noise.end()
+    victim.assert_untouched()
+    assert said is not None and said.endswith(f"is in {path}")
+    assert not path.is_symlink() and path.read_text() == "a framework's line\n"
