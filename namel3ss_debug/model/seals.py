@@ -42,11 +42,14 @@ import stat
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from .fs import TEMPORARY, Folder
+
 KEY_BYTES = 32
 KEY_NAME = "seal.key"
 SEALED = "sealed"
 READ_BYTES = 1 << 20
 PRIVATE = 0o077  # mode bits nobody but the owner may have on the key
+O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def state_directory(environ: Mapping[str, str]) -> Path | None:
@@ -89,8 +92,9 @@ class Seals:
         if directory is None:
             return None
         try:
-            key = _key(directory / KEY_NAME, make)
-        except (OSError, ValueError):  # no room, no permission, a name the file system refuses
+            with Folder.open(directory, make=make, private=True) as state:  # refused: another user's, a link
+                key = _key(state, make)
+        except (OSError, ValueError):  # none yet, no room, no permission, a name the file system refuses
             return None
         return cls(directory, key) if key is not None else None
 
@@ -103,9 +107,12 @@ class Seals:
         return Sealing(self)
 
     def note(self, digest: str) -> None:
-        folder = self.directory / SEALED
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(folder / digest, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+        with Folder.open(self.directory, make=True, private=True) as state, \
+                state.folder(SEALED, make=True) as sealed:
+            try:
+                sealed.create(digest).close()
+            except FileExistsError:
+                pass  # the same bytes written and noted before
 
     def seal(self, path: Path) -> None:
         """Note a file this user's own code has just written whole (a golden file) as written here; never raises."""
@@ -124,45 +131,42 @@ class Seals:
     def _noted(self, path: Path) -> bool:
         digest = self.digest()
         try:
-            with open(path, "rb") as handle:
+            with open(os.open(path, os.O_RDONLY | O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:  # a FIFO: no wait
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return False
                 while chunk := handle.read(READ_BYTES):
                     digest.update(chunk)
+            with Folder.open(self.directory, private=True) as state, state.folder(SEALED) as sealed:
+                found = sealed.stat(digest.hexdigest())
         except OSError:
             return False
-        return (self.directory / SEALED / digest.hexdigest()).is_file()
+        return found is not None and stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
 
 
-def _key(path: Path, make: bool) -> bytes | None:
-    """The key at `path`, made (atomically, mode 0600) when missing and `make`; None when there is none, or it
-    is not a regular file of this user's that only they may read and write."""
+def _key(state: Folder, make: bool) -> bytes | None:
+    """The key in `state`, made (whole, mode 0600) when missing and `make`; None when there is none, or it is not a
+    regular file of this user's that only they may read and write."""
     try:
-        return _read_key(path)
+        return _read_key(state)
     except FileNotFoundError:
         if not make:
             return None
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    made = path.with_name(f".{KEY_NAME}.{os.getpid()}")
-    fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    made, stream = state.temporary(KEY_NAME)
     try:
-        os.write(fd, os.urandom(KEY_BYTES))
+        with stream:
+            stream.write(os.urandom(KEY_BYTES))
+        try:
+            os.link(made, KEY_NAME, src_dir_fd=state.fd, dst_dir_fd=state.fd, follow_symlinks=False)
+        except FileExistsError:
+            pass  # another process made it first: theirs is read then
     finally:
-        os.close(fd)
-    try:
-        os.link(made, path)  # fails when another process made it first: theirs is read then
-    except FileExistsError:
-        pass
-    finally:
-        made.unlink()
-    return _read_key(path)
+        state.remove(made, TEMPORARY)
+    return _read_key(state)
 
 
-def _read_key(path: Path) -> bytes | None:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        found = os.fstat(fd)
-        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & PRIVATE:
+def _read_key(state: Folder) -> bytes | None:
+    with state.reader(KEY_NAME) as stream:  # FileNotFoundError when missing; a link, a FIFO: `Refused`
+        if stat.S_IMODE(os.fstat(stream.fileno()).st_mode) & PRIVATE:
             return None
-        key = os.read(fd, KEY_BYTES + 1)
-    finally:
-        os.close(fd)
+        key = stream.read(KEY_BYTES + 1)
     return key if len(key) == KEY_BYTES else None

@@ -10,6 +10,8 @@ import pytest
 
 from namel3ss_debug.model.seals import KEY_NAME, SEALED, Seals, state_directory
 from namel3ss_debug.tracer.writer import RotatingJsonlWriter
+from support.hangguard import bounded
+from support.hostile import Victim, plant, plant_directory_layout
 
 
 def environ(home: Path) -> dict[str, str]:
@@ -107,3 +109,31 @@ def test_two_processes_making_the_key_agree(tmp_path):
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     (path,) = written(tmp_path / "traces", home)
     assert mine is not None and mine.written_here([path])
+
+
+@pytest.mark.parametrize("layout", ["link_to_file", "fifo", "device", "foreign_file"])
+def test_a_key_somebody_else_put_in_place_is_never_used_or_waited_on(layout, tmp_path):
+    victim = Victim.made(tmp_path / "victim", files=3)
+    plant(layout, state_directory(environ(tmp_path / "home")) / KEY_NAME, victim)
+    with bounded(60):
+        assert Seals.of(environ(tmp_path / "home")) is None
+    victim.assert_untouched()
+
+
+@pytest.mark.parametrize("layout", ["link_to_file", "link_to_foreign_dir", "foreign_file"])
+def test_a_state_folder_that_is_not_ours_holds_no_key_and_no_note(layout, tmp_path):
+    victim = Victim.made(tmp_path / "victim", files=3)
+    plant_directory_layout(layout, state_directory(environ(tmp_path / "home")), victim)
+    assert Seals.of(environ(tmp_path / "home")) is None
+    victim.assert_untouched()
+
+
+@pytest.mark.parametrize("layout", ["link_to_file", "link_to_foreign_dir", "foreign_file"])
+def test_notes_in_a_folder_that_is_not_ours_are_neither_made_nor_believed(layout, tmp_path):
+    home = tmp_path / "home"
+    seals = Seals.of(environ(home))
+    victim = Victim.made(tmp_path / "victim", files=3)
+    plant_directory_layout(layout, state_directory(environ(home)) / SEALED, victim)
+    paths = written(tmp_path / "traces", home)
+    assert not seals.written_here(paths)
+    victim.assert_untouched()
