@@ -11,7 +11,7 @@ temporary is made in it through `model/fs.py`: at a name nobody can guess, made 
 the directory held, so nothing planted beside the trace is written through. It is locked (`flock`) for as long
 as it is being written. A rewrite killed on the way (SIGKILL, a power cut) leaves its temporary behind, unlocked
 then: the next rewrite of the same file removes every such one (of this file's temporaries' shape, a regular file
-of ours, unlocked and untouched for 10 s: `Folder.remove_abandoned`) before it starts, so none piles up beside
+of ours, unlocked: `Folder.remove_abandoned`) before it starts, so none piles up beside
 the trace, and nothing else is ever removed: a link, a FIFO or another user's file at such a name is left.
 """
 
@@ -66,7 +66,9 @@ def rewrite_lines(path: str, change: Change, test: Optional[Test] = None, *, at:
     directory, name = os.path.split(target)
     try:
         with Folder.open(directory, follow=True) as folder:
-            folder.remove_abandoned(_temporaries(name))
+            # no age to wait for: rewrites of one file take turns under its writer's lock (`model/writing.py`),
+            # so an unlocked temporary of its shape is a killed rewrite's, however new
+            folder.remove_abandoned(_temporaries(name), older_than_s=0)
             # the copy at a name nobody can guess, renamed into place only once it is whole and synced
             changed = folder.replace(name, lambda out: _written(out, target, path, lines, before), PRIVATE_FILE)
             _sync_directory(folder)

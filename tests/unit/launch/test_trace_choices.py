@@ -27,7 +27,7 @@ def choosing(written_here: bool, answers: tuple[str, ...] = (), terminal: bool =
         asked.append(call)
         return waiting.pop(0)
 
-    return Choosing(Consent(ask=ask if terminal else None, **given), lambda: written_here), asked  # type: ignore[arg-type]
+    return Choosing(Consent(ask=ask if terminal else None, **given), written_here), asked  # type: ignore[arg-type]
 
 
 def test_a_recording_written_here_is_never_asked_about():

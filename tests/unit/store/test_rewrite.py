@@ -92,7 +92,7 @@ def test_a_file_that_grows_while_it_is_read_is_left_alone(tmp_path):
     assert path.read_bytes() == b"b1\nb2" and os.listdir(tmp_path) == ["t.jsonl"]
 
 
-def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_and_a_held_or_young_one_is_kept(tmp_path):
+def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_however_new_and_a_held_one_is_kept(tmp_path):
     import fcntl  # noqa: PLC0415 - the locks are a POSIX matter
 
     path = tmp_path / "t.jsonl"
@@ -100,7 +100,8 @@ def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_and_a_held_or_
     left = tmp_path / ".t.jsonl.0123456789abcdef.tmp"  # as model/fs.py names it; its writer's lock went with it
     older = tmp_path / ".t.jsonl.k1ll3d_x.tmp"  # as mkstemp named it, in an earlier version
     held = tmp_path / ".t.jsonl.1111111111111111.tmp"  # a live rewrite's, locked while it writes
-    young = tmp_path / ".t.jsonl.2222222222222222.tmp"  # just made: its writer may not have locked it yet
+    # just left: rewrites of one file take turns under the trace's lock, so an unlocked one is a killed rewrite's
+    young = tmp_path / ".t.jsonl.2222222222222222.tmp"
     other = tmp_path / ".u.jsonl.3333333333333333.tmp"  # another file's: not this rewrite's to judge
     for made in (left, older, held, young, other):
         made.write_bytes(b"half a copy")
@@ -112,4 +113,4 @@ def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_and_a_held_or_
         assert rewrite_lines(str(path), upper_b) == 1
     finally:
         os.close(holder)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([held.name, young.name, other.name, "t.jsonl"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([held.name, other.name, "t.jsonl"])
