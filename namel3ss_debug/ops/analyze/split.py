@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # `diff`'s call recorder, loaded by the reads that record cal
 
 PART_BYTES = 32 * 1024 * 1024  # the least a part holds: a smaller run is read in one process
 LOOK_AHEAD = 4 * 1024 * 1024  # how far past an even cut a child of the root is looked for
+LONGEST = 4 * 1024 * 1024  # the longest line the cutter reads: a longer one is the reader's to refuse, not to hold here
 HEAD_LINES = 64  # the run's first lines, where a part finds the roots open at its cut
 # how much of a part the cuts are moved on by: this process's span is that much longer, since a worker also starts,
 # reads the run's first lines and gives its tally back (107 MB, 2 jobs: 0.77-0.85 s where even cuts took 0.84-0.92)
@@ -106,12 +107,12 @@ def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[Cut]:
 
 def _head(file: BinaryIO) -> tuple[Optional[str], int]:
     """The span id of the run's root (its first start with no parent, in a v1 event) and where its first lines end.
-    A first line longer than LOOK_AHEAD is not read on: the run is read in one process, whose reader refuses a
+    A first line longer than LONGEST is not read on: the run is read in one process, whose reader refuses a
     line past its limit (`store.blocks.MAX_LINE`) without holding it."""
     root = None
     for _ in range(HEAD_LINES):
-        line = file.readline(LOOK_AHEAD)
-        if len(line) == LOOK_AHEAD and not line.endswith(b"\n"):
+        line = file.readline(LONGEST)
+        if len(line) == LONGEST and not line.endswith(b"\n"):
             return None, 0
         event = first_object((line,))
         if event is None or "v" not in event:
@@ -123,16 +124,16 @@ def _head(file: BinaryIO) -> tuple[Optional[str], int]:
 
 def _cut_near(file: BinaryIO, offset: int, root: str) -> Optional[int]:
     """The offset of the first line past `offset` that starts a child of the root (within LOOK_AHEAD), else of the
-    first whole line past it; None when no line ends within LOOK_AHEAD of `offset`. No line longer than LOOK_AHEAD
+    first whole line past it; None when the line `offset` falls in runs on past LONGEST. No line longer than LONGEST
     is gathered here: a line without end is the reader's to refuse, not the cutter's to hold."""
     file.seek(offset)
-    if not file.readline(LOOK_AHEAD).endswith(b"\n"):  # the rest of the line the offset falls in
+    if not file.readline(LONGEST).endswith(b"\n"):  # the rest of the line the offset falls in
         return None
     first = file.tell()
     while file.tell() < offset + LOOK_AHEAD:
         at = file.tell()
-        line = file.readline(LOOK_AHEAD)
-        if not line or (len(line) == LOOK_AHEAD and not line.endswith(b"\n")):
+        line = file.readline(LONGEST)
+        if not line or (len(line) == LONGEST and not line.endswith(b"\n")):
             break
         event = first_object((line,))
         if event is not None and event.get("parent_id") == root and is_start(str(event.get("event_type", ""))):

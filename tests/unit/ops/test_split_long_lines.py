@@ -24,8 +24,8 @@ AHEAD = 64 << 10
 
 
 @pytest.fixture
-def short_look(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(split, "LOOK_AHEAD", AHEAD)
+def short_lines(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(split, "LONGEST", AHEAD)
     return AHEAD
 
 
@@ -35,19 +35,19 @@ def _zeros(path: Path, size: int, head: bytes = b"") -> Path:
     return path
 
 
-def test_the_runs_head_is_not_read_past_the_look_ahead(short_look, tmp_path):
+def test_the_runs_head_is_not_read_past_the_longest_line(short_lines, tmp_path):
     with open(_zeros(tmp_path / "zeros.jsonl", 20 * AHEAD), "rb") as file:
         assert split._head(file) == (None, 0)
         assert file.tell() <= AHEAD  # it read the whole line: 20 times that
 
 
-def test_no_cut_is_made_inside_a_line_longer_than_the_look_ahead(short_look, tmp_path):
+def test_no_cut_is_made_inside_a_line_longer_than_the_cutter_reads(short_lines, tmp_path):
     with open(_zeros(tmp_path / "zeros.jsonl", 20 * AHEAD, b"{}\n"), "rb") as file:
         assert split._cut_near(file, 3 * AHEAD, "1") is None
         assert file.tell() <= 4 * AHEAD
 
 
-def test_a_cut_is_still_found_past_lines_shorter_than_the_look_ahead(short_look, tmp_path):
+def test_a_cut_is_still_found_past_lines_shorter_than_the_cutter_reads(short_lines, tmp_path):
     path = tmp_path / "run.jsonl"
     child = b'{"v": 1, "event_type": "agent_start", "span_id": "2", "parent_id": "1"}\n'
     path.write_bytes(b"x" * 100 + b"\n" + b'{"a": 1}\n' * 10 + child + b"{}\n")
@@ -80,7 +80,7 @@ def test_a_run_with_a_line_past_the_limit_read_in_parts_is_refused_with_its_plac
     monkeypatch.setattr(blocks, "MAX_LINE", 1 << 20)
     monkeypatch.setattr(blocks, "BLOCK_SIZE", 64 << 10)  # reads a few times smaller than the line, as 1 MiB is to 256
     monkeypatch.setattr(split, "PART_BYTES", 40_000)
-    monkeypatch.setattr(split, "LOOK_AHEAD", 256 << 10)
+    monkeypatch.setattr(split, "LONGEST", 256 << 10)
     monkeypatch.setattr(workers, "start_method", lambda: "fork")
     path, number = _run_with_a_long_line(tmp_path / "big.jsonl", at, length)
     env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=lambda line: None,
