@@ -214,7 +214,7 @@ def test_bisect_live_sends_a_call_neither_the_bad_run_nor_the_answers_have_where
     assert [rerun["counts"]["live"] for rerun in report["reruns"]] == [1]
     assert len(reached) == 1 and "fog" in json.dumps(reached[0])
     assert report["live"] == {"base_url": None, "own": True, "requests": False}
-    assert "bisect: --live: LLM calls the recording cannot answer go to the endpoints" in run.stderr
+    assert "bisect: --live: LLM calls the recording cannot answer go live where the app sends them" in run.stderr
 
 
 def test_two_tries_of_verify_on_the_unchanged_app_agree(forks, paris):
