@@ -10,7 +10,8 @@ child, each as long as the path), and the same calls one after another, the thre
 ...). Each reading command runs as a whole subprocess on each trace, in a fresh directory with a fresh
 `XDG_CACHE_HOME` and `--no-cache` where it has one, so nothing is answered from a cache: `analyze`, `diagnose`
 and `check` (`--format json`: the table of 8,000 operations is the terminal's work, not the pass's), `report -o`,
-and `runs DIR` (the run index built from nothing). Peak RSS is GNU time's `%M` (`analyze_throughput.run_child`).
+`runs DIR` (the run index built from nothing), `diff` of the run with itself, `inspect --tree`, `replay` and
+`export`. Peak RSS is GNU time's `%M` (`analyze_throughput.run_child`).
 
 Printed per command: peak MB on the overlapping run, on the sequential one, their ratio, and PASS/MISS against
 the floor, 200 MB on the overlapping run. Progress goes to stderr.
@@ -45,6 +46,10 @@ def commands(folder: Path) -> dict[str, list[str]]:
         "check": [*ours, "check", "--no-cache", "--format", "json", "--max-errors", "0", trace],
         "report": [*ours, "report", "--no-cache", trace, "-o", str(folder.parent / f"{folder.name}.html")],
         "runs": [*ours, "runs", "--format", "json", str(folder)],
+        "diff": [*ours, "diff", "--no-cache", "--format", "json", trace, trace],
+        "inspect --tree": [*ours, "inspect", trace, "--tree", "--no-pager"],
+        "replay": [*ours, "replay", trace, "--format", "json"],
+        "export": [*ours, "export", trace, "--to", "otlp-json", str(folder.parent / f"{folder.name}.otlp.jsonl")],
     }
 
 
@@ -94,12 +99,12 @@ def _table(result: dict[str, object]) -> None:
     traces = result["traces"]
     assert isinstance(traces, dict)
     print(f"overlapping run: {traces['overlap']['events']} events; sequential run: {traces['sequential']['events']}")
-    print(f"{'command':<10} {'overlap MB':>11} {'sequential MB':>14} {'ratio':>6}  floor {FLOOR_MB:.0f} MB")
+    print(f"{'command':<14} {'overlap MB':>11} {'sequential MB':>14} {'ratio':>6}  floor {FLOOR_MB:.0f} MB")
     peaks = result["peak_mb"]
     assert isinstance(peaks, dict)
     for name, row in peaks.items():
         verdict = "PASS" if row["pass"] else "MISS"
-        print(f"{name:<10} {row['overlap']:>11.1f} {row['sequential']:>14.1f} {row['ratio']:>5.2f}x  {verdict}")
+        print(f"{name:<14} {row['overlap']:>11.1f} {row['sequential']:>14.1f} {row['ratio']:>5.2f}x  {verdict}")
 
 
 if __name__ == "__main__":
