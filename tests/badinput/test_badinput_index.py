@@ -254,7 +254,11 @@ def test_an_index_that_is_not_our_regular_file_is_left_as_it_is(workspace: Path,
     assert before is None or index.read_bytes() == before
 
 
-@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+# the side files' 18 cases each build an index first (a subprocess): slow, run by CI; the index's own name stays fast
+SIDE_FILES = [pytest.param(side, marks=pytest.mark.slow) for side in ("-wal", "-shm", "-journal")]
+
+
+@pytest.mark.parametrize("suffix", ["", *SIDE_FILES])
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_whatever_is_at_the_index_or_a_side_files_name_is_left_and_the_runs_listed(
         workspace: Path, traces: list[str], layout: str, suffix: str) -> None:
