@@ -12,7 +12,7 @@ believed until it is checked (git's `safe.directory`, OpenSSH's `StrictModes`, C
 - only regular files are read or written there: a FIFO or a device is refused, never waited on (`O_NONBLOCK`);
 - a directory the tool keeps private (a cache) is made 0700, and refused when another user owns it; a file it makes
   is 0600 unless asked otherwise, and a file of another user is refused where the tool's own are expected;
-- a temporary has a name nobody can guess (`secrets`) and is made exclusively (`O_EXCL`);
+- a temporary has a name nobody can guess (`os.urandom`) and is made exclusively (`O_EXCL`);
 - only names of the tool's own shape are ever removed (`Folder.remove` takes the shape), and only regular files
   this user owns: a link, even of our shape, is left as it is.
 
@@ -35,7 +35,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -51,11 +50,12 @@ except ImportError:  # Windows: no locks
 T = TypeVar("T")
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
+READ_FLAGS = os.O_RDONLY | NOFOLLOW | NONBLOCK | CLOEXEC
+UNWAITED = os.O_RDONLY | NONBLOCK | CLOEXEC  # a file the user named, read without waiting on a FIFO
 TOKEN_BYTES = 8  # bytes of randomness in a temporary's name (16 hex digits)
 TEMPORARY = re.compile(r"\..+\.[0-9a-f]{16}\.tmp")  # `.NAME.RANDOM.tmp`: what `Folder.replace` writes first
 ABANDONED_AFTER_S = 10.0  # a temporary younger than this is kept whatever its lock says: its writer may not hold it yet
@@ -110,7 +110,7 @@ class Folder:
         a trace lies in). With `private`, it must be this user's, and is made 0700 if it is not yet. Raises
         `Refused` for what is at the name, OSError as `os.open` does otherwise (FileNotFoundError without `make`)."""
         path = Path(path)
-        flags = os.O_RDONLY | _DIRECTORY | _CLOEXEC | _NONBLOCK | (0 if follow else _NOFOLLOW)
+        flags = os.O_RDONLY | _DIRECTORY | CLOEXEC | NONBLOCK | (0 if follow else NOFOLLOW)
         try:
             fd = os.open(path, flags)
         except FileNotFoundError:
@@ -150,7 +150,7 @@ class Folder:
 
     def folder(self, name: str, *, make: bool = False, private: bool = True) -> Folder:
         """The directory `name` in this one, made (0700 with `private`) when missing and `make`; never followed."""
-        flags = os.O_RDONLY | _DIRECTORY | _CLOEXEC | _NONBLOCK | _NOFOLLOW
+        flags = os.O_RDONLY | _DIRECTORY | CLOEXEC | NONBLOCK | NOFOLLOW
         try:
             fd = os.open(name, flags, dir_fd=self.fd)
         except FileNotFoundError:
@@ -210,7 +210,7 @@ class Folder:
 
     def create(self, name: str, mode: int = PRIVATE_FILE) -> BinaryIO:
         """A new file `name`, open to write; FileExistsError when anything is at the name already."""
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | CLOEXEC
         fd = os.open(name, flags, mode, dir_fd=self.fd)
         os.fchmod(fd, mode)  # the umask may have taken bits the caller asked for
         return os.fdopen(fd, "wb")
@@ -236,7 +236,7 @@ class Folder:
         """A new file here at a name nobody can guess (`.NAME.RANDOM.tmp`), open to write, locked while open so
         that `remove_abandoned` knows its writer lives; its name and stream."""
         for _ in range(16):
-            temporary = f".{name}.{secrets.token_hex(TOKEN_BYTES)}.tmp"
+            temporary = f".{name}.{_token()}.tmp"
             try:
                 stream = self.create(temporary, mode)
             except FileExistsError:
@@ -313,6 +313,12 @@ class Folder:
             pass
 
 
+def _token() -> str:
+    """Randomness for a name nobody can guess (16 hex digits): `os.urandom`, as `secrets` is, without its import
+    (a millisecond the tracer would pay at the app's start)."""
+    return os.urandom(TOKEN_BYTES).hex()
+
+
 def _make(path: Path, private: bool) -> None:
     """Make `path`'s missing parents as the umask says, and `path` itself (0700 with `private`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -350,7 +356,7 @@ def private_temporary_folder(prefix: str, parent: os.PathLike[str] | str | None 
     base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
     with Folder.open(base, follow=True) as where:
         for _ in range(16):
-            name = f"{prefix}{secrets.token_hex(TOKEN_BYTES)}"
+            name = f"{prefix}{_token()}"
             try:
                 os.mkdir(name, PRIVATE_FOLDER, dir_fd=where.fd)
             except FileExistsError:
@@ -365,7 +371,7 @@ def read_beside(path: os.PathLike[str] | str, *, limit: int, own: bool = False) 
     what cannot be read as ours."""
     path = Path(path)
     try:
-        with Folder.open(path.parent if str(path.parent) else ".", follow=True) as folder:
+        with _folder_of(path) as folder:
             return folder.read(path.name, limit=limit, own=own)
     except FileNotFoundError:
         return None
@@ -374,7 +380,7 @@ def read_beside(path: os.PathLike[str] | str, *, limit: int, own: bool = False) 
 def replace_beside(path: os.PathLike[str] | str, write: Callable[[BinaryIO], T], mode: int = PRIVATE_FILE) -> T:
     """`Folder.replace` of `path`'s last name in its folder (followed: the user named it)."""
     path = Path(path)
-    with Folder.open(path.parent if str(path.parent) else ".", follow=True) as folder:
+    with _folder_of(path) as folder:
         return folder.replace(path.name, write, mode)
 
 
@@ -382,7 +388,12 @@ def remove_beside(path: os.PathLike[str] | str, shape: re.Pattern[str]) -> bool:
     """`Folder.remove` of `path`'s last name in its folder; never raises."""
     path = Path(path)
     try:
-        with Folder.open(path.parent if str(path.parent) else ".", follow=True) as folder:
+        with _folder_of(path) as folder:
             return folder.remove(path.name, shape)
     except OSError:
         return False
+
+
+def _folder_of(path: Path) -> Folder:
+    """The folder `path` lies in, followed (the user named it)."""
+    return Folder.open(path.parent if str(path.parent) else ".", follow=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from .fs import TOKEN_BYTES, Folder, Refused, refusal
+from .fs import CLOEXEC, NONBLOCK, TOKEN_BYTES, Folder, Refused, refusal
 
 try:
     import fcntl
@@ -24,8 +24,6 @@ except ImportError:  # Windows: no F_SETFL
     fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 _DESCRIPTORS = re.compile(r"/proc/[^/]+(/task/[^/]+)?/fd")  # where `/dev/stdout` and `/dev/fd/N` lead on Linux
 
@@ -94,7 +92,7 @@ def _write_through(path: Path, write: Callable[[BinaryIO], T], *, regular: bool)
     """`write` into the FIFO or character device at `path` (or, with `regular`, the file a descriptor name leads
     to, added to as `>>` and `>` both mean), opened without waiting for a reader, then written as usual."""
     try:
-        fd = os.open(path, os.O_WRONLY | _NONBLOCK | _CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, os.O_WRONLY | NONBLOCK | CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         if error.errno == errno.ENXIO:
             raise Refused(path, "has no reader (a pipe nothing reads yet, or a socket): name a file") from None
@@ -104,7 +102,7 @@ def _write_through(path: Path, write: Callable[[BinaryIO], T], *, regular: bool)
         if not (stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode) or regular and stat.S_ISREG(found.st_mode)):
             raise Refused(path, "is not a file, a pipe or a character device")
         if fcntl is not None:
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL) & ~NONBLOCK
             fcntl.fcntl(fd, fcntl.F_SETFL, flags | (os.O_APPEND if stat.S_ISREG(found.st_mode) else 0))
     except BaseException:
         os.close(fd)

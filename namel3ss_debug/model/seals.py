@@ -42,14 +42,13 @@ import stat
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .fs import TEMPORARY, Folder
+from .fs import TEMPORARY, UNWAITED, Folder
 
 KEY_BYTES = 32
 KEY_NAME = "seal.key"
 SEALED = "sealed"
 READ_BYTES = 1 << 20
 PRIVATE = 0o077  # mode bits nobody but the owner may have on the key
-O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def state_directory(environ: Mapping[str, str]) -> Path | None:
@@ -131,7 +130,7 @@ class Seals:
     def _noted(self, path: Path) -> bool:
         digest = self.digest()
         try:
-            with open(os.open(path, os.O_RDONLY | O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:  # a FIFO: no wait
+            with open(os.open(path, UNWAITED), "rb") as handle:  # a FIFO: no wait
                 if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                     return False
                 while chunk := handle.read(READ_BYTES):

@@ -25,7 +25,7 @@ import os
 from typing import Iterable, Optional
 
 from .errors import Namel3ssDebugError
-from .fs import check_regular, refusal
+from .fs import CLOEXEC, NOFOLLOW, NONBLOCK, UNWAITED, check_regular, refusal
 
 try:
     import fcntl
@@ -34,8 +34,7 @@ except ImportError:  # Windows: see the module's docstring
 
 # A segment's name is the tracer's (`model/files.py`): a link or a FIFO found at it was put there by somebody else,
 # and is refused (O_NOFOLLOW; O_NONBLOCK, then `_regular`), never written through or waited on.
-WRITE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-               | getattr(os, "O_CLOEXEC", 0))
+WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | NOFOLLOW | NONBLOCK | CLOEXEC
 WRITE_MODE = 0o600
 _REOPENS = 3  # a path replaced again and again while its writer waits: write to the last file opened
 
@@ -143,7 +142,7 @@ def _locked(path: str, wait: bool) -> Optional[int]:
     if fcntl is None:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO is not waited on
+        fd = os.open(path, UNWAITED)  # a FIFO is not waited on
     except OSError:
         return None
     try:

@@ -66,7 +66,7 @@ from .._version import __version__
 from ..config import cache_directory
 from ..model.digest import blake2b
 from ..model.errors import Namel3ssDebugError
-from ..model.fs import Folder, Refused
+from ..model.fs import UNWAITED, Folder, Refused
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 from .environment import ignore
@@ -103,8 +103,6 @@ _PRIVATE = 0o600  # a result file's mode: its owner alone reads it, as the trace
 ENTRY = re.compile(r"[0-9a-f]{40}")  # a key (`ResultCache.key`: 20 bytes of blake2b, in hex)
 # what `Folder.replace` writes first (`.KEY.RANDOM.tmp`), and the eight characters of an earlier version's
 TEMPORARY = re.compile(r"\.[0-9a-f]{40}\.([0-9a-f]{16}|[a-z0-9_]{8})\.tmp")
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 Mark = Union[str, tuple[int, int]]  # a file as `purge` knows it: its real path, or (device, inode)
 
 
@@ -299,7 +297,7 @@ def _identity(path: str) -> list[Any] | None:
     if not seekable(path):
         return None
     try:
-        with os.fdopen(os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC), "rb") as stream:
+        with os.fdopen(os.open(path, UNWAITED), "rb") as stream:
             status = os.fstat(stream.fileno())
             if not stat.S_ISREG(status.st_mode):
                 return None

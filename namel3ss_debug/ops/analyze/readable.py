@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from typing import Callable
 
+from ...model.fs import UNWAITED
 from ...store.sources import STDIN, RunSource, is_stream
 
-_PROBE = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # a FIFO put in a run's place opens at once
 
 
 def readable_runs(sources: list[RunSource], warn: Callable[[str], None]) -> list[RunSource]:
@@ -41,7 +41,7 @@ def _unopenable(source: RunSource) -> str | None:
         if file == STDIN or is_stream(file):
             continue
         try:
-            os.close(os.open(file, _PROBE))
+            os.close(os.open(file, UNWAITED))  # a FIFO put in a run's place opens at once
         except OSError as error:
             return f"cannot read {file}: {error.strerror or error}"
     return None
