@@ -198,7 +198,8 @@ def _by_finding(failure: Failure, findings: list[Finding], by_error: Optional[Ve
     found = cause(findings, None, spending=failure.source == "check")
     if found is None:
         return None
-    return from_finding(found, "rule 2:" if by_error is not None else "rule 2: no error explains the failure;")
+    return from_finding(found, "rule 2:" if by_error is not None else "rule 2: no error explains the failure;",
+                        "finding")
 
 
 # -- rule 3: the finding on the chain ---------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def _by_answer(view: View, failure: Failure) -> Optional[Verdict]:
     source, term = min(introduced or traced, key=lambda pair: pair[0].seq)
     if introduced or _passed_on(source, kind, text):
         verdict = _introduced(view, source, term, final, [step for step in view.steps if before(step)])
+        verdict.path = verdict.path if introduced else "answer.passed_on"
     else:
         verdict = _grounded(view, source, term, final)
     unseen = view.run.writers.unindexed
@@ -99,7 +100,7 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
         return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
                              f"{said} appears in no earlier step")], "low",
                        f"rule 4: the final answer's {term.kind} {said} appears in no earlier step: the final step "
-                       "introduced it")
+                       "introduced it", path="answer.final_introduced")
     who = view.agent(writer) or "a step"
     links = [Link(view.evidence(writer, f"wrote {said}"), "decisive",
                   f"{who} introduced {said}, the final answer's {term.kind}")]
@@ -109,7 +110,7 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
                           f"{view.agent(repeats[-1]) or 'a step'} carried {said} on"))
     return Verdict(links, "low", f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
                    f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
-                   "repeated it")
+                   "repeated it", path=f"answer.{term.kind}_introduced")
 
 
 def _passed_on(source: Step, kind: str, answer: str) -> bool:
@@ -133,7 +134,8 @@ def _grounded(view: View, source: Step, term: Term, final: Step) -> Verdict:
                    f"{source.address}, seq {source.seq}, which held more {kind}s than the answer took), none was "
                    "introduced by a step: the final step picked the answer out of what the tools returned",
                    also=[Link(view.evidence(source, f"returned {said}"), "source",
-                              f"{source.address} returned {said}, which the final answer holds")])
+                              f"{source.address} returned {said}, which the final answer holds")],
+                   path="answer.picked")
 
 
 def _repeated(view: View, writer: Step, term: Term, final: Step, kept: int) -> int:

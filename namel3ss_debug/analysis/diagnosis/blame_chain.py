@@ -40,6 +40,7 @@ class Verdict:
     why: str
     finding: Optional[str] = None
     also: list[Link] = field(default_factory=list)  # steps the rule names as runners-up, not on the chain
+    path: str = ""  # the rule's path that chose the step: a key of `calibration.PATHS`, which sets its level
 
 
 class View:
@@ -109,7 +110,7 @@ def cause(findings: list[Finding], before: Optional[int], spending: bool = False
                default=None)
 
 
-def from_finding(cause: Finding, rule: str) -> Verdict:
+def from_finding(cause: Finding, rule: str, path: str) -> Verdict:
     """`cause`'s first evidence decisive, its last on the chain."""
     first, last = cause.evidence[0], cause.evidence[-1]
     links = [Link(first, "decisive", f"the {cause.kind} finding begins here: {cause.title}")]
@@ -117,7 +118,7 @@ def from_finding(cause: Finding, rule: str) -> Verdict:
         links.append(Link(last, "propagated", f"the {cause.kind} finding goes on to here"))
     confidence = "low" if cause.confidence == "low" else "medium"
     return Verdict(links, confidence, f"{rule} the {cause.kind} finding, {cause.title}, begins first "
-                   f"(seq {first.ref.seq})", cause.kind)
+                   f"(seq {first.ref.seq})", cause.kind, path=path)
 
 
 def _rank(finding: Finding) -> int:

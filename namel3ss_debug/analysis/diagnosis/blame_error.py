@@ -97,14 +97,16 @@ def _tool_raised(view: View, tool: Step) -> Verdict:
     category = tool.error_category or categorize(tool.error_type or "Error", tool.error_message or "")
     if category in OWN_FAULTS:
         return Verdict([Link(raised, "decisive", f"{tool.name} failed on its own ({category})")], "medium",
-                       f"rule 1: {tool.name} failed with a {category} error, which its arguments do not cause")
+                       f"rule 1: {tool.name} failed with a {category} error, which its arguments do not cause",
+                       path="error.own_fault")
     ran = file_raised(view, tool, raised)
     if ran is not None:
         return ran
     asker = _asker(view, tool)
     if asker is None:
         return Verdict([Link(raised, "decisive", f"no LLM step is known to have asked for {tool.name}")], "low",
-                       f"rule 1: {tool.name} raised and no LLM step is known to have asked for it")
+                       f"rule 1: {tool.name} raised and no LLM step is known to have asked for it",
+                       path="error.unasked_tool")
     values = values_of(tool.arguments, tool.error_message)
     named = [value for value in values if holds(tool.error_message, value)]
     sure = "high" if named else "medium"
@@ -146,7 +148,7 @@ def _planned(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence
                                         f"{quote(value)}{_at(tool)}")]
     return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {quote(value)}{_at(tool)}, which {who} "
                    f"wrote first "
-                   f"(seq {writer.seq}), another agent than the one that passed it on")
+                   f"(seq {writer.seq}), another agent than the one that passed it on", path="error.value_from_agent")
 
 
 def _handed(view: View, writer: Step, asker: Step) -> list[Link]:
@@ -171,7 +173,7 @@ def _passed(view: View, asker: Step, tool: Step, raised: Evidence, value: Option
                                         f"{_at(tool)}")]
     return Verdict(links, sure if value is not None else "medium",
                    f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which the model that asked for it "
-                   f"passed on, {origin}")
+                   f"passed on, {origin}", path="error.value_passed")
 
 
 def _raised(tool: Step) -> str:
@@ -192,12 +194,13 @@ def _llm_failed(view: View, call: Step, findings: list[Finding]) -> Verdict:
     if found is None:
         failed.role, failed.why = "decisive", f"the call failed ({category})"
         return Verdict([failed], "medium", f"rule 1: the LLM call {call.name} failed ({category}) and no finding "
-                       "shows a step that made it inevitable")
-    verdict = from_finding(found, f"rule 1: the LLM call {call.name} failed ({category});")
+                       "shows a step that made it inevitable",
+                       path="error.llm_failed")
+    verdict = from_finding(found, f"rule 1: the LLM call {call.name} failed ({category});", "error.llm_failed_finding")
     kept = [link for link in verdict.links if link.evidence.ref.seq != call.seq]
     if not kept or kept[0].role != "decisive":  # the finding begins at the failed call itself: it is decisive
         failed.role, failed.why = "decisive", f"the call failed ({category}), where {found.kind} begins"
-        kept = []
+        kept, verdict.path = [], "error.llm_failed"
     verdict.links = [*kept, failed]
     return verdict
 
@@ -209,7 +212,8 @@ def _outside_calls(view: View, error: Step, findings: list[Finding]) -> Verdict:
                   f"{error.name} was raised outside any call{_at(error)}")
     found = cause(findings, error.seq)
     if found is not None:
-        verdict = from_finding(found, f"rule 1: {error.error_type or error.name} was raised outside any call;")
+        verdict = from_finding(found, f"rule 1: {error.error_type or error.name} was raised outside any call;",
+                               "error.outside_finding")
         verdict.links.append(raised)
         return verdict
     answers = [step for step in view.steps if step.component == "llm" and is_call(step) and step.seq < error.seq
@@ -217,11 +221,13 @@ def _outside_calls(view: View, error: Step, findings: list[Finding]) -> Verdict:
     if not answers:
         raised.role, raised.why = "decisive", f"the error began here, in {error.name}"
         return Verdict([raised], "low", f"rule 1: the error began in {error.component} {error.name} "
-                       f"(seq {error.seq}), outside any call, and no LLM call came before it")
+                       f"(seq {error.seq}), outside any call, and no LLM call came before it",
+                       path="error.outside_itself")
     last = answers[-1]
     said = f"asked for {', '.join(ask.name for ask in last.asked)}" if last.asked else "answered"
     return Verdict([Link(view.evidence(last, said), "decisive", "the model's last answer before the error"),
                     raised], "low", f"rule 1: {error.error_type or error.name} was raised outside any call after "
-                   f"the model's last answer (seq {last.seq}), and no finding shows an earlier cause")
+                   f"the model's last answer (seq {last.seq}), and no finding shows an earlier cause",
+                   path="error.outside_last_answer")
 
 

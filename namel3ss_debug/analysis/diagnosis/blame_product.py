@@ -44,7 +44,8 @@ def by_product(view: View, failure: Failure) -> Optional[Verdict]:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
     sure = "medium" if made is wrote.first else "low"  # as measured on labelled runs (docs/diagnose.md, "How sure")
     return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), sure, why,
-                   also=_replaced(view, said, wrote))
+                   also=_replaced(view, said, wrote),
+                   path="answer.file_first_write" if made is wrote.first else "answer.file_replaced")
 
 
 def named_file(run: RunClues) -> Optional[tuple[str, Wrote]]:
@@ -66,7 +67,8 @@ def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     links = [*_written(view, said, made, wrote.last, f"which {tool.name} ran", tool.seq),
              Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
     return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): its "
-                   f"content raised, and {view.agent(made) or 'a step'} made that content (seq {made.seq})")
+                   f"content raised, and {view.agent(made) or 'a step'} made that content (seq {made.seq})",
+                   path="error.file_raised")
 
 
 def ran_file(view: View, tool: Step) -> Optional[tuple[str, Wrote, str]]:
