@@ -24,7 +24,14 @@ AgentProcessBench (one agent and its user) is converted here; AgenTracer's Trace
 - the run's end failed (the final answer was judged wrong: that is what makes it one of the failed runs).
 
 `OUT/labels.json` maps our run id to its label: the dataset, the source record, the responsible agent, the decisive
-step as a turn index (0 = the first `agent_turn` span) and as our call address (`agent:assistant#2`).
+step as a turn index (0 = the first `agent_turn` span) and as our call address (`agent:assistant#2`), the agent
+system the run belongs to (`system`: what the bench groups by and leaves out; `hotpotqa-agent`, `tau2-airline` for
+AgentProcessBench's tau2-bench airline file, `metagpt-kodcode` for TracerTraj's code split) and the run's number of
+`agent_turn` spans (`steps`).
+
+AgentProcessBench's `gaia_dev`, `bfcl` and `tau2` files are 4 MiB or more: a full `git clone` has them (the
+snapshot mounted where this converter was written held `hotpotqa.jsonl` only), and each becomes a dataset and a
+system of its own with no other step.
 
 The data's convention (AgentProcessBench, arXiv 2603.14465): people labelled each assistant message +1, 0 or -1 and
 the whole run (`final_label`, -1: failed); the decisive step is the first message labelled -1 (the paper's "first
@@ -229,11 +236,13 @@ def parsed(line: str, path: Path, number: int) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Format:
     """How a data format's record becomes a labelled run: its label (None: not one to keep; `skipped` says whether
-    it is a failed run without a usable label, counted on stderr), the system's name, and its recording."""
+    it is a failed run without a usable label, counted on stderr), the name of its root span, its recording, and
+    the agent system it belongs to (the name the bench groups and leaves out by: one app, its agents and tasks)."""
 
     label: Callable[[str, str, dict[str, Any]], tuple[Optional[Label], bool]]
     system: Callable[[str], str]
     record: Callable[[dict[str, Any], str], tuple[str, list[dict[str, Any]]]]
+    group: Callable[[str], str]
 
 
 def apb_label(dataset: str, source: str, record: dict[str, Any]) -> tuple[Optional[Label], bool]:
@@ -242,8 +251,16 @@ def apb_label(dataset: str, source: str, record: dict[str, Any]) -> tuple[Option
     return label, label is None and record.get("final_label") == -1
 
 
-FORMATS = {"agentprocessbench": Format(apb_label, lambda dataset: f"{dataset}-agent", record_run),
-           "tracertraj": Format(tracertraj_label, lambda dataset: "metagpt", record_team_run)}
+# AgentProcessBench's tau2 file is tau2-bench's airline domain (a simulated user, the airline's policy); its other
+# files are one tool-using agent each. TracerTraj's code split is a MetaGPT team on KodCode tasks.
+APB_SYSTEMS = {"tau2": "tau2-airline"}
+TRACERTRAJ_SYSTEMS = {"tracertraj-code": "metagpt-kodcode"}
+
+FORMATS = {"agentprocessbench": Format(apb_label, lambda dataset: f"{dataset}-agent", record_run,
+                                       lambda dataset: APB_SYSTEMS.get(dataset, f"{dataset}-agent")),
+           "tracertraj": Format(tracertraj_label, lambda dataset: "metagpt", record_team_run,
+                                lambda dataset: next((system for prefix, system in TRACERTRAJ_SYSTEMS.items()
+                                                      if dataset.startswith(prefix)), dataset))}
 
 
 def convert(snapshot: Path, out: Path) -> dict[str, dict[str, Any]]:
@@ -288,7 +305,9 @@ def convert_one(data: Format, dataset: str, source: str, record: dict[str, Any],
     path = out / dataset / f"{number:04d}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in events))
-    labels[run_id] = {"file": str(path.relative_to(out)), **label.__dict__}
+    steps = sum(1 for event in events if event.get("event_type") == "agent_turn_start")
+    labels[run_id] = {"file": str(path.relative_to(out)), **label.__dict__, "system": data.group(dataset),
+                      "steps": steps}
     return True
 
 

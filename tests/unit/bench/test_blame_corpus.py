@@ -69,7 +69,8 @@ def test_only_the_failed_labelled_run_is_written_with_its_decisive_turn(tmp_path
     out, labels = converted(tmp_path)
     [(run_id, label)] = labels.items()
     assert label == {"file": "sample/0000.jsonl", "dataset": "sample", "source": "sample.jsonl#0",
-                     "agent": "assistant", "turn": 2, "address": "agent:assistant#2"}
+                     "agent": "assistant", "turn": 2, "address": "agent:assistant#2", "system": "sample-agent",
+                     "steps": 4}
     assert [path.name for path in (out / "sample").iterdir()] == ["0000.jsonl"]
     assert {event["run_id"] for event in spans(out / label["file"])} == {run_id}
 
@@ -238,6 +239,42 @@ def test_a_team_run_has_a_turn_per_model_call_of_each_agent_and_the_mistake_in_i
     assert said["outputs"] == {"output": "write add(a, b)\n\n# Add"}
     assert accuracy.turns_of(out / "tracertraj-code-test/0000.jsonl").agents == [
         "user", "Team Leader", "Engineer", "Engineer"]
+    assert {(label["system"], label["steps"]) for label in labels.values()} == {("metagpt-kodcode", 4)}
+
+
+def tau2_run() -> dict[str, Any]:
+    """A failed tau2-bench airline run as AgentProcessBench stores it: the policy as the system message, the agent's
+    greeting first, the simulated user's replies, tool calls as a list, each agent message labelled by its index."""
+    lookup = {"id": "c1", "type": "function",
+              "function": {"name": "get_reservation_details", "arguments": json.dumps({"reservation_id": "K1NW8N"})}}
+    cancel = {"id": "c2", "type": "function",
+              "function": {"name": "cancel_reservation", "arguments": json.dumps({"reservation_id": "K1NW8N"})}}
+    return {"record_id": "tau2_airline:0:0", "data_source": "tau2_airline", "final_label": -1,
+            "step_labels": {"1": 1, "3": 1, "5": -1, "7": -1},
+            "messages": [
+                {"role": "system", "content": "# Airline Agent Policy\nBasic economy flights cannot be modified."},
+                {"role": "assistant", "content": "Hi! How can I help you today?"},
+                {"role": "user", "content": "Cancel reservation K1NW8N, please. My user id is mia_li_3668."},
+                {"role": "assistant", "content": "", "tool_calls": [lookup]},
+                {"role": "tool", "content": '{"cabin": "basic_economy", "insurance": "no"}', "tool_call_id": "c1"},
+                {"role": "assistant", "content": "", "tool_calls": [cancel]},
+                {"role": "tool", "content": '{"status": "cancelled"}', "tool_call_id": "c2"},
+                {"role": "user", "content": "Thanks. ###STOP###"},
+                {"role": "assistant", "content": "Your reservation K1NW8N is cancelled."}]}
+
+
+def test_a_tau2_airline_run_is_its_own_system_the_simulated_user_a_speaker_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "AgentProcessBench" / "data" / "AgentProcessBench"
+    folder.mkdir(parents=True)
+    (folder / "tau2.jsonl").write_text(json.dumps(tau2_run()) + "\n", encoding="utf-8")
+    out = tmp_path / "corpus"
+    convert.convert(tmp_path / "AgentProcessBench", out)
+    [label] = json.loads((out / "labels.json").read_text(encoding="utf-8")).values()
+    # the cancellation (message 5) is the first agent message labelled wrong: the agent's third turn, the run's fourth
+    assert {key: label[key] for key in ("system", "agent", "turn", "address", "steps")} == {
+        "system": "tau2-airline", "agent": "assistant", "turn": 3, "address": "agent:assistant#3", "steps": 6}
+    assert accuracy.turns_of(out / label["file"]).agents == [
+        "assistant", "user", "assistant", "assistant", "user", "assistant"]
 
 
 def test_a_team_runs_commands_are_tool_calls_a_failed_execution_failed_one_with_no_outcome_gave_nothing(
