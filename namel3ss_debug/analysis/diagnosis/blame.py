@@ -10,7 +10,7 @@ values of every step's output are noted as it ends (`writers.py`, bounded), name
 text is matched as `provenance.py` says (case and runs of white space ignored, whole words).
 
 The rules, tried in this order; the first that points at a step gives the blame (`blame_error.py` is rule 1,
-`blame_answer.py` rule 4):
+`blame_answer.py` rule 4, `blame_fallback.py` rule 5):
 
 1. **An error** (`blame_error.py`; for a failed check, only when the check shows at an error, its first event
    being one: a check of the run's cost or latency is not caused by an error elsewhere). The error followed is
@@ -86,13 +86,14 @@ The rules, tried in this order; the first that points at a step gives the blame 
      passed on as it was (the tool is decisive, as an introduction, low); one that held
      more was picked from by the final step, which is decisive (low), the tool a runner-up (`Verdict.also`). A final
      answer with no such content left points nowhere.
+5. **A reading of the run** (`blame_fallback.py`), when no rule above points at a step: the step of another agent
+   whose words the final answer restates, the final answer's step, the tool result it drew on; with no final
+   answer, the last LLM answer; for a check, the step it shows at or the spender its figure is about. Low,
+   its `why` beginning "no rule points at a step:". Only a run with no LLM or tool call and no agent turn (a user's
+   left out) has no step: step None, no chain, `why` saying so.
 
-When no rule points at a step the step is unknown: step None, confidence low, no chain, and `why` says what was
-looked at (the errors, the findings above info, the steps kept, the final answer). The agent is unknown too (None),
-but in a run where one agent alone acted (`actors.only_actor`: made LLM or tool calls or took turns, users left
-out): that one is responsible, at a step no rule singles out. The chain always ends
-with the failure: the step at the failure's seq (else the final answer for an expectation or a check, else the
-run's end).
+The chain always ends with the failure: the step at the failure's seq (else the final answer for an expectation or
+a check, else the run's end).
 
 Candidates (`Blame.candidates`): the decisive step, then up to `RUNNERS_UP` runners-up, each a step of its own,
 for a user (or `bisect`, `verify`, a fork) to try in turn: first the steps the later rules point at (every rule is
@@ -107,10 +108,12 @@ from typing import Optional, Sequence
 
 from ..failed_run import FINDING, RUN, ended_as, run_failure
 from ..refs import Ref
-from .actors import only_actor
-from .blame_answer import by_content, final_step
+from .blame_answer import by_content
 from .blame_chain import Link, Verdict, View, cause, from_finding
 from .blame_error import by_error, went_past
+from .blame_fallback import NO_STEP, fallback_verdicts
+from .calibration import Table, level_of, ordered
+from .measured import MEASURED
 from .records import Blame, BlameLink, Candidate, Evidence, Failure, Finding
 from .steps import RunClues
 
@@ -137,25 +140,25 @@ def _ended(run: RunClues) -> str:
 
 
 RUNNERS_UP = 2  # candidates after the decisive step
-RULES = {1: "an error", 2: "a finding that shows a cause", 4: "the final answer's content"}
+RULES = {1: "an error", 2: "a finding that shows a cause", 4: "the final answer's content", 5: "a reading of the run"}
 
 
-def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> Blame:
-    """Who and where for `failure`; agent and step None ("unknown") when the evidence points nowhere."""
+def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding], table: Table = MEASURED) -> Blame:
+    """Who and where for `failure`; agent and step None ("unknown") when the evidence points nowhere. `table`: each
+    path's measured figures (`calibration.py`), which set the order of the rules' steps and their levels."""
     view = View(run)
     own = [finding for finding in findings if finding.run_id == run.run_id]
-    by_error_found = by_error(view, failure, own)
-    found = [(rule, verdict) for rule, verdict in ((1, by_error_found), (2, _by_finding(failure, own, by_error_found)),
-                                                   (4, by_content(view, failure))) if verdict is not None]
+    found = rule_verdicts(view, failure, own)
     if not found:
-        only = only_actor(run)
-        why = _nothing(view, failure, own)
-        if only is None:
-            return Blame(run.run_id, failure.what, None, None, "low", why)
-        return Blame(run.run_id, failure.what, only[0], None, "low",
-                     f"{why}; {only[0]} is the only agent that acted ({only[1]} step(s), users left out): it is "
-                     "responsible, at a step no rule singles out")
-    first = "is the first rule that points at a step"
+        found = [(5, verdict) for verdict in fallback_verdicts(view, failure)]
+        if not found:
+            return Blame(run.run_id, failure.what, None, None, "low", NO_STEP)
+    rules_order = [rule for rule, _ in found]
+    found = ordered(found, [verdict.path for _, verdict in found], table)
+    for _, verdict in found:
+        verdict.confidence = level_of(verdict.path, table)
+    first = "is the first rule that points at a step" if [rule for rule, _ in found] == rules_order else \
+        "goes first: its path named the labelled step the most often on the labelled corpus"
     if found[0][0] == 1 and found[-1][0] == 4 and went_past(view, failure):
         found.insert(0, found.pop())
         first = "goes first: the run went on past rule 1's error, which ran no file it wrote"
@@ -165,7 +168,14 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> B
     decisive = links[0].evidence
     return Blame(run.run_id, failure.what, decisive.agent, decisive, verdict.confidence, verdict.why,
                  [BlameLink(link.evidence, link.role, link.why) for link in links], verdict.finding,
-                 _candidates(rule, verdict, found[1:], first))
+                 _candidates(rule, verdict, found[1:], first), verdict.path)
+
+
+def rule_verdicts(view: View, failure: Failure, own: list[Finding]) -> list[tuple[int, Verdict]]:
+    """What each rule points at, in the rules' order: (rule, verdict), for those that point at a step."""
+    by_error_found = by_error(view, failure, own)
+    return [(rule, verdict) for rule, verdict in ((1, by_error_found), (2, _by_finding(failure, own, by_error_found)),
+                                                  (4, by_content(view, failure))) if verdict is not None]
 
 
 def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], first: str) -> list[Candidate]:
@@ -173,18 +183,19 @@ def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], 
     decisive step led to on the chain; `first`: why the decisive step's rule ranks first."""
     decisive = verdict.links[0].evidence
     ranked = [Candidate(decisive, decisive.agent, verdict.confidence, verdict.why,
-                        f"rule {rule} ({RULES[rule]}) {first}")]
+                        f"rule {rule} ({RULES[rule]}) {first}", verdict.path)]
     for later, other in others:
         step = other.links[0].evidence
         ranked.append(Candidate(step, step.agent, other.confidence, other.why, f"rule {later} ({RULES[later]}) "
-                                f"points here, and ranks after rule {rule} ({RULES[rule]})"))
+                                f"points here, and ranks after rule {rule} ({RULES[rule]})", other.path))
     for link in verdict.also:
         ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
-                                f"named by rule {rule} ({RULES[rule]}) beside the decisive step"))
+                                f"named by rule {rule} ({RULES[rule]}) beside the decisive step", f"{verdict.path}.also"))
     for link in verdict.links[1:]:
         if link.role == "propagated":
             ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
-                                    f"on the chain after the decisive step: what it led to ({RULES[rule]})"))
+                                    f"on the chain after the decisive step: what it led to ({RULES[rule]})",
+                                    f"{verdict.path}.propagated"))
     kept: list[Candidate] = []
     for candidate in ranked:
         if not any(_same_place(candidate.step, taken.step) for taken in kept):
@@ -221,7 +232,7 @@ def _same_place(one: Evidence, other: Evidence) -> bool:
     return one.ref.seq == other.ref.seq
 
 
-# -- the failure and the unknown --------------------------------------------------------------------------------
+# -- the failure ------------------------------------------------------------------------------------------------
 def _failure_evidence(view: View, failure: Failure) -> Evidence:
     run = view.run
     seq = failure.seq
@@ -238,21 +249,3 @@ def _failure_why(failure: Failure) -> str:
             "finding": "the run gave up",
             "check": "the check failed on the run",
             "expect": "the final answer breaks the expectation"}.get(failure.source, "the run failed")
-
-
-def _nothing(view: View, failure: Failure, findings: list[Finding]) -> str:
-    """Why the blame is unknown: what was looked at, and what it showed."""
-    run = view.run
-    causes = sum(1 for finding in findings if finding.severity != "info")
-    final = final_step(view)
-    said = run.final_text or (final.text if final is not None else None)
-    answer = "no final answer" if not said else "a final answer whose content no step distinguishes"
-    if failure.source == "check":
-        answer = "a check, which judges the run's figures rather than its answer"
-    return (f"no step is pointed at: looked at {run.errors_seen} error(s), each recovered from or after the failure, "
-            f"{causes} finding(s) above info, {len(view.steps)} step(s) kept, and {answer}"
-            if run.errors_seen else
-            f"no step is pointed at: looked at {len(view.steps)} step(s) kept, no error recorded, "
-            f"{causes} finding(s) above info, and {answer}")
-
-

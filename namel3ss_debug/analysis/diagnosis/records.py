@@ -70,6 +70,7 @@ class Candidate(msgspec.Struct, frozen=True):
     confidence: str  # one of CONFIDENCES: how sure the rule that points at it is
     why: str  # the rule that points at it, and what it saw
     ranked: str  # why it ranks where it does
+    path: str = ""  # the rule's path that points at it (`calibration.py`); `.also`/`.propagated`: named beside it
 
 
 class Blame(msgspec.Struct, frozen=True):
@@ -85,6 +86,7 @@ class Blame(msgspec.Struct, frozen=True):
     finding: Optional[str] = None  # the kind of the finding the decisive step belongs to, when one
     # the decisive step and up to `blame.RUNNERS_UP` runners-up, best first; empty when the step is unknown
     candidates: list[Candidate] = msgspec.field(default_factory=list)
+    path: Optional[str] = None  # the rule's path that chose the step (`calibration.py`: its level); None: unknown
 
 
 class Diagnosis(msgspec.Struct, frozen=True):
