@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from namel3ss_debug.analysis.diagnosis.records import Blame, Evidence
-from namel3ss_debug.analysis.refs import Ref
 from support.pathmodule import module_at
 
 BENCH = Path(__file__).resolve().parents[3] / "bench"
@@ -123,8 +120,10 @@ def test_the_benchmark_counts_turns_and_positions_on_the_written_run(tmp_path: P
     [failed] = [event for event in ended if event["component"] == "tool" and event["status"] == "failed"]
     assert turns.turn_of[failed["span_id"]] == 1
     assert accuracy.positional(turns) == {"first": ("assistant", 1), "most": ("assistant", 1)}
-    judged = accuracy.judge(out, run_id, label)
-    assert (judged.label, judged.rules["first"]) == (("assistant", 2), ("assistant", 1))
+    read = accuracy.read_run(out, run_id, label)
+    assert (read.label, read.rules["first"], read.system) == (("assistant", 2), ("assistant", 1), label["system"])
+    judged = accuracy.judge(read, {})
+    assert judged.blame[1] is not None and judged.top[0] == judged.blame
 
 
 def test_positional_rules_skip_the_user_and_the_orchestrator_and_count_who_speaks_most() -> None:
@@ -162,7 +161,7 @@ def test_a_labelled_run_whose_file_is_gone_is_one_line_naming_it(tmp_path: Path)
     [(run_id, label)] = labels.items()
     (out / label["file"]).unlink()
     try:
-        accuracy.judged_runs(out, labels)
+        accuracy.read_runs(out, labels)
     except SystemExit as exc:
         assert str(exc).startswith(f"blame_accuracy: run {run_id} of {out / 'labels.json'}: FileNotFoundError(")
     else:
@@ -350,29 +349,20 @@ def test_a_parquet_file_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
 
 
 
-def test_each_path_the_bench_groups_by_is_told_by_words_the_blame_writes() -> None:
-    """A path's words are in the diagnosis code that writes a blame's `why`: reworded there, this fails."""
-    source = "\n".join(path.read_text(encoding="utf-8") for path in
-                       (BENCH.parent / "namel3ss_debug" / "analysis" / "diagnosis").glob("blame*.py"))
-    for name, marks in accuracy.PATHS:
-        for mark in marks:  # "the final answer's number": written as "the final answer's {term.kind}"
-            assert re.sub(r"(the final answer's) \w+$", r"\1", mark) in source, (name, mark)
+def read(system: str, label: tuple[str, int], steps: dict[str, tuple[str, int]]) -> Any:
+    return accuracy.Read(f"{system}-{label}", system, label, accuracy.Turns([], {}), {}, None, steps)
 
 
-def test_a_blame_is_grouped_by_the_path_its_why_names() -> None:
-    said = {
-        "rule 4: the task named the file 'a.py' and the run wrote it (1 write(s)); nothing recorded went wrong, so the "
-        "file is what failed: E wrote it first (seq 5), and no later write replaced the whole of it with another text":
-            "rule 4, the file the task named, its first write",
-        "rule 4: the final answer's number '1838' was written first by assistant (seq 9), 1 later step(s) repeated it":
-            "rule 4, a number or quoted term an earlier step introduced",
-        "rule 1: Terminal.run raised running 'a.py', a file the run wrote (the error names it): its content raised":
-            "rule 1, a file the run wrote raised when run",
-        "rule 2: no error explains the failure; the call_loop finding ...": "rule 2, a finding",
-    }
-    step = Evidence(Ref("r", 1, "s", "llm", "chat", "llm_call"), "")
-    for why, path in said.items():
-        assert accuracy.path_of(Blame("r", "run ended failed", "E", step, "low", why)) == path
-    assert accuracy.path_of(Blame("r", "run ended failed", None, None, "low", "no step is pointed at")) == "none"
-    assert accuracy.path_of(Blame("r", "run ended failed", "Solver", None, "low", "no step is pointed at: ...; Solver "
-                                  "is the only agent that acted")) == accuracy.ONLY_ACTOR
+def test_a_paths_figures_are_counted_per_system_from_every_rules_step() -> None:
+    reads = [read("a", ("E", 2), {"answer.picked": ("E", 2), "finding": ("P", 0)}),
+             read("a", ("E", 3), {"answer.picked": ("E", 1)}),
+             read("b", ("P", 1), {"answer.picked": ("E", 1)})]
+    assert accuracy.table_of(reads) == {"answer.picked": {"a": (2, 2, 1), "b": (1, 0, 1)}, "finding": {"a": (1, 0, 0)}}
+
+
+def test_each_system_is_scored_with_the_table_of_the_others_alone(monkeypatch: Any) -> None:
+    seen: list[tuple[str, Any]] = []
+    monkeypatch.setattr(accuracy, "judge", lambda one, table: seen.append((one.system, table)))
+    reads = [read("a", ("E", 2), {"answer.picked": ("E", 2)}), read("b", ("E", 1), {"answer.picked": ("E", 0)})]
+    accuracy.left_out(reads)
+    assert seen == [("a", {"answer.picked": {"b": (1, 1, 0)}}), ("b", {"answer.picked": {"a": (1, 1, 1)}})]
