@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from typing import Optional
 
+import msgspec
+
 from ...model.error_category import categorize
 from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
 from ..failed_run import RUN
-from .blame_product import file_raised, named_file, ran_file
+from .blame_product import file_raised, named_file
 from .rules.evidence import ended_at
-from .provenance import holds, values_of
+from .provenance import named_values, values_of
 from ..refs import Ref
 from .records import Evidence, Failure, Finding
 from .steps import NO_AGENT, Step
+
+USER = "user"  # the agent a blame of the run's input names
 
 OWN_FAULTS = frozenset({"timeout", "network", "dependency", "resource", "auth", "rate_limit"})  # not the arguments
 LLM_CAUSES = {"rate_limit": ("rate_limit_burst", "retry_without_backoff")}
@@ -34,16 +38,21 @@ def by_error(view: View, failure: Failure, findings: list[Finding]) -> Optional[
 
 
 def went_past(view: View, failure: Failure) -> bool:
-    """Whether the error rule 1 follows is one the run went on past in a run whose product is a file: the run's own
-    end (no error of its own), its task named a file it wrote, a tool's error that ran no file the run wrote, and
-    a model call after it. What the run produced is then what failed (rule 4 goes first)."""
-    if failure.source != RUN or view.run.end_error_type or named_file(view.run) is None:
+    """Whether the error rule 1 follows is one the run went on past: the run did not end by raising it (its end has
+    no error of its own, or the failure is a failed expectation of its answer), the error is a tool's (a code
+    execution's), and after it a model call came and the run produced its answer (a final answer after the error,
+    or the file its task named). The failure is then in what the run produced (rule 4 goes first); the error, which
+    the run recovered from or fixed, is a runner-up."""
+    if failure.source not in (RUN, "expect") or view.run.end_error_type:
         return False
     origin = _origin(view, failure)
-    if origin is None or origin.component != "tool" or ran_file(view, origin) is not None:
+    if origin is None or origin.component != "tool":
         return False
     after = ended_at(origin)
-    return any(step.component == "llm" and step.seq > after for step in view.steps)
+    if not any(step.component == "llm" and is_call(step) and step.seq > after for step in view.steps):
+        return False
+    final = view.run.final_seq
+    return (final is not None and final > after) or named_file(view.run) is not None
 
 
 def _about_an_error(view: View, failure: Failure) -> bool:
@@ -108,13 +117,15 @@ def _tool_raised(view: View, tool: Step) -> Verdict:
                        f"rule 1: {tool.name} raised and no LLM step is known to have asked for it",
                        path="error.unasked_tool")
     values = values_of(tool.arguments, tool.error_message)
-    named = [value for value in values if holds(tool.error_message, value)]
+    named = named_values(values, tool.error_message)
     sure = "high" if named else "medium"
-    for value in named or values:
-        writer = _writer(view, value, asker)
-        if writer is not None:
-            return _planned(view, writer, asker, tool, raised, value, sure)
-    return _passed(view, asker, tool, raised, next(iter(named or values), None), sure)
+    traced = named or values
+    for value in traced:
+        verdict = _traced(view, value, asker, tool, raised, sure)
+        if verdict is not None:
+            return verdict
+    return _made_up(view, asker, tool, raised, traced[0], sure) if traced else \
+        _made_up(view, asker, tool, raised, None, "medium")
 
 
 def _asker(view: View, tool: Step) -> Optional[Step]:
@@ -127,28 +138,73 @@ def _asker(view: View, tool: Step) -> Optional[Step]:
     return earlier[-1] if earlier else None
 
 
-def _writer(view: View, value: str, asker: Step) -> Optional[Step]:
-    """The earliest step before `asker` of another agent (or of the user) whose output holds `value`."""
-    party = view.party(asker)
-    return view.first_writer(value, lambda step: step.seq < asker.seq and view.party(step) != party)
+def _traced(view: View, value: str, asker: Step, tool: Step, raised: Evidence, sure: str) -> Optional[Verdict]:
+    """Where `value` came from, when a step before the model's ask wrote it first: the run's input, an earlier
+    tool's result (any agent's), another agent's step. None: the model made it up (no step wrote it before, or its
+    own agent's earlier answer did: the same model, and a value it used before may not be the wrong part of it)."""
+    carried = _input(view, value, asker)
+    if carried is not None:
+        return _from_input(view, carried, asker, tool, raised, value, sure)
+    writer = view.first_writer(value, lambda step: ended_at(step) < asker.seq)
+    if writer is None:
+        return None
+    if writer.component == "tool" and is_call(writer):
+        return _from_step(view, writer, asker, tool, raised, value, sure, f"{writer.name}'s result",
+                          "error.value_from_tool")
+    if view.party(writer) != view.party(asker):
+        return _from_step(view, writer, asker, tool, raised, value, sure, view.agent(writer) or "another agent",
+                          "error.value_from_agent")
+    return None
 
 
-def _planned(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence, value: str,
-             sure: str) -> Verdict:
-    """The value came from another agent's step (or the user's): that step, or the model that passed it on."""
-    who = view.agent(writer) or "another agent"
-    if view.is_user(writer):
-        return _passed(view, asker, tool, raised, value, sure, source=f"the user's message (seq {writer.seq})")
-    links = [Link(view.evidence(writer, f"wrote {quote(value)}"), "decisive",
-                  f"{who} wrote {quote(value)} before {view.agent(asker) or 'the model'} used it"),
-             *_handed(view, writer, asker),
-             Link(view.evidence(asker, f"asked {tool.name} with {quote(value)}"), "propagated",
-                  f"the model passed {quote(value)} on from {who} to {tool.name}"),
+def _input(view: View, value: str, asker: Step) -> Optional[Step]:
+    """The step that brought `value` into the run from its input, when the input held it: a user's step that wrote
+    it before the model asked, else, when what the run was given holds it (`RunClues.given`: its task, its first
+    request) and no user's step wrote it later, the run's first LLM call, whose request carried the task."""
+    user = view.first_writer(value, lambda step: view.is_user(step) and ended_at(step) < asker.seq)
+    if user is not None:
+        return user
+    if not view.run.given.holds_input(value) or view.first_writer(value, view.is_user) is not None:
+        return None
+    return next((step for step in view.steps if step.component == "llm" and is_call(step)), asker)
+
+
+def _from_input(view: View, carried: Step, asker: Step, tool: Step, raised: Evidence, value: str,
+                sure: str) -> Verdict:
+    """The value was the run's input: the input is decisive (its agent `user`), the model only passed it on, and
+    what to do is to handle or validate that input before the tool gets it, not to change the model."""
+    said = quote(value)
+    where = (f"the user's message (seq {carried.seq})" if view.is_user(carried) else
+             f"the run's input, which its first LLM call carried (seq {carried.seq})")
+    note = f"wrote {said}" if view.is_user(carried) else f"carried the run's input {said}"
+    found = view.evidence(carried, note)
+    if not view.is_user(carried):
+        found = msgspec.structs.replace(found, agent=USER)
+    links = [Link(found, "decisive", f"{said} came from {where}")]
+    if carried.seq != asker.seq:
+        links.append(Link(view.evidence(asker, f"asked {tool.name} with {said}"), "propagated",
+                          f"the model passed {said} on from the input to {tool.name}"))
+    links.append(Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on {said}"
+                                            f"{_at(tool)}"))
+    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which came from {where}: "
+                   f"the input is at fault, not the model that passed it on; handle or validate it (reject or "
+                   f"clarify {said} before calling {tool.name})", path="error.value_from_input")
+
+
+def _from_step(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence, value: str, sure: str,
+               who: str, path: str) -> Verdict:
+    """The value came from an earlier tool's result or another agent's step: that step is decisive."""
+    said = quote(value)
+    links = [Link(view.evidence(writer, f"wrote {said}"), "decisive",
+                  f"{who} wrote {said} before {view.agent(asker) or 'the model'} used it"),
+             *([] if writer.component == "tool" else _handed(view, writer, asker)),
+             Link(view.evidence(asker, f"asked {tool.name} with {said}"), "propagated",
+                  f"the model passed {said} on from {who} to {tool.name}"),
              Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on "
-                                        f"{quote(value)}{_at(tool)}")]
-    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {quote(value)}{_at(tool)}, which {who} "
-                   f"wrote first "
-                   f"(seq {writer.seq}), another agent than the one that passed it on", path="error.value_from_agent")
+                                        f"{said}{_at(tool)}")]
+    other = "" if writer.component == "tool" else ", another agent than the one that passed it on"
+    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which {who} wrote first "
+                   f"(seq {writer.seq}){other}", path=path)
 
 
 def _handed(view: View, writer: Step, asker: Step) -> list[Link]:
@@ -162,18 +218,20 @@ def _handed(view: View, writer: Step, asker: Step) -> list[Link]:
     return []
 
 
-def _passed(view: View, asker: Step, tool: Step, raised: Evidence, value: Optional[str], sure: str,
-            source: Optional[str] = None) -> Verdict:
-    """The LLM step that asked for the tool is decisive: it chose the value, or passed on the user's."""
+def _made_up(view: View, asker: Step, tool: Step, raised: Evidence, value: Optional[str], sure: str) -> Verdict:
+    """No input, tool or other agent wrote the value first: the model call that asked for the tool made it up; with
+    no value to trace, it passed the arguments the tool raised on."""
     said = quote(value) if value is not None else "its arguments"
-    origin = f"from {source}" if source else "that no earlier step of another agent wrote"
-    links = [Link(view.evidence(asker, f"asked {tool.name} with {said}"), "decisive",
-                  f"the model passed {said} to {tool.name}, {origin}"),
+    why = (f"the model made up {said}: no input, tool or other agent wrote it before" if value is not None else
+           f"the model passed its arguments to {tool.name}")
+    links = [Link(view.evidence(asker, f"asked {tool.name} with {said}"), "decisive", why),
              Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on {said}"
                                         f"{_at(tool)}")]
-    return Verdict(links, sure if value is not None else "medium",
-                   f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which the model that asked for it "
-                   f"passed on, {origin}", path="error.value_passed")
+    if value is None:
+        return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)}{_at(tool)} on the arguments the model "
+                       "that asked for it passed", path="error.value_passed")
+    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which the model that "
+                   "asked for it made up: no input, earlier tool or other agent wrote it", path="error.value_made_up")
 
 
 def _raised(tool: Step) -> str:

@@ -9,6 +9,11 @@ model's invention), wherever the task was recorded:
   HTTP client only, the task is there and nowhere else.
 
 At most `GIVEN_CHARS` characters are kept of a run; what comes after is not read.
+
+The run's *input* is what it was given up to and with its first LLM request (`input_chars`): the outermost agent's
+inputs that came before it, and that request. An agent that begins later with no agent above it (a pipeline's
+second stage, `worker(plan)`) is handed what the run made, not what it was given: rule 1 of the blame blames the
+input for a value only when the input held it (`holds_input`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ class Given(msgspec.Struct, gc=False):
 
     text: str = ""
     asked: bool = False  # the run's first LLM request has been read
+    input_chars: int = 0  # the characters of `text` up to and with the first LLM request's: the run's input
 
     def add(self, text: Optional[str]) -> None:
         if not text:
@@ -39,7 +45,13 @@ class Given(msgspec.Struct, gc=False):
         """The run's first LLM request, its messages' texts."""
         self.asked = True
         self.add(text)
+        self.input_chars = len(self.text)
 
     def holds(self, term: str) -> bool:
         """Whether the run was given `term` (as `provenance.holds` matches: case and white space aside)."""
         return bool(self.text) and holds(self.text, term)
+
+    def holds_input(self, term: str) -> bool:
+        """Whether the run's input held `term`: what it was given up to its first LLM request (all of it before)."""
+        said = self.text[:self.input_chars] if self.asked else self.text
+        return bool(said) and holds(said, term)

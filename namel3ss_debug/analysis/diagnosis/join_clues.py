@@ -274,8 +274,10 @@ def _plans(into: Plans, part: PartPlans) -> None:
 
 def _given(into: Given, part: PartGiven) -> None:
     for place, text in enumerate(part.said):
-        if place != part.first or not into.asked:
+        if place != part.first:
             into.add(text)
+        elif not into.asked:  # the run's first request: the end of its input (`Given.input_chars`)
+            into.ask(text)
     into.asked = into.asked or part.asked
 
 

@@ -28,43 +28,49 @@ def get_weather(city: str) -> str:
     return STATIONS[city]
 
 
+# what the models answer, set by `traced_app`: read by the stand-in models, not passed in, so that their requests
+# (what the run was given) hold what a real model's would, not the answer it is scripted to give
+SCRIPT: dict[str, Any] = {}
+
+
 @trace_llm_call(name="planner_llm")
-def planner_llm(question: str, plan: str) -> dict[str, Any]:
-    return {"text": plan}
+def planner_llm(question: str) -> dict[str, Any]:
+    return {"text": SCRIPT["plan"]}
 
 
 @trace_llm_call(name="worker_llm")
-def worker_llm(messages: list[dict[str, str]], city: str | None) -> dict[str, Any]:
-    if city is None:
+def worker_llm(messages: list[dict[str, str]]) -> dict[str, Any]:
+    if len(messages) > 1:  # the tool's error came back
         return {"text": APOLOGY}
     return {"text": None, "tool_calls": [{"id": "call_1", "name": "get_weather",
-                                          "arguments": json.dumps({"city": city})}]}
+                                          "arguments": json.dumps({"city": SCRIPT["city"]})}]}
 
 
 @trace_agent_execution(name="planner")
-def planner(question: str, plan: str) -> str:
-    return planner_llm(question, plan)["text"]
+def planner(question: str) -> str:
+    return planner_llm(question)["text"]
 
 
 @trace_agent_execution(name="worker")
-def worker(task: str, city: str, crash: bool) -> str:
+def worker(task: str, crash: bool) -> str:
     messages = [{"role": "user", "content": task}]
-    worker_llm(messages, city)
+    worker_llm(messages)
     try:
-        return get_weather(city)
+        return get_weather(SCRIPT["city"])
     except KeyError as exc:
         if crash:
             raise
         messages.append({"role": "tool", "content": f"error: {exc!r}"})
-        return worker_llm(messages, None)["text"]
+        return worker_llm(messages)["text"]
 
 
 def traced_app(path: Path, question: str, plan: str, city: str, crash: bool) -> Path:
     """The app run traced into `path`; an error that escapes it ends the run failed, as `trace` ends it."""
+    SCRIPT.update(plan=plan, city=city)
     with capture_events() as run:
         tracer = get_tracer()
         try:
-            worker(planner(question, plan), city, crash)
+            worker(planner(question), crash)
         except KeyError as exc:
             tracer.record_error(exc, unhandled=True)
             tracer.end_run("failed", exit_code=1, error=exc)
@@ -92,7 +98,7 @@ def test_a_city_the_planner_wrote_blames_the_planners_step(tmp_path: Path) -> No
     assert [candidate.confidence for candidate in blame.candidates] == ["high", "low", "low"]
 
 
-def test_a_city_the_user_wrote_blames_the_model_that_passed_it_and_the_run_failed(tmp_path: Path) -> None:
+def test_a_city_the_user_wrote_blames_the_input_and_the_run_failed(tmp_path: Path) -> None:
     path = traced_app(tmp_path / "user.jsonl", "What's the weather in Paris, FR?",
                       "Plan: ask the worker for the weather in the user's city.", "Paris, FR", crash=True)
     clues = clues_of(path)
@@ -100,9 +106,11 @@ def test_a_city_the_user_wrote_blames_the_model_that_passed_it_and_the_run_faile
     failure = failure_of(run, [])
     assert failure is not None and failure.source == "run" and "KeyError" in failure.what
     [blame] = rediagnose(clues, ()).blames
-    assert (blame.agent, blame.step and blame.step.address) == ("worker", "llm:worker_llm#1")
-    assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
-    assert blame.chain[-1].evidence.ref.kind == "run"
+    # the question reached the run through its first LLM call, which is where the input is shown
+    assert (blame.agent, blame.step and blame.step.address) == ("user", "llm:planner_llm#1")
+    assert [(link.role, link.evidence.address) for link in blame.chain[:3]] == [
+        ("decisive", "llm:planner_llm#1"), ("propagated", "llm:worker_llm#1"), ("propagated", "tool:get_weather#1")]
+    assert blame.chain[-1].evidence.ref.kind == "run" and "validate" in blame.why
 
 
 # -- OTLP/JSON from another tool ----------------------------------------------------------------------------
@@ -187,12 +195,13 @@ def test_an_otlp_trace_blames_the_planner_agent_that_wrote_the_value(tmp_path: P
     assert blame.chain[2].evidence.ref.span_id == "00000000000000c3" and blame.confidence == "low"
 
 
-def test_an_sdk_apps_openinference_file_blames_the_model_that_passed_the_users_city() -> None:
+def test_an_sdk_apps_openinference_file_blames_the_users_city() -> None:
     """`tests/data/otlp/openinference-openai.jsonl`: an OpenTelemetry SDK app's two runs; the second asks for the
-    weather in Atlantis, which the user wrote, and its tool raised LookupError."""
+    weather in Atlantis, which the user wrote, and its tool raised LookupError: the input is blamed, at the LLM call
+    that carried it (and asked for the tool with it)."""
     sample = Path(__file__).resolve().parents[4] / "tests" / "data" / "otlp" / "openinference-openai.jsonl"
     [blame] = blames(sample, lambda clues: expect_failure(clues, "contains:rain"))
-    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("forecaster",
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("user",
                                                                                   "llm:ChatCompletion#1", "low")
     assert [(link.role, link.evidence.address) for link in blame.chain] == [
         ("decisive", "llm:ChatCompletion#1"), ("propagated", "tool:get_weather#1"), ("failure", "llm:ChatCompletion#2")]

@@ -14,7 +14,8 @@ from namel3ss_debug.analysis.diagnosis.steps import NO_AGENT, Step, ToolAsk
 from namel3ss_debug.analysis.diagnosis.writers import Writers
 
 # the patterns as first written: what the fast ones must find, at the same places
-PLAIN_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
+PLAIN_NUMBER = re.compile(r"(?<![\w.])(?<![^\W\d_]-)[-+]?\d[\d,]*(?:\.\d+)?%?(?![\w]|[.,]\d|-[^\W\d_])")
+PLAIN_JOINED = re.compile(r"\w+(?:-\w+)+")  # a token joined by `-`: its numbers are an id's when it holds a letter
 PLAIN_QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|(?<!\w)'([^'\n]{2,80})'(?!\w)|“([^”\n]{2,80})”|`([^`\n]{2,80})`")
 # what makes the patterns differ if they are wrong: signs, dots and commas beside digits, digits past ASCII
 # (Arabic-Indic, fullwidth, mathematical), letters past ASCII, the four quotes, white space of several kinds
@@ -27,7 +28,9 @@ def random_texts(count: int, seed: int = 79) -> list[str]:
 
 
 def plain_indexed_terms(text: str) -> set[str]:
-    numbers = (match.group().rstrip(",") for match in PLAIN_NUMBER.finditer(text))
+    ids = [match.span() for match in PLAIN_JOINED.finditer(text) if re.search(r"[^\W\d]", match.group())]
+    numbers = (match.group().rstrip(",") for match in PLAIN_NUMBER.finditer(text)
+               if not any(start <= match.start() < end for start, end in ids))
     found = {number.casefold() for number in numbers if sum(c not in "+-,.%" for c in number) >= 2}
     return found | {normal(next(group for group in match.groups() if group)) for match in PLAIN_QUOTED.finditer(text)}
 
