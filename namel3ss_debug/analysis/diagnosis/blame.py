@@ -19,10 +19,11 @@ The rules, tried in this order; the first that points at a step gives the blame 
    It began, of the steps that failed with it, at the one that ended first (a tool ends before the agent it
    fails on its way out; a tool that failed the same way several times, the first time); an error reported
    inside a call (`error_occurred` under it) is that call's; an error raised outside any call (the app's, a
-   framework's) began at the call that failed last before it, when one did. Rule 4's file goes first
-   (`blame_error.went_past`) when the run's own end failed with no error of its own, its task named a file it
-   wrote, and the error is a tool's that ran no file the run wrote with a model call after it: the run went on
-   past it, and what it produced is what failed; the error is a runner-up.
+   framework's) began at the call that failed last before it, when one did. Rule 4 goes first
+   (`blame_error.went_past`) when the run did not end by raising the error (its end failed with no error of its
+   own, or the failure is a failed expectation), the error is a tool's (a code execution's), and a model call and
+   the run's product (a final answer, or the file its task named) came after it: the run went on past it, and
+   what it produced is what failed; the error is a runner-up.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
      rate limit: `model/error_category.py`) is decisive itself (medium). A tool that ran a file the run wrote
      (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name, with an
@@ -31,14 +32,20 @@ The rules, tried in this order; the first that points at a step gives the blame 
      when that came before the tool ran, else its first write, is decisive (low), its last write before the tool
      on the chain. Otherwise the LLM step
      that asked for it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it
-     raised on; the values traced are the arguments' strings and numbers, those the error message names first.
-     When such a value was written earlier by a step of *another* agent (an answer's text, the arguments of a
-     tool call it asked for, a tool's result, an agent turn's output), the earliest such step is decisive and its agent
-     responsible (a planner that wrote 'Paris, FR'). When no other agent wrote it, or the earliest writer is the
-     user (an agent named user or human), the LLM step that passed it on is decisive. The chain: the writer, the
-     handoff from its agent to the model's (the first `RunClues.handoffs` entry between them, when one), the
-     model that passed the value, the tool that raised, the failure. Confidence high when the error names the
-     value, medium when it does not. A tool no LLM step is known to have asked for is decisive itself (low).
+     raised on; the values traced are the arguments' strings and numbers: those the error message marks as wrong
+     (`provenance.WRONG_CUES`: `got 12`, `invalid currency 'XXX'`, `input_value=12`, `'X' is not a valid ...`, a
+     message that is the value alone), else those it holds, else all of them. Each is traced to its first
+     writer before the model's ask, over the whole run: the run's input (a user's step, an agent named user or
+     human; else what the run was given up to its first LLM request, `Given.holds_input`, when no user's step
+     wrote it later) is decisive, the user's step or the run's first LLM call, under the agent `user`
+     (`error.value_from_input`, its `why` saying to validate that input, not to fix the model); else an earlier
+     tool's result (`error.value_from_tool`) or a step of *another* agent (an answer's text, the arguments of a
+     tool call it asked for, an agent turn's output: `error.value_from_agent`, a planner that wrote 'Paris, FR');
+     else the model made it up, the LLM step that asked (`error.value_made_up`; its own agent's earlier words do
+     not move it). The chain: the writer, the handoff from its agent to the model's (the first
+     `RunClues.handoffs` entry between them, when one), the model that passed the value, the tool that raised,
+     the failure. Confidence high when the error names the value, medium when it does not. A tool no LLM step is
+     known to have asked for is decisive itself (low).
    - *An LLM call failed.* The step that made it inevitable, when a finding of warning or critical severity
      beginning before it shows one: for a rate limit, the first call of a `rate_limit_burst` or
      `retry_without_backoff` finding; for any other error but a tool's own faults (a context overflow), of a
@@ -161,7 +168,7 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding], tabl
         "goes first: its path named the labelled step the most often on the labelled corpus"
     if found[0][0] == 1 and found[-1][0] == 4 and went_past(view, failure):
         found.insert(0, found.pop())
-        first = "goes first: the run went on past rule 1's error, which ran no file it wrote"
+        first = "goes first: the run went on past rule 1's error to what it produced"
     rule, verdict = found[0]
     _name_finding(verdict, own)
     links = [*verdict.links, Link(_failure_evidence(view, failure), "failure", _failure_why(failure))]
