@@ -137,7 +137,7 @@ def talking_run(seed: int, requests: tuple[int, int] = (4, 12), tidy: bool = Fal
 def clue_state(clues: Any) -> Any:
     """The diagnosis's collector's runs (`Clues.runs`) as plain data, every field of every record and step, dicts
     in their order: what a run read in parts must leave as one pass leaves it, beyond what the report shows. The
-    actors are sorted: their order is read by nothing (`actors.only_actor`), and an answer from before a cut named
+    actors are sorted: their order is read by nothing, and an answer from before a cut named
     in a part is counted at the join."""
     runs = _plain(clues.runs)
     for run in runs:

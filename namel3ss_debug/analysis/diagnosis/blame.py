@@ -193,8 +193,11 @@ def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], 
                         f"rule {rule} ({RULES[rule]}) {first}", verdict.path)]
     for later, other in others:
         step = other.links[0].evidence
+        # rule 5 gives several readings: the others rank after the one that went first
+        after = f"rule {rule} ({RULES[rule]})" if later != rule else f"its reading {verdict.path}"
         ranked.append(Candidate(step, step.agent, other.confidence, other.why, f"rule {later} ({RULES[later]}) "
-                                f"points here, and ranks after rule {rule} ({RULES[rule]})", other.path))
+                                f"points here{f' ({other.path})' if later == rule else ''}, and ranks after {after}",
+                                other.path))
     for link in verdict.also:
         ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
                                 f"named by rule {rule} ({RULES[rule]}) beside the decisive step", f"{verdict.path}.also"))

@@ -16,7 +16,7 @@ The readings, each a path of its own (`Verdict.path`):
   the failure, else the last step before it (`fallback.last_step`);
 - for a failed check (which judges the run's figures, not its answer): the step the check shows at
   (`fallback.check_step`), else the costliest LLM call for a check of cost or tokens, the slowest call for a check
-  of time (`fallback.check_spend`), then the last answer as above.
+  of time (`fallback.check_spend`), then the last LLM answer, else the last step (`fallback.check_last`).
 
 A run with no step at all (no LLM or tool call, no agent turn) has nothing to point at: no verdict.
 """
@@ -180,8 +180,11 @@ def _check_readings(view: View, failure: Failure, acted: list[Step]) -> list[Ver
     spent = _spender(view, failure.what)
     if spent is not None:
         found.append(_check_step(view, *spent, "fallback.check_spend"))
-    last = _last_answer(view, acted)
-    return [*found, *([last] if last is not None else [])]
+    said = next((step for step in reversed(acted) if step.component == "llm" and (step.text or step.asked)), None)
+    last = said or acted[-1]
+    found.append(_check_step(view, last, "the run's last " + ("LLM answer" if said is not None else "step"),
+                             "fallback.check_last"))
+    return found
 
 
 def _check_step(view: View, step: Step, said: str, path: str) -> Verdict:

@@ -1,5 +1,5 @@
 """The blame's rules over hand-built steps (`blame.py`'s docstring states them): which step is decisive, which
-agent is responsible, the chain, and unknown when nothing points anywhere."""
+agent is responsible, the chain, and a reading of the run when no rule points anywhere."""
 
 from __future__ import annotations
 
@@ -122,13 +122,13 @@ def test_an_apology_after_a_handled_error_is_a_failure_and_blames_the_chain() ->
     assert blame.chain[-1].evidence.ref.seq == 6 and blame.chain[-1].role == "failure"
 
 
-def test_a_recovered_error_is_not_blamed_and_nothing_else_points_anywhere() -> None:
+def test_a_recovered_error_is_not_blamed_and_the_answer_is_read_instead() -> None:
     steps = [asking(0), keyerror(2, asked_by=0), step(4, "tool", "get_weather", "a2", arguments='{"city": "Paris"}'),
              step(6, "llm", "chat", "a2", text="it is raining")]
     run = run_of(steps, status="completed", final_text="it is raining", final_seq=6)
     blame = blame_run(run, Failure(RUN, "expect contains:sunny not met", "expect"), [])
-    assert (blame.agent, blame.step, blame.confidence) == (None, None, "low")
-    assert "1 error(s)" in blame.why and blame.chain == []
+    assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("worker", 6, "low")
+    assert blame.why.startswith("no rule points at a step:") and 2 not in [c.step.ref.seq for c in blame.candidates]
 
 
 def test_an_llm_failure_blames_where_the_prompt_began_to_grow() -> None:
@@ -177,18 +177,20 @@ def test_an_answer_whose_content_appears_nowhere_earlier_blames_the_final_step()
     assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("Checker", 4, "low")
 
 
-def test_an_answer_with_only_the_users_terms_points_nowhere() -> None:
+def test_an_answer_with_only_the_users_terms_is_not_traced_but_read_as_the_answers() -> None:
     steps = [step(0, "agent", "human", text="Is Mars red?"), step(2, "agent", "Solver", text="yes, Mars is red")]
     run = run_of(steps, final_text="yes, Mars is red", final_seq=2)
     blame = blame_run(run, Failure(RUN, "expect contains:no not met", "expect"), [])
-    assert (blame.agent, blame.step) == (None, None)
+    assert (blame.agent, blame.step and blame.step.ref.seq) == ("Solver", 2)  # never the user's question
+    assert blame.why.startswith("no rule points at a step:") and "rule 4" not in blame.why
 
 
 def test_a_check_is_not_traced_through_the_answer() -> None:
     steps = [step(0, "agent", "Solver", text="The answer is 14.")]
     run = run_of(steps, final_text="The answer is 14.", final_seq=0)
     blame = blame_run(run, Failure(RUN, "check max_cost: $2 > $1", "check"), [])
-    assert blame.step is None and "check" in blame.why
+    assert blame.why.startswith("no rule points at a step: a check judges the run's figures, not its answer")
+    assert blame.step is not None and blame.step.ref.seq == 0 and "rule 4" not in blame.why
 
 
 def test_a_completed_run_without_findings_did_not_fail() -> None:
@@ -243,7 +245,7 @@ def test_an_error_a_call_begun_before_it_recovered_from_is_not_followed() -> Non
     steps[0].end_seq = 6  # the answer that completed after the failed call ended (at 3)
     run = run_of(steps, status="completed", final_text="A short summary.", final_seq=0)
     blame = blame_run(run, Failure(RUN, "expect contains:long not met", "expect", 0), [])
-    assert blame.step is None
+    assert blame.why.startswith("no rule points at a step:") and blame.step is not None and blame.step.ref.seq == 0
     steps[0].status, steps[0].end_seq = "completed", 1  # ended before the failure: nothing recovered it
     blame = blame_run(run_of(steps, status="completed", final_text="x", final_seq=2),
                       Failure(RUN, "expect contains:long not met", "expect", 2), [])
@@ -254,7 +256,8 @@ def test_a_name_the_first_answer_wrote_is_taken_from_the_users_message() -> None
     steps = [step(0, "llm", "chat", "a2", asked=(ToolAsk("get_weather", '{"city": "Paris"}'),)),
              step(2, "tool", "get_weather", "a2", result="sunny"), step(4, "llm", "chat", "a2", text="Sunny in Paris.")]
     run = run_of(steps, status="completed", final_text="Sunny in Paris.", final_seq=4)
-    assert blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), []).step is None
+    assert blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), []).why.startswith(
+        "no rule points at a step:")  # rule 4 took 'Paris' from the user's message
     steps[1].result = "sunny, 21 C"
     run = run_of(steps, status="completed", final_text="Sunny in Paris, 21 C.", final_seq=4)
     blame = blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), [])
@@ -275,7 +278,8 @@ def test_what_a_run_spends_is_no_cause_of_a_wrong_answer() -> None:
     steps = [step(0, "llm", "summarize", "a2", text="it went up"), step(2, "llm", "chat", "a2", text="it went up")]
     run = run_of(steps, status="completed", final_text="it went up", final_seq=2)
     cost = finding("dominant_cost", "warning", [0])
-    assert blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost]).step is None
+    spent = blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost])
+    assert spent.why.startswith("no rule points at a step:") and spent.finding is None
     loop = finding("call_loop", "warning", [0, 2])
     blame = blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost, loop])
     assert (blame.step and blame.step.ref.seq, blame.finding) == (0, "call_loop")

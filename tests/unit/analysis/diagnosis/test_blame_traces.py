@@ -283,20 +283,19 @@ def test_a_long_runs_cause_in_its_middle_is_found_though_the_kept_steps_leave_it
     assert blame.step is not None and "516,092" in blame.step.note and "0 later step(s)" in blame.why
 
 
-def test_a_run_of_two_agents_whose_answer_names_nothing_is_blamed_on_no_one(tmp_path: Path) -> None:
+def test_a_run_of_two_agents_whose_answer_names_nothing_is_blamed_on_the_answers_step(tmp_path: Path) -> None:
     path = conversation(tmp_path / "vague.jsonl", [("human", "Is it cold?"), ("Checker", "let me see"),
                                                    ("Solver", "it is, yes")], system="Team")
     [blame] = blames(path, lambda clues: expect_failure(clues, "contains:no"))
-    assert (blame.agent, blame.step, blame.confidence, blame.chain) == (None, None, "low", [])
-    assert "no error recorded" in blame.why and "only agent" not in blame.why
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Solver", "agent:Solver#1", "low")
+    assert blame.why.startswith("no rule points at a step:") and blame.chain[-1].role == "failure"
 
 
-def test_a_run_one_agent_alone_acted_in_is_that_agents_though_no_step_is_singled_out(tmp_path: Path) -> None:
+def test_a_run_one_agent_alone_acted_in_is_blamed_at_its_answer_not_its_first_turn(tmp_path: Path) -> None:
     path = conversation(tmp_path / "alone.jsonl", [("human", "Is it cold?"), ("Solver", "it is, yes"),
                                                    ("Solver", "it is")], system="Team")
     [blame] = blames(path, lambda clues: expect_failure(clues, "contains:no"))
-    assert (blame.agent, blame.step, blame.confidence, blame.chain, blame.candidates) == ("Solver", None, "low", [], [])
-    assert "Solver is the only agent that acted (2 step(s), users left out)" in blame.why
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("Solver", "agent:Solver#2", "low")
 
 
 def test_a_run_that_did_not_fail_is_not_blamed(tmp_path: Path) -> None:
