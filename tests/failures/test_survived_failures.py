@@ -5,7 +5,7 @@ openai SDK, two undecorated tools, a loop of its own) against its stub on 127.0.
   JSON `{"error": ...}`), and the final answer apologises: a failed, handled tool span; not healthy; `check
   --max-errors 0` fails; `diagnose` has a finding whose evidence is that span; `verify` of the fixed app says fixed;
 - an unknown currency crashes it in get_exchange_rate: one error, get_weather not failed anywhere, the blame names
-  get_exchange_rate with its file:line;
+  get_exchange_rate with its file:line and, the currency being the user's, blames the input;
 - one run's status, health and failure line are the same on the trace summary, analyze, diagnose, the report's
   data, the runs row and check.
 """
@@ -111,7 +111,9 @@ def test_the_crash_s_blame_names_the_tool_its_file_and_line_and_the_call_that_as
     assert f"get_exchange_rate (trip_agent.py:{line})" in blame["why"]
     roles = [(link["role"], link["evidence"]["ref"]["component"]) for link in blame["chain"]]
     assert roles[:2] == [("decisive", "llm"), ("propagated", "tool")]
-    assert "asked get_exchange_rate with 'XYZ'" in blame["chain"][0]["evidence"]["note"]
+    # 'XYZ' is the user's (the question asks for 100 USD in XYZ): the input, shown at the call that carried it
+    assert blame["agent"] == "user" and "validate" in blame["why"]
+    assert "carried the run's input 'XYZ'" in blame["chain"][0]["evidence"]["note"]
 
 
 def _screens(bench: TripBench, run: Traced) -> dict[str, tuple[Any, Any, Any]]:
