@@ -175,7 +175,7 @@ def _from_input(view: View, carried: Step, asker: Step, tool: Step, raised: Evid
     what to do is to handle or validate that input before the tool gets it, not to change the model."""
     said = quote(value)
     where = (f"the user's message (seq {carried.seq})" if view.is_user(carried) else
-             f"the run's input, which its first LLM call carried (seq {carried.seq})")
+             f"the run's input (its first LLM call carried it, seq {carried.seq})")
     note = f"wrote {said}" if view.is_user(carried) else f"carried the run's input {said}"
     found = view.evidence(carried, note)
     if not view.is_user(carried):
