@@ -46,7 +46,7 @@ from namel3ss_debug.analysis.diagnosis.blame import blame_run, failure_of, rule_
 from namel3ss_debug.analysis.diagnosis.blame_chain import View
 from namel3ss_debug.analysis.diagnosis.clues import Clues
 from namel3ss_debug.analysis.diagnosis.measured import MEASURED
-from namel3ss_debug.analysis.diagnosis.records import Blame, Failure, Finding
+from namel3ss_debug.analysis.diagnosis.records import Failure, Finding
 from namel3ss_debug.analysis.diagnosis.steps import RunClues
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
@@ -135,20 +135,6 @@ def is_user_or_orchestrator(agent: str) -> bool:
     return agent.lower() in NOT_AGENTS or agent.lower().startswith(ORCHESTRATORS)
 
 
-def positional(turns: Turns) -> dict[str, Said]:
-    """The two rules that read only who spoke when."""
-    speakers = [(index, agent) for index, agent in enumerate(turns.agents) if not is_user_or_orchestrator(agent)]
-    first = speakers[0] if speakers else None
-    spoken = Counter(agent for _, agent in speakers)
-    most = max(spoken, key=lambda agent: (spoken[agent], -turns.agents.index(agent))) if spoken else None
-    return {"first": (first[1], first[0]) if first else (None, None),
-            "most": (most, turns.agents.index(most)) if most else (None, None)}
-
-
-def is_user_or_orchestrator(agent: str) -> bool:
-    return agent.lower() in NOT_AGENTS or agent.lower().startswith(ORCHESTRATORS)
-
-
 def clues_of(path: Path) -> Optional[Clues]:
     """The clues `diagnose` keeps of the run at `path` after its one pass."""
     reader = TraceReader(ReadProblems())
@@ -217,7 +203,7 @@ def judge(read: Read, table: calibration.Table) -> Judged:
 
 def left_out(reads: list[Read]) -> list[Judged]:
     """Each system's runs blamed with the paths' order and levels chosen on the other systems alone."""
-    judged = []
+    judged: list[Judged] = []
     for system in sorted({read.system for read in reads}):
         table = table_of([read for read in reads if read.system != system])
         judged.extend(judge(read, table) for read in reads if read.system == system)
@@ -256,7 +242,7 @@ def scores(judged: list[Judged], reads: list[Read]) -> dict[str, Any]:
     blame["top3_agent"] = share(sum(any(right(said, one.label, None) for said in one.top) for one in judged), runs)
     blame["top3_step"] = share(sum(any(right(said, one.label, 0) for said in one.top) for one in judged), runs)
     lengths = [len(read.turns.agents) for read in reads]
-    agents = {read.run_id: len({agent for agent in read.turns.agents if not agent.lower() in NOT_AGENTS})
+    agents = {read.run_id: len({agent for agent in read.turns.agents if agent.lower() not in NOT_AGENTS})
               for read in reads}
     return {"runs": runs, "median_turns": statistics.median(lengths) if lengths else None,
             "agents": max(agents.values(), default=0), "blame": blame,
@@ -314,9 +300,13 @@ def print_markdown(table: dict[str, Any], measured: dict[str, dict[str, tuple[in
     print("| path | " + " | ".join(systems) + " | level |")
     print("|---|" + "---|" * len(systems) + "---|")
     for path, by_system in measured.items():
-        cells = [f"{by_system[system][0]}: {pair(*(by_system[system][index] / by_system[system][0] for index in (1, 2)))}"
-                 if system in by_system else "-" for system in systems]
+        cells = [cell(by_system[system]) if system in by_system else "-" for system in systems]
         print(f"| `{path}` | " + " | ".join(cells) + f" | {calibration.level_of(path, measured)} |")
+
+
+def cell(figures: tuple[int, int, int]) -> str:
+    runs, agent, step = figures
+    return f"{runs}: {pair(agent / runs, step / runs)}"
 
 
 def pair(one: Optional[float], other: Optional[float]) -> str:

@@ -200,7 +200,8 @@ def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], 
                                 other.path))
     for link in verdict.also:
         ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
-                                f"named by rule {rule} ({RULES[rule]}) beside the decisive step", f"{verdict.path}.also"))
+                                f"named by rule {rule} ({RULES[rule]}) beside the decisive step",
+                                f"{verdict.path}.also"))
     for link in verdict.links[1:]:
         if link.role == "propagated":
             ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,

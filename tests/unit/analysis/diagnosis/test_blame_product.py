@@ -67,7 +67,7 @@ def test_a_file_the_task_named_blames_the_write_that_made_its_content_not_the_ha
 def test_a_file_written_again_with_the_same_text_was_made_by_its_first_write(tmp_path: Path) -> None:
     again = (("Engineer", "solution.py", WRONG), ("Engineer", "solution.py", "  " + WRONG.replace("\n", "\n\n")))
     [blame] = blames(team(tmp_path / "team.jsonl", files=again))  # the same lines, spaced otherwise
-    assert (blame.step and blame.step.address, blame.confidence) == ("llm:chat#2", "low")  # no path measured on two systems
+    assert (blame.step and blame.step.address, blame.confidence) == ("llm:chat#2", "low")  # unmeasured: low
     assert "no later write replaced the whole of it with another text" in blame.why
     assert [(link.role, link.evidence.address) for link in blame.chain] == [
         ("decisive", "llm:chat#2"), ("propagated", "llm:chat#3"), ("failure", None)]
