@@ -95,7 +95,7 @@ def test_a_city_the_planner_wrote_blames_the_planners_step(tmp_path: Path) -> No
     assert ranked == [("llm:planner_llm#1", "planner", "rule 1"),
                       ("llm:worker_llm#1", "worker", "on the chain after the decisive step: what it led to"),
                       ("tool:get_weather#1", "worker", "on the chain after the decisive step: what it led to")]
-    assert [candidate.confidence for candidate in blame.candidates] == ["high", "low", "low"]
+    assert [candidate.confidence for candidate in blame.candidates] == ["low", "low", "low"]
 
 
 def test_a_city_the_user_wrote_blames_the_input_and_the_run_failed(tmp_path: Path) -> None:
