@@ -25,11 +25,11 @@ The rules, tried in this order; the first that points at a step gives the blame 
    the run's product (a final answer, or the file its task named) came after it: the run went on past it, and
    what it produced is what failed; the error is a runner-up.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
-     rate limit: `model/error_category.py`) is decisive itself (medium). A tool that ran a file the run wrote
+     rate limit: `model/error_category.py`) is decisive itself. A tool that ran a file the run wrote
      (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name, with an
      extension, the error names, else the tool's arguments; of several, the one written first; not when the tool
      is itself a write) raised on the file's content: the write that made its content (`products.Wrote.made`)
-     when that came before the tool ran, else its first write, is decisive (low), its last write before the tool
+     when that came before the tool ran, else its first write, is decisive, its last write before the tool
      on the chain. Otherwise the LLM step
      that asked for it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it
      raised on; the values traced are the arguments' strings and numbers: those the error message marks as wrong
@@ -44,24 +44,22 @@ The rules, tried in this order; the first that points at a step gives the blame 
      else the model made it up, the LLM step that asked (`error.value_made_up`; its own agent's earlier words do
      not move it). The chain: the writer, the handoff from its agent to the model's (the first
      `RunClues.handoffs` entry between them, when one), the model that passed the value, the tool that raised,
-     the failure. Confidence high when the error names the value, medium when it does not. A tool no LLM step is
-     known to have asked for is decisive itself (low).
+     the failure. A tool no LLM step is known to have asked for is decisive itself.
    - *An LLM call failed.* The step that made it inevitable, when a finding of warning or critical severity
      beginning before it shows one: for a rate limit, the first call of a `rate_limit_burst` or
      `retry_without_backoff` finding; for any other error but a tool's own faults (a context overflow), of a
      `prompt_growth` or `context_near_limit` finding; the earliest such finding. Else the failed call itself.
-     Medium either way.
    - *An error raised outside any call*, with no call failed before it (a turn limit, an answer the app or a
      framework refused): the earliest cause finding (rule 2) that begins before it, else the model's last answer
-     before it (the last LLM call, of the error's agent when it ran in one), with low confidence; else the error
-     itself (low).
+     before it (the last LLM call, of the error's agent when it ran in one); else the error
+     itself.
 2. **A finding that shows a cause.** With no error to follow, the finding of severity warning or critical that
    begins earliest (first evidence's seq; then the more severe, then `KINDS` order), leaving out those that show
    the failure itself (the three kinds above that say the run gave up, `swallowed_error` and `answer_gives_up`),
    the opportunities
    (`parallelizable_calls`, `cacheable_calls`) and, but for a failed check, what the run spends
    (`dominant_cost`, `dominant_latency`, `slow_tool_on_critical_path`: a cost is no cause of an error or a wrong
-   answer): its first evidence is decisive, its last is on the chain. The finding's confidence, at most medium.
+   answer): its first evidence is decisive, its last is on the chain.
 3. **A finding on the chain.** `Blame.finding` names the kind of the finding the rule went by (rules 1 and 2),
    else of the first finding (warning or critical, in the diagnosis's order) whose evidence is the earliest step
    of the chain that any such finding holds (the same span, or the same seq for evidence without one); that
@@ -72,8 +70,8 @@ The rules, tried in this order; the first that points at a step gives the blame 
      an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
      blank) whose name, with an extension, the run was given (`RunClues.given`: `the solution file you write
      should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The write
-     that made the content of the earliest written such file is decisive: its first write (medium), or the last
-     write of its whole text whose text differed from the one before it (`products.Wrote.made`; low); its last write
+     that made the content of the earliest written such file is decisive: its first write, or the last
+     write of its whole text whose text differed from the one before it (`products.Wrote.made`); its last write
      is on the chain; its first write, when a later one replaced it, and the step rule 4's final answer reading
      points at (below), when one, are runners-up (`Verdict.also`).
    - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error
@@ -86,18 +84,21 @@ The rules, tried in this order; the first that points at a step gives the blame 
      answer wrote, as it restates the user's message): the task is not a fault. Of the most decisive kind present, each
      term is traced to the earliest step before the final answer, the user's left out, whose output holds it. A term an
      answer or a tool call's arguments wrote first was introduced there: the earliest such step is decisive, and the
-     last step before the final answer that repeated the term is on the chain (low, whatever the term's kind: a
-     number or quoted term introduced so was no surer than a name on the labelled runs). A term that appears
-     nowhere earlier was introduced by the final answer: the final step is decisive (low). When every term came
+     last step before the final answer that repeated the term is on the chain. A term that appears
+     nowhere earlier was introduced by the final answer: the final step is decisive. When every term came
      first from a tool's result, no step introduced it: a result whose terms of that kind the answer all holds was
-     passed on as it was (the tool is decisive, as an introduction, low); one that held
-     more was picked from by the final step, which is decisive (low), the tool a runner-up (`Verdict.also`). A final
+     passed on as it was (the tool is decisive, as an introduction); one that held
+     more was picked from by the final step, which is decisive, the tool a runner-up (`Verdict.also`). A final
      answer with no such content left points nowhere.
 5. **A reading of the run** (`blame_fallback.py`), when no rule above points at a step: the step of another agent
    whose words the final answer restates, the final answer's step, the tool result it drew on; with no final
-   answer, the last LLM answer; for a check, the step it shows at or the spender its figure is about. Low,
-   its `why` beginning "no rule points at a step:". Only a run with no LLM or tool call and no agent turn (a user's
-   left out) has no step: step None, no chain, `why` saying so.
+   answer, the last LLM answer; for a check, the step it shows at or the spender its figure is about; its `why`
+   beginning "no rule points at a step:". Only a run with no LLM or tool call and no agent turn (a user's left
+   out) has no step: step None, no chain, `why` saying so.
+
+How sure a blame is (`confidence`) is not the rule's say: each verdict names its path (`Verdict.path`), and the
+path's figures on the labelled public corpus (`measured.py`, system by system) give its level and, between two
+measured paths that point at different steps, which goes first (`calibration.py`). A path not measured is `low`.
 
 The chain always ends with the failure: the step at the failure's seq (else the final answer for an expectation or
 a check, else the run's end).
@@ -105,7 +106,7 @@ a check, else the run's end).
 Candidates (`Blame.candidates`): the decisive step, then up to `RUNNERS_UP` runners-up, each a step of its own,
 for a user (or `bisect`, `verify`, a fork) to try in turn: first the steps the later rules point at (every rule is
 tried; each points at one step, in the rules' order), then the chain's propagated steps (what the decisive step
-led to: the model that passed a value on), with low confidence. Each says the rule that points at it and why it
+led to: the model that passed a value on), `low`. Each says the rule that points at it and why it
 ranks where it does.
 """
 

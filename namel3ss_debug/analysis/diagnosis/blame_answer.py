@@ -98,7 +98,7 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
     said = quote(term.text)
     if writer is final:
         return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
-                             f"{said} appears in no earlier step")], "low",
+                             f"{said} appears in no earlier step")],
                        f"rule 4: the final answer's {term.kind} {said} appears in no earlier step: the final step "
                        "introduced it", path="answer.final_introduced")
     who = view.agent(writer) or "a step"
@@ -108,7 +108,7 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
     if repeats:
         links.append(Link(view.evidence(repeats[-1], f"repeated {said}"), "propagated",
                           f"{view.agent(repeats[-1]) or 'a step'} carried {said} on"))
-    return Verdict(links, "low", f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
+    return Verdict(links, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
                    f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
                    "repeated it", path=f"answer.{term.kind}_introduced")
 
@@ -129,7 +129,7 @@ def _grounded(view: View, source: Step, term: Term, final: Step) -> Verdict:
     tool whose result held the first term is a runner-up (what it returned may be what was wrong)."""
     said, kind = quote(term.text), term.kind
     return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
-                         f"the answer drew {said} from {source.address}'s result")], "low",
+                         f"the answer drew {said} from {source.address}'s result")],
                    f"rule 4: every {kind} of the final answer came from a tool's result ({said} first from "
                    f"{source.address}, seq {source.seq}, which held more {kind}s than the answer took), none was "
                    "introduced by a step: the final step picked the answer out of what the tools returned",

@@ -33,14 +33,15 @@ class Link:
 
 @dataclass
 class Verdict:
-    """What a rule found: the chain (decisive step first), how sure it is, and the rule's why."""
+    """What a rule found: the chain (decisive step first), the rule's why, the path that chose the step and how
+    sure that path is (`calibration.level_of`, set by `blame.blame_run` from the measured table)."""
 
     links: list[Link]
-    confidence: str
     why: str
     finding: Optional[str] = None
     also: list[Link] = field(default_factory=list)  # steps the rule names as runners-up, not on the chain
-    path: str = ""  # the rule's path that chose the step: a key of `calibration.PATHS`, which sets its level
+    path: str = ""  # the rule's path that chose the step: its figures in `measured.py` set its level
+    confidence: str = "low"
 
 
 class View:
@@ -116,8 +117,7 @@ def from_finding(cause: Finding, rule: str, path: str) -> Verdict:
     links = [Link(first, "decisive", f"the {cause.kind} finding begins here: {cause.title}")]
     if last.ref.seq != first.ref.seq:
         links.append(Link(last, "propagated", f"the {cause.kind} finding goes on to here"))
-    confidence = "low" if cause.confidence == "low" else "medium"
-    return Verdict(links, confidence, f"{rule} the {cause.kind} finding, {cause.title}, begins first "
+    return Verdict(links, f"{rule} the {cause.kind} finding, {cause.title}, begins first "
                    f"(seq {first.ref.seq})", cause.kind, path=path)
 
 

@@ -105,7 +105,7 @@ def _tool_raised(view: View, tool: Step) -> Verdict:
     raised = view.evidence(tool, f"{tool.name} {told} {error_text(tool)}{_at(tool)}")
     category = tool.error_category or categorize(tool.error_type or "Error", tool.error_message or "")
     if category in OWN_FAULTS:
-        return Verdict([Link(raised, "decisive", f"{tool.name} failed on its own ({category})")], "medium",
+        return Verdict([Link(raised, "decisive", f"{tool.name} failed on its own ({category})")],
                        f"rule 1: {tool.name} failed with a {category} error, which its arguments do not cause",
                        path="error.own_fault")
     ran = file_raised(view, tool, raised)
@@ -113,19 +113,17 @@ def _tool_raised(view: View, tool: Step) -> Verdict:
         return ran
     asker = _asker(view, tool)
     if asker is None:
-        return Verdict([Link(raised, "decisive", f"no LLM step is known to have asked for {tool.name}")], "low",
+        return Verdict([Link(raised, "decisive", f"no LLM step is known to have asked for {tool.name}")],
                        f"rule 1: {tool.name} raised and no LLM step is known to have asked for it",
                        path="error.unasked_tool")
     values = values_of(tool.arguments, tool.error_message)
     named = named_values(values, tool.error_message)
-    sure = "high" if named else "medium"
     traced = named or values
     for value in traced:
-        verdict = _traced(view, value, asker, tool, raised, sure)
+        verdict = _traced(view, value, asker, tool, raised)
         if verdict is not None:
             return verdict
-    return _made_up(view, asker, tool, raised, traced[0], sure) if traced else \
-        _made_up(view, asker, tool, raised, None, "medium")
+    return _made_up(view, asker, tool, raised, traced[0] if traced else None)
 
 
 def _asker(view: View, tool: Step) -> Optional[Step]:
@@ -138,21 +136,21 @@ def _asker(view: View, tool: Step) -> Optional[Step]:
     return earlier[-1] if earlier else None
 
 
-def _traced(view: View, value: str, asker: Step, tool: Step, raised: Evidence, sure: str) -> Optional[Verdict]:
+def _traced(view: View, value: str, asker: Step, tool: Step, raised: Evidence) -> Optional[Verdict]:
     """Where `value` came from, when a step before the model's ask wrote it first: the run's input, an earlier
     tool's result (any agent's), another agent's step. None: the model made it up (no step wrote it before, or its
     own agent's earlier answer did: the same model, and a value it used before may not be the wrong part of it)."""
     carried = _input(view, value, asker)
     if carried is not None:
-        return _from_input(view, carried, asker, tool, raised, value, sure)
+        return _from_input(view, carried, asker, tool, raised, value)
     writer = view.first_writer(value, lambda step: ended_at(step) < asker.seq)
     if writer is None:
         return None
     if writer.component == "tool" and is_call(writer):
-        return _from_step(view, writer, asker, tool, raised, value, sure, f"{writer.name}'s result",
+        return _from_step(view, writer, asker, tool, raised, value, f"{writer.name}'s result",
                           "error.value_from_tool")
     if view.party(writer) != view.party(asker):
-        return _from_step(view, writer, asker, tool, raised, value, sure, view.agent(writer) or "another agent",
+        return _from_step(view, writer, asker, tool, raised, value, view.agent(writer) or "another agent",
                           "error.value_from_agent")
     return None
 
@@ -169,8 +167,7 @@ def _input(view: View, value: str, asker: Step) -> Optional[Step]:
     return next((step for step in view.steps if step.component == "llm" and is_call(step)), asker)
 
 
-def _from_input(view: View, carried: Step, asker: Step, tool: Step, raised: Evidence, value: str,
-                sure: str) -> Verdict:
+def _from_input(view: View, carried: Step, asker: Step, tool: Step, raised: Evidence, value: str) -> Verdict:
     """The value was the run's input: the input is decisive (its agent `user`), the model only passed it on, and
     what to do is to handle or validate that input before the tool gets it, not to change the model."""
     said = quote(value)
@@ -186,12 +183,12 @@ def _from_input(view: View, carried: Step, asker: Step, tool: Step, raised: Evid
                           f"the model passed {said} on from the input to {tool.name}"))
     links.append(Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on {said}"
                                             f"{_at(tool)}"))
-    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which came from {where}: "
+    return Verdict(links, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which came from {where}: "
                    f"the input is at fault, not the model that passed it on; handle or validate it (reject or "
                    f"clarify {said} before calling {tool.name})", path="error.value_from_input")
 
 
-def _from_step(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence, value: str, sure: str,
+def _from_step(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence, value: str,
                who: str, path: str) -> Verdict:
     """The value came from an earlier tool's result or another agent's step: that step is decisive."""
     said = quote(value)
@@ -203,7 +200,7 @@ def _from_step(view: View, writer: Step, asker: Step, tool: Step, raised: Eviden
              Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on "
                                         f"{said}{_at(tool)}")]
     other = "" if writer.component == "tool" else ", another agent than the one that passed it on"
-    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which {who} wrote first "
+    return Verdict(links, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which {who} wrote first "
                    f"(seq {writer.seq}){other}", path=path)
 
 
@@ -218,7 +215,7 @@ def _handed(view: View, writer: Step, asker: Step) -> list[Link]:
     return []
 
 
-def _made_up(view: View, asker: Step, tool: Step, raised: Evidence, value: Optional[str], sure: str) -> Verdict:
+def _made_up(view: View, asker: Step, tool: Step, raised: Evidence, value: Optional[str]) -> Verdict:
     """No input, tool or other agent wrote the value first: the model call that asked for the tool made it up; with
     no value to trace, it passed the arguments the tool raised on."""
     said = quote(value) if value is not None else "its arguments"
@@ -228,9 +225,9 @@ def _made_up(view: View, asker: Step, tool: Step, raised: Evidence, value: Optio
              Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on {said}"
                                         f"{_at(tool)}")]
     if value is None:
-        return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)}{_at(tool)} on the arguments the model "
+        return Verdict(links, f"rule 1: {tool.name} {_raised(tool)}{_at(tool)} on the arguments the model "
                        "that asked for it passed", path="error.value_passed")
-    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which the model that "
+    return Verdict(links, f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which the model that "
                    "asked for it made up: no input, earlier tool or other agent wrote it", path="error.value_made_up")
 
 
@@ -251,7 +248,7 @@ def _llm_failed(view: View, call: Step, findings: list[Finding]) -> Verdict:
     found = cause([finding for finding in findings if finding.kind in kinds], call.seq + 1)
     if found is None:
         failed.role, failed.why = "decisive", f"the call failed ({category})"
-        return Verdict([failed], "medium", f"rule 1: the LLM call {call.name} failed ({category}) and no finding "
+        return Verdict([failed], f"rule 1: the LLM call {call.name} failed ({category}) and no finding "
                        "shows a step that made it inevitable",
                        path="error.llm_failed")
     verdict = from_finding(found, f"rule 1: the LLM call {call.name} failed ({category});", "error.llm_failed_finding")
@@ -278,13 +275,13 @@ def _outside_calls(view: View, error: Step, findings: list[Finding]) -> Verdict:
                and (error.agent == NO_AGENT or step.agent == error.agent)]
     if not answers:
         raised.role, raised.why = "decisive", f"the error began here, in {error.name}"
-        return Verdict([raised], "low", f"rule 1: the error began in {error.component} {error.name} "
+        return Verdict([raised], f"rule 1: the error began in {error.component} {error.name} "
                        f"(seq {error.seq}), outside any call, and no LLM call came before it",
                        path="error.outside_itself")
     last = answers[-1]
     said = f"asked for {', '.join(ask.name for ask in last.asked)}" if last.asked else "answered"
     return Verdict([Link(view.evidence(last, said), "decisive", "the model's last answer before the error"),
-                    raised], "low", f"rule 1: {error.error_type or error.name} was raised outside any call after "
+                    raised], f"rule 1: {error.error_type or error.name} was raised outside any call after "
                    f"the model's last answer (seq {last.seq}), and no finding shows an earlier cause",
                    path="error.outside_last_answer")
 

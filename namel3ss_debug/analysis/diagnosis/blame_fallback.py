@@ -127,7 +127,7 @@ def _answer_source(view: View, final: Step, wanted: set[str], earlier: list[Step
     links = [Link(view.evidence(step, f"wrote {_shown(words)}"), "decisive",
                   f"{who} wrote {_shown(words)} first, which the final answer says again"),
              Link(view.evidence(final, "gave the final answer"), "propagated", "the final answer restated it")]
-    return Verdict(links, "low", why, path="fallback.answer_source")
+    return Verdict(links, why, path="fallback.answer_source")
 
 
 def _final(view: View, final: Step, wanted: set[str]) -> Verdict:
@@ -136,7 +136,7 @@ def _final(view: View, final: Step, wanted: set[str]) -> Verdict:
            + (f"{len(wanted)} of its words the run was not given" if wanted else "it holds no word the run was not "
               "given") + ", and no earlier step holds enough of them to have been its source")
     return Verdict([Link(view.evidence(final, "gave the final answer"), "decisive", f"{who} gave the final answer")],
-                   "low", why, path="fallback.final_step")
+                   why, path="fallback.final_step")
 
 
 def _tool_source(view: View, final: Step, wanted: set[str], earlier: list[Step]) -> Optional[Verdict]:
@@ -152,7 +152,7 @@ def _tool_source(view: View, final: Step, wanted: set[str], earlier: list[Step])
     return Verdict([Link(view.evidence(step, f"returned {_shown(words)}"), "decisive",
                          f"{step.address}'s result holds the final answer's words"),
                     Link(view.evidence(final, "gave the final answer"), "propagated", "the final answer drew on it")],
-                   "low", why, path="fallback.tool_source")
+                   why, path="fallback.tool_source")
 
 
 # -- no final answer --------------------------------------------------------------------------------------------
@@ -161,12 +161,12 @@ def _last_answer(view: View, steps: list[Step]) -> Optional[Verdict]:
     said = next((step for step in reversed(steps) if step.component == "llm" and (step.text or step.asked)), None)
     if said is not None:
         who = view.agent(said) or "the model"
-        return Verdict([Link(view.evidence(said, "the last answer"), "decisive", f"{who}'s last answer")], "low",
+        return Verdict([Link(view.evidence(said, "the last answer"), "decisive", f"{who}'s last answer")],
                        f"{WEAK} the run gave no final answer; the last LLM answer before the failure is {who}'s "
                        f"(seq {said.seq}), what the run did last by its own choice", path="fallback.last_answer")
     last = steps[-1]
     return Verdict([Link(view.evidence(last, "the last step"), "decisive", "the last step before the failure")],
-                   "low", f"{WEAK} the run gave no final answer and no LLM answer; {last.address} (seq {last.seq}) "
+                   f"{WEAK} the run gave no final answer and no LLM answer; {last.address} (seq {last.seq}) "
                    "is the last step before the failure", path="fallback.last_step")
 
 
@@ -188,7 +188,7 @@ def _check_readings(view: View, failure: Failure, acted: list[Step]) -> list[Ver
 
 
 def _check_step(view: View, step: Step, said: str, path: str) -> Verdict:
-    return Verdict([Link(view.evidence(step, said), "decisive", said)], "low",
+    return Verdict([Link(view.evidence(step, said), "decisive", said)],
                    f"{WEAK} a check judges the run's figures, not its answer; {step.address} (seq {step.seq}): {said}",
                    path=path)
 

@@ -42,8 +42,7 @@ def by_product(view: View, failure: Failure) -> Optional[Verdict]:
     unseen = run.files.unindexed
     if unseen:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
-    sure = "medium" if made is wrote.first else "low"  # as measured on labelled runs (docs/diagnose.md, "How sure")
-    return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), sure, why,
+    return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), why,
                    also=_replaced(view, said, wrote),
                    path="answer.file_first_write" if made is wrote.first else "answer.file_replaced")
 
@@ -56,8 +55,7 @@ def named_file(run: RunClues) -> Optional[tuple[str, Wrote]]:
 
 def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     """Rule 1 for a tool that ran a file the run had written (`ran_file`): the write that made its content (its
-    `made` when that came before the tool, else its first write). Low: 3 labelled team runs reach it, too few to set
-    a level by (docs/diagnose.md, "How sure")."""
+    `made` when that came before the tool, else its first write)."""
     ran = ran_file(view, tool)
     if ran is None:
         return None
@@ -66,7 +64,7 @@ def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     made = wrote.made if wrote.made.seq < tool.seq else wrote.first
     links = [*_written(view, said, made, wrote.last, f"which {tool.name} ran", tool.seq),
              Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
-    return Verdict(links, "low", f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): its "
+    return Verdict(links, f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): its "
                    f"content raised, and {view.agent(made) or 'a step'} made that content (seq {made.seq})",
                    path="error.file_raised")
 
