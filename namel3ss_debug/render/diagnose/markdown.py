@@ -12,8 +12,8 @@ from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.md_text import md
 from .words import (
-    SEVERITY_TITLES, by_severity, candidate_line, candidate_why, counts_line, evidence_line, finding_head, link_line,
-    nothing_found, place,
+    SEVERITY_TITLES, by_severity, candidate_line, candidate_why, confidence_said, counts_line, evidence_line,
+    finding_head, link_line, nothing_found, place,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def diagnosis_lines(diagnosis: Diagnosis, view: View, heading: str = "###", hidd
 def blame_lines(blame: Blame, view: View) -> list[str]:
     step = md(place(blame.step, view)) if blame.step is not None else "unknown"
     lines = [f"- failure: {md(blame.failure)}", f"- agent: {md(blame.agent) if blame.agent else 'unknown'}",
-             f"- decisive step: {step}", f"- confidence: {md(blame.confidence)}", f"- why: {md(blame.why)}"]
+             f"- decisive step: {step}", f"- confidence: {md(confidence_said(blame))}", f"- why: {md(blame.why)}"]
     if blame.finding:
         lines.append(f"- finding: {md(blame.finding)}")
     if blame.chain:

@@ -16,8 +16,8 @@ from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.rich import SEVERITY_STYLES, hanging, print_key_values, styled, trace_text
 from .words import (
-    SEVERITY_TITLES, by_severity, candidate_line, candidate_why, counts_line, evidence_line, finding_head, link_line,
-    nothing_found, place,
+    SEVERITY_TITLES, by_severity, candidate_line, candidate_why, confidence_said, counts_line, evidence_line,
+    finding_head, link_line, nothing_found, place,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def print_blame(console: Console, blame: Blame, view: View) -> None:
         ("failure", trace_text(blame.failure, "red")),
         ("agent", trace_text(blame.agent) if blame.agent else Text("unknown", style="yellow")),
         ("decisive step", step),
-        ("confidence", Text(blame.confidence)),
+        ("confidence", Text(confidence_said(blame))),
         ("why", trace_text(blame.why)),
     ]
     if blame.finding:

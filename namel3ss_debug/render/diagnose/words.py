@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...analysis.diagnosis.records import SEVERITIES, BlameLink, Candidate, Diagnosis, Evidence, Finding
+from ...analysis.diagnosis.records import SEVERITIES, Blame, BlameLink, Candidate, Diagnosis, Evidence, Finding
 from ..analyze.format import View, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}
@@ -62,6 +62,11 @@ def candidate_line(number: int, candidate: Candidate, view: View) -> str:
     """`2. tool:get_weather#1  seq 9  run.jsonl:10  [weather]  medium confidence`: a runner-up of the blame."""
     agent = f"  [{candidate.agent}]" if candidate.agent else ""
     return f"{number}. {place(candidate.step, view)}{agent}  {candidate.confidence} confidence"
+
+
+def confidence_said(blame: Blame) -> str:
+    """`low (path error.value_made_up)`: the level and the path whose measured figures set it."""
+    return f"{blame.confidence} (path {blame.path})" if blame.path else blame.confidence
 
 
 def candidate_why(candidate: Candidate) -> str:
