@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from ..analysis.failed_run import ended_as
 from ..recording.timeline import Timeline
-from ..rerun.candidates import Miss, mock_instead
+from ..rerun.candidates import Miss, mock_instead, unmockable
 from .compare import Comparison, compare
 from ..rerun.network import Network
 from ..rerun.ran_again import RanAgain, ran_again
 from ..recording.calls import Recording, run_end
 from ..rerun.answerer import Rerun
 from ..model.json_types import JsonEvent, JsonValue
-from ..recording.mocks import Mock
+from ..recording.mocks import Mock, MockKey
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 SOURCES = ("recorded", "mocked", "replaced", "forked", "reran", "live")  # the report's counts, and `missed`
@@ -63,13 +63,26 @@ def unused_mock(recording: Recording, mock: Mock) -> UnusedMock:
     key = mock.key
     instead, request = mock_instead(recording, key)
     said = f"--mock {key.text} answered no call of the rerun"
-    if request:
+    unhooked = unmockable(recording, key)
+    if unhooked is not None:
+        said += _runs_again(key, *unhooked, instead)
+    elif request:
         said += f"; mock {', '.join(instead)} instead (the request it sent, which the rerun answers)"
     elif instead:
         said += f"; the recording's nearest {key.component} calls: {', '.join(instead)}"
     elif key.component is not None:
         said += f"; the recording has no {key.component} calls"
     return UnusedMock(key.text, instead, request, said)
+
+
+def _runs_again(key: MockKey, seen: str, reader: str | None, tools: tuple[str, ...]) -> str:
+    """Why a mock of a tool that runs again answered nothing, and the calls a mock can answer instead."""
+    said = f": {key.component}:{key.name} runs again in a rerun (seen {seen}, no hook of ours holds its body)"
+    if tools:
+        return f"{said}; tools a mock can answer: {', '.join(tools)}"
+    if reader is not None:
+        return f"{said} and no recorded tool can be mocked; mock {reader} instead (the model's next answer)"
+    return f"{said}, as every recorded tool does"
 
 
 @dataclass(frozen=True)

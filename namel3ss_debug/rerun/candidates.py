@@ -125,26 +125,59 @@ def _occurrence(recording: Recording, call: RecordedCall, live: LiveCall, served
            f"{table.text(table.parent(same_key.path))})"
 
 
+UNHOOKED_SOURCES = ("wire", "opentelemetry")  # a tool span made from these only watches: its body runs again
+
+
+def runs_again(recording: Recording, call: RecordedCall) -> bool:
+    """Whether a rerun runs this tool's body again rather than answering it: no hook of ours holds it (it was
+    seen on the wire, or through OpenTelemetry), so no mock can answer it."""
+    if call.component != "tool":
+        return False
+    events = [recording.timeline.event(call.start)] + ([] if call.end is None else [recording.result(call) or {}])
+    return any(isinstance(event.get("attrs"), dict) and event["attrs"].get("source") in UNHOOKED_SOURCES
+               for event in events)
+
+
 def mock_instead(recording: Recording, key: MockKey) -> tuple[tuple[str, ...], bool]:
     """What a mock that answered no call of a rerun could name instead, and whether that is the request its call
     sent: the `http` children of the calls `key` names (an OpenTelemetry `llm` span whose request answers it),
-    else up to three other recorded calls of its component, nearest by name, then number. None for an event type's
-    key, or when the recording has no call of that component."""
+    else up to three other recorded calls of its component a mock can answer, nearest by name, then number (a
+    tool that runs again is never offered). None for an event type's key, or when the recording has no such call."""
     if key.component is None or key.name is None:
         return (), False
-    table = recording.table
-    named = [call for call in recording.by_operation.get((key.component, key.name), ())
-             if key.number is None or call.number == key.number]
+    named = _named(recording, key)
     paths = {call.path for call in named}
-    requests = [call for call in recording.calls if call.component == "http" and table.parent(call.path) in paths]
+    requests = [call for call in recording.calls if call.component == "http" and recording.table.parent(call.path)
+                in paths]
     if requests:
         return tuple(call.key for call in requests), True
     number, name, starts = key.number or 1, key.name, {call.start for call in named}
-    others = [call for call in recording.calls if call.component == key.component and call.start not in starts]
+    others = [call for call in recording.calls if call.component == key.component and call.start not in starts
+              and not runs_again(recording, call)]
     ranked = sorted(others, key=lambda call: (call.name != name, -difflib.SequenceMatcher(None, call.name,
                                                                                           name).ratio(),
                                               abs(call.number - number), call.start))
     return tuple(call.key for call in ranked[:3]), False
+
+
+def _named(recording: Recording, key: MockKey) -> list[RecordedCall]:
+    return [call for call in recording.by_operation.get((key.component or "", key.name or ""), ())
+            if key.number is None or call.number == key.number]
+
+
+def unmockable(recording: Recording, key: MockKey) -> tuple[str, str | None] | None:
+    """Where a mock names tools that all run again in a rerun: how they were seen (`on the wire`, `through
+    OpenTelemetry`) and the LLM call a mock can answer instead, the first to end after the first of them (the one
+    whose request carried its result, or the next); None when the key names a call a mock can answer, or none."""
+    named = _named(recording, key)
+    if not named or not all(runs_again(recording, call) for call in named):
+        return None
+    attrs = recording.timeline.event(named[0].start).get("attrs")
+    seen = "on the wire" if isinstance(attrs, dict) and attrs.get("source") == "wire" else "through OpenTelemetry"
+    after = named[0].end if named[0].end is not None else named[0].start
+    reader = next((call for call in recording.calls if call.component == "llm" and call.end is not None
+                   and call.end > after), None)
+    return seen, reader.key if reader is not None else None
 
 
 def input_difference(recorded: JsonValue, live: Foreign, path: str = "",

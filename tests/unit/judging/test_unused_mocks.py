@@ -48,3 +48,36 @@ def test_a_key_the_recording_lacks_names_the_nearest_calls_of_its_kind() -> None
 
 def test_a_kind_the_recording_lacks_is_said() -> None:
     assert said("chain:plan#1") == "--mock chain:plan#1 answered no call of the rerun; the recording has no chain calls"
+
+
+def wire_recording(hooked_tool: bool = False) -> Recording:
+    """A raw loop: the model asks for two tools no hook holds (seen on the wire, inside the next request's span),
+    then answers; with `hooked_tool`, a decorated tool besides."""
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "openai.chat", 3)
+    second = trace.start("llm", "openai.chat")
+    for name in ("get_weather", "get_time"):
+        tool = trace.start("tool", name, second)
+        trace.events[-1]["attrs"] = {"source": "wire", "api": "openai.chat"}
+        trace.end(tool, 1, outputs={"return": "ok"})
+    trace.end(second, 2)
+    if hooked_tool:
+        trace.span("tool", "convert", 1)
+    trace.run_end()
+    return Recording(timeline_of(trace.events), PathTable())
+
+
+def test_a_mock_of_a_tool_that_runs_again_says_so_and_names_the_call_a_mock_can_answer() -> None:
+    said = unused_mock(wire_recording(), Mock(parse_key("tool:get_weather#1"), "Sunny.", "--mock")).said
+    assert said == ("--mock tool:get_weather#1 answered no call of the rerun: tool:get_weather runs again in a "
+                    "rerun (seen on the wire, no hook of ours holds its body) and no recorded tool can be mocked; "
+                    "mock llm:openai.chat#2 instead (the model's next answer)")
+
+
+def test_only_tools_a_mock_can_answer_are_offered_instead() -> None:
+    recording = wire_recording(hooked_tool=True)
+    assert unused_mock(recording, Mock(parse_key("tool:get_weather#1"), 1, "--mock")).said.endswith(
+        "(seen on the wire, no hook of ours holds its body); tools a mock can answer: tool:convert#1")
+    assert unused_mock(recording, Mock(parse_key("tool:get_tme#1"), 1, "--mock")).said == (
+        "--mock tool:get_tme#1 answered no call of the rerun; the recording's nearest tool calls: tool:convert#1")
