@@ -13,6 +13,13 @@ severity that is not an opportunity (`OPPORTUNITIES`: time or money it could sav
 `verify` calls a run failed on these same grounds, and a failed check or `--expect` rule on top (judged outside
 the run, and handed to `diagnose` as a failure so that it is blamed too).
 
+A run's **outcome** (`outcome`) is the one word every status, filter and header says of how it ended, read from
+this definition: `failed` when it failed (whichever way: `runs --status failed`, health `failing`, `diagnose`'s
+`failed:` lines and `failed_runs`, the report's header all name the same runs), `stopped` for a run a rerun
+stopped, else the status its `run_end` recorded (`completed`, or `unfinished` without one). A run that failed by
+giving up keeps the kind of the finding that says so (`gave_up`), so that a screen can say `failed (gave up)`
+beside the `completed` its `run_end` recorded.
+
 A run a rerun **stopped** (`ended_as`: its `run_end` failed with one of the rerun's stops, `model/rerun_protocol.
 STOPS`, such as a call the recording had no answer for) neither failed nor went right: the app was stopped from
 outside before it could end, so its status is `stopped`, its health `stopped` (`health.py`), its stop is no error
@@ -30,6 +37,8 @@ GAVE_UP = ("apology_after_failure", "turn_limit", "context_overflow")  # when cr
 OPPORTUNITIES = frozenset({"parallelizable_calls", "cacheable_calls"})  # savings, not faults
 RUN, FINDING = "run", "finding"  # where a failure shows: the run's own end, or a finding that it gave up
 STOPPED = "stopped"  # the status of a run a rerun stopped (`ended_as`)
+FAILED = "failed"  # the outcome of a run that failed, by any of the three grounds above
+GAVE_UP_SAID = "gave up"  # how a screen says a run failed by giving up: `failed (gave up)`
 
 
 class Judged(Protocol):
@@ -77,6 +86,44 @@ def run_failure(status: Optional[str], exit_code: Optional[int], findings: Itera
         return None
     finding = min(gave_up, key=lambda item: GAVE_UP.index(item.kind))
     return RunFailure(FINDING, finding.title, finding)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, in the one vocabulary: `status` is `failed`, `stopped`, or the status its `run_end`
+    recorded (`completed`, `unfinished`, ...); `gave_up` the kind of the critical finding that failed it
+    (`apology_after_failure`, `turn_limit`, `context_overflow`), None when it failed by its end or did not fail."""
+
+    status: str
+    gave_up: Optional[str] = None
+
+
+def outcome(status: Optional[str], exit_code: Optional[int], findings: Iterable[Judged]) -> Outcome:
+    """The outcome of a run of `status` (`ended_as`'s: `stopped` for a run its rerun stopped) and `exit_code`
+    with these findings (its own): `failed` exactly when `run_failure` says it failed.
+
+    >>> outcome("completed", 0, []), outcome("completed", 2, []).status, outcome(None, None, []).status
+    (Outcome(status='completed', gave_up=None), 'failed', 'unfinished')
+    """
+    failed = run_failure(status, exit_code, findings)
+    if failed is None:
+        return Outcome(status or "unfinished")
+    return Outcome(FAILED, failed.finding.kind if failed.finding is not None else None)
+
+
+def outcome_said(status: str, exit_code: Optional[int], gave_up: Optional[str] = None,
+                 stopped: Optional[str] = None) -> str:
+    """An outcome as every table and header says it: `failed (gave up)`, `failed (exit 1)`, `stopped: no recorded
+    answer`, `completed`.
+
+    >>> outcome_said("failed", 0, "apology_after_failure"), outcome_said("failed", 1), outcome_said("completed", 0)
+    ('failed (gave up)', 'failed (exit 1)', 'completed')
+    """
+    if stopped is not None:
+        return f"{status}: {stopped}"
+    if gave_up is not None:
+        return f"{status} ({GAVE_UP_SAID})"
+    return status if exit_code in (None, 0) else f"{status} (exit {exit_code})"
 
 
 def ended_as(status: Optional[str], error_type: object) -> tuple[Optional[str], Optional[str]]:
