@@ -72,7 +72,7 @@ from ..store.sources import RunSource, seekable
 from .environment import ignore
 
 T = TypeVar("T")
-FORMAT = 21  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
+FORMAT = 22  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
 # 3: before the overview said the start-up apart (`startup_ms`, `work_ms`) and the critical path left it out;
 # 4: before each entry named the files it was read from (`purge`) and held no text redaction would hide;
 # 5: before errors were counted handled and unhandled apart (`analysis/handling.py`);
@@ -93,6 +93,7 @@ FORMAT = 21  # 1: zlib-compressed msgpack; 2: before calls without usage were un
 #     named before an error the run went on past; before `patterns.loops` watched each turn agent apart
 # 19: before `unconfirmed_action`, and before a blame with no step named the one agent that acted
 # 20: before `plan_step_skipped`, and before a wire conversation's speakers were named by its messages' `name`
+# 21: before a run's overview said its outcome (`failed_run.outcome`: `failed` for a run that gave up too)
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file
