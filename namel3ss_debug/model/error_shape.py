@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .error_category import categorize
+from .tool_result import said
 
 MESSAGE_CHARS = 2000
 # where a hook or the decorator keeps a tool's result in `outputs`: the value read, when it is the only key
@@ -111,7 +112,8 @@ def read_error(result: Any) -> Optional[ErrorShape]:
 def error_of_outputs(outputs: Any) -> Optional[dict[str, Any]]:
     """The `error` record of a tool span whose `outputs` read as an error, or None: handled (the app told the
     model and went on), `inferred: true`, the rule that fired, the type and the message (the category read from
-    them as a raised exception's is).
+    them as a raised exception's is). The result is read out of the object the framework handed it on in
+    (`tool_result.said`: a `ToolMessage`, a `ToolOutput`, a content list) first.
 
     >>> error_of_outputs({"return": "ERROR: no data for 'paris, fr'"})["inferred"]
     True
@@ -121,7 +123,7 @@ def error_of_outputs(outputs: Any) -> Optional[dict[str, Any]]:
         (key, only), = outputs.items()
         if key in RESULT_KEYS:
             value = only
-    shape = read_error(value)
+    shape = read_error(said(value))
     if shape is None:
         return None
     return {"type": shape.type, "message": shape.message, "category": categorize(shape.type, shape.message),
@@ -140,11 +142,20 @@ def _object_error(value: dict[Any, Any]) -> Optional[ErrorShape]:
     if isinstance(status, str) and status.lower() in _FAILED_STATUS and carrying <= _BESIDE | set(ERROR_KEYS):
         return _from_object("flag", value, keys)
     main = next((keys[name] for name in ERROR_KEYS if name in keys), None)
-    if main is None or _empty(value[main]) or not carrying - {str(main).lower()} <= _BESIDE:
+    if main is None or _empty(value[main]):
         return None
     if any(keys.get(name) is not None and value[keys[name]] is True for name in ("ok", "success")):
         return None
+    if not carrying - {str(main).lower()} <= _BESIDE and not _told_error(value[main]):
+        return None
     return _from_object("json", value, keys)
+
+
+def _told_error(said: Any) -> bool:
+    """Whether an error value beside keys of a result is itself an error's text (rules 3-5): an exception's
+    text, a traceback, `Error: ...`. `{"error": "KeyError: 'tokyo'", "city": {...}}` is a failure that kept its
+    context; `{"error": "Message error...", "response": {...}}` is a wrapper holding a result."""
+    return isinstance(said, str) and _text_rules(said) is not None
 
 
 def _from_object(rule: str, value: dict[Any, Any], keys: dict[str, Any]) -> ErrorShape:
@@ -172,6 +183,13 @@ def _text_error(text: str) -> Optional[ErrorShape]:
             parsed = None
         if isinstance(parsed, dict):
             return _object_error(parsed)
+    return _text_rules(text)
+
+
+def _text_rules(text: str) -> Optional[ErrorShape]:
+    """Rules 3-5 on a text from its first character after white space: a traceback, an exception's name, an
+    error word."""
+    start = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]  # `\s*` always matches
     head = text[start:start + SCANNED_CHARS]
     message = head[:MESSAGE_CHARS]
     traced = _traceback(head)

@@ -35,6 +35,10 @@ ERRORS = [
     ({"ok": False, "error": "rate limited"}, "json", "ToolError"),
     ({"error": "request invalid, data error. status_code=500", "response": ""}, "json", "ToolError"),
     (json.dumps({"error": "KeyError: 'paris'"}), "json", "KeyError"),
+    # context keys beside an error whose value is itself an error's text (rules 3-5)
+    ({"error": "KeyError: 'tokyo'", "city": {"name": "Tokyo", "country": "JP"}}, "json", "KeyError"),
+    (json.dumps({"error": "Error: city not found", "query": "tokyo", "results": [1]}), "json", "ToolError"),
+    ({"exception": TRACEBACK, "request": {"city": "paris, fr"}}, "json", "KeyError"),
     ({"status": "error", "message": "no such city"}, "flag", "ToolError"),
     ({"isError": True, "content": [{"type": "text", "text": "boom"}]}, "flag", "ToolError"),
 ]
@@ -52,6 +56,11 @@ RESULTS = [
     "A long article. " * 20 + "\nTraceback (most recent call last):\n  File \"x\", line 1\nValueError: quoted",
     {"results": [1, 2], "error": None},
     {"data": {"city": "Paris"}, "errors": ["partial"]},
+    # an error value beside a result that is not itself an error's text: a wrapper holding the result
+    {"error": "Message error...", "response": "{'result': [{'title': 'Fido'}]}"},
+    {"error": "see the log", "city": {"name": "Tokyo"}},
+    {"error": {"message": "KeyError: 'tokyo'"}, "city": {"name": "Tokyo"}},
+    {"error": "KeyError: 'tokyo'", "city": {"name": "Tokyo"}, "ok": True},
     {"ok": True, "error": ""},
     {"status": "ok", "temperature": 14},
     ["error", "list"],
