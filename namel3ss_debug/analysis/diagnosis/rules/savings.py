@@ -45,22 +45,63 @@ from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step
-from .evidence import MIN_COST_USD, agent_name, capped, evidence, label, ms, percent, run_ms, usd
+from .evidence import (MIN_COST_USD, agent_name, capped, end_us, evidence, label, ms, percent, run_ms, start_us,
+                       usd)
 
 SIBLING_CALLS = frozenset({"tool"})  # the calls whose arguments and result a step keeps
 MAX_GROUP = 16  # sibling calls one group holds: a longer run of them is said as several groups
+SHARE_FLOOR = 0.2  # of `min_saving_ms`: the least a group that is most of the run's time must save to be said
 
 
 # -- parallelizable_calls ----------------------------------------------------------------------------------------
 def parallelizable_calls(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
     """Tool calls of one answer, then independent sibling calls, run one after another: the time saved at once."""
-    minimum = judging.thresholds.min_saving_ms
+    bar = Bar(judging, _elapsed_ms(agent, run))
     for asker, tools in _asked_together(agent.steps).items():
-        if _sequential(tools) and _saving(tools) >= minimum:
-            yield _asked_finding(next((step for step in agent.steps if step.seq == asker), None), tools, run, minimum)
+        if _sequential(tools) and bar.said(tools):
+            yield _asked_finding(next((step for step in agent.steps if step.seq == asker), None), tools, run, bar)
     for group in _independent_groups(agent.steps):
-        if _saving(group) >= minimum:
-            yield _sibling_finding(group, run, minimum)
+        if bar.said(group):
+            yield _sibling_finding(group, run, bar)
+
+
+class Bar:
+    """Where a group of calls is said: a saving of `min_saving_ms`, or, when the calls are at least `dominant_share`
+    of the run's time so far (most of it), a saving of `SHARE_FLOOR` of that (a short run spent waiting on them)."""
+
+    def __init__(self, judging: Judging, elapsed: Optional[float]) -> None:
+        self.minimum, self.share = judging.thresholds.min_saving_ms, judging.thresholds.dominant_share
+        self.elapsed = elapsed
+
+    def most(self, calls: list[Step]) -> bool:
+        """Whether `calls` took at least `dominant_share` of the run's time up to the agent's last call."""
+        return bool(self.elapsed) and _total(calls) >= self.share * (self.elapsed or 0.0)
+
+    def said(self, calls: list[Step]) -> bool:
+        saving = _saving(calls)
+        return saving >= self.minimum or (saving >= self.minimum * SHARE_FLOOR and self.most(calls))
+
+    def why(self, calls: list[Step]) -> str:
+        """The threshold the group passed, for its `why`."""
+        if not self.most(calls):
+            return f"threshold {ms(self.minimum)}, diagnose_min_saving_ms"
+        return (f"they took {percent(_total(calls) / (self.elapsed or 1.0))} of the run's {ms(self.elapsed or 0.0)} up "
+                f"to the agent's last call, at least {percent(self.share)} (diagnose_dominant_share): said from "
+                f"{ms(self.minimum * SHARE_FLOOR)} saved, a fifth of diagnose_min_saving_ms")
+
+
+def _elapsed_ms(agent: AgentSteps, run: RunClues) -> Optional[float]:
+    """The run's time when the agent's calls are judged: from its first step's start (start-up left out, as the
+    critical path leaves it) to the latest end among the agent's steps and the run's first ones."""
+    first = next((start_us(step) for step in run.opening or agent.steps), None)
+    ends = [end for step in (*run.opening, *agent.steps) if (end := end_us(step)) is not None]
+    if first is None or not ends or max(ends) <= first:
+        return None
+    return (max(ends) - first) / 1000
+
+
+def _total(calls: list[Step]) -> float:
+    return sum(call.duration_ms or 0.0 for call in calls)
 
 
 def _asked_together(steps: list[Step]) -> dict[int, list[Step]]:
@@ -186,7 +227,7 @@ def _escaped(value: str) -> str:
     return orjson.dumps(value).decode()[1:-1]
 
 
-def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, minimum: float) -> Finding:
+def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, bar: Bar) -> Finding:
     saved, total, longest = _saving(tools), sum(t.duration_ms or 0.0 for t in tools), max(t.duration_ms or 0.0
                                                                                         for t in tools)
     names = ", ".join(label(tool) for tool in tools)
@@ -196,35 +237,40 @@ def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, mini
               for tool in tools]
     why = (f"parallelizable_calls: the answer of {source} asked for {names} at once, and they ran one after "
            f"another ({ms(total)} in all, the longest {ms(longest)}); at once they would save {ms(saved)} "
-           f"(threshold {ms(minimum)}, diagnose_min_saving_ms)")
+           f"({bar.why(tools)})")
     suggestion = ("run the tool calls of one answer concurrently: in your own loop `await asyncio.gather(...)` over "
                   "the answer's tool calls (a `ThreadPoolExecutor` for blocking tools); with a framework, make the "
                   "tools async or enable its parallel tool execution")
     return _parallel(f"{len(tools)} tool calls asked for together ran one after another: {ms(saved)} to save",
-                     why, suggestion, items, run, "high", tools)
+                     why, suggestion, items, run, "high", tools, bar)
 
 
-def _sibling_finding(group: list[Step], run: RunClues, minimum: float) -> Finding:
+def _sibling_finding(group: list[Step], run: RunClues, bar: Bar) -> Finding:
     saved, total = _saving(group), sum(call.duration_ms or 0.0 for call in group)
     ops = sorted({label(call) for call in group})
     items = [evidence(call, run, f"ran {ms(call.duration_ms or 0.0)}; its arguments use no earlier call's result")
              for call in group]
     why = (f"parallelizable_calls: {len(group)} sibling calls ({', '.join(ops)}) ran one after another under one "
            f"parent ({ms(total)} in all) and no call's arguments contain an earlier one's result; at once they "
-           f"would save {ms(saved)} (threshold {ms(minimum)}, diagnose_min_saving_ms)")
+           f"would save {ms(saved)} ({bar.why(group)})")
     suggestion = (f"if {', '.join(ops)} do not depend on each other's side effects, run them at once: "
                   f"`asyncio.gather` (a `ThreadPoolExecutor` for blocking calls)")
     return _parallel(f"{len(group)} independent calls ran one after another: {ms(saved)} to save", why,
-                     suggestion, items, run, "medium" if len(ops) == 1 else "low", group)
+                     suggestion, items, run, "medium" if len(ops) == 1 else "low", group, bar)
 
 
 def _parallel(title: str, why: str, suggestion: str, items: list[Evidence], run: RunClues, confidence: str,
-              calls: list[Step]) -> Finding:
+              calls: list[Step], bar: Bar) -> Finding:
     durations = [call.duration_ms or 0.0 for call in calls]
-    return Finding("parallelizable_calls", "info", confidence, title, why, suggestion, capped(items), run.run_id,
-                   agent=agent_name(calls[0], run), setting=SETTINGS["min_saving_ms"],
-                   figures={"saved_ms": _saving(calls), "calls": float(len(calls)), "total_ms": sum(durations),
-                            "longest_ms": max(durations)})
+    figures = {"saved_ms": _saving(calls), "calls": float(len(calls)), "total_ms": sum(durations),
+               "longest_ms": max(durations)}
+    most = bar.most(calls)
+    if most:
+        figures["share"] = sum(durations) / (bar.elapsed or 1.0)
+        title += f" ({percent(figures['share'])} of the run's time)"
+    return Finding("parallelizable_calls", "warning" if most else "info", confidence, title, why, suggestion,
+                   capped(items), run.run_id, agent=agent_name(calls[0], run), setting=SETTINGS["min_saving_ms"],
+                   figures=figures)
 
 
 # -- cacheable_calls ---------------------------------------------------------------------------------------------
