@@ -65,7 +65,8 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = Non
         components=_components(tally, spans, ordered), operations=_operations(tally, spans, ordered),
         slow=slow, llm=llm, tools=_tools(tally, spans, ordered), errors=errors, patterns=patterns,
         anomalies=anomalies, integrity=integrity, critical_path=critical_paths,
-        health=verdict(overview, errors, patterns, anomalies, integrity, llm, findings), findings=findings,
+        health=verdict(overview, errors, patterns, anomalies, integrity, llm, findings,
+                       sum(use.no_answer for use in tally.usage.models.values())), findings=findings,
         settings=settings, run_ids=[run.run_id for run in tally.runs])
     return msgspec.structs.replace(full, **{name: None for name in SECTIONS if name not in chosen})
 

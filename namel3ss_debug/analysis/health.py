@@ -29,14 +29,16 @@ _NAMED = 3  # models named in a note
 
 
 def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: Anomalies,
-            integrity: Integrity, llm: LlmUsage | None = None, diagnosis: Diagnosis | None = None) -> Health:
+            integrity: Integrity, llm: LlmUsage | None = None, diagnosis: Diagnosis | None = None,
+            no_answer: int = 0) -> Health:
     """The verdict over the report's runs; `diagnosis` is the pass's (the health section always has one): a run
-    failed when it blamed the run (`failed_run.py` decides for both), and its failure line is the blame's."""
+    failed when it blamed the run (`failed_run.py` decides for both), and its failure line is the blame's.
+    `no_answer`: of the LLM calls without usage, those that ended failed or stopped (`cost_notes`)."""
     findings = diagnosis.findings if diagnosis is not None else []
     failing = _failing(overview, diagnosis)
     completed = bool(overview.runs) and all(run.status == "completed" and not run.exit_code for run in overview.runs)
     degraded = _degraded(errors, patterns, anomalies, integrity, completed) + _finding_reasons(findings)
-    notes = cost_notes(llm) if llm is not None else []
+    notes = cost_notes(llm, no_answer) if llm is not None else []
     if failing:
         return Health("failing", failing + degraded, notes, diagnosis.blames[0].failure if diagnosis else failing[0])
     stopped = _stopped(overview)
@@ -48,15 +50,21 @@ def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: A
                   notes)
 
 
-def cost_notes(llm: LlmUsage) -> list[str]:
-    """What is unknown of the cost: calls without usage, calls of models no price source knows."""
+def cost_notes(llm: LlmUsage, no_answer: int = 0) -> list[str]:
+    """What is unknown of the cost: calls without usage, calls of models no price source knows. Of the calls
+    without usage, `no_answer` ended failed or stopped: no answer came, whether streamed or not, so a stream's
+    `include_usage` is not why (a rerun stopped at a miss)."""
     if not llm.unpriced_calls:
         return []
     known = "is unknown" if llm.cost_usd is None else "is a lower bound"
     notes = []
-    if llm.no_usage_calls:
-        notes.append(f"{plural(llm.no_usage_calls, 'LLM call')} recorded no usage (a stream made without "
-                     f"include_usage reports none), so the cost {known}")
+    no_answer = min(no_answer, llm.no_usage_calls)
+    if no_answer:
+        notes.append(f"{plural(no_answer, 'LLM call')} ended without an answer (failed or stopped) and so "
+                     f"recorded no usage, so the cost {known}")
+    if llm.no_usage_calls - no_answer:
+        notes.append(f"{plural(llm.no_usage_calls - no_answer, 'LLM call')} recorded no usage (a stream made "
+                     f"without include_usage reports none), so the cost {known}")
     unpriced = llm.unpriced_calls - llm.no_usage_calls
     if unpriced:
         models = sorted(m.model for m in llm.models if m.priced_by.get("unpriced"))

@@ -176,6 +176,7 @@ def _use(into: ModelUse, part: ModelUse) -> None:
     into.open_calls += part.open_calls
     into.max_input = max(into.max_input, part.max_input)
     into.no_usage += part.no_usage
+    into.no_answer += part.no_answer
 
 
 def _patterns(into: Patterns, part: Patterns, shift: int, offset: int) -> None:

@@ -41,7 +41,7 @@ def as_running(report: Report) -> RunningRecord:
         so_far = verdict(report.overview, report.errors, report.patterns, report.anomalies, settled, report.llm,
                          report.findings)
         reasons = [] if so_far.verdict == "healthy" else [f"so far: {reason}" for reason in so_far.reasons]
-        health = Health(RUNNING, reasons or ["nothing wrong so far"], so_far.notes)
+        health = Health(RUNNING, reasons or ["nothing wrong so far"], health.notes)  # the tally's notes
     return RunningRecord(msgspec.structs.replace(report, integrity=settled, health=health), integrity.unclosed_spans)
 
 

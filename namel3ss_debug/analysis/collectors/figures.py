@@ -59,6 +59,7 @@ class ModelUse:
     open_calls: int = 0
     max_input: int = 0  # the largest prompt, in tokens
     no_usage: int = 0  # calls without usage or cost
+    no_answer: int = 0  # of those, calls that ended failed or stopped: no answer came, so no usage
 
 
 class ErrorSeen(NamedTuple):

@@ -36,6 +36,7 @@ class Usage:
             use.event_priced += 1
         elif usage is None or (usage.input_tokens is None and usage.output_tokens is None):
             use.no_usage += 1  # a recorded 0 is a usage; a missing one is not
+            use.no_answer += event.status != "completed"
         else:
             use.open_input += tokens_in
             use.open_output += tokens_out

@@ -62,8 +62,18 @@ def test_the_cost_of_the_other_calls_is_a_lower_bound_and_said_so():
     assert llm.models[0].priced_by == {"prices_file": 2, "no_usage": 2}  # a failed call without usage too
     assert (llm.cost_usd, llm.unpriced_calls, llm.no_usage_calls) == (pytest.approx(0.0048), 2, 2)
     assert (report.overview.cost_usd, report.overview.unpriced_llm_calls) == (pytest.approx(0.0048), 2)
-    assert report.health.notes == ["2 LLM calls recorded no usage (a stream made without include_usage reports "
+    assert report.health.notes == ["1 LLM call ended without an answer (failed or stopped) and so recorded no "
+                                   "usage, so the cost is a lower bound",
+                                   "1 LLM call recorded no usage (a stream made without include_usage reports "
                                    "none), so the cost is a lower bound"]
+
+
+def test_a_call_a_rerun_stopped_at_its_miss_is_not_blamed_on_a_stream():
+    """A rerun stopped at a miss: the missed call (never streamed) got no answer, so no usage."""
+    miss = error("RerunMiss", "llm:chat#2 at run/llm:chat#2: no recorded call asks this")
+    report = analyze_events(run_of({"usage": USAGE}, {"status": "failed", "error": miss}), pricer=PRICER)
+    assert report.health.notes == ["1 LLM call ended without an answer (failed or stopped) and so recorded no "
+                                   "usage, so the cost is a lower bound"]
 
 
 def test_a_healthy_run_of_unknown_cost_stays_healthy_with_a_note():
