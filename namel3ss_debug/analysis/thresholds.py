@@ -25,6 +25,7 @@ CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is `
 @dataclass(frozen=True)
 class Thresholds:
     tool_failures: int = _DEFAULT.diagnose_tool_failures  # same tool, same error type, this many times in one agent
+    missing_tool_asks: int = _DEFAULT.diagnose_missing_tool_asks  # answers asking for a tool the app does not have
     loop_repeats: int = _DEFAULT.diagnose_loop_repeats  # the same call (or answers repeated) this many times
     handoff_cycles: int = _DEFAULT.diagnose_handoff_cycles  # A->B->A round trips with no new tool result or answer
     context_share: float = _DEFAULT.diagnose_context_share  # a prompt this share of the model's window
@@ -50,6 +51,7 @@ class Judging:
 # The config key of each field, for `--help`, the docs and a finding's `setting`.
 SETTINGS = {
     "tool_failures": "diagnose_tool_failures",
+    "missing_tool_asks": "diagnose_missing_tool_asks",
     "loop_repeats": "diagnose_loop_repeats",
     "handoff_cycles": "diagnose_handoff_cycles",
     "context_share": "diagnose_context_share",

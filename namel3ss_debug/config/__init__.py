@@ -59,6 +59,7 @@ class Settings:
     exporters: tuple[str, ...] = ("jsonl",)
     # The diagnosis rules' thresholds (`analysis/thresholds.Thresholds`, `diagnose`, `analyze`'s findings)
     diagnose_tool_failures: int = 3
+    diagnose_missing_tool_asks: int = 3
     diagnose_loop_repeats: int = 3
     diagnose_handoff_cycles: int = 3
     diagnose_context_share: float = 0.8

@@ -93,6 +93,10 @@ KEY_HELP: dict[str, str] = {
         'A tool failing this many times with the same error type in one agent is `tool_failing_repeatedly` '
         '([Diagnose a run](diagnose.md)). 2 to 1000000.'
     ),
+    "diagnose_missing_tool_asks": (
+        'The model asking this many times in one agent for a tool the app does not have (not offered, or '
+        'answered "no such tool") is `missing_tool` ([Diagnose a run](diagnose.md)). 2 to 1000000.'
+    ),
     "diagnose_loop_repeats": (
         'The same call with the same inputs this many times is a `call_loop`; this many answers in a row that '
         'repeat earlier ones, with no new tool result, is `no_progress` ([Diagnose a run](diagnose.md)). '
@@ -120,7 +124,7 @@ KEY_HELP: dict[str, str] = {
     ),
     "diagnose_min_saving_ms": (
         'Time (ms) running calls at once (`parallelizable_calls`) or caching them (`cacheable_calls`) must '
-        'save to be said. 0 to 31536000000.'
+        'save to be said (calls that are most of the run\'s time: a fifth of it). 0 to 31536000000.'
     ),
     "diagnose_dominant_share": (
         'One call\'s or model\'s share of the run\'s cost or time past which it dominates (`dominant_cost`, '

@@ -131,6 +131,7 @@ SPECS: dict[str, _Spec] = {
     "exporters": _Spec("list", noun='exporters ("jsonl", always, and "otlp")', check=_has_jsonl,
                        item=_check_exporter),
     "diagnose_tool_failures": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
+    "diagnose_missing_tool_asks": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
     "diagnose_loop_repeats": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
     "diagnose_handoff_cycles": _Spec("int", f"from 1 to {TIMES_MAX}", lambda v: 1 <= v <= TIMES_MAX),
     "diagnose_context_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),

@@ -43,6 +43,7 @@ FINDING_SEVERITIES = ("info", "warning", "critical")
 FINDING_KINDS = (
     "tool_failing_repeatedly",   # a tool fails the same way again and again while the model keeps asking for it
     "unknown_tool",              # the model asked for a tool the request did not offer
+    "missing_tool",              # the model asked again and again for a tool the app does not have
     "bad_tool_arguments",        # arguments that do not parse as JSON or do not fit the tool's schema
     "unchanged_after_error",     # a failed tool call run again unchanged after the model saw the error, failing again
     "call_loop",                 # the same call with the same inputs again and again

@@ -1,18 +1,19 @@
-"""Every family's rules, in the order findings are judged. Apart from `rules/__init__.py` (what a rule is), which
-each family imports: a module that imported the families there would import itself through them. The `limits`
-family is two files, `turn_limits` and `limits`, listed in its old order (`turn_limit` first); the `loops` family
-is `loops` and `progress` (`no_progress`, which reads the other two), the `tools` family `tools` and `unchanged`
-(`unchanged_after_error`, which reads `tool_failing_repeatedly`), the `swallowed` family `swallowed` and `claims`
-(`success_claimed_after_failure`, an agent rule); `consent` is `unconfirmed_action`, `plans` is `plan_step_skipped`.
+"""Every family's rules, in the order findings are judged. Apart from `rules/__init__.py` (what a rule is), which each
+family imports: a module that imported the families there would import itself through them. The `limits` family is two
+files, `turn_limits` and `limits`, listed in its old order (`turn_limit` first); the `loops` family is `loops` and
+`progress` (`no_progress`, which reads the other two), the `tools` family `tools`, `unchanged` (`unchanged_after_error`,
+which reads `tool_failing_repeatedly`) and `missing_tools` (`missing_tool`), the `swallowed` family `swallowed` and
+`claims` (`success_claimed_after_failure`, an agent rule); `consent` is `unconfirmed_action`, `plans` is
+`plan_step_skipped`.
 """
 
 from __future__ import annotations
 
-from . import (AgentRule, RunRule, claims, consent, dominant, limits, loops, pacing, plans, progress, recording,
-               savings, swallowed, tools, turn_limits, unchanged)
+from . import (AgentRule, RunRule, claims, consent, dominant, limits, loops, missing_tools, pacing, plans, progress,
+               recording, savings, swallowed, tools, turn_limits, unchanged)
 
-FAMILIES = (tools, unchanged, loops, progress, turn_limits, limits, pacing, savings, swallowed, claims, consent,
-            plans, dominant, recording)
+FAMILIES = (tools, unchanged, missing_tools, loops, progress, turn_limits, limits, pacing, savings, swallowed, claims,
+            consent, plans, dominant, recording)
 
 
 def agent_rules() -> list[AgentRule]:

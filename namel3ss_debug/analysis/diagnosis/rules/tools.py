@@ -6,7 +6,8 @@ first (an LLM call between two failures that asked for that tool, or whose tool 
 saw the error (a handled error is one the framework turned into a message to it) and kept asking, with or without
 changed arguments. `critical` when the agent ended failed, or the tool never succeeded after its last failure (the
 agent gave up on it); else `warning` (it recovered, at a cost). Confidence `high` when the calls are linked to the
-asking LLM calls (`Step.asked_by`), else `medium`.
+asking LLM calls (`Step.asked_by`), else `medium`. Not said when every failure is the app saying the tool does not
+exist and they are `diagnose_missing_tool_asks` or more: `missing_tool` says that, with the right advice.
 
 `unknown_tool`: an LLM answer asked for a tool name that its request did not offer (`Step.offered`, read from the
 request's `tools`; nothing is said when the request's tools were not recorded or were cut by `max_payload_size`),
@@ -35,6 +36,7 @@ from . import AgentRule, RunRule
 from ..records import Evidence, Finding
 from ..steps import AgentSteps, RunClues, Step, ToolAsk
 from .evidence import capped, evidence
+from .missing_words import says_missing
 
 # a result sent back for a call that did not run: a framework's error for an unknown tool or bad arguments
 REFUSAL = re.compile(r"\berror\b|\binvalid\b|not a valid|not found|unknown tool|field required|validation|"
@@ -55,11 +57,18 @@ def tool_failing_repeatedly(agent: AgentSteps, run: RunClues, judging: Judging) 
         if step.component == "tool" and step.status == "failed":
             groups.setdefault((step.name, step.error_type or "Error"), []).append(step)
     for failures in groups.values():
-        if len(failures) < threshold:
+        if len(failures) < threshold or _missing(failures, judging):
             continue
         asks = _asked_again(agent.steps, failures)
         if asks >= threshold - 1:
             yield _failing(agent, run, failures, asks, threshold)
+
+
+def _missing(failures: Sequence[Step], judging: Judging) -> bool:
+    """Whether every failure is the app saying the tool does not exist, as often as `missing_tool` says it (whose
+    advice, to give the app the tool, is the right one; fixing its arguments is not)."""
+    return (len(failures) >= judging.thresholds.missing_tool_asks
+            and all(says_missing(step, step.name) for step in failures))
 
 
 def _asked_again(steps: Sequence[Step], failures: Sequence[Step]) -> int:
@@ -151,7 +160,7 @@ def _unknown(agent: AgentSteps, run: RunClues, step: Step, ask: ToolAsk) -> Find
     suggestion = (f"offer `{ask.name}` to the model at {step.address}, or, if it should not exist, name the real "
                   f"tools in the system prompt and keep their names distinct ({offered}); a framework's handler "
                   f"for unknown tools can return the list of valid names to the model instead of failing")
-    notes = _ask_evidence(run, step, f"asked for `{ask.name}`; offered: {offered}", _answers(agent.steps, step, ask))
+    notes = _ask_evidence(run, step, f"asked for `{ask.name}`; offered: {offered}", answers_of(agent.steps, step, ask))
     return Finding("unknown_tool", "critical" if agent.status == "failed" else "warning", "high",
                    f"the model asked for `{ask.name}`, a tool its request did not offer", why, suggestion,
                    notes, run.run_id, agent=agent.name, figures={"offered": float(len(step.offered or ()))})
@@ -229,7 +238,7 @@ def _json_type(value: object) -> str:
 
 
 def _bad(agent: AgentSteps, run: RunClues, step: Step, ask: ToolAsk, problems: list[str]) -> Finding:
-    answers = _answers(agent.steps, step, ask)
+    answers = answers_of(agent.steps, step, ask)
     then = f"the call then {_outcome(answers[0])}" if answers else "no tool call ran with them"
     why = (f"bad_tool_arguments: the answer of {step.address} asked for {ask.name} with arguments "
            f"{ask.arguments or '(none)'}: {'; '.join(problems)}; {then}")
@@ -262,7 +271,7 @@ def _short(problem: str) -> str:
 
 
 # -- which tool steps answered an ask --------------------------------------------------------------------------------
-def _answers(steps: Sequence[Step], llm: Step, ask: ToolAsk) -> list[Step]:
+def answers_of(steps: Sequence[Step], llm: Step, ask: ToolAsk) -> list[Step]:
     """The tool steps that ran for `ask`: linked by call id (or to `llm` by name), else, when no tool step of the
     agent is linked, the first of that name after `llm` and before the next LLM call."""
     if ask.call_id is not None:  # a tool, or a handoff span (openai-agents), that answered the call by its id
@@ -282,7 +291,7 @@ def _completed(steps: Sequence[Step], llm: Step, ask: ToolAsk) -> bool:
     the wire (the result the app sent back, `attrs.source: "wire"`), its result does not read as an error (a
     framework's "not a valid tool" or validation message sent back to the model is sent as a result)."""
     return any(step.status == "completed" and not (step.source == "wire" and REFUSAL.search(step.result or ""))
-               for step in _answers(steps, llm, ask))
+               for step in answers_of(steps, llm, ask))
 
 
 AGENT_RULES: list[AgentRule] = [tool_failing_repeatedly, unknown_tool, bad_tool_arguments]
