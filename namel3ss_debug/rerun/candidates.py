@@ -192,13 +192,23 @@ def input_difference(recorded: JsonValue, live: Foreign, path: str = "",
                 return f"{where}: only {words[1]}"
             if recorded[key] != live[key]:
                 return input_difference(recorded[key], live[key], where, words)
-    if isinstance(recorded, list) and isinstance(live, list) and len(recorded) == len(live):
+    if isinstance(recorded, list) and isinstance(live, list):
         for index, (a, b) in enumerate(zip(recorded, live)):
             if a != b:
                 return input_difference(a, b, f"{path}[{index}]", words)
+        if len(recorded) != len(live):  # one list goes on where the other ends: show where, not both starts
+            return _extra_items(recorded, live, path, words)
     if isinstance(recorded, str) and isinstance(live, str):
         return f"{path or 'value'}: {text_difference(recorded, live, words)}"
     return f"{path or 'value'}: {words[0]} {short_repr(recorded)}, {words[1]} {short_repr(live)}"
+
+
+def _extra_items(recorded: list[JsonValue], live: list[Foreign], path: str, words: tuple[str, str]) -> str:
+    """Two lists equal as far as the shorter goes: how many items only one has, from where, and the first."""
+    longer, word = (recorded, words[0]) if len(recorded) > len(live) else (live, words[1])
+    at, extra = min(len(recorded), len(live)), abs(len(recorded) - len(live))
+    items = "1 item" if extra == 1 else f"{extra} items"
+    return f"{path or 'value'}: {items} only {word}, from [{at}]: {short_repr(longer[at])}"
 
 
 def text_difference(a: str, b: str, words: tuple[str, str], context: int = 24) -> str:
