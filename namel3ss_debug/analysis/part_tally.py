@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model.events import is_end, is_start
-from ..model.rerun_protocol import STOPS
+from ..model.rerun_protocol import unwound_by_stop
 from ..store.handed import Run
 from ..store.records import EventRecord, attrs_of
 from .collectors.anomalies import Anomalies
@@ -257,5 +257,5 @@ def _counts_error(event: EventRecord) -> bool:
     """Whether a failed span's end sets the run's error counted last (`Errors.failed`)."""
     error = event.error
     if error is not None:
-        return error.type not in STOPS
+        return not unwound_by_stop(error.type, attrs_of(event))
     return "ended_by" not in attrs_of(event)

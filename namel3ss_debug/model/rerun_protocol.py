@@ -184,6 +184,21 @@ STOPS = {
 }
 
 
+# `attrs.ended_by` of a span that ended failed after a rerun's stop was made (`rerun/answerer.Rerun.ended`): a task
+# the framework or asyncio cancelled as the stop unwound the app, an error raised around the stop. The stop's
+# doing, so no error of the app's, whatever its type (`analysis/collectors/errors.py` counts none of them).
+ENDED_BY_STOP = "stop"
+
+
+def unwound_by_stop(error_type: object, attrs: JsonObject) -> bool:
+    """Whether a failed span's end is the stop's doing: the stop itself (`STOPS`), or a failure it unwound.
+
+    >>> unwound_by_stop("asyncio.exceptions.CancelledError", {"ended_by": "stop"}), unwound_by_stop("ValueError", {})
+    (True, False)
+    """
+    return stopped_by(error_type) is not None or attrs.get("ended_by") == ENDED_BY_STOP
+
+
 def stopped_by(error_type: object) -> str | None:
     """Why a rerun stopped the app, when `error_type` (an error's recorded type) is one of its stops; else None.
 

@@ -26,8 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from ..model.rerun_protocol import (FORKED, GIVEN, LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan, Asked, Named,
-                                    RequestSpec, RerunMiss, RerunStop)
+from ..model.rerun_protocol import (ENDED_BY_STOP, FORKED, GIVEN, LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan,
+                                    Asked, Named, RequestSpec, RerunMiss, RerunStop, stopped_by)
 from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..otel.passthrough import OTEL_SOURCE
@@ -124,6 +124,7 @@ class Rerun:
         self._served: set[int] = set()
         self._reran: dict[str, RecordedCall] = {}  # a tool run again's span id -> its recorded twin
         self._llm_spans: dict[str, AnsweredSpan] = {}  # the open `llm` spans: one from OpenTelemetry only watches
+        self._stopped = False  # a span ended with a stop (`_unwound`): what fails from now on, the stop unwound
         self.twins = Twins(recording, policy.match, self._served)
 
     @property
@@ -289,14 +290,32 @@ class Rerun:
 
     def ended(self, span: AnsweredSpan, event: JsonObject) -> None:
         """A span of the rerun ended with `event`: a tool that ran again and returned something else than its
-        recorded twin parts the run there (`Parting.returned`), so what follows is matched strictly."""
+        recorded twin parts the run there (`Parting.returned`), so what follows is matched strictly; one that
+        failed after a stop was made is the stop's doing (`_unwound`)."""
         with self._lock:
             twin = self._reran.pop(span.span_id, None)
             self._llm_spans.pop(span.span_id, None)
+            self._unwound(event)
         if twin is not None:  # what it returned, each field as the trace records it (redacted, cut, JSON)
             kind = str(event.get("event_type"))
             self.parting.returned(twin, result_of({**event, "outputs": self.inputs_of(kind, event.get("outputs")),
                                                    "error": self.inputs_of(kind, event.get("error"))}))
+
+    def _unwound(self, event: JsonObject) -> None:
+        """A span that ends failed once the rerun has stopped the app (a miss of ours, or any stop whose span ended
+        first: a refused tool, a quit) fails because the stop unwinds the app: a task the framework or asyncio
+        cancels (`CancelledError`), an error raised around the stop. Whatever its type, it is no failure of the
+        app's: marked `attrs.ended_by: stop` (`model/rerun_protocol.unwound_by_stop`), its error kept as it was."""
+        if event.get("status") != "failed":
+            return
+        error = event.get("error")
+        if stopped_by(error.get("type") if isinstance(error, dict) else None) is not None:
+            self._stopped = True  # the stop's own span: the innermost, so it ends before what it unwinds
+            return
+        attrs = event.get("attrs")
+        attrs = attrs if isinstance(attrs, dict) else {}
+        if (self._stopped or self.tally.misses) and "ended_by" not in attrs:
+            event["attrs"] = {**attrs, "ended_by": ENDED_BY_STOP}
 
     def _nothing_here(self, live: LiveCall, request: RequestSpec | None, strict: bool) -> str:
         """Why the recording has no answer for this call (`Parting.nothing_here`); for a request that asked a

@@ -1,9 +1,10 @@
 """verify reaches a verdict on hooked and wire-seen frameworks when a tool changes: the changed tool's result goes
 into the next model request, which the recording cannot answer. With `--live` that request goes where the app
 sent it (stub A, standing at the recorded URL): a fixed tool is `fixed`, a broken one `regressed`. Offline (no
-`--live`), a tool broken before the miss is `regressed` by what failed before the stop. LangGraph (a `ToolNode`),
-openai-agents and LlamaIndex (hooked), Haystack (seen on the wire, from a venv of its own); pydantic-ai has the
-same tests beside its other fork tests (test_pydantic_ai_fork.py)."""
+`--live`), a tool broken before the miss is `regressed` by what failed before the stop, and one only reworded is
+`inconclusive`: what the stop itself unwound (LlamaIndex's cancelled agent task) is no failure of the app's.
+LangGraph (a `ToolNode`), openai-agents and LlamaIndex (hooked), Haystack (seen on the wire, from a venv of its
+own); pydantic-ai has the same tests beside its other fork tests (test_pydantic_ai_fork.py)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,18 @@ def test_verify_live_says_a_fixed_tool_fixed(framework):
     run, report, reached = bench.live("verify", str(trace))
     assert (run.returncode, report["verdict"]) == (0, "fixed"), run.stderr[-3000:]
     assert reached and report["tries"][0]["outcome"]["passed"] is True
+
+
+def test_verify_offline_says_a_reworded_tool_stopped_at_the_miss_inconclusive(framework):
+    case, bench = framework
+    _, trace = _changed(case, bench, "reworded_offline.py", case.good, f'return "Forecast: " + str({_body(case)})')
+    run, report = bench.verify(trace)
+    assert (run.returncode, report["verdict"]) == (1, "inconclusive"), (report["why"], run.stderr[-3000:])
+    attempt = report["tries"][0]
+    assert attempt["stopped"] is not None, attempt
+    assert attempt["outcome"]["failures"] == [], attempt["outcome"]  # what the stop cancelled is not the app's
+
+
+def _body(case: Case) -> str:
+    """The good body's returned expression."""
+    return case.good.removeprefix("return ")

@@ -2,14 +2,15 @@
 category and tool, each handled or unhandled as `handling.py` decides.
 
 A rerun's stop (`model/rerun_protocol.STOPS`: a call the recording had no answer for) is no error of the app's: the
-spans it ended and its report are not counted (`failed_run.ended_as` says the run was stopped). Nor is a span that
+spans it ended, with its error or with any other once it was made (`attrs.ended_by: stop`: a task cancelled as it
+unwound the app), and its report are not counted (`failed_run.ended_as` says the run was stopped). Nor is a span that
 ended failed with no error of its own because its parent or the run ended first (`attrs.ended_by`: a wire agent, an
 OpenTelemetry span its producer never ended): the error is counted where it began."""
 
 from __future__ import annotations
 
 from ...model.error_category import categorize
-from ...model.rerun_protocol import STOPS
+from ...model.rerun_protocol import STOPS, unwound_by_stop
 from ...store.records import EventRecord, attrs_of
 from ..handling import ErrorChain, escapes_through, marked_handled
 from ..run_state import OpenSpan, RunState
@@ -36,10 +37,10 @@ class Errors:
         """A span ended failed: counted as a failed span, and as an error unless it is one already counted on its
         way out through an enclosing span."""
         error = event.error
-        if error is not None and error.type in STOPS:  # stopped by the rerun, not failed
+        if error is not None and unwound_by_stop(error.type, attrs_of(event)):  # stopped by the rerun, not failed
             return
-        if error is None and "ended_by" in attrs_of(event):  # ended failed with its parent or the run: no error
-            return  # of its own, counted where it began
+        if error is None and "ended_by" in attrs_of(event):  # ended failed with its parent, the run or a stop: no
+            return  # error of its own, counted where it began
         self.failed_spans += 1
         self.by_op[op] = self.by_op.get(op, 0) + 1
         kind = (error.type or "Error") if error is not None else "unknown"
