@@ -13,8 +13,13 @@ nested one level deeper still matches.
    repetitive input) becomes one `replace`; calls added and removed are then counted per operation.
 
 The first divergence is where the two runs first part by the rule the rerun report uses too
-(`model/divergence.py`), with calls paired in order: where the common prefix of operations ends. The
-opcode that starts there (the first that is not `equal`) says how they part.
+(`model/divergence.py`), with calls paired in order: the first place where the two calls differ in their
+operation or in how they ended (their status: a tool that completed in BASE and failed in NEW, a result in
+one and an error in the other). A status is no part of the alignment (the failed tool is still the same
+call, paired with its twin), but it is part of the divergence: two runs that made the same calls are not
+the same run when one of them failed on the way. Where the operations part first, the opcode that starts
+there (the first that is not `equal`) says how; where a pair's status changed first, the divergence is that
+pair, `changed`.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from ..model.divergence import InOrder, Parting, first_parting
 # difflib is cubic on repetitive calls (x,y,z... against x,z,y...): 500 calls a side take about a second
 # there, where a random middle of 4,000 a side would; past this the middle is counted, not aligned.
 MAX_CELLS = 250_000
+PARTING = "operation or status"  # what parts two runs, in the diff cache's key: answers parted otherwise are made again
 
 Tag = Literal["replace", "delete", "insert", "equal"]
 Opcode = tuple[Tag, int, int, int, int]  # tag, base from, base to, new from, new to (difflib's form)
@@ -39,6 +45,7 @@ class Alignment:
     opcodes: list[Opcode]
     aligned_by: str  # sequence | counts
     parted_at: Optional[int] = None  # the index, in both runs, where they first part; None if they never do
+    changed: bool = False  # they part at an aligned pair whose status changed (not at an opcode)
 
     def pairs(self) -> Iterator[tuple[int, int]]:
         """(base index, new index) of every pair of calls matched."""
@@ -47,20 +54,30 @@ class Alignment:
                 yield from zip(range(i1, i2), range(j1, j2))
 
     def first_change(self) -> Optional[Opcode]:
-        """The opcode where the runs first part."""
-        if self.parted_at is None:
+        """The opcode where the runs first part; for a pair whose status changed (`changed`), that pair as an
+        `equal` opcode of one call."""
+        at = self.parted_at
+        if at is None:
             return None
-        return next(op for op in self.opcodes if op[0] != "equal" and op[1] == op[3] == self.parted_at)
+        if self.changed:
+            return ("equal", at, at + 1, at, at + 1)
+        return next(op for op in self.opcodes if op[0] != "equal" and op[1] == op[3] == at)
 
 
-def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -> Alignment:
-    """The opcodes that turn `base` into `new` (operations, one per call).
+def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS,
+          statuses: Optional[tuple[Sequence[str], Sequence[str]]] = None) -> Alignment:
+    """The opcodes that turn `base` into `new` (operations, one per call); `statuses`, each call's status in
+    each run, when how the calls ended counts in where the runs part (see the module docstring).
 
     >>> align(["llm:plan", "tool:search", "llm:write"], ["llm:plan", "tool:search", "tool:search", "llm:write"]).opcodes
     [('equal', 0, 2, 0, 2), ('insert', 2, 2, 2, 3), ('equal', 2, 3, 3, 4)]
+    >>> align(["llm:plan", "tool:search"], ["llm:plan", "tool:search"],
+    ...       statuses=(["completed", "completed"], ["completed", "failed"])).parted_at
+    1
     """
     parting = first_parting(InOrder(base), InOrder(new))
     prefix = len(base) if parting is None else _parted_at(parting)
+    changed = _status_changed(statuses, prefix) if statuses is not None else None
     suffix = _common_suffix(base, new, prefix)
     base_end, new_end = len(base) - suffix, len(new) - suffix
     middle, how = _middle(base[prefix:base_end], new[prefix:new_end], max_cells)
@@ -68,7 +85,16 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -
     opcodes += [(tag, i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix) for tag, i1, i2, j1, j2 in middle]
     if suffix:
         opcodes.append(("equal", base_end, len(base), new_end, len(new)))
+    if changed is not None:
+        return Alignment(_merged(opcodes), how, changed, changed=True)
     return Alignment(_merged(opcodes), how, None if parting is None else prefix)
+
+
+def _status_changed(statuses: tuple[Sequence[str], Sequence[str]], prefix: int) -> Optional[int]:
+    """The first of the first `prefix` calls (the same operations in both runs) whose status differs, by the
+    rule of `model/divergence.py` (calls paired in order); None when none does."""
+    parting = first_parting(InOrder(statuses[0][:prefix]), InOrder(statuses[1][:prefix]))
+    return None if parting is None else _parted_at(parting)
 
 
 def _parted_at(parting: Parting[Any]) -> int:

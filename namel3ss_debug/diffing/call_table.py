@@ -211,6 +211,11 @@ class CallTable:
         texts = self.texts.texts
         return [texts[code] for code in self.operation]
 
+    def statuses(self) -> list[str]:
+        """Each call's status (`completed`, `failed`), in order: where alignment looks for an outcome that changed."""
+        texts = self.texts.texts
+        return [texts[code] for code in self.status]
+
     def component_of(self, index: int) -> str:
         return self.texts.texts[self.component[index]]
 

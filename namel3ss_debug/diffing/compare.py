@@ -15,7 +15,7 @@ from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import inputs_fingerprint, preview_of
 from .profile import RunProfile
 from .report import (
-    DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls, OperationDelta, OutputChange,
+    CHANGED, DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls, OperationDelta, OutputChange,
     OutputChanges, RunSide,
 )
 from .thresholds import Threshold, evaluate
@@ -31,7 +31,7 @@ def diff_runs(base: RunProfile, new: RunProfile, thresholds: Sequence[Threshold]
               context: int = CONTEXT, outputs_shown: int = OUTPUTS_SHOWN) -> DiffReport:
     """What changed from `base` to `new`; each threshold evaluated (see `thresholds.evaluate`)."""
     operations = base.calls.calls.operations(), new.calls.calls.operations()
-    alignment = align(*operations)
+    alignment = align_calls(base.calls, new.calls, operations)
     return DiffReport(
         schema=DIFF_SCHEMA, generated_by=f"namel3ss-debug {__version__}",
         base=_side(base), new=_side(new),
@@ -41,6 +41,15 @@ def diff_runs(base: RunProfile, new: RunProfile, thresholds: Sequence[Threshold]
         calls=call_changes(base.calls, new.calls, operations, alignment, context),
         outputs=output_changes(base.calls, new.calls, alignment, outputs_shown),
         thresholds=[evaluate(threshold, base.report, new.report) for threshold in thresholds])
+
+
+def align_calls(base: CallSequence, new: CallSequence,
+                operations: Optional[tuple[list[str], list[str]]] = None) -> Alignment:
+    """The two runs' calls aligned by operation, parting where an operation or a call's status first differs
+    (`align.py`); `operations`, each run's calls' operations, when the caller has them already."""
+    if operations is None:
+        operations = base.calls.operations(), new.calls.operations()
+    return align(*operations, statuses=(base.calls.statuses(), new.calls.statuses()))
 
 
 def overview_changes(base: Report, new: Report) -> list[Change]:
@@ -97,13 +106,14 @@ def call_changes(base: CallSequence, new: CallSequence, operations: tuple[list[s
 
 
 def divergence(base: CallSequence, new: CallSequence, alignment: Alignment, context: int) -> Optional[Divergence]:
-    """The first opcode that is not `equal`, its calls (up to `SHOWN`) and `context` calls around it."""
+    """The first opcode that is not `equal`, its calls (up to `SHOWN`) and `context` calls around it; or the
+    first pair of calls whose status changed (`changed`: the same call, ended otherwise), when that comes first."""
     first = alignment.first_change()
     if first is None:
         return None
     tag, i1, i2, j1, j2 = first
     return Divergence(
-        kind=tag, base_index=i1, new_index=j1,
+        kind=CHANGED if alignment.changed else tag, base_index=i1, new_index=j1,
         before_base=_refs(base, max(0, i1 - context), i1), before_new=_refs(new, max(0, j1 - context), j1),
         removed=_refs(base, i1, min(i2, i1 + SHOWN)), added=_refs(new, j1, min(j2, j1 + SHOWN)),
         removed_total=i2 - i1, added_total=j2 - j1,
@@ -169,5 +179,7 @@ def _refs(sequence: CallSequence, start: int, stop: int) -> list[CallRef]:
 
 def _side(profile: RunProfile) -> RunSide:
     runs = profile.report.overview.runs if profile.report.overview else []
+    health = profile.report.health
+    reason = None if health is None else health.failure or next(iter(health.reasons), None)
     return RunSide(profile.label, profile.calls.run_id, runs[0].status if runs else None, len(profile.calls.calls),
-                   runs[0].rerun_of if runs else None)
+                   runs[0].rerun_of if runs else None, health.verdict if health is not None else None, reason)

@@ -22,8 +22,10 @@ from ..store.located import Located
 from ..store.records import EventRecord
 from .calls import CallRecorder, CallSequence
 
-# What a diff reads of the report. Sections not listed are not built (health would need them all).
-SECTIONS = ("overview", "components", "operations", "llm", "errors")
+# What a diff reads of the report. Sections not listed are not built. Health is the run's outcome, which each side
+# of the report says (passed or failed: `analysis/failed_run.py`); it needs every collector of the pass (a failed
+# run's critical finding is the diagnosis's), so a first diff reads each run as `analyze` does.
+SECTIONS = ("overview", "components", "operations", "llm", "errors", "health")
 
 
 @dataclass(frozen=True)

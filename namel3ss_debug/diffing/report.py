@@ -13,6 +13,7 @@ import msgspec
 from ..model.lineage import Lineage
 
 DIFF_SCHEMA = "namel3ss-debug/diff/v1"
+CHANGED = "changed"  # a divergence at a call both runs made, which ended otherwise (completed, then failed)
 
 
 class Change(msgspec.Struct, frozen=True):
@@ -33,6 +34,10 @@ class RunSide(msgspec.Struct, frozen=True):
     status: Optional[str]
     calls: int
     rerun_of: Optional[Lineage] = None  # as analyze says it: the run this one reruns or forks, where it parted
+    # how the run turned out, as `analyze`'s health says it (`analysis/failed_run.py` decides a failed run):
+    # failing, stopped, degraded or healthy, and the reason that decided it (a failed run's failure line)
+    outcome: Optional[str] = None
+    outcome_reason: Optional[str] = None
 
 
 class OperationDelta(msgspec.Struct, frozen=True):
@@ -66,7 +71,9 @@ class Divergence(msgspec.Struct, frozen=True):
     """The first place where the two call sequences differ, with context.
 
     `kind` is the first opcode that is not `equal`: `insert` (calls only NEW has), `delete` (only BASE) or
-    `replace` (different calls in the same place). `removed`/`added` hold up to `shown` of its calls.
+    `replace` (different calls in the same place); or `changed`: the same call in both runs, whose status
+    differs (it completed in one and failed in the other), when that comes first. `removed`/`added` hold up
+    to `shown` of its calls (for `changed`, the call as each run made it).
     """
 
     kind: str

@@ -8,6 +8,8 @@ from typing import Any
 
 
 from ..diffing import calls
+from ..diffing.align import PARTING
+from ..diffing.profile import SECTIONS
 from ..diffing.compare import diff_runs
 from ..diffing.report import DiffReport
 from ..diffing.thresholds import parse_threshold
@@ -45,8 +47,10 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     sources, resolved = open_traces(runs, env)
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
     cache = ResultCache(results_directory(env.environ) if request.cache else None, env.warn)
+    # a side kept with other report sections (before each side said its health) or an answer parted by another
+    # rule (before a changed status was a divergence) is read again
     question = [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS,
-                calls.ORDER]
+                calls.ORDER, list(SECTIONS), PARTING]
     # the answer itself, kept when both sides were read clean: a second diff of the same runs reads no side
     answer = cache.key("diff-report", sources, [*question, list(request.fail_on), request.context])
     kept = cache.get(answer, DiffReport)

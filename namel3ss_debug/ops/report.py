@@ -22,9 +22,9 @@ from ..analysis.span_table import SpanTable, span_table
 from ..analysis.run_state import Options
 from ..analysis.wide import PAGE, Cut, Key, WidthCap
 from ..analysis.window import parse_duration_ms
-from ..diffing.align import Alignment, align
+from ..diffing.align import Alignment
 from ..diffing.calls import CallRecorder, CallSequence
-from ..diffing.compare import diff_runs
+from ..diffing.compare import align_calls, diff_runs
 from ..diffing.profile import RunProfile
 from ..diffing.report import DiffReport
 from ..model.errors import TraceError, UsageError
@@ -94,7 +94,7 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
     if len(pictures) == 1:
         return ReportPage(pictures)
     base, new = pictures
-    alignment = align(base.calls.calls.operations(), new.calls.calls.operations())
+    alignment = align_calls(base.calls, new.calls)
     diff = diff_runs(RunProfile(base.source, base.report, base.calls), RunProfile(new.source, new.report, new.calls))
     return ReportPage(pictures, diff, alignment)
 

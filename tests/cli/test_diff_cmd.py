@@ -73,6 +73,21 @@ def test_identical_runs_have_no_divergence(tmp_path):
     assert (document["calls"]["divergence"], document["calls"]["added"], document["outputs"]["changed"]) == (None, 0, 0)
 
 
+def test_a_tool_that_failed_in_new_is_the_first_divergence_and_each_run_says_its_health(tmp_path):
+    base = write(tmp_path / "base.jsonl", run_events())
+    events = run_events("20261122-110000-bbbbbb")
+    end = next(e for e in events if e["event_type"] == "tool_call_end")
+    end.update(status="failed", error={"type": "KeyError", "message": "'tokyo'"}, outputs=None)
+    result = diff(base, write(tmp_path / "new.jsonl", events))
+    assert "first divergence: tool:search#1, call 4 of both: the same call, completed in BASE, failed in NEW\n" \
+        in result.output
+    assert "     health: healthy\n" in result.output
+    assert "     health: degraded: completed with 1 handled error (KeyError 1)\n" in result.output
+    document = orjson.loads(diff(base, str(tmp_path / "new.jsonl"), "--format", "json").stdout)
+    assert (document["calls"]["divergence"]["kind"], document["base"]["outcome"], document["new"]["outcome"]) == \
+        ("changed", "healthy", "degraded")
+
+
 def test_json_has_the_schema_first_and_raw_numbers(pair):
     document = orjson.loads(diff(*pair, "--format", "json", "--fail-on", "p95(llm)>+20%").stdout)
     tool_calls = next(c for c in document["overview"] if c["metric"] == "tool_calls")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Callable, Iterator, Optional
 
-from ...diffing.report import CallRef, Change, DiffReport, Divergence, RunSide, ThresholdResult
+from ...diffing.report import CHANGED, CallRef, Change, DiffReport, Divergence, RunSide, ThresholdResult
 from ..analyze.format import NONE, count, duration, number, usd
 
 UNCHANGED = "="
@@ -65,6 +65,16 @@ def side_text(side: RunSide, escape: Callable[[str], str]) -> str:
     return f"{run} ({escape(side.label)}, {escape(side.status or 'unfinished')}, {side.calls:,} calls{lineage})"
 
 
+def outcome_text(side: RunSide) -> Optional[str]:
+    """How the run turned out, as `analyze`'s health says it: `healthy`, `failing: run ended failed with
+    ValueError: ...`; None for a report that does not say (a JSON document of an older version)."""
+    if side.outcome is None:
+        return None
+    if side.outcome == "healthy" or not side.outcome_reason:
+        return side.outcome
+    return f"{side.outcome}: {side.outcome_reason}"
+
+
 def kin_text(report: DiffReport, escape: Callable[[str], str]) -> Optional[str]:
     """When one run is a rerun or fork of the other, where it parted from it: `NEW is a rerun of BASE that
     parted from it at llm:planner#1 (mocked)`; else None."""
@@ -103,11 +113,11 @@ def call_text(ref: Optional[CallRef], indent: int = 0) -> str:
 
 def divergence_rows(divergence: Divergence) -> Iterator[tuple[str, str, str]]:
     """(marker, BASE cell, NEW cell) rows: context, then the divergence (`-` BASE only, `+` NEW only,
-    `~` replaced), then context again. Calls are indented by their depth below the shallowest shown."""
+    `~` replaced, `!` the same call ended otherwise), then context again. Calls are indented by their depth below the shallowest shown."""
     shown = [*divergence.before_base, *divergence.before_new, *divergence.removed, *divergence.added,
              *divergence.after_base, *divergence.after_new]
     top = min((ref.depth for ref in shown), default=0)
-    marker = {"insert": "+", "delete": "-", "replace": "~"}[divergence.kind]
+    marker = {"insert": "+", "delete": "-", "replace": "~", CHANGED: "!"}[divergence.kind]
     for group, mark in (((divergence.before_base, divergence.before_new), " "),
                         ((divergence.removed, divergence.added), marker),
                         ((divergence.after_base, divergence.after_new), " ")):
@@ -121,8 +131,13 @@ def divergence_rows(divergence: Divergence) -> Iterator[tuple[str, str, str]]:
 
 
 def divergence_title(divergence: Divergence) -> str:
-    """`tool:search#5, call 16 of NEW: 1 call only NEW has`: the first call that differs, where, and how."""
+    """`tool:search#5, call 16 of NEW: 1 call only NEW has`: the first call that differs, where, and how;
+    `tool:search#1, call 4 of both: the same call, completed in BASE, failed in NEW` for a changed status."""
     first = (divergence.added or divergence.removed)[0]
+    if divergence.kind == CHANGED:
+        before, after = divergence.removed[0], divergence.added[0]
+        return (f"{first.key}, call {divergence.new_index + 1} of both: the same call, {before.status} in BASE, "
+                f"{after.status} in NEW")
     if divergence.kind == "insert":
         what = f"{_calls(divergence.added_total)} only NEW has"
     elif divergence.kind == "delete":

@@ -7,19 +7,19 @@ Text from a trace and the `--fail-on` expressions as typed are escaped by `md` (
 
 from __future__ import annotations
 
-from ...diffing.report import Change, DiffReport, OperationDelta, OutputChanges, ThresholdResult
+from ...diffing.report import Change, DiffReport, RunSide, OperationDelta, OutputChanges, ThresholdResult
 from ..analyze.md_text import md, table
 from .format import (
-    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, percent_change,
-    side_text, signed, threshold_change,
+    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, outcome_text,
+    percent_change, side_text, signed, threshold_change,
 )
 
 _OPEN_ROWS = 10  # latency rows shown before the rest are folded
 
 
 def render_markdown(report: DiffReport) -> str:
-    lines = ["## namel3ss-debug diff", "", f"**BASE** {side_text(report.base, md)}  ",
-             f"**NEW** {side_text(report.new, md)}"]
+    lines = ["## namel3ss-debug diff", "", f"**BASE** {side_text(report.base, md)}{_outcome(report.base)}  ",
+             f"**NEW** {side_text(report.new, md)}{_outcome(report.new)}"]
     kin = kin_text(report, md)
     if kin is not None:
         lines += ["", kin]
@@ -92,6 +92,14 @@ def _outputs(outputs: OutputChanges) -> list[str]:
     if outputs.changed > len(outputs.items):
         lines += ["", f"… and {outputs.changed - len(outputs.items):,} more."]
     return lines
+
+
+def _outcome(side: RunSide) -> str:
+    """`; health **degraded**: completed with 1 handled error`, how the run turned out; empty when the report does not say."""
+    outcome = outcome_text(side)
+    if outcome is None or side.outcome is None:
+        return ""
+    return f"; health **{md(side.outcome)}**" + md(outcome[len(side.outcome):])
 
 
 def _indented(text: str) -> str:

@@ -11,17 +11,22 @@ from rich.table import Table
 
 from ...diffing.report import Change, DiffReport, Divergence, OperationDelta, OutputChanges, ThresholdResult
 from .format import (
-    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, percent_change,
-    side_text, signed, threshold_change,
+    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, outcome_text,
+    percent_change, side_text, signed, threshold_change,
 )
 from ..text import safe_line
+
+OUTCOME_STYLES = {"healthy": "green", "degraded": "yellow", "stopped": "yellow", "failing": "bold red"}
 
 
 def render_diff(console: Console, report: DiffReport) -> None:
     """Title, thresholds, overview, first divergence, calls added/removed, latency, changed outputs."""
     console.print("[bold]namel3ss-debug diff[/]")
-    console.print(f"BASE {side_text(report.base, safe_line)}")
-    console.print(f"NEW  {side_text(report.new, safe_line)}")
+    for name, side in (("BASE", report.base), ("NEW ", report.new)):
+        console.print(f"{name} {side_text(side, safe_line)}")
+        outcome = outcome_text(side)
+        if outcome is not None:
+            console.print(f"     health: [{OUTCOME_STYLES.get(side.outcome or '', 'bold')}]{safe_line(outcome)}[/]")
     kin = kin_text(report, safe_line)
     if kin is not None:
         console.print(f"[yellow]{kin}[/]")
@@ -76,7 +81,7 @@ def _divergence(console: Console, report: DiffReport) -> None:
 
 def _divergence_table(divergence: Divergence) -> Table:
     table = _table(None, ["", "BASE", "NEW"])
-    styles = {"+": "green", "-": "red", "~": "yellow"}
+    styles = {"+": "green", "-": "red", "~": "yellow", "!": "red"}
     for mark, left, right in divergence_rows(divergence):
         table.add_row(mark, safe_line(left), safe_line(right), style=styles.get(mark))
     return table

@@ -73,6 +73,7 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, runnin
         "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
         "work_from_ms": _work_from(table),
         "status": _status(picture, run, running), "stopped": run.stopped if run is not None else None,
+        "gave_up": run.gave_up if run is not None and picture.ended else None,
         "events": picture.events,
         "lineage": _lineage(run.rerun_of if run is not None else None),
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
@@ -104,11 +105,14 @@ def _work_from(table: SpanTable) -> float:
 
 
 def _status(picture: RunPicture, run: Any, running: bool) -> str:
-    """The run's status; one whose `run_end` was not read is `running` while `view --follow` watches it being
-    written, and otherwise `not ended` (it may have crashed: a report cannot tell)."""
+    """The run's outcome (`failed_run.outcome`: `failed` for a run that gave up too, as its health is `failing`);
+    one whose `run_end` was not read is `running` while `view --follow` watches it being written, and otherwise
+    `not ended` (it may have crashed: a report cannot tell)."""
     if not picture.ended:
         return "running" if running else "not ended"
-    return str(run.status) if run is not None and run.status else "completed"
+    if run is None:
+        return "completed"
+    return str(run.outcome or run.status or "completed")
 
 
 def _columns(table: SpanTable, renamed: dict[str, str]) -> dict[str, Any]:
@@ -180,20 +184,29 @@ def _compare(page: ReportPage) -> dict[str, Any]:
     rows: list[list[Any]] = []
     marks: list[list[Any]] = []
     parted_at = None
+    first = page.alignment.first_change()
     for tag, i1, i2, j1, j2 in page.alignment.opcodes:
-        if tag != "equal" and i1 == page.alignment.parted_at and parted_at is None:
-            parted_at = len(rows)
-            marks.append([parted_at, "diverged", f"the runs part here: {tag}"])
         for offset in range(max(i2 - i1, j2 - j1)):
             left = base.calls.calls[i1 + offset] if i1 + offset < i2 else None
             right = new.calls.calls[j1 + offset] if j1 + offset < j2 else None
             index = len(rows)
+            if parted_at is None and first is not None and (i1 + offset, j1 + offset) == first[1:4:2] \
+                    and (tag != "equal") != page.alignment.changed:
+                parted_at = index
+                marks.append([index, "diverged", _parting(tag, left, right)])
             rows.append([tag, base_rows.get(left.seq, -1) if left else -1,
                          new_rows.get(right.seq, -1) if right else -1])
             if tag == "equal" and left is not None and right is not None:
                 marks.extend([index, kind, text] for kind, text in _differences(left, right))
     return {"diff": diff_to_dict(page.diff), "rows": rows, "marks": marks, "parted_at": parted_at,
             "kin": kin_text(page.diff, str)}
+
+
+def _parting(tag: str, left: Any, right: Any) -> str:
+    """The divergence mark's text: how the runs part at this row (the same call ended otherwise, or an opcode)."""
+    if tag == "equal":
+        return f"the runs part here: the same call, {left.status} in BASE, {right.status} in NEW"
+    return f"the runs part here: {tag}"
 
 
 def _rows_by_seq(table: SpanTable) -> dict[int, int]:

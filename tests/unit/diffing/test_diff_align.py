@@ -73,3 +73,22 @@ def test_the_first_change_is_the_first_opcode_that_is_not_equal_for_any_two_runs
         for max_cells in (0, 1000):
             alignment = align(base, new, max_cells)
             assert alignment.first_change() == next((op for op in alignment.opcodes if op[0] != "equal"), None)
+
+
+def test_a_call_whose_status_changed_is_where_the_runs_part_though_the_operations_agree():
+    ops = ["llm:plan", "tool:search", "llm:write"]
+    alignment = align(ops, ops, statuses=(["completed"] * 3, ["completed", "failed", "completed"]))
+    assert (alignment.parted_at, alignment.changed, alignment.first_change()) == (1, True, ("equal", 1, 2, 1, 2))
+    assert alignment.opcodes == [("equal", 0, 3, 0, 3)]  # the failed call is still paired with its twin
+
+
+def test_operations_that_part_before_a_changed_status_are_the_divergence():
+    base, new = ["a", "b", "c", "d"], ["a", "x", "c", "d"]
+    alignment = align(base, new, statuses=(["completed"] * 4, ["completed", "completed", "completed", "failed"]))
+    assert (alignment.parted_at, alignment.changed, alignment.first_change()[0]) == (1, False, "replace")
+
+
+def test_equal_statuses_leave_the_divergence_to_the_operations():
+    ops = ["a", "b"]
+    alignment = align(ops, ops, statuses=(["completed", "failed"], ["completed", "failed"]))
+    assert (alignment.parted_at, alignment.first_change()) == (None, None)

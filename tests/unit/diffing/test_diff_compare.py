@@ -94,6 +94,21 @@ def test_a_call_that_failed_in_one_run_only_is_a_changed_output():
     assert (item.base.status, item.new.status, item.new_preview) == ("completed", "failed", "TimeoutError: late")
 
 
+def test_a_tool_that_failed_in_new_only_is_the_first_divergence_at_that_tool():
+    divergence = diff(agent_run(), agent_run(fail_search=True)).calls.divergence
+    assert divergence is not None
+    assert (divergence.kind, divergence.base_index, divergence.new_index) == ("changed", 3, 3)
+    assert [(ref.key, ref.status) for ref in (*divergence.removed, *divergence.added)] == \
+        [("tool:search#1", "completed"), ("tool:search#1", "failed")]
+    assert [ref.key for ref in divergence.after_new] == ["llm:writer#1"]
+
+
+def test_each_side_says_how_its_run_turned_out_as_analyze_health_says_it():
+    report = diff(agent_run(), agent_run(fail_search=True))
+    assert (report.base.outcome, report.new.outcome) == ("healthy", "degraded")
+    assert report.new.outcome_reason == "completed with 1 handled error (TimeoutError 1)"
+
+
 def test_only_the_first_changed_outputs_are_kept_but_all_are_counted():
     report = diff(agent_run(searches=("a", "b", "c")), agent_run(searches=("a", "b", "c"), fail_search=True),
                   outputs_shown=2)
