@@ -15,8 +15,8 @@ from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import inputs_fingerprint, preview_of
 from .profile import RunProfile
 from .report import (
-    CHANGED, DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls, OperationDelta, OutputChange,
-    OutputChanges, RunSide,
+    CHANGED, DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls, OperationDelta,
+    OutputChange, OutputChanges, RunSide,
 )
 from .thresholds import Threshold, evaluate
 

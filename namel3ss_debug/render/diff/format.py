@@ -113,7 +113,8 @@ def call_text(ref: Optional[CallRef], indent: int = 0) -> str:
 
 def divergence_rows(divergence: Divergence) -> Iterator[tuple[str, str, str]]:
     """(marker, BASE cell, NEW cell) rows: context, then the divergence (`-` BASE only, `+` NEW only,
-    `~` replaced, `!` the same call ended otherwise), then context again. Calls are indented by their depth below the shallowest shown."""
+    `~` replaced, `!` the same call ended otherwise), then context again. Calls are indented by their depth
+    below the shallowest shown."""
     shown = [*divergence.before_base, *divergence.before_new, *divergence.removed, *divergence.added,
              *divergence.after_base, *divergence.after_new]
     top = min((ref.depth for ref in shown), default=0)

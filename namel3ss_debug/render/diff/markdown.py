@@ -95,7 +95,8 @@ def _outputs(outputs: OutputChanges) -> list[str]:
 
 
 def _outcome(side: RunSide) -> str:
-    """`; health **degraded**: completed with 1 handled error`, how the run turned out; empty when the report does not say."""
+    """`; health **degraded**: completed with 1 handled error`, how the run turned out; empty when the report
+    does not say."""
     outcome = outcome_text(side)
     if outcome is None or side.outcome is None:
         return ""
