@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
+from dataclasses import asdict
 from typing import Iterable, Sequence
 
 import msgspec
@@ -12,6 +13,8 @@ from .._version import __version__
 from . import floats
 from .anomalies import find_anomalies, ref_of
 from .diagnosis.diagnose import diagnose, run_figures
+from .diagnosis.records import Diagnosis, Finding
+from .failed_run import outcome
 from .health import verdict
 from .prices import Pricer
 from .report import (
@@ -58,6 +61,7 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = Non
     if tally.clues is not None:
         findings = diagnose(tally.clues, run_figures([run.run_id for run in tally.runs], critical_paths, slow,
                                                      patterns))
+    overview = _outcomes(overview, findings)
     settings: dict[str, object] = {"slow_threshold_ms": tally.options.slow_threshold_ms,
                                    "block_threshold_ms": tally.options.block_threshold_ms, "top": tally.options.top}
     full = Report(
@@ -69,6 +73,17 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = Non
                        sum(use.no_answer for use in tally.usage.models.values())), findings=findings,
         settings=settings, run_ids=[run.run_id for run in tally.runs])
     return msgspec.structs.replace(full, **{name: None for name in SECTIONS if name not in chosen})
+
+
+def _outcomes(overview: Overview, findings: Diagnosis | None) -> Overview:
+    """Each run with its outcome (`failed_run.outcome`), judged with its own findings when the pass has them (the
+    findings or health section), else by its end alone."""
+    own: dict[str, list[Finding]] = {}
+    for finding in findings.findings if findings is not None else ():
+        own.setdefault(finding.run_id, []).append(finding)
+    runs = [msgspec.structs.replace(run, **asdict(outcome(run.status, run.exit_code, own.get(run.run_id, ()))))
+            for run in overview.runs]
+    return msgspec.structs.replace(overview, runs=runs)
 
 
 def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsage, errors: Errors,

@@ -29,12 +29,13 @@ of the app's (`collectors/errors.py`), and nothing is blamed for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional, Protocol
+from typing import Iterable, Optional, Protocol, TypeVar
 
 from ..model.rerun_protocol import stopped_by
 
 GAVE_UP = ("apology_after_failure", "turn_limit", "context_overflow")  # when critical: the run gave up
 OPPORTUNITIES = frozenset({"parallelizable_calls", "cacheable_calls"})  # savings, not faults
+SAYS_COMPLETED = frozenset({"swallowed_error"})  # findings that say the run's outcome is completed
 RUN, FINDING = "run", "finding"  # where a failure shows: the run's own end, or a finding that it gave up
 STOPPED = "stopped"  # the status of a run a rerun stopped (`ended_as`)
 FAILED = "failed"  # the outcome of a run that failed, by any of the three grounds above
@@ -90,11 +91,11 @@ def run_failure(status: Optional[str], exit_code: Optional[int], findings: Itera
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a run ended, in the one vocabulary: `status` is `failed`, `stopped`, or the status its `run_end`
+    """How a run ended, in the one vocabulary: `outcome` is `failed`, `stopped`, or the status its `run_end`
     recorded (`completed`, `unfinished`, ...); `gave_up` the kind of the critical finding that failed it
     (`apology_after_failure`, `turn_limit`, `context_overflow`), None when it failed by its end or did not fail."""
 
-    status: str
+    outcome: str
     gave_up: Optional[str] = None
 
 
@@ -102,8 +103,8 @@ def outcome(status: Optional[str], exit_code: Optional[int], findings: Iterable[
     """The outcome of a run of `status` (`ended_as`'s: `stopped` for a run its rerun stopped) and `exit_code`
     with these findings (its own): `failed` exactly when `run_failure` says it failed.
 
-    >>> outcome("completed", 0, []), outcome("completed", 2, []).status, outcome(None, None, []).status
-    (Outcome(status='completed', gave_up=None), 'failed', 'unfinished')
+    >>> outcome("completed", 0, []), outcome("completed", 2, []).outcome, outcome(None, None, []).outcome
+    (Outcome(outcome='completed', gave_up=None), 'failed', 'unfinished')
     """
     failed = run_failure(status, exit_code, findings)
     if failed is None:
@@ -135,6 +136,20 @@ def ended_as(status: Optional[str], error_type: object) -> tuple[Optional[str], 
     """
     why = stopped_by(error_type) if status == "failed" else None
     return (status, None) if why is None else (STOPPED, why)
+
+
+J = TypeVar("J", bound=Judged)
+
+
+def consistent(findings: Iterable[J]) -> list[J]:
+    """The findings less those that say a run completed (`SAYS_COMPLETED`) of a run a critical finding says gave
+    up: its outcome is `failed`, and a failure the model gave up on was not swallowed.
+
+    Such a finding is only made of a run whose `run_end` said completed with exit code 0, so giving up is the one
+    way its run fails."""
+    kept = list(findings)
+    gave_up = {finding.run_id for finding in kept if finding.severity == "critical" and finding.kind in GAVE_UP}
+    return [finding for finding in kept if not (finding.kind in SAYS_COMPLETED and finding.run_id in gave_up)]
 
 
 def degrading(findings: Iterable[Judged]) -> list[Judged]:

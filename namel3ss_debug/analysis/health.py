@@ -1,7 +1,8 @@
 """The health verdict: failing, stopped, degraded or healthy, always with the reasons that decided it.
 
 - failing: a run failed, by the one definition every screen reads (`failed_run.py`): an error escaped it, it
-  exited with a code other than 0, or a critical finding says it gave up.
+  exited with a code other than 0, or a critical finding says it gave up. Exactly the runs whose outcome is
+  `failed` (`failed_run.outcome`: `runs --status failed`, the report's header), which `diagnose` blames.
 - stopped: no run failed, and a rerun stopped one before it could end (`failed_run.ended_as`: `stopped: no
   recorded answer`): how it would have ended is unknown, so it is neither failing nor healthy; what degraded it
   before the stop follows.
@@ -36,7 +37,8 @@ def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: A
     `no_answer`: of the LLM calls without usage, those that ended failed or stopped (`cost_notes`)."""
     findings = diagnosis.findings if diagnosis is not None else []
     failing = _failing(overview, diagnosis)
-    completed = bool(overview.runs) and all(run.status == "completed" and not run.exit_code for run in overview.runs)
+    completed = bool(overview.runs) and all((run.outcome or run.status) == "completed" and not run.exit_code
+                                            for run in overview.runs)
     degraded = _degraded(errors, patterns, anomalies, integrity, completed) + _finding_reasons(findings)
     notes = cost_notes(llm, no_answer) if llm is not None else []
     if failing:

@@ -65,6 +65,10 @@ class RunOverview(msgspec.Struct, frozen=True):
     frameworks: list[str] = msgspec.field(default_factory=list)  # the frameworks its spans name (attrs.framework)
     tags: list[str] = msgspec.field(default_factory=list)  # run_start.attrs.tags: what the run was labelled with
     stopped: Optional[str] = None  # status `stopped`: why its rerun stopped the app (`failed_run.ended_as`)
+    # how it ended in the one vocabulary (`failed_run.outcome`): `failed` when it failed (ended failed, a non-zero
+    # exit, or gave up), else `status`; judged with its findings when the report has them (health or findings)
+    outcome: Optional[str] = None
+    gave_up: Optional[str] = None  # outcome `failed` by a finding that it gave up: that finding's kind
 
 
 class Overview(msgspec.Struct, frozen=True):

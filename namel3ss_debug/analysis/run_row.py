@@ -32,7 +32,9 @@ class RunRow(msgspec.Struct, frozen=True):
     entry: Optional[str]  # analyze's overview `entry` ("script app.py")
     started: Optional[str]  # the run's first timestamp (ISO 8601 UTC), analyze's overview `started`
     duration_ms: Optional[float]  # None: no run_end
-    status: str  # analyze's overview status: completed | failed | stopped | ... | unfinished (no run_end)
+    # the run's outcome, analyze's overview `outcome` (`failed_run.outcome`): failed (ended failed, a non-zero exit,
+    # or gave up: health failing) | completed | stopped | ... | unfinished (no run_end)
+    status: str
     exit_code: Optional[int]
     models: list[str]  # the models its LLM calls used (analyze's llm.models), sorted
     frameworks: list[str]  # the frameworks its spans name (`attrs.framework`), sorted
@@ -58,6 +60,7 @@ class RunRow(msgspec.Struct, frozen=True):
     output: Optional[str] = None  # its final answer (`run_texts.py`); listed: one line, at most LINE_CHARS characters
     error_messages: list[str] = msgspec.field(default_factory=list)  # analyze's error examples' messages, one line each
     stopped: Optional[str] = None  # status `stopped`: why its rerun stopped the app ("no recorded answer")
+    gave_up: Optional[str] = None  # status `failed` by a finding that it gave up: its kind (apology_after_failure)
 
 
 class OperationTimes(msgspec.Struct, frozen=True):
@@ -88,7 +91,7 @@ def row_of(report: Report, files: list[str], said: Said = UNSAID) -> RunRow:
     run = overview.runs[0]
     lineage = run.rerun_of
     return RunRow(
-        run.run_id, files, run.entry, run.started, run.duration_ms, run.status, run.exit_code,
+        run.run_id, files, run.entry, run.started, run.duration_ms, run.outcome or run.status, run.exit_code,
         sorted(model.model for model in llm.models), sorted(run.frameworks), list(run.tags),
         overview.llm_calls, overview.tool_calls, overview.total_tokens, overview.cost_usd, overview.unpriced_llm_calls,
         overview.errors, overview.handled_errors, overview.unhandled_errors,
@@ -100,7 +103,7 @@ def row_of(report: Report, files: list[str], said: Said = UNSAID) -> RunRow:
         tools={tool.name: [tool.calls, tool.failures] for tool in tools},
         error_types=[kind.type for kind in errors.by_type],
         problems=_problems(report), input=said.input, output=said.output,
-        error_messages=_messages(report), stopped=run.stopped)
+        error_messages=_messages(report), stopped=run.stopped, gave_up=run.gave_up)
 
 
 def in_one_line(row: RunRow) -> RunRow:

@@ -203,9 +203,10 @@ def _entry_regressions(entry: str, runs: Sequence[RunRow], judges: Sequence[Judg
 
 
 def crashed(row: RunRow) -> bool:
-    """Whether a run crashed: it failed, exited with a code other than 0, or never ended (killed: no `run_end`).
-    Its figures are those of a run cut short, no baseline for the next."""
-    return row.status in ("failed", "unfinished") or row.exit_code not in (None, 0)
+    """Whether a run crashed: it ended failed, exited with a code other than 0, or never ended (killed: no
+    `run_end`). Its figures are those of a run cut short, no baseline for the next; a run that failed by giving up
+    (`gave_up`) ended by itself, its figures whole."""
+    return (row.status in ("failed", "unfinished") and row.gave_up is None) or row.exit_code not in (None, 0)
 
 
 def compare(before: RunRow, after: RunRow, judges: Sequence[Judge]) -> list[Reason]:

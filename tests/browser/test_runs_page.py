@@ -1,5 +1,6 @@
 """`namel3ss-debug view DIR`: the list of a directory's runs in headless Chromium. The list shows the runs, a
-filter narrows it, a run opens as its report, two ticked open as their comparison, a rerun links to its parent
+filter narrows it, a question shows where it parts from the others, a run opens as its report, two ticked open
+as their comparison, a rerun links to its parent
 and to the comparison of the two, a shared span URL opens with that span selected, and under --follow a run
 written to the directory appears.
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.browser
 
 RUNS = 40  # seed 1 writes one rerun among them
 HANG_S = 60  # against a hang only: each wait ends as soon as the page shows what it waits for
+LEAST_PART = 15  # characters of the part that sets a question apart its cell must show
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +154,30 @@ def test_each_run_shows_its_question_and_answer_as_text_and_the_search_box_finds
         browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === 2", timeout=HANG_S,
                          message="the search never narrowed the list to the runs that name Paris")
         assert set(listed(browser)) == {run_ids[0], run_ids[2]}
+
+
+TICKET = "Read the customer's ticket below, say which team owns it and how urgent it is, in one line: "
+TICKETS = {"Billing": "my invoice for March was charged twice", "Auth": "login loops after SSO",
+           "Exports": "CSV export times out after 30 seconds"}
+# whether `part` of a cell's question is drawn inside the cell: its right edge within the cell's content box
+PART_SHOWN = """const [cell, part] = arguments, text = cell.firstChild.firstChild, at = text.data.indexOf(part);
+if (at < 0) return null;
+const range = document.createRange(); range.setStart(text, at); range.setEnd(text, at + part.length);
+const edge = cell.getBoundingClientRect().right - parseFloat(getComputedStyle(cell).paddingRight);
+return range.getBoundingClientRect().right <= edge;"""
+
+
+def test_questions_alike_at_their_start_show_where_they_part_within_their_cell(browser, tmp_path) -> None:
+    trips = [Trip(team, question=TICKET + issue, answer=f"Team {team}.") for team, issue in TICKETS.items()]
+    run_ids = record_trips(tmp_path / "tickets", trips)
+    with serving(tmp_path / "tickets") as (url, _):
+        browser.open(url)
+        for run_id, trip in zip(run_ids, trips):
+            cell = browser.driver.find_element("css selector", f"tr.run-row[data-run='{run_id}'] td.input")
+            part = TICKETS[trip.city][:LEAST_PART]
+            assert cell.text.startswith("…") and cell.find_element("css selector", "span").get_attribute("title") \
+                == trip.asked
+            assert browser.driver.execute_script(PART_SHOWN, cell, part), (cell.text, part)
 
 
 def test_a_column_click_sorts_the_list(browser, served) -> None:

@@ -1,7 +1,8 @@
 """`namel3ss-debug runs` over 20 traced runs of a trip agent (`tests/runs/trips.py`), 3 of them crashes: each run
 listed with its question and answer (table at 100 and 200 columns, JSON), `--grep` finding exactly the runs whose
 question, answer or error messages hold its text (FTS5's own syntax in it searched as text), and `--trend` judging
-each run against the last earlier run that did not crash: no recovery is a regression, a real one still is."""
+each run against the last earlier run that did not crash: no recovery is a regression, a real one still is.
+Questions that run alike past the table's cut are shown from where they part."""
 
 from __future__ import annotations
 
@@ -74,6 +75,25 @@ def test_each_row_of_the_table_shows_its_question_and_answer(trips, columns: int
     for run_id, trip in zip(run_ids, TRIPS):
         (line,) = [line for line in lines if line.startswith(run_id)]
         assert len(line) <= columns and f"{trip.asked} → {said(trip)[:15]}" in line
+
+
+TICKET = "Read the customer's ticket below, say which team owns it and how urgent it is, in one line: "
+TICKETS = [Trip(city, question=TICKET + issue, answer=f"Team {city}.") for city, issue in (
+    ("Billing", "my invoice for March was charged twice"), ("Auth", "login loops after SSO"),
+    ("Exports", "CSV export times out after 30 seconds"))]
+
+
+@pytest.mark.parametrize("columns", [100, 200])
+def test_questions_alike_at_their_start_are_shown_from_where_they_part(tmp_path: Path, columns: int) -> None:
+    """Cut at its end, each question would read as the shared preamble; each row shows the words that set it apart."""
+    run_ids = record_trips(tmp_path, TICKETS)
+    lines = invoke(str(tmp_path), columns=columns).stdout.splitlines()
+    for run_id, trip in zip(run_ids, TICKETS):
+        (line,) = [line for line in lines if line.startswith(run_id)]
+        shown = line.split("  ")[-1].strip()
+        part = trip.asked[len(TICKET):]
+        assert len(line) <= columns and shown.startswith("…") and f"{part} → Team {trip.city}." in shown
+        assert TICKET not in line
 
 
 def test_grep_lists_exactly_the_runs_whose_question_answer_or_error_mention_it(trips) -> None:

@@ -52,7 +52,7 @@ def expected_row(data: dict[str, Any]) -> dict[str, Any]:
     lineage, blames, integrity = run["rerun_of"], data["findings"]["blames"], data["integrity"]
     return {
         "run_id": run["run_id"], "files": run["files"], "entry": run["entry"], "started": run["started"],
-        "duration_ms": run["duration_ms"], "status": run["status"], "exit_code": run["exit_code"],
+        "duration_ms": run["duration_ms"], "status": run["outcome"], "exit_code": run["exit_code"],
         "models": sorted(model["model"] for model in data["llm"]["models"]), "frameworks": sorted(run["frameworks"]),
         "tags": run["tags"], "llm_calls": overview["llm_calls"], "tool_calls": overview["tool_calls"],
         "total_tokens": overview["total_tokens"], "cost_usd": overview["cost_usd"],
@@ -68,7 +68,7 @@ def expected_row(data: dict[str, Any]) -> dict[str, Any]:
         **said_in(run["files"]),
         "error_messages": list(dict.fromkeys(_line(example["message"]) for kind in data["errors"]["by_type"]
                                              for example in kind["examples"]))[:5],
-        "stopped": run["stopped"],
+        "stopped": run["stopped"], "gave_up": run["gave_up"],
     }
 
 

@@ -1,5 +1,6 @@
 """The diagnosis of a pass: the agent rules' findings (judged by `Clues` as each agent ended), the run rules over
-each run's clues and the report's figures, merged and ordered, and the blame of each run that failed.
+each run's clues and the report's figures, kept consistent with each run's outcome (`failed_run.consistent`: no
+finding says a run that gave up completed), merged and ordered, and the blame of each run that failed.
 
 Two calls, both pure:
 - `diagnose(clues, figures)`: what `build.py` puts in the report's `findings` section.
@@ -14,6 +15,7 @@ from typing import Iterable, Optional, Sequence
 
 import msgspec
 
+from ..failed_run import consistent
 from ..report import CriticalPath, Patterns, SlowOperations
 from .blame import blame_run, failure_of
 from .clues import Clues
@@ -47,7 +49,7 @@ def diagnose(clues: Clues, figures: Sequence[RunFigures]) -> Diagnosis:
         figure = by_run.get(run.run_id) or RunFigures(run.run_id)
         for rule in rules:
             found.extend(rule(run, figure, clues.judging))
-    clues.judged = ordered(merged(found), clues.runs)
+    clues.judged = ordered(merged(consistent(found)), clues.runs)
     return rediagnose(clues, ())
 
 

@@ -51,9 +51,10 @@ from .schema import difference, full_text_search, statements
 from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
-FORMAT = 5  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
+FORMAT = 6  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
 # 2: maybe format 1's tables, which a format 2 index emptied instead of making again; 3: no question, answer or
-# error messages, no full-text table; 4: a run its rerun stopped listed `failed` with its stop as an error)
+# error messages, no full-text table; 4: a run its rerun stopped listed `failed` with its stop as an error;
+# 5: `status` the run_end's, so a run that gave up (health failing) was listed `completed`, not `failed`)
 PRIVATE_NOTE = "the runs are indexed in memory for this command"
 BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`

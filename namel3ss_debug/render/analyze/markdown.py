@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable, TypeVar
 
 from ...analysis.diagnosis.records import Diagnosis
+from ...analysis.failed_run import outcome_said
 from ...analysis.report import (
     Anomalies, CriticalPath, Errors, ErrorType, Health, Integrity, LlmUsage, OperationStats, Overview, Patterns, Report,
     RunOverview, SlowOperations, ToolStats,
@@ -79,7 +80,8 @@ def _overview(overview: Overview, view: View) -> list[str]:
 def _run_cell(run: RunOverview) -> str:
     """`R, completed, 1.24 s, 120 events, exit 0, entry script app.py, debug/traces/R.0000.jsonl (2 files)`."""
     events = f"{count(run.events)} {'event' if run.events == 1 else 'events'}"
-    parts = [md(run.run_id), md(run.status), duration(run.duration_ms), events]
+    parts = [md(run.run_id), md(outcome_said(run.outcome or run.status, None, run.gave_up)), duration(run.duration_ms),
+             events]
     if run.exit_code is not None:
         parts.append(f"exit {run.exit_code}")
     if run.entry:

@@ -13,6 +13,7 @@ from typing import Callable
 from rich.console import Console
 from rich.text import Text
 
+from ...analysis.failed_run import outcome_said
 from ...analysis.report import (
     LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview, SlowOperations, ToolStats,
 )
@@ -101,9 +102,12 @@ def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
 
 
 def _run_line(run: RunOverview) -> Text:
-    """`R  completed  1.24 s  120 events  exit 0  entry script app.py  debug/traces/R.0000.jsonl (2 files)`."""
+    """`R  completed  1.24 s  120 events  exit 0  entry script app.py  debug/traces/R.0000.jsonl (2 files)`; the
+    run's outcome (`failed (gave up)` for a run that gave up), not its `run_end`'s status."""
     parts: list[str | Text | tuple[str, str]] = [
-        trace_text(run.run_id, "bold"), "  ", styled(run.status, STATUS_STYLES),
+        trace_text(run.run_id, "bold"), "  ",
+        trace_text(outcome_said(run.outcome or run.status, None, run.gave_up),
+                   STATUS_STYLES.get(run.outcome or run.status, "")),
         f"  {duration(run.duration_ms)}  {count(run.events)} {'event' if run.events == 1 else 'events'}"]
     if run.exit_code is not None:
         parts.append((f"  exit {run.exit_code}", "red" if run.exit_code else ""))

@@ -159,6 +159,13 @@ N3.statusColour = function statusColour(name) {
   return N3.STATUS_COLOURS[name] || "#9aa0a6";
 };
 
+/** A run's outcome as every screen says it (`failed_run.outcome_said`): `stopped: no recorded answer`, `failed (gave
+ * up)` for a run a finding says gave up (its run_end said completed), else the word. */
+N3.statusSaid = function statusSaid(status, stopped, gaveUp) {
+  if (stopped) return status + ": " + stopped;
+  return gaveUp ? status + " (gave up)" : status;
+};
+
 /** The value of a CSS custom property of the page (the theme), read when drawing the canvas. */
 N3.cssVar = function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();

@@ -85,7 +85,7 @@ N3.header = function header() {
     if (r.lineage) {
       line.appendChild(N3.el("span", { className: "rerun-of", text: r.lineage.said, title: r.lineage.said + "\nwritten by replay --rerun of run " + r.lineage.run_id + (r.lineage.trace ? " (" + r.lineage.trace + ")" : "") }));
     }
-    line.appendChild(N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), r.stopped ? status + ": " + r.stopped : status));
+    line.appendChild(N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), N3.statusSaid(status, r.stopped, r.gave_up)));
     const metric = (label, value) => line.appendChild(N3.el("span", "metric", N3.el("span", "metric-label", label), value));
     metric("duration", N3.fmtMs(r.duration_ms !== null && r.duration_ms !== undefined ? r.duration_ms : r.now_ms));
     if (m.workFrom > 0) metric("start-up", N3.fmtMs(m.workFrom));
