@@ -8,9 +8,11 @@ A result is **error-shaped** when one of these holds, tried in this order (the f
    `failed` or `failure`.
 2. `json`: an object whose only key, or main key, is `error`, `errors` or `exception` with a value that is not
    empty (`{"error": "no data"}`; beside it only keys that describe the error: `message`, `code`, `status`,
-   `type`, `detail`, `success`, `ok`, ..., or keys whose value is empty: `{"error": "...", "response": ""}`).
-   `{"results": [...], "error": null}` is no error. Text that is such an
-   object written as JSON counts the same.
+   `type`, `detail`, `success`, `ok`, ..., or keys whose value is empty: `{"error": "...", "response": ""}`;
+   or any keys, when the error value is itself a text that reads as an error by rules 3-5: `{"error":
+   "KeyError: 'tokyo'", "city": {...}}` is a failure that kept its context, `{"error": "Message error...",
+   "response": {...}}` a wrapper holding a result). `{"results": [...], "error": null}` is no error, nor is any
+   such object beside a true `ok` or `success`. Text that is such an object written as JSON counts the same.
 3. `traceback`: a Python traceback (a line `Traceback (most recent call last):` beginning in the text's first
    `TRACEBACK_WITHIN` characters, its last unindented line `Type: message`) or a JavaScript one (the text starts
    with `TypeError: message` followed by `    at ...` lines).
@@ -23,6 +25,9 @@ A result is **error-shaped** when one of these holds, tried in this order (the f
    executing tool`, `Error calling`, `Error while`, `An error occurred` (openai-agents), `Failed to invoke Tool`
    (Haystack), `Failed to call`, `Tool execution failed`, `Execution error in` (DSPy), `I encountered an error
    while` (CrewAI)).
+
+The result is first read out of the object a framework hands it on in (`tool_result.said`: a LangGraph
+`ToolMessage`, a LlamaIndex `ToolOutput`, an MCP result, a content list).
 
 Precision comes first: a result that merely mentions an error in its prose ("the error bars show ...", a search
 result about exceptions, a traceback quoted in the middle of a document) is no failure. What it cannot tell: a

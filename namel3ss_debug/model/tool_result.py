@@ -48,9 +48,22 @@ def said(value: Any, depth: int = 0) -> Any:
     return _from_object(value, depth)
 
 
+def text_of(value: Any) -> str | None:
+    """The text `value` said to the model (a flagged result's too), or None when it said no text.
+
+    >>> text_of({"content": [{"type": "text", "text": "boom"}], "isError": True})
+    'boom'
+    """
+    read = said(value)
+    if isinstance(read, dict) and read.get("is_error") is True and set(read) == {"is_error", "message"}:
+        read = read["message"]
+    return read if isinstance(read, str) else None
+
+
 def _from_json(value: dict[Any, Any], depth: int) -> Any:
     """A message, a `ToolOutput` or a `CallToolResult` as the tracer wrote it; any other object as it is."""
-    if "content" in value and (value.get("role") == "tool" or (value.get("type") == "tool" and "tool_call_id" in value)):
+    message = value.get("role") == "tool" or (value.get("type") == "tool" and "tool_call_id" in value)
+    if message and "content" in value:
         return _flagged(_content(value["content"], depth), value.get("status") == "error")
     if "tool_name" in value and ("raw_output" in value or "blocks" in value):
         return _tool_output(value.get("raw_output"), _content_of_blocks(value.get("blocks")),

@@ -31,6 +31,7 @@ import json
 from types import ModuleType
 from typing import Any
 
+from ...model.tool_result import text_of
 from ...tracer.api import get_tracer
 from ...tracer.context import current
 from ...tracer.events import said_error
@@ -87,9 +88,8 @@ async def _judged(calling: Any) -> Any:
 
 
 def result_text(result: Any) -> str:
-    """The text blocks of a tool result, as the server said them."""
-    blocks = getattr(result, "content", None) or []
-    return " ".join(text for block in blocks if isinstance(text := getattr(block, "text", None), str))
+    """The text blocks of a tool result, as the server said them (the one reader of result objects)."""
+    return text_of(result) or ""
 
 
 def enclosing_tool_span(run: Any) -> Any:

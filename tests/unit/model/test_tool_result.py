@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from namel3ss_debug.model.error_shape import error_of_outputs
-from namel3ss_debug.model.tool_result import said
+from namel3ss_debug.model.tool_result import said, text_of
 
 TEXT = "Error: city not found"
 CONTEXT = {"error": "KeyError: 'tokyo'", "city": {"name": "Tokyo", "country": "JP"}}
@@ -49,7 +49,7 @@ class CallToolResult:
     """MCP's."""
 
     content: list[Any] = field(default_factory=list)
-    isError: bool = False  # noqa: N815 - MCP's own name
+    isError: bool = False
 
 
 class Opaque:
@@ -131,3 +131,9 @@ def test_the_real_langchain_and_mcp_classes_are_read() -> None:
     message = messages.ToolMessage(content=TEXT, tool_call_id="call_1")
     result = types.CallToolResult(content=[types.TextContent(type="text", text=TEXT)], isError=False)
     assert [said(message), said(message.model_dump()), said(result), said(result.model_dump())] == [TEXT] * 4
+
+
+@pytest.mark.parametrize(("value", "text"), [(CallToolResult([TextContent("boom")], isError=True), "boom"),
+                                             (ToolMessage(TEXT), TEXT), (CallToolResult([]), None), (CONTEXT, None)])
+def test_the_text_a_result_said_is_read_flagged_or_not(value: Any, text: str | None) -> None:
+    assert text_of(value) == text
