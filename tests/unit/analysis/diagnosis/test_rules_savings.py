@@ -50,8 +50,18 @@ def clues(**fields: Any) -> RunClues:
     return RunClues(RUN, 0, agents={"a1": "researcher"}, **fields)
 
 
-def parallel(steps: list[Step], judging: Judging | None = None) -> list[Finding]:
-    return list(parallelizable_calls(agent(steps), clues(), judging or Judging()))
+def at(seq: int, name: str, ts: str, duration_ms: float) -> Step:
+    """A call at `ts`: the hand-built steps above all start at 10:00:00."""
+    return Step(seq, seq + 1, f"s{seq}", "p", "tool", name, "tool_call", f"tool:{name}#{seq}", "a1", ts,
+                status="completed", duration_ms=duration_ms, arguments="{}", result='"ok"')
+
+
+EARLIER = at(-1, "warm_up", "2026-11-26T09:59:50Z", 10.0)  # a run that began 10 s before the calls judged
+
+
+def parallel(steps: list[Step], judging: Judging | None = None, opening: list[Step] | None = None) -> list[Finding]:
+    run = clues(opening=[EARLIER] if opening is None else opening)
+    return list(parallelizable_calls(agent(steps), run, judging or Judging()))
 
 
 # -- the tools one answer asked for ------------------------------------------------------------------------------
@@ -130,6 +140,48 @@ def test_a_model_call_between_siblings_ends_the_group() -> None:
     steps = [fetch(0, "https://a.example", '"page a"'), step(2, "llm", "chat", 900),
              fetch(4, "https://b.example", '"page b"')]
     assert parallel(steps) == []
+
+
+# -- calls that are most of the run's time -----------------------------------------------------------------------
+def lookup(seq: int, city: str, ms_: float = 60.0, temp: int = 18) -> Step:
+    return tool(seq, "lookup", ms_, arguments=f'{{"city": "{city}"}}', result=f'{{"city": "{city}", "temp": {temp}}}')
+
+
+FOUR = [lookup(0, "Paris"), lookup(2, "Lyon", temp=20), lookup(4, "Nice", temp=23), lookup(6, "Lille", temp=15)]
+
+
+def test_quick_independent_calls_that_are_most_of_the_run_are_a_warning() -> None:
+    # four 60 ms lookups one after another, the run's first steps: 180 ms to save, under 500 ms, in a ~60 ms run as
+    # the hand-built steps are timed (every one starts at 10:00:00): most of it
+    [finding] = parallel(FOUR, opening=FOUR[:1])
+    assert (finding.kind, finding.severity, finding.confidence) == ("parallelizable_calls", "warning", "medium")
+    assert finding.figures["saved_ms"] == 180.0 and finding.figures["share"] >= 0.5
+    assert "of the run's time" in finding.title and "diagnose_dominant_share" in finding.why
+    assert [item.ref.seq for item in finding.evidence] == [0, 2, 4, 6]
+
+
+def test_quick_calls_in_a_long_run_are_not_said() -> None:
+    assert parallel(FOUR) == []  # the run began 10 s before them: 240 ms of it is no share to speak of
+
+
+def test_a_share_of_the_run_needs_a_fifth_of_min_saving_ms_saved() -> None:
+    tiny = [lookup(seq, city, ms_=5.0) for seq, city in ((0, "Paris"), (2, "Lyon"), (4, "Nice"))]  # 10 ms to save
+    assert parallel(tiny, opening=tiny[:1]) == []
+    assert [f.severity for f in parallel(tiny, Judging(Thresholds(min_saving_ms=50)), opening=tiny[:1])] == ["warning"]
+
+
+def test_quick_calls_each_given_an_earlier_result_are_not_independent() -> None:
+    chain = [tool(0, "find_user", 60, arguments='{"name": "ann"}', result='{"id": 4242}'),
+             tool(2, "orders", 60, arguments='{"user_id": 4242}', result='{"order": "W7"}'),
+             tool(4, "order_items", 60, arguments='{"order": "W7"}', result='["kettle"]'),
+             tool(6, "stock", 60, arguments='{"item": "kettle"}', result="3")]
+    assert parallel(chain, Judging(Thresholds(min_saving_ms=100)), opening=chain[:1]) == []
+
+
+def test_a_saving_of_min_saving_ms_that_is_most_of_the_run_is_a_warning_too() -> None:
+    steps = [fetch(0, "https://a.example", '"page a"'), fetch(2, "https://b.example", '"page b"')]
+    assert [finding.severity for finding in parallel(steps, opening=steps[:1])] == ["warning"]
+    assert [finding.severity for finding in parallel(steps)] == ["info"]
 
 
 # -- cacheable_calls ---------------------------------------------------------------------------------------------
