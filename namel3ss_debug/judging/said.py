@@ -52,14 +52,34 @@ class Said:
         return self.error.split(":", 1)[0] if self.error is not None else None
 
     def shown(self) -> str:
-        """One line: `failed (ValueError: no city)`, `"It rains."`, `get_weather({"city":"Paris"})`."""
+        """One line, cut with a mark past `SHOWN` characters: `failed (ValueError: no city)`, `"It rains."`,
+        `get_weather({"city":"Paris"})`; a tool message (LangChain's `ToolMessage`, OpenAI's `role: tool`) by the
+        content the model read, not its ids and fields."""
         if self.status != "completed":
-            return f"{self.status}" + (f" ({self.error})" if self.error else "")
+            return _cut(f"{self.status}" + (f" ({self.error})" if self.error else ""))
         parts = [repr(self.text)] if self.text is not None else []
         if self.data is not None:
-            parts.append(canonical(self.data))
+            content = _message_content(self.data)
+            parts.append(repr(content) if isinstance(content, str) else canonical(self.data if content is None
+                                                                                  else content))
         parts.extend(f"{name}({arguments})" for name, arguments in self.tools)
-        return ", ".join(parts) or "nothing"
+        return _cut(", ".join(parts) or "nothing")
+
+
+SHOWN = 160  # characters of an answer a one-line report shows
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
+
+
+def _message_content(data: JsonValue) -> JsonValue:
+    """The content of a tool message as a framework writes it (`type: "tool"` with a `tool_call_id`, or `role:
+    "tool"`), None for any other value."""
+    if isinstance(data, dict) and "content" in data and (data.get("role") == "tool" or (
+            data.get("type") == "tool" and "tool_call_id" in data)):
+        return data["content"]
+    return None
 
 
 def said_by(end: JsonEvent | None) -> Said:
