@@ -98,6 +98,13 @@ N3.compare = {
     facts.appendChild(N3.el("li", null, "calls: " + N3.fmtInt(calls.base) + " → " + N3.fmtInt(calls.new) + " (aligned " + N3.fmtInt(calls.aligned) +
       ", added " + N3.fmtInt(calls.added) + ", removed " + N3.fmtInt(calls.removed) + ")"));
     facts.appendChild(N3.el("li", null, "outputs changed: " + N3.fmtInt(outputs.changed) + " of " + N3.fmtInt(outputs.compared) + " compared"));
+    for (const [name, side] of [["BASE", diff.base], ["NEW", diff.new]]) {
+      // how each run turned out, as analyze's health says it: a failed run is never left to be guessed
+      if (!side || !side.outcome) continue;
+      const said = side.outcome === "healthy" || !side.outcome_reason ? side.outcome : side.outcome + ": " + side.outcome_reason;
+      facts.appendChild(N3.el("li", { className: "cmp-outcome " + (side.outcome === "healthy" ? "ok-line" : "bad-line"),
+        text: name + " health: " + said }));
+    }
     if (cmp.kin) facts.appendChild(N3.el("li", { className: "rerun-of", text: cmp.kin }));
     const parted = cmp.parted_at;
     facts.appendChild(N3.el("li", parted === null || parted === undefined ? "ok-line" : "bad-line",
