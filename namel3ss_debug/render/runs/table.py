@@ -23,6 +23,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Span, Text
 
+from ...analysis.failed_run import outcome_said
 from ...analysis.run_row import RunRow
 from ...ops.runs.listing import RunsListing
 from ..analyze.format import NONE, VERDICT_STYLES, cost, count, duration
@@ -196,11 +197,10 @@ def row_cost(row: RunRow) -> str:
 
 
 def _status(row: RunRow) -> str:
-    """`failed (exit 1)`; a run its rerun stopped says why (`stopped: no recorded answer`), not its exit code."""
-    status = visible(row.status)
-    if row.stopped is not None:
-        return f"{status}: {visible(row.stopped)}"
-    return status if row.exit_code in (None, 0) else f"{status} (exit {row.exit_code})"
+    """The run's outcome as every screen says it (`failed_run.outcome_said`): `failed (exit 1)`, `failed (gave
+    up)`; a run its rerun stopped says why (`stopped: no recorded answer`), not its exit code."""
+    stopped = visible(row.stopped) if row.stopped is not None else None
+    return outcome_said(visible(row.status), row.exit_code, row.gave_up, stopped)
 
 
 def _errors(row: RunRow) -> Piece:

@@ -1,5 +1,5 @@
-"""Rules of the family `swallowed`: a failure the run did not recover from, yet reports success; a final answer that
-gives up.
+"""Rules of the family `swallowed`: a failure the run did not recover from, yet its outcome is `completed`; a final
+answer that gives up.
 
 A failure is a tool or LLM call that failed, or an error event of the `tool` or `llm` component
 (`RunClues.errors`). It is **recovered** when a call of the same operation (component and name) completed after it ended
@@ -10,11 +10,14 @@ run whose opening and recent steps do not meet, cannot be judged and is passed o
 
 `swallowed_error` (run rule): the run ended `completed` (and its exit code, when recorded, is 0) while a failure
 of it was not recovered. `warning`, confidence medium (the final answer may still be right; nothing redid the
-failed work). One finding per failed operation.
+failed work). One finding per failed operation. It says the run's outcome is `completed`, so a run that gave up
+(its outcome `failed`: `failed_run.py`) has none: the diagnosis leaves it out there (`failed_run.consistent`),
+since the failure was not swallowed but given up on, which the finding that says so names.
 
 `apology_after_failure` (run rule): the run's final answer (`RunClues.final_text`) is a refusal or an apology
 (`APOLOGIES`, English, matched lower-cased with typographic apostrophes made plain) and a call failed before it
-(a tool that raised or whose result read as an error, an LLM call): the run gave up. `critical`; confidence high
+(a tool that raised or whose result read as an error, an LLM call): the run gave up, so its outcome is `failed`
+(`failed_run.GAVE_UP`), whatever its `run_end` said. `critical`; confidence high
 when the answer opens with the apology (in its first `OPENING_CHARS` characters) and a failure before it was not
 recovered, else medium.
 
@@ -89,7 +92,7 @@ def error_said(step: Step) -> str:
 
 # -- swallowed_error ---------------------------------------------------------------------------------------------
 def swallowed_error(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
-    """A failure nothing recovered from, in a run that reports success."""
+    """A failure nothing recovered from, in a run whose `run_end` says completed (exit code 0)."""
     if run.status != "completed" or run.exit_code not in (None, 0):
         return
     for (component, name), failed in _by_operation(unrecovered(run)).items():
@@ -99,15 +102,15 @@ def swallowed_error(run: RunClues, figures: RunFigures, judging: Judging) -> Ite
 def _swallowed(run: RunClues, component: str, name: str, failed: list[Step]) -> Finding:
     first = failed[0]
     why = (f"swallowed_error: {component}:{name} failed {len(failed)} time(s) ({error_said(first)}) and no later "
-           f"{component}:{name} call completed, yet the run ended completed"
-           f"{' with exit code 0' if run.exit_code == 0 else ''}")
+           f"{component}:{name} call completed, yet the run's outcome is completed: it ended completed"
+           f"{' with exit code 0' if run.exit_code == 0 else ''} and did not give up")
     suggestion = (f"make the failure at {first.address} visible or recover from it: retry {name} with corrected "
                   f"input (its arguments: {(first.arguments or 'not recorded')[:120]}), or end the run failed "
                   f"(raise, a non-zero exit code) when {name} is needed for the answer; check the final answer "
                   f"does not pretend it succeeded")
     notes = [evidence(step, run, f"failed with {error_said(step)}; not called successfully again") for step in failed]
     return Finding("swallowed_error", "warning", "medium",
-                   f"{component}:{name} failed and was never redone, yet the run reports success", why, suggestion,
+                   f"{component}:{name} failed and was never redone, yet the run completed", why, suggestion,
                    capped(notes), run.run_id, agent=agent_name(first, run), figures={"count": float(len(failed))})
 
 

@@ -299,7 +299,7 @@ N3.runRow = function runRow(row, ticked) {
     cell("entry", N3.el("span", { text: row.entry || "–", title: row.failure || row.entry || "" })),
     cell("said input", N3.el("span", { text: row.input_shown || row.input || "–", title: row.input || "" })),
     cell("said output", N3.el("span", { text: row.output || "–", title: row.output || "" })),
-    cell("", N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), row.stopped ? status + ": " + row.stopped : status)),
+    cell("", N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), N3.statusSaid(status, row.stopped, row.gave_up))),
     cell("", N3.el("span", "verdict v-" + String(health).replace(/[^a-z]/g, ""), health)),
     cell("num", N3.fmtMs(row.duration_ms)),
     cell("num", N3.fmtInt(row.llm_calls)),
