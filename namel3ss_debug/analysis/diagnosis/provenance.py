@@ -166,6 +166,21 @@ def _marked_tokens(error: Optional[str]) -> list[str]:
     return []
 
 
+def marked_span(error: str) -> Optional[tuple[int, int]]:
+    """Where `error` (its white space runs one space) marks a value as wrong: the span from the first cue that
+    marks one to the value's end (`got 12` of `... expected at most 10, got 12`), or None.
+
+    >>> marked_span("expected at most 10, got 12")
+    (21, 27)
+    """
+    said = " ".join(error.split())
+    for cue in WRONG_CUES:
+        for match in _token_cue(cue).finditer(said):
+            if len(match.group("v").strip("'\"")) >= MIN_VALUE_CHARS:
+                return match.start(), match.end()
+    return None
+
+
 @lru_cache(maxsize=len(WRONG_CUES))
 def _token_cue(cue: str) -> re.Pattern[str]:
     return re.compile(cue.replace("{v}", _TOKEN), re.IGNORECASE)

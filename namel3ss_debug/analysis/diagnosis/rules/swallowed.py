@@ -34,6 +34,7 @@ from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import RunClues, Step
+from ..provenance import marked_span
 from .evidence import agent_name, capped, evidence, recovered
 
 FAILING = frozenset({"tool", "llm"})
@@ -84,10 +85,34 @@ def _by_operation(failures: list[Step]) -> dict[tuple[str, str], list[Step]]:
     return grouped
 
 
+SAID_CHARS = 120  # of an error's message in a finding's line
+
+
 def error_said(step: Step) -> str:
-    """`KeyError: 'Paris, FR'`: a failed step's error type and its message on one line, cut to 120 characters."""
-    message = (step.error_message or "").strip().replace("\n", " ")[:120]
-    return f"{step.error_type or 'an error'}{f': {message}' if message else ''}"
+    """`KeyError: 'Paris, FR'`: a failed step's error type and its message on one line, cut to `SAID_CHARS`
+    characters with a mark (`…`), keeping the part that names the wrong value (`got 12`) when one does."""
+    message = (step.error_message or "").strip().replace("\n", " ")
+    return f"{step.error_type or 'an error'}{f': {cut_said(message)}' if message else ''}"
+
+
+def cut_said(message: str, limit: int = SAID_CHARS) -> str:
+    """`message` cut to `limit` characters with a mark; where a cut would drop the value the message marks as wrong
+    (`provenance.marked_span`: Haystack's `... failed with inputs {...}: expected at most 10, got 12`), its
+    opening, a mark and that part: `Component 'weather' failed with … expected at most 10, got 12`."""
+    if len(message) <= limit:
+        return message
+    said = " ".join(message.split())
+    span = marked_span(said)
+    if span is None or span[1] < limit:
+        return said[:limit - 1] + "…" if len(said) > limit else said
+    start, end = span
+    start = max(said.rfind(" ", 0, max(start - _BEFORE_CUE, 0)) + 1, min(start, end - limit // 2))
+    kept = said[start:end] + ("…" if end < len(said) else "")
+    head = limit - len(kept) - 3
+    return f"{said[:max(head, 0)].rstrip()} … {kept}" if head > 0 else kept
+
+
+_BEFORE_CUE = 24  # characters kept before the cue that marks the wrong value: `expected at most 10, got 12`
 
 
 # -- swallowed_error ---------------------------------------------------------------------------------------------
