@@ -24,6 +24,7 @@ from typing import Any
 
 _DEPTH = 4  # a message holding a result holding a message: deeper is not a framework's wrapping
 _FLAGS = ("is_error", "isError")
+_BLOCKS = 64  # the blocks of a content list read: a tool's huge list costs no more than a short one
 _TEXT_BLOCKS = frozenset({"text", "output_text", "input_text"})
 _MCP_KEYS = frozenset({"content", "isError", "is_error", "structuredContent", "structured_content", "meta", "_meta",
                        "result_type"})
@@ -107,8 +108,9 @@ def _content_of_blocks(blocks: Any) -> Any:
 
 def _blocks(items: list[Any], strings: bool = False) -> Any:
     """The text blocks of a content list, joined; the list itself when it holds none (a tool's own list). A
-    string is a block only in a message's content (`strings`): a tool's own list of strings is its result."""
-    texts = [text for item in items if (text := _block_text(item, strings)) is not None]
+    string is a block only in a message's content (`strings`): a tool's own list of strings is its result. The
+    first `_BLOCKS` items are read: the error rule reads a text's start."""
+    texts = [text for item in items[:_BLOCKS] if (text := _block_text(item, strings)) is not None]
     return "\n".join(texts) if texts else items
 
 

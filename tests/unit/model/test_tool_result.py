@@ -137,3 +137,8 @@ def test_the_real_langchain_and_mcp_classes_are_read() -> None:
                                              (ToolMessage(TEXT), TEXT), (CallToolResult([]), None), (CONTEXT, None)])
 def test_the_text_a_result_said_is_read_flagged_or_not(value: Any, text: str | None) -> None:
     assert text_of(value) == text
+
+
+def test_a_huge_list_is_read_within_bounds() -> None:
+    blocks = [{"type": "text", "text": TEXT}] + [{"type": "text", "text": "x" * 10}] * 1_000_000
+    assert said(blocks).count("\n") == 63
