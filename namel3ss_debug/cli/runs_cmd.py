@@ -29,8 +29,9 @@ TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}
 @click.command("runs")
 @click.argument("directory", required=False, metavar="[DIR]")
 @click.option("--status", "statuses", multiple=True, metavar="STATUS",
-              help="Only runs of this status (repeatable): completed, failed, stopped (a rerun stopped it), "
-                   "unfinished (no run_end), or any other status a run_end recorded.")
+              help="Only runs of this outcome (repeatable): failed (ended failed, a non-zero exit, or gave up: "
+                   "the runs of health failing), completed, stopped (a rerun stopped it), unfinished (no "
+                   "run_end), or any other status a run_end recorded.")
 @click.option("--health", multiple=True, type=Choice(HEALTH_VERDICTS), metavar="VERDICT",
               help=f"Only runs of this health verdict (repeatable): {', '.join(HEALTH_VERDICTS)}.")
 @click.option("--since", metavar="WHEN", help="Only runs started at or after WHEN: back from now (30m, 3h, 2d, "
@@ -74,7 +75,8 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
          limit: int | None, fmt: str, trend: bool, regressions: tuple[str, ...], whole_only: bool,
          config_path: Path | None, jobs: int, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
-    entry, status, duration, LLM and tool calls, tokens, cost, errors,
+    entry, outcome (failed (exit 1), failed (gave up), completed: health
+    is failing exactly when it is failed), duration, LLM and tool calls, tokens, cost, errors,
     health, findings, and what it was asked and answered (question ->
     answer: what its first LLM call asked, else the app's arguments; its
     last LLM answer), each figure analyze's for that run
@@ -95,8 +97,9 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     \b
     --trend shows figures across the runs chosen (after the filters and
     --limit), and regressions: each run judged against its baseline, the
-    last earlier run of the same entry that did not crash (failed, a
-    non-zero exit, never ended), by the --regression rules, a worse health
+    last earlier run of the same entry that did not crash (ended failed, a
+    non-zero exit, never ended; a run that gave up is a baseline), by the
+    --regression rules, a worse health
     verdict, and a finding of warning or worse the baseline did not have.
 
     \b
