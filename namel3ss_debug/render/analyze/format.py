@@ -96,14 +96,15 @@ def usd(amount: Optional[float]) -> str:
 
 def cost(amount: Optional[float], unpriced: int) -> str:
     """A cost that owns up to what it leaves out: `$0.0123`; `at least $0.0123` when some calls could not be
-    priced; `unknown` when none could. Calls nothing priced never read as `$0.00`.
+    priced; `unknown` when none could, or when those priced cost nothing (a rerun stopped at a miss: `at least
+    $0.00` says nothing known). Calls nothing priced never read as `$0.00`.
 
-    >>> cost(0.0123, 0), cost(0.0123, 2), cost(None, 2)
-    ('$0.0123', 'at least $0.0123', 'unknown')
+    >>> cost(0.0123, 0), cost(0.0123, 2), cost(None, 2), cost(0.0, 1)
+    ('$0.0123', 'at least $0.0123', 'unknown', 'unknown')
     """
     if not unpriced:
         return usd(amount)
-    return "unknown" if amount is None else f"at least {usd(amount)}"
+    return "unknown" if not amount else f"at least {usd(amount)}"
 
 
 def unpriced_calls(unpriced: int, no_usage: int) -> str:

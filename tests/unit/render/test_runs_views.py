@@ -76,6 +76,13 @@ def test_an_unknown_cost_is_never_zero() -> None:
     assert day_cost(DayTrend("2026-11-20", 2, 0.25, 0, 0)) == "$0.2500"
 
 
+def test_a_stopped_rerun_with_no_tokens_reads_unknown_not_at_least_zero() -> None:
+    """Its missed call recorded no usage and its others none: `at least $0.00` would say nothing known."""
+    stopped = row("a", status="stopped", stopped="no recorded answer", total_tokens=0, cost_usd=0.0, unpriced_calls=1)
+    assert row_cost(stopped) == "unknown"
+    assert day_cost(DayTrend("2026-11-20", 1, 0.0, 1, 0)) == "unknown (1 run unpriced)"
+
+
 CITIES = ("Paris", "Lisbon", "Oslo")
 
 

@@ -6,10 +6,11 @@ const CHART_W = 540;
 /** A model's calls of unknown cost: no price for it, or no usage recorded (`priced_by`, as analyze counts them). */
 const unpricedOf = (model) => ((model.priced_by || {}).unpriced || 0) + ((model.priced_by || {}).no_usage || 0);
 
-/** A cost that says what it leaves out: `$0.0123`, `at least $0.0123`, `unknown`; never $0 for calls not priced. */
+/** A cost that says what it leaves out: `$0.0123`, `at least $0.0123`, `unknown` (none priced, or those priced
+ *  cost nothing: `at least $0.00` says nothing); never $0 for calls not priced. */
 N3.costText = function costText(usd, unpriced) {
   if (!unpriced) return N3.fmtCost(usd);
-  return usd === null || usd === undefined ? "unknown" : "at least " + N3.fmtCost(usd);
+  return !usd ? "unknown" : "at least " + N3.fmtCost(usd);
 };
 
 /** `2 errors (1 handled, 1 unhandled)`, as analyze words it: the errors the app survived apart from those that
