@@ -1,9 +1,10 @@
 """The recorded run beside its rerun: which events are the same, and where the two first part.
 
 Events are paired by place, not by position in the file: a span by its path (`paths.py`) and its
-start or end, an instant event by its parent's path, type, name and occurrence there. So a rerun
-whose asyncio tasks interleave differently (recorded answers come back at once, without the model's
-latency) still pairs each event with its twin. Two paired events are the same when what they say
+start or end, an instant event by its parent's path, type, name and occurrence there; a rerun's span among
+siblings of its label by what it was asked (`asked_places.py`). So a rerun whose asyncio tasks start or
+interleave differently (recorded answers come back at once, without the model's latency) still pairs each event
+with its twin. Two paired events are the same when what they say
 is the same: type, status, inputs, outputs, error type and message, usage, model and attributes.
 Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`), the host
 and port a request went to, and the volatile attributes (`_VOLATILE_ATTRS`: per-run ids and clock readings,
@@ -29,6 +30,7 @@ from ..model.json_types import JsonEvent, JsonValue
 from ..recording.timeline import END, START, Timeline
 from ..rerun.candidates import input_difference
 from ..recording.call_paths import ROOT, PathCounter, PathTable, step_label
+from .asked_places import AskedPlaces
 from ..rerun.requests import REQUEST_COMPONENTS
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
@@ -94,8 +96,9 @@ class _Side:
 
 def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Comparison:
     table = table or PathTable()
-    a = _side(old, table)
-    b = _side(new, table, _paths_by_call(old, a))
+    asked = AskedPlaces(table)
+    a = _side(old, table, asked)
+    b = _side(new, table, asked, _paths_by_call(old, a))
     old_digests, new_digests = a.events.digests, b.events.digests
     same = sum(1 for key, (_, digest) in new_digests.items()
                if key in old_digests and old_digests[key][1] == digest)
@@ -124,10 +127,12 @@ def _answered_from(timeline: Timeline, start: int, recorded: dict[str, int]) -> 
     return recorded.get(twin) if isinstance(twin, str) else None
 
 
-def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None = None) -> _Side:
-    """One run's events by place. A rerun's request or tool matched to a recorded call (`recorded`: that
-    run's paths by call key) takes the place of that call: requests are matched by what they ask and tools
-    by their call id, so concurrent agents' calls pair with their twins, whatever order they started in."""
+def _side(timeline: Timeline, table: PathTable, asked: AskedPlaces, recorded: dict[str, int] | None = None) -> _Side:
+    """One run's events by place. The recording's spans are numbered in the order they started, and noted with
+    what each was asked (`asked`); a rerun's (`recorded`: the recording's paths by call key) by what they were
+    asked (`asked_places.py`), so agents started together pair with their twins whatever order they started in.
+    A rerun's request or tool matched to a recorded call takes the place of that call: requests are matched by
+    what they ask and tools by their call id."""
     counter = PathCounter(table)
     span_paths: dict[int, int] = {}
     instants: dict[tuple[int, str, str], int] = {}
@@ -144,7 +149,12 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
         if kind == START:
             span = timeline.span[i]
             label = step_label(timeline.component(i), event_type.removesuffix("_start"), timeline.name(i))
-            span_paths[span] = counter.child(span_paths.get(timeline.span_parent[span], ROOT), label)
+            parent, inputs = span_paths.get(timeline.span_parent[span], ROOT), _asked(event)
+            if recorded is None:
+                span_paths[span] = counter.child(parent, label)
+                asked.recorded(parent, label, inputs)
+            else:
+                span_paths[span] = asked.child(parent, label, inputs)
             if recorded and timeline.component(i) in _ANSWERED_COMPONENTS:
                 span_paths[span] = _answered_from(timeline, i, recorded) or span_paths[span]
             if isinstance(event.get("span_id"), str):
@@ -257,8 +267,16 @@ def _without_host(http: JsonValue) -> JsonValue:
     return {**http, "url": rest[rest.find("/"):] if "/" in rest else "/"}
 
 
+def _asked(event: JsonEvent) -> bytes:
+    """What a span was asked, as a digest of its start's inputs."""
+    return _hashed(event.get("inputs"))
+
+
 def _digest(event: JsonEvent, places: Mapping[str, str]) -> bytes:
-    said = content(event, places)
+    return _hashed(content(event, places))
+
+
+def _hashed(said: object) -> bytes:
     try:
         data = orjson.dumps(said, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     except Exception:

@@ -3,6 +3,7 @@ span ids, which follow the order spans started in (an order the scheduler of con
 
 from __future__ import annotations
 
+from itertools import permutations
 from typing import Any
 
 from support.tracefactory import TraceBuilder
@@ -182,3 +183,37 @@ def test_an_answer_with_an_empty_text_says_what_one_with_no_text_says() -> None:
     asked = {"tool_calls": [{"name": "get_weather", "arguments": '{"city": "Oslo"}'}]}
     assert exact(said_by({"status": "completed", "outputs": {"text": "", **asked}})) == \
         exact(said_by({"status": "completed", "outputs": asked}))
+
+
+QUESTIONS = ("Plan a trip to Lisbon.", "What could go wrong?", "Which hotel?", "Is it cold in Oslo?", "Book a table.")
+
+
+def asking(order: tuple[int, ...]) -> list[Event]:
+    """Five agents of one name, each asked its question (`QUESTIONS[n]`), started in `order`: each makes an LLM
+    call (a request the rerun matched by what it asks: no `replay_of` here) and ends with its answer."""
+    b = TraceBuilder()
+    root = b.run_start()
+    agents = {n: b.start("agent", "assistant", root, inputs={"question": QUESTIONS[n]}) for n in order}
+    for n in order:
+        b.span("llm", "openai.chat", 5, agents[n], inputs={"messages": [QUESTIONS[n]]},
+               outputs={"text": f"answer to {QUESTIONS[n]}"})
+        b.end(agents[n], 10, outputs={"return": f"answer to {QUESTIONS[n]}"})
+    b.run_end()
+    return b.events
+
+
+def test_agents_of_one_name_are_paired_by_what_they_were_asked_under_every_start_order() -> None:
+    recorded = timeline_of(asking(tuple(range(5))))
+    orders = list(permutations(range(5)))[::5]  # 24 of the 120 start orders
+    results = [compare(recorded, timeline_of(asking(order))) for order in orders]
+    assert len(orders) >= 20 and [result.first for result in results] == [None] * len(orders)
+    assert {(result.different, result.only_old, result.only_new) for result in results} == {(0, 0, 0)}
+
+
+def test_an_agent_asked_something_else_is_still_a_divergence_whatever_the_order() -> None:
+    changed = asking((4, 3, 2, 1, 0))
+    start = next(e for e in changed if e["event_type"] == "agent_execution_start" and
+                 e["inputs"]["question"] == QUESTIONS[2])
+    start["inputs"] = {"question": "Which cheap hotel?"}
+    result = compare(timeline_of(asking(tuple(range(5)))), timeline_of(changed))
+    assert result.first is not None and "Which cheap hotel?" in result.first.what
