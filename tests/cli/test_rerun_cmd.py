@@ -339,7 +339,7 @@ def test_a_run_that_raised_raises_the_same_exception_type_at_the_same_point(tmp_
     assert 'File "' + str(app) + '", line 8, in <module>' in done.stderr
     assert "QuotaExceeded: quota exceeded for 3" in done.stderr
     assert "raised again by namel3ss-debug replay --rerun" in done.stderr
-    assert "reproduced: the rerun matches the recording" in done.stdout
+    assert "reproduced: the run failed again as recorded" in done.stdout  # a reproduced failure says so
     assert "rerun:    failed, exit code 1, __main__.QuotaExceeded: quota exceeded for 3" in done.stdout
 
 

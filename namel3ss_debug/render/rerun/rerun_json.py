@@ -8,6 +8,7 @@ import orjson
 
 from ...judging.report import SCHEMA, RerunReport
 from ..json_text import plain, terminal_safe
+from .text import ended_failed
 
 
 def report_dict(report: RerunReport) -> dict[str, Any]:
@@ -16,6 +17,8 @@ def report_dict(report: RerunReport) -> dict[str, Any]:
     document["parted"] = {"call": report.parted, "how": how} if report.parted is not None else None
     document["reproduced"] = report.reproduced
     document["not_reproduced"] = report.not_reproduced
+    # whether each run's ending failed it (`analysis/failed_run.py`), so a reproduced failure reads as one
+    document["failed"] = {"recorded": ended_failed(report.old_ending), "rerun": ended_failed(report.new_ending)}
     return document
 
 

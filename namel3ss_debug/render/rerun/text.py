@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
+from ...analysis.failed_run import run_failure
 from ...model.lineage import fork_of
 from ...rerun.candidates import short_repr
 from ...judging.compare import EventRef
@@ -31,9 +32,7 @@ def announce(recorded: Any, run_id: str | None) -> Text:
 
 def render_report(report: RerunReport) -> Group:
     lines: list[Text] = [Text("")]
-    title = "reproduced: the rerun matches the recording" if report.reproduced \
-        else f"not reproduced: {report.not_reproduced}"
-    lines.append(Text(title, style="bold green" if report.reproduced else "bold"))
+    lines.append(_title(report))
     lines.append(_pair("recorded run", f"{report.source_run}  ({report.source})"))
     lines.append(_pair("new run", f"{report.new_run}  ({', '.join(report.new_trace) or 'no trace written'})"))
     lines.append(_pair("calls", _counts(report)))
@@ -55,6 +54,22 @@ def render_report(report: RerunReport) -> Group:
     for note in report.notes:
         lines.append(Text(visible(f"note: {note}"), style="yellow"))
     return Group(*lines)
+
+
+def _title(report: RerunReport) -> Text:
+    """The verdict, and whether what it reproduced is a failure: a reproduced failure is no all-clear."""
+    if not report.reproduced:
+        return Text(f"not reproduced: {report.not_reproduced}", style="bold")
+    if ended_failed(report.old_ending):
+        return Text("reproduced: the run failed again as recorded", style="bold red")
+    return Text("reproduced: the rerun matches the recording", style="bold green")
+
+
+def ended_failed(ending: Ending) -> bool:
+    """Whether the run's ending failed it, by the one definition (`analysis/failed_run.py`: it ended failed or
+    exited with a code other than 0; a run its rerun stopped did not fail). A run that ended well and gave up
+    is a finding of `analyze`'s, which the rerun does not run."""
+    return run_failure(ending.status, ending.exit_code, ()) is not None  # a stopped run's status is `stopped`
 
 
 def _pair(label: str, value: str) -> Text:
@@ -140,7 +155,7 @@ def _ending(ending: Ending) -> str:
     if ending.stopped is not None:  # the app was stopped, not ended: by what, and the stop's own words, unless
         said = ending.error_message  # they are its why (a quit's)
         return f"stopped: {ending.stopped}" + (f" ({said})" if said and said != ending.stopped else "")
-    text = ending.status
+    text = ending.status if ending.status == "failed" or not ended_failed(ending) else f"failed: {ending.status}"
     if ending.exit_code is not None:
         text += f", exit code {ending.exit_code}"
     if ending.error_type:
