@@ -128,7 +128,8 @@ KEY_HELP: dict[str, str] = {
     ),
     "diagnose_dominant_share": (
         'One call\'s or model\'s share of the run\'s cost or time past which it dominates (`dominant_cost`, '
-        '`dominant_latency`). > 0 and <= 1.'
+        '`dominant_latency`); calls a cache or running them at once would save, that share of the run, are a '
+        'warning (`cacheable_calls`, `parallelizable_calls`). > 0 and <= 1.'
     ),
     "diagnose_slow_tool_share": (
         'A tool\'s share of the critical path past which it is `slow_tool_on_critical_path`. > 0 and <= 1.'

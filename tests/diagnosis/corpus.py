@@ -53,6 +53,7 @@ class Case:
     stub: bool = False  # the app reads STUB_URL / STUB_KEY (a framework test app)
     slow: bool = False  # sleeps a second or more
     xfail: Optional[str] = None  # why it is not yet diagnosed right (the rule that is missing)
+    severity: Optional[str] = None  # the severity the finding must have; None: any
 
     @property
     def healthy(self) -> bool:
@@ -70,6 +71,8 @@ FAILURES = (
          ("tool:lookup_weather",), also=HANDLED + ("call_loop",), framework="openai-agents"),
     Case("unknown_tool", _app("langgraph_unknown_tool"), "unknown_tool", ("llm:openai.chat#1",),
          also=HANDLED, framework="langgraph"),
+    Case("missing_tool", _app("openai_missing_tool"), "missing_tool", ("llm:openai.chat#1", "tool:web_search#1"),
+         also=HANDLED + ("apology_after_failure",), framework="openai"),
     Case("bad_tool_arguments", _app("pydantic_ai_bad_arguments"), "bad_tool_arguments", ("llm:openai.chat#1",),
          also=HANDLED, framework="pydantic-ai"),
     Case("unchanged_after_error", _app("decorated_unchanged_code"), "unchanged_after_error",
@@ -94,6 +97,8 @@ FAILURES = (
          also=HANDLED, framework="openai"),
     Case("parallelizable_calls", _app("decorated_parallelizable"), "parallelizable_calls",
          ("tool:fetch_prices#1", "tool:fetch_news#1"), also=("slow_tool_on_critical_path",), slow=True),
+    Case("parallelizable_calls most of the run", _app("decorated_sequential_lookups"), "parallelizable_calls",
+         ("tool:lookup#1", "tool:lookup#4"), also=("slow_tool_on_critical_path",), severity="warning"),
     Case("cacheable_calls", _app("decorated_cacheable"), "cacheable_calls", ("tool:exchange_rate#2",),
          also=("slow_tool_on_critical_path",), slow=True),
     Case("swallowed_error", _app("decorated_swallowed_error"), "swallowed_error", ("tool:save_order#1",)),
@@ -231,7 +236,8 @@ def shows(finding: dict[str, Any], evidence: tuple[str, ...]) -> bool:
 def judge(case: Case, diagnosis: dict[str, Any]) -> Judged:
     judged = Judged(case, blames=list(diagnosis.get("blames") or []))
     for finding in diagnosis.get("findings") or []:
-        if finding["kind"] == case.kind and shows(finding, case.evidence):
+        if finding["kind"] == case.kind and shows(finding, case.evidence) and case.severity in (None,
+                                                                                           finding["severity"]):
             judged.hits.append(finding)
         elif finding["kind"] == case.kind:
             judged.misplaced.append(finding)

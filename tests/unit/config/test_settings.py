@@ -308,6 +308,7 @@ ENV_SAMPLES = {
     "capture_http": ("llm", "llm"),
     "exporters": ("jsonl,otlp", ("jsonl", "otlp")),
     "diagnose_tool_failures": ("5", 5),
+    "diagnose_missing_tool_asks": ("4", 4),
     "diagnose_loop_repeats": ("4", 4),
     "diagnose_handoff_cycles": ("2", 2),
     "diagnose_context_share": ("0.9", 0.9),

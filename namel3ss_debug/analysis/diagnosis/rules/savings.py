@@ -1,10 +1,14 @@
 """Rules of the family `savings`: time a run could save by running calls at once, time and money by a cache.
 They are opportunities, not faults: `info` unless said below.
 
-`parallelizable_calls` (agent rule: over one agent execution's steps, judged when it ends), `info`: calls that ran
+`parallelizable_calls` (agent rule: over one agent execution's steps, judged when it ends): calls that ran
 one after another (each started, by `seq`, after the one before it ended; calls that overlapped already run at
 once) and could have run at once. Running them at once saves their durations' sum less the longest; the finding is
-said when that is at least `thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms). Two cases:
+said when that is at least `thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms), or, when the
+calls took at least `thresholds.dominant_share` (`diagnose_dominant_share`, 0.5) of the run's time up to the agent's
+last call (from the run's first step, start-up left out, to the latest end among the agent's steps and the run's
+first ones: the run's time is not known while it runs), from `SHARE_FLOOR` (a fifth) of that: most of a short run
+spent waiting on them. Such calls are a `warning` (figure `share`), others `info`. Two cases:
 - the tool calls one LLM answer asked for together (two or more with the same `Step.asked_by`): the model asked
   for them before seeing any result, so none uses another's. Confidence `high`. Evidence: the asking LLM call,
   then the tools. Example: the answer of `llm:chat#1` asks for `weather(Paris)` and `weather(Lyon)`, which run
