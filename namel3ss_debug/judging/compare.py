@@ -4,13 +4,14 @@ Events are paired by place, not by position in the file: a span by its path (`pa
 start or end, an instant event by its parent's path, type, name and occurrence there; a rerun's span among
 siblings of its label by what it was asked (`asked_places.py`). So a rerun whose asyncio tasks start or
 interleave differently (recorded answers come back at once, without the model's latency) still pairs each event
-with its twin. Two paired events are the same when what they say
-is the same: type, status, inputs, outputs, error type and message, usage, model and attributes.
-Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`), the host
-and port a request went to, and the volatile attributes (`_VOLATILE_ATTRS`: per-run ids and clock readings,
-ours and an OpenTelemetry span's) are not compared. An attribute that names another span by its id
-(`attrs.llm_span_id`, the LLM call that asked for a tool) is compared as that span's place: span ids
-are numbered in the order spans start, which the scheduler of concurrent tasks changes from run to run.
+with its twin. Two paired events are the same when what they say is the same: type, status, inputs, outputs,
+error type and message, usage, model and attributes. Times, durations, ids, memory, threads, how a rerun
+answered a call (`attrs.replay`), where a request went (the host and port of ours, an OpenTelemetry span's
+`server.address`, `server.port` and its URL's host: `_WHERE_ATTRIBUTES`), and the volatile attributes
+(`_VOLATILE_ATTRS`: per-run ids and clock readings, ours and an OpenTelemetry span's) are not compared. An
+attribute that names another span by its id (`attrs.llm_span_id`, the LLM call that asked for a tool) is compared
+as that span's place: span ids are numbered in the order spans start, which the scheduler of concurrent tasks
+changes from run to run.
 
 The first divergence is the first event, in each run's own order, that has no twin or a different one:
 the rule `diff` uses too (`model/divergence.py`), with events paired by place.
@@ -44,6 +45,12 @@ _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
 #   times read from the clock; neither says what the app did.
 _VOLATILE_ATTRS = frozenset({"replay", "replay_of", "response_bytes", "ttft_ms", "tool_call_id", *RUN_LINK_ATTRS})
 _VOLATILE_WORDS = frozenset({"id", "time", "timestamp", "duration", "latency"})
+# The OpenTelemetry attributes that name where a call went (the server it was sent to, by name, address or port),
+# never compared: a rerun against another stub, proxy or region makes the same call (Semantic Kernel's chat spans
+# carry `server.address`). A URL attribute is compared without its host, as our own `attrs.http.url` is.
+_WHERE_ATTRIBUTES = frozenset({"server.address", "server.port", "network.peer.address", "network.peer.port",
+                               "net.peer.name", "net.peer.port", "net.peer.ip", "http.host", "url.domain"})
+_URL_ATTRIBUTES = frozenset({"url.full", "http.url"})
 # Attrs that hold the id of another span of the run: compared as where that span sits (its path), and
 # left out when the run has no such span (an id forgotten, or of another run).
 _SPAN_REFERENCES = ("llm_span_id",)
@@ -249,8 +256,17 @@ def _steady(key: str, value: JsonValue) -> JsonValue:
     if key == "http":
         return _without_host(value)
     if key == "otel_attributes" and isinstance(value, dict):
-        return {name: item for name, item in value.items() if not volatile_attribute(name)} or None
+        return {name: _url_path(name, item) for name, item in value.items()
+                if not volatile_attribute(name) and name not in _WHERE_ATTRIBUTES} or None
     return value
+
+
+def _url_path(name: str, value: JsonValue) -> JsonValue:
+    """An OpenTelemetry attribute as compared: a URL (`url.full`, `http.url`) without its scheme, host and port."""
+    if name not in _URL_ATTRIBUTES or not isinstance(value, str):
+        return value
+    kept = _without_host({"url": value})
+    return kept.get("url") if isinstance(kept, dict) else value
 
 
 def _place_of(span_id: JsonValue, places: Mapping[str, str] | None) -> str | None:

@@ -52,3 +52,14 @@ def test_chat_spans_are_llm_calls_each_counted_once(recording: Recording) -> Non
 def test_the_rerun_is_reproduced(bench: Workbench, recording: Recording) -> None:
     report = bench.rerun(recording, "--format", "json").report()
     assert report["reproduced"], report["not_reproduced"]
+
+
+def test_the_rerun_against_another_endpoint_is_reproduced(bench: Workbench, recording: Recording) -> None:
+    # the app now sends its calls elsewhere (another port, another host): its chat spans' `server.address` and
+    # `server.port` say so, which is where a call went, not what the app did
+    elsewhere = "http://localhost:9"
+    assert elsewhere.split("//")[1] not in recording.url
+    out = bench.directory / "rerun-elsewhere"
+    run = bench.cli(elsewhere, "replay", str(recording.trace), "--rerun", "-o", str(out), "--format", "json")
+    report = run.report()
+    assert report["reproduced"], (report["not_reproduced"], report.get("misses"), report.get("comparison"))

@@ -217,3 +217,16 @@ def test_an_agent_asked_something_else_is_still_a_divergence_whatever_the_order(
     start["inputs"] = {"question": "Which cheap hotel?"}
     result = compare(timeline_of(asking(tuple(range(5)))), timeline_of(changed))
     assert result.first is not None and "Which cheap hotel?" in result.first.what
+
+
+def test_where_an_opentelemetry_call_went_is_not_compared_and_what_it_asked_is() -> None:
+    def said(host: str, port: int, model: str) -> dict[str, Any]:
+        kept = {"server.address": host, "server.port": port, "url.full": f"http://{host}:{port}/v1/chat/completions",
+                "gen_ai.request.model": model}
+        return content({"component": "llm", "attrs": {"source": "opentelemetry", "otel_attributes": kept}})
+
+    recorded = said("127.0.0.1", 41233, "gpt-4o-mini")
+    assert recorded == said("api.example.com", 443, "gpt-4o-mini")  # a rerun against another endpoint
+    assert recorded["attrs"]["otel_attributes"] == {"url.full": "/v1/chat/completions",
+                                                    "gen_ai.request.model": "gpt-4o-mini"}
+    assert recorded != said("127.0.0.1", 41233, "gpt-4o")
