@@ -121,7 +121,7 @@ def _leave(entered: netns.Entered) -> None:
 
 def _network(entered: netns.Entered | None, why_not: str, closed: bool, for_real: bool, guarded: RerunGuard,
              stopped: int) -> Network:
-    counted = {"reached": guarded.reached, "processes": guarded.processes}
+    counted = {"reached": guarded.reached, "processes": guarded.processes, "started": tuple(guarded.started)}
     if entered is not None:
         return Network(NAMESPACE, entered.how, NAMESPACE_OPEN, stopped=stopped, **counted)
     if not closed:

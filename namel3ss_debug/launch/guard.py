@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import socket
+import os
 import sys
 import threading
 from types import FrameType
@@ -168,6 +169,7 @@ class RerunGuard:
         self.closed = closed
         self.reached = 0
         self.processes = 0
+        self.started: list[str] = []  # the first few processes counted, as `uname from platform`
         self._lock = threading.Lock()
 
     def heard(self, event: str, args: tuple[Any, ...]) -> None:
@@ -200,6 +202,8 @@ class RerunGuard:
         if event != "os.posix_spawn" or _caller_module() != "subprocess":  # subprocess's own is counted already
             with self._lock:
                 self.processes += 1
+                if len(self.started) < STARTED_NAMED:
+                    self.started.append(_started(event, args))
         return None
 
     def _refuse(self, call: str) -> RerunMiss:
@@ -214,6 +218,27 @@ def _for_real() -> bool:
     caller = _caller()
     return caller is not None and caller.f_code.co_filename == socket.__file__ \
         and caller.f_code.co_name in ("socketpair", "_fallback_socketpair")
+
+
+STARTED_NAMED = 3  # processes the report names (a library's `uname -p` is not the app's own doing)
+_SPAWNING = frozenset({"subprocess", "os", "multiprocessing.popen_fork", "multiprocessing.context"})
+
+
+def _started(event: str, args: tuple[Any, ...]) -> str:
+    """`uname from platform`: the program a counted process runs and the module that started it, so a process
+    a library starts (the platform module's `uname -p` under an SDK) is not taken for the app's own."""
+    argv = args[1] if event in ("subprocess.Popen", "os.posix_spawn") and len(args) > 1 else \
+        args[2] if event == "os.spawn" and len(args) > 2 else None
+    if event == "os.system" and args:
+        argv = os.fsdecode(args[0]).split()[:1]
+    first = argv[0] if isinstance(argv, (list, tuple)) and argv else args[0] if event == "subprocess.Popen" and args \
+        else None
+    program = os.path.basename(os.fsdecode(first)) if isinstance(first, (str, bytes, os.PathLike)) else "a fork"
+    frame = _caller()
+    while frame is not None and frame.f_globals.get("__name__") in _SPAWNING:
+        frame = frame.f_back
+    module = frame.f_globals.get("__name__") if frame is not None else None
+    return f"{program} from {module}" if module else program
 
 
 def _caller_module() -> str | None:

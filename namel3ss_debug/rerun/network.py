@@ -32,7 +32,8 @@ class Network:
     went nowhere in the namespace (no route out, or no listener on its own loopback), made where the guard
     does not see (the kernel's count); `reached`, connects and sends of this process that went out under
     `--on-miss live` outside the recorded HTTP clients and the calls run for real; `processes`, how many
-    processes the app started."""
+    processes were started in the app's process (by its code or a library's), `started` the first few of them
+    (`uname from platform`)."""
 
     closed_by: str
     how: str
@@ -40,6 +41,7 @@ class Network:
     stopped: int = 0
     reached: int = 0
     processes: int = 0
+    started: tuple[str, ...] = ()
 
     @property
     def not_reproduced(self) -> str | None:
@@ -56,7 +58,9 @@ class Network:
         if self.closed_by == NAMESPACE:
             return f"network: closed by {self.how}, which stopped {self.stopped} attempt(s) to connect or send " \
                    f"({OUTSIDE})" if self.stopped else None
-        started = f" (it started {self.processes})" if self.processes else ""
+        named = ", ".join(self.started) + (", ..." if self.processes > len(self.started) else "")
+        started = f" ({self.processes} started: {named})" if self.started else \
+            f" ({self.processes} started)" if self.processes else ""
         shown = [f"{what}{started}" if what == GUARD_OPEN[0] else what for what in self.open_to]
         if self.closed_by == GUARD:
             return f"network: closed by the in-process guard only ({self.how}); not covered: {'; '.join(shown)}"

@@ -202,7 +202,8 @@ def test_in_a_namespace_no_route_reaches_a_listener_and_each_attempt_is_reported
     assert listeners.heard() == set()
     assert report["network"] == {"closed_by": "namespace", "how": how,
                                  "open_to": ["Unix sockets with a path (files, not the network)"],
-                                 "stopped": 2, "reached": 0, "processes": 2}  # the child Python's and bash's
+                                 "stopped": 2, "reached": 0, "processes": 2,  # the child Python's and bash's
+                                 "started": ["python3 from __main__", "bash from __main__"]}
     assert [miss["call"] for miss in report["misses"]] == refusals(listeners)
     assert report["reproduced"] is False and report["not_reproduced"] == "5 call(s) had no recorded answer"
     assert report["notes"] == [f"network: closed by {how}, which stopped 2 attempt(s) to connect or send (where the "
@@ -224,7 +225,8 @@ def test_where_namespaces_are_refused_the_guard_refuses_this_process_and_says_wh
     assert [miss["call"] for miss in report["misses"]] == refusals(listeners)
     assert report["notes"][-1].startswith("network: closed by the in-process guard only (no network namespace: "
                                           "unshare(CLONE_NEWNET): Operation not permitted;")
-    assert "not covered: processes the app starts (it started 2);" in report["notes"][-1]
+    assert "not covered: processes the app starts (2 started: python3 from __main__, bash from __main__);" \
+        in report["notes"][-1]
 
 
 CHAT_APP = """

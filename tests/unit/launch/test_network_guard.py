@@ -118,6 +118,15 @@ def test_the_processes_the_app_starts_are_counted_not_refused():
     assert (network.processes, network.rerun.rerun.tally.misses) == (2, [])
 
 
+def test_each_process_counted_is_named_with_the_module_that_started_it():
+    """A library's process (the platform module's `uname -p`, which an SDK's headers ask for) is not the app's."""
+    import platform  # noqa: PLC0415 - its uncached way of asking, as processor() asks it once
+    network = guarded()
+    under(network, lambda: platform._Processor.from_subprocess())
+    under(network, lambda: os.system("true"))
+    assert network.started == ["uname from platform", f"true from {__name__}"]
+
+
 def test_a_tool_body_that_runs_for_real_keeps_the_network_until_it_ends(listener):
     @trace_tool_call
     def notify() -> str:

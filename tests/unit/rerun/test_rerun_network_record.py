@@ -24,9 +24,13 @@ OUTSIDE = "(where the in-process guard does not see: a process the app started, 
     (Network("guard", "no network namespace: unshare(CLONE_NEWNET): Operation not permitted", GUARD_OPEN,
              processes=3),
      "network: closed by the in-process guard only (no network namespace: unshare(CLONE_NEWNET): Operation not "
-     "permitted); not covered: processes the app starts (it started 3); native code that calls the C library "
+     "permitted); not covered: processes the app starts (3 started); native code that calls the C library "
      "itself (an extension module); servers the app starts, which others can reach; Unix sockets with a path "
      "(files, not the network)"),
+    (Network("guard", "--fork", GUARD_OPEN[:1], processes=4, started=("uname from platform", "git from __main__",
+                                                                      "a fork from __main__")),
+     "network: closed by the in-process guard only (--fork); not covered: processes the app starts (4 started: uname "
+     "from platform, git from __main__, a fork from __main__, ...)"),
     (Network("open", "--on-miss live", (EVERYTHING,), reached=1),
      "network: open (--on-miss live); 1 connection(s) outside the recorded HTTP clients reached it"),
 ])
