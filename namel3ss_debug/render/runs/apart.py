@@ -72,13 +72,16 @@ def _word_start(text: str, at: int) -> int:
 
 def _tail_start(text: str, room: int) -> int:
     """Where the longest end of `text` that starts a word and fits in `room` cells starts (len(text): none)."""
-    start = len(text)
-    used = 0
-    while start and used + _size(text[start - 1]) <= room:
-        start -= 1
-        used += _size(text[start])
-    while start < len(text) and start and text[start - 1] != " ":
-        start += 1
+    if text.isascii():
+        start = max(len(text) - room, 0)
+    else:
+        start, used = len(text), 0
+        while start and used + cell_len(text[start - 1]) <= room:
+            start -= 1
+            used += cell_len(text[start])
+    if start and text[start - 1] != " ":
+        space = text.find(" ", start)
+        start = space + 1 if space >= 0 else len(text)
     return start
 
 
