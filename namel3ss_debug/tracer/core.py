@@ -22,6 +22,7 @@ from .project import run_project
 from .recorder import Writer
 from .run import Run
 from .span import RootSpan, Span
+from .stopped import StoppedSpans
 from .unanswered import at_crash, give_up_at_run_end
 
 _MISSING: Any = object()
@@ -54,6 +55,8 @@ class Tracer:
             self.end_run()
         # a rerun's run is sealed as written here only when what answered it was (model/seals.py)
         run = Run(resolved, writer=writer, sealed=self.rerun is None or self.rerun.answered_here)
+        if self.rerun is not None:
+            run.stops = StoppedSpans()
         if writer is None:
             run.apply_retention()
         entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}
@@ -114,7 +117,8 @@ class Tracer:
 
     def _close_open_work(self, run: Run) -> None:
         """Before `run_end`: the tool calls asked for that nothing answered become missing spans
-        (`unanswered.py`), then what the transport holds open ends (`run.at_end`: its wire agents)."""
+        (`unanswered.py`), then what the transport holds open ends (`run.at_end`: its wire agents), then, after a
+        rerun's stop, every span still open (`stopped.py`)."""
         try:
             settle_all(self, run)
             give_up_at_run_end(self, run)
@@ -122,6 +126,11 @@ class Tracer:
                 ending()
         except Exception as exc:
             run.recorder.note_failure(exc)
+        if run.stops is not None:
+            try:
+                run.stops.close(self)
+            except Exception as exc:
+                run.recorder.note_failure(exc)
 
     def flush(self) -> None:
         if self.run is not None:
@@ -170,6 +179,8 @@ class Tracer:
                 run.recorder.emit(event)
                 if self.rerun is not None:
                     self.rerun.opened(span, attrs)
+            if run.stops is not None:
+                run.stops.opened(span)
             if activate:
                 span.token = current.set(span)
             span.start_ns = time.perf_counter_ns() if began is None else began[1]
@@ -190,6 +201,8 @@ class Tracer:
             return
         span.ended = True
         run = span.run
+        if run.stops is not None:
+            run.stops.ended(span)
         self._end_inside(run, span, error)
         duration_ns = time.perf_counter_ns() - span.start_ns
         try:

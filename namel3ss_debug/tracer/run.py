@@ -22,6 +22,7 @@ from .provenance import unredacted
 from .recorder import Recorder, Writer
 from .retention import expired_traces, remove
 from .span import RootSpan, Span
+from .stopped import StoppedSpans
 from .truncate import Truncator
 from .writer import RotatingJsonlWriter
 
@@ -86,6 +87,7 @@ class Run:
         # end is written (a wire agent opened under a hook's span: `transport/agents.py`)
         self.ends_with: dict[str, list[Callable[[bool], None]]] = {}
         self.held: dict[str, Any] = {}  # spans whose start is not written yet, by span id (held.py)
+        self.stops: StoppedSpans | None = None  # a rerun's run's open spans, ended after a stop (stopped.py)
         # tool calls whose span ended without a result, by call id: each given the result the next request
         # carries (transport/tool_wire.py), or None at the run's end (integrations/otel/results.py)
         self.awaiting_results: dict[str, Callable[[Any], None]] = {}
