@@ -66,11 +66,13 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
     \b
     After a substituted call, later calls may ask something else. Such a
     call is answered from --good's call of the same key if it asks what
-    that one asked, or from --answers' value for its key; otherwise it is
-    a miss, and that rerun is stopped, unless --base-url or --live lets an
-    LLM call go live (--live: where the app sends them, said before
-    the first rerun; each rerun counts its live calls) and --live-requests
-    what the tools send. Without them no request reaches the network: every
+    that one asked, or from --answers' value for its key; otherwise a tool
+    runs for real, as after a fork's call (the tool a corrected answer
+    asks for), and any other call is a miss, which stops that rerun,
+    unless --base-url or --live lets an LLM call go live (--live: where
+    the app sends them, said before the first rerun; each rerun counts
+    its live calls and names where they went) and --live-requests what
+    the tools send. Without them no request reaches the network: every
     rerun runs in the command's one network namespace where the kernel
     allows it (Linux), else the in-process guard, as each rerun's `network`
     row says.

@@ -44,6 +44,7 @@ class BisectRerun:
     flipped: bool | None
     network: Network | None = None  # how the network was closed while the app ran
     misses: tuple[Miss, ...] = ()
+    live_endpoints: tuple[str, ...] = ()  # where its LLM calls that ran live went (its trace's URLs' origins)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,12 @@ class BisectReport:
     alone: bool | None
     reruns: tuple[BisectRerun, ...]
     live: LiveCalls = LiveCalls()  # what of each rerun could go live (--base-url, --live, --live-requests)
-    endpoints: tuple[str, ...] = ()  # where --live sent what the bad run could not answer: its LLM requests' origins
+    endpoints: tuple[str, ...] = ()  # under --live, where the bad run's LLM requests went (the app's endpoints then)
+
+    @property
+    def live_endpoints(self) -> tuple[str, ...]:
+        """Where the reruns' live LLM calls went, each origin once, in the order first seen."""
+        return tuple(dict.fromkeys(origin for rerun in self.reruns for origin in rerun.live_endpoints))
 
     @property
     def exit_code(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..analysis.failed_run import ended_as
+from ..recording.endpoints import live_origins
 from ..recording.timeline import Timeline
 from ..rerun.candidates import Miss, mock_instead, unmockable
 from .compare import Comparison, compare
@@ -110,6 +111,7 @@ class RerunReport:
     parted_how: str | None = None  # how: mocked, replaced, forked or live
     fork: dict[str, JsonValue] | None = None  # --fork: its call, change and model, as run_start's replay_of.fork
     unused_mocks: tuple[UnusedMock, ...] = ()  # mocks that answered no call of a rerun that ran to its end: exit 2
+    live_endpoints: tuple[str, ...] = ()  # where its LLM calls that ran live went (the new trace's URLs' origins)
 
     @property
     def reproduced(self) -> bool:
@@ -173,4 +175,5 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         or (network is not None and network.not_reproduced is not None) else 0,
         network=network, unhooked_tools=tally.unhooked_tools,
         ran_again=ran_again(recording, new) if new is not None else (), parted=rerun.parted,
-        parted_how=rerun.parted_how, unused_mocks=unused_mocks)
+        parted_how=rerun.parted_how, unused_mocks=unused_mocks,
+        live_endpoints=live_origins(new) if new is not None else ())

@@ -32,6 +32,7 @@ class Try:
     verdict: Verdict
     network: Network | None = None
     stopped: str | None = None  # why the app was stopped before it could end (a miss); its outcome is then partial
+    live_endpoints: tuple[str, ...] = ()  # where its LLM calls that ran live went (its trace's URLs' origins)
 
     @property
     def passed(self) -> bool:
@@ -46,7 +47,7 @@ class Try:
 @dataclass(frozen=True)
 class VerifyReport:
     """The recording (`source`, its run and outcome), how the tries ran (`base_url`; `live_tools`, what
-    `--live-requests` let out; `live`, `--live`, and the `endpoints` it sent to; `expect`, the rules of the
+    `--live-requests` let out; `live`, `--live`, and the recording's `endpoints`; `expect`, the rules of the
     workspace's `checks`), each try, and what they add up to."""
 
     source: str
@@ -70,6 +71,11 @@ class VerifyReport:
     @property
     def exit_code(self) -> int:
         return self.verdict.exit_code
+
+    @property
+    def live_endpoints(self) -> tuple[str, ...]:
+        """Where the tries' live LLM calls went, each origin once, in the order first seen."""
+        return tuple(dict.fromkeys(origin for attempt in self.tries for origin in attempt.live_endpoints))
 
     @property
     def live_tries(self) -> int:

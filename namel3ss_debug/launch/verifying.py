@@ -13,7 +13,8 @@
   when the recording has the same request; one it has not stops the run as a miss, unless `requests` lets it out.
 
 `bisect`'s probes are matched as a plain rerun is, their substituted answers given by the policy's `fallback`,
-with the same `LiveCalls` (`bisecting`).
+with the same `LiveCalls` (`bisecting`); past a substituted answer, a tool neither run can answer runs for real, as
+after a fork's call (`fork.past_a_change`): the tool a corrected answer asks for.
 
 Its policy says so (`rerun/policy.py`): per component, what a miss does (`on_miss_for`), where a live LLM request goes
 (`live_url`, a fork's `--base-url` rebasing) and which calls that run for real keep the network (`keeps_network`).
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..rerun.fork import check_base_url, rebased  # --base-url is checked, and sent to, as a fork's
+from ..rerun.fork import check_base_url, past_a_change, rebased  # --base-url checked and sent to as a fork's
 from ..rerun.policy import Fallback, LiveCalls, Policy
 
 __all__ = ["JudgedPolicy", "LiveCalls", "bisecting", "check_base_url", "verifying"]
@@ -38,9 +39,12 @@ class JudgedPolicy(Policy):
     live: LiveCalls = LiveCalls()
 
     def on_miss_for(self, component: str, forked: bool) -> str:
+        """An LLM miss goes live as `live` says; past a changed answer (bisect's substituted one) a tool runs for
+        real, as a fork's does (`past_a_change`); any other miss goes live with `live.requests` alone."""
         if component == LLM:
             return "live" if self.live.models else "error"
-        return "live" if self.live.requests else "error"
+        otherwise = "live" if self.live.requests else "error"
+        return past_a_change(component, otherwise) if forked else otherwise
 
     def live_url(self, url: str) -> str:
         """An LLM request goes, if it runs live, to `base_url` in place of its recorded origin, or where it was
@@ -68,6 +72,6 @@ def verifying(live: LiveCalls) -> JudgedPolicy:
 
 
 def bisecting(live: LiveCalls, fallback: Fallback) -> JudgedPolicy:
-    """`bisect`'s policy: a plain rerun's matching, `fallback` answering what the bad run cannot, a miss an error
-    unless `live` lets it out."""
+    """`bisect`'s policy: a plain rerun's matching, `fallback` answering what the bad run cannot, a tool past a
+    substituted answer run for real, any other miss an error unless `live` lets it out."""
     return JudgedPolicy(on_miss="error", fallback=fallback, live=live)

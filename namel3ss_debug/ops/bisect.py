@@ -10,7 +10,8 @@ After a substituted call the app's later calls may ask something else (the conve
 answer), and the rerun, parted from its recording, answers a call from the bad run only if it asks what was
 recorded. A call that does not is answered from the replacements: with `--good`, by the good run's call of the
 same key if it asks what that one asked; with `--answers`, by the file's answer for its key whatever it asks.
-Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
+A tool neither answers runs for real, as after a fork's call (`rerun/fork.past_a_change`): the tool a corrected
+answer asks for. Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
 
 Each rerun is judged as `verify` judges a run (`judging/outcome.py`, `judging/verdict.py`: the workspace's `checks`
 and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way
@@ -32,6 +33,7 @@ from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
 from ..model.json_types import Foreign, JsonValue
 from ..model.rerun_protocol import MOCKED
+from ..recording.endpoints import live_origins
 from ..recording.mocks import Mock, parse_key
 from ..replay.mock_specs import load_mock_file
 from ..rerun.answerer import Rerun
@@ -258,10 +260,14 @@ def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, guarded:
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "live")}
     stopped = why_stopped(tally.misses, ran.exception)
     old = judged.outcome
-    if not paths or stopped is not None:
+    if not paths:
         return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network,
                            tuple(tally.misses))
     with opened_run(paths) as (new_source, new_timeline):
-        new = judged.judge(new_source, new_timeline)
+        went = live_origins(new_timeline)
+        new = judged.judge(new_source, new_timeline) if stopped is None else None
+    if new is None:  # a stopped rerun has no outcome to judge: the search stops at it
+        return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network,
+                           tuple(tally.misses), went)
     flipped = new.passed  # a rerun that breaks another way has not fixed the run
-    return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped, network)
+    return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped, network, (), went)

@@ -28,6 +28,7 @@ from ..judging.call_compare import compare_calls
 from ..judging.expect import Expectation
 from ..judging.verdict import judge, over_tries
 from ..judging.verify_report import Try, VerifyReport
+from ..recording.endpoints import live_origins
 from ..rerun.answerer import Rerun
 from ..store.sources import RunSource
 from .environment import Environment
@@ -122,5 +123,6 @@ def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing:
         new = judged.judge(new_source, new_timeline)
         # a stopped run's calls end at the stop: the miss below says where and why, not a call comparison
         calls = compare_calls(judged.timeline, new_timeline) if stopped is None else None
+        went = live_origins(new_timeline)
     return Try(number, run_id, paths, counts, tuple(tally.misses), new, calls, judge(old, new, stopped), network,
-               stopped)
+               stopped, went)

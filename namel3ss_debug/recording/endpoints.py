@@ -1,5 +1,6 @@
-"""Where a recorded run's LLM requests went: the origins `verify --live`, `bisect --live` and a fork with no
-`--base-url` name before they run (their live calls go where the app sends them; these are where it sent them)."""
+"""Where a run's LLM requests went: the recording's origins, which `verify --live`, `bisect --live` and a fork with
+no `--base-url` name before they run (where the app sent them then), and a rerun's live ones, read from the trace it
+wrote (where the app's current code sent them: what each report names)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,33 @@ def endpoints_of(timeline: Timeline) -> tuple[str, ...]:
         if origin is not None:
             found[origin] = None
     return tuple(found)
+
+
+def live_origins(timeline: Timeline) -> tuple[str, ...]:
+    """Where a rerun's LLM requests that ran live went (`attrs.replay: "live"` on the end; the end's `sent_to` when
+    `--base-url` sent it elsewhere, else the start's `attrs.http.url`, of an `llm` call or of the `http` request an
+    OpenTelemetry LLM span made), each once, in the order first seen: URLs its recording cannot know."""
+    found: dict[str, None] = {}
+    for index in range(len(timeline)):
+        start = timeline.partner(index) if timeline.event_type(index).endswith("_end") else None
+        attrs = timeline.event(index).get("attrs")
+        if start is None or not isinstance(attrs, dict) or attrs.get("replay") != "live":
+            continue
+        url = _llm_url(timeline.event(start).get("attrs"), timeline.component(start))
+        sent_to = attrs.get("sent_to")
+        url = sent_to if url is not None and isinstance(sent_to, str) else url
+        origin = _origin(url, timeline.where(start)) if url is not None else None
+        if origin is not None:
+            found[origin] = None
+    return tuple(found)
+
+
+def _llm_url(attrs: object, component: str) -> str | None:
+    """The URL of an LLM request's start attrs: an `llm` call's, or an `http` request's that names its `api`."""
+    http = attrs.get("http") if isinstance(attrs, dict) else None
+    url = http.get("url") if isinstance(http, dict) else None
+    llm = component == "llm" or (component == "http" and isinstance(attrs, dict) and "api" in attrs)
+    return url if llm and isinstance(url, str) else None
 
 
 def _origin(url: str, where: str) -> str | None:

@@ -276,8 +276,10 @@ class Rerun:
 
     def on_miss_for(self, component: str) -> str:
         """What a miss of a call of `component` does, as the policy says (`Policy.on_miss_for`): stop the run
-        (`error`) or run it live (`live`)."""
-        return self.policy.on_miss_for(component, self.forked)
+        (`error`) or run it live (`live`). The change it is told of is a fork's call, or with no fork where the
+        run parted (bisect's substituted answer: `fork.past_a_change`)."""
+        changed = self.forked if self.policy.fork is not None else self.parted is not None
+        return self.policy.on_miss_for(component, changed)
 
     def _ran(self, span: AnsweredSpan, component: str, recorded: RecordedCall | None) -> str:
         """How a call that runs for real counts: a tool with a recorded twin ran again and is judged by

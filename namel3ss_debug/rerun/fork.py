@@ -78,9 +78,7 @@ class ForkPlan:
         before the fork, as `--on-miss` says."""
         if not forked:
             return on_miss
-        if component == TOOL:
-            return "live"
-        return "error" if self.offline else "live"
+        return past_a_change(component, "error" if self.offline else "live")
 
     def request(self, api: str, body: JsonValue, url: str, at_fork: bool,
                 forked: bool) -> tuple[JsonValue, str]:
@@ -108,6 +106,14 @@ class ForkPlan:
         if self.model is not None:
             said["model"] = self.model
         return said
+
+
+def past_a_change(component: str, otherwise: str) -> str:
+    """What a call the recording cannot answer does once the rerun has passed a changed answer (a fork's call,
+    a substituted answer of `bisect`'s): a tool runs for real, as the changed answer asked for it; any other call
+    does `otherwise`. One rule for forks and bisect: `bisect --answers` runs the tool a corrected answer asks
+    for, as a fork does and as `--good FORK` gets its result from the fork's run."""
+    return "live" if component == TOOL else otherwise
 
 
 def fork_plan(call: str, changes: dict[str, JsonValue], offline: bool, base_url: str | None) -> ForkPlan:

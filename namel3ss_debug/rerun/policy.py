@@ -45,7 +45,8 @@ class Policy:
 
     def on_miss_for(self, component: str, forked: bool) -> str:
         """What a miss of a call of `component` does: stop the run (`error`) or run it live (`live`); a fork
-        decides for its LLM calls from its call on (`forked`: the rerun reached it)."""
+        decides from its call on (`forked`: the rerun reached its change: the fork's call, or, with no fork, the
+        first answer that was not the recording's)."""
         return self.fork.on_miss(component, self.on_miss, forked) if self.fork is not None else self.on_miss
 
     def live_url(self, url: str) -> str:

@@ -225,11 +225,11 @@ def test_a_good_run_answers_the_later_calls_whose_requests_changed(tmp_path):
 
 
 def test_a_later_call_neither_run_can_answer_stops_the_search(tmp_path):
-    bad = recorded(tmp_path, TRIP_APP, "Atlantis")
+    bad = recorded(tmp_path, TRIP_APP, "Atlantis")  # weather('Atlantis') raised: the bad run has no chat#2
     answers = answers_file(tmp_path, {"llm:chat#1": completion("Lisbon")})
     done, report = bisect(tmp_path, bad, "--answers", str(answers))
     assert (done.returncode, report["status"]) == (1, "stopped"), done.stderr
-    assert "tool:weather#1" in report["reruns"][0]["stopped"]
+    assert "llm:chat#2" in report["reruns"][0]["stopped"]  # the tool ran for real; the packing list misses
 
 
 def test_a_stopped_rerun_shows_its_miss_in_text_and_in_json(tmp_path):
@@ -238,17 +238,78 @@ def test_a_stopped_rerun_shows_its_miss_in_text_and_in_json(tmp_path):
     done, report = bisect(tmp_path, bad, "--answers", str(answers))
     assert "the miss is shown below" in report["reruns"][0]["stopped"]
     [miss] = report["reruns"][0]["misses"]
-    assert (miss["call"], miss["path"], miss["inputs"]) == ("tool:weather#1", "agent:trip#1 > tool:weather#1",
-                                                            {"city": "Lisbon"})
-    [nearest] = miss["candidates"]  # the one recorded tool call: no LLM call or agent offered for a tool
-    assert nearest["key"] == "tool:weather#1"
-    assert "inputs: city: recorded 'Atlantis', this call 'Lisbon'" in nearest["reasons"]
+    asked = "Write a packing list for: [('Lisbon', 'sunny, 24 C')]"  # with what the tool returned, run for real
+    assert (miss["call"], miss["path"], miss["inputs"]) == ("llm:chat#2", "agent:trip#1 > llm:chat#2",
+                                                            {"prompt": asked})
+    [nearest] = miss["candidates"]  # the one recorded LLM call
+    assert nearest["key"] == "llm:chat#1"
     text = command("bisect", str(bad), "-o", "new", "--answers", str(answers), cwd=tmp_path).stdout
     lines = text[text.index("rerun 1 "):].splitlines()
-    assert lines[-4].startswith("  miss      tool:weather#1 at agent:trip#1 > tool:weather#1: ")
-    assert lines[-3:] == ["  inputs    {'city': 'Lisbon'}",
-                          f"  nearest 1 tool:weather#1 ({nearest['where']}) at agent:trip#1 > tool:weather#1",
-                          "              - inputs: city: recorded 'Atlantis', this call 'Lisbon'"]
+    assert f"  inputs    {{'prompt': {asked!r}}}" in lines, lines
+    assert any(line.startswith("  miss      llm:chat#2 at agent:trip#1 > llm:chat#2: ") for line in lines), lines
+    assert f"  nearest 1 llm:chat#1 ({nearest['where']}) at agent:trip#1 > llm:chat#1" in lines, lines
+
+
+ASKED_TOOL_APP = '''
+"""The model picks a city (argv[1]), a tool looks up its weather (an unknown city: the app tells the model so), the
+model writes a packing list; the run fails when it cannot pack. The tool's body notes each run in ran.log."""
+import sys
+
+from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
+
+
+def respond(prompt):
+    if prompt.startswith("Which city"):
+        return sys.argv[1]
+    return "cannot pack: " + prompt if "error" in prompt else "Sunscreen and a raincoat."
+
+
+LLM = FakeLLM(responder=respond)
+
+
+@trace_llm_call(name="chat", codec=FakeCompletion)
+def chat(prompt):
+    return LLM.complete(prompt)
+
+
+@trace_tool_call
+def weather(city):
+    with open("ran.log", "a") as log:
+        log.write(city + "\\n")
+    return {"Lisbon": "sunny, 24 C"}[city]
+
+
+@trace_agent_execution(name="trip")
+def plan_trip():
+    city = chat("Which city should we visit?").text
+    try:
+        forecast = weather(city)
+    except KeyError:
+        forecast = f"error: no forecast for {city}"
+    answer = chat(f"Write a packing list for {city}: {forecast}").text
+    if answer.startswith("cannot"):
+        sys.exit(answer)
+    return answer
+
+
+print(plan_trip())
+'''
+
+
+def test_answers_run_the_tool_a_corrected_answer_asks_for_as_a_good_fork_does(tmp_path):
+    """The bad run's chat#1 named Atlantis; the corrected answer names Lisbon, whose weather the bad run never
+    looked up: the tool runs for real (as after a fork's call), the file answers the packing list, and the search
+    finds chat#1 instead of stopping at the tool's miss."""
+    bad = recorded(tmp_path, ASKED_TOOL_APP, "Atlantis")
+    (tmp_path / "ran.log").unlink()
+    answers = answers_file(tmp_path, {"llm:chat#1": completion("Lisbon"), "llm:chat#2": completion("Sunscreen.")})
+    done, report = bisect(tmp_path, bad, "--answers", str(answers))
+    assert (done.returncode, report["status"], report["call"]) == (0, "found", "llm:chat#1"), done.stderr
+    first = report["reruns"][0]
+    assert (first["substituted"], first["stopped"], first["counts"]) == (
+        ["llm:chat#1"], None, {"recorded": 0, "mocked": 2, "live": 1})  # chat#1, the file's chat#2; the tool
+    assert (tmp_path / "ran.log").read_text().splitlines()[0] == "Lisbon"
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
@@ -351,6 +412,33 @@ def test_neutral_answers_replace_wire_captured_calls(tmp_path):
     # chat#3 alone: chat#4 then carries "fine 3" and misses the bad run, so the file's answer for it is given
     assert (alone["substituted"], alone["flipped"], alone["counts"]) == (["llm:openai.chat#3"], True,
                                                                           {"recorded": 2, "mocked": 2, "live": 0})
+
+
+def test_live_names_the_endpoint_the_rerun_called_not_the_bad_run_s(tmp_path):
+    """The app reads its model's URL from a file: the bad run recorded against stub A, bisected with stub B's URL
+    in it. chat#4, carrying the substituted chat#3, misses the bad run and goes live to B under `--live`: the
+    report names B (from the rerun's trace) beside the bad run's A."""
+    pytest.importorskip("openai")
+    then, now = WireStub(), WireStub()
+    then.bad = {3}
+    try:
+        (tmp_path / "url.txt").write_text(then.url)
+        bad = recorded(tmp_path, WIRE_APP.replace("base_url=sys.argv[1]", "base_url=open('url.txt').read()"))
+        (tmp_path / "url.txt").write_text(now.url)
+        sent = then.requests
+        answers = answers_file(tmp_path, {"llm:openai.chat#3": "fine 3"})
+        done, report = bisect(tmp_path, bad, "--answers", str(answers), "--live")
+        text = command("bisect", str(bad), "-o", "new", "--answers", str(answers), "--live", cwd=tmp_path).stdout
+        assert (then.requests, now.requests) == (sent, 2)  # chat#4 once in each bisect, at B
+    finally:
+        then.stop()
+        now.stop()
+    origin_then, origin_now = then.url.removesuffix("/v1"), now.url.removesuffix("/v1")
+    assert (report["status"], report["endpoints"]) == ("found", [origin_then]), done.stderr
+    assert report["reruns"][0]["live_endpoints"] == [origin_now]
+    assert f"LLM misses live where the app sends them (they went to {origin_now}; the recording's went to " \
+           f"{origin_then})" in text, text
+    assert f"1 run live (to {origin_now})" in text, text
 
 
 def test_a_file_of_two_runs_is_a_usage_error(tmp_path):

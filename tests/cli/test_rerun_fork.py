@@ -135,6 +135,7 @@ def test_without_live_tools_the_tool_the_fork_asks_for_runs_and_the_fork_goes_on
     answer, tools = app_output(done)
     assert tools == "tool runs: Oslo"  # the recording has no get_weather(Oslo): it ran, with no flag
     assert "snow, -3 C" in json.dumps(b_requests(stubs, before))
+    assert report["live_endpoints"] == [stubs.b.url]  # where the live call went, from the new trace
 
 
 @pytest.mark.parametrize("where", ["recorded", "base-url", "offline"])
@@ -144,7 +145,8 @@ def test_a_fork_says_before_the_app_runs_where_the_calls_the_recording_cannot_an
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     said = [line for line in lines if line.startswith("fork: ")]
-    tail = ", with the environment's keys; --offline stops at the first instead; the report counts them"
+    tail = (", with the environment's keys; --offline stops at the first instead; the report names where they went "
+            "and counts them")
     expected = {"recorded": [f"fork: LLM calls the recording cannot answer from llm:openai.chat#2 on go live to where "
                              f"the app sends them (the recording's went to {stubs.a.url}); --base-url URL sends them "
                              f"elsewhere{tail}"],

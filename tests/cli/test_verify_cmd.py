@@ -177,6 +177,27 @@ def test_live_answers_reworded_with_the_same_meaning_are_unchanged(tmp_path, stu
     assert attempt["calls"]["first"] is None
 
 
+def test_live_names_the_endpoint_the_try_called_not_the_recording_s(tmp_path, stubs):
+    """The app reads its model's URL from a file: recorded against stub A, verified with stub B's URL in it.
+    `--live` sends the try's miss to B, and the report names B (from the new trace) beside the recording's A."""
+    app = APP.replace("base_url=sys.argv[1]", "base_url=open('url.txt').read()")
+    then, now = stubs(said), stubs(said)
+    (tmp_path / "url.txt").write_text(then.url)
+    (tmp_path / "app.py").write_text(app.replace("TOOL_BODY", BROKEN))
+    command("trace", "-q", "-o", "recorded", "app.py", cwd=tmp_path)
+    trace = next((tmp_path / "recorded").glob("*.jsonl"))
+    (tmp_path / "url.txt").write_text(now.url)
+    (tmp_path / "app.py").write_text(app.replace("TOOL_BODY", WORKS))
+    origin_then, origin_now = then.url.removesuffix("/v1"), now.url.removesuffix("/v1")
+    done, report = verify(tmp_path, trace, "--live")
+    assert (report["verdict"], now.requests, then.requests) == ("fixed", 1, 2), done.stderr
+    assert (report["endpoints"], report["tries"][0]["live_endpoints"]) == ([origin_then], [origin_now])
+    text = command("verify", str(trace), "-o", "new", "--live", cwd=tmp_path).stdout
+    assert f"LLM misses live where the app sends them (they went to {origin_now}; the recording's went to " \
+           f"{origin_then})" in text, text
+    assert f"1 run live (to {origin_now})" in text, text
+
+
 def test_a_model_that_answers_at_random_over_five_tries_is_inconclusive_with_pass_k(tmp_path, stubs):
     trace = recorded(tmp_path, WORKS, stubs(said))
     write_app(tmp_path / "app.py", WORKS, system="You are a helpful weather assistant.")

@@ -9,7 +9,7 @@ from ...judging.bisect import FOUND, NONE, NOT_MONOTONE
 from ...judging.bisect_report import BisectReport, BisectRerun
 from ...rerun.candidates import short_repr
 from ...judging.outcome import Outcome
-from ..rerun.live import misses_go
+from ..rerun.live import misses_go, ran_live
 from ..rerun.miss import miss_lines
 from ..text import visible
 
@@ -29,8 +29,9 @@ def render_bisect(report: BisectReport) -> Group:
                                   f"{_keys(tuple(c.key for c in report.candidates))}"))
     live = report.live
     lines.append(_pair("later calls", "one is answered from the bad run if it asks what was recorded, "
-                                      f"else from {report.answers_from} (see `bisect --help`), else it misses; "
-                                      f"{misses_go(live.base_url, live.own, report.endpoints)}"
+                                      f"else from {report.answers_from} (see `bisect --help`), else a tool runs "
+                                      "for real and any other call misses; "
+                                      f"{misses_go(live.base_url, live.own, report.endpoints, report.live_endpoints)}"
                                       f"{'; --live-requests' if live.requests else ''}"))
     lines.append(_pair("reruns", str(len(report.reruns))))
     for rerun in report.reruns:
@@ -60,7 +61,8 @@ def _rerun(rerun: BisectRerun) -> list[Text]:
             _pair("  outcome", _outcome(rerun.outcome, rerun.stopped)),
             _pair("  calls", f"{rerun.counts.get('recorded', 0)} from the bad run, "
                              f"{rerun.counts.get('mocked', 0)} replaced"
-                             + (f", {rerun.counts['live']} run live" if rerun.counts.get("live") else "")),
+                             + (f", {ran_live(rerun.counts['live'], rerun.live_endpoints)}"
+                                if rerun.counts.get("live") else "")),
             _pair("  trace", ", ".join(rerun.new_trace) or "no trace written"),
             *([_pair("  network", rerun.network.summary)] if rerun.network is not None else []),
             *(line for miss in rerun.misses for line in miss_lines(miss, "  miss", 12))]

@@ -15,6 +15,7 @@ from ...judging.compare import EventRef
 from ...judging.report import Ending, RerunReport
 from ..event_text import one_line
 from ..text import plural, visible
+from .live import ran_live
 from .miss import miss_lines
 
 _SOURCES = (("recorded", "from the recording"), ("mocked", "mocked"), ("replaced", "replaced at the console"),
@@ -79,7 +80,8 @@ def _pair(label: str, value: str) -> Text:
 
 
 def _counts(report: RerunReport) -> str:
-    shown = [f"{report.counts[name]} {words}" for name, words in _SOURCES if report.counts.get(name)]
+    shown = [ran_live(report.counts[name], report.live_endpoints) if name == "live"
+             else f"{report.counts[name]} {words}" for name, words in _SOURCES if report.counts.get(name)]
     return ", ".join(shown) or "no replayable call was made"
 
 

@@ -9,7 +9,7 @@ from ...rerun.candidates import Miss, short_repr
 from ...judging.outcome import Outcome
 from ...judging.verdict import FIXED, IMPROVED, INCONCLUSIVE, REGRESSED
 from ...judging.verify_report import Try, VerifyReport
-from ..rerun.live import misses_go
+from ..rerun.live import misses_go, ran_live
 from ..rerun.miss import miss_lines
 from ..text import visible
 
@@ -61,7 +61,7 @@ def _judged_by(report: VerifyReport) -> str:
     said = ["exit status", "errors (handled and unhandled)", rules]
     if report.expect is not None:
         said.append(f"--expect {report.expect}")
-    live = misses_go(report.base_url, report.live, report.endpoints)
+    live = misses_go(report.base_url, report.live, report.endpoints, report.live_endpoints)
     return ", ".join(said) + f"; {live}" + ("; --live-requests" if report.live_tools else "")
 
 
@@ -71,7 +71,8 @@ def _try(attempt: Try, numbered: bool) -> list[Text]:
     if numbered:
         lines.append(_pair("  verdict", f"{attempt.verdict.verdict}: {attempt.verdict.why}"))
     lines.append(_pair("  outcome", _outcome(attempt.outcome, attempt.stopped is not None)))
-    shown = [f"{attempt.counts[name]} {words}" for name, words in _SOURCES if attempt.counts.get(name)]
+    shown = [ran_live(attempt.counts[name], attempt.live_endpoints) if name == "live"
+             else f"{attempt.counts[name]} {words}" for name, words in _SOURCES if attempt.counts.get(name)]
     lines.append(_pair("  calls", ", ".join(shown) or "no call was made"))
     calls = attempt.calls
     if calls is not None:

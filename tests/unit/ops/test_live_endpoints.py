@@ -1,7 +1,8 @@
 """Under `--live`, `verify` and `bisect` name the endpoints the recorded run's LLM requests went to, beside where
 their live calls go (where the app sends them): `ops/judged.live_endpoints`, the one place both commands find and
 announce them, each endpoint once, in the order first called, told before the first rerun; without `--live`, none
-and nothing told; a recorded URL that does not parse, one error at its line."""
+and nothing told; a recorded URL that does not parse, one error at its line. Where a rerun's live LLM calls went
+is read from the trace it wrote (`recording/endpoints.live_origins`): the calls marked `replay: live` alone."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops.judged import live_endpoints
+from namel3ss_debug.recording.endpoints import live_origins
 from namel3ss_debug.recording.load import load_timeline
 from namel3ss_debug.recording.timeline import Timeline
 from namel3ss_debug.rerun.policy import LiveCalls
@@ -23,13 +25,17 @@ URLS = ("https://api.openai.com/v1/chat/completions", "http://127.0.0.1:8000/v1/
         "https://api.openai.com/v1/chat/completions")
 
 
-def recorded(path: Path, urls: tuple[str, ...] = URLS) -> Timeline:
+def recorded(path: Path, urls: tuple[str, ...] = URLS, replays: tuple[str | None, ...] = ()) -> Timeline:
+    """A run of one LLM call to each of `urls` (the rerun's `replay` mark on its end: `replays`), then a tool."""
     trace = TraceBuilder()
     trace.run_start()
-    for url in urls:
+    for url, replay in zip(urls, replays or (None,) * len(urls)):
         span = trace.span("llm", "chat", 10, model="m")
-        next(event for event in trace.events if event["span_id"] == span)["attrs"] = {"http": {"url": url}}
-    trace.span("tool", "search", 5)
+        start, end = (event for event in trace.events if event["span_id"] == span)
+        start["attrs"] = {"http": {"url": url}}
+        if replay is not None:
+            end["attrs"] = {"replay": replay}
+    trace.span("tool", "search", 5, attrs={"replay": "live"})
     trace.run_end()
     trace.write(path)
     return load_timeline(RunSource(str(path), (str(path),)), TraceReader(ReadProblems()))
@@ -67,3 +73,27 @@ def test_a_recorded_url_that_does_not_parse_is_a_trace_error_at_its_line(tmp_pat
     line = next(n for n, text in enumerate((tmp_path / "run.jsonl").read_text().splitlines(), 1) if bad in text)
     assert raised.value.where == f"{tmp_path / 'run.jsonl'}:{line}"
     assert raised.value.exit_code == 3 and repr(bad) in raised.value.message
+
+
+def test_a_rerun_s_live_calls_name_where_they_went_and_its_answered_calls_do_not(tmp_path: Path) -> None:
+    urls = ("http://127.0.0.1:7001/v1/chat/completions", "http://127.0.0.1:7002/v1/chat/completions",
+            "http://127.0.0.1:7002/v1/chat/completions", "http://127.0.0.1:7003/v1/chat/completions")
+    timeline = recorded(tmp_path / "new.jsonl", urls, ("recorded", "live", "live", "mocked"))
+    try:
+        assert live_origins(timeline) == ("http://127.0.0.1:7002",)
+    finally:
+        timeline.close()
+
+
+def test_a_live_call_sent_elsewhere_by_base_url_names_where_it_was_sent(tmp_path: Path) -> None:
+    timeline = recorded(tmp_path / "new.jsonl", ("http://127.0.0.1:7001/v1/chat/completions",), ("live",))
+    timeline.close()
+    lines = (tmp_path / "new.jsonl").read_text().replace('"replay":"live"', '"replay":"live","sent_to":'
+                                                         '"http://127.0.0.1:7009/v1/chat/completions"')
+    (tmp_path / "new.jsonl").write_text(lines)
+    timeline = load_timeline(RunSource(str(tmp_path / "new.jsonl"), (str(tmp_path / "new.jsonl"),)),
+                             TraceReader(ReadProblems()))
+    try:
+        assert live_origins(timeline) == ("http://127.0.0.1:7009",)
+    finally:
+        timeline.close()
