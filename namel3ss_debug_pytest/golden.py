@@ -87,7 +87,8 @@ def golden_verdict(item: pytest.Item, call: pytest.CallInfo[None], report: pytes
 
         text = miss_text(misses[golden.reported], golden.plan.shown, item.nodeid, golden.copy)
         golden.reported = len(misses)
-        stopped = call.excinfo is not None and type(call.excinfo.value).__name__ in ("RerunMiss", "RerunStop")
+        error = call.excinfo.value if call.excinfo is not None else None
+        stopped = error is not None and _our_stop(error)
         if stopped:  # threads of the app's may wait for code the stop skipped: the session's end bounds them
             from namel3ss_debug.tracer import lifecycle  # noqa: PLC0415 - loaded with the golden run
 
@@ -95,8 +96,39 @@ def golden_verdict(item: pytest.Item, call: pytest.CallInfo[None], report: pytes
         if report.passed or stopped:
             report.outcome = "failed"
             report.longrepr = text
-        else:
-            report.sections.append(("namel3ss-debug golden run", text))
+        else:  # the app went on past the miss, then failed: the miss is the cause, its failure one line after
+            report.longrepr = f"{text}\nthen the test failed: {_first_line(error)}"
+
+
+_STOPS = ("RerunMiss", "RerunStop")
+
+
+def _our_stop(error: BaseException) -> bool:
+    """Whether the test failed with our stop, raised as it is or wrapped by the framework the stop went through
+    (LlamaIndex's `WorkflowRuntimeError` from it, an exception group of a task group): its traceback is the
+    framework's, ~150 lines that bury the miss, so the miss alone is said."""
+    seen: set[int] = set()
+    found = [error]
+    while found:
+        current = found.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if type(current).__name__ in _STOPS:
+            return True
+        found.extend(link for link in (current.__cause__, current.__context__) if link is not None)
+        grouped = getattr(current, "exceptions", None)  # an exception group's (no BaseExceptionGroup on 3.10)
+        if isinstance(grouped, (tuple, list)):
+            found.extend(inner for inner in grouped if isinstance(inner, BaseException))
+    return False
+
+
+def _first_line(error: BaseException | None) -> str:
+    """The test's own failure after the miss, in one line (its type and the first line of its message)."""
+    if error is None:
+        return "a later phase failed"
+    said = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {said[0][:200]}" if said else type(error).__name__
 
 
 def note_golden(item: pytest.Item, golden: Any) -> None:

@@ -113,6 +113,31 @@ def test_miss_raw_socket():
         pass
 
 
+def asked_deep(depth):
+    return ask("Weather in Bergen?") if depth == 0 else asked_deep(depth - 1)
+
+
+class WorkflowError(RuntimeError):
+    """A framework's own error, wrapping what failed in a step (LlamaIndex's WorkflowRuntimeError)."""
+
+
+@pytest.mark.n3replay("golden/test_agent/test_offline.jsonl")
+def test_miss_wrapped():
+    try:
+        asked_deep(12)
+    except BaseException as error:
+        raise WorkflowError(f"Error in step 'ask': {error}") from error
+
+
+@pytest.mark.n3replay("golden/test_agent/test_offline.jsonl")
+def test_miss_then_assert():
+    try:
+        answer = ask("Weather in Bergen?")
+    except BaseException:
+        answer = None
+    assert answer is not None, "the agent gave no answer"
+
+
 @pytest.mark.n3replay("golden/test_agent/test_session.jsonl")
 def test_miss_session_unmasked():
     ask(f"Resume session-{random.randrange(10**9)}")
@@ -222,7 +247,7 @@ def test_n3trace_assertions_hold_on_the_replayed_run(replayed: pytest.RunResult)
 
 
 def test_a_changed_request_fails_with_the_nearest_call_and_what_changed(missed: pytest.RunResult) -> None:
-    missed.assert_outcomes(failed=5)
+    missed.assert_outcomes(failed=7)
     section = failure(missed, "test_miss_changed")
     assert section[:4] == [
         "golden run golden/test_agent/test_offline.jsonl has no answer for llm:openai.chat#1",
@@ -246,6 +271,23 @@ def test_a_miss_the_app_swallows_still_fails_the_test(missed: pytest.RunResult) 
         "golden run golden/test_agent/test_offline.jsonl has no answer for llm:openai.chat#1",
         "  nearest recorded: llm:openai.chat#1 (golden/test_agent/test_offline.jsonl:3)",
         "    inputs: messages[0].content: recorded 'Weather in Oslo?', this call 'Weather in Bergen?'"]
+
+
+def test_a_miss_a_framework_wraps_deep_in_its_stack_is_said_in_a_few_lines_with_no_traceback(
+        missed: pytest.RunResult) -> None:
+    section = failure(missed, "test_miss_wrapped")
+    assert section[0] == "golden run golden/test_agent/test_offline.jsonl has no answer for llm:openai.chat#1", section
+    assert len(section) <= 10 and not any(line.startswith(("E ", ">")) or "asked_deep" in line or "Traceback" in line
+                                          for line in section), "\n".join(section)
+
+
+def test_a_test_that_fails_after_a_swallowed_miss_says_the_miss_then_its_failure_in_one_line(
+        missed: pytest.RunResult) -> None:
+    section = failure(missed, "test_miss_then_assert")
+    assert section[0] == "golden run golden/test_agent/test_offline.jsonl has no answer for llm:openai.chat#1", section
+    assert [line for line in section if line.startswith("then ")] == [
+        "then the test failed: AssertionError: the agent gave no answer"], "\n".join(section)
+    assert not any(line.startswith(("E ", ">")) for line in section), "\n".join(section)
 
 
 def test_a_raw_socket_connect_in_a_replay_is_refused_as_a_miss(missed: pytest.RunResult) -> None:
