@@ -121,9 +121,11 @@ def _leave(entered: netns.Entered) -> None:
 
 def _network(entered: netns.Entered | None, why_not: str, closed: bool, for_real: bool, guarded: RerunGuard,
              stopped: int) -> Network:
-    counted = {"reached": guarded.reached, "processes": guarded.processes, "started": tuple(guarded.started)}
+    reached, processes, started = guarded.reached, guarded.processes, tuple(guarded.started)
     if entered is not None:
-        return Network(NAMESPACE, entered.how, NAMESPACE_OPEN, stopped=stopped, **counted)
+        return Network(NAMESPACE, entered.how, NAMESPACE_OPEN, stopped=stopped, reached=reached, processes=processes,
+                       started=started)
     if not closed:
-        return Network(OPEN, why_not, (EVERYTHING,), **counted)
-    return Network(GUARD, why_not, (*GUARD_OPEN, FOR_REAL) if for_real else GUARD_OPEN, **counted)
+        return Network(OPEN, why_not, (EVERYTHING,), reached=reached, processes=processes, started=started)
+    return Network(GUARD, why_not, (*GUARD_OPEN, FOR_REAL) if for_real else GUARD_OPEN, reached=reached,
+                   processes=processes, started=started)

@@ -60,7 +60,8 @@ def test_a_rerun_that_runs_nothing_for_real_runs_in_a_namespace_which_counts_wha
         return closing_of(make_rerun(), lambda: subprocess.run([sys.executable, "-I", "-c", CONNECT], check=True))
 
     network = in_thread(child_connects)
-    assert network == Network("namespace", network.how, NAMESPACE_OPEN, stopped=1, processes=1)
+    assert network == Network("namespace", network.how, NAMESPACE_OPEN, stopped=1, processes=1,
+                              started=("python from test_network_closing",))
     assert network.how.startswith("a network namespace with its own loopback up, nothing else, for the app's thread "
                                   "only, which code running as root can leave")
 

@@ -33,7 +33,8 @@ def asking(seq: int, name: str = "web_search", offered: tuple[str, ...] | None =
 def refused(seq: int, asker: int, words: str = RAW_LOOP, name: str = "web_search") -> Step:
     """The app's answer to the call, made from the wire, read as an error (as the raw openai loop records it)."""
     return step(seq, "tool", name, status="failed", error_type="ToolError", error_message=words, handled=True,
-                inferred=True, source="wire", tool_call_id=f"call_{asker}", asked_by=asker, arguments='{"query": "news"}')
+                inferred=True, source="wire", tool_call_id=f"call_{asker}", asked_by=asker,
+                arguments='{"query": "news"}')
 
 
 def refusals(times: int, words: str = RAW_LOOP, offered: tuple[str, ...] | None = None) -> list[Step]:
