@@ -19,7 +19,9 @@ SUMMARY_SECTIONS = ("overview", "llm", "errors", "health")
 @dataclass(frozen=True)
 class RunSummary:
     run_id: str | None = None
-    status: str | None = None
+    status: str | None = None  # its run_end's
+    outcome: str | None = None  # in the one vocabulary (`failed_run.outcome`): `failed` for a run that gave up too
+    gave_up: str | None = None  # the kind of the finding that says it gave up, when that is how it failed
     duration_ms: float | None = None
     startup_ms: float | None = None  # the run's start-up span's (its start to its first span), when it has one
     events: int = 0
@@ -68,6 +70,7 @@ def summary_of(report: Report, llm_traffic: dict[str, dict[str, int]] | None = N
     run = overview.runs[0] if overview.runs else None
     return RunSummary(
         run_id=run.run_id if run else None, status=run.status if run else None,
+        outcome=run.outcome if run else None, gave_up=run.gave_up if run else None,
         duration_ms=run.duration_ms if run else None, startup_ms=run.startup_ms if run else None,
         events=overview.events, spans_by_component=dict(overview.spans_by_component), llm_calls=llm.calls,
         input_tokens=llm.input_tokens, output_tokens=llm.output_tokens, total_tokens=llm.total_tokens,

@@ -81,6 +81,8 @@ class RunCheck(msgspec.Struct, frozen=True):
     status: Optional[str] = None  # run_end's: completed | failed | unfinished
     health: Optional[str] = None  # healthy | degraded | stopped | failing
     failure: Optional[str] = None  # the failure line of a run that failed (its blame's)
+    outcome: Optional[str] = None  # in the one vocabulary (`failed_run.outcome`): `failed` for a run that gave up too
+    gave_up: Optional[str] = None  # the kind of the finding that says it gave up, when that is how it failed
 
     @property
     def failed(self) -> list[CheckResult]:

@@ -72,7 +72,8 @@ def judged(source: RunSource, rules: list[Rule], report: Report, scan: EventScan
     health = report.health
     return RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results,
                     run.status if run is not None else None, health.verdict if health is not None else None,
-                    health.failure if health is not None else None)
+                    health.failure if health is not None else None, run.outcome if run is not None else None,
+                    run.gave_up if run is not None else None)
 
 
 def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> EventScan:

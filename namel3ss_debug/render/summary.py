@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..analysis.failed_run import outcome_said
 from ..analysis.summary import RunSummary
 from ..config import display_path
 from .analyze.format import VERDICT_STYLES, cost as cost_text, errors_apart, tools_seen, unpriced_calls
@@ -33,7 +34,7 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
 
 def _rows(summary: RunSummary) -> list[tuple[str, str]]:
     """(label, value in Rich markup); every text from the trace is escaped."""
-    status = summary.status or "unknown"
+    status = outcome_said(summary.outcome or summary.status or "unknown", None, summary.gave_up)
     style = "green" if status == "completed" else "red"
     duration = f"{summary.duration_ms / 1000:.3f}s" if summary.duration_ms is not None else "-"
     spans = ", ".join(f"{safe(k)} {v}" for k, v in summary.spans_by_component.items()) or "none"

@@ -117,7 +117,8 @@ def test_the_crash_s_blame_names_the_tool_its_file_and_line_and_the_call_that_as
 
 
 def _screens(bench: TripBench, run: Traced) -> dict[str, tuple[Any, Any, Any]]:
-    """(status, health, failure line) of one run as each screen says it."""
+    """(outcome, health, failure line) of one run as each screen says it: the outcome in the one vocabulary
+    (`failed_run.outcome`: `failed` for a run that gave up, whatever its `run_end` recorded)."""
     analyzed = bench.json("analyze", run.trace)
     diagnosis = bench.json("diagnose", run.trace)
     page = page_document(report_traces(ReportRequest((str(run.trace),), cache=False), Environment(cwd=bench.folder)))
@@ -129,14 +130,15 @@ def _screens(bench: TripBench, run: Traced) -> dict[str, tuple[Any, Any, Any]]:
     blame = diagnosis["blames"][0]["failure"] if diagnosis["blames"] else None
     return {
         "summary": (summary["run"].split()[1], said[0], said[1] if said[0] == "failing" else None),
-        "analyze": (analyzed["overview"]["runs"][0]["status"], analyzed["health"]["verdict"],
+        "analyze": (analyzed["overview"]["runs"][0]["outcome"], analyzed["health"]["verdict"],
                     analyzed["health"].get("failure")),
-        "diagnose": (analyzed["overview"]["runs"][0]["status"], "failing" if diagnosis["failed_runs"] else
+        "diagnose": ("failed" if diagnosis["failed_runs"] else analyzed["overview"]["runs"][0]["outcome"],
+                     "failing" if diagnosis["failed_runs"] else
                      analyzed["health"]["verdict"], blame),
-        "report": (analysis["overview"]["runs"][0]["status"], analysis["health"]["verdict"],
+        "report": (analysis["overview"]["runs"][0]["outcome"], analysis["health"]["verdict"],
                    analysis["health"].get("failure")),
         "runs": (row["status"], row["health"], row.get("failure")),
-        "check": (checked["status"], checked["health"], checked.get("failure")),
+        "check": (checked["outcome"], checked["health"], checked.get("failure")),
     }
 
 

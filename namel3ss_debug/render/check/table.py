@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from ...analysis.failed_run import outcome_said
 from ...checks.results import CheckReport, CheckResult, RunCheck
 from ..analyze.format import VERDICT_STYLES
 from ..text import plural, safe_line
@@ -29,7 +30,8 @@ def _run(console: Console, run: RunCheck) -> None:
     if run.health is not None:
         style = VERDICT_STYLES.get(run.health, "")
         said = f": {safe_line(run.failure)}" if run.failure else ""
-        console.print(f"run {safe_line(run.status or 'unknown')}, health [{style}]{safe_line(run.health)}[/]{said}")
+        status = outcome_said(run.outcome or run.status or "unknown", None, run.gave_up)
+        console.print(f"run {safe_line(status)}, health [{style}]{safe_line(run.health)}[/]{said}")
     for result in run.failed:
         console.print(f"[red]FAIL[/] {safe_line(result.explanation)}")
         console.print(f"     [dim]rule from {safe_line(result.origin)}[/]")
