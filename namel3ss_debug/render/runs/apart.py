@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.cells import cell_len, set_cell_size
-
 ELLIPSIS = "…"
 LEAST_APART = 10  # cells of the part that differs a cut shows at least, else the shared words give way
 MOST_BACK = 20  # characters a cut goes back from where a text parts, to the start of the word holding it
@@ -61,6 +59,8 @@ def cut_end(text: str, width: int) -> str:
     """`text` in `width` cells: whole when it fits, else its first `width - 1` and an ellipsis."""
     if _size(text) <= width:
         return text
+    from rich.cells import set_cell_size  # noqa: PLC0415 - view starts without rich
+
     return set_cell_size(text, max(width - 1, 0)) + ELLIPSIS if width > 0 else ""
 
 
@@ -75,6 +75,8 @@ def _tail_start(text: str, room: int) -> int:
     if text.isascii():
         start = max(len(text) - room, 0)
     else:
+        from rich.cells import cell_len  # noqa: PLC0415 - view starts without rich
+
         start, used = len(text), 0
         while start and used + cell_len(text[start - 1]) <= room:
             start -= 1
@@ -98,4 +100,8 @@ def _common_start(first: str, second: str) -> int:
 
 
 def _size(text: str) -> int:
-    return len(text) if text.isascii() else cell_len(text)
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len  # noqa: PLC0415 - view starts without rich
+
+    return cell_len(text)

@@ -17,8 +17,10 @@ from namel3ss_debug.render.analyze.analyze_json import report_to_dict
 from namel3ss_debug.store.records import record_from_dict
 
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
-# check's and diff's, each section alone, and pairs a pass keeps different things for
-CHOICES = [SECTIONS_READ, DIFF_SECTIONS, *((name,) for name in SECTIONS), ("tools", "slow"),
+# sections that read no collector's patterns, anomalies or ids (`analyze --section overview,llm,...`)
+LEAN = ("overview", "components", "operations", "llm", "errors")
+# check's and diff's, a lean choice, each section alone, and pairs a pass keeps different things for
+CHOICES = [SECTIONS_READ, DIFF_SECTIONS, LEAN, *((name,) for name in SECTIONS), ("tools", "slow"),
            ("critical_path", "llm"), ("anomalies", "operations"), ("patterns", "errors")]
 
 
@@ -61,8 +63,9 @@ def test_the_runs_hold_what_the_skipped_parts_keep():
     assert all(run.chain and run.seconds for t in kept for run in t.runs)
 
 
-def test_a_pass_for_diff_keeps_none_of_them():
-    lean = tally(random_run(1).events, DIFF_SECTIONS)
+def test_a_pass_for_sections_that_read_none_of_them_keeps_none_of_them():
+    """(diff's pass reads every collector since it says each run's health, which needs the findings.)"""
+    lean = tally(random_run(1).events, LEAN)
     lean.finish()
     assert (lean.patterns, lean.anomalies) == (None, None)
     assert not any(kept_parts(lean).values())
@@ -95,7 +98,7 @@ def test_a_pass_for_health_keeps_its_critical_anomalies():
 
 def test_a_pass_for_integrity_keeps_the_span_ids_it_is_found_from():
     """A span id used twice, a parent that never was and an end without its start: the sections that read the
-    ids (integrity, health) show them from a pass for them alone; diff's pass keeps no ids."""
+    ids (integrity, health) show them from a pass for them alone; a pass for sections that read none keeps no ids."""
     trace = TraceBuilder()
     trace.run_start()
     first = trace.span("tool", "search", 5)
@@ -109,5 +112,5 @@ def test_a_pass_for_integrity_keeps_the_span_ids_it_is_found_from():
     assert (found["duplicate_ids"], found["orphan_parents"], found["ends_without_start"]) == (1, 1, 1)
     for sections in (("integrity",), ("health",), SECTIONS_READ):
         assert report(tally(trace.events, sections), sections) == {name: whole[name] for name in sections}
-    lean = tally(trace.events, DIFF_SECTIONS)
+    lean = tally(trace.events, LEAN)
     assert not (lean.integrity.duplicates or lean.integrity.orphans or lean.integrity.ends_without_start)
