@@ -204,8 +204,9 @@ def judge(read: Read, table: calibration.Table) -> Judged:
 def left_out(reads: list[Read]) -> list[Judged]:
     """Each system's runs blamed with the paths' order and levels chosen on the other systems alone."""
     judged: list[Judged] = []
+    measured = table_of(reads)
     for system in sorted({read.system for read in reads}):
-        table = table_of([read for read in reads if read.system != system])
+        table = calibration.without(measured, system)
         judged.extend(judge(read, table) for read in reads if read.system == system)
     return judged
 

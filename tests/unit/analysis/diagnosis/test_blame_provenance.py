@@ -13,23 +13,16 @@ from namel3ss_debug.analysis.diagnosis.provenance import indexed_terms, named_va
 from namel3ss_debug.analysis.diagnosis.records import Failure
 from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step, ToolAsk
 
+from test_blame_rules import run_of as rules_run_of, step
+
 RUN = "run-1"
 AGENTS = {"a1": "Researcher", "a2": "Coder"}
 ECHOED = ("Failed to invoke Tool `plan_trip` with inputs {'city': 'Rome', 'days': 12}. Error: days must be at most "
           "10, got 12")
 
 
-def step(seq: int, component: str, name: str, agent: str, **fields: Any) -> Step:
-    kind = {"llm": "llm_call", "tool": "tool_call", "agent": "agent_turn"}[component]
-    fields.setdefault("status", "completed")
-    return Step(seq, seq + 1, f"s{seq}", None, component, name, kind, f"{component}:{name}#{seq}", agent,
-                "2026-11-29T10:00:00Z", **fields)
-
-
 def run_of(steps: list[Step], **fields: Any) -> RunClues:
-    errors = [s for s in steps if s.status == "failed"]
-    return RunClues(RUN, 0, opening=steps[:64], recent=steps[-256:], errors=errors, errors_seen=len(errors),
-                    agents=dict(AGENTS), **fields)
+    return rules_run_of(steps, agents=dict(AGENTS), **fields)
 
 
 def asking(seq: int, tool: str, arguments: str, agent: str = "a2", **fields: Any) -> Step:

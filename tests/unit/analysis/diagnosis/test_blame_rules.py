@@ -24,8 +24,9 @@ def step(seq: int, component: str, name: str, agent: str = NO_AGENT, **fields: A
 
 def run_of(steps: list[Step], **fields: Any) -> RunClues:
     errors = [s for s in steps if s.status == "failed"]
+    fields.setdefault("agents", dict(AGENTS))
     return RunClues(RUN, 0, opening=steps[:64], recent=steps[-256:], errors=errors, errors_seen=len(errors),
-                    agents=dict(AGENTS), **fields)
+                    **fields)
 
 
 def keyerror(seq: int, agent: str = "a2", asked_by: int | None = None) -> Step:
