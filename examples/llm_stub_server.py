@@ -14,7 +14,8 @@ The reply is deterministic: with tools offered and no tool result in the convers
 for the first tool with `{"city": <last word of the question>}`; otherwise it says
 `Echo: <last user text>` (a tool result is quoted). `StubServer(fresh=True)` ends every text with
 ` [nonce <8 hex digits>]`, new for each request (tool calls stay the same), so a test can tell a
-recorded answer from a new one. Some model names misbehave on purpose: `rate-limited` gets a 429,
+recorded answer from a new one. `StubServer(wrong=decide)` plants mistakes: a request whose JSON body
+`decide(body)` says yes to is answered with its text ending ` [nonce wrong]`. Some model names misbehave on purpose: `rate-limited` gets a 429,
 `overloaded` a 529 (Anthropic) or 503, `slow` waits two seconds. A request without the expected key
 (`api_key`, when one is given: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`)
 gets a 401.
@@ -36,7 +37,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -66,9 +67,11 @@ class _Server(ThreadingHTTPServer):
 class StubServer:
     """The stub, served from a thread; a context manager that stops it on exit."""
 
-    def __init__(self, api_key: str | None = None, port: int = 0, fresh: bool = False):
+    def __init__(self, api_key: str | None = None, port: int = 0, fresh: bool = False,
+                 wrong: Callable[[dict[str, Any]], bool] | None = None):
         self.api_key = api_key
         self.fresh = fresh
+        self.wrong = wrong
         self.hits: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []
         self.seen_keys: list[str] = []
@@ -166,7 +169,10 @@ def _handler(server: StubServer) -> type[BaseHTTPRequestHandler]:
             model = route.model or request.get("model") or "stub"
             if model == "slow":
                 time.sleep(2)
-            reply = route.api.build(request, model, secrets.token_hex(4) if server.fresh else "")
+            nonce = secrets.token_hex(4) if server.fresh else ""
+            if server.wrong is not None and server.wrong(request):
+                nonce = "wrong"
+            reply = route.api.build(request, model, nonce)
             stream = route.streams(request)
             answer.update(api=route.api.name, status=200, stream=stream, model=model, **reply.said)
             if not stream:

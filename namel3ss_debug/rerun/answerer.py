@@ -192,7 +192,8 @@ class Rerun:
                 self.tally.used_mocks.add(mock.key.text)
             fork = self.policy.fork
             runs = (mock is None and self.policy.live_tools and spec.component == "tool") \
-                or (at_fork and fork is not None and fork.goes_live)  # run for real, as asked
+                or (at_fork and fork is not None and fork.goes_live) \
+                or (fork is not None and fork.reasks(spec.component, self.forked))  # run for real, as asked
             miss_why = self.parting.asks_otherwise(live, recorded) if strict and mock is None and not runs else None
             if miss_why is not None:
                 recorded = None  # its twin asked something else: no stale answer

@@ -5,7 +5,9 @@ A fork keeps the run up to CALL, changes that one call, and lets the rest follow
   the API's response by the request's mock codec; for a decorated call, what its codec rebuilds);
 - `ask`: CALL is sent with its messages replaced by VALUE (a JSON list in the call's own API form);
 - `model`: CALL and every LLM request after it ask for another model (the body's `model` field);
-- `resample`: CALL is sent again as recorded, to see what else the model may say.
+- `resample`: CALL is sent again as recorded, to see what else the model may say;
+- `reask`: CALL is sent again as recorded, and so is every LLM call after it: none is answered from the recording
+  (`diagnose --experiment`'s tries: what the model says from CALL on, the run before it replayed).
 Calls before CALL are answered from the recording as in any rerun. At CALL the rerun parts from the recording
 (`Rerun.part(CALL, "forked")`), so every later call is matched strictly: it gets its recorded answer only when it
 asks exactly what was recorded. A tool that misses then runs for real (what the changed answer asked for); an
@@ -29,7 +31,7 @@ from ..model.errors import UsageError
 from ..model.json_types import JsonObject, JsonValue
 from ..model.lineage import Fork
 
-CHANGES = ("answer", "ask", "model", "resample")
+CHANGES = ("answer", "ask", "model", "resample", "reask")
 # Where each API's request carries what it asks: the field `--ask` replaces.
 ASKED_FIELD = {"openai.chat": "messages", "openai.responses": "input", "anthropic.messages": "messages",
                "gemini.generate_content": "contents", "ollama.chat": "messages"}
@@ -70,6 +72,11 @@ class ForkPlan:
     def goes_live(self) -> bool:
         """Whether the fork's own call is sent to a model (ask, model, resample) rather than answered."""
         return self.change != "answer" and not self.offline
+
+    def reasks(self, component: str, forked: bool) -> bool:
+        """Whether a call of `component` is sent live whatever the recording holds: past a `reask` fork's call,
+        every LLM call."""
+        return forked and self.change == "reask" and component == "llm"
 
     def on_miss(self, component: str, on_miss: str, forked: bool) -> str:
         """What a call the recording cannot answer does once the fork is reached: a tool runs for real (the

@@ -1,0 +1,179 @@
+"""`diagnose --experiment`'s search: the model call after which re-asking the model no longer rescues a failed run.
+
+The run's model calls are its fork points, 1..n in the order they started. A try at point k replays the calls
+before k from the recording and sends k and every model call after it live (a `reask` fork, `rerun/fork.py`); it
+**rescues** the run when the new run passes (`outcome.py`: the failed-run definition, `checks` and `--expect`).
+Re-asking from an early point re-asks every later call too, so when the failure was sealed at call d, points up
+to d can rescue and points after d cannot: the **decisive** call is the last point that rescued, when the next
+point (or, after the last call, the recording itself, which failed) did not.
+
+The search keeps, over the points tried, `lo`, the last point that rescued (0: none yet), and `hi`, the first
+point after it whose judged tries all failed (n + 1: the recording). It tries, in order:
+1. the blame's candidates (its decisive step and runners-up, as `diagnose` reads them) that fall between `lo`
+   and `hi`, and the point right after a candidate that rescued: a reading that is right costs two points;
+2. with nothing rescued yet, point 1 (re-ask everything: if that does not rescue, no point will);
+3. the middle of (`lo`, `hi`): a binary search, so about log2(n) points after the candidates.
+It stops when `hi` is `lo` + 1 (**verified**), when point 1 does not rescue (**not confirmed**: the run fails
+whatever the model says), or when no point between `lo` and `hi` can be judged (their tries were stopped).
+
+Pure: the tries are given to it. A point whose tries were all stopped before an outcome (a miss, the budget) is
+tried but unknown: it bounds nothing.
+
+    search = Search(points, candidates=(5, 3))
+    search.next(tried)            # the index of the next point to try, or None
+    search.conclude(tried, None)  # the Conclusion
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import msgspec
+
+from .interval import wilson
+
+VERIFIED, NOT_CONFIRMED = "verified", "not confirmed"
+# Why a blame is not confirmed: no point rescued the run; the budget (--max-calls, --max-cost) or Ctrl-C stopped the
+# search; the points that would decide could not be judged (their tries stopped at a miss)
+NO_RESCUE, BUDGET, INTERRUPTED, UNJUDGED = "no_rescue", "budget", "interrupted", "unjudged"
+REASONS = (NO_RESCUE, BUDGET, INTERRUPTED, UNJUDGED)
+
+
+class ForkPoint(msgspec.Struct, frozen=True):
+    """A model call of the run, where a try may start re-asking."""
+
+    call: str  # its address, `llm:openai.chat#3`: `replay --rerun --fork CALL` forks there
+    index: int  # 1..n among the run's model calls, in the order they started
+    seq: int  # its start event's seq
+    agent: Optional[str] = None  # the agent it ran in, when known
+    candidate: Optional[int] = None  # its rank among the blame's candidates (0: the blame's own step); None: not one
+
+
+class PointTried(msgspec.Struct, frozen=True):
+    """The tries made at one fork point: how many, how many passed, how many were stopped with no outcome."""
+
+    point: ForkPoint
+    tries: int
+    passes: int
+    stopped: int = 0  # tries stopped before the run ended (a miss, the budget): neither passed nor failed
+    forks: list[str] = msgspec.field(default_factory=list)  # each try's new run id, in order
+    failures: list[str] = msgspec.field(default_factory=list)  # each judged try that failed: how (its outcome)
+
+    @property
+    def judged(self) -> int:
+        return self.tries - self.stopped
+
+    @property
+    def rescued(self) -> bool:
+        return self.passes > 0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval of the rescue rate, over the judged tries."""
+        return wilson(self.passes, self.judged)
+
+    def rate_text(self) -> str:
+        """`2/3 passed (95% interval 21-94%)`."""
+        low, high = self.interval
+        return f"{self.passes}/{self.judged} passed (95% interval {low * 100:.0f}-{high * 100:.0f}%)"
+
+
+class Conclusion(msgspec.Struct, frozen=True):
+    """What the tries showed: the decisive call `verified`, or `not confirmed` and why (`REASONS`)."""
+
+    verdict: str  # VERIFIED | NOT_CONFIRMED
+    why: str  # one sentence, with the rates
+    reason: Optional[str] = None  # one of REASONS when not confirmed
+    decisive: Optional[ForkPoint] = None  # verified: the call after which no re-ask rescued the run
+    at: Optional[PointTried] = None  # verified: the tries re-asking from the decisive call on
+    after: Optional[PointTried] = None  # verified: the tries from the next call on; None: the recording's own end
+    # where the decisive call lies as far as the tries tell: [first, last] of the calls it may be (both ends
+    # included; one call when verified); None while no point has rescued the run
+    between: Optional[list[str]] = None
+
+
+class Search:
+    """The search over `points` (their indices 1..n), trying `candidates` (indices, best first) before bisecting."""
+
+    def __init__(self, points: Sequence[ForkPoint], candidates: Sequence[int] = ()):
+        self.points = list(points)
+        self.candidates = [index for index in dict.fromkeys(candidates) if 1 <= index <= len(self.points)]
+
+    @property
+    def end(self) -> int:
+        """The index past the last call: the recording itself, which failed."""
+        return len(self.points) + 1
+
+    def bounds(self, tried: Mapping[int, PointTried]) -> tuple[int, int]:
+        """(`lo`, `hi`): the last point that rescued (0: none), the first judged point after it that did not
+        (`end`: none)."""
+        lo = max((index for index, done in tried.items() if done.rescued), default=0)
+        hi = min((index for index, done in tried.items() if index > lo and done.judged and not done.rescued),
+                 default=self.end)
+        return lo, hi
+
+    def next(self, tried: Mapping[int, PointTried]) -> int | None:
+        """The index of the next point to try, or None when the tries so far decide (or nothing is left)."""
+        lo, hi = self.bounds(tried)
+        if lo >= 1 and hi == lo + 1:
+            return None
+        for index in self.candidates:
+            if lo < index < hi and index not in tried:
+                return index
+            if index == lo and index + 1 < hi and index + 1 not in tried:
+                return index + 1
+        open_ = [index for index in range(lo + 1, hi) if index not in tried]
+        if not open_:
+            return None
+        if lo == 0:
+            return open_[0]  # nothing rescued yet: the earliest point, which re-asks the most
+        middle = (lo + hi) // 2
+        return min(open_, key=lambda index: (abs(index - middle), index))
+
+    def most_calls(self, tries: int) -> tuple[int, int]:
+        """At most how many points the search tries, and how many model calls the recording says they re-ask
+        (each try at point k re-asks the n - k + 1 calls from k on; a live run may ask more or fewer)."""
+        n = len(self.points)
+        points = min(n, 2 * len(self.candidates) + 1 + n.bit_length())
+        return points, tries * points * n
+
+    def conclude(self, tried: Mapping[int, PointTried], stopped: str | None) -> Conclusion:
+        """The conclusion of the tries so far; `stopped`: BUDGET or INTERRUPTED when the search was cut short."""
+        lo, hi = self.bounds(tried)
+        if lo >= 1 and hi == lo + 1:
+            return self._verified(tried, lo, hi)
+        bounds = {"between": [self.points[lo - 1].call, self.points[hi - 2].call] if lo >= 1 else None}
+        if stopped is not None:
+            return Conclusion(NOT_CONFIRMED, _cut_short(stopped, self.points, lo, hi), stopped, **bounds)
+        first = tried.get(1)
+        if lo == 0 and first is not None and first.judged:
+            return Conclusion(NOT_CONFIRMED, f"re-asking the model from the first call on did not rescue the run "
+                              f"({first.rate_text()}): it fails whatever the model says, so no model call is "
+                              "decisive", NO_RESCUE, **bounds)
+        return Conclusion(NOT_CONFIRMED, "the tries that would decide were stopped before the run ended (a miss, "
+                          f"shown with each point): {_between(self.points, lo, hi)}", UNJUDGED, **bounds)
+
+    def _verified(self, tried: Mapping[int, PointTried], lo: int, hi: int) -> Conclusion:
+        at, after = tried[lo], tried.get(hi)
+        decisive = self.points[lo - 1]
+        then = f"re-asking from {self.points[hi - 1].call} on, {after.rate_text()}" if after is not None \
+            else "with its answer kept, the run failed as recorded"
+        why = f"re-asking from {decisive.call} on, {at.rate_text()}; {then}"
+        return Conclusion(VERIFIED, why, None, decisive, at, after, [decisive.call, decisive.call])
+
+
+def _cut_short(stopped: str, points: Sequence[ForkPoint], lo: int, hi: int) -> str:
+    what = "the budget ran out" if stopped == BUDGET else "it was interrupted"
+    if lo == 0:
+        return f"{what} before any fork point rescued the run"
+    return f"{what} before the decisive call was found: {_between(points, lo, hi)}"
+
+
+def _between(points: Sequence[ForkPoint], lo: int, hi: int) -> str:
+    """Where the decisive call is, as far as the tries tell: `it is after X and at or before Y`."""
+    if lo == 0:
+        return "no fork point has rescued the run yet"
+    last = points[hi - 2].call  # the last point that may still be decisive
+    if hi - 1 == lo:
+        return f"it is {points[lo - 1].call}"
+    return f"it is one of {points[lo - 1].call} to {last} ({hi - lo} calls)"

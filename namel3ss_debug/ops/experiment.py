@@ -1,0 +1,294 @@
+"""`diagnose TRACE --experiment`'s use case: find the decisive model call of a failed run by re-asking the model.
+
+Read the run once and judge it as `verify` does (`ops/judged.py`: its end, errors, the workspace's `checks`,
+`--expect`); refuse one that passed, one with no model call, and one with nowhere to send a re-ask (the recording
+alone cannot answer one: `--live` or `--base-url` says where). Read the blame `diagnose` gives it (its candidates
+are tried first), then let the search (`judging/experiment.py`) choose fork points. At each, `tries` forks run the
+app: the calls before the point answered from the recording, the point and every model call after it sent live (a
+`reask` fork, `rerun/fork.py`), each fork kept as a run whose lineage names the run and the point. Each new run
+is judged as the recording was; the tries add up to the point's rescue rate.
+
+Bounded: `--max-calls` is a `CallBudget` every live model call takes from before it is sent (the fork that finds
+it spent is stopped there), and a try is not started when the recording says it would re-ask more calls than
+are left, or cost more than `--max-cost` leaves (priced from the recording; a model with no price stops the
+search rather than count as free). Ctrl-C stops it too. Either way the answer is the best so far, and the record
+(`RUN_ID.experiment.json` beside the forks) keeps it for `report` and `view`.
+
+    report = experiment_trace(ExperimentRequest("failed.jsonl", LiveCalls(own=True)), env, announce=...)
+    report.conclusion.verdict, report.exit_code
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import msgspec
+
+from .._version import __version__
+from ..analysis.diagnosis.records import Blame
+from ..analysis.prices import Pricer
+from ..judging.expect import Expectation
+from ..judging.experiment import BUDGET, INTERRUPTED, ForkPoint, PointTried, Search
+from ..judging.experiment_report import EXPERIMENT_SCHEMA, Budget, ExperimentReport, Spent, record_name
+from ..launch.choosing import Choosing, Consent
+from ..launch.guard import GuardedRerun
+from ..launch.recorded import Recorded
+from ..launch.rerun import recorded_form, run_again
+from ..launch.verifying import JudgedPolicy
+from ..model.errors import UsageError
+from ..model.fs import replace_beside
+from ..recording.endpoints import endpoints_of
+from ..rerun.budget import BudgetSpent, Budgeted, CallBudget
+from ..rerun.fork import ForkPlan
+from ..rerun.policy import LiveCalls
+from ..store.sources import RunSource
+from .diagnose import DiagnoseRequest, diagnose_traces
+from .environment import Environment
+from .experiment_cost import TryCost, live_cost, recorded_costs
+from .experiment_points import candidate_points, fork_points, read_call
+from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
+from .traces import TraceArgs, make_reader, open_traces
+
+DEFAULT_TRIES = 3
+MAX_TRIES = 50
+TOOL = "tool"
+
+
+@dataclass(frozen=True)
+class ExperimentRequest:
+    """What `diagnose TRACE --experiment` was asked, as typed (see `diagnose --help`)."""
+
+    trace: str
+    live: LiveCalls = LiveCalls()  # where a re-ask goes: --base-url, or --live (the app's own endpoints)
+    expect: str | None = None
+    tries: int = DEFAULT_TRIES  # at each fork point
+    max_calls: int | None = None
+    max_cost: float | None = None
+    cwd: Path | None = None
+    output: str | None = None
+    config_path: Path | None = None
+    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
+    consent: Consent = Consent()
+
+
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """What the experiment says before its first try: how much it may do, where it sends, what runs for real."""
+
+    run_id: str
+    points: int  # the run's model calls
+    candidates: tuple[str, ...]  # the calls the blame points at, tried first
+    tries: int  # at each fork point
+    most_points: int  # fork points the search may try
+    most_calls: int  # model calls it may send at most (the recording's count; --max-calls when lower)
+    endpoints: tuple[str, ...]  # where the re-asks go
+    given: bool  # the endpoints are --base-url's (else the app's own, --live)
+    tools: tuple[str, ...]  # the tools after the first fork point: they run for real when asked anything new
+    max_calls: int | None
+    max_cost: float | None
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What the command hears as the experiment goes: the plan before the first try, each try as it starts (the
+    point, the try's number, the tries at a point), each point once tried."""
+
+    plan: Callable[[ExperimentPlan], None] = lambda plan: None
+    trying: Callable[[ForkPoint, int, int], None] = lambda point, number, tries: None
+    tried: Callable[[PointTried], None] = lambda tried: None
+
+
+def experiment_trace(request: ExperimentRequest, env: Environment,
+                     announce: Callable[[Recorded, str | None, str], None], hearing: Hearing = Hearing()) \
+        -> ExperimentReport:
+    """Everything `diagnose --experiment` does. UsageError (exit 2) for a bad option, a run that passed, a run with
+    no model call, nowhere to send a re-ask, or a TRACE of several runs."""
+    request.live.check()
+    if not 1 <= request.tries <= MAX_TRIES:
+        raise UsageError(f"--tries {request.tries}: give 1 to {MAX_TRIES} tries at each fork point")
+    expectation = Expectation.parse(request.expect) if request.expect is not None else None
+    sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
+    if len(sources) != 1:
+        raise UsageError("diagnose --experiment re-asks the model in one run at a time",
+                         hint="name one trace file or run id")
+    judging = Judging("diagnose --experiment", "the run", "re-asks", make_reader(False, env), expectation,
+                      request.cwd, request.output, request.config_path, request.app_stdout_to_stderr)
+    with judge_recording(sources[0], judging, env) as judged:
+        return _experiment(sources[0], judged, request, env, announce, hearing)
+
+
+def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentRequest, env: Environment,
+                announce: Callable[[Recorded, str | None, str], None], hearing: Hearing) -> ExperimentReport:
+    if judged.outcome.passed:
+        raise UsageError(f"the run in {source.label} passed, so no call of it is decisive for a failure",
+                         hint="give a failed run (one that exited non-zero, raised, broke a `checks` rule or --expect)")
+    recording = judged.recording()
+    points = fork_points(recording)
+    if not points:
+        raise UsageError(f"the run in {source.label} made no model call, so there is nothing to re-ask",
+                         hint="diagnose --experiment forks a run at its LLM calls; read its blame with diagnose")
+    endpoints = (request.live.base_url,) if request.live.base_url else endpoints_of(judged.timeline)
+    if not request.live.models:
+        raise UsageError(f"diagnose --experiment re-asks the model at up to {len(points)} calls, and the recording "
+                         "alone cannot answer a question asked again",
+                         hint=f"add --live to send them where the app sent them ({_listed(endpoints)}), or "
+                              "--base-url URL to send them to a model server of your own")
+    blame = _blame(source, judged, request, env)
+    points, candidates = candidate_points(blame, points)
+    search = Search(points, candidates)
+    costs = recorded_costs(recording, points, judged.resolved.settings.price_overrides)
+    most_points, most_calls = search.most_calls(request.tries)
+    plan = ExperimentPlan(judged.timeline.run_id or "?", len(points), tuple(points[index - 1].call
+                                                                            for index in candidates),
+                          request.tries, most_points, min(most_calls, request.max_calls or most_calls), endpoints,
+                          request.live.base_url is not None, _tools_after(recording, points[0].seq),
+                          request.max_calls, request.max_cost)
+    hearing.plan(plan)
+    choosing = request.consent.choosing(source.files, env.environ)
+    announce(judged.recorded, judged.timeline.run_id, source.label)
+    choosing.allow_rerun(source.label)
+    run = _Run(judged, request, choosing, CallBudget(request.max_calls), costs, hearing)
+    order, stopped = run.search(search)
+    return _report(source, judged, request, blame, points, run, order, search.conclude(run.tried, stopped),
+                   endpoints)
+
+
+def _listed(endpoints: tuple[str, ...]) -> str:
+    return ", ".join(endpoints) if endpoints else "its endpoints"
+
+
+def _blame(source: RunSource, judged: JudgedRecording, request: ExperimentRequest, env: Environment) -> Blame | None:
+    """The blame `diagnose` reads from the run (with the same --expect), or None when it judged the run passed."""
+    diagnosis = diagnose_traces(DiagnoseRequest(TraceArgs((source.label,), False, False, request.config_path),
+                                                expect=request.expect), env)
+    return next((blame for blame in diagnosis.blames if blame.run_id == judged.timeline.run_id), None)
+
+
+def _tools_after(recording: object, seq: int) -> tuple[str, ...]:
+    """The tools the run called after `seq`, each once: a fork runs one for real when it is asked anything new."""
+    calls = recording.calls  # type: ignore[attr-defined]
+    timeline = recording.timeline  # type: ignore[attr-defined]
+    names = {call.name: None for call in sorted(calls, key=lambda call: call.start)
+             if call.component == TOOL and (timeline.event(call.start).get("seq") or 0) > seq}
+    return tuple(names)
+
+
+class _Run:
+    """The tries, as the search asks for them, within the budget."""
+
+    def __init__(self, judged: JudgedRecording, request: ExperimentRequest, choosing: Choosing, budget: CallBudget,
+                 costs: list[float | None], hearing: Hearing):
+        self.judged = judged
+        self.request = request
+        self.choosing = choosing
+        self.budget = budget
+        self.costs = costs  # the recording's cost of each model call, by point (None: unpriced)
+        self.hearing = hearing
+        self.tried: dict[int, PointTried] = {}
+        self.tries = 0
+        self.cost: float | None = 0.0
+        self.folder: Path | None = None  # where the forks were written
+
+    def search(self, search: Search) -> tuple[list[int], str | None]:
+        """Try the points the search asks for until it decides; the order tried, and BUDGET or INTERRUPTED when
+        cut short."""
+        order: list[int] = []
+        try:
+            while (index := search.next(self.tried)) is not None:
+                order.append(index)
+                cut = self._point(search.points[index - 1], len(search.points))
+                self.hearing.tried(self.tried[index])
+                if cut is not None:
+                    return order, cut
+        except KeyboardInterrupt:
+            return order, INTERRUPTED
+        return order, None
+
+    def _point(self, point: ForkPoint, n: int) -> str | None:
+        """The tries at `point`, kept in `tried` as they end; BUDGET when the budget stopped them."""
+        tries = self.request.tries
+        self.tried[point.index] = PointTried(point, 0, 0)
+        for number in range(1, tries + 1):
+            if not self._affordable(point, n):
+                return BUDGET
+            self.hearing.trying(point, number, tries)
+            result = self._try(point)
+            self._add(point, result)
+            if result.budget_spent:
+                return BUDGET
+        return None
+
+    def _affordable(self, point: ForkPoint, n: int) -> bool:
+        """Whether a try at `point` fits what is left, by the recording's count and cost of its calls from there."""
+        left = self.budget.left
+        if left is not None and left < n - point.index + 1:
+            return False
+        if self.request.max_cost is None:
+            return True
+        expected = self.costs[point.index - 1:]
+        if self.cost is None or any(cost is None for cost in expected):
+            return False  # an unknown cost is no cost within a limit
+        return self.cost + sum(cost for cost in expected if cost is not None) <= self.request.max_cost
+
+    def _try(self, point: ForkPoint) -> TryCost:
+        judged = self.judged
+        live = self.request.live
+        plan = ForkPlan(point.call, "reask", base_url=live.base_url)
+        session = Budgeted(judged.recording(), JudgedPolicy(on_miss="error", fork=plan, live=live), self.budget,
+                           inputs_of=recorded_form)
+        replay_of = {**judged.replay_of([]), "fork": plan.lineage()}
+        ran, _ = run_again(judged.recorded, judged.resolved, GuardedRerun(session, self.choosing), replay_of,
+                           app_stdout_to_stderr=self.request.app_stdout_to_stderr, last=False)
+        if isinstance(ran.exception, KeyboardInterrupt):
+            raise KeyboardInterrupt
+        self.tries += 1
+        spent = isinstance(ran.exception, BudgetSpent)
+        stopped = why_stopped(session.tally.misses, ran.exception)
+        paths = tuple(str(path) for path in ran.run.paths)
+        if not paths:
+            return TryCost(None, None, stopped or "the fork wrote no trace", 0.0, spent)
+        self.folder = Path(paths[0]).parent
+        with opened_run(paths) as (new_source, new_timeline):
+            outcome = judged.judge(new_source, new_timeline) if stopped is None else None
+            cost = live_cost(new_timeline, judged.resolved.settings.price_overrides)
+        return TryCost(ran.run.run_id, outcome, stopped, cost, spent)
+
+    def _add(self, point: ForkPoint, result: TryCost) -> None:
+        was = self.tried[point.index]
+        passed = result.outcome is not None and result.outcome.passed
+        failures = [*was.failures]
+        if result.outcome is not None and not passed:
+            failures.append(result.outcome.summary())
+        elif result.outcome is None:
+            failures.append(f"stopped: {result.stopped}")
+        self.tried[point.index] = PointTried(point, was.tries + 1, was.passes + passed,
+                                             was.stopped + (result.outcome is None),
+                                             [*was.forks, result.run_id or "?"], failures)
+        self.cost = None if self.cost is None or result.cost is None else self.cost + result.cost
+
+
+def _report(source: RunSource, judged: JudgedRecording, request: ExperimentRequest, blame: Blame | None,
+            points: list[ForkPoint], run: _Run, order: list[int], conclusion: object,
+            endpoints: tuple[str, ...]) -> ExperimentReport:
+    step = blame.step if blame is not None else None
+    report = ExperimentReport(
+        EXPERIMENT_SCHEMA, f"namel3ss-debug {__version__}", judged.timeline.run_id or "?", source.label,
+        judged.outcome.summary(), len(points), read_call(blame, points),
+        (step.address or f"{step.ref.component}:{step.ref.name}") if step is not None else None,
+        blame.confidence if blame is not None and step is not None else None,
+        [run.tried[index] for index in order], conclusion,  # type: ignore[arg-type]
+        Spent(run.tries, run.budget.spent, run.cost), Budget(request.tries, request.max_calls, request.max_cost),
+        "--base-url" if request.live.base_url else "--live", list(endpoints), request.expect)
+    return _kept(report, run.folder)
+
+
+def _kept(report: ExperimentReport, folder: Path | None) -> ExperimentReport:
+    """The report, written beside the forks as the record `report` and `view` read back (when a fork was made)."""
+    if folder is None:
+        return report
+    path = folder / record_name(report.run_id)
+    kept = msgspec.structs.replace(report, record=str(path))
+    replace_beside(path, lambda out: out.write(msgspec.json.encode(kept)))
+    return kept
