@@ -20,8 +20,8 @@ from typing import Any
 
 from namel3ss_debug.config import ENV_PREFIX, Settings
 from namel3ss_debug.config.help import KEY_HELP
-from namel3ss_debug.schemas import (analyze_schema_path, bisect_schema_path, diagnose_schema_path, runs_schema_path,
-                                    trace_schema_path, verify_schema_path)
+from namel3ss_debug.schemas import (analyze_schema_path, bisect_schema_path, diagnose_schema_path,
+                                    experiment_schema_path, runs_schema_path, trace_schema_path, verify_schema_path)
 
 ROOT = Path(__file__).resolve().parents[2]
 _PLACEHOLDER = re.compile(r"<!-- generated: ([a-z-]+) -->")
@@ -33,7 +33,7 @@ def on_files(files: Any, config: Any) -> Any:
     from mkdocs.structure.files import File  # noqa: PLC0415 - mkdocs runs this hook: only it needs mkdocs
 
     for path in (trace_schema_path(), analyze_schema_path(), diagnose_schema_path(), runs_schema_path(),
-                 verify_schema_path(), bisect_schema_path()):
+                 verify_schema_path(), bisect_schema_path(), experiment_schema_path()):
         files.append(File.generated(config, f"reference/{path.name}", content=path.read_bytes()))
     return files
 
