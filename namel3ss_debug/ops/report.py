@@ -6,6 +6,7 @@ span table and the details of each span. A page holds the whole run but where a 
 `WidthCap` keeps (the first, the last and the failed ones): those are counted, per parent, and the page says
 so. Memory grows with the spans kept (580 MB at the peak for the bench's 100,000-span run of 72.6 MB); a run
 of 10^6 spans under one parent keeps 22,000 of them. A file that holds several runs is refused, as `diff` refuses it.
+The record `diagnose --experiment` kept beside a run (`experiment_record.py`) goes with its picture.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from ..diffing.calls import CallRecorder, CallSequence
 from ..diffing.compare import align_calls, diff_runs
 from ..diffing.profile import RunProfile
 from ..diffing.report import DiffReport
+from ..judging.experiment_report import ExperimentReport
 from ..model.errors import TraceError, UsageError
 from ..store.located import Located
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .analyze.analyze import read_prices
 from .environment import Environment
+from .experiment_record import read_experiment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 
@@ -60,6 +63,7 @@ class RunPicture:
     events: int
     ended: bool  # its `run_end` was read
     cuts: Mapping[Key, Cut] = field(default_factory=dict)  # what `WidthCap` left out, by the parent's key
+    experiment: ExperimentReport | None = None  # what `diagnose --experiment` found, kept beside the run
 
     @property
     def run_id(self) -> str | None:
@@ -131,4 +135,5 @@ def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Price
                           if item.ref is not None and item.ref.span_id)
     table = span_table(kept, pricer=pricer, slow_ms=options.slow_threshold_ms, anomalous=anomalous)
     ended = any(event.get("event_type") == "run_end" for event in reversed(kept[-50:]))
-    return RunPicture(source, table, report, calls, read, ended, cuts)
+    experiment = read_experiment(source.files[0], calls.run_id, env.warn) if source.files else None
+    return RunPicture(source, table, report, calls, read, ended, cuts, experiment)

@@ -162,6 +162,13 @@ class LiveRun:
         return tuple(found)
 
 
+def experiment_forks(page: ReportPage) -> list[str]:
+    """The run ids of the forks `diagnose --experiment` made of the page's runs (their records), in the order tried:
+    `view DIR` links each one its index holds to its page."""
+    return [fork for run in page.runs if run.experiment is not None for done in run.experiment.tried
+            for fork in done.forks]
+
+
 def warn_once(warn: Callable[[str], None]) -> Callable[[str], None]:
     """`warn`, saying each message once (a page polled twice a second meets the same problem at each poll)."""
     said: set[str] = set()

@@ -39,7 +39,7 @@ import orjson
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 from ..model.messages import visible
 from ..ops.browse import RunsBrowser, query_of
-from ..ops.view import LiveRun, Snapshot
+from ..ops.view import LiveRun, Snapshot, experiment_forks
 from ..render.report.document import page_document
 from ..render.report.html import page_html
 from ..render.report.runs_document import runs_document
@@ -90,6 +90,9 @@ class ViewServer(ThreadingHTTPServer):
             polling = {"poll_ms": POLL_MS, "version": snapshot.version, "ended": snapshot.ended, "data_url": data_url,
                        "running": snapshot.running, "watching": live.watching,
                        "switched_from": snapshot.switched_from, "in_flight": snapshot.in_flight}
+        if nav is not None and self.browser is not None:  # the experiment's forks this directory's index holds
+            nav = {**nav, "served": [run_id for run_id in experiment_forks(snapshot.page)
+                                     if self.browser.row(run_id) is not None]}
         return page_document(snapshot.page, max_text=self.max_text, live=polling, now_ms=snapshot.now_ms, nav=nav)
 
     def runs(self, query: str) -> dict[str, Any]:

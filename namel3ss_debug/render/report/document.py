@@ -20,10 +20,12 @@ from ...analysis.critical_spans import startup
 from ...analysis.running import IN_FLIGHT
 from ...analysis.span_table import SpanRow, SpanTable
 from ...analysis.wide import PAGE, Cut, Key
+from ...judging.experiment_report import ExperimentReport
 from ...model.lineage import Lineage
 from ...otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
 from ..analyze.analyze_json import report_to_dict
+from ..diagnose.experiment_words import HEADERS, point_row, read_line, spent_line, verdict_line
 from ..diff.diff_json import diff_to_dict
 from ..diff.format import kin_text
 from ..json_text import compact_json, fold
@@ -48,7 +50,7 @@ def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str,
     """The document the page renders; `live` (view --follow) says how to poll for the next one and whether
     the run is being written (`running`), `now_ms` how far a running run has got; `nav` (a run page of `view
     DIR`) where the list of runs is (`list`) and the run's parent, when it reruns or forks one the list holds
-    (`parent`, `parent_listed`)."""
+    (`parent`, `parent_listed`) and which forks of the run's experiment it serves (`served`)."""
     running = bool(live and live.get("running"))
     runs = [_run(picture, max_text or None, now_ms, running) for picture in page.runs]
     return {
@@ -81,6 +83,31 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, runnin
         "cut": _cut(table, picture.cuts),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
         "analysis": report_to_dict(picture.report),
+        "experiment": _experiment(picture.experiment, table),
+    }
+
+
+def _experiment(report: ExperimentReport | None, table: SpanTable) -> dict[str, Any] | None:
+    """What `diagnose --experiment` found (the record kept beside the run), in the words of its table and Markdown:
+    the verdict (`said`), why (the rescue rates), what the blame read and whether they agree, each fork point tried
+    (its row in the span table, -1: not in the page; its forks' run ids) and what it spent. The record's strings
+    are the trace's text, which the page shows as text."""
+    if report is None:
+        return None
+    conclusion = report.conclusion
+    verdict, _, what = verdict_line(report).partition(": ")
+    rows = _rows_by_seq(table)
+    decisive = conclusion.decisive.index if conclusion.decisive is not None else None
+    after = conclusion.after.point.index if conclusion.after is not None else None
+    return {
+        "verified": report.verified, "said": f"{verdict} by experiment: {what}", "why": conclusion.why,
+        "reason": conclusion.reason, "read": read_line(report), "agrees": report.agrees,
+        "failure": report.failure, "spent": spent_line(report), "headers": list(HEADERS),
+        "tried": [{"cells": list(point_row(done, report.points)[:-1]), "forks": done.forks,
+                   "row": rows.get(done.point.seq, -1),
+                   "role": "decisive" if done.point.index == decisive else "after" if done.point.index == after
+                   else None}
+                  for done in report.tried],
     }
 
 

@@ -1,8 +1,10 @@
 /* The findings panel of the Timeline tab: the run's diagnosis, from analyze's `findings` section.
  *
  * For a run that failed, its blame comes first (what failed, the responsible agent, the decisive step and the
- * chain from it to the failure), then the findings, most severe first (kind, title, why, what to try, how
- * sure). A click on a finding, on a link of the chain or on an evidence item selects that span with
+ * chain from it to the failure), then what `diagnose --experiment` found when its record lies beside the run
+ * (the run document's `experiment`: verified or not confirmed, the rescue rates, the fork points tried and their
+ * forks, each a link to its page when `view DIR` serves it), then the findings, most severe first (kind, title,
+ * why, what to try, how sure). A click on a finding, on a link of the chain or on an evidence item selects that span with
  * N3.select (the tree, the timeline and the details follow, as for any other link on the page), and the
  * finding's evidence is marked in the tree and on the timeline (view.evidence). Everything from the trace is
  * text (N3.el). `view --follow` brings a new document with the findings as they fire: the panel is drawn
@@ -17,12 +19,13 @@ N3.findings = {
     this.box = document.getElementById("findings");
   },
 
-  /** The diagnosis of model `m`'s run, or null when its analysis has none (a report of an older version). */
+  /** The diagnosis of model `m`'s run and its experiment, or null when it has neither (a report of an older
+   *  version). */
   of(m) {
-    const d = (m.run.analysis || {}).findings;
-    if (!d) return null;
+    const d = (m.run.analysis || {}).findings || null, experiment = m.run.experiment || null;
+    if (!d && !experiment) return null;
     const ours = (x) => !m.run.run_id || !x.run_id || x.run_id === m.run.run_id;
-    return { findings: (d.findings || []).filter(ours), blames: (d.blames || []).filter(ours) };
+    return { findings: ((d && d.findings) || []).filter(ours), blames: ((d && d.blames) || []).filter(ours), experiment };
   },
 
   /** Draw the panel for `view` (the run shown on the Timeline tab). */
@@ -31,7 +34,7 @@ N3.findings = {
     box.hidden = !d;
     view.evidence = null;
     if (!d) return;
-    const worth = d.blames.length || d.findings.some((f) => f.severity !== "info");
+    const worth = d.blames.length || d.experiment || d.findings.some((f) => f.severity !== "info");
     if (this.open === null) this.open = !!worth;
     const keys = d.blames.map(blameKey).concat(d.findings.map(findingKey));
     if (this.active !== null && keys.indexOf(this.active) < 0) this.active = null;
@@ -41,6 +44,7 @@ N3.findings = {
     box.appendChild(this.head(view, d));
     const body = N3.el("div", { id: "findings-list", hidden: !this.open });
     for (const b of d.blames) body.appendChild(this.blame(view, b));
+    if (d.experiment) body.appendChild(this.experiment(view, d.experiment));
     for (const f of d.findings) body.appendChild(this.finding(view, f));
     if (d.blames.length && !d.findings.length) body.appendChild(N3.el("div", "muted",
       "no rule found more than the failure blamed above"));
@@ -68,7 +72,47 @@ N3.findings = {
       head.appendChild(N3.el("span", { className: "findings-blame", text: "failed: " + b.failure + " · " + who + " · " + step,
         title: b.why }));
     }
+    if (d.experiment) {
+      head.appendChild(N3.el("span", { className: "findings-experiment " + (d.experiment.verified ? "verified" : "unconfirmed"),
+        text: d.experiment.said, title: d.experiment.why }));
+    }
     return head;
+  },
+
+  /** What `diagnose --experiment` found: the verdict, why (the rescue rates from the decisive call on and from the
+   *  next), whether the blame read from the log agrees, the fork points tried, what it spent. */
+  experiment(view, e) {
+    const item = N3.el("div", { className: "experiment " + (e.verified ? "verified" : "unconfirmed") });
+    const agrees = e.agrees === true ? "agrees with the blame read from the log"
+      : e.agrees === false ? "differs from the blame read from the log" : null;
+    item.appendChild(N3.el("div", "experiment-head", N3.el("span", "pill", "experiment"),
+      N3.el("span", "finding-title experiment-said", e.said), agrees ? N3.el("span", "finding-conf muted", agrees) : null));
+    item.appendChild(N3.el("div", "experiment-why", e.why));
+    item.appendChild(N3.el("div", "muted experiment-read", e.read));
+    if ((e.tried || []).length) item.appendChild(this.points(view, e));
+    item.appendChild(N3.el("div", "muted experiment-spent", "spent: " + e.spent));
+    return item;
+  },
+
+  /** The fork points tried, as `diagnose --experiment`'s table has them: a call selects its span, and each fork's
+   *  run id links to that run's page when `view DIR` serves it (its `nav.served`), else is its text. */
+  points(view, e) {
+    const k = N3.runs.indexOf(view.model), served = new Set((N3.doc.nav || {}).served || []);
+    const table = N3.el("table", "grid-table experiment-points");
+    table.appendChild(N3.el("thead", null, N3.el("tr", null, (e.headers || []).map((h) => N3.el("th", null, h)))));
+    const body = N3.el("tbody");
+    for (const t of e.tried) {
+      const [call, ...rest] = t.cells;
+      const first = t.row >= 0 ? N3.el("button", { type: "button", className: "link", text: call, title: "show this call",
+        on: { click: () => N3.showSpan(k, t.row) } }) : call;
+      const forks = (t.forks || []).map((id, i) => [i ? " " : null, served.has(id)
+        ? N3.el("a", { className: "fork-link mono", href: N3.runUrl(id), text: id }) : N3.el("span", "mono fork-id", id)]);
+      const role = t.role === "decisive" || t.role === "after" ? "point-" + t.role : null;
+      body.appendChild(N3.el("tr", role, N3.el("td", null, first), rest.map((c) => N3.el("td", null, c)),
+        N3.el("td", "forks", forks)));
+    }
+    table.appendChild(body);
+    return table;
   },
 
   /** A failed run's blame: what failed, the agent, then the chain from the decisive step to the failure (or
