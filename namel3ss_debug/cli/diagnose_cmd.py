@@ -34,7 +34,7 @@ VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.d
 @reading_options
 @experiment_options
 @click.pass_context
-def diagnose(context: click.Context, traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None,
+def diagnose(context: click.Context, /, traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None,
              until: str | None, components: tuple[str, ...], config_path: Path | None, fmt: str, min_severity: str,
              kinds: tuple[str, ...], expect: str | None, jobs: int, prices_path: Path | None,
              no_cache: bool, no_progress: bool, no_pager: bool, **experiment: object) -> None:

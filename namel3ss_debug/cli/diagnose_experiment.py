@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import click
-from click import Command
 
 from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show, tell
-from .options import app_options, live_options, output_option
+from .options import Command, app_options, live_options, output_option
 from .progress import bars
 from .questions import announcer, consent
 from ..model.errors import UsageError

@@ -137,21 +137,22 @@ class Search:
         points = min(n, 2 * len(self.candidates) + 1 + n.bit_length())
         return points, tries * points * n
 
-    def conclude(self, tried: Mapping[int, PointTried], stopped: str | None) -> Conclusion:
-        """The conclusion of the tries so far; `stopped`: BUDGET or INTERRUPTED when the search was cut short."""
+    def conclude(self, tried: Mapping[int, PointTried], stopped: str | None, how: str | None = None) -> Conclusion:
+        """The conclusion of the tries so far; `stopped`: BUDGET or INTERRUPTED when the search was cut short, `how`
+        what ran out (`--max-calls 30: 28 sent, the next try re-asks 4`)."""
         lo, hi = self.bounds(tried)
         if lo >= 1 and hi == lo + 1:
             return self._verified(tried, lo, hi)
-        bounds = {"between": [self.points[lo - 1].call, self.points[hi - 2].call] if lo >= 1 else None}
+        between = [self.points[lo - 1].call, self.points[hi - 2].call] if lo >= 1 else None
         if stopped is not None:
-            return Conclusion(NOT_CONFIRMED, _cut_short(stopped, self.points, lo, hi), stopped, **bounds)
+            return Conclusion(NOT_CONFIRMED, _cut_short(stopped, how, self.points, lo, hi), stopped, between=between)
         first = tried.get(1)
         if lo == 0 and first is not None and first.judged:
             return Conclusion(NOT_CONFIRMED, f"re-asking the model from the first call on did not rescue the run "
                               f"({first.rate_text()}): it fails whatever the model says, so no model call is "
-                              "decisive", NO_RESCUE, **bounds)
+                              "decisive", NO_RESCUE, between=between)
         return Conclusion(NOT_CONFIRMED, "the tries that would decide were stopped before the run ended (a miss, "
-                          f"shown with each point): {_between(self.points, lo, hi)}", UNJUDGED, **bounds)
+                          f"shown with each point): {_between(self.points, lo, hi)}", UNJUDGED, between=between)
 
     def _verified(self, tried: Mapping[int, PointTried], lo: int, hi: int) -> Conclusion:
         at, after = tried[lo], tried.get(hi)
@@ -162,8 +163,9 @@ class Search:
         return Conclusion(VERIFIED, why, None, decisive, at, after, [decisive.call, decisive.call])
 
 
-def _cut_short(stopped: str, points: Sequence[ForkPoint], lo: int, hi: int) -> str:
+def _cut_short(stopped: str, how: str | None, points: Sequence[ForkPoint], lo: int, hi: int) -> str:
     what = "the budget ran out" if stopped == BUDGET else "it was interrupted"
+    what += f" ({how})" if how else ""
     if lo == 0:
         return f"{what} before any fork point rescued the run"
     return f"{what} before the decisive call was found: {_between(points, lo, hi)}"

@@ -28,7 +28,6 @@ import msgspec
 
 from .._version import __version__
 from ..analysis.diagnosis.records import Blame
-from ..analysis.prices import Pricer
 from ..judging.expect import Expectation
 from ..judging.experiment import BUDGET, INTERRUPTED, ForkPoint, PointTried, Search
 from ..judging.experiment_report import EXPERIMENT_SCHEMA, Budget, ExperimentReport, Spent, record_name
@@ -151,8 +150,8 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     choosing.allow_rerun(source.label)
     run = _Run(judged, request, choosing, CallBudget(request.max_calls), costs, hearing)
     order, stopped = run.search(search)
-    return _report(source, judged, request, blame, points, run, order, search.conclude(run.tried, stopped),
-                   endpoints)
+    conclusion = search.conclude(run.tried, stopped, run.over)
+    return _report(source, judged, request, blame, points, run, order, conclusion, endpoints)
 
 
 def _listed(endpoints: tuple[str, ...]) -> str:
@@ -190,47 +189,58 @@ class _Run:
         self.tries = 0
         self.cost: float | None = 0.0
         self.folder: Path | None = None  # where the forks were written
+        self.over: str | None = None  # what the budget stopped at
 
     def search(self, search: Search) -> tuple[list[int], str | None]:
         """Try the points the search asks for until it decides; the order tried, and BUDGET or INTERRUPTED when
         cut short."""
         order: list[int] = []
-        try:
-            while (index := search.next(self.tried)) is not None:
-                order.append(index)
+        cut: str | None = None
+        while cut is None and (index := search.next(self.tried)) is not None:
+            try:
                 cut = self._point(search.points[index - 1], len(search.points))
-                self.hearing.tried(self.tried[index])
-                if cut is not None:
-                    return order, cut
-        except KeyboardInterrupt:
-            return order, INTERRUPTED
-        return order, None
+            except KeyboardInterrupt:
+                cut = INTERRUPTED
+            if self.tried[index].tries == 0:  # cut short before its first try: not tried
+                del self.tried[index]
+                continue
+            order.append(index)
+            self.hearing.tried(self.tried[index])
+        return order, cut
 
     def _point(self, point: ForkPoint, n: int) -> str | None:
         """The tries at `point`, kept in `tried` as they end; BUDGET when the budget stopped them."""
         tries = self.request.tries
         self.tried[point.index] = PointTried(point, 0, 0)
         for number in range(1, tries + 1):
-            if not self._affordable(point, n):
+            self.over = self._over_budget(point, n)
+            if self.over is not None:
                 return BUDGET
             self.hearing.trying(point, number, tries)
             result = self._try(point)
             self._add(point, result)
             if result.budget_spent:
+                self.over = f"--max-calls {self.budget.most}: every call sent"
                 return BUDGET
         return None
 
-    def _affordable(self, point: ForkPoint, n: int) -> bool:
-        """Whether a try at `point` fits what is left, by the recording's count and cost of its calls from there."""
+    def _over_budget(self, point: ForkPoint, n: int) -> str | None:
+        """What a try at `point` would overrun, by the recording's count and cost of its calls from there; None
+        when it fits."""
         left = self.budget.left
-        if left is not None and left < n - point.index + 1:
-            return False
-        if self.request.max_cost is None:
-            return True
+        needs = n - point.index + 1
+        if left is not None and left < needs:
+            return f"--max-calls {self.budget.most}: {left} left, a try from {point.call} re-asks {needs}"
+        limit = self.request.max_cost
+        if limit is None:
+            return None
         expected = self.costs[point.index - 1:]
-        if self.cost is None or any(cost is None for cost in expected):
-            return False  # an unknown cost is no cost within a limit
-        return self.cost + sum(cost for cost in expected if cost is not None) <= self.request.max_cost
+        if self.cost is None or any(cost is None for cost in expected):  # an unknown cost is no cost within a limit
+            return f"--max-cost {limit:g}: a model's price is unknown, so what a try costs cannot be held to it"
+        cost = sum(cost for cost in expected if cost is not None)
+        if self.cost + cost > limit:
+            return f"--max-cost {limit:g}: ${self.cost:.6f} spent, a try from {point.call} costs ${cost:.6f}"
+        return None
 
     def _try(self, point: ForkPoint) -> TryCost:
         judged = self.judged

@@ -1,0 +1,34 @@
+"""A raw openai loop of STEPS model calls for `diagnose --experiment`'s tests: step k asks `step k of STEPS`,
+the conversation carried from step to step. An answer that ends `[nonce wrong]` (the planted stub's mistake)
+spoils the ledger, and the app fails only at its end, long after the mistake; with `--always-fail` it fails
+whatever the model says.
+
+    python planted_loop.py --base-url http://127.0.0.1:PORT/v1 [--steps 6] [--always-fail] [--model NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import openai
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--always-fail", action="store_true")
+    parser.add_argument("--model", default="gpt-4o-mini")
+    args = parser.parse_args()
+    client = openai.OpenAI(base_url=args.base_url, api_key="sk-test", max_retries=0)
+    messages: list = []
+    for step in range(1, args.steps + 1):
+        messages.append({"role": "user", "content": f"step {step} of {args.steps}: add to the ledger"})
+        answer = client.chat.completions.create(model=args.model, messages=messages).choices[0].message.content
+        messages.append({"role": "assistant", "content": answer})
+    if args.always_fail or any("[nonce wrong]" in message["content"] for message in messages[1::2]):
+        raise SystemExit("the ledger does not balance")
+    print("the ledger balances")
+
+
+main()
