@@ -15,8 +15,8 @@ for the first tool with `{"city": <last word of the question>}`; otherwise it sa
 `Echo: <last user text>` (a tool result is quoted). `StubServer(fresh=True)` ends every text with
 ` [nonce <8 hex digits>]`, new for each request (tool calls stay the same), so a test can tell a
 recorded answer from a new one. `StubServer(wrong=decide)` plants mistakes: a request whose JSON body
-`decide(body)` says yes to is answered with its text ending ` [nonce wrong]`. Some model names misbehave on purpose: `rate-limited` gets a 429,
-`overloaded` a 529 (Anthropic) or 503, `slow` waits two seconds. A request without the expected key
+`decide(body)` says yes to is answered with its text ending ` [nonce wrong]`. Some model names
+misbehave on purpose: `rate-limited` gets a 429, `overloaded` a 529 (Anthropic) or 503, `slow` waits two seconds. A request without the expected key
 (`api_key`, when one is given: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`)
 gets a 401.
 
