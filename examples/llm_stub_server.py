@@ -10,15 +10,15 @@ Anthropic `POST /v1/messages` (`?beta=true` too); Google Gemini
 google-genai posts with a custom base URL); Ollama `POST /api/chat` and `/api/generate` (newline-
 delimited JSON unless `"stream": false`). The bodies are built in llm_stub_apis.py, next to this file.
 
-The reply is deterministic: with tools offered and no tool result in the conversation yet, it asks
-for the first tool with `{"city": <last word of the question>}`; otherwise it says
-`Echo: <last user text>` (a tool result is quoted). `StubServer(fresh=True)` ends every text with
-` [nonce <8 hex digits>]`, new for each request (tool calls stay the same), so a test can tell a
-recorded answer from a new one. `StubServer(wrong=decide)` plants mistakes: a request whose JSON body
-`decide(body)` says yes to is answered with its text ending ` [nonce wrong]`. Some model names
-misbehave on purpose: `rate-limited` gets a 429, `overloaded` a 529 (Anthropic) or 503, `slow` waits two seconds. A request without the expected key
-(`api_key`, when one is given: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`)
-gets a 401.
+The reply is deterministic: with tools offered and no tool result in the conversation yet, it asks for
+the first tool with `{"city": <last word of the question>}`; otherwise it says `Echo: <last user text>`
+(a tool result is quoted). `StubServer(fresh=True)` ends every text with ` [nonce <8 hex digits>]`, new
+for each request (tool calls stay the same), so a test can tell a recorded answer from a new one.
+`StubServer(wrong=decide)` plants mistakes: a request whose JSON body `decide(body)` says yes to is
+answered with its text ending ` [nonce wrong]`. Some model names misbehave on purpose: `rate-limited`
+gets a 429, `overloaded` a 529 (Anthropic) or 503, `slow` waits two seconds. A request without the
+expected key (`api_key`, when one is given: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or
+`?key=`) gets a 401.
 
 What the server saw, one entry per request, in the order they arrived (the lists run in parallel):
 `server.hits` holds (method, path with query), `server.requests` the JSON bodies (`{}` for none),
