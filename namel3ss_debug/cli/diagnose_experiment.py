@@ -19,9 +19,8 @@ from .options import Command, app_options, live_options, output_option
 from .progress import bars
 from .questions import announcer, consent
 from ..model.errors import UsageError
+from ..judging.experiment_report import DEFAULT_TRIES, MAX_TRIES
 from ..ops.environment import Environment
-from ..ops.experiment import DEFAULT_TRIES, MAX_TRIES, ExperimentRequest, Hearing, experiment_trace
-from ..rerun.policy import LiveCalls
 
 VIEWS = {"table": View("render.diagnose.experiment_table:render_experiment", DRAWS),
          "json": View("render.diagnose.experiment_json:experiment_json", BYTES, "\n"),
@@ -80,6 +79,9 @@ def check_given(given: Given) -> None:
 
 def run_experiment(given: Given, fmt: str, page: bool) -> None:
     """Run the experiment the options ask for, show its report and exit with its code."""
+    from ..ops.experiment import ExperimentRequest, Hearing, experiment_trace  # noqa: PLC0415 - runs the app
+    from ..rerun.policy import LiveCalls  # noqa: PLC0415
+
     values = given.values
     env = Environment.current(warn, bars(not values["no_progress"]))
     request = ExperimentRequest(

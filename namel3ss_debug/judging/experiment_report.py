@@ -16,6 +16,7 @@ from .experiment import VERIFIED, Conclusion, PointTried
 
 EXPERIMENT_SCHEMA = "namel3ss-debug/experiment/v1"
 RECORD_SUFFIX = ".experiment.json"  # RUN_ID.experiment.json, in the folder the forks were written to
+DEFAULT_TRIES, MAX_TRIES = 3, 50  # tries at each fork point (--tries)
 MAX_RECORD = 8 << 20  # bytes of a record read back: far more than a search of 1,000 points writes
 
 

@@ -30,7 +30,9 @@ from .._version import __version__
 from ..analysis.diagnosis.records import Blame
 from ..judging.expect import Expectation
 from ..judging.experiment import BUDGET, INTERRUPTED, ForkPoint, PointTried, Search
-from ..judging.experiment_report import EXPERIMENT_SCHEMA, Budget, ExperimentReport, Spent, record_name
+from ..judging.experiment_report import (
+    DEFAULT_TRIES, EXPERIMENT_SCHEMA, MAX_TRIES, Budget, ExperimentReport, Spent, record_name,
+)
 from ..launch.choosing import Choosing, Consent
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded
@@ -50,8 +52,6 @@ from .experiment_points import candidate_points, fork_points, read_call
 from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
 from .traces import TraceArgs, make_reader, open_traces
 
-DEFAULT_TRIES = 3
-MAX_TRIES = 50
 TOOL = "tool"
 
 
