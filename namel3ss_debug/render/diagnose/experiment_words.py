@@ -68,7 +68,9 @@ def spent_line(report: ExperimentReport) -> str:
 
 def plan_lines(plan: ExperimentPlan) -> list[str]:
     """What the experiment says before its first try."""
-    most = f"at most {plural(plan.most_calls, 'model call')}"
+    most = f"at most {plural(plan.most_calls, 'model call')} (--max-calls)" if plan.max_calls is not None \
+        and plan.max_calls <= plan.most_calls else \
+        f"about {plural(plan.most_calls, 'model call')} at most as the recording counts them (--max-calls caps them)"
     where = ", ".join(plan.endpoints) or "the endpoints the app calls"
     lines = [f"experiment on run {plan.run_id}: {plural(plan.points, 'model call')} to fork at; "
              f"{tries(plan.tries)} at each of up to "
