@@ -122,7 +122,7 @@ def test_most_examples_run() -> None:
     assert len(run) >= 70, f"only {len(run)} shell blocks run"
     assert sum(len(block.commands) for block in run) >= 125
     assert sum(len(block.verdicts) for block in run) >= 10, "the verdict lines checked"
-    assert len(not_run) <= 13, [_report(block, block.not_run or "") for block in not_run]
+    assert len(not_run) <= 14, [_report(block, block.not_run or "") for block in not_run]
 
 
 def test_every_shell_block_has_a_command() -> None:
