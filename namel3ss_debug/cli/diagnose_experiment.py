@@ -88,7 +88,7 @@ def run_experiment(given: Given, fmt: str, page: bool) -> None:
         values["traces"][0], LiveCalls(values["base_url"], values["live_own"], values["live_requests"]),
         values["expect"], values["tries"] or DEFAULT_TRIES, values["max_calls"], values["max_cost"], values["cwd"],
         values["output"], values["config_path"], app_stdout_to_stderr=fmt == "json",
-        consent=consent(values["allowed"], env))
+        consent=consent(values["allowed"], env), prices_path=values["prices_path"])
     quiet = values["no_progress"]
     hearing = Hearing(_told("render.diagnose.experiment_table:plan"),
                       _told("render.diagnose.experiment_table:trying", quiet),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Optional
+from typing import Any, Optional
 
 import msgspec
 
@@ -84,3 +84,16 @@ class ExperimentReport(msgspec.Struct, frozen=True):
     def exit_code(self) -> int:
         """0 verified; 1 not confirmed (no rescue, the budget, Ctrl-C, unjudged tries)."""
         return 0 if self.verified else 1
+
+    def document(self) -> dict[str, Any]:
+        """The report as plain JSON values: its fields, each point tried with its `interval` (and the conclusion's
+        `at` and `after`), and `verified` / `agrees` said: `--format json` and the record kept beside the forks."""
+        plain: dict[str, Any] = msgspec.to_builtins(self)
+        for done, shown in zip(self.tried, plain["tried"]):
+            shown["interval"] = list(done.interval)
+        for name in ("at", "after"):
+            point = getattr(self.conclusion, name)
+            if point is not None:
+                plain["conclusion"][name]["interval"] = list(point.interval)
+        plain["verified"], plain["agrees"] = self.verified, self.agrees
+        return plain

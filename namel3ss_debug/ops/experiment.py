@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Callable
 
 import msgspec
+import orjson
 
 from .._version import __version__
 from ..analysis.diagnosis.records import Blame
+from ..analysis.prices import Pricer
 from ..judging.expect import Expectation
 from ..judging.experiment import BUDGET, INTERRUPTED, ForkPoint, PointTried, Search
 from ..judging.experiment_report import (
@@ -45,6 +47,7 @@ from ..rerun.budget import BudgetSpent, Budgeted, CallBudget
 from ..rerun.fork import ForkPlan
 from ..rerun.policy import LiveCalls
 from ..store.sources import RunSource
+from .analyze.analyze import read_prices
 from .diagnose import DiagnoseRequest, diagnose_traces
 from .environment import Environment
 from .experiment_cost import TryCost, live_cost, recorded_costs
@@ -70,6 +73,7 @@ class ExperimentRequest:
     config_path: Path | None = None
     app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
     consent: Consent = Consent()
+    prices_path: Path | None = None  # --prices FILE: model prices before price_overrides and genai-prices
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,8 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     blame = _blame(source, judged, request, env)
     points, candidates = candidate_points(blame, points)
     search = Search(points, candidates)
-    costs = recorded_costs(recording, points, judged.resolved.settings.price_overrides)
+    pricer = Pricer(read_prices(request.prices_path), judged.resolved.settings.price_overrides)
+    costs = recorded_costs(recording, points, pricer)
     most_points, most_calls = search.most_calls(request.tries)
     plan = ExperimentPlan(judged.timeline.run_id or "?", len(points), tuple(points[index - 1].call
                                                                             for index in candidates),
@@ -148,7 +153,7 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     choosing = request.consent.choosing(source.files, env.environ)
     announce(judged.recorded, judged.timeline.run_id, source.label)
     choosing.allow_rerun(source.label)
-    run = _Run(judged, request, choosing, CallBudget(request.max_calls), costs, hearing)
+    run = _Run(judged, request, choosing, CallBudget(request.max_calls), (pricer, costs), hearing)
     order, stopped = run.search(search)
     conclusion = search.conclude(run.tried, stopped, run.over)
     return _report(source, judged, request, blame, points, run, order, conclusion, endpoints)
@@ -161,7 +166,7 @@ def _listed(endpoints: tuple[str, ...]) -> str:
 def _blame(source: RunSource, judged: JudgedRecording, request: ExperimentRequest, env: Environment) -> Blame | None:
     """The blame `diagnose` reads from the run (with the same --expect), or None when it judged the run passed."""
     diagnosis = diagnose_traces(DiagnoseRequest(TraceArgs((source.label,), False, False, request.config_path),
-                                                expect=request.expect), env)
+                                                expect=request.expect, prices_path=request.prices_path), env)
     return next((blame for blame in diagnosis.blames if blame.run_id == judged.timeline.run_id), None)
 
 
@@ -178,12 +183,13 @@ class _Run:
     """The tries, as the search asks for them, within the budget."""
 
     def __init__(self, judged: JudgedRecording, request: ExperimentRequest, choosing: Choosing, budget: CallBudget,
-                 costs: list[float | None], hearing: Hearing):
+                 prices: tuple[Pricer, list[float | None]], hearing: Hearing):
         self.judged = judged
         self.request = request
         self.choosing = choosing
         self.budget = budget
-        self.costs = costs  # the recording's cost of each model call, by point (None: unpriced)
+        # what prices a live call, and the recording's cost of each model call, by point (None: unpriced)
+        self.pricer, self.costs = prices
         self.hearing = hearing
         self.tried: dict[int, PointTried] = {}
         self.tries = 0
@@ -262,7 +268,7 @@ class _Run:
         self.folder = Path(paths[0]).parent
         with opened_run(paths) as (new_source, new_timeline):
             outcome = judged.judge(new_source, new_timeline) if stopped is None else None
-            cost = live_cost(new_timeline, judged.resolved.settings.price_overrides)
+            cost = live_cost(new_timeline, self.pricer)
         return TryCost(ran.run.run_id, outcome, stopped, cost, spent)
 
     def _add(self, point: ForkPoint, result: TryCost) -> None:
@@ -300,5 +306,5 @@ def _kept(report: ExperimentReport, folder: Path | None) -> ExperimentReport:
         return report
     path = folder / record_name(report.run_id)
     kept = msgspec.structs.replace(report, record=str(path))
-    replace_beside(path, lambda out: out.write(msgspec.json.encode(kept)))
+    replace_beside(path, lambda out: out.write(orjson.dumps(kept.document(), option=orjson.OPT_INDENT_2)))
     return kept

@@ -1,14 +1,12 @@
 """What a try of `diagnose --experiment` cost: the model calls it sent live, priced as `analyze` prices them
-(`analysis/prices.py`: `price_overrides`, then genai-prices); and what the recording says each fork point's calls
-cost, to keep a try within `--max-cost` before it starts. A call of a model no source prices has no cost: the sum
-it is part of is None, never a smaller number.
+(`analysis/prices.py`: `--prices FILE`, `price_overrides`, then genai-prices); and what the recording says each fork
+point's calls cost, to keep a try within `--max-cost` before it starts. A call of a model no source prices has no
+cost: the sum it is part of is None, never a smaller number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
-
 from ..analysis.prices import Pricer
 from ..judging.experiment import ForkPoint
 from ..judging.outcome import Outcome
@@ -30,9 +28,8 @@ class TryCost:
     budget_spent: bool = False
 
 
-def live_cost(timeline: Timeline, overrides: Mapping[str, Mapping[str, float]]) -> float | None:
+def live_cost(timeline: Timeline, pricer: Pricer) -> float | None:
     """The cost of the calls a new run sent live; None when one of them is not priced."""
-    pricer = Pricer(overrides=overrides)
     total = 0.0
     for index in range(len(timeline)):
         if timeline.component(index) != "llm" or not timeline.event_type(index).endswith("_end"):
@@ -47,10 +44,8 @@ def live_cost(timeline: Timeline, overrides: Mapping[str, Mapping[str, float]]) 
     return total
 
 
-def recorded_costs(recording: Recording, points: list[ForkPoint],
-                   overrides: Mapping[str, Mapping[str, float]]) -> list[float | None]:
+def recorded_costs(recording: Recording, points: list[ForkPoint], pricer: Pricer) -> list[float | None]:
     """Each fork point's call's recorded cost, by point (None: not priced, or no end recorded)."""
-    pricer = Pricer(overrides=overrides)
     by_key = {call.key: call for call in recording.calls}
     costs: list[float | None] = []
     for point in points:
