@@ -61,7 +61,8 @@ def passing_fork(tmp_path: Path, stub: PlantedStub) -> tuple[Path, Path]:
     return failed, next((tmp_path / "forks").glob(f"{point['forks'][0]}.*.jsonl"))
 
 
-def test_a_passing_fork_is_the_golden_run_of_a_test_of_the_same_code(tmp_path, stub, monkeypatch):
+def test_a_passing_fork_is_the_golden_run_of_a_test_of_the_same_code(tmp_path: Path, stub: PlantedStub,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     isolate(monkeypatch)
     failed, fork = passing_fork(tmp_path, stub)
     project = tmp_path / "project"

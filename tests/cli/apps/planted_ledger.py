@@ -16,7 +16,7 @@ import openai
 def run(base_url: str, steps: int = 6, model: str = "gpt-4o-mini") -> bool:
     """Whether the ledger balances after `steps` calls to the model at `base_url`."""
     client = openai.OpenAI(base_url=base_url, api_key="sk-test", max_retries=0)
-    messages: list = []
+    messages: list[dict[str, str]] = []
     for step in range(1, steps + 1):
         messages.append({"role": "user", "content": f"step {step} of {steps}: add to the ledger"})
         answer = client.chat.completions.create(model=model, messages=messages).choices[0].message.content
