@@ -80,7 +80,7 @@ def check_given(given: Given) -> None:
 def run_experiment(given: Given, fmt: str, page: bool) -> None:
     """Run the experiment the options ask for, show its report and exit with its code."""
     from ..ops.experiment import ExperimentRequest, Hearing, experiment_trace  # noqa: PLC0415 - runs the app
-    from ..rerun.policy import LiveCalls  # noqa: PLC0415
+    from ..rerun.policy import LiveCalls  # noqa: PLC0415 - with the experiment
 
     values = given.values
     env = Environment.current(warn, bars(not values["no_progress"]))

@@ -47,6 +47,17 @@ class Budget(msgspec.Struct, frozen=True):
     max_cost: Optional[float] = None
 
 
+class Checked(msgspec.Struct, frozen=True):
+    """What an experiment kept beside a run says of its blame, as `diagnose` shows it under the blame."""
+
+    verdict: str  # verified | not confirmed
+    why: str  # the conclusion's sentence, with the rescue rates
+    call: Optional[str]  # verified: the decisive call
+    reason: Optional[str]  # not confirmed: one of experiment.REASONS
+    agrees: Optional[bool]  # whether the decisive call is the one the blame read (None: not comparable)
+    record: str  # the record's path
+
+
 class ExperimentReport(msgspec.Struct, frozen=True):
     """The experiment on one failed run."""
 
@@ -84,6 +95,13 @@ class ExperimentReport(msgspec.Struct, frozen=True):
     def exit_code(self) -> int:
         """0 verified; 1 not confirmed (no rescue, the budget, Ctrl-C, unjudged tries)."""
         return 0 if self.verified else 1
+
+    def checked(self, record: str) -> Checked:
+        """What this experiment says of the blame, for `diagnose` (`record`: where it was read)."""
+        conclusion = self.conclusion
+        decisive = conclusion.decisive
+        return Checked(conclusion.verdict, conclusion.why, decisive.call if decisive is not None else None,
+                       conclusion.reason, self.agrees, record)
 
     def document(self) -> dict[str, Any]:
         """The report as plain JSON values: its fields, each point tried with its `interval` (and the conclusion's

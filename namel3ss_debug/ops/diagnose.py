@@ -28,12 +28,14 @@ from ..checks.rules import active
 from ..checks.rules_file import read_workspace_checks
 from ..model.errors import UsageError
 from ..judging.expect import Expectation
+from ..judging.experiment_report import Checked
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .analyze.analyze import read_prices
 from .cache import ResultCache, results_directory
 from .diagnose_places import place_evidence
+from .experiment_record import read_experiment, record_path
 from .diagnose_runs import Judge, Judged
 from .each_run import each_run
 from .environment import Environment
@@ -66,6 +68,9 @@ class DiagnoseReport(msgspec.Struct, frozen=True):
     hidden: int  # findings the filters left out
     failed_runs: list[str]
     stopped: dict[str, str] = msgspec.field(default_factory=dict)  # run id -> why its rerun stopped it (no blame)
+    # run id -> what `diagnose --experiment` found of its blame, read from the record beside the run (not cached:
+    # an experiment made after this diagnosis was kept shows)
+    experiments: dict[str, Checked] = msgspec.field(default_factory=dict)
 
 
 def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseReport:
@@ -85,12 +90,25 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
         [settings.redact_keys, settings.redact_patterns] if rules else None])
     kept = cache.get(key, DiagnoseReport)
     if kept is not None:
-        return kept
+        return checked_by_experiment(kept, sources, env)
     judged = list(each_run(Judge, (request, resolved, file_prices, rules), sources, request.jobs, env))
     report = _diagnosed(judged, sources, request, kinds, severity)
     if all(part.clean for part in judged):
         cache.put(key, report)
-    return report
+    return checked_by_experiment(report, sources, env)
+
+
+def checked_by_experiment(report: DiagnoseReport, sources: list[RunSource], env: Environment) -> DiagnoseReport:
+    """The report with what an experiment kept beside each blamed run says of its blame (`experiment_record.py`:
+    read as a stranger's file; a bad one is one warning)."""
+    found: dict[str, Checked] = {}
+    for blame in report.blames:
+        for source in sources:
+            experiment = read_experiment(source.files[0], blame.run_id, env.warn)
+            if experiment is not None:
+                found[blame.run_id] = experiment.checked(str(record_path(source.files[0], blame.run_id)))
+                break
+    return msgspec.structs.replace(report, experiments=found) if found else report
 
 
 def _diagnosed(judged: list[Judged], sources: list[RunSource], request: DiagnoseRequest, kinds: frozenset[str],

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from support.plantedstub import PlantedStub, planted_stub
 from support.rerunhelpers import command
 
-from namel3ss_debug.schemas import load_experiment_schema
+from namel3ss_debug.schemas import load_diagnose_schema, load_experiment_schema
 
 pytest.importorskip("openai")
 APP = Path(__file__).parent / "apps" / "planted_loop.py"
@@ -199,3 +199,26 @@ def test_an_unknown_price_is_no_free_call(tmp_path, stub):
     assert "a model's price is unknown" in report["conclusion"]["why"]
     unbounded = experiment(tmp_path, trace, stub, "--tries", "1")[1]
     assert unbounded["spent"]["cost_usd"] is None and unbounded["spent"]["model_calls"] > 0  # unknown, not $0
+
+
+def test_diagnose_shows_the_experiment_kept_beside_the_run(tmp_path, stub):
+    trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
+    stub.plant({"step 3 of": 0.5})
+    before = command("diagnose", str(trace), "--format", "json", cwd=tmp_path)  # cached: the next is read from it
+    assert json.loads(before.stdout)["experiments"] == {}
+    done, report = experiment(tmp_path, trace, stub, "-o", str(trace.parent))
+    assert done.returncode == 0, done.stderr
+    plain = command("diagnose", str(trace), "--format", "json", cwd=tmp_path)
+    checked = json.loads(plain.stdout)["experiments"][report["run_id"]]
+    assert (checked["verdict"], checked["call"], checked["agrees"]) == ("verified", "llm:openai.chat#3", False)
+    assert [error.message for error in Draft202012Validator(load_diagnose_schema()).iter_errors(
+        json.loads(plain.stdout))] == []
+    table = command("diagnose", str(trace), cwd=tmp_path).stdout
+    assert "experiment     verified by experiment: llm:openai.chat#3 is the decisive call (not the step read" in table
+    markdown = command("diagnose", str(trace), "--format", "markdown", cwd=tmp_path).stdout
+    assert "- experiment: verified by experiment: llm:openai.chat\\#3 is the decisive call" in markdown
+    record = trace.parent / f"{report['run_id']}.experiment.json"
+    record.write_text("{not json")
+    damaged = command("diagnose", str(trace), "--format", "json", cwd=tmp_path)
+    assert json.loads(damaged.stdout)["experiments"] == {}
+    assert "the experiment record is damaged" in damaged.stderr and "Traceback" not in damaged.stderr

@@ -12,7 +12,7 @@ from ...model.messages import plural
 from ..analyze.format import usd
 
 if TYPE_CHECKING:
-    from ...judging.experiment_report import ExperimentReport
+    from ...judging.experiment_report import Checked, ExperimentReport
     from ...ops.experiment import ExperimentPlan
 
 REASONS = {NO_RESCUE: "no re-ask rescued the run", BUDGET: "the budget ran out", INTERRUPTED: "interrupted",
@@ -87,3 +87,14 @@ def plan_lines(plan: ExperimentPlan) -> list[str]:
 
 def tries(count: int) -> str:
     return f"{count} {'try' if count == 1 else 'tries'}"
+
+
+def checked_line(checked: Checked) -> str:
+    """Under a blame: `verified by experiment: llm:openai.chat#3 is the decisive call (not the step read above): ...`
+    or `not confirmed by experiment (no re-ask rescued the run): ...`."""
+    if checked.call is not None:
+        agrees = "" if checked.agrees is None else \
+            " (the step read above)" if checked.agrees else " (not the step read above)"
+        return f"verified by experiment: {checked.call} is the decisive call{agrees}: {checked.why}"
+    reason = REASONS.get(checked.reason or "", checked.reason or "?")
+    return f"not confirmed by experiment ({reason}): {checked.why}"

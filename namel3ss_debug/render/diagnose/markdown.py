@@ -6,7 +6,7 @@ writes the same lines in its `findings` section (`diagnosis_lines`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
@@ -16,7 +16,10 @@ from .words import (
     finding_head, link_line, nothing_found, place,
 )
 
+from .experiment_words import checked_line
+
 if TYPE_CHECKING:
+    from ...judging.experiment_report import Checked
     from ...ops.diagnose import DiagnoseReport
 
 
@@ -35,16 +38,20 @@ def render_diagnose_markdown(report: DiagnoseReport) -> str:
         lines += ["", *(f"- stopped: {md(why)}" + ("" if view.only_run else f" (run {md(run_id)})")
                         for run_id, why in report.stopped.items())]
     diagnosis = Diagnosis(report.findings, report.blames, report.counts, report.failed_runs)
-    lines += ["", *diagnosis_lines(diagnosis, view, heading="##", hidden=report.hidden)]
+    lines += ["", *diagnosis_lines(diagnosis, view, heading="##", hidden=report.hidden, checked=report.experiments)]
     return "\n".join(lines) + "\n"
 
 
-def diagnosis_lines(diagnosis: Diagnosis, view: View, heading: str = "###", hidden: int = 0) -> list[str]:
-    """The blames, then a summary of the findings and each of them under its severity's heading."""
+def diagnosis_lines(diagnosis: Diagnosis, view: View, heading: str = "###", hidden: int = 0,
+                    checked: Mapping[str, Checked] | None = None) -> list[str]:
+    """The blames (each with what an experiment found of it, `checked` by run id), then a summary of the findings
+    and each of them under its severity's heading."""
     lines: list[str] = []
     for blame in diagnosis.blames:
+        experiment = (checked or {}).get(blame.run_id)
+        said = [f"- experiment: {md(checked_line(experiment))}"] if experiment is not None else []
         lines += [f"{heading} Blame" + ("" if view.only_run else f": run {md(blame.run_id)}"), "",
-                  *blame_lines(blame, view), ""]
+                  *blame_lines(blame, view), *said, ""]
     summary = counts_line(diagnosis.counts) if diagnosis.findings else nothing_found(diagnosis)
     lines.append(f"Findings: {summary}" + (f" ({hidden} left out by the filters)." if hidden else "."))
     for severity, group in by_severity(diagnosis.findings):

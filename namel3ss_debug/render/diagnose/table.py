@@ -7,7 +7,7 @@ Every text from the trace (titles and notes quote it) is printed literally: no m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from rich.console import Console
 from rich.text import Text
@@ -20,7 +20,10 @@ from .words import (
     finding_head, link_line, nothing_found, place,
 )
 
+from .experiment_words import checked_line
+
 if TYPE_CHECKING:
+    from ...judging.experiment_report import Checked
     from ...ops.diagnose import DiagnoseReport
 
 _INDENT = "    "
@@ -46,14 +49,20 @@ def render_diagnose(console: Console, report: DiagnoseReport) -> None:
         console.print(Text.assemble(("stopped: ", "yellow"), trace_text(why),
                                     trace_text("" if view.only_run else f" (run {run_id})", "dim")))
     print_diagnosis(console, Diagnosis(report.findings, report.blames, report.counts, report.failed_runs), view,
-                    hidden=report.hidden)
+                    hidden=report.hidden, checked=report.experiments)
 
 
-def print_diagnosis(console: Console, diagnosis: Diagnosis, view: View, hidden: int = 0) -> None:
-    """The blames, then the findings by severity; `hidden`: findings the filters left out, said after."""
+def print_diagnosis(console: Console, diagnosis: Diagnosis, view: View, hidden: int = 0,
+                    checked: Mapping[str, Checked] | None = None) -> None:
+    """The blames (each with what an experiment found of it, `checked` by run id), then the findings by severity;
+    `hidden`: findings the filters left out, said after."""
     for blame in diagnosis.blames:
         console.print()
         print_blame(console, blame, view)
+        if checked and blame.run_id in checked:
+            experiment = checked[blame.run_id]
+            console.print(hanging(Text("experiment     ", "dim"), trace_text(
+                checked_line(experiment), "green" if experiment.call is not None else "yellow")))
     console.print()
     console.print(Text.assemble(("Findings: ", "bold"), summary(diagnosis, hidden)))
     print_findings(console, diagnosis.findings, view)
