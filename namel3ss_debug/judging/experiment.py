@@ -57,7 +57,8 @@ class PointTried(msgspec.Struct, frozen=True):
     passes: int
     stopped: int = 0  # tries stopped before the run ended (a miss, the budget): neither passed nor failed
     forks: list[str] = msgspec.field(default_factory=list)  # each try's new run id, in order
-    failures: list[str] = msgspec.field(default_factory=list)  # each judged try that failed: how (its outcome)
+    # each try's outcome, beside its fork: `passed`, how it failed (`failed: ...`), or `stopped: WHY`
+    outcomes: list[str] = msgspec.field(default_factory=list)
 
     @property
     def judged(self) -> int:

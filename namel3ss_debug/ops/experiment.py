@@ -274,14 +274,10 @@ class _Run:
     def _add(self, point: ForkPoint, result: TryCost) -> None:
         was = self.tried[point.index]
         passed = result.outcome is not None and result.outcome.passed
-        failures = [*was.failures]
-        if result.outcome is not None and not passed:
-            failures.append(result.outcome.summary())
-        elif result.outcome is None:
-            failures.append(f"stopped: {result.stopped}")
+        outcome = result.outcome.summary() if result.outcome is not None else f"stopped: {result.stopped}"
         self.tried[point.index] = PointTried(point, was.tries + 1, was.passes + passed,
                                              was.stopped + (result.outcome is None),
-                                             [*was.forks, result.run_id or "?"], failures)
+                                             [*was.forks, result.run_id or "?"], [*was.outcomes, outcome])
         self.cost = None if self.cost is None or result.cost is None else self.cost + result.cost
 
 

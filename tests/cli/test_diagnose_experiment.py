@@ -66,6 +66,9 @@ def test_the_planted_call_is_verified_where_the_log_reads_a_later_one(tmp_path, 
     assert conclusion["after"]["point"]["call"] == "llm:openai.chat#4"
     assert report["spent"]["model_calls"] == len(stub.requests) - before  # every call it sent, counted
     assert report["spent"]["tries"] == sum(point["tries"] for point in report["tried"])
+    for point in report["tried"]:  # each fork beside its outcome
+        assert len(point["outcomes"]) == len(point["forks"]) == point["tries"]
+        assert point["outcomes"].count("passed") == point["passes"]
     forks = sorted((tmp_path / "forks").glob("*.jsonl"))
     assert len(forks) == report["spent"]["tries"]
     events = [json.loads(line) for fork in forks for line in fork.read_text().splitlines()]

@@ -58,7 +58,8 @@ def passing_fork(tmp_path: Path, stub: PlantedStub) -> tuple[Path, Path]:
     decisive = report["conclusion"]["decisive"]["call"]
     point = next(tried for tried in report["tried"] if tried["point"]["call"] == decisive)
     assert (decisive, point["passes"]) == ("llm:openai.chat#3", point["tries"])  # calls 1-2 replayed, 3-6 re-asked
-    return failed, next((tmp_path / "forks").glob(f"{point['forks'][0]}.*.jsonl"))
+    passed = point["forks"][point["outcomes"].index("passed")]  # each fork beside its outcome
+    return failed, next((tmp_path / "forks").glob(f"{passed}.*.jsonl"))
 
 
 def test_a_passing_fork_is_the_golden_run_of_a_test_of_the_same_code(tmp_path: Path, stub: PlantedStub,

@@ -25,9 +25,9 @@ POINTS = [ForkPoint(f"llm:openai.responses#{index}", index, 4 * index, "clerk", 
 
 def tried(index: int, passes: int, tries: int = 3, stopped: int = 0) -> PointTried:
     forks = [f"r{index}-{number}" for number in range(tries)]
-    failures = ["stopped: llm:openai.responses#5 had no recorded answer"] * stopped
-    failures += ["failed: ended failed (exit code 1)"] * (tries - stopped - passes)
-    return PointTried(POINTS[index - 1], tries, passes, stopped, forks, failures)
+    outcomes = ["stopped: llm:openai.responses#5 had no recorded answer"] * stopped
+    outcomes += ["failed: ended failed (exit code 1)"] * (tries - stopped - passes) + ["passed"] * passes
+    return PointTried(POINTS[index - 1], tries, passes, stopped, forks, outcomes)
 
 
 def report(tries: list[PointTried], conclusion: Conclusion, cost: float | None = 0.00066,
