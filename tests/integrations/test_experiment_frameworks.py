@@ -38,14 +38,16 @@ class Kind:
     planted: str
     later: str  # a second planted step after `planted`
     route: tuple[str, ...]  # `--base-url` (with the stub's URL added) or `--live` (the recorded URL: the stub's)
+    agent: str | None  # the agent the planted call ran in, as the report names it
 
 
 KINDS = {
-    "openai-agents": Kind("experiment_agents.py", ("agents",), "step 3 of", "step 4 of", ("--base-url",)),
+    "openai-agents": Kind("experiment_agents.py", ("agents",), "step 3 of", "step 4 of", ("--base-url",),
+                          "clerk"),
     "langgraph": Kind("experiment_langgraph.py", ("langgraph", "langchain_openai"), "step 3 of", "step 4 of",
-                      ("--base-url",)),
+                      ("--base-url",), None),  # the trace names no agent around a graph node
     # the clerk's step 2 is wrong; it hands over at step 3, and the auditor's steps 4 and 5 come before the failure
-    "handoff": Kind("experiment_handoff.py", ("agents",), "step 2 of", "step 4 of", ("--live",)),
+    "handoff": Kind("experiment_handoff.py", ("agents",), "step 2 of", "step 4 of", ("--live",), "clerk"),
 }
 
 
@@ -69,7 +71,7 @@ class Bench:
         route = (*self.kind.route, self.stub.url) if self.kind.route == ("--base-url",) else self.kind.route
         run = self.workbench.cli(self.stub.url, "diagnose", str(trace), "--experiment", *options, *route, "-o", "forks",
                                  "--format", "json", "--yes")
-        assert run.stdout.startswith("{"), run.stderr[-3000:]
+        assert run.stdout.startswith("{"), (run.returncode, run.stdout[:1000], run.stderr[-6000:])
         return run, json.loads(run.stdout)
 
     def forks(self) -> list[dict[str, Any]]:
@@ -121,7 +123,8 @@ def test_the_experiment_names_the_planted_call_where_the_failure_shows_later(ben
     run, report = bench.experiment(trace)
     conclusion = report["conclusion"]
     assert (run.returncode, conclusion["verdict"]) == (0, "verified"), (conclusion, run.stderr[-3000:])
-    assert conclusion["decisive"]["call"] == call, conclusion["why"]
+    assert (conclusion["decisive"]["call"], conclusion["decisive"]["agent"]) == (call, bench.kind.agent), \
+        conclusion["why"]
     assert report["points"] == calls and conclusion["at"]["passes"] >= 1 and conclusion["after"]["passes"] == 0
     assert report["read_call"] is not None and index_of(report, report["read_call"]) > number  # the log misread it
     assert all(tried["stopped"] == 0 for tried in report["tried"])  # every try ran the app to its end
