@@ -181,6 +181,7 @@ STOPS = {
     "namel3ss_debug.model.rerun_protocol.RerunStop": "the rerun could not answer a call",
     "namel3ss_debug.model.rerun_protocol.RerunQuit": "quit at the rerun's console",
     "namel3ss_debug.launch.choosing.RerunRefused": "a tool was not allowed to run",
+    "namel3ss_debug.rerun.budget.BudgetSpent": "the budget of model calls was spent",
 }
 
 

@@ -4,6 +4,7 @@ so stopped reads `stopped`, never as a crash of the app (`analysis/failed_run.en
 from __future__ import annotations
 
 import namel3ss_debug.launch.choosing  # noqa: F401 - defines RerunRefused, a stop of its own
+import namel3ss_debug.rerun.budget  # noqa: F401 - defines BudgetSpent, diagnose --experiment's --max-calls
 from namel3ss_debug.model.rerun_protocol import STOPS, RerunStop, stopped_by
 from namel3ss_debug.tracer.events import type_name
 

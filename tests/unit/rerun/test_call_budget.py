@@ -7,8 +7,18 @@ import threading
 
 import pytest
 
+from support.rerunhelpers import record
+
+from namel3ss_debug import get_tracer, trace_llm_call
+from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.model.rerun_protocol import RerunStop
-from namel3ss_debug.rerun.budget import BudgetSpent, CallBudget
+from namel3ss_debug.recording.builder import timeline_of
+from namel3ss_debug.recording.call_paths import PathTable
+from namel3ss_debug.recording.calls import Recording
+from namel3ss_debug.rerun.budget import BudgetSpent, Budgeted, CallBudget
+from namel3ss_debug.rerun.fork import ForkPlan
+from namel3ss_debug.rerun.policy import Policy
+from namel3ss_debug.testing.capture import capture_events
 
 
 def test_the_call_past_the_budget_is_refused_before_it_goes():
@@ -45,3 +55,29 @@ def test_threads_never_take_more_than_the_budget():
     for thread in threads:
         thread.join()
     assert (budget.spent, len(refused)) == (50, 160 - 50)
+
+
+def test_a_fork_stops_at_the_call_past_the_budget_before_it_runs():
+    ran: list[str] = []
+
+    @trace_llm_call(name="chat")
+    def chat(prompt: str) -> str:
+        ran.append(prompt)
+        return f"said {prompt}"
+
+    def app() -> list[str]:
+        return [chat(f"step {number}") for number in range(1, 5)]
+
+    _, events = record(app)
+    ran.clear()
+    budget = CallBudget(2)
+    session = Budgeted(Recording(timeline_of(events, "old.jsonl"), PathTable()),
+                       Policy(fork=ForkPlan("llm:chat#2", "reask")), budget, inputs_of=recorded_form)
+    get_tracer().rerun = session
+    try:
+        with capture_events():
+            with pytest.raises(BudgetSpent, match="llm:chat was not sent: the budget of 2 model calls"):
+                app()
+    finally:
+        get_tracer().rerun = None
+    assert (ran, budget.spent) == (["step 2", "step 3"], 2)  # call 1 answered from the recording, 4 never sent
