@@ -13,8 +13,15 @@ point after it whose judged tries all failed (n + 1: the recording). It tries, i
    and `hi`, and the point right after a candidate that rescued: a reading that is right costs two points;
 2. with nothing rescued yet, point 1 (re-ask everything: if that does not rescue, no point will);
 3. the middle of (`lo`, `hi`): a binary search, so about log2(n) points after the candidates.
-It stops when `hi` is `lo` + 1 (**verified**), when point 1 does not rescue (**not confirmed**: the run fails
-whatever the model says), or when no point between `lo` and `hi` can be judged (their tries were stopped).
+When `hi` is `lo` + 1, the boundary must be more than chance: a point whose few tries all failed may still rescue
+the run now and then (0 of 3 allows a rate up to 56%), which would put the boundary too early. So the boundary is
+**verified** only when the drop from `lo`'s rescue rate to `hi`'s is unlikely by chance (`significant`: Fisher's
+exact test, one-sided, at 5%); until it is, `hi` and then `lo` get another round of tries, up to `MORE` rounds
+each. A try at `hi` that passes moves the boundary on, and the search goes on from there; rounds spent without a
+clear drop end in **not confirmed** (`unsure`). (After the run's last call, `hi` is the recording itself: it
+failed, for sure.) Likewise point 1 gets up to `MORE` rounds before the search says that no point rescues the run
+(**not confirmed**, `no_rescue`: it fails whatever the model says); and it stops when no point between `lo` and
+`hi` can be judged (their tries were stopped).
 
 Pure: the tries are given to it. A point whose tries were all stopped before an outcome (a miss, the budget) is
 tried but unknown: it bounds nothing.
@@ -26,6 +33,7 @@ tried but unknown: it bounds nothing.
 
 from __future__ import annotations
 
+from math import comb
 from typing import Mapping, Optional, Sequence
 
 import msgspec
@@ -35,8 +43,11 @@ from .interval import wilson
 VERIFIED, NOT_CONFIRMED = "verified", "not confirmed"
 # Why a blame is not confirmed: no point rescued the run; the budget (--max-calls, --max-cost) or Ctrl-C stopped the
 # search; the points that would decide could not be judged (their tries stopped at a miss)
-NO_RESCUE, BUDGET, INTERRUPTED, UNJUDGED = "no_rescue", "budget", "interrupted", "unjudged"
-REASONS = (NO_RESCUE, BUDGET, INTERRUPTED, UNJUDGED)
+# whatever was tried, the drop in rescue rate at the boundary stayed within chance
+NO_RESCUE, BUDGET, INTERRUPTED, UNJUDGED, UNSURE = "no_rescue", "budget", "interrupted", "unjudged", "unsure"
+REASONS = (NO_RESCUE, BUDGET, INTERRUPTED, UNJUDGED, UNSURE)
+MORE = 4  # at most this many rounds of tries at each side of a boundary, and at the first point before no_rescue
+ALPHA = 0.05  # how unlikely a drop must be by chance alone to count (`significant`)
 
 
 class ForkPoint(msgspec.Struct, frozen=True):
@@ -96,9 +107,10 @@ class Conclusion(msgspec.Struct, frozen=True):
 class Search:
     """The search over `points` (their indices 1..n), trying `candidates` (indices, best first) before bisecting."""
 
-    def __init__(self, points: Sequence[ForkPoint], candidates: Sequence[int] = ()):
+    def __init__(self, points: Sequence[ForkPoint], candidates: Sequence[int] = (), tries: int = 3):
         self.points = list(points)
         self.candidates = [index for index in dict.fromkeys(candidates) if 1 <= index <= len(self.points)]
+        self.tries = tries  # a round at a point
 
     @property
     def end(self) -> int:
@@ -117,13 +129,16 @@ class Search:
         """The index of the next point to try, or None when the tries so far decide (or nothing is left)."""
         lo, hi = self.bounds(tried)
         if lo >= 1 and hi == lo + 1:
-            return None
+            return self._firmer(tried, lo, hi)
         for index in self.candidates:
             if lo < index < hi and index not in tried:
                 return index
             if index == lo and index + 1 < hi and index + 1 not in tried:
                 return index + 1
         open_ = [index for index in range(lo + 1, hi) if index not in tried]
+        first = tried.get(1)
+        if lo == 0 and first is not None and first.judged and first.tries < MORE * self.tries:
+            return 1  # nothing rescued from the first call on yet: more rounds there before saying none will
         if not open_:
             return None
         if lo == 0:
@@ -131,27 +146,46 @@ class Search:
         middle = (lo + hi) // 2
         return min(open_, key=lambda index: (abs(index - middle), index))
 
+    def _firmer(self, tried: Mapping[int, PointTried], lo: int, hi: int) -> int | None:
+        """At a boundary: None when it is sure (or nothing more may be tried), else the side that gets another
+        round: `hi` while it has rounds left, then `lo`."""
+        if hi == self.end or significant(tried[lo], tried[hi]):
+            return None
+        for index in (hi, lo):
+            if tried[index].tries < MORE * self.tries:
+                return index
+        return None
+
     def most_calls(self, tries: int) -> tuple[int, int]:
-        """At most how many points the search tries, and how many model calls the recording says they re-ask
-        (each try at point k re-asks the n - k + 1 calls from k on; a live run may ask more or fewer)."""
+        """At most how many rounds of tries the search makes (a round: `tries` tries at a point), and how many
+        model calls the recording says they re-ask (each try at point k re-asks the n - k + 1 calls from k on; a
+        live run may ask more or fewer)."""
         n = len(self.points)
-        points = min(n, 2 * len(self.candidates) + 1 + n.bit_length())
-        return points, tries * points * n
+        rounds = min(n, 2 * len(self.candidates) + 1 + n.bit_length()) + 2 * (MORE - 1)
+        return rounds, tries * rounds * n
 
     def conclude(self, tried: Mapping[int, PointTried], stopped: str | None, how: str | None = None) -> Conclusion:
         """The conclusion of the tries so far; `stopped`: BUDGET or INTERRUPTED when the search was cut short, `how`
         what ran out (`--max-calls 30: 28 sent, the next try re-asks 4`)."""
         lo, hi = self.bounds(tried)
         if lo >= 1 and hi == lo + 1:
-            return self._verified(tried, lo, hi)
+            if hi == self.end or significant(tried[lo], tried[hi]):
+                return self._verified(tried, lo, hi)
+            hi = self.end  # a boundary within chance bounds nothing: any later call may still be decisive
         between = [self.points[lo - 1].call, self.points[hi - 2].call] if lo >= 1 else None
         if stopped is not None:
             return Conclusion(NOT_CONFIRMED, _cut_short(stopped, how, self.points, lo, hi), stopped, between=between)
+        after = tried.get(lo + 1) if lo >= 1 else None
+        if after is not None and after.judged and not after.rescued:
+            at = tried[lo]
+            return Conclusion(NOT_CONFIRMED, f"re-asking from {at.point.call} on, {at.rate_text()}; from "
+                              f"{after.point.call} on, {after.rate_text()}: a drop no wider than chance, so a re-ask "
+                              f"from {after.point.call} may still rescue the run", UNSURE, between=between)
         first = tried.get(1)
         if lo == 0 and first is not None and first.judged:
             return Conclusion(NOT_CONFIRMED, f"re-asking the model from the first call on did not rescue the run "
-                              f"({first.rate_text()}): it fails whatever the model says, so no model call is "
-                              "decisive", NO_RESCUE, between=between)
+                              f"({first.rate_text()}): it fails whatever the model says as far as these forks tell, "
+                              "so no model call is decisive", NO_RESCUE, between=between)
         return Conclusion(NOT_CONFIRMED, "the tries that would decide were stopped before the run ended (a miss, "
                           f"shown with each point): {_between(self.points, lo, hi)}", UNJUDGED, between=between)
 
@@ -162,6 +196,23 @@ class Search:
             else "with its answer kept, the run failed as recorded"
         why = f"re-asking from {decisive.call} on, {at.rate_text()}; {then}"
         return Conclusion(VERIFIED, why, None, decisive, at, after, [decisive.call, decisive.call])
+
+
+def significant(at: PointTried, after: PointTried) -> bool:
+    """Whether the rescue rate drops for sure from `at` to `after`: Fisher's exact test, one-sided, at 5% (the
+    chance that forks rescuing as often at both points split their passes this unevenly). 3 of 3 against 0 of 3
+    is 5%, not enough; 4 of 6 against 0 of 6 is 3%."""
+    return drop_p_value(at.passes, at.judged, after.passes, after.judged) < ALPHA
+
+
+def drop_p_value(passes: int, tries: int, after_passes: int, after_tries: int) -> float:
+    """The one-sided p-value of Fisher's exact test that `passes` of `tries` is a higher rate than `after_passes`
+    of `after_tries`: the hypergeometric chance of `passes` or more of all the passes falling in the first group."""
+    total, passed = tries + after_tries, passes + after_passes
+    if tries == 0 or after_tries == 0:
+        return 1.0
+    ways = comb(total, tries)
+    return sum(comb(passed, k) * comb(total - passed, tries - k) for k in range(passes, min(passed, tries) + 1)) / ways
 
 
 def _cut_short(stopped: str, how: str | None, points: Sequence[ForkPoint], lo: int, hi: int) -> str:

@@ -140,7 +140,7 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
                               "--base-url URL to send them to a model server of your own")
     blame = _blame(source, judged, request, env)
     points, candidates = candidate_points(blame, points)
-    search = Search(points, candidates)
+    search = Search(points, candidates, request.tries)
     pricer = Pricer(read_prices(request.prices_path), judged.resolved.settings.price_overrides)
     costs = recorded_costs(recording, points, pricer)
     most_points, most_calls = search.most_calls(request.tries)
@@ -210,19 +210,20 @@ class _Run:
             if self.tried[index].tries == 0:  # cut short before its first try: not tried
                 del self.tried[index]
                 continue
-            order.append(index)
+            if index not in order:  # another round at a boundary adds to the point's tries
+                order.append(index)
             self.hearing.tried(self.tried[index])
         return order, cut
 
     def _point(self, point: ForkPoint, n: int) -> str | None:
-        """The tries at `point`, kept in `tried` as they end; BUDGET when the budget stopped them."""
-        tries = self.request.tries
-        self.tried[point.index] = PointTried(point, 0, 0)
-        for number in range(1, tries + 1):
+        """A round of tries at `point` (its first, or one more at a boundary), kept in `tried` as they end;
+        BUDGET when the budget stopped them."""
+        made = self.tried.setdefault(point.index, PointTried(point, 0, 0)).tries
+        for number in range(made + 1, made + self.request.tries + 1):
             self.over = self._over_budget(point, n)
             if self.over is not None:
                 return BUDGET
-            self.hearing.trying(point, number, tries)
+            self.hearing.trying(point, number, made + self.request.tries)
             result = self._try(point)
             self._add(point, result)
             if result.budget_spent:

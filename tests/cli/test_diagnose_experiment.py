@@ -55,7 +55,7 @@ def experiment(tmp_path: Path, trace: Path, stub: PlantedStub, *args: str) -> tu
 
 def test_the_planted_call_is_verified_where_the_log_reads_a_later_one(tmp_path, stub):
     trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     before = len(stub.requests)
     done, report = experiment(tmp_path, trace, stub)
     assert done.returncode == 0, done.stderr
@@ -101,7 +101,7 @@ def test_a_run_that_fails_whatever_is_asked_is_not_confirmed(tmp_path, stub):
 
 def test_the_budget_holds_and_says_what_was_learned(tmp_path, stub):
     trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     before = len(stub.requests)
     done, report = experiment(tmp_path, trace, stub, "--max-calls", "30")
     assert done.returncode == 1, done.stderr
@@ -115,13 +115,13 @@ def test_the_budget_holds_and_says_what_was_learned(tmp_path, stub):
 
 def test_markdown_and_table_say_the_verdict(tmp_path, stub):
     trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     done = command("diagnose", str(trace), "--experiment", "--base-url", stub.url, "-o", "forks",
                    "--format", "markdown", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "**verified: llm:openai.chat\\#3 is the decisive call**" in done.stdout
     assert "| llm:openai.chat\\#4 (4/6) |" in done.stdout
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     table = command("diagnose", str(trace), "--experiment", "--base-url", stub.url, "-o", "forks2", cwd=tmp_path)
     assert table.returncode == 0 and "verified: llm:openai.chat#3 is the decisive call" in table.stdout
     assert "\x1b[" not in table.stdout  # no colour off a terminal
@@ -129,7 +129,7 @@ def test_markdown_and_table_say_the_verdict(tmp_path, stub):
 
 def test_ctrl_c_keeps_the_forks_made_and_what_was_learned(tmp_path, stub):
     trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     before = len(stub.requests)
     process = subprocess.Popen(
         [sys.executable, "-m", "namel3ss_debug", "diagnose", str(trace), "--experiment", "--base-url", stub.url,
@@ -184,7 +184,7 @@ def _env() -> dict[str, str]:
 
 def test_max_cost_holds(tmp_path, stub):
     trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     before = len(stub.requests)
     done, report = experiment(tmp_path, trace, stub, "--max-cost", "0.00001")  # less than a try at #6 costs
     assert (done.returncode, report["conclusion"]["reason"]) == (1, "budget"), done.stderr
@@ -206,7 +206,7 @@ def test_an_unknown_price_is_no_free_call(tmp_path, stub):
 
 def test_diagnose_shows_the_experiment_kept_beside_the_run(tmp_path, stub):
     trace = recorded(tmp_path, stub, {"step 3 of": 1.0})
-    stub.plant({"step 3 of": 0.5})
+    stub.plant({"step 3 of": 0.3})
     before = command("diagnose", str(trace), "--format", "json", cwd=tmp_path)  # cached: the next is read from it
     assert json.loads(before.stdout)["experiments"] == {}
     done, report = experiment(tmp_path, trace, stub, "-o", str(trace.parent))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...judging.experiment import BUDGET, INTERRUPTED, NO_RESCUE, UNJUDGED, PointTried
+from ...judging.experiment import BUDGET, INTERRUPTED, NO_RESCUE, UNJUDGED, UNSURE, PointTried
 from ...model.messages import plural
 from ..analyze.format import usd
 
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from ...ops.experiment import ExperimentPlan
 
 REASONS = {NO_RESCUE: "no re-ask rescued the run", BUDGET: "the budget ran out", INTERRUPTED: "interrupted",
-           UNJUDGED: "the tries that would decide stopped at a miss"}
+           UNJUDGED: "the tries that would decide stopped at a miss",
+           UNSURE: "the drop in rescue rate is within chance"}
 HEADERS = ("fork point", "agent", "read as", "passed", "95% interval", "forks")
 
 
@@ -73,8 +74,7 @@ def plan_lines(plan: ExperimentPlan) -> list[str]:
         f"about {plural(plan.most_calls, 'model call')} at most as the recording counts them (--max-calls caps them)"
     where = ", ".join(plan.endpoints) or "the endpoints the app calls"
     lines = [f"experiment on run {plan.run_id}: {plural(plan.points, 'model call')} to fork at; "
-             f"{tries(plan.tries)} at each of up to "
-             f"{plural(plan.most_points, 'fork point')}, {most}",
+             f"rounds of {tries(plan.tries)} at a fork point, up to {plan.most_points} rounds, {most}",
              f"  re-asks go to {where} ({'--base-url' if plan.given else '--live: where the app sent them'})"]
     if plan.candidates:
         lines.append(f"  tried first, as the blame reads the run: {', '.join(plan.candidates)}")

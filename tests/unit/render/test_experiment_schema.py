@@ -13,7 +13,7 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator
 
-from namel3ss_debug.judging.experiment import (BUDGET, INTERRUPTED, NO_RESCUE, REASONS, UNJUDGED, Conclusion,
+from namel3ss_debug.judging.experiment import (BUDGET, INTERRUPTED, NO_RESCUE, REASONS, UNJUDGED, UNSURE, Conclusion,
                                                ForkPoint, PointTried, Search)
 from namel3ss_debug.judging.experiment_report import EXPERIMENT_SCHEMA, Budget, ExperimentReport, Spent
 from namel3ss_debug.render.diagnose.experiment_json import experiment_json
@@ -40,16 +40,18 @@ def report(tries: list[PointTried], conclusion: Conclusion, cost: float | None =
 
 
 def verified() -> ExperimentReport:
-    """Call 3 decisive: 1/3 from it on, 0/3 from call 4 on; call 1 had a try stopped at a miss."""
-    done = [tried(6, 0), tried(1, 1, stopped=1), tried(3, 1), tried(4, 0)]
+    """Call 3 decisive: 3/3 from it on, 0/6 from call 4 on (a drop beyond chance); call 1 had a try stopped at a
+    miss."""
+    done = [tried(6, 0), tried(1, 1, stopped=1), tried(3, 3), tried(4, 0, tries=6)]
     return report(done, Search(POINTS, [6]).conclude({t.point.index: t for t in done}, None))
 
 
 def not_confirmed(reason: str) -> ExperimentReport:
     """Not confirmed for `reason`, with an unknown cost and no record (no fork made, for `budget`)."""
-    done = {NO_RESCUE: [tried(6, 0), tried(1, 0)], BUDGET: [tried(6, 0), tried(1, 1), tried(3, 1, tries=1)],
+    done = {NO_RESCUE: [tried(6, 0), tried(1, 0, tries=12)], BUDGET: [tried(6, 0), tried(1, 1), tried(3, 1, tries=1)],
             INTERRUPTED: [tried(6, 0), tried(1, 0, tries=1, stopped=1)],
-            UNJUDGED: [tried(6, 0), tried(1, 0, stopped=3), tried(2, 0, stopped=3)]}[reason]
+            UNJUDGED: [tried(6, 0), tried(1, 0, stopped=3), tried(2, 0, stopped=3)],
+            UNSURE: [tried(6, 0), tried(1, 1), tried(3, 1, tries=12), tried(4, 0, tries=12)]}[reason]
     stopped = reason if reason in (BUDGET, INTERRUPTED) else None
     conclusion = Search(POINTS, [6]).conclude({t.point.index: t for t in done}, stopped)
     assert conclusion.reason == reason
