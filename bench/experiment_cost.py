@@ -66,9 +66,13 @@ class EveryPoint(Search):
     def next(self, tried):
         return next((index for index in range(1, self.end) if index not in tried), None)
 
-    def most_calls(self, tries):
+    @property
+    def most_rounds(self):
+        return len(self.points)
+
+    def most_calls(self):
         n = len(self.points)
-        return n, tries * n * (n + 1) // 2
+        return n, self.tries * n * (n + 1) // 2
 
 
 experiment.Search = EveryPoint

@@ -126,7 +126,10 @@ class Search:
         return lo, hi
 
     def next(self, tried: Mapping[int, PointTried]) -> int | None:
-        """The index of the next point to try, or None when the tries so far decide (or nothing is left)."""
+        """The index of the next point to try, or None when the tries so far decide, nothing is left, or the
+        search's own bound of rounds is reached (`most_rounds`)."""
+        if self.rounds(tried) >= self.most_rounds:
+            return None
         lo, hi = self.bounds(tried)
         if lo >= 1 and hi == lo + 1:
             return self._firmer(tried, lo, hi)
@@ -149,30 +152,42 @@ class Search:
     def _firmer(self, tried: Mapping[int, PointTried], lo: int, hi: int) -> int | None:
         """At a boundary: None when it is sure (or nothing more may be tried), else the side that gets another
         round: `hi` while it has rounds left, then `lo`."""
-        if hi == self.end or significant(tried[lo], tried[hi]):
+        if hi == self.end or significant(tried[lo], tried[hi], self.tries):
             return None
         for index in (hi, lo):
             if tried[index].tries < MORE * self.tries:
                 return index
         return None
 
-    def most_calls(self, tries: int) -> tuple[int, int]:
-        """At most how many rounds of tries the search makes (a round: `tries` tries at a point), and how many
-        model calls the recording says they re-ask (each try at point k re-asks the n - k + 1 calls from k on; a
-        live run may ask more or fewer)."""
+    @property
+    def most_rounds(self) -> int:
+        """The search's own bound on its rounds (a round: `tries` tries at a point): three times the points a
+        bisection visits (a point that fails a round by chance makes it search again past it), and the rounds at
+        a boundary and at point 1. It stops there, `not confirmed` (`budget`), rather than go on unbounded."""
         n = len(self.points)
-        rounds = min(n, 2 * len(self.candidates) + 1 + n.bit_length()) + 2 * (MORE - 1)
-        return rounds, tries * rounds * n
+        return 3 * min(n, 2 * len(self.candidates) + 1 + n.bit_length()) + 3 * (MORE - 1)
+
+    def rounds(self, tried: Mapping[int, PointTried]) -> int:
+        """The rounds made so far (a round cut short counts whole)."""
+        return sum(-(-done.tries // self.tries) for done in tried.values())
+
+    def most_calls(self) -> tuple[int, int]:
+        """At most how many rounds the search makes, and how many model calls the recording says they re-ask at
+        most (each try at point k re-asks the n - k + 1 calls from k on; a live run may ask more or fewer:
+        `--max-calls` holds whatever it asks)."""
+        return self.most_rounds, self.tries * self.most_rounds * len(self.points)
 
     def conclude(self, tried: Mapping[int, PointTried], stopped: str | None, how: str | None = None) -> Conclusion:
         """The conclusion of the tries so far; `stopped`: BUDGET or INTERRUPTED when the search was cut short, `how`
         what ran out (`--max-calls 30: 28 sent, the next try re-asks 4`)."""
         lo, hi = self.bounds(tried)
         if lo >= 1 and hi == lo + 1:
-            if hi == self.end or significant(tried[lo], tried[hi]):
+            if hi == self.end or significant(tried[lo], tried[hi], self.tries):
                 return self._verified(tried, lo, hi)
             hi = self.end  # a boundary within chance bounds nothing: any later call may still be decisive
         between = [self.points[lo - 1].call, self.points[hi - 2].call] if lo >= 1 else None
+        if stopped is None and self.rounds(tried) >= self.most_rounds:
+            stopped, how = BUDGET, f"the search's own bound of {self.most_rounds} rounds"
         if stopped is not None:
             return Conclusion(NOT_CONFIRMED, _cut_short(stopped, how, self.points, lo, hi), stopped, between=between)
         after = tried.get(lo + 1) if lo >= 1 else None
@@ -198,11 +213,14 @@ class Search:
         return Conclusion(VERIFIED, why, None, decisive, at, after, [decisive.call, decisive.call])
 
 
-def significant(at: PointTried, after: PointTried) -> bool:
-    """Whether the rescue rate drops for sure from `at` to `after`: Fisher's exact test, one-sided, at 5% (the
-    chance that forks rescuing as often at both points split their passes this unevenly). 3 of 3 against 0 of 3
-    is 5%, not enough; 4 of 6 against 0 of 6 is 3%."""
-    return drop_p_value(at.passes, at.judged, after.passes, after.judged) < ALPHA
+def significant(at: PointTried, after: PointTried, first_round: int) -> bool:
+    """Whether the rescue rate drops for sure from `at` to `after`, the next point, whose tries all failed: Fisher's
+    exact test, one-sided, at 5% (the chance that forks rescuing as often at both points split their passes this
+    unevenly), on `after`'s tries past its `first_round`. That round is what made `after` the boundary (it was
+    chosen for failing, so it is no evidence of the drop: counted, a point that rescues half the time would be
+    named past one time in eight). 3 of 3 against a fresh 0 of 3 is 5%, not enough; against 0 of 6, 1.2%."""
+    fresh = after.judged - min(first_round, after.judged)
+    return after.passes == 0 and drop_p_value(at.passes, at.judged, 0, fresh) < ALPHA
 
 
 def drop_p_value(passes: int, tries: int, after_passes: int, after_tries: int) -> float:

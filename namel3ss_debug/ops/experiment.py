@@ -143,7 +143,7 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     search = Search(points, candidates, request.tries)
     pricer = Pricer(read_prices(request.prices_path), judged.resolved.settings.price_overrides)
     costs = recorded_costs(recording, points, pricer)
-    most_points, most_calls = search.most_calls(request.tries)
+    most_points, most_calls = search.most_calls()
     plan = ExperimentPlan(judged.timeline.run_id or "?", len(points), tuple(points[index - 1].call
                                                                             for index in candidates),
                           request.tries, most_points, min(most_calls, request.max_calls or most_calls), endpoints,

@@ -60,7 +60,7 @@ def test_the_page_says_verified_with_the_rescue_rates_and_the_blame_it_differs_f
     assert shown["verified"] is True
     assert shown["said"] == f"verified by experiment: {DECISIVE} is the decisive call"
     assert shown["why"] == (f"re-asking from {DECISIVE} on, 2/2 passed (95% interval 34-100%); "
-                            f"re-asking from {AFTER} on, 0/6 passed (95% interval 0-39%)")
+                            f"re-asking from {AFTER} on, 0/8 passed (95% interval 0-32%)")
     assert shown["agrees"] is False and shown["read"].endswith(f"; the experiment found {DECISIVE}")
     assert [row["cells"][0].split()[0] for row in shown["tried"]] == [tried["point"]["call"]
                                                                       for tried in made.report["tried"]]
