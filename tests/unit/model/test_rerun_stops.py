@@ -3,10 +3,13 @@ so stopped reads `stopped`, never as a crash of the app (`analysis/failed_run.en
 
 from __future__ import annotations
 
-import namel3ss_debug.launch.choosing  # noqa: F401 - defines RerunRefused, a stop of its own
-import namel3ss_debug.rerun.budget  # noqa: F401 - defines BudgetSpent, diagnose --experiment's --max-calls
+from namel3ss_debug.launch.choosing import RerunRefused
 from namel3ss_debug.model.rerun_protocol import STOPS, RerunStop, stopped_by
+from namel3ss_debug.rerun.budget import BudgetSpent
 from namel3ss_debug.tracer.events import type_name
+
+# stops defined outside rerun_protocol, imported so that their subclasses are there to be found
+ELSEWHERE = (RerunRefused, BudgetSpent)
 
 
 def _stops(kind: type[RerunStop]) -> set[type[RerunStop]]:
@@ -14,6 +17,7 @@ def _stops(kind: type[RerunStop]) -> set[type[RerunStop]]:
 
 
 def test_every_stop_a_rerun_raises_is_known_by_the_type_its_trace_records() -> None:
+    assert set(ELSEWHERE) <= _stops(RerunStop)
     assert {type_name(kind("stop")) for kind in _stops(RerunStop)} == set(STOPS)
 
 
