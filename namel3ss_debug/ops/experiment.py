@@ -31,7 +31,7 @@ from .._version import __version__
 from ..analysis.diagnosis.records import Blame
 from ..analysis.prices import Pricer
 from ..judging.expect import Expectation
-from ..judging.experiment import BUDGET, INTERRUPTED, ForkPoint, PointTried, Search
+from ..judging.experiment import BUDGET, INTERRUPTED, Conclusion, ForkPoint, PointTried, Search
 from ..judging.experiment_report import (
     DEFAULT_TRIES, EXPERIMENT_SCHEMA, MAX_TRIES, Budget, ExperimentReport, Spent, record_name,
 )
@@ -45,6 +45,7 @@ from ..model.fs import replace_beside
 from ..recording.endpoints import endpoints_of
 from ..rerun.budget import BudgetSpent, Budgeted, CallBudget
 from ..rerun.fork import ForkPlan
+from ..recording.calls import Recording
 from ..rerun.policy import LiveCalls
 from ..store.sources import RunSource
 from .analyze.analyze import read_prices
@@ -84,7 +85,7 @@ class ExperimentPlan:
     points: int  # the run's model calls
     candidates: tuple[str, ...]  # the calls the blame points at, tried first
     tries: int  # at each fork point
-    most_points: int  # fork points the search may try
+    most_rounds: int  # rounds of tries the search may make (its own bound)
     most_calls: int  # model calls it may send at most (the recording's count; --max-calls when lower)
     endpoints: tuple[str, ...]  # where the re-asks go
     given: bool  # the endpoints are --base-url's (else the app's own, --live)
@@ -143,13 +144,7 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     search = Search(points, candidates, request.tries)
     pricer = Pricer(read_prices(request.prices_path), judged.resolved.settings.price_overrides)
     costs = recorded_costs(recording, points, pricer)
-    most_points, most_calls = search.most_calls()
-    plan = ExperimentPlan(judged.timeline.run_id or "?", len(points), tuple(points[index - 1].call
-                                                                            for index in candidates),
-                          request.tries, most_points, min(most_calls, request.max_calls or most_calls), endpoints,
-                          request.live.base_url is not None, _tools_after(recording, points[0].seq),
-                          request.max_calls, request.max_cost)
-    hearing.plan(plan)
+    hearing.plan(_plan(judged.timeline.run_id or "?", search, request, endpoints, _tools_after(recording, points[0])))
     choosing = request.consent.choosing(source.files, env.environ)
     announce(judged.recorded, judged.timeline.run_id, source.label)
     choosing.allow_rerun(source.label)
@@ -157,6 +152,16 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     order, stopped = run.search(search)
     conclusion = search.conclude(run.tried, stopped, run.over)
     return _report(source, judged, request, blame, points, run, order, conclusion, endpoints)
+
+
+def _plan(run_id: str, search: Search, request: ExperimentRequest, endpoints: tuple[str, ...],
+          tools: tuple[str, ...]) -> ExperimentPlan:
+    """What the experiment says before its first try: the search's bounds, `--max-calls` when lower."""
+    most_rounds, most_calls = search.most_calls()
+    return ExperimentPlan(run_id, len(search.points), tuple(search.points[index - 1].call
+                                                             for index in search.candidates),
+                          request.tries, most_rounds, min(most_calls, request.max_calls or most_calls), endpoints,
+                          request.live.base_url is not None, tools, request.max_calls, request.max_cost)
 
 
 def _listed(endpoints: tuple[str, ...]) -> str:
@@ -170,12 +175,12 @@ def _blame(source: RunSource, judged: JudgedRecording, request: ExperimentReques
     return next((blame for blame in diagnosis.blames if blame.run_id == judged.timeline.run_id), None)
 
 
-def _tools_after(recording: object, seq: int) -> tuple[str, ...]:
-    """The tools the run called after `seq`, each once: a fork runs one for real when it is asked anything new."""
-    calls = recording.calls  # type: ignore[attr-defined]
-    timeline = recording.timeline  # type: ignore[attr-defined]
-    names = {call.name: None for call in sorted(calls, key=lambda call: call.start)
-             if call.component == TOOL and (timeline.event(call.start).get("seq") or 0) > seq}
+def _tools_after(recording: Recording, first: ForkPoint) -> tuple[str, ...]:
+    """The tools the run called after the first fork point, each once: a fork runs one for real when it is asked
+    anything new."""
+    timeline = recording.timeline
+    names = {call.name: None for call in sorted(recording.calls, key=lambda call: call.start)
+             if call.component == TOOL and (timeline.event(call.start).get("seq") or 0) > first.seq}
     return tuple(names)
 
 
@@ -283,7 +288,7 @@ class _Run:
 
 
 def _report(source: RunSource, judged: JudgedRecording, request: ExperimentRequest, blame: Blame | None,
-            points: list[ForkPoint], run: _Run, order: list[int], conclusion: object,
+            points: list[ForkPoint], run: _Run, order: list[int], conclusion: Conclusion,
             endpoints: tuple[str, ...]) -> ExperimentReport:
     step = blame.step if blame is not None else None
     report = ExperimentReport(
@@ -291,7 +296,7 @@ def _report(source: RunSource, judged: JudgedRecording, request: ExperimentReque
         judged.outcome.summary(), len(points), read_call(blame, points),
         (step.address or f"{step.ref.component}:{step.ref.name}") if step is not None else None,
         blame.confidence if blame is not None and step is not None else None,
-        [run.tried[index] for index in order], conclusion,  # type: ignore[arg-type]
+        [run.tried[index] for index in order], conclusion,
         Spent(run.tries, run.budget.spent, run.cost), Budget(request.tries, request.max_calls, request.max_cost),
         "--base-url" if request.live.base_url else "--live", list(endpoints), request.expect)
     return _kept(report, run.folder)

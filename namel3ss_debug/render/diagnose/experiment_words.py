@@ -74,7 +74,7 @@ def plan_lines(plan: ExperimentPlan) -> list[str]:
         f"about {plural(plan.most_calls, 'model call')} at most as the recording counts them (--max-calls caps them)"
     where = ", ".join(plan.endpoints) or "the endpoints the app calls"
     lines = [f"experiment on run {plan.run_id}: {plural(plan.points, 'model call')} to fork at; "
-             f"rounds of {tries(plan.tries)} at a fork point, up to {plan.most_points} rounds, {most}",
+             f"rounds of {tries(plan.tries)} at a fork point, up to {plan.most_rounds} rounds, {most}",
              f"  re-asks go to {where} ({'--base-url' if plan.given else '--live: where the app sent them'})"]
     if plan.candidates:
         lines.append(f"  tried first, as the blame reads the run: {', '.join(plan.candidates)}")
