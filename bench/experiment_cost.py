@@ -13,7 +13,8 @@ bench/README.md; `--window 0` sends it all). The model is `tests/support/planted
 127.0.0.1, served from this process: it answers the planted call (`step k of n:`, k = n // 3 + 1) wrongly with a
 set probability and every other call rightly. Each n is recorded once with the planted call wrong at probability
 1.0 (`trace`), then three lines take turns on that recording, in an order that rotates from one repeat to the
-next, the planted call wrong at `--p` (0.5) from a generator seeded the same for every line and repeat:
+next, the planted call wrong at `--p` (0.3, as the tests plant it) from a generator seeded the same for every line
+and repeat:
 
 * experiment: `diagnose TRACE --experiment --base-url STUB --tries T --format json`, the search of
   `judging/experiment.py` (the blame's candidates, then a bisection). Its JSON's `spent` gives tries and model
@@ -68,7 +69,7 @@ class EveryPoint(Search):
 
     @property
     def most_rounds(self):
-        return len(self.points)
+        return 2 * len(self.points)  # every point once is its whole search: no bound of the real search's
 
     def most_calls(self):
         n = len(self.points)
@@ -256,8 +257,8 @@ def main() -> int:
                         "(default 10,100,1000)")
     parser.add_argument("--quick", action="store_true", help="n = 10 and 100 only")
     parser.add_argument("--tries", type=int, default=3, help="tries at each fork point (default 3)")
-    parser.add_argument("--p", type=float, default=0.5, help="the planted call's probability of a wrong answer "
-                        "in the experiments (default 0.5)")
+    parser.add_argument("--p", type=float, default=0.3, help="the planted call's probability of a wrong answer "
+                        "in the experiments (default 0.3)")
     parser.add_argument("--seed", type=int, default=7, help="the seed of the stub's draws (default 7)")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each line at each n (default 2)")
     parser.add_argument("--every-up-to", type=int, default=100, help="largest n at which every point is tried "
