@@ -207,17 +207,20 @@ class _Run:
         cut short."""
         order: list[int] = []
         cut: str | None = None
-        while cut is None and (index := search.next(self.tried)) is not None:
-            try:
-                cut = self._point(search.points[index - 1], len(search.points))
-            except KeyboardInterrupt:
-                cut = INTERRUPTED
-            if self.tried[index].tries == 0:  # cut short before its first try: not tried
-                del self.tried[index]
-                continue
-            if index not in order:  # another round at a boundary adds to the point's tries
-                order.append(index)
-            self.hearing.tried(self.tried[index])
+        try:
+            while cut is None and (index := search.next(self.tried)) is not None:
+                if index not in order:  # another round at a boundary adds to the point's tries
+                    order.append(index)
+                try:
+                    cut = self._point(search.points[index - 1], len(search.points))
+                finally:
+                    if self.tried[index].tries:
+                        self.hearing.tried(self.tried[index])
+        except KeyboardInterrupt:  # wherever Ctrl-C lands: the forks made stay, and so does what they showed
+            cut = INTERRUPTED
+        for index in [index for index, done in self.tried.items() if done.tries == 0]:  # cut short before a try
+            del self.tried[index]
+            order.remove(index)
         return order, cut
 
     def _point(self, point: ForkPoint, n: int) -> str | None:
