@@ -14,6 +14,7 @@ from typing import Iterable
 from ..analysis.diagnosis.records import Blame
 from ..judging.experiment import ForkPoint
 from ..recording.calls import RecordedCall, Recording
+from ..recording.endpoints import request_api
 from ..recording.timeline import Timeline
 
 LLM, AGENT = "llm", "agent"
@@ -23,7 +24,7 @@ def fork_points(recording: Recording) -> list[ForkPoint]:
     """The run's model calls, in the order they started (requests on the wire when there are any)."""
     timeline = recording.timeline
     calls = sorted((call for call in recording.calls if call.component == LLM), key=lambda call: call.start)
-    wired = [call for call in calls if _on_the_wire(timeline, call)]
+    wired = [call for call in calls if request_api(timeline.event(call.start).get("attrs")) is not None]
     return [ForkPoint(call.key, number, _seq(timeline, call), _agent(timeline, call.start))
             for number, call in enumerate(wired or calls, 1)]
 
@@ -61,11 +62,6 @@ def _marked(point: ForkPoint, rank: int | None) -> ForkPoint:
     if rank is None:
         return point
     return ForkPoint(point.call, point.index, point.seq, point.agent, rank)
-
-
-def _on_the_wire(timeline: Timeline, call: RecordedCall) -> bool:
-    attrs = timeline.event(call.start).get("attrs")
-    return isinstance(attrs, dict) and isinstance(attrs.get("http"), dict) and isinstance(attrs.get("api"), str)
 
 
 def _seq(timeline: Timeline, call: RecordedCall) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import orjson
 
 from ..model.json_types import JsonValue
+from ..recording.endpoints import request_api
 from ..recording.misses import nearest_recorded, no_such_call
 from ..rerun.fork import ASKED_FIELD, MODEL_IN_BODY, ForkError, ForkPlan, fork_plan
 from ..recording.calls import RecordedCall, Recording
@@ -26,7 +27,7 @@ def check_fork(plan: ForkPlan, recording: Recording) -> RecordedCall:
     if call is None:
         raise ForkError(f"--fork {plan.call} names no recorded call{_why_none(plan, recording)}",
                         hint="name a call of the recording, as `replay TRACE` numbers them: component:name#N")
-    api = _api(recording.timeline.event(call.start).get("attrs"))
+    api = request_api(recording.timeline.event(call.start).get("attrs"))
     if plan.change == "ask" and api not in ASKED_FIELD:
         raise ForkError(f"--ask replaces the messages of an LLM request, and {plan.call} is {_what(call, api)}",
                         hint="fork at an LLM call the app made through its SDK (llm:openai.chat#N...), or use --answer")
@@ -60,11 +61,6 @@ def _why_none(plan: ForkPlan, recording: Recording) -> str:
     near = nearest_recorded(plan.call, (call.key for call in recording.calls))
     return f" (nearest: {', '.join(near)})" if near else ""
 
-
-def _api(attrs: object) -> str | None:
-    """The LLM API of a recorded request's span (`attrs.api`), or None for any other call."""
-    api = attrs.get("api") if isinstance(attrs, dict) and isinstance(attrs.get("http"), dict) else None
-    return api if isinstance(api, str) else None
 
 
 def _what(call: RecordedCall, api: str | None) -> str:

@@ -1,6 +1,7 @@
 """Where a run's LLM requests went: the recording's origins, which `verify --live`, `bisect --live` and a fork with
 no `--base-url` name before they run (where the app sent them then), and a rerun's live ones, read from the trace it
-wrote (where the app's current code sent them: what each report names)."""
+wrote (where the app's current code sent them: what each report names); and which API a recorded request used
+(`request_api`: a fork's change, and `diagnose --experiment`'s fork points, apply only to requests on the wire)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,10 @@ def _origin(url: str, where: str) -> str | None:
                          where=where,
                          hint="correct the URL on that line, or give --base-url URL to send live calls there") from None
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def request_api(attrs: object) -> str | None:
+    """The LLM API of a recorded request's span, from its start's `attrs` (`attrs.api` beside `attrs.http`: a
+    request on the wire, which a fork can send again), or None for any other call."""
+    api = attrs.get("api") if isinstance(attrs, dict) and isinstance(attrs.get("http"), dict) else None
+    return api if isinstance(api, str) else None
