@@ -31,7 +31,7 @@ from ..judging.expect import Expectation
 from ..judging.experiment_report import Checked
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
-from ..store.sources import RunSource
+from ..store.sources import STDIN, RunSource
 from .analyze.analyze import read_prices
 from .cache import ResultCache, results_directory
 from .diagnose_places import place_evidence
@@ -100,13 +100,16 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
 
 def checked_by_experiment(report: DiagnoseReport, sources: list[RunSource], env: Environment) -> DiagnoseReport:
     """The report with what an experiment kept beside each blamed run says of its blame (`experiment_record.py`:
-    read as a stranger's file; a bad one is one warning)."""
+    read as a stranger's file; a bad one is one warning), looked for in each folder the runs were read from (one
+    file of each stands for its folder: `--all` over a folder of many runs looks once a blame, not once a run)."""
+    folders = list({Path(source.files[0]).parent: source.files[0] for source in sources
+                    if source.files and source.files[0] != STDIN}.values())
     found: dict[str, Checked] = {}
     for blame in report.blames:
-        for source in sources:
-            experiment = read_experiment(source.files[0], blame.run_id, env.warn)
+        for trace_file in folders:
+            experiment = read_experiment(trace_file, blame.run_id, env.warn)
             if experiment is not None:
-                found[blame.run_id] = experiment.checked(str(record_path(source.files[0], blame.run_id)))
+                found[blame.run_id] = experiment.checked(str(record_path(trace_file, blame.run_id)))
                 break
     return msgspec.structs.replace(report, experiments=found) if found else report
 
