@@ -84,10 +84,14 @@ class PointTried(msgspec.Struct, frozen=True):
         """The 95% interval of the rescue rate, over the judged tries."""
         return wilson(self.passes, self.judged)
 
+    def interval_text(self) -> str:
+        """`21-94%`: the interval in whole percents."""
+        low, high = self.interval
+        return f"{low * 100:.0f}-{high * 100:.0f}%"
+
     def rate_text(self) -> str:
         """`2/3 passed (95% interval 21-94%)`."""
-        low, high = self.interval
-        return f"{self.passes}/{self.judged} passed (95% interval {low * 100:.0f}-{high * 100:.0f}%)"
+        return f"{self.passes}/{self.judged} passed (95% interval {self.interval_text()})"
 
 
 class Conclusion(msgspec.Struct, frozen=True):

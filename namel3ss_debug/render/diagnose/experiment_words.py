@@ -45,11 +45,10 @@ def read_line(report: ExperimentReport) -> str:
 def point_row(tried: PointTried, points: int) -> tuple[str, str, str, str, str, str]:
     """One fork point tried, as the views' table row (HEADERS)."""
     point = tried.point
-    low, high = tried.interval
     read = "" if point.candidate is None else ("the blame's step" if point.candidate == 0
                                                else f"runner-up {point.candidate + 1}")
     passed = f"{tried.passes}/{tried.judged}" + (f" ({tried.stopped} stopped)" if tried.stopped else "")
-    interval = f"{low * 100:.0f}-{high * 100:.0f}%" if tried.judged else "-"
+    interval = tried.interval_text() if tried.judged else "-"
     forks = tried.forks[0] + (f" +{len(tried.forks) - 1}" if len(tried.forks) > 1 else "") if tried.forks else ""
     return f"{point.call} ({point.index}/{points})", point.agent or "", read, passed, interval, forks
 
