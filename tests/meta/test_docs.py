@@ -1,4 +1,5 @@
-"""The README stays true: CI runs its test command, and the extras it and Getting started name are pyproject's."""
+"""The README stays true: CI runs its test command and then the second step, and the extras it and Getting
+started name are pyproject's."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.timing import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,9 +23,28 @@ def test_readme_starts_with_demo_then_test_command() -> None:
     assert "pytest" in tests
 
 
-def test_ci_runs_the_readme_test_command() -> None:
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert readme_commands()[1] in ci.splitlines()
+# The two steps of a verdict: the README's test command runs the fast set (pyproject.toml's addopts choose it), then
+# the rest, each marker of support.timing.KINDS, runs as a second required step.
+FAST_SET = "not frameworks and not browser and not slow"
+SECOND_STEP = ".venv/bin/python -m pytest -q -m 'frameworks or browser or slow'"
+
+
+def test_ci_runs_the_readme_test_command_then_the_second_step() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    first = readme_commands()[1]
+    assert first.endswith("pytest -q") and first in ci and SECOND_STEP in ci
+    assert ci.index(first) < ci.index(SECOND_STEP) and "set -euo pipefail" in ci  # either step failing fails CI
+
+
+def test_the_readme_names_the_second_step() -> None:
+    assert SECOND_STEP in " ".join((ROOT / "README.md").read_text().split())
+
+
+def test_the_two_steps_split_the_markers_between_them(pytestconfig: pytest.Config) -> None:
+    options = pytestconfig.getini("addopts")
+    assert options[options.index("-m") + 1] == FAST_SET
+    assert set(re.findall(r"\w+", FAST_SET)) - {"not", "and"} == set(KINDS)
+    assert set(re.findall(r"\w+", SECOND_STEP.split("-m")[-1])) - {"or"} == set(KINDS)
 
 
 def pyproject_extras() -> set[str]:

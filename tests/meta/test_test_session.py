@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from support.timing import TimeSpent, kind_of
+from support.timing import TimeSpent, kind_of, wall_clock_line
 
 pytest_plugins = ["pytester"]
 
@@ -46,6 +46,10 @@ def test_the_time_is_summed_by_kind_and_by_file() -> None:
         "CPU in the test processes + in the processes they started: fast 4 s + 2 s, browser 2 s + 1 s",
         "the files that took longest (and the CPU of the processes they started):",
         "     7.0 s  tests/a.py (1.8 s)", "     3.5 s  tests/b.py (0.9 s)"]
+
+
+def test_the_summary_starts_with_the_runs_wall_clock_seconds() -> None:
+    assert wall_clock_line(1234.4) == "1,234 s of wall-clock time, from the session's start to this summary"
 
 
 def test_each_report_carries_the_cpu_seconds_of_the_processes_its_test_started(pytester: pytest.Pytester) -> None:
