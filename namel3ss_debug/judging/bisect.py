@@ -51,7 +51,7 @@ class Probe(Generic[T]):
 
 
 @dataclass(frozen=True)
-class Search(Generic[T]):
+class BisectSearch(Generic[T]):
     """What the search concluded (`status`: found, none, not monotone, stopped), the call it names (None
     for none and stopped), whether that call was tried alone, and every probe made, in order."""
 
@@ -61,7 +61,7 @@ class Search(Generic[T]):
     probes: tuple[Probe[T], ...]
 
 
-def search(candidates: Sequence[T], flips: Callable[[tuple[T, ...]], bool | None]) -> Search[T]:
+def search(candidates: Sequence[T], flips: Callable[[tuple[T, ...]], bool | None]) -> BisectSearch[T]:
     """Run the rule of the module docstring; `flips(subset)` reruns with `subset` substituted and says
     whether the outcome flipped (None: no outcome)."""
     if not candidates:
@@ -78,7 +78,7 @@ def search(candidates: Sequence[T], flips: Callable[[tuple[T, ...]], bool | None
         middle = (low + high) // 2
         flipped = probe(PREFIX, tuple(candidates[:middle]))
         if flipped is None:
-            return Search(STOPPED, None, None, tuple(probes))
+            return BisectSearch(STOPPED, None, None, tuple(probes))
         if flipped:
             high, high_seen = middle, True
         else:
@@ -88,10 +88,10 @@ def search(candidates: Sequence[T], flips: Callable[[tuple[T, ...]], bool | None
         flipped = probe(PREFIX, tuple(candidates))
         status = STOPPED if flipped is None else FOUND if flipped else NONE
         alone = True if flipped and len(candidates) == 1 else None  # one candidate: all of them is it alone
-        return Search(status, call if flipped else None, alone, tuple(probes))
+        return BisectSearch(status, call if flipped else None, alone, tuple(probes))
     if high == 1:  # the prefix that flipped it is the first call alone: known, no second rerun of it
-        return Search(FOUND, call, True, tuple(probes))
+        return BisectSearch(FOUND, call, True, tuple(probes))
     flipped = probe(ALONE, (call,))
     if flipped is None:
-        return Search(STOPPED, None, None, tuple(probes))
-    return Search(FOUND if flipped else NOT_MONOTONE, call, True if flipped else None, tuple(probes))
+        return BisectSearch(STOPPED, None, None, tuple(probes))
+    return BisectSearch(FOUND if flipped else NOT_MONOTONE, call, True if flipped else None, tuple(probes))

@@ -19,7 +19,7 @@ SCHEMA = "namel3ss-debug/bisect/v1"
 
 
 @dataclass(frozen=True)
-class Candidate:
+class BisectCandidate:
     """A call of the bad run (`component:name#N`) and the answer that replaces it."""
 
     key: str
@@ -58,7 +58,7 @@ class BisectReport:
     argv: tuple[str, ...]
     cwd: str
     recorded: Outcome
-    candidates: tuple[Candidate, ...]
+    candidates: tuple[BisectCandidate, ...]
     status: str
     call: str | None
     alone: bool | None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
-from ..replay.breakpoints import BreakpointError, BreakpointTable, Target
+from ..replay.breakpoints import BreakpointError, BreakpointTable, BreakpointTarget
 from ..replay.view import EventView
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ def call_view(pending: PendingCall) -> EventView:
     return EventView(0, pending.view())
 
 
-def parse_target(text: str) -> Target:
+def parse_target(text: str) -> BreakpointTarget:
     """The test of a live call that a target stands for."""
-    return Target(text, _match(text))
+    return BreakpointTarget(text, _match(text))
 
 
 def _match(text: str) -> Match:

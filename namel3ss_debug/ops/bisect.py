@@ -38,8 +38,8 @@ from ..recording.mocks import Mock, parse_key
 from ..replay.mock_specs import load_mock_file
 from ..rerun.answerer import Rerun
 from ..rerun.answers import Answer, from_value
-from ..judging.bisect import Search, search
-from ..judging.bisect_report import BisectReport, BisectRerun, Candidate
+from ..judging.bisect import BisectSearch, search
+from ..judging.bisect_report import BisectCandidate, BisectReport, BisectRerun
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import LiveCall
 from ..launch.verifying import bisecting
@@ -169,7 +169,7 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
         reruns.append(done)
         return done.flipped
 
-    found: Search[str] = search([candidate.key for candidate in candidates], flips)
+    found: BisectSearch[str] = search([candidate.key for candidate in candidates], flips)
     recorded = judged.recorded
     return BisectReport(judged.label, judged.timeline.run_id, _origin(options), tuple(recorded.target.argv),
                         str(recorded.cwd), judged.outcome, tuple(candidates), found.status, found.call, found.alone,
@@ -187,7 +187,7 @@ def _good_recording(good: RunSource | None, reader: TraceReader, env: Environmen
 
 
 def _candidates(recording: Recording, answers: dict[str, JsonValue] | None, good: Recording | None,
-                label: str) -> list[Candidate]:
+                label: str) -> list[BisectCandidate]:
     """The calls with a replacement answer, in the bad run's order."""
     by_key = {call.key: call for call in recording.calls}
     if answers is not None:
@@ -196,7 +196,7 @@ def _candidates(recording: Recording, answers: dict[str, JsonValue] | None, good
             raise UsageError(f"--answers names {unknown[0]}, and the run in {label} has no such call",
                              hint="name calls as component:name#N, as `inspect` shows them")
         chosen = sorted((by_key[key] for key in answers), key=lambda call: call.start)
-        return [Candidate(call.key, answers[call.key]) for call in chosen]
+        return [BisectCandidate(call.key, answers[call.key]) for call in chosen]
     assert good is not None
     found = [_replacement(recording, call, good) for call in recording.calls if call.component in ANSWERED]
     candidates = [candidate for candidate in found if candidate is not None]
@@ -206,7 +206,7 @@ def _candidates(recording: Recording, answers: dict[str, JsonValue] | None, good
     return candidates
 
 
-def _replacement(recording: Recording, call: RecordedCall, good: Recording) -> Candidate | None:
+def _replacement(recording: Recording, call: RecordedCall, good: Recording) -> BisectCandidate | None:
     """The good run's answer for `call`: its twin of the same key's return value (or items) when it completed
     with another result than the bad run's; None else."""
     twin = next((other for other in good.by_operation.get((call.component, call.name), ())
@@ -214,7 +214,7 @@ def _replacement(recording: Recording, call: RecordedCall, good: Recording) -> C
     value = _returned(good, twin) if twin is not None else None
     if value is None or value == _returned(recording, call):
         return None
-    return Candidate(call.key, value[0])
+    return BisectCandidate(call.key, value[0])
 
 
 def _returned(recording: Recording, call: RecordedCall) -> tuple[JsonValue] | None:

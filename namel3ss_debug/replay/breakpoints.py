@@ -28,7 +28,7 @@ class BreakpointError(UsageError):
 
 
 @dataclass(frozen=True)
-class Target:
+class BreakpointTarget:
     """What a breakpoint stops at, as the user wrote it, and a test of a place (a position, a call)."""
 
     text: str
@@ -38,7 +38,7 @@ class Target:
 @dataclass
 class Breakpoint:
     number: int
-    target: Target
+    target: BreakpointTarget
     condition: Expr | None = None
     temporary: bool = False
     enabled: bool = True
@@ -53,7 +53,7 @@ class Breakpoint:
 class BreakpointTable:
     """The breakpoints of one session, numbered from 1 in the order they were set."""
 
-    def __init__(self, target_of: Callable[[str], Target], examples: str, if_example: str):
+    def __init__(self, target_of: Callable[[str], BreakpointTarget], examples: str, if_example: str):
         """`target_of(text)` makes a target (raising BreakpointError for one that cannot be); `examples`
         and `if_example` are the hints of a spec without a target and of one with junk after it."""
         self.target_of = target_of
@@ -121,7 +121,7 @@ class BreakpointTable:
                 self.retired[breakpoint.number] = self.items.pop(breakpoint.number)
         return tuple(hit)
 
-    def _parse(self, spec: str, column: int) -> tuple[Target, Expr | None]:
+    def _parse(self, spec: str, column: int) -> tuple[BreakpointTarget, Expr | None]:
         """`TARGET [if CONDITION]`: the target and the condition, whose errors point at their column in the
         command line (`spec` starts at `column` there)."""
         target_text, _, rest = spec.strip().partition(" ")

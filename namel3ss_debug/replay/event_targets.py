@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
-from .breakpoints import BreakpointError, BreakpointTable, Target
+from .breakpoints import BreakpointError, BreakpointTable, BreakpointTarget
 from ..recording.misses import nearest_recorded, no_such_call
 from ..recording.timeline import END, Timeline, as_number
 
@@ -33,23 +33,24 @@ def event_breakpoints(timeline: Timeline, mocked: Callable[[int], bool] | None =
                            "e.g. b llm, b tool:search#2, b errors, b @12", "e.g. b llm if duration_ms > 500")
 
 
-def parse_target(text: str, timeline: Timeline, mocked: Callable[[int], bool] = lambda index: False) -> Target:
+def parse_target(text: str, timeline: Timeline,
+                 mocked: Callable[[int], bool] = lambda index: False) -> BreakpointTarget:
     """A target, checked against what the run recorded."""
     t = timeline
     if text == "errors":
-        return Target(text, _errors(t, mocked))
+        return BreakpointTarget(text, _errors(t, mocked))
     if text.startswith("@"):
-        return Target(text, _seq(text, t))
+        return BreakpointTarget(text, _seq(text, t))
     if ":" in text:
-        return Target(text, _call(text, t))
+        return BreakpointTarget(text, _call(text, t))
     if text in COMPONENTS or t.components.find(text) is not None:
-        return Target(text, _component(text, t))
+        return BreakpointTarget(text, _component(text, t))
     code = t.types.find(text)
     if code is not None:
-        return Target(text, lambda j: t.type_code[j] == code)
+        return BreakpointTarget(text, lambda j: t.type_code[j] == code)
     names = _name_codes(text, t)
     if names:
-        return Target(text, lambda j: t.name_code[j] in names and t.kind[j] != END)
+        return BreakpointTarget(text, lambda j: t.name_code[j] in names and t.kind[j] != END)
     candidates = ["errors", *t.components.texts, *t.types.texts, *t.names.texts,
                   *(f"{c}:{n}" for c, n, _ in t.recorded_calls())]
     raise BreakpointError(f"{text} is not an event type, component or name in this run",

@@ -32,7 +32,7 @@ class Command:
 
 
 @dataclass(frozen=True)
-class Frame:
+class ListedEvent:
     """One event in a list or an ancestry: enough to name it on a line."""
 
     seq: int
@@ -66,23 +66,23 @@ class StopReport(Output):
     """A stop and what to show with it: where it is in the run and in the span tree, what was hit."""
 
     stop: Stop
-    current: Frame
+    current: ListedEvent
     total: int
     elapsed_ms: float | None
     where: str
-    ancestry: tuple[Frame, ...]
+    ancestry: tuple[ListedEvent, ...]
     hits: tuple[BreakpointInfo, ...]
     displays: tuple[tuple[str, JsonValue, bool], ...]  # (expression, value, missing)
 
 
 @dataclass(frozen=True)
 class Where(Output):
-    frames: tuple[Frame, ...]  # outermost first; the last is the current event
+    frames: tuple[ListedEvent, ...]  # outermost first; the last is the current event
 
 
 @dataclass(frozen=True)
 class Row:
-    frame: Frame
+    frame: ListedEvent
     current: bool
     breakpoint: bool
     mocked: bool

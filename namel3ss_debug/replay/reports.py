@@ -8,14 +8,14 @@ from ..analysis.fields import is_duration, parse_ts
 from .breakpoints import Breakpoint, BreakpointTable
 from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate
-from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Output, Row, StopReport, Table
+from .outputs import BreakpointInfo, Breakpoints, ListedEvent, Listing, Message, Output, Row, StopReport, Table
 from ..recording.timeline import END, START, Timeline
 from ..model.json_types import JsonObject, JsonValue
 
 
-def frame(t: Timeline, index: int) -> Frame:
-    return Frame(t.seq[index], t.depth[index], t.kind[index], t.event_type(index), t.component(index), t.name(index),
-                 t.call[index], t.status(index), t.duration_ms(index))
+def frame(t: Timeline, index: int) -> ListedEvent:
+    return ListedEvent(t.seq[index], t.depth[index], t.kind[index], t.event_type(index), t.component(index),
+                       t.name(index), t.call[index], t.status(index), t.duration_ms(index))
 
 
 def breakpoint_info(breakpoint: Breakpoint) -> BreakpointInfo:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Callable
 
-from ...replay.outputs import Breakpoints, Frame, Help, Listing, Mocks, Output, StopReport, Table, Value, Where
+from ...replay.outputs import Breakpoints, Help, ListedEvent, Listing, Mocks, Output, StopReport, Table, Value, Where
 from ...recording.timeline import END, START
 from .. import json_text
 
@@ -39,7 +39,7 @@ def stop_document(report: StopReport) -> dict[str, Any]:
                          for text, value, missing in report.displays]}
 
 
-def _frame(frame: Frame) -> dict[str, Any]:
+def _frame(frame: ListedEvent) -> dict[str, Any]:
     return {"seq": frame.seq, "depth": frame.depth, "edge": _KINDS.get(frame.kind, "instant"),
             "event_type": frame.event_type, "call": frame.label, "status": frame.status,
             "duration_ms": frame.duration_ms}

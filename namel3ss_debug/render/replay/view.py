@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ...analysis.fields import is_duration
 from ...replay.outputs import (
-    Breakpoints, Command, Frame, Help, Listing, Message, Mocks, Output, Row, StopReport, Table, Value, Where,
+    Breakpoints, Command, Help, ListedEvent, Listing, Message, Mocks, Output, Row, StopReport, Table, Value, Where,
 )
 from ...recording.timeline import END, INSTANT, START
 from ..event_text import duration, error_summary, offset, one_line, status_text
@@ -73,7 +73,7 @@ def _position(report: StopReport) -> Text:
     return text
 
 
-def _ancestry(frames: tuple[Frame, ...]) -> Text:
+def _ancestry(frames: tuple[ListedEvent, ...]) -> Text:
     text = Text("in ", style="dim")
     for position, frame in enumerate(frames):
         if position:
@@ -144,7 +144,7 @@ def where_view(where: Where) -> RenderableType:
     return Group(*lines)
 
 
-def _frame_text(frame: Frame) -> Text:
+def _frame_text(frame: ListedEvent) -> Text:
     text = Text.assemble((f"seq {frame.seq:<5} ", "dim"), (one_line(frame.event_type, 32), "cyan"), "  ",
                          (one_line(frame.label, 60), "bold"), "  ")
     text.append_text(status_text(frame.status))

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator
 
-from namel3ss_debug.judging.bisect_report import BisectReport, BisectRerun, Candidate
+from namel3ss_debug.judging.bisect_report import BisectCandidate, BisectReport, BisectRerun
 from namel3ss_debug.judging.call_compare import CallChange, CallComparison
 from namel3ss_debug.judging.outcome import Failure, Outcome
 from namel3ss_debug.judging.said import Said
@@ -55,7 +55,8 @@ def bisect_report() -> BisectReport:
               BisectRerun(2, ("llm:chat#2",), (), {"recorded": 1, "mocked": 0, "live": 0}, "a miss", None,
                           Verdict("inconclusive", "stopped"), None, None, (MISS,)))
     return BisectReport("bad.jsonl", "r1", "the good run good.jsonl", ("app.py", "Atlantis"), "/tmp", FAILED,
-                        (Candidate("llm:chat#1", {"text": "Lisbon"}), Candidate("llm:chat#2", "plain text")),
+                        (BisectCandidate("llm:chat#1", {"text": "Lisbon"}),
+                         BisectCandidate("llm:chat#2", "plain text")),
                         "found", "llm:chat#1", True, reruns, LiveCalls(own=True), ("http://127.0.0.1:8000",))
 
 
@@ -93,7 +94,7 @@ def test_the_definitions_both_reports_share_are_the_same_in_both_schemas() -> No
 VERIFY_DEFS = {"try": (Try, ["passed"]), "outcome": (Outcome, ["passed"]), "failure": (Failure, ["label"]),
                "verdict": (Verdict, []), "callComparison": (CallComparison, []), "callChange": (CallChange, []),
                "said": (Said, []), "miss": (Miss, []), "nearestCall": (Nearest, []), "network": (Network, [])}
-BISECT_DEFS = {"rerun": (BisectRerun, []), "candidate": (Candidate, []), "outcome": (Outcome, []),
+BISECT_DEFS = {"rerun": (BisectRerun, []), "candidate": (BisectCandidate, []), "outcome": (Outcome, []),
                "failure": (Failure, [])}
 
 
