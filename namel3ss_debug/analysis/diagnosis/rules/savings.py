@@ -39,6 +39,7 @@ twice, 700 ms each, answering 1.08 both times: 700 ms to save.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Iterable, Optional
 
 import orjson
@@ -60,7 +61,7 @@ SHARE_FLOOR = 0.2  # of `min_saving_ms`: the least a group that is most of the r
 # -- parallelizable_calls ----------------------------------------------------------------------------------------
 def parallelizable_calls(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
     """Tool calls of one answer, then independent sibling calls, run one after another: the time saved at once."""
-    bar = Bar(judging, _elapsed_ms(agent, run))
+    bar = Bar(judging, agent, run)
     for asker, tools in _asked_together(agent.steps).items():
         if _sequential(tools) and bar.said(tools):
             yield _asked_finding(next((step for step in agent.steps if step.seq == asker), None), tools, run, bar)
@@ -73,9 +74,16 @@ class Bar:
     """Where a group of calls is said: a saving of `min_saving_ms`, or, when the calls are at least `dominant_share`
     of the run's time so far (most of it), a saving of `SHARE_FLOOR` of that (a short run spent waiting on them)."""
 
-    def __init__(self, judging: Judging, elapsed: Optional[float]) -> None:
+    def __init__(self, judging: Judging, agent: AgentSteps, run: RunClues) -> None:
         self.minimum, self.share = judging.thresholds.min_saving_ms, judging.thresholds.dominant_share
-        self.elapsed = elapsed
+        self.agent, self.run = agent, run
+
+    @cached_property
+    def elapsed(self) -> Optional[float]:
+        """The run's time so far (`_elapsed_ms`), read only for a group that may be said: it reads the run's
+        opening steps again for each agent, and most agents have no such group (at 200 MB: 16k agents, 1.1M
+        timestamps parsed when it was read for each)."""
+        return _elapsed_ms(self.agent, self.run)
 
     def most(self, calls: list[Step]) -> bool:
         """Whether `calls` took at least `dominant_share` of the run's time up to the agent's last call."""
