@@ -16,7 +16,7 @@ from typing import Any
 
 from ...model.errors import Namel3ssDebugError
 from ...otel.spans import SpanRecord
-from ...tracer.otlp.answers import TIMEOUT_HINT, AnswerLog, Refusal, no_answer, refusal, watched_exporter
+from ...tracer.otlp.answers import TIMEOUT_HINT, ExportAnswerLog, Refusal, no_answer, refusal, watched_exporter
 from ...tracer.otlp.sdk import OtlpTarget, quiet_exporter_logs, readable_spans, reason_of
 
 BATCH = 512
@@ -48,7 +48,7 @@ def send(spans: Iterable[SpanRecord], resource: Any, target: OtlpTarget, batch: 
     return sent
 
 
-def _export(exporter: Any, answers: AnswerLog | None, spans: list[Any], target: OtlpTarget, sent: int) -> int:
+def _export(exporter: Any, answers: ExportAnswerLog | None, spans: list[Any], target: OtlpTarget, sent: int) -> int:
     from opentelemetry.sdk.trace.export import SpanExportResult  # noqa: PLC0415 - the optional extra
 
     mark = answers.mark() if answers is not None else 0

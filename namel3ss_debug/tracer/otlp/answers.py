@@ -25,7 +25,7 @@ TIMEOUT_HINT = "check that the receiver at that address is up, or give a longer 
 
 
 @dataclass(frozen=True)
-class Answer:
+class ExportAnswer:
     """One try: the receiver's status (None: no answer, `error` says why), reason phrase and the headers
     that matter here."""
 
@@ -44,14 +44,14 @@ class Refusal:
     hint: str
 
 
-class AnswerLog:
+class ExportAnswerLog:
     """The answers of one exporter's tries, in order; `mark()` then `since(mark)` are one batch's."""
 
     def __init__(self) -> None:
-        self._answers: list[Answer] = []
+        self._answers: list[ExportAnswer] = []
         self._lock = threading.Lock()
 
-    def keep(self, answer: Answer) -> None:
+    def keep(self, answer: ExportAnswer) -> None:
         with self._lock:
             self._answers.append(answer)
 
@@ -59,21 +59,21 @@ class AnswerLog:
         with self._lock:
             return len(self._answers)
 
-    def since(self, mark: int) -> list[Answer]:
+    def since(self, mark: int) -> list[ExportAnswer]:
         with self._lock:
             return self._answers[mark:]
 
 
-def watched_exporter(target: OtlpTarget) -> tuple[Any, AnswerLog | None]:
+def watched_exporter(target: OtlpTarget) -> tuple[Any, ExportAnswerLog | None]:
     """The SDK's exporter for the target and, for OTLP/HTTP, the log of its answers (gRPC's status codes
     reach the SDK's own log lines, `otlp_sdk.reason_of`)."""
     if target.protocol == "grpc":
         return make_exporter(target), None
-    answers = AnswerLog()
+    answers = ExportAnswerLog()
     return make_exporter(target, session=_session(answers)), answers
 
 
-def _session(answers: AnswerLog) -> Any:
+def _session(answers: ExportAnswerLog) -> Any:
     """A requests Session that keeps each request's answer (or error) in `answers`."""
     import requests  # noqa: PLC0415 - the HTTP exporter's own dependency, loaded with it
 
@@ -82,16 +82,16 @@ def _session(answers: AnswerLog) -> Any:
             try:
                 response = super().request(method, url, *args, **kwargs)
             except Exception as error:
-                answers.keep(Answer(None, error=error))
+                answers.keep(ExportAnswer(None, error=error))
                 raise
-            answers.keep(Answer(response.status_code, response.reason or "", response.headers.get("Location"),
-                                response.headers.get("Retry-After")))
+            answers.keep(ExportAnswer(response.status_code, response.reason or "", response.headers.get("Location"),
+                                      response.headers.get("Retry-After")))
             return response
 
     return KeepingSession()
 
 
-def refusal(answers: Sequence[Answer], endpoint: str, timeout: float) -> Refusal | None:
+def refusal(answers: Sequence[ExportAnswer], endpoint: str, timeout: float) -> Refusal | None:
     """Why the batch whose tries got `answers` was not taken; None when the last try was answered with a
     2xx, or there was no try (the SDK's own log lines tell why then)."""
     if not answers:

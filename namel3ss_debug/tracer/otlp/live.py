@@ -26,7 +26,7 @@ import orjson
 from ...model.errors import Namel3ssDebugError
 from ...model.messages import warning_line
 from ...otel.spans import SpanConverter
-from .answers import AnswerLog, refusal, watched_exporter
+from .answers import ExportAnswerLog, refusal, watched_exporter
 from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, endpoint_variable, reason_of, require_otel, resolve_target
 from ..ours import OURS
 from ..provenance import exported
@@ -78,7 +78,7 @@ class LiveOtlpWriter:
     """A trace-file writer that also sends each span as it ends (see the module's docstring)."""
 
     def __init__(self, inner: Writer, exporter: Any, endpoint: str, report: Callable[[str], None] = warn,
-                 clock: Callable[[], float] = time.monotonic, *, answers: AnswerLog | None = None,
+                 clock: Callable[[], float] = time.monotonic, *, answers: ExportAnswerLog | None = None,
                  timeout: float = DEFAULT_TIMEOUT):
         from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415 - the optional extra
 
@@ -179,7 +179,7 @@ class ReceiverWatch:
     batch the SDK counts as sent that was not answered with a 2xx (a redirect) is a failed try."""
 
     def __init__(self, inner: Any, on_failure: Callable[[str], None], clock: Callable[[], float] = time.monotonic,
-                 answers: AnswerLog | None = None, endpoint: str = "", timeout: float = DEFAULT_TIMEOUT):
+                 answers: ExportAnswerLog | None = None, endpoint: str = "", timeout: float = DEFAULT_TIMEOUT):
         self.inner = inner
         self.answers, self.endpoint, self.timeout = answers, endpoint, timeout
         self.on_failure = on_failure
