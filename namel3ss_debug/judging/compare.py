@@ -65,7 +65,7 @@ _ANSWERED_COMPONENTS = (*REQUEST_COMPONENTS, "tool")
 
 
 @dataclass(frozen=True)
-class EventRef:
+class ComparedEvent:
     """One event of one run, as the report names it."""
 
     seq: int
@@ -79,8 +79,8 @@ class EventDivergence:
     """Where the recording and the rerun first part, event by event (diff's `Divergence` is where two call
     sequences part, with the calls around it)."""
 
-    old: EventRef | None
-    new: EventRef | None
+    old: ComparedEvent | None
+    new: ComparedEvent | None
     what: str
 
 
@@ -317,9 +317,9 @@ def _first(old: _Side, new: _Side) -> EventDivergence | None:
     return EventDivergence(old_ref, new_ref, what)
 
 
-def _ref(side: _Side, key: Place, position: int) -> EventRef:
+def _ref(side: _Side, key: Place, position: int) -> ComparedEvent:
     t = side.timeline
-    return EventRef(t.seq[position], t.where(position), t.event_type(position), _place(side.table, key))
+    return ComparedEvent(t.seq[position], t.where(position), t.event_type(position), _place(side.table, key))
 
 
 def _what(old: _Side, new: _Side, key: Place, old_position: int, new_position: int) -> str:

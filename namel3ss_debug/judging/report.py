@@ -21,7 +21,7 @@ SOURCES = ("recorded", "mocked", "replaced", "forked", "reran", "live")  # the r
 
 
 @dataclass(frozen=True)
-class Ending:
+class RunEnding:
     """How a run ended, from its `run_end` (None fields: not recorded): a run its rerun stopped is `stopped`, with
     why (`stopped`: `no recorded answer`...), as every view says it (`analysis/failed_run.ended_as`)."""
 
@@ -32,7 +32,7 @@ class Ending:
     stopped: str | None = None
 
     @classmethod
-    def of(cls, event: JsonEvent | None) -> Ending:
+    def of(cls, event: JsonEvent | None) -> RunEnding:
         if event is None:
             return cls("did not end (no run_end: the process was killed or the trace was cut)")
         attrs = event["attrs"] if isinstance(event.get("attrs"), dict) else {}
@@ -101,8 +101,8 @@ class RerunReport:
     misses: tuple[Miss, ...]
     notes: tuple[str, ...]
     comparison: Comparison | None
-    old_ending: Ending
-    new_ending: Ending
+    old_ending: RunEnding
+    new_ending: RunEnding
     exit_code: int
     network: Network | None = None  # how the network was closed while the app ran (rerun/network.py)
     unhooked_tools: int = 0  # tool calls no hook holds, whose bodies ran again (each counted in `reran` or `live`)
@@ -170,7 +170,7 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         counts=counts,
         mocked=tuple(tally.mocked), misses=tuple(tally.misses), notes=tuple(notes),
         comparison=compare(recording.timeline, new) if new is not None else None,
-        old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
+        old_ending=RunEnding.of(recording.end_event()), new_ending=RunEnding.of(run_end(new)),
         exit_code=2 if unused_mocks else 1 if tally.misses or tally.counts.get("live") or outcome_code != 0
         or (network is not None and network.not_reproduced is not None) else 0,
         network=network, unhooked_tools=tally.unhooked_tools,

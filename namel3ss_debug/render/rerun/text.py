@@ -11,8 +11,8 @@ from rich.text import Text
 from ...analysis.failed_run import run_failure
 from ...model.lineage import fork_of
 from ...rerun.candidates import short_repr
-from ...judging.compare import EventRef
-from ...judging.report import Ending, RerunReport
+from ...judging.compare import ComparedEvent
+from ...judging.report import RerunReport, RunEnding
 from ..event_text import one_line
 from ..text import plural, visible
 from .live import ran_live
@@ -66,7 +66,7 @@ def _title(report: RerunReport) -> Text:
     return Text("reproduced: the rerun matches the recording", style="bold green")
 
 
-def ended_failed(ending: Ending) -> bool:
+def ended_failed(ending: RunEnding) -> bool:
     """Whether the run's ending failed it, by the one definition (`analysis/failed_run.py`: it ended failed or
     exited with a code other than 0; a run its rerun stopped did not fail). A run that ended well and gave up
     is a finding of `analyze`'s, which the rerun does not run."""
@@ -147,13 +147,13 @@ def _divergence(report: RerunReport) -> list[Text]:
     return lines
 
 
-def _ref(ref: EventRef | None) -> str:
+def _ref(ref: ComparedEvent | None) -> str:
     if ref is None:
         return "-"
     return f"#{ref.seq} {ref.event_type} {ref.place} ({ref.where})"
 
 
-def _ending(ending: Ending) -> str:
+def _ending(ending: RunEnding) -> str:
     if ending.stopped is not None:  # the app was stopped, not ended: by what, and the stop's own words, unless
         said = ending.error_message  # they are its why (a quit's)
         return f"stopped: {ending.stopped}" + (f" ({said})" if said and said != ending.stopped else "")

@@ -8,10 +8,10 @@ import pytest
 
 from namel3ss_debug.rerun.candidates import input_difference
 from namel3ss_debug.judging.compare import Comparison, EventDivergence
-from namel3ss_debug.judging.report import Ending, RerunReport
+from namel3ss_debug.judging.report import RerunReport, RunEnding
 
 SAME = Comparison(same=4, different=0, only_old=0, only_new=0, first=None)
-DONE = Ending("completed", 0)
+DONE = RunEnding("completed", 0)
 
 
 def report(**changes: object) -> RerunReport:
@@ -33,8 +33,8 @@ def test_every_call_answered_and_nothing_parted_is_reproduced():
     ({"comparison": None}, "the rerun wrote no trace to compare"),
     ({"comparison": dataclasses.replace(SAME, first=EventDivergence(None, None, "x"))},
      "the rerun diverged from the recording"),
-    ({"new_ending": Ending("failed", 1)}, "the rerun ended differently"),
-    ({"new_ending": Ending("stopped", 1, stopped="quit at the rerun's console"),
+    ({"new_ending": RunEnding("failed", 1)}, "the rerun ended differently"),
+    ({"new_ending": RunEnding("stopped", 1, stopped="quit at the rerun's console"),
       "comparison": dataclasses.replace(SAME, first=EventDivergence(None, None, "x"))},
      "stopped: quit at the rerun's console"),  # said as the `ended` row says it, not as a divergence
 ])
@@ -67,7 +67,7 @@ def test_two_long_texts_are_shown_where_they_part_not_from_their_common_start():
 def test_a_run_its_rerun_stopped_ends_stopped_as_every_view_says_it():
     event = {"status": "failed", "attrs": {"exit_code": 1},
              "error": {"type": "namel3ss_debug.model.rerun_protocol.RerunMiss", "message": "llm:chat#2 ..."}}
-    assert Ending.of(event) == Ending("stopped", 1, "namel3ss_debug.model.rerun_protocol.RerunMiss", "llm:chat#2 ...",
-                                      "no recorded answer")
+    assert RunEnding.of(event) == RunEnding("stopped", 1, "namel3ss_debug.model.rerun_protocol.RerunMiss",
+                                            "llm:chat#2 ...", "no recorded answer")
     crashed = {**event, "error": {"type": "KeyError", "message": "'x'"}}
-    assert (Ending.of(crashed).status, Ending.of(crashed).stopped) == ("failed", None)
+    assert (RunEnding.of(crashed).status, RunEnding.of(crashed).stopped) == ("failed", None)

@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from namel3ss_debug.judging.compare import Comparison
-from namel3ss_debug.judging.report import Ending, RerunReport
+from namel3ss_debug.judging.report import RerunReport, RunEnding
 from namel3ss_debug.render.rerun.rerun_json import report_dict
 from namel3ss_debug.render.rerun.text import render_report
 
@@ -16,10 +16,10 @@ MISS = "namel3ss_debug.model.rerun_protocol.RerunMiss"
 QUIT = "namel3ss_debug.model.rerun_protocol.RerunQuit"
 
 
-def ended_row(new: Ending) -> str:
+def ended_row(new: RunEnding) -> str:
     """The `rerun:` line of the report's `ended` row."""
     report = RerunReport("r1", "old.jsonl", "r2", ("new.jsonl",), ("app.py",), "/tmp", "call", "error",
-                         {"recorded": 1}, (), (), (), None, Ending("completed", 0), new, 1)
+                         {"recorded": 1}, (), (), (), None, RunEnding("completed", 0), new, 1)
     console = Console(width=200, color_system=None, record=True)
     with console.capture() as captured:
         console.print(render_report(report))
@@ -35,10 +35,10 @@ def ended_row(new: Ending) -> str:
 def test_a_stopped_run_says_why_and_the_stops_words_when_they_say_more(error_type: str, message: str,
                                                                        row: str) -> None:
     run_end = {"status": "failed", "attrs": {"exit_code": 1}, "error": {"type": error_type, "message": message}}
-    assert ended_row(Ending.of(run_end)) == row
+    assert ended_row(RunEnding.of(run_end)) == row
 
 
-def rendered(old: Ending, new: Ending) -> list[str]:
+def rendered(old: RunEnding, new: RunEnding) -> list[str]:
     """The report's lines, for a rerun whose every call was answered and whose events matched the recording."""
     report = RerunReport("r1", "old.jsonl", "r2", ("new.jsonl",), ("app.py",), "/tmp", "call", "error",
                          {"recorded": 2}, (), (), (), Comparison(4, 0, 0, 0, None), old, new, 1)
@@ -49,26 +49,26 @@ def rendered(old: Ending, new: Ending) -> list[str]:
 
 
 def test_a_reproduced_failure_says_the_run_failed_again():
-    failed = Ending("failed", 1, "ValueError", "boom")
+    failed = RunEnding("failed", 1, "ValueError", "boom")
     lines = rendered(failed, failed)
     assert lines[0] == "reproduced: the run failed again as recorded"
     assert "ended         recorded: failed, exit code 1, ValueError: boom" in lines
 
 
 def test_a_run_that_completed_with_a_failing_exit_code_says_it_failed():
-    exited = Ending("completed", 2)
+    exited = RunEnding("completed", 2)
     lines = rendered(exited, exited)
     assert lines[0] == "reproduced: the run failed again as recorded"
     assert "rerun:    failed: completed, exit code 2" in lines
 
 
 def test_a_reproduced_run_that_ended_well_says_the_rerun_matches():
-    done = Ending("completed", 0)
+    done = RunEnding("completed", 0)
     assert rendered(done, done)[0] == "reproduced: the rerun matches the recording"
 
 
 def test_the_json_says_whether_each_run_failed():
     report = RerunReport("r1", "old.jsonl", "r2", ("new.jsonl",), ("app.py",), "/tmp", "call", "error",
                          {"recorded": 2}, (), (), (), Comparison(4, 0, 0, 0, None),
-                         Ending("failed", 1, "ValueError", "boom"), Ending("completed", 0), 1)
+                         RunEnding("failed", 1, "ValueError", "boom"), RunEnding("completed", 0), 1)
     assert report_dict(report)["failed"] == {"recorded": True, "rerun": False}

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from namel3ss_debug.judging.report import Ending, RerunReport
+from namel3ss_debug.judging.report import RerunReport, RunEnding
 from namel3ss_debug.render.rerun.text import render_report
 from namel3ss_debug.rerun.candidates import Miss
 
 
 def shown(miss: Miss) -> list[str]:
     report = RerunReport("r1", "old.jsonl", "r2", ("new.jsonl",), ("app.py",), "/tmp", "call", "error",
-                         {"recorded": 1, "missed": 1}, (), (miss,), (), None, Ending("completed", 0),
-                         Ending("failed", 1), 1)
+                         {"recorded": 1, "missed": 1}, (), (miss,), (), None, RunEnding("completed", 0),
+                         RunEnding("failed", 1), 1)
     console = Console(width=200, color_system=None, record=True)
     with console.capture() as captured:
         console.print(render_report(report))
