@@ -16,7 +16,7 @@ from ..model.events import span_prefix
 from ..model.rerun_protocol import GIVEN
 from ..tracer.core import Tracer
 from ..tracer.answering import answer_for, deliver
-from .judged import Judging, claim
+from .judged import JudgedStep, claim
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     return end(tracer, span, shape, result)
 
 
-def _failed(tracer: Tracer, spec: ForeignSpec, span: Any, step: Judging | None, exc: BaseException) -> None:
+def _failed(tracer: Tracer, spec: ForeignSpec, span: Any, step: JudgedStep | None, exc: BaseException) -> None:
     """The call raised: its span ends failed (handled, for the exception types the framework always handles),
     unless a step the framework judges holds it (judged.py)."""
     handled = isinstance(exc, spec.handled)

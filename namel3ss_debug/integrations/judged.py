@@ -24,7 +24,7 @@ from ..tracer.core import Tracer
 from .wrapping import Wrap, atraced_method, traced_method
 
 
-class Judging:
+class JudgedStep:
     """One step of the framework's: the call it claimed, and the exception that call raised."""
 
     __slots__ = ("span", "error")
@@ -53,13 +53,13 @@ class Judging:
         tracer.end_span(span, error=error, handled=message is not None)
 
 
-_STEP: ContextVar[Judging | None] = ContextVar("namel3ss_debug_judging", default=None)
+_STEP: ContextVar[JudgedStep | None] = ContextVar("namel3ss_debug_judging", default=None)
 
 
 @contextmanager
-def judging() -> Iterator[Judging]:
+def judging() -> Iterator[JudgedStep]:
     """A framework step whose first call's exception the framework judges (see the module's docstring)."""
-    step = Judging()
+    step = JudgedStep()
     token = _STEP.set(step)
     try:
         yield step
@@ -67,12 +67,12 @@ def judging() -> Iterator[Judging]:
         _STEP.reset(token)
 
 
-def open_step() -> Judging | None:
+def open_step() -> JudgedStep | None:
     """The framework step this code runs in, if any."""
     return _STEP.get()
 
 
-def claim(span: Any) -> Judging | None:
+def claim(span: Any) -> JudgedStep | None:
     """The step `span` is the first call of, if it is; the calls inside it are ended as usual."""
     step = _STEP.get()
     if step is None or step.span is not None:
@@ -82,7 +82,7 @@ def claim(span: Any) -> Judging | None:
 
 
 @contextmanager
-def _settled_if_raised(tracer: Tracer) -> Iterator[Judging]:
+def _settled_if_raised(tracer: Tracer) -> Iterator[JudgedStep]:
     """`judging()`, the claimed call settled as it raised when the step raises; a step that returns is
     settled by the caller, with the step's verdict."""
     with judging() as step:

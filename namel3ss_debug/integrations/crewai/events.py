@@ -29,7 +29,7 @@ _MARK = "_namel3ss_debug"
 
 
 @dataclass(frozen=True)
-class Opening:
+class CrewOpening:
     """What span an opening event makes: its component, event prefix and kind, and how the event names
     it and gives its inputs."""
 
@@ -46,23 +46,23 @@ def _task_inputs(event: Any) -> dict[str, Any]:
 
 
 OPENING = {
-    "flow_started": Opening("chain", "chain_execution", "flow", lambda e: e.flow_name, lambda e: e.inputs),
-    "method_execution_started": Opening("chain", "chain_step", "flow_method", lambda e: e.method_name,
-                                        lambda e: None),
-    "crew_kickoff_started": Opening("chain", "chain_execution", "crew", lambda e: e.crew_name or "crew",
-                                    lambda e: e.inputs),
-    "task_started": Opening("chain", "chain_step", "task", lambda e: e.task.name or "task", _task_inputs),
-    "agent_execution_started": Opening("agent", "agent_execution", "agent", lambda e: e.agent.role,
-                                       lambda e: {"task_prompt": e.task_prompt}),
-    "lite_agent_execution_started": Opening("agent", "agent_execution", "agent",
-                                            lambda e: e.agent_info.get("role") or "agent",
-                                            lambda e: {"messages": e.messages}),
+    "flow_started": CrewOpening("chain", "chain_execution", "flow", lambda e: e.flow_name, lambda e: e.inputs),
+    "method_execution_started": CrewOpening("chain", "chain_step", "flow_method", lambda e: e.method_name,
+                                            lambda e: None),
+    "crew_kickoff_started": CrewOpening("chain", "chain_execution", "crew", lambda e: e.crew_name or "crew",
+                                        lambda e: e.inputs),
+    "task_started": CrewOpening("chain", "chain_step", "task", lambda e: e.task.name or "task", _task_inputs),
+    "agent_execution_started": CrewOpening("agent", "agent_execution", "agent", lambda e: e.agent.role,
+                                           lambda e: {"task_prompt": e.task_prompt}),
+    "lite_agent_execution_started": CrewOpening("agent", "agent_execution", "agent",
+                                                lambda e: e.agent_info.get("role") or "agent",
+                                                lambda e: {"messages": e.messages}),
 }
 # The events that end a scope as a failure (CrewAI names them `..._failed` or `..._error`).
 FAILED_SUFFIXES = ("_failed", "_error")
 
 
-class SpanRecorder:
+class CrewaiSpanRecorder:
     """The spans opened for the bus's events, by the id of the event that opened each."""
 
     def __init__(self) -> None:
@@ -85,7 +85,7 @@ class SpanRecorder:
         except Exception as exc:  # ours: the crew runs on, this span unrecorded
             tracer.note_failure(exc)
 
-    def _start(self, tracer: Any, opening: Opening, event: Any) -> None:
+    def _start(self, tracer: Any, opening: CrewOpening, event: Any) -> None:
         span = tracer.start_span(opening.component, str(opening.name(event)), opening.prefix,
                                  inputs=opening.inputs(event),
                                  attrs={"framework": FRAMEWORK, "kind": opening.kind})
@@ -126,7 +126,7 @@ def _error(event: Any) -> BaseException | dict[str, Any]:
     return {"type": named, "message": str(error)}
 
 
-RECORDER = SpanRecorder()
+RECORDER = CrewaiSpanRecorder()
 
 
 def watch_bus() -> None:

@@ -53,7 +53,7 @@ def _while_tracing(callback: Callable[..., None]) -> Callable[..., None]:
     return starting
 
 
-class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core's class: Any to mypy (pyproject)
+class LangchainSpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core's class: Any to mypy (pyproject)
     """Opens our spans at the start of the runs that get one and ends them with the run; tells a
     model's run, or a tool's, which of our spans it is under."""
 
@@ -248,7 +248,7 @@ def _serialized_name(serialized: Any) -> str | None:
     return str(path[-1]) if isinstance(path, list) and path else None
 
 
-HANDLER = SpanRecorder()
+HANDLER = LangchainSpanRecorder()
 # The configure hook adds a handler its context variable holds: ours holds one for every context.
 _HOOK: ContextVar[Any] = ContextVar("namel3ss_debug_langchain_handler", default=HANDLER)
 

@@ -28,7 +28,7 @@ _NOT_ARGUMENTS = frozenset({"callbacks", "run_manager", "config"})
 
 
 @dataclass(frozen=True)
-class ToolResult:
+class RebuiltToolResult:
     """Rebuilds what a tool call gave the app from its recorded JSON: a `ToolMessage` as it was, or,
     for a mocked value, a `ToolMessage` carrying it (when the call had a call id: `ToolNode` wants
     one); without a call id, the value itself."""
@@ -54,14 +54,14 @@ def wrap_tools(tool_class: type) -> None:
 def _run(tracer: Tracer, invoke: Callable[[], Any], tool: Any, /, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
     call_id, name = kwargs.get("tool_call_id"), str(tool.name)
     return run_tool(tracer, FRAMEWORK, name, arguments(tool, tool_input), invoke,
-                    call_id=call_id, codec=ToolResult(call_id, name), parent_id=parent_id(kwargs))
+                    call_id=call_id, codec=RebuiltToolResult(call_id, name), parent_id=parent_id(kwargs))
 
 
 async def _arun(tracer: Tracer, invoke: Callable[[], Awaitable[Any]], tool: Any, /, tool_input: Any, *args: Any,
                 **kwargs: Any) -> Any:
     call_id, name = kwargs.get("tool_call_id"), str(tool.name)
     return await arun_tool(tracer, FRAMEWORK, name, arguments(tool, tool_input), invoke,
-                           call_id=call_id, codec=ToolResult(call_id, name), parent_id=parent_id(kwargs))
+                           call_id=call_id, codec=RebuiltToolResult(call_id, name), parent_id=parent_id(kwargs))
 
 
 def parent_id(kwargs: dict[str, Any]) -> str | None:

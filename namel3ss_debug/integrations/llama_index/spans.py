@@ -41,7 +41,7 @@ WORKFLOW_MODULE = "workflows.workflow"  # llama-index-workflows' `Workflow`, loa
 ASKED: ContextVar[tuple[str, str] | None] = ContextVar("namel3ss_debug_llama_index_asked", default=None)
 
 
-class SpanRecorder(BaseSpanHandler[Any]):  # type: ignore[misc]  # LlamaIndex's class: Any to mypy, as it is (pyproject)
+class LlamaIndexSpanRecorder(BaseSpanHandler[Any]):  # type: ignore[misc]  # LlamaIndex's class: Any to mypy, as it is (pyproject)
     """Opens our spans when the runs and steps that get one enter, and ends them when they exit or
     drop. Keeps no span of LlamaIndex's own (`new_span` returns None): ours are the tracer's."""
 
@@ -199,5 +199,5 @@ def stop_result(result: Any) -> Any:
 
 def install_handler(dispatcher: Any) -> None:
     """Add our span handler to the root dispatcher; idempotent."""
-    if not any(isinstance(handler, SpanRecorder) for handler in dispatcher.span_handlers):
-        dispatcher.add_span_handler(SpanRecorder())
+    if not any(isinstance(handler, LlamaIndexSpanRecorder) for handler in dispatcher.span_handlers):
+        dispatcher.add_span_handler(LlamaIndexSpanRecorder())
