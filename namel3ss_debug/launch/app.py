@@ -25,7 +25,7 @@ from ..tracer.argv import process_is_cli
 from ..redaction.redact import Redactor
 from ..tracer.run import Run
 from .capture import capture_calls
-from .pinned import Located, read_pinned
+from .pinned import PinnedModule, read_pinned
 from .stop_noise import NOISE_SUFFIX, StopNoise
 
 AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
@@ -64,7 +64,7 @@ class Target:
 
 
 @dataclass
-class Outcome:
+class AppOutcome:
     exit_code: int
     run: Run
     exception: BaseException | None = None
@@ -78,7 +78,7 @@ def check_target(target: Target) -> None:
 
 
 def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool | None = None,
-               start_attrs: dict[str, Any] | None = None, files: Sequence[Located] | None = None) -> Outcome:
+               start_attrs: dict[str, Any] | None = None, files: Sequence[PinnedModule] | None = None) -> AppOutcome:
     """Run the target under a new run; the app's exit code becomes the outcome's.
 
     With `files` (a rerun's, as `recorded.py`'s `locate` pinned them and consent judged them), the code run
@@ -137,7 +137,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     status = "completed" if code == 0 else "failed"
     tracer.end_run(status, exit_code=code, error=exception,
                    reason="unhandled exception" if exception is not None else None)
-    return Outcome(code, run, exception)
+    return AppOutcome(code, run, exception)
 
 
 def _entry(target: Target, resolved: ResolvedSettings) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:
     return prepared, {"namel3ss": runner.start_attrs(path, target.flow)}
 
 
-def _execute(target: Target, prepared: Any = None, loaded: list[tuple[Located, bytes | None]] | None = None,
+def _execute(target: Target, prepared: Any = None, loaded: list[tuple[PinnedModule, bytes | None]] | None = None,
              watch: lifecycle.MainWatch | None = None) -> tuple[int, BaseException | None]:
     """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back); an `.ai`
     app runs through the namel3ss runtime instead. An error of ours about an `.ai` app (an unknown
@@ -232,7 +232,7 @@ def _stop_within(exc: BaseException) -> RerunStop | None:
 
 
 def _execute_app(target: Target, prepared: Any,
-                 loaded: list[tuple[Located, bytes | None]] | None) -> tuple[int, BaseException | None]:
+                 loaded: list[tuple[PinnedModule, bytes | None]] | None) -> tuple[int, BaseException | None]:
     if target.is_ai_app:
         _run_ai_app(target, prepared)
         return 0, None
@@ -288,7 +288,7 @@ def _module_main(name: str) -> tuple[types.ModuleType, types.CodeType]:
     return module, code
 
 
-def _pinned_main(name: str, loaded: list[tuple[Located, bytes | None]]) -> tuple[types.ModuleType, types.CodeType]:
+def _pinned_main(name: str, loaded: list[tuple[PinnedModule, bytes | None]]) -> tuple[types.ModuleType, types.CodeType]:
     """A module as `python -m name` runs it, from the files a rerun pinned: each package on the way is
     imported from its pinned `__init__` (its `__path__` the folder it was found in, links resolved), then
     the module's code is the pinned file's. Code that is no file (built-in, frozen) is the import system's."""

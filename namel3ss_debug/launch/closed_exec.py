@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
         entered = netns.enter(own_process=True)
         disarm_inherited_sockets()
         how = f"{NAMESPACE}: {entered.how}"
-    except netns.Refused as refused:
+    except netns.NamespaceRefused as refused:
         how = f"{GUARD}: no network namespace: {refused}"
     except netns.Stuck as stuck:
         _write(how_file, f"{EXEC}: the network could not be closed: {stuck}")

@@ -71,7 +71,7 @@ def closed_network(rerun: GuardedRerun, own_process: bool, namespace: bool = Tru
 def _enter(own_process: bool) -> tuple[netns.Entered | None, str | None]:
     try:
         return netns.enter(own_process), None
-    except netns.Refused as refused:
+    except netns.NamespaceRefused as refused:
         return None, f"no network namespace: {refused}"
     except netns.Stuck as failed:
         raise Namel3ssDebugError(f"the rerun could not close the network: {failed}",

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .module_origin import is_module_name
-from .pinned import Located
+from .pinned import PinnedModule
 from .recorded import Recorded
 from .shown import shown
 
@@ -79,7 +79,7 @@ def command_line(recorded: Recorded, interpreter: str) -> str:
     return shown(f"cd {shlex.quote(str(recorded.cwd))} && {shlex.join([*words, *target.args])}")
 
 
-def _script_reasons(script: str, files: tuple[Located, ...], root: Path, ai_app: bool) -> list[str]:
+def _script_reasons(script: str, files: tuple[PinnedModule, ...], root: Path, ai_app: bool) -> list[str]:
     """A script or `.ai` app runs without asking when its file, as pinned (links followed), is inside
     the project."""
     kind = "namel3ss app" if ai_app else "script"

@@ -74,7 +74,7 @@ class Entered:
 _process_namespace: str | None = None  # how this process entered the namespace it stays in, once it has
 
 
-class Refused(Exception):
+class NamespaceRefused(Exception):
     """No namespace could be entered, and nothing changed; the message says why (for the report)."""
 
 
@@ -89,7 +89,7 @@ def enter(own_process: bool, threads: Callable[[], int] | None = None) -> Entere
     not allow it."""
     global _process_namespace
     if not sys.platform.startswith("linux"):
-        raise Refused(f"network namespaces are Linux's, and this is {sys.platform}")
+        raise NamespaceRefused(f"network namespaces are Linux's, and this is {sys.platform}")
     if own_process and _process_namespace is not None:  # a command's next rerun: the process is in it still
         again = _counted(Entered(_process_namespace, None))
         again.baseline = unanswered(again.counters)
@@ -104,7 +104,7 @@ def enter(own_process: bool, threads: Callable[[], int] | None = None) -> Entere
                 entered = _counted(_enter_process(libc))
                 _process_namespace = entered.how
                 return entered
-            except Refused as refused:
+            except NamespaceRefused as refused:
                 why_not_process = str(refused)
     return _counted(_enter_thread(libc, why_not_process))
 
@@ -114,17 +114,17 @@ def _enter_thread(libc: ctypes.CDLL, why_not_process: str) -> Entered:
     try:
         back_to = os.open(NET_OF_THREAD, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as error:
-        raise Refused(f"cannot open {NET_OF_THREAD}: {error.strerror or error}") from None
+        raise NamespaceRefused(f"cannot open {NET_OF_THREAD}: {error.strerror or error}") from None
     if libc.unshare(CLONE_NEWNET) != 0:
         os.close(back_to)
-        raise Refused(f"{_error('unshare(CLONE_NEWNET)')}{_joined(why_not_process)}")
+        raise NamespaceRefused(f"{_error('unshare(CLONE_NEWNET)')}{_joined(why_not_process)}")
     entered = Entered(f"a network namespace with {OWN_LOOPBACK}, for the app's thread only, which code running as "
                       f"root can leave ({why_not_process})", back_to)
     try:
         _loopback_up()
     except OSError as error:
         leave(entered)
-        raise Refused(f"the namespace's loopback could not be brought up: {error.strerror or error}") from None
+        raise NamespaceRefused(f"the namespace's loopback could not be brought up: {error.strerror or error}") from None
     return entered
 
 
@@ -142,7 +142,7 @@ def _enter_process(libc: ctypes.CDLL) -> Entered:
         refused = _error("unshare(CLONE_NEWUSER | CLONE_NEWNET)")
         if mapper is not None:
             mapper.cancel()
-        raise Refused(refused)
+        raise NamespaceRefused(refused)
     every_id = mapper is not None and mapper.write()
     if not every_id:
         _map_own_ids(uid, gid)
@@ -166,7 +166,7 @@ def _map_own_ids(uid: int, gid: int) -> None:
                     f"{error.strerror or error}") from None
 
 
-class Mapper:
+class IdMapper:
     """A child process left outside the user namespace this process is about to make, which writes the
     namespace's maps when told: only a process with CAP_SETUID and CAP_SETGID where the namespace is made
     may map more ids than its own.
@@ -217,11 +217,11 @@ def _write_maps_when_told(told: int, go: int, target: int, maps: dict[str, str])
         os._exit(code)
 
 
-def _mapper() -> Mapper | None:
+def _mapper() -> IdMapper | None:
     """A mapper of every id this process's user namespace has to itself, or None (the process then maps
     its own ids only)."""
     try:
-        return Mapper({name: _identity(name) for name in ("uid_map", "gid_map")})
+        return IdMapper({name: _identity(name) for name in ("uid_map", "gid_map")})
     except (OSError, ValueError):
         return None
 

@@ -34,7 +34,7 @@ class Pinned:
 
 
 @dataclass(frozen=True)
-class Located:
+class PinnedModule:
     """A file a run executes: the module it runs as (`__main__` for a script), its origin as found (a path,
     or `built-in`, `frozen`), whether it is a package's `__init__`, and the file pinned (None when its code
     is no file that opens)."""

@@ -28,7 +28,7 @@ from ..model.errors import UsageError
 from ..tracer.project import MARKERS, find_root
 from .app import Target
 from .module_origin import is_module_name, module_code
-from .pinned import Located, Pinned, pin
+from .pinned import Pinned, PinnedModule, pin
 from .shown import shown
 
 
@@ -41,7 +41,7 @@ class Recorded:
     redacted_args: int  # arguments the recording redacted: given to the app as recorded
     project: Path | None = None  # the trace's project or --cwd's directory, resolved: what consent judges by
     where: Pinned | None = None  # `cwd` pinned by `locate`: what consent judges and the launcher enters
-    files: tuple[Located, ...] | None = None  # the code the run executes, found and pinned once by `locate`
+    files: tuple[PinnedModule, ...] | None = None  # the code the run executes, found and pinned once by `locate`
     unsearchable: str | None = None  # why a module could not be looked for (a finder failed), if it could not
 
 
@@ -75,13 +75,13 @@ def locate(recorded: Recorded, *, path: Sequence[str] | None = None,
                    files=tuple(_located(code.name, code.origin, code.package) for code in found))
 
 
-def _located(name: str, origin: str, package: bool) -> Located:
+def _located(name: str, origin: str, package: bool) -> PinnedModule:
     """A file the run executes, pinned when it is a file that opens (not `built-in` or `frozen` code)."""
     try:
         pinned = pin(Path(origin)) if Path(origin).is_absolute() else None
     except OSError:
         pinned = None
-    return Located(name, origin, package, pinned)
+    return PinnedModule(name, origin, package, pinned)
 
 
 def recorded_target(start: dict[str, Any], cwd: Path | None, trace: Path | None = None) -> Recorded:

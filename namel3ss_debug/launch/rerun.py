@@ -15,7 +15,7 @@ from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..tracer.serialize import to_jsonable
 from ..transport.opening import PLACEHOLDER_KEY
-from .app import Outcome, run_traced
+from .app import AppOutcome, run_traced
 from ..model.errors import UsageError
 from .choosing import not_here
 from .closing import closed_network
@@ -37,7 +37,7 @@ def recorded_form(event_type: str, inputs: Any) -> Any:
 
 
 def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: GuardedRerun, replay_of: dict[str, Any], *,
-              app_stdout_to_stderr: bool = False, last: bool = True) -> tuple[Outcome, Network]:
+              app_stdout_to_stderr: bool = False, last: bool = True) -> tuple[AppOutcome, Network]:
     """Run the app in its recorded directory with `tracer.rerun` set and the network closed (`closing.py`),
     entering the directory and reading the code as `locate` pinned them; the new run's `run_start` names
     the run it reruns (`attrs.replay_of`). Returns how the app ended and how the network was closed.

@@ -85,7 +85,7 @@ def test_without_cap_sys_admin_a_namespace_is_refused_where_it_could_not_be_left
         drop_sys_admin()
         try:
             netns.enter(own_process, threads)
-        except netns.Refused as refused:
+        except netns.NamespaceRefused as refused:
             return str(refused), own_namespace() == before
         return "entered", False
 
@@ -94,5 +94,5 @@ def test_without_cap_sys_admin_a_namespace_is_refused_where_it_could_not_be_left
 
 def test_elsewhere_than_linux_there_are_no_network_namespaces(monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
-    with pytest.raises(netns.Refused, match="^network namespaces are Linux's, and this is darwin$"):
+    with pytest.raises(netns.NamespaceRefused, match="^network namespaces are Linux's, and this is darwin$"):
         netns.enter(own_process=True)
