@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Callable, Iterable, Iterator
 
-from ..store.handed import ReadMet, RecordBlocks, Run
+from ..store.handed import HandedRun, ReadMet, RecordBlocks
 from ..store.located import Located
 from ..store.records import EventRecord, record_from_dict
 from .build import build_report
@@ -24,7 +24,7 @@ from .tally import Tally
 from .window import EventWindow
 
 
-def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part | SplitRun], *, pricer: Pricer | None = None,
+def analyze(runs: Iterable[tuple[HandedRun, RecordBlocks] | Part | SplitRun], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
             sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
             keep_clues: Callable[[Clues], None] | None = None,
@@ -60,7 +60,7 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks] | Part | SplitRun], *, price
     return report
 
 
-def tallied(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer, options: Options,
+def tallied(runs: Iterable[tuple[HandedRun, RecordBlocks]], *, pricer: Pricer, options: Options,
             window: EventWindow | None = None, sections: Iterable[str] = SECTIONS) -> Part:
     """The runs tallied for `analyze` to take in their place (a worker's share of many runs)."""
     tally = Tally(equipped(replace(options, sections=frozenset(sections)), pricer, window))
@@ -70,7 +70,7 @@ def tallied(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer, options
     return part_of(tally)
 
 
-def _tally(tally: Tally, source: Run, blocks: RecordBlocks, window: EventWindow | None) -> None:
+def _tally(tally: Tally, source: HandedRun, blocks: RecordBlocks, window: EventWindow | None) -> None:
     tally.begin_source(source)
     if window is not None:
         window.new_run()

@@ -24,7 +24,7 @@ from typing import Optional
 
 from ..model.events import is_end, is_start
 from ..model.rerun_protocol import unwound_by_stop
-from ..store.handed import Run
+from ..store.handed import HandedRun
 from ..store.records import EventRecord, attrs_of
 from .collectors.anomalies import Anomalies
 from .collectors.errors import Errors, reported_as
@@ -146,7 +146,7 @@ class PartTally(Tally):
     at the cut, then `feed` from it until `stopped`. `index`: the run's place among the runs the asking process
     reads (its figures' events and its calls' identities are numbered by it)."""
 
-    def __init__(self, options: Options, source: Run, index: int = 0):
+    def __init__(self, options: Options, source: HandedRun, index: int = 0):
         if options.counted is not None:
             raise ValueError("a part is tallied with every event counted")
         super().__init__(options)

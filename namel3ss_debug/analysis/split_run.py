@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
-from ..store.handed import Run
+from ..store.handed import HandedRun
 from ..store.line_blocks import LineBlock
-from ..store.reader import Span
+from ..store.reader import LineRange
 from ..store.records import EventRecord
 from .join import join
 from .part_tally import PartTally, Tallied
@@ -27,9 +27,9 @@ class SplitRun:
     """A run `analyze` reads in parts: how a span of its file is read here, its spans, each span's part but the
     first's, and what is told each part joined (see `read_split`)."""
 
-    source: Run
-    read: Callable[[Span], Iterable[Sequence[EventRecord]]]
-    spans: Sequence[Span]
+    source: HandedRun
+    read: Callable[[LineRange], Iterable[Sequence[EventRecord]]]
+    spans: Sequence[LineRange]
     parts: Iterable[tuple[Tallied, Stopped] | Skipped]
     joined: Callable[[int], None]
     settled: Callable[[int], bool] = lambda number: True  # whether part k may be joined besides the tally's join
@@ -49,8 +49,8 @@ class Stopped:
     line: int
 
 
-def tally_part(head: Iterable[EventRecord], blocks: Iterable[LineBlock], span: Span, options: Options, source: Run,
-               index: int, see: Callable[[LineBlock, Optional[int]], None] | None = None,
+def tally_part(head: Iterable[EventRecord], blocks: Iterable[LineBlock], span: LineRange, options: Options,
+               source: HandedRun, index: int, see: Callable[[LineBlock, Optional[int]], None] | None = None,
                ) -> tuple[Tallied, Stopped] | Skipped:
     """The records of `blocks` (a span of the run's file) tallied as a part, seeded from the run's first records
     (`head`), up to the record the part stops at. `index`: the run's place among the runs the asking process
@@ -80,7 +80,7 @@ def _index(records: Sequence[EventRecord], record: EventRecord) -> int:
     raise ValueError("the record a part stopped at is not in its block")
 
 
-def read_split(tally: Tally, read: Callable[[Span], Iterable[Sequence[EventRecord]]], spans: Sequence[Span],
+def read_split(tally: Tally, read: Callable[[LineRange], Iterable[Sequence[EventRecord]]], spans: Sequence[LineRange],
                parts: Iterable[tuple[Tallied, Stopped] | Skipped], joined: Callable[[int], None],
                settled: Callable[[int], bool] = lambda number: True) -> int:
     """Feed `tally` (the run begun) the records of `spans` (the whole file, in order): the first read here (`read`),
@@ -92,12 +92,12 @@ def read_split(tally: Tally, read: Callable[[Span], Iterable[Sequence[EventRecor
         tally.feed(block)
     count = 0
     for number, (span, told) in enumerate(zip(spans[1:], parts)):
-        rest: Optional[Span] = span
+        rest: Optional[LineRange] = span
         if not isinstance(told, Skipped) and settled(number) and join(tally, told[0]):
             stopped = told[1]
             joined(number)
             count += 1
-            rest = Span(stopped.offset, span.end, stopped.line) if stopped.offset < span.end else None
+            rest = LineRange(stopped.offset, span.end, stopped.line) if stopped.offset < span.end else None
         if rest is not None:
             for block in read(rest):
                 tally.feed(block)

@@ -15,7 +15,7 @@ import re
 from typing import Callable, Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
-from ..store.handed import Run
+from ..store.handed import HandedRun
 from ..store.records import EventRecord, attrs_of, framework_of
 from . import critical
 from .collectors.anomalies import Anomalies, sampled
@@ -83,7 +83,7 @@ class Tally:
         self._timed, self._failed, self._llm_ended = self.timing.ended, self.errors.failed, self.usage.ended
 
     # -- runs -------------------------------------------------------------------------------
-    def begin_source(self, source: Run) -> None:
+    def begin_source(self, source: HandedRun) -> None:
         """`begin` the run a `store.sources.RunSource` names (by its label when it has no run id)."""
         self.begin(source.run_id or source.label, source.label, source.files)
 

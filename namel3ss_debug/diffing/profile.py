@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Sequence
 
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
-from ..store.handed import ReadMet, Run
+from ..store.handed import HandedRun, ReadMet
 from ..store.line_blocks import LineBlock
 from ..store.located import Located
 from ..store.records import EventRecord
@@ -32,7 +32,7 @@ SECTIONS = ("overview", "components", "operations", "llm", "errors", "health")
 class RunProfile:
     """A run as a diff sees it."""
 
-    source: Run
+    source: HandedRun
     report: Report
     calls: CallSequence
 
@@ -41,7 +41,7 @@ class RunProfile:
         return self.source.label
 
 
-def profile_run(source: Run, events: Iterable[Located], *, pricer: Pricer | None = None,
+def profile_run(source: HandedRun, events: Iterable[Located], *, pricer: Pricer | None = None,
                 problems: ReadMet | None = None, rereadable: bool = False) -> RunProfile:
     """Read `events` (in file order, with their places) once into a report and a call sequence.
 
@@ -59,7 +59,7 @@ def profile_run(source: Run, events: Iterable[Located], *, pricer: Pricer | None
     return RunProfile(source, report, recorder.finish())
 
 
-def profile_lines(source: Run, blocks: Iterable[LineBlock], *, pricer: Pricer | None = None,
+def profile_lines(source: HandedRun, blocks: Iterable[LineBlock], *, pricer: Pricer | None = None,
                   problems: ReadMet | None = None, rereadable: bool = False) -> RunProfile:
     """`profile_run` of the reader's typed blocks (`TraceReader.line_blocks`): the same profile, faster."""
     from ..analysis.analyze import analyze  # noqa: PLC0415 - as in profile_run

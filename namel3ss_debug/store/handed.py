@@ -11,7 +11,7 @@ from .records import EventRecord
 RecordBlocks = Iterable[Sequence[EventRecord]]  # a run's records, a block at a time, in the run's order
 
 
-class Run(Protocol):
+class HandedRun(Protocol):
     """A run a pass is handed: a label for messages, its files in reading order, its id when the caller knows it."""
 
     @property

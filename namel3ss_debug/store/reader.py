@@ -45,11 +45,11 @@ _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError
 Items = TypeVar("Items", bound=Sized)
 
 
-__all__ = ["Located", "Span", "TraceReader"]
+__all__ = ["Located", "LineRange", "TraceReader"]
 
 
 @dataclass(frozen=True)
-class Span:
+class LineRange:
     """The lines of a file from byte `start` (the start of line number `line`) to byte `end` (a line's start, or
     the file's end)."""
 
@@ -87,12 +87,12 @@ class TraceReader:
         for index, path in enumerate(source.files):
             yield from self._file(path, _LinedSink(self.problems, index))
 
-    def span_records(self, path: str, span: Span) -> Iterator[Sequence[EventRecord]]:
+    def span_records(self, path: str, span: LineRange) -> Iterator[Sequence[EventRecord]]:
         """The records of the lines of `path` between two byte offsets (a part of a v1 run: `analysis/split_run`),
         as `records` gives them; the file is known to be a trace, so a span without an event is no error."""
         return self._span(path, span, _RecordSink(self.problems))
 
-    def span_line_blocks(self, path: str, span: Span) -> Iterator[LineBlock]:
+    def span_line_blocks(self, path: str, span: LineRange) -> Iterator[LineBlock]:
         """The same, as `line_blocks` gives them (each record's line number and byte offset)."""
         return self._span(path, span, _LinedSink(self.problems, 0))
 
@@ -122,7 +122,7 @@ class TraceReader:
         if builder is not None and stat is not None and sink.count and sink.mapper is None:
             builder.write(stat.st_size, stat.st_mtime_ns)
 
-    def _span(self, path: str, span: Span, sink: "_Sink[Items]") -> Iterator[Items]:
+    def _span(self, path: str, span: LineRange, sink: "_Sink[Items]") -> Iterator[Items]:
         try:
             stream = open(path, "rb")
         except OSError as error:
@@ -142,7 +142,7 @@ class TraceReader:
         return IndexBuilder(path, self.index_min_bytes)
 
     def _blocks(self, path: str, stream: ReadsInto, position: Callable[[], int] | None, sink: "_Sink[Items]",
-                builder: IndexBuilder | None, size: int, span: Span | None = None,
+                builder: IndexBuilder | None, size: int, span: LineRange | None = None,
                 ahead: LineAhead | None = None) -> Iterator[Items]:
         """`stream`'s blocks made items by `sink`: a whole file's, or with `span` the lines of a part of a file
         known to be a trace (from its line and offset; a part without an event is no error). `ahead` looks

@@ -18,7 +18,7 @@ from namel3ss_debug.analysis.split_run import read_split, tally_part
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.render.analyze.analyze_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import Span, TraceReader
+from namel3ss_debug.store.reader import LineRange, TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
@@ -92,8 +92,8 @@ def whole(records):
 
 def part_of(path, starts, span, head=64):
     reader = TraceReader(ReadProblems())
-    first = [record for block in reader.span_records(path, Span(0, min(starts[min(head, len(starts) - 1)],
-                                                                       span.start), 1))
+    first = [record for block in reader.span_records(path, LineRange(0, min(starts[min(head, len(starts) - 1)],
+                                                                            span.start), 1))
              for record in block]
     told = tally_part(first, reader.span_line_blocks(path, span), span, options(), Source(), 0)
     return pickle.loads(pickle.dumps(told))  # as a worker gives it back: one pickle, its shared objects shared
@@ -103,7 +103,7 @@ def parted(path, starts, cuts):
     """The run read with a part from each cut (the lines before the first: the asking process's)."""
     bounds = [0, *(starts[at] for at in cuts), starts[-1]]
     lines = [1, *(at + 1 for at in cuts)]
-    spans = [Span(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
+    spans = [LineRange(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
     parts = [part_of(path, starts, span) for span in spans[1:]]
     reader = TraceReader(ReadProblems())
     tally = Tally(options())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Protocol, TypeVar
 
 from ...model.events import is_known_event_type
-from ...store.handed import Run
+from ...store.handed import HandedRun
 from ...store.problems import ReadProblems
 from ...store.records import EventRecord
 
@@ -28,7 +28,7 @@ class Counted:
         self.events = 0
         self.problems = problems
 
-    def __call__(self, source: Run, blocks: Iterator[Block]) -> Iterator[Block]:
+    def __call__(self, source: HandedRun, blocks: Iterator[Block]) -> Iterator[Block]:
         for block in blocks:
             self.events += len(block)
             for event_type in {record.event_type for record in block}:

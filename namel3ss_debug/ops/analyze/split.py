@@ -37,7 +37,7 @@ from ...model.events import is_known_event_type, is_start
 from ...store.line_blocks import LineBlock
 from ...store.line_events import first_object
 from ...store.problems import Call, LoggedProblems, ReadProblems, replay
-from ...store.reader import Span, TraceReader
+from ...store.reader import LineRange, TraceReader
 from ...store.records import EventRecord
 from ...store.sources import RunSource, is_stream, unreadable
 from ..environment import Environment
@@ -66,7 +66,7 @@ class Cut:
     """The spans one run's file is read in (the first: this process's), and where its first lines end."""
 
     path: str
-    spans: tuple[Span, ...]
+    spans: tuple[LineRange, ...]
     head: int
 
 
@@ -102,7 +102,7 @@ def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[Cut]:
         return None
     offsets.append(size)
     lines = _lines_at(file, offsets[:-1])
-    return Cut(path, tuple(Span(offsets[at], offsets[at + 1], lines[at]) for at in range(len(lines))), head)
+    return Cut(path, tuple(LineRange(offsets[at], offsets[at + 1], lines[at]) for at in range(len(lines))), head)
 
 
 def _head(file: BinaryIO) -> tuple[Optional[str], int]:
@@ -174,8 +174,8 @@ class Part:
     writes its answer (`handoff.py`: the read's directory, held open and inherited, and its number)."""
 
     source: RunSource
-    span: Span
-    head: Span
+    span: LineRange
+    head: LineRange
     place: handing.Place
     number: int
 
@@ -184,7 +184,7 @@ def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environm
                   ) -> InOrder[int]:
     """Each span's part but the first, tallied in worker processes started at once (`with` it): the number of each
     one's answer (a `Told`, written in `place`'s directory: `handoff.py`), in order."""
-    parts = [Part(source, span, Span(0, min(cut.head, span.start), 1), place, number)
+    parts = [Part(source, span, LineRange(0, min(cut.head, span.start), 1), place, number)
              for number, span in enumerate(cut.spans[1:])]
     return InOrder(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
                    runs=1)
@@ -303,7 +303,7 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
             recorder.adopt(recorded)
         taken[number] = (calls, offset, events, None, None)
 
-    def read(span: Span) -> Iterator[Sequence[EventRecord]]:
+    def read(span: LineRange) -> Iterator[Sequence[EventRecord]]:
         if scan is None and recorder is None:
             return counted(source, reader.span_records(cut.path, span))
         return counted(source, _seen(reader.span_line_blocks(cut.path, span), scan, recorder, cut.path))

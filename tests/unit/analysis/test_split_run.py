@@ -18,7 +18,7 @@ from support.tracefactory import TraceBuilder, error
 from namel3ss_debug.analysis.join import join
 from namel3ss_debug.analysis.split_run import Skipped
 from namel3ss_debug.analysis.tally import Tally
-from namel3ss_debug.store.reader import Span
+from namel3ss_debug.store.reader import LineRange
 
 GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "answers" / "traces").glob("*.jsonl"))
 
@@ -59,7 +59,7 @@ def test_a_talking_run_read_in_parts_is_diagnosed_as_one_pass_diagnoses_it(seed,
 
 def one_cut(tmp_path, events, cut):
     path, starts = written(tmp_path, events)
-    span = Span(starts[cut], starts[-1], cut + 1)
+    span = LineRange(starts[cut], starts[-1], cut + 1)
     return path, starts, span, part_of(path, starts, span)
 
 

@@ -24,7 +24,7 @@ from namel3ss_debug.checks.run import new_scan
 from namel3ss_debug.checks.scan import EventScan
 from namel3ss_debug.checks.scan_parts import PartScan, ScanRecipe
 from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import Span, TraceReader
+from namel3ss_debug.store.reader import LineRange, TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 
 GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "answers" / "traces").glob("*.jsonl"))
@@ -58,10 +58,10 @@ def one_scan(path: str) -> dict:
     return scan_state(scan)
 
 
-def part_scan(path: str, starts: list[int], span: Span) -> tuple[object, PartScan]:
+def part_scan(path: str, starts: list[int], span: LineRange) -> tuple[object, PartScan]:
     """A part tallied and scanned as a worker does it (`ops/analyze/split._told`), given back pickled."""
     reader = TraceReader(ReadProblems())
-    head = [record for block in reader.span_records(path, Span(0, min(starts[min(64, len(starts) - 1)],
+    head = [record for block in reader.span_records(path, LineRange(0, min(starts[min(64, len(starts) - 1)],
                                                                        span.start), 1)) for record in block]
     scan = ScanRecipe(tuple(RULES)).part_scan()
     told = tally_part(head, reader.span_line_blocks(path, span), span, options(), Source(), 0,
@@ -74,7 +74,7 @@ def parted_scan(path: str, starts: list[int], cuts: list[int]) -> tuple[dict, in
     (their tally and their scan)."""
     bounds = [0, *(starts[at] for at in cuts), starts[-1]]
     lines = [1, *(at + 1 for at in cuts)]
-    spans = [Span(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
+    spans = [LineRange(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
     told = [part_scan(path, starts, span) for span in spans[1:]]
     scan, reader = new_scan(RULES), TraceReader(ReadProblems())
     tally = Tally(options())
@@ -163,9 +163,9 @@ def test_a_call_limit_crossed_past_a_parts_first_calls_refuses_the_part(tmp_path
     6) only, and one scan keeps calls 4 to 8: the part is refused and scanned here."""
     path, starts, agents = calls_run(tmp_path, 20)
     cut = agents[1]
-    _, part = part_scan(path, starts, Span(starts[cut], starts[-1], cut + 1))
+    _, part = part_scan(path, starts, LineRange(starts[cut], starts[-1], cut + 1))
     scan = new_scan(RULES)
-    for block in TraceReader(ReadProblems()).span_line_blocks(path, Span(0, starts[cut], 1)):
+    for block in TraceReader(ReadProblems()).span_line_blocks(path, LineRange(0, starts[cut], 1)):
         scan.see_block(block, path)
     limit, mine = scan.call_limits["llm"]
     assert (limit, mine.count, part.call_limits["llm"][1].count) == (3, 1, 19)
@@ -236,7 +236,7 @@ def test_an_order_is_followed_from_where_the_run_had_got_to_at_the_cut(tmp_path)
 
 def test_a_part_given_back_holds_no_record_only_refs(tmp_path):
     path, starts, agents = calls_run(tmp_path, 4)
-    told, part = part_scan(path, starts, Span(starts[agents[1]], starts[-1], agents[1] + 1))
+    told, part = part_scan(path, starts, LineRange(starts[agents[1]], starts[-1], agents[1] + 1))
     assert not isinstance(told, Skipped) and part.events > 0
     assert isinstance(part.last_place, EventRef)
     assert part.run_end_place is None  # the part stopped at the root's end: the asking process's

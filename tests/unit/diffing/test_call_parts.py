@@ -24,7 +24,7 @@ from namel3ss_debug.diffing.calls import CallRecorder, CallSequence
 from namel3ss_debug.diffing.profile import recorded
 from namel3ss_debug.model import span_ids
 from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import Span, TraceReader
+from namel3ss_debug.store.reader import LineRange, TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 
 GOLDEN = sorted((Path(__file__).parents[2] / "golden" / "answers" / "traces").glob("*.jsonl"))
@@ -43,10 +43,10 @@ def one_recorder(path: str) -> tuple:
     return state(recorder.finish())
 
 
-def part_calls(path: str, starts: list[int], span: Span) -> tuple[object, PartCalls | None]:
+def part_calls(path: str, starts: list[int], span: LineRange) -> tuple[object, PartCalls | None]:
     """A part tallied and its calls recorded as a worker does it (`ops/analyze/split._told`), given back pickled."""
     reader = TraceReader(ReadProblems())
-    head = [record for block in reader.span_records(path, Span(0, min(starts[min(64, len(starts) - 1)],
+    head = [record for block in reader.span_records(path, LineRange(0, min(starts[min(64, len(starts) - 1)],
                                                                        span.start), 1)) for record in block]
     recorder = PartRecorder.of_head(head)
     told = tally_part(head, reader.span_line_blocks(path, span), span, options(), Source(), 0,
@@ -59,7 +59,7 @@ def parted_calls(path: str, starts: list[int], cuts: list[int]) -> tuple[tuple, 
     parts were joined."""
     bounds = [0, *(starts[at] for at in cuts), starts[-1]]
     lines = [1, *(at + 1 for at in cuts)]
-    spans = [Span(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
+    spans = [LineRange(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]
     told = [part_calls(path, starts, span) for span in spans[1:]]
     recorder, reader = JoiningRecorder(), TraceReader(ReadProblems())
     tally = Tally(options())
@@ -154,10 +154,10 @@ def recorded_alone(path: str, starts: list[int], at: int, end: int = -2) -> Part
     part's tally stops, left out), recorded by a part's recorder past where a tally would stop: what it says of what
     it cannot know."""
     reader = TraceReader(ReadProblems())
-    head = [record for block in reader.span_records(path, Span(0, starts[1], 1)) for record in block]
+    head = [record for block in reader.span_records(path, LineRange(0, starts[1], 1)) for record in block]
     recorder = PartRecorder.of_head(head)
     assert recorder is not None
-    for block in reader.span_line_blocks(path, Span(starts[at], starts[end], at + 1)):
+    for block in reader.span_line_blocks(path, LineRange(starts[at], starts[end], at + 1)):
         recorder.see(block, None)
     return recorder.part()
 
@@ -204,7 +204,7 @@ def test_a_part_of_a_run_without_a_root_in_its_first_lines_records_nothing(tmp_p
     assert PartRecorder.of_head([]) is None
     events = requests_run(3)
     path, starts = written(tmp_path, events[1:])  # no run_start: no root among the first lines
-    told, part = part_calls(path, starts, Span(starts[4], starts[-1], 5))
+    told, part = part_calls(path, starts, LineRange(starts[4], starts[-1], 5))
     assert part is None or isinstance(told, Skipped) or not JoiningRecorder().settles(part)
 
 

@@ -15,7 +15,7 @@ from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store import blocks, lines, lookup
 from namel3ss_debug.store.line_ahead import LineAhead, line_ahead
 from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import Span, TraceReader
+from namel3ss_debug.store.reader import LineRange, TraceReader
 from namel3ss_debug.store.sources import RunSource
 
 LIMIT = 16 << 20  # many blocks, so holding it and not holding it differ
@@ -97,7 +97,7 @@ def test_a_part_of_a_file_is_refused_the_same_way(small_limit, tmp_path):
     path = _sparse(tmp_path / "zeros.jsonl", HEAD + HEAD, 10 * LIMIT)
     reader = TraceReader(ReadProblems(), write_index=False)
     with pytest.raises(TraceError, match="zeros.jsonl:3: a line longer than 16 MiB"):
-        list(reader.span_records(str(path), Span(len(HEAD), 10 * LIMIT, 2)))
+        list(reader.span_records(str(path), LineRange(len(HEAD), 10 * LIMIT, 2)))
 
 
 @pytest.mark.parametrize("extra", [-1, 0, 1, 2])
