@@ -12,6 +12,9 @@
 - Any other request (a tool's HTTP call through a recorded client: a side effect) is answered from the recording
   when the recording has the same request; one it has not stops the run as a miss, unless `requests` lets it out.
 
+`diagnose --experiment`'s tries are forks (`reask` at a point: `reasking`) whose misses and network are a judged
+rerun's: the fork says what is sent from its point on, `LiveCalls` where it goes and what else may go live.
+
 `bisect`'s probes are matched as a plain rerun is, their substituted answers given by the policy's `fallback`,
 with the same `LiveCalls` (`bisecting`); past a substituted answer, a tool neither run can answer runs for real, as
 after a fork's call (`fork.past_a_change`): the tool a corrected answer asks for.
@@ -24,10 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..rerun.fork import check_base_url, past_a_change, rebased  # --base-url checked and sent to as a fork's
+from ..rerun.fork import ForkPlan, check_base_url, past_a_change, rebased  # --base-url checked, sent to as a fork's
+from ..rerun.fork_policy import ForkPolicy
 from ..rerun.policy import Fallback, LiveCalls, Policy
 
-__all__ = ["JudgedPolicy", "LiveCalls", "bisecting", "check_base_url", "verifying"]
+__all__ = ["JudgedFork", "JudgedPolicy", "LiveCalls", "bisecting", "check_base_url", "reasking", "verifying"]
 LLM = "llm"
 
 
@@ -75,3 +79,15 @@ def bisecting(live: LiveCalls, fallback: Fallback) -> JudgedPolicy:
     """`bisect`'s policy: a plain rerun's matching, `fallback` answering what the bad run cannot, a tool past a
     substituted answer run for real, any other miss an error unless `live` lets it out."""
     return JudgedPolicy(on_miss="error", fallback=fallback, live=live)
+
+
+@dataclass(frozen=True)
+class JudgedFork(JudgedPolicy, ForkPolicy):
+    """A fork judged as `verify` judges a rerun: the fork's change and what it sends (`ForkPolicy`), the judged
+    rerun's rule for misses and the network (`JudgedPolicy`, first in the order)."""
+
+
+def reasking(live: LiveCalls, call: str) -> JudgedFork:
+    """`diagnose --experiment`'s try at `call`: the run before it replayed, it and every LLM call after it re-asked
+    (a `reask` fork), live where `live` says."""
+    return JudgedFork(on_miss="error", live=live, plan=ForkPlan(call, "reask", base_url=live.base_url))

@@ -39,12 +39,11 @@ from ..launch.choosing import Choosing, Consent
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
-from ..launch.verifying import JudgedPolicy
+from ..launch.verifying import reasking
 from ..model.errors import UsageError
 from ..model.fs import replace_beside
 from ..recording.endpoints import endpoints_of
 from ..rerun.budget import BudgetSpent, Budgeted, CallBudget
-from ..rerun.fork import ForkPlan
 from ..recording.calls import Recording
 from ..rerun.policy import LiveCalls
 from ..store.sources import RunSource
@@ -260,10 +259,9 @@ class _Run:
     def _try(self, point: ForkPoint) -> TryCost:
         judged = self.judged
         live = self.request.live
-        plan = ForkPlan(point.call, "reask", base_url=live.base_url)
-        session = Budgeted(judged.recording(), JudgedPolicy(on_miss="error", fork=plan, live=live), self.budget,
-                           inputs_of=recorded_form)
-        replay_of = {**judged.replay_of([]), "fork": plan.lineage()}
+        policy = reasking(live, point.call)
+        session = Budgeted(judged.recording(), policy, self.budget, inputs_of=recorded_form)
+        replay_of = {**judged.replay_of([]), "fork": policy.plan.lineage()}
         ran, _ = run_again(judged.recorded, judged.resolved, GuardedRerun(session, self.choosing), replay_of,
                            app_stdout_to_stderr=self.request.app_stdout_to_stderr, last=False)
         if isinstance(ran.exception, KeyboardInterrupt):

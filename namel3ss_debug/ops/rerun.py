@@ -29,7 +29,7 @@ from ..recording.mocks import Mock, MockTable
 from ..rerun.answerer import Rerun, Stepper
 from ..recording.call_paths import PathTable
 from ..rerun.fork import ForkPlan
-from ..rerun.policy import Policy
+from ..rerun.fork_policy import rerun_policy
 from .rerun_fork import check_fork, fork_exit_code, make_fork
 from .rerun_pick import Picked, newest_recording
 from ..recording.calls import Recording
@@ -160,7 +160,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         resolved = rerun_settings(env, start, config_path=options.config_path, output=options.output,
                                   network_closed=options.on_miss == "error")
         stepper = options.make_stepper(recording) if options.make_stepper else None
-        policy = Policy(match=options.match, on_miss=options.on_miss, live_tools=options.live_tools, fork=options.fork)
+        policy = rerun_policy(options.match, options.on_miss, options.live_tools, options.fork)
         session = Rerun(recording, policy, mocks=mocks, stepper=stepper, inputs_of=recorded_form)
         guarded = GuardedRerun(session, options.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id, source.label)

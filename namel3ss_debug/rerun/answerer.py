@@ -31,7 +31,7 @@ from ..model.rerun_protocol import (ENDED_BY_STOP, FORKED, GIVEN, LIVE, MOCKED, 
 from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..otel.passthrough import OTEL_SOURCE
-from ..recording.mocks import Mock, parse_key
+from ..recording.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
 from ..recording.call_paths import ROOT, PathCounter, step_label
@@ -111,7 +111,7 @@ class Rerun:
                  stepper: Stepper | None = None, inputs_of: Callable[[str, Foreign], Foreign] | None = None):
         self.recording = recording
         self.policy = policy
-        self.forked = False  # the fork's call was reached: later LLM calls that miss go live (or stop, offline)
+        self.reached = False  # the policy's changed call (a fork's) was reached: what follows is past the change
         self.parting = Parting(recording, policy.strict)  # where the rerun parted; strict matching from there
         self.mocks = list((mocks or {}).values())
         self.stepper = stepper
@@ -179,21 +179,19 @@ class Rerun:
         with self._lock:
             live = self._live_call(spec, span, inputs)
             typed = _for_call(spec.mock_codec or spec.codec, live.key)
-            at_fork = self._at_fork(live)
+            at_change = self._at_change(live)
             strict = self.parting.strictly
             recorded = self.twins.find(live, request, span.span_id, strict)
             if recorded is not None and request is not None:
                 self.twins.note_asker(span, recorded)
             mock = self._mock_for(live, recorded.number if recorded is not None else live.number) \
-                if not at_fork else self._fork_answer()
-            if mock is None and request is not None and not at_fork:
+                if not at_change else self.policy.changed_answer()
+            if mock is None and request is not None and not at_change:
                 mock = self._watched_mock(span)
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
-            fork = self.policy.fork
             runs = (mock is None and self.policy.live_tools and spec.component == "tool") \
-                or (at_fork and fork is not None and fork.goes_live) \
-                or (fork is not None and fork.reasks(spec.component, self.forked))  # run for real, as asked
+                or self.policy.sends(spec.component, at_change, self.reached)  # run for real, as asked
             miss_why = self.parting.asks_otherwise(live, recorded) if strict and mock is None and not runs else None
             if miss_why is not None:
                 recorded = None  # its twin asked something else: no stale answer
@@ -202,7 +200,7 @@ class Rerun:
                 if runs or miss_why is not None:
                     answer = None
                 elif mock is not None:
-                    answer = from_value(FORKED if at_fork else MOCKED, mock.value, typed,
+                    answer = from_value(FORKED if at_change else MOCKED, mock.value, typed,
                                         recorded.key if recorded else None, spec.generator)
                 elif recorded is not None:
                     answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
@@ -220,7 +218,7 @@ class Rerun:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
                                   spec.generator, self.on_miss_for(spec.component),
-                                  fork.change_text if at_fork and fork is not None else None)
+                                  self.policy.change_text if at_change else None)
             if miss_why is not None and pending.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)
         if self.stepper is not None:
@@ -247,40 +245,28 @@ class Rerun:
         except CodecError as error:
             raise RerunMiss(f"{live.key}: {error}") from None
 
-    # -- a fork (fork.py) ----------------------------------------------------------------------
+    # -- the policy's change (a fork's: fork_policy.py) ------------------------------------------
     def live_request(self, api: str, body: JsonValue, url: str) -> tuple[JsonValue, str]:
-        """An LLM request before its span opens: the body a fork sends (and the span records), and the URL
-        it goes to if it runs live (the policy's, when no fork sends it). Its number is the one `opened` is about to
-        give it."""
-        fork = self.policy.fork
-        if fork is None:
-            return body, self.policy.live_url(url)
+        """An LLM request before its span opens: the body the policy sends (and the span records), and the URL it
+        goes to if it runs live. Its number is the one `opened` is about to give it."""
         with self._lock:
-            at_fork = fork.names("llm", api, self._numbers["llm", api] + 1)
-            self.forked = self.forked or at_fork
-            return fork.request(api, body, url, at_fork, self.forked)
+            at_change = self.policy.change_at("llm", api, self._numbers["llm", api] + 1) is not None
+            self.reached = self.reached or at_change
+            return self.policy.request(api, body, url, at_change, self.reached)
 
-    def _at_fork(self, live: LiveCall) -> bool:
-        """Whether this is the fork's call: the rerun parts from its recording here."""
-        fork = self.policy.fork
-        if fork is None or not fork.names(live.component, live.name, live.number):
+    def _at_change(self, live: LiveCall) -> bool:
+        """Whether this is the call the policy changes (a fork's): the rerun parts from its recording here."""
+        key = self.policy.change_at(live.component, live.name, live.number)
+        if key is None:
             return False
-        self.forked = True
-        self.part(fork.call, "forked")
+        self.reached = True
+        self.part(key, "forked")
         return True
-
-    def _fork_answer(self) -> Mock | None:
-        """The fork's `--answer`, given as a mock of its call is."""
-        fork = self.policy.fork
-        return Mock(parse_key(fork.call), fork.value, "--fork") if fork is not None and fork.change == "answer" \
-            else None
 
     def on_miss_for(self, component: str) -> str:
         """What a miss of a call of `component` does, as the policy says (`Policy.on_miss_for`): stop the run
-        (`error`) or run it live (`live`). The change it is told of is a fork's call, or with no fork where the
-        run parted (bisect's substituted answer: `fork.past_a_change`)."""
-        changed = self.forked if self.policy.fork is not None else self.parted is not None
-        return self.policy.on_miss_for(component, changed)
+        (`error`) or run it live (`live`), told whether the rerun is past its change (`Policy.changed`)."""
+        return self.policy.on_miss_for(component, self.policy.changed(self.reached, self.parted is not None))
 
     def _ran(self, span: AnsweredSpan, component: str, recorded: RecordedCall | None) -> str:
         """How a call that runs for real counts: a tool with a recorded twin ran again and is judged by

@@ -14,7 +14,8 @@ asks exactly what was recorded. A tool that misses then runs for real (what the 
 LLM call or another request that misses runs live, an LLM call at `base_url` when one is given, or, `offline`,
 stops the run as a miss with the nearest recorded call.
 
-Pure: the engine (`answerer.py`) and the transport ask the plan, which holds no state.
+Pure: the fork's policy (`fork_policy.ForkPolicy`), which the engine asks of every call, asks the plan, which
+holds no state.
 
     plan = ForkPlan("llm:openai.chat#2", "model", model="gpt-4o-mini", base_url="http://127.0.0.1:8001")
     plan.names("llm", "openai.chat", 2)                 # True: this is the fork's call

@@ -1,16 +1,17 @@
-"""What a rerun does with the calls it is asked about: one value for each kind of rerun.
+"""What a rerun does with the calls it is asked about: the engine (`answerer.py`) asks its policy of every call.
 
 - `match`: how a call finds its recorded twin: by its place (`call`) or by its inputs (`inputs`);
 - `strict`: matched strictly from the first call (`parting.py`), not only once the run parted from its recording;
 - `on_miss`: what a call the recording cannot answer does: stop the run (`error`) or run it live (`live`);
 - `live_tools`: tool calls run for real (unless mocked); LLM calls are still answered;
 - `fallback`: what answers a call that would miss, before it is reported (bisect's good answers);
-- `fork`: `--fork`'s plan (`fork.py`), asked at each call: the fork's change, and what a miss after it does.
+- the change it makes (`change_at`, `changed_answer`, `sends`, `request`): none for a plain rerun; a fork changes
+  one call and how the calls after it are sent (`fork_policy.ForkPolicy`).
 
-The plain rerun is `Policy(match, on_miss, live_tools)` (its fork adds `fork`), `bisect`'s is `Policy(fallback=...)`,
-a golden run's `Policy(match="inputs", strict=True, ...)`; `verify`'s and `bisect`'s is a `Policy` of their own
-(`launch/verifying.py`), which says per component what a miss does, where a live LLM request goes and which calls
-that run for real keep the network, from what `LiveCalls` lets go live.
+The plain rerun is `Policy(match, on_miss, live_tools)`, its fork a `ForkPolicy` (`rerun_policy` chooses, once),
+`bisect`'s is `Policy(fallback=...)`, a golden run's `Policy(match="inputs", strict=True, ...)`; `verify`'s and
+`bisect`'s is a `Policy` of their own (`launch/verifying.py`), which says per component what a miss does, where a
+live LLM request goes and which calls that run for real keep the network, from what `LiveCalls` lets go live.
 
     Rerun(recording, Policy(match="inputs", on_miss="live"), mocks=mocks)
 """
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..model.errors import UsageError
-from ..model.json_types import Foreign
+from ..model.json_types import Foreign, JsonValue
+from ..recording.mocks import Mock
 from .answers import Answer
 from .candidates import LiveCall
-from .fork import ForkPlan, check_base_url
+from .fork import check_base_url
 
 Fallback = Callable[[LiveCall, Foreign, bool], Answer | None]
 """What answers a call that would miss (its live call, the codec a typed value is decoded with, whether it
@@ -33,21 +35,48 @@ yields): an `Answer` of source `mocked`, or None to let it miss. `bisect` fills 
 
 @dataclass(frozen=True)
 class Policy:
-    """How a rerun answers: its matching, its strictness, what a miss does, what runs for real, its fallback and
-    its fork."""
+    """How a rerun answers: its matching, its strictness, what a miss does, what runs for real, its fallback, and
+    the change it makes (a plain rerun's: none; `ForkPolicy` makes one)."""
 
     match: str = "call"
     strict: bool = False
     on_miss: str = "error"
     live_tools: bool = False
     fallback: Fallback | None = None
-    fork: ForkPlan | None = None
 
-    def on_miss_for(self, component: str, forked: bool) -> str:
-        """What a miss of a call of `component` does: stop the run (`error`) or run it live (`live`); a fork
-        decides from its call on (`forked`: the rerun reached its change: the fork's call, or, with no fork, the
-        first answer that was not the recording's)."""
-        return self.fork.on_miss(component, self.on_miss, forked) if self.fork is not None else self.on_miss
+    def change_at(self, component: str, name: str, number: int) -> str | None:
+        """The key of the call this policy changes when the rerun's `number`-th call of `component:name` is it (the
+        rerun parts from its recording there), else None: a plain rerun changes no call."""
+        return None
+
+    def changed_answer(self) -> Mock | None:
+        """What the changed call returns when the change gives its answer (rather than sending it)."""
+        return None
+
+    @property
+    def change_text(self) -> str | None:
+        """The change as the console says it at the changed call (`model gpt-4o`)."""
+        return None
+
+    def sends(self, component: str, at_change: bool, reached: bool) -> bool:
+        """Whether a call of `component` is sent for real whatever the recording holds (`at_change`: it is the
+        changed call; `reached`: the rerun has reached it)."""
+        return False
+
+    def request(self, api: str, body: JsonValue, url: str, at_change: bool,
+                reached: bool) -> tuple[JsonValue, str]:
+        """An LLM request's body as the rerun sends it, and the URL it goes to if it runs live."""
+        return body, self.live_url(url)
+
+    def changed(self, reached: bool, parted: bool) -> bool:
+        """Whether the rerun is past its change, as `on_miss_for` is told: with no call of its own to change, once
+        it parted from its recording (bisect's substituted answer: `fork.past_a_change`)."""
+        return parted
+
+    def on_miss_for(self, component: str, changed: bool) -> str:
+        """What a miss of a call of `component` does: stop the run (`error`) or run it live (`live`); `changed`:
+        the rerun is past its change (`changed`)."""
+        return self.on_miss
 
     def live_url(self, url: str) -> str:
         """Where an LLM request that runs live goes, when no fork sends it: its own URL."""
@@ -66,8 +95,6 @@ class Policy:
             return "--live-tools: tool bodies run for real, with the network"
         if stepping:
             return "the rerun's console can run a call live"
-        if self.fork is not None and not self.fork.offline:
-            return "--fork: calls from the fork on that the recording lacks run live, with the network"
         return None
 
 

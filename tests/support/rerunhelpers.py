@@ -16,11 +16,12 @@ from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.answerer import Rerun
+from namel3ss_debug.rerun.fork_policy import ForkPolicy
 from namel3ss_debug.rerun.policy import Policy
 from namel3ss_debug.testing.capture import capture_events
 
 Event = dict[str, Any]
-POLICY = frozenset(field.name for field in fields(Policy))
+POLICY = frozenset(field.name for field in fields(Policy)) | {"fork"}
 
 
 def record(app: Callable[[], Any], **settings: Any) -> tuple[Any, list[Event]]:
@@ -33,7 +34,9 @@ def record(app: Callable[[], Any], **settings: Any) -> tuple[Any, list[Event]]:
 def made_rerun(recording: Recording, **options: Any) -> Rerun:
     """A rerun of `recording`, its policy made of the options that name one of its fields (`match`, `on_miss`,
     `fork`...), the others (`mocks`, `stepper`) handed to it."""
-    policy = Policy(**{key: value for key, value in options.items() if key in POLICY})
+    chosen = {key: value for key, value in options.items() if key in POLICY}
+    fork = chosen.pop("fork", None)
+    policy = ForkPolicy(**chosen, plan=fork) if fork is not None else Policy(**chosen)
     return Rerun(recording, policy, inputs_of=recorded_form,
                  **{key: value for key, value in options.items() if key not in POLICY})
 

@@ -17,7 +17,7 @@ from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.budget import BudgetSpent, Budgeted, CallBudget
 from namel3ss_debug.rerun.fork import ForkPlan
-from namel3ss_debug.rerun.policy import Policy
+from namel3ss_debug.rerun.fork_policy import ForkPolicy
 from namel3ss_debug.testing.capture import capture_events
 
 
@@ -72,7 +72,7 @@ def test_a_fork_stops_at_the_call_past_the_budget_before_it_runs():
     ran.clear()
     budget = CallBudget(2)
     session = Budgeted(Recording(timeline_of(events, "old.jsonl"), PathTable()),
-                       Policy(fork=ForkPlan("llm:chat#2", "reask")), budget, inputs_of=recorded_form)
+                       ForkPolicy(plan=ForkPlan("llm:chat#2", "reask")), budget, inputs_of=recorded_form)
     get_tracer().rerun = session
     try:
         with capture_events():
