@@ -12,7 +12,7 @@ beside two rules that read only positions.
 Each run is read once as `diagnose` reads it (the one pass, `analyze` with the findings section, its clues kept, the
 failure being the run's own: it ended failed). Every rule's step is noted with the rule's path (`Verdict.path`);
 over the runs of a set of systems those give each path's figures (runs it pointed in, agent right, step right, per
-system: `namel3ss_debug/analysis/diagnosis/measured.py` holds them for the whole corpus). For each system S, the
+system: `namel3ss_debug/analysis/diagnosis/blame/measured.py` holds them for the whole corpus). For each system S, the
 table of the other systems alone sets the paths' order and levels (`calibration.py`), the blame is made again with
 it, and S's runs are scored: nothing S holds chose S's figures. Per system:
 
@@ -41,13 +41,13 @@ from typing import Any, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from namel3ss_debug.analysis.analyze import analyze
-from namel3ss_debug.analysis.diagnosis import calibration
-from namel3ss_debug.analysis.diagnosis.blame import blame_run, failure_of, rule_verdicts
-from namel3ss_debug.analysis.diagnosis.blame_chain import View
-from namel3ss_debug.analysis.diagnosis.clues import Clues
-from namel3ss_debug.analysis.diagnosis.measured import MEASURED
-from namel3ss_debug.analysis.diagnosis.records import Failure, Finding
-from namel3ss_debug.analysis.diagnosis.steps import RunClues
+from namel3ss_debug.analysis.diagnosis.blame import calibration
+from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run, failure_of, rule_verdicts
+from namel3ss_debug.analysis.diagnosis.blame.chain import View
+from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
+from namel3ss_debug.analysis.diagnosis.blame.measured import MEASURED
+from namel3ss_debug.analysis.records.findings import Failure, Finding
+from namel3ss_debug.analysis.diagnosis.notes.steps import RunClues
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
@@ -56,7 +56,8 @@ LEVELS = ("high", "medium", "low", "unknown")
 NOT_AGENTS = ("user", "human", "system")  # who speaks in a run without being one of its agents
 ORCHESTRATORS = ("orchestrator", "team leader")  # Magentic-One's, MetaGPT's (its Team Leader hands the tasks out)
 BANDS = (0, 1, 3)
-MEASURED_FILE = Path(__file__).resolve().parents[1] / "namel3ss_debug" / "analysis" / "diagnosis" / "measured.py"
+MEASURED_FILE = (Path(__file__).resolve().parents[1] / "namel3ss_debug" / "analysis" / "diagnosis" / "blame"
+                 / "measured.py")
 Said = tuple[Optional[str], Optional[int]]  # (agent, turn)
 
 

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "diagnosis"))
 from corpus import CASES, Case, Judged, diagnosis_of, judge, record, summary, workdir  # noqa: E402 - beside tests
 
-from namel3ss_debug.analysis.diagnosis.records import KINDS  # noqa: E402 - after the corpus, as above
+from namel3ss_debug.analysis.records.findings import KINDS  # noqa: E402 - after the corpus, as above
 
 
 def trace_of(case: Case, where: Path) -> Path:

@@ -1,5 +1,5 @@
 """What the whole-run first writers cost `diagnose`: each step's output terms noted as it ends
-(`namel3ss_debug/analysis/diagnosis/writers.py`, `Writers.note`), against the same pass without them.
+(`namel3ss_debug/analysis/diagnosis/notes/writers.py`, `Writers.note`), against the same pass without them.
 
     python bench/writers_cost.py                      # a 60 MB run of bench/trace_gen.py, 5 rounds: about a minute
     python bench/writers_cost.py --size-mb 200 --repeats 3
@@ -34,7 +34,7 @@ from read_speed import MB, Figure, byte_compile, read_through  # noqa: E402 - as
 from trace_gen import generate  # noqa: E402 - as above
 
 CHILD = """import sys, time
-from namel3ss_debug.analysis.diagnosis.writers import Writers
+from namel3ss_debug.analysis.diagnosis.notes.writers import Writers
 {patch}
 from namel3ss_debug.cli.main import main
 main()

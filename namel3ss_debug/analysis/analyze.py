@@ -14,7 +14,7 @@ from ..store.handed import HandedRun, ReadMet, RecordBlocks
 from ..store.located import Located
 from ..store.records import EventRecord, record_from_dict
 from .build import build_report
-from .diagnosis.clues import Clues
+from .diagnosis.collector.clues import Clues
 from .merge import Part, absorb, part_of
 from .prices import Pricer
 from .report import SECTIONS, Report

@@ -13,7 +13,7 @@ from .._version import __version__
 from . import floats
 from .anomalies import find_anomalies, ref_of
 from .diagnosis.diagnose import diagnose, run_figures
-from .diagnosis.records import Diagnosis, Finding
+from .records.findings import Diagnosis, Finding
 from .failed_run import outcome
 from .health import verdict
 from .prices import Pricer

@@ -43,7 +43,7 @@ GAVE_UP_SAID = "gave up"  # how a screen says a run failed by giving up: `failed
 
 
 class Judged(Protocol):
-    """What the definition reads of a finding (`diagnosis.records.Finding`)."""
+    """What the definition reads of a finding (`records/findings.Finding`)."""
 
     @property
     def kind(self) -> str: ...

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..model.messages import plural
-from .diagnosis.records import Diagnosis
+from .records.findings import Diagnosis
 from .failed_run import STOPPED, Judged, degrading, run_failure
 from .report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
 

@@ -12,12 +12,12 @@ state there is settled (`settled`):
 - no error report the part counted that one pass would have taken for the one that had just failed a span. (An
   error the part saw escape is one it counted: the first error a part meets makes its own chain, and the run's end,
   which asks the chain before the cut, is where a part stops.)
-- with the diagnosis's sections, the state its collector needs (`diagnosis/join_clues.settled`).
+- with the diagnosis's sections, the state its collector needs (`diagnosis/parts/join.py`'s `settled`).
 
 Then every figure adds up (`_add_part`): counts summed, durations joined in order, the first few kept in order and
 the most kept as the top of both (as `merge.py` merges runs), each root's time and path continued, and the part's
 first calls of an identity called before the cut made repeats, and the diagnosis's clues continued
-(`join_clues.add`). Refused, nothing is changed: the asking process tallies the part's records itself.
+(`diagnosis/parts/join.py`'s `add`). Refused, nothing is changed: the asking process tallies the part's records itself.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from . import critical
 from .collectors.figures import Bucket, Repeat
 from .collectors.patterns import Patterns
 from .collectors.timing import MAX_BUCKETS, coarsen
-from .diagnosis import join_clues
+from .diagnosis.parts import join as join_clues  # `join` is this module's own name
 from .idset import SpanIds
 from .merge import add_counts, add_anomalies, add_errors, add_integrity, add_timing, add_usage
 from .part_tally import SEQ_MASK, PartPatterns, Tallied

@@ -26,10 +26,10 @@ from .collectors.integrity import Integrity
 from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
-from .diagnosis.clues import Clues
+from .diagnosis.collector.clues import Clues
 from .collectors.overview import Overview
-from .diagnosis.records import Finding
-from .diagnosis.steps import RunClues
+from .records.findings import Finding
+from .diagnosis.notes.steps import RunClues
 from .run_state import MAX_KEPT, RunState
 from .tally import Tally
 

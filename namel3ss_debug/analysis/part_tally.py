@@ -13,7 +13,7 @@ already (`firsts`), whether a root's children overlapped (`overlapped`) and the 
 The join checks the state at the cut against all of that and adds the part only when the part's figures are the
 ones one pass would have made; the asking process tallies the records from where the part stopped (or, when the
 join refuses, from the cut) itself. With the diagnosis's sections, its collector reads the part too
-(`diagnosis/part_clues.py`).
+(`diagnosis/parts/clues.py`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from .collectors.overview import Overview
 from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
-from .diagnosis.part_calls import KeyColumn
-from .diagnosis.part_clues import CluesPart, PartClues
+from .diagnosis.parts.calls import KeyColumn
+from .diagnosis.parts.clues import CluesPart, PartClues
 from .merge import no_window
 from .run_state import OpenSpan, Options, RunState
 from .tally import END, Tally

@@ -13,7 +13,7 @@ import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS
 from ..model.lineage import Lineage
-from .diagnosis.records import Diagnosis
+from .records.findings import Diagnosis
 from .refs import Ref as Ref  # every record points with it; named here too, as before it had its own module
 
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"

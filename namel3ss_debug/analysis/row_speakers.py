@@ -1,6 +1,6 @@
 """The speakers of a conversation recorded at the wire only, in a run's span table: an LLM call in no agent turn is
-the agent whose `name` its words are sent under (`diagnosis/speakers.py`: its own earlier messages, or its answer
-said again to the others), and so are the rows below it. The report's and `view`'s agent column and filter then
+the agent whose `name` its words are sent under (`diagnosis/collector/speakers.py`: its own earlier messages, or its
+answer said again to the others), and so are the rows below it. The report's and `view`'s agent column and filter then
 name it, as the diagnosis does.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
-from .diagnosis.messages import request_of
-from .diagnosis.payloads import answer_in
-from .diagnosis.speakers import Speakers
+from .diagnosis.notes.messages import request_of
+from .diagnosis.notes.payloads import answer_in
+from .diagnosis.collector.speakers import Speakers
 
 if TYPE_CHECKING:
     from .span_table import SpanRow

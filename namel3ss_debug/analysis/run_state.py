@@ -26,7 +26,7 @@ MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as exampl
 PATTERN_SECTIONS = frozenset({"patterns", "tools", "health", "findings"})  # repeated calls, retries, loops
 PATH_SECTIONS = frozenset({"critical_path", "findings", "health"})  # each span's critical path
 SLOW_SECTIONS = frozenset({"slow", "findings", "health"})  # the slowest spans over the threshold
-FINDING_SECTIONS = frozenset({"findings", "health"})  # the diagnosis's steps (`diagnosis/clues.py`)
+FINDING_SECTIONS = frozenset({"findings", "health"})  # the diagnosis's steps (`diagnosis/collector/clues.py`)
 ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
 INTEGRITY_SECTIONS = frozenset({"integrity", "health"})  # the span ids seen: duplicates, orphans, unmatched ends
 

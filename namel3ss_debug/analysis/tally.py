@@ -26,7 +26,7 @@ from .collectors.overview import Overview
 from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
-from .diagnosis.clues import Clues
+from .diagnosis.collector.clues import Clues
 from .failed_run import ended_as
 from .idset import SpanIds
 from .run_state import (

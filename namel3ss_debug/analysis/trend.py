@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from .diagnosis.records import SEVERITIES
+from .records.findings import SEVERITIES
 from .failed_run import STOPPED
 from .run_row import OperationTimes, RunRow
 from .stats import percentile

@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from ..analysis.diagnosis.records import Finding
+from ..analysis.records.findings import Finding
 from ..analysis.report import INTEGRITY_COUNTS, Errors, OperationStats, Report
 from ..model.choices import FINDING_SEVERITIES
 from ..model.events import COMPONENTS

@@ -35,7 +35,7 @@ CHECK_VOCABULARY: dict[str, str] = {
     "fail_on_finding": "findings",
 }
 
-# The diagnosis's findings (analysis/diagnosis/records.py): `diagnose --kind`, `check --fail-on-finding`.
+# The diagnosis's findings (analysis/records/findings.py): `diagnose --kind`, `check --fail-on-finding`.
 # Severities lowest first: `--fail-on-finding KIND:SEVERITY` means that severity or worse.
 FINDING_SEVERITIES = ("info", "warning", "critical")
 

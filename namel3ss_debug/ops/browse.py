@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..analysis.diagnosis.records import SEVERITIES
+from ..analysis.records.findings import SEVERITIES
 from ..analysis.run_row import RunRow
 from ..config import load_settings
 from ..model.errors import UsageError

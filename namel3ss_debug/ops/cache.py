@@ -84,8 +84,10 @@ FORMAT = 22  # 1: zlib-compressed msgpack; 2: before calls without usage were un
 # 11: before a span that ended failed with its parent or the run (`attrs.ended_by`) was no error of its own
 # 12: before an agent's answer that is a framework's stop text (LangGraph's "Sorry, need more steps") was a turn_limit,
 # and before a step in an agent's turn was named after that agent, not the agent execution the turns run under
-# 13: before an agent's calls past its kept steps were counted (`diagnosis/past_cut.py`): a finding's count and outcome
-# 14: before the blame left out what a run was given (`diagnosis/given.py`), told a tool result from an introduction
+# 13: before an agent's calls past its kept steps were counted (`diagnosis/notes/past_cut.py`): a finding's count
+# and outcome
+# 14: before the blame left out what a run was given (`diagnosis/notes/given.py`), told a tool result from an
+# introduction
 # 15: before a finding in a group chat was named after the one speaker who acted in its evidence
 # 16: before `call_loop` counted one agent's turns apart from another's under a system span
 # 17: before `success_claimed_after_failure`

@@ -22,7 +22,7 @@ from pathlib import Path
 import msgspec
 
 from .._version import __version__
-from ..analysis.diagnosis.records import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Failure, Finding
+from ..analysis.records.findings import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Failure, Finding
 from ..analysis.thresholds import thresholds_from
 from ..checks.rules import active
 from ..checks.rules_file import read_workspace_checks

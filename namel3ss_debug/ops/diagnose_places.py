@@ -13,7 +13,7 @@ from typing import Iterable, Mapping, Optional
 
 import msgspec
 
-from ..analysis.diagnosis.records import Blame, Evidence, Finding
+from ..analysis.records.findings import Blame, Evidence, Finding
 from ..store.index import index_path
 from ..store.lookup import find_event
 from ..store.reader import TraceReader

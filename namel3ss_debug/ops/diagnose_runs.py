@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ..analysis.analyze import analyze
-from ..analysis.diagnosis.blame import failure_of
-from ..analysis.diagnosis.clues import Clues
+from ..analysis.diagnosis.blame.judge import failure_of
+from ..analysis.diagnosis.collector.clues import Clues
 from ..analysis.diagnosis.diagnose import rediagnose
-from ..analysis.diagnosis.records import Blame, Diagnosis, Failure, Finding
+from ..analysis.records.findings import Blame, Diagnosis, Failure, Finding
 from ..analysis.failed_run import ended_as
 from ..analysis.prices import Pricer
 from ..analysis.report import Report

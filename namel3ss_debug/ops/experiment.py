@@ -28,7 +28,7 @@ import msgspec
 import orjson
 
 from .._version import __version__
-from ..analysis.diagnosis.records import Blame
+from ..analysis.records.findings import Blame
 from ..analysis.prices import Pricer
 from ..judging.expect import Expectation
 from ..judging.experiment import BUDGET, INTERRUPTED, Conclusion, ForkPoint, PointTried, Search

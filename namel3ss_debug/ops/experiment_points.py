@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Iterable
 
-from ..analysis.diagnosis.records import Blame
+from ..analysis.records.findings import Blame
 from ..judging.experiment import ForkPoint
 from ..recording.calls import RecordedCall, Recording
 from ..recording.endpoints import request_api

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from namel3ss_debug.analysis.diagnosis.records import KINDS
+from namel3ss_debug.analysis.records.findings import KINDS
 
 if str(Path(__file__).parent) not in sys.path:  # corpus.py beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))

@@ -186,4 +186,4 @@ def test_a_diff_answered_from_the_cache_loads_no_pass(tmp_path):
     assert (first["exit"], again["exit"], shown[:1]) == (0, 0, "{")
     assert "namel3ss_debug.analysis.tally" in first["modules"]
     assert [m for m in again["modules"] if m in ("namel3ss_debug.analysis.tally",
-                                                 "namel3ss_debug.analysis.diagnosis.clues")] == []
+                                                 "namel3ss_debug.analysis.diagnosis.collector.clues")] == []

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from namel3ss_debug.analysis.analyze import analyze
-from namel3ss_debug.analysis.diagnosis.clues import Clues
+from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
-from namel3ss_debug.analysis.diagnosis.records import Blame, Failure
+from namel3ss_debug.analysis.records.findings import Blame, Failure
 from namel3ss_debug.judging.expect import Expectation
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from namel3ss_debug.analysis.analyze import analyze
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader

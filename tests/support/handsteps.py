@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from namel3ss_debug.analysis.diagnosis.steps import Step
+from namel3ss_debug.analysis.diagnosis.notes.steps import Step
 
 KINDS = {"llm": "llm_call", "tool": "tool_call", "app": "error_occurred", "agent": "agent_turn"}  # component -> kind
 

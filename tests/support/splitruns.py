@@ -1,5 +1,5 @@
 """A run read in parts as `analyze --jobs` reads it, in this process, and as one pass reads it, for the tests of
-`split_run.py`, `part_tally.py`, `join.py` and `diagnosis/join_clues.py`: each gives the report with every section
+`split_run.py`, `part_tally.py`, `join.py` and `diagnosis/parts/join.py`: each gives the report with every section
 and what the diagnosis's collector kept (`diagnosisruns.clue_state`), as one text to compare."""
 
 from __future__ import annotations

@@ -12,5 +12,5 @@
 - `integrity.py`: what is wrong with the trace itself (gaps, duplicates, orphans, unmatched and unclosed spans).
 
 The critical path is built on the open spans themselves (`critical.py`), and the diagnosis has its own collector
-(`diagnosis/clues.py`). `figures.py` holds the records the collectors keep their figures in.
+(`diagnosis/collector/clues.py`). `figures.py` holds the records the collectors keep their figures in.
 """

@@ -17,12 +17,12 @@ import msgspec
 
 from ..failed_run import consistent
 from ..report import CriticalPath, Patterns, SlowOperations
-from .blame import blame_run, failure_of
-from .clues import Clues
-from .records import KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
+from .blame.judge import blame_run, failure_of
+from .collector.clues import Clues
+from ..records.findings import KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
 from .rules import RunFigures
 from .rules.registry import run_rules
-from .steps import RunClues
+from .notes.steps import RunClues
 
 
 def run_figures(run_ids: Sequence[str], critical_paths: Optional[Sequence[CriticalPath]],

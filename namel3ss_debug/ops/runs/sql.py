@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...analysis.diagnosis.records import SEVERITIES
+from ...analysis.records.findings import SEVERITIES
 from ...model.errors import UsageError
 from .query import LINEAGES, SORTS, RunFilter, RunQuery
 from .rows import STORED

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from ...analysis.diagnosis.records import Diagnosis
+from ...analysis.records.findings import Diagnosis
 from ...analysis.failed_run import outcome_said
 from ...analysis.report import (
     Anomalies, CriticalPath, Errors, ErrorType, Health, Integrity, LlmUsage, OperationStats, Overview, Patterns, Report,

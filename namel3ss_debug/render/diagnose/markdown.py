@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
+from ...analysis.records.findings import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.md_text import md
 from .words import (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from rich.console import Console
 from rich.text import Text
 
-from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
+from ...analysis.records.findings import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.rich import SEVERITY_STYLES, hanging, print_key_values, styled, trace_text
 from .words import (

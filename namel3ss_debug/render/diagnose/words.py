@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...analysis.diagnosis.records import SEVERITIES, Blame, BlameLink, Candidate, Diagnosis, Evidence, Finding
+from ...analysis.records.findings import SEVERITIES, Blame, BlameLink, Candidate, Diagnosis, Evidence, Finding
 from ..analyze.format import View, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}

@@ -1,4 +1,4 @@
-"""The join of a part's diagnosis (`diagnosis/join_clues.py`): each condition under which a part is refused, shown
+"""The join of a part's diagnosis (`diagnosis/parts/join.py`): each condition under which a part is refused, shown
 on a run where joining it would leave the diagnosis other than one pass leaves it, and what a part takes from
 before its cut (an asking LLM call, a speaker's name) shown where one pass finds it. Each run is read whole and
 read with a part from its cut; both give the same report and collector (`splitruns`)."""

@@ -1,4 +1,4 @@
-"""One big run read in parts (`split_run.py`, `part_tally.py`, `join.py`, `diagnosis/join_clues.py`) gives the
+"""One big run read in parts (`split_run.py`, `part_tally.py`, `join.py`, `diagnosis/parts/join.py`) gives the
 report one pass gives, byte for byte, and leaves the diagnosis's collector as one pass leaves it, wherever the cuts
 fall: on the golden answers' traces, on random runs holding every figure and every clue of the diagnosis, on broken
 copies of them (lines dropped, repeated, swapped, reparented, failed, renumbered), at 200 random cuts and more."""

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from msgspec.structs import replace
 from rich.console import Console
 
-from namel3ss_debug.analysis.diagnosis.records import Blame, BlameLink, Diagnosis, Evidence, Finding
+from namel3ss_debug.analysis.records.findings import Blame, BlameLink, Diagnosis, Evidence, Finding
 from namel3ss_debug.analysis.report import (
     REPORT_SCHEMA,
     SECTIONS,

@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 from ...report import CriticalPath, Loop, RepeatedCall, Retry, SlowSpan
 from ...thresholds import Judging
-from ..records import Finding
-from ..steps import AgentSteps, RunClues
+from ...records.findings import Finding
+from ..notes.steps import AgentSteps, RunClues
 
 
 @dataclass(frozen=True)

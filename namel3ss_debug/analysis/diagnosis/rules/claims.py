@@ -23,8 +23,8 @@ from typing import Iterable, Optional, Sequence
 
 from ...thresholds import Judging
 from . import AgentRule, RunRule
-from ..records import Finding
-from ..steps import AgentSteps, RunClues, Step
+from ...records.findings import Finding
+from ..notes.steps import AgentSteps, RunClues, Step
 from .evidence import capped, ended_at, evidence
 from .swallowed import error_said
 

@@ -16,9 +16,9 @@ from typing import Iterable, Optional
 
 from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule
-from ..consent import Unconfirmed
-from ..records import Finding
-from ..steps import RunClues, Step
+from ..notes.consent import Unconfirmed
+from ...records.findings import Finding
+from ..notes.steps import RunClues, Step
 from .evidence import capped, evidence
 
 

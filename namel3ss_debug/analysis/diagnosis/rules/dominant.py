@@ -37,8 +37,8 @@ from ...refs import Ref
 from ...report import PathStep
 from ...thresholds import MAX_EVIDENCE, SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Evidence, Finding
-from ..steps import RunClues, Step
+from ...records.findings import Evidence, Finding
+from ..notes.steps import RunClues, Step
 from .evidence import MIN_COST_USD, agent_name, capped, evidence, ms, percent, run_ms, usd
 
 PATH_CALLS = frozenset({"llm", "tool"})

@@ -12,8 +12,8 @@ from ...fields import micros
 from ...refs import Ref
 from ...thresholds import MAX_EVIDENCE
 from . import RunFigures
-from ..records import Evidence
-from ..steps import NO_AGENT, RunClues, Step
+from ...records.findings import Evidence
+from ..notes.steps import NO_AGENT, RunClues, Step
 
 MIN_COST_USD = 0.001  # a tenth of a cent: a cost (or a saving) below it is not worth a finding on its own
 

@@ -33,8 +33,8 @@ from typing import Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Evidence, Finding
-from ..steps import AgentSteps, RunClues, Step
+from ...records.findings import Evidence, Finding
+from ..notes.steps import AgentSteps, RunClues, Step
 from .evidence import agent_name, capped, error_text, evidence, gave_up, percent, recovered, usd
 
 GROWTH_FACTOR = 3.0  # prompt_growth is a `warning` from a last prompt this many times the first...

@@ -33,8 +33,8 @@ from typing import Hashable, Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Evidence, Finding
-from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
+from ...records.findings import Evidence, Finding
+from ..notes.steps import TEXT_CHARS, AgentSteps, RunClues, Step
 from .evidence import capped, evidence, ms
 
 CALLS = frozenset({"llm", "tool"})

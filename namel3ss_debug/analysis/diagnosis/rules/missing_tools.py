@@ -31,8 +31,8 @@ from typing import Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunRule
-from ..records import Finding
-from ..steps import AgentSteps, RunClues, Step, ToolAsk
+from ...records.findings import Finding
+from ..notes.steps import AgentSteps, RunClues, Step, ToolAsk
 from .evidence import capped, evidence
 from .missing_words import says_missing
 from .tools import answers_of

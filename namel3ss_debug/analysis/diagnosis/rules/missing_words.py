@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..steps import Step
+from ..notes.steps import Step
 
 # the words naming `{name}` missing, each a framework's (or an app loop's) as the installed version writes it
 MISSING = (

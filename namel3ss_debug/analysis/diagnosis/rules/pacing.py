@@ -39,8 +39,8 @@ from typing import Iterable, Optional
 from ...thresholds import SETTINGS, Judging
 from ....model.error_category import categorize
 from . import AgentRule, RunFigures, RunRule
-from ..records import Finding
-from ..steps import AgentSteps, RunClues, Step
+from ...records.findings import Finding
+from ..notes.steps import AgentSteps, RunClues, Step
 from .evidence import capped, end_us, evidence, label, ms, start_us
 
 QUICK_RETRIES = 2  # retries without back-off of one operation under one parent before the rule fires

@@ -15,8 +15,8 @@ from typing import Iterable
 
 from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Finding
-from ..steps import RunClues
+from ...records.findings import Finding
+from ..notes.steps import RunClues
 from .evidence import evidence
 
 QUOTE_CHARS = 160  # a step's characters quoted in the title

@@ -33,9 +33,9 @@ from typing import Hashable, Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
-from ..provenance import normal
-from ..records import Evidence, Finding
-from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
+from ..notes.provenance import normal
+from ...records.findings import Evidence, Finding
+from ..notes.steps import TEXT_CHARS, AgentSteps, RunClues, Step
 from .evidence import agent_name, capped, ended_at, evidence
 from .loops import answer_of, call_loop, handoff_loop
 

@@ -19,8 +19,8 @@ from ...refs import Ref
 from ...traffic import HOW_TO_RECORD, unrecorded_text
 from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Evidence, Finding
-from ..steps import RunClues
+from ...records.findings import Evidence, Finding
+from ..notes.steps import RunClues
 
 
 def unrecorded_llm_calls(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:

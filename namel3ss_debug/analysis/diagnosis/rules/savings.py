@@ -48,8 +48,8 @@ from ....model.deep import leaves
 from ...refs import Ref
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Evidence, Finding
-from ..steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step
+from ...records.findings import Evidence, Finding
+from ..notes.steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step
 from .evidence import (MIN_COST_USD, agent_name, capped, end_us, evidence, label, ms, percent, run_ms, start_us,
                        usd)
 

@@ -32,9 +32,9 @@ from typing import Iterable, Optional
 
 from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Evidence, Finding
-from ..steps import RunClues, Step
-from ..provenance import marked_span
+from ...records.findings import Evidence, Finding
+from ..notes.steps import RunClues, Step
+from ..notes.provenance import marked_span
 from .evidence import agent_name, capped, evidence, recovered
 
 FAILING = frozenset({"tool", "llm"})

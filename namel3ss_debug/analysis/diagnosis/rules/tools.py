@@ -33,8 +33,8 @@ from typing import Any, Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunRule
-from ..records import Evidence, Finding
-from ..steps import AgentSteps, RunClues, Step, ToolAsk
+from ...records.findings import Evidence, Finding
+from ..notes.steps import AgentSteps, RunClues, Step, ToolAsk
 from .evidence import capped, evidence
 from .missing_words import says_missing
 

@@ -34,10 +34,10 @@ import re
 from typing import Iterable, Optional
 
 from ...thresholds import Judging
-from .. import payloads
+from ..notes import payloads
 from . import AgentRule, RunFigures, RunRule
-from ..records import Finding
-from ..steps import MAX_STOP_REQUESTS, RunClues, Step
+from ...records.findings import Finding
+from ..notes.steps import MAX_STOP_REQUESTS, RunClues, Step
 from .evidence import agent_name, capped, error_text, evidence, gave_up
 
 # (what the error's "type: message" or the final answer contains, the framework, the setting that sets the limit)

@@ -25,8 +25,8 @@ from typing import Iterable, Optional, Sequence
 
 from ...thresholds import Judging
 from . import AgentRule, RunRule
-from ..records import Finding
-from ..steps import AgentSteps, RunClues, Step
+from ...records.findings import Finding
+from ..notes.steps import AgentSteps, RunClues, Step
 from .evidence import capped, evidence
 from .tools import asker_of, may_ask, tool_failing_repeatedly
 

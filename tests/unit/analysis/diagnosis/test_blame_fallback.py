@@ -1,4 +1,4 @@
-"""Rule 5 of the blame (`blame_fallback.py`): where no rule points at a step, a reading of the run still names the
+"""Rule 5 of the blame (`blame/fallback.py`): where no rule points at a step, a reading of the run still names the
 best candidate, low, with its reason and runners-up; only a run with no step at all has none. Real traces, read by
 the one pass as `diagnose` reads them."""
 

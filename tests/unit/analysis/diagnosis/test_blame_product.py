@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from namel3ss_debug.analysis.diagnosis import blame_product, products
-from namel3ss_debug.analysis.diagnosis.products import Files, file_name, writes, written_path
-from namel3ss_debug.analysis.diagnosis.steps import ToolAsk
+from namel3ss_debug.analysis.diagnosis.blame import product as blame_product
+from namel3ss_debug.analysis.diagnosis.notes import products
+from namel3ss_debug.analysis.diagnosis.notes.products import Files, file_name, writes, written_path
+from namel3ss_debug.analysis.diagnosis.notes.steps import ToolAsk
 from support.blametraces import blames, expect_failure
 from support.handsteps import step
 from support.tracefactory import TraceBuilder, error

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from namel3ss_debug.analysis.diagnosis.blame import blame_run
-from namel3ss_debug.analysis.diagnosis.provenance import indexed_terms, named_values, terms_of, values_of
-from namel3ss_debug.analysis.diagnosis.records import Failure
-from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run
+from namel3ss_debug.analysis.diagnosis.notes.provenance import indexed_terms, named_values, terms_of, values_of
+from namel3ss_debug.analysis.records.findings import Failure
+from namel3ss_debug.analysis.diagnosis.notes.steps import RunClues, Step, ToolAsk
 
 from test_blame_rules import run_of as rules_run_of, step
 

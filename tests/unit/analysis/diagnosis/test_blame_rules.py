@@ -1,4 +1,4 @@
-"""The blame's rules over hand-built steps (`blame.py`'s docstring states them): which step is decisive, which
+"""The blame's rules over hand-built steps (`blame/judge.py`'s docstring states them): which step is decisive, which
 agent is responsible, the chain, and a reading of the run when no rule points anywhere."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from namel3ss_debug.analysis.diagnosis.blame import blame_run, failure_of
-from namel3ss_debug.analysis.diagnosis.records import CONFIDENCES, KINDS, Evidence, Failure, Finding
-from namel3ss_debug.analysis.diagnosis.steps import NO_AGENT, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run, failure_of
+from namel3ss_debug.analysis.records.findings import CONFIDENCES, KINDS, Evidence, Failure, Finding
+from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.refs import Ref
 
 RUN = "run-1"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.analysis.diagnosis.blame import failure_of
+from namel3ss_debug.analysis.diagnosis.blame.judge import failure_of
 from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer

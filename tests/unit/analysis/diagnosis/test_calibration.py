@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from namel3ss_debug.analysis.diagnosis import calibration
-from namel3ss_debug.analysis.diagnosis.blame import blame_run, failure_of
-from namel3ss_debug.analysis.diagnosis.measured import MEASURED
+from namel3ss_debug.analysis.diagnosis.blame import calibration
+from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run, failure_of
+from namel3ss_debug.analysis.diagnosis.blame.measured import MEASURED
 
 from test_blame_rules import asking, failed_run, keyerror, step
 

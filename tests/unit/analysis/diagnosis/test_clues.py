@@ -1,5 +1,5 @@
-"""The collector (`diagnosis/clues.py`) through real traces: a decorated agent traced into a file, read by the one
-pass with the `findings` section; what each step, agent and run keeps, and the assembly (`diagnose.py`): merged
+"""The collector (`diagnosis/collector/clues.py`) through real traces: a decorated agent traced into a file, read by the
+one pass with the `findings` section; what each step, agent and run keeps, and the assembly (`diagnose.py`): merged
 findings, their order, the blames, and `rediagnose` with a failure judged outside the run."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from support.findingtraces import traced
 from support.tracefactory import TraceBuilder, error
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.analyze import analyze
-from namel3ss_debug.analysis.diagnosis.clues import Clues
+from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import merged, ordered, rediagnose
-from namel3ss_debug.analysis.diagnosis.records import Evidence, Failure, Finding
-from namel3ss_debug.analysis.diagnosis.steps import NO_AGENT, AgentSteps, RunClues, Step
+from namel3ss_debug.analysis.records.findings import Evidence, Failure, Finding
+from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import Report

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from namel3ss_debug.analysis.diagnosis import clues
-from namel3ss_debug.analysis.diagnosis.past_cut import MAX_OPERATIONS, PastCut, note_of
-from namel3ss_debug.analysis.diagnosis.steps import Step
+from namel3ss_debug.analysis.diagnosis.collector import clues
+from namel3ss_debug.analysis.diagnosis.notes.past_cut import MAX_OPERATIONS, PastCut, note_of
+from namel3ss_debug.analysis.diagnosis.notes.steps import Step
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder, error
 

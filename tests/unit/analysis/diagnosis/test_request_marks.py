@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from namel3ss_debug.analysis.diagnosis import request_marks as marks
-from namel3ss_debug.analysis.diagnosis.consent import ASK_MARKS
-from namel3ss_debug.analysis.diagnosis.payloads import TOOL_MARKS, TRUNCATED
+from namel3ss_debug.analysis.diagnosis.collector import request_marks as marks
+from namel3ss_debug.analysis.diagnosis.notes.consent import ASK_MARKS
+from namel3ss_debug.analysis.diagnosis.notes.payloads import TOOL_MARKS, TRUNCATED
 from namel3ss_debug.analysis.diagnosis.rules.turn_limits import STOP_MARKS
-from namel3ss_debug.analysis.diagnosis.speakers import NAME_MARK
+from namel3ss_debug.analysis.diagnosis.collector.speakers import NAME_MARK
 from namel3ss_debug.redaction.scan import ScannerPy
 
 GROUPS = {marks.CONSENT: ASK_MARKS, marks.STOP: STOP_MARKS, marks.TOOLS: TOOL_MARKS, marks.CUT: (TRUNCATED.encode(),),

@@ -12,9 +12,9 @@ import pytest
 from support.findingtraces import findings_of
 from support.handsteps import step
 from support.tracefactory import TraceBuilder, error
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules.claims import claim_in, success_claimed_after_failure
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"

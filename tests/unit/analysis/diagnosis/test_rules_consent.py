@@ -11,7 +11,7 @@ import pytest
 
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
-from namel3ss_debug.analysis.diagnosis.consent import instruction_in, says_yes
+from namel3ss_debug.analysis.diagnosis.notes.consent import instruction_in, says_yes
 
 POLICY = ("You are a retail agent. Before you cancel or modify an order you must list the details and obtain "
           "explicit user confirmation (yes) to proceed.")

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from namel3ss_debug import trace_llm_call
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.dominant import (dominant_cost, dominant_latency,
                                                               slow_tool_on_critical_path)
-from namel3ss_debug.analysis.diagnosis.steps import ModelSpend, RunClues, Step
+from namel3ss_debug.analysis.diagnosis.notes.steps import ModelSpend, RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import CriticalPath, PathStep, SlowSpan

@@ -13,12 +13,12 @@ import pytest
 from support.handsteps import step
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.limits import (context_near_limit, context_overflow, growth_cost,
                                                             overflow_call, prompt_growth)
 from namel3ss_debug.analysis.diagnosis.rules.turn_limits import turn_limit
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"

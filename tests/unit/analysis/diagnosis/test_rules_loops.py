@@ -10,10 +10,10 @@ from typing import Any
 
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.loops import call_loop, handoff_loop
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"

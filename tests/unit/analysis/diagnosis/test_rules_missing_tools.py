@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from support.handsteps import step
 
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules.missing_tools import missing_tool
 from namel3ss_debug.analysis.diagnosis.rules.missing_words import says_missing
 from namel3ss_debug.analysis.diagnosis.rules.tools import tool_failing_repeatedly
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"

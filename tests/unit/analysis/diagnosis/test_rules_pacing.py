@@ -9,7 +9,7 @@ from typing import Any
 
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.pacing import rate_limit_burst, retry_without_backoff
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder

@@ -10,7 +10,7 @@ from typing import Optional
 
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
-from namel3ss_debug.analysis.diagnosis.plans import plan_items, tools_named
+from namel3ss_debug.analysis.diagnosis.notes.plans import plan_items, tools_named
 
 TOOLS = [{"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
          for name in ("get_order", "issue_refund", "send_email")]

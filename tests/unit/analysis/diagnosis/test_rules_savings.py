@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from namel3ss_debug import trace_llm_call
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.savings import cacheable_calls, parallelizable_calls
-from namel3ss_debug.analysis.diagnosis.steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.notes.steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import Loop, RepeatedCall

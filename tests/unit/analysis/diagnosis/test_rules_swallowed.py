@@ -10,11 +10,11 @@ from typing import Any
 from support.handsteps import step
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.swallowed import (answer_gives_up, apology_after_failure, apology_in,
                                                                swallowed_error, unrecovered)
-from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step
+from namel3ss_debug.analysis.diagnosis.notes.steps import RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging
 
 RUN = "run-1"

@@ -12,11 +12,11 @@ import pytest
 from support.handsteps import step
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules.tools import (
     argument_problems, bad_tool_arguments, tool_failing_repeatedly, unknown_tool,
 )
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"

@@ -11,9 +11,9 @@ from typing import Any
 from support.handsteps import step
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder, error
-from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.records.findings import Finding
 from namel3ss_debug.analysis.diagnosis.rules.unchanged import unchanged_after_error
-from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.notes.steps import AgentSteps, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"

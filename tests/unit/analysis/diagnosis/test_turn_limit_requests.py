@@ -14,7 +14,7 @@ import pytest
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
 from namel3ss_debug.analysis.analyze import analyze
-from namel3ss_debug.analysis.diagnosis.clues import Clues
+from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources

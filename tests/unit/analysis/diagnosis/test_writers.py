@@ -8,10 +8,10 @@ import random
 import re
 from typing import Any
 
-from namel3ss_debug.analysis.diagnosis import provenance
-from namel3ss_debug.analysis.diagnosis.provenance import indexed_terms, normal
-from namel3ss_debug.analysis.diagnosis.steps import NO_AGENT, Step, ToolAsk
-from namel3ss_debug.analysis.diagnosis.writers import Writers
+from namel3ss_debug.analysis.diagnosis.notes import provenance
+from namel3ss_debug.analysis.diagnosis.notes.provenance import indexed_terms, normal
+from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.notes.writers import Writers
 
 # the patterns as first written: what the fast ones must find, at the same places
 PLAIN_NUMBER = re.compile(r"(?<![\w.])(?<![^\W\d_]-)[-+]?\d[\d,]*(?:\.\d+)?%?(?![\w]|[.,]\d|-[^\W\d_])")

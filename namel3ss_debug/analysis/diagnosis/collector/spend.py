@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .steps import ModelSpend, RunClues, Step
+from ..notes.steps import ModelSpend, RunClues, Step
 
 
 def note_spend(clues: RunClues, step: Step) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence
 
 import msgspec
 
-from ...model.deep import leaves
+from ....model.deep import leaves
 
 if TYPE_CHECKING:
     from .steps import Step

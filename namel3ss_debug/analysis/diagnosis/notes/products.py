@@ -1,7 +1,7 @@
 """The files a run wrote: each file an LLM answer asked a tool to write (`Editor.write`, `write_file`,
 `str_replace_editor`: a call whose arguments name a file and carry a content), with the first and the last step
 that asked for a write of it, over the whole run, in bounded memory. The blame's rule 4 reads, where the run's task
-named one of them, that file as what the run produced (`blame_product.py`).
+named one of them, that file as what the run produced (`blame/product.py`).
 
 A write is told by its arguments' top-level properties (`steps.ToolAsk.values`): a file under one of `PATH_KEYS`
 and a text that is not blank under one of `CONTENT_KEYS`. A tool no LLM answer asked for (code calling a decorated

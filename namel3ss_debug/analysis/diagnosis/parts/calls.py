@@ -1,4 +1,4 @@
-"""What a part of a big run keeps of each call for the join to add again in the run's order (`part_clues.py`):
+"""What a part of a big run keeps of each call for the join to add again in the run's order (`clues.py`):
 each LLM call's model, time and cost (`Spent`), each call with inputs' key, seq, answer, time and cost (`Called`),
 each link to an LLM call made and looked up (`LinkLog`, its keys in a `KeyColumn`). A few numbers a call, in
 columns (`array`), so that a part of hundreds of megabytes gives back megabytes.
@@ -16,9 +16,9 @@ import math
 from array import array
 from typing import Iterator, Optional
 
-from ..idset import span_number
-from .repeats import ANSWER_MASK, Ended, answer_bits
-from .steps import Step
+from ...idset import span_number
+from ..collector.repeats import ANSWER_MASK, Ended, answer_bits
+from ..notes.steps import Step
 
 UNKNOWN = math.nan  # a time or cost not known (None); no call's is NaN
 

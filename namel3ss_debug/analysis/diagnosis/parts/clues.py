@@ -1,6 +1,6 @@
 """The diagnosis's collector of one part of a big run (`analysis/part_tally.py`): the steps of the run's records from
 a cut, collected and judged as `Clues` collects and judges them, but with nothing decided that the records before
-the cut would change. `join_clues.py` adds what it gives back (`CluesPart`) to the collector of the records before
+the cut would change. `join.py` adds what it gives back (`CluesPart`) to the collector of the records before
 the cut, or refuses it. An agent's steps are judged when it ends, and dropped, as in one pass; what the part keeps
 beyond one pass's state is a few numbers a call, for the join.
 
@@ -28,19 +28,19 @@ from typing import Literal, NamedTuple, Optional, Union
 
 import msgspec
 
-from ...store.records import EventRecord
-from ..run_state import RunState
-from .clues import Clues, RunTrack
-from .given import GIVEN_CHARS, Given
-from .links import Links
-from .plans import Plans
-from .past_cut import Call
-from .products import Files
-from .records import Finding
-from .part_calls import Called, LinkLog, Spent
-from .speakers import Speakers, wait
-from .steps import NO_AGENT, AgentSteps, Step
-from ..thresholds import MAX_AGENT_STEPS
+from ....store.records import EventRecord
+from ...run_state import RunState
+from ..collector.clues import Clues, RunTrack
+from ..notes.given import GIVEN_CHARS, Given
+from ..collector.links import Links
+from ..notes.plans import Plans
+from ..notes.past_cut import Call
+from ..notes.products import Files
+from ...records.findings import Finding
+from .calls import Called, LinkLog, Spent
+from ..collector.speakers import Speakers, wait
+from ..notes.steps import NO_AGENT, AgentSteps, Step
+from ...thresholds import MAX_AGENT_STEPS
 
 
 class PartLinks(Links):
@@ -166,7 +166,7 @@ class CluesPart:
     # the steps in no agent, in the order met: kept (True: the step; None past the first MAX_AGENT_STEPS, which no
     # run can keep) or ended (False, what `PastCut` counts of it)
     loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]]
-    spent: Spent  # the LLM calls that ended, in order: model, time, cost (`part_calls.py`)
+    spent: Spent  # the LLM calls that ended, in order: model, time, cost (`calls.py`)
     repeated: Called  # the calls with inputs that ended, in order
     first_request: Optional[int]  # the seq of its first LLM call, None for none
     # each tool's look-ups of the LLM call that asked for it that found none: the tool, and the places in the logs

@@ -16,28 +16,28 @@ from typing import Callable, Iterable, Optional
 
 import msgspec
 
-from ...model.error_category import categorize
-from ...model.events import kind as span_kind
-from ...model.stack_frames import app_frame
-from ...store.records import EventRecord, attrs_of
-from ..collectors.figures import CALLS
-from ..run_state import OpenSpan, RunState
-from ..thresholds import MAX_AGENT_STEPS, Judging
-from ..traffic import unrecorded_requests
-from . import payloads
+from ....model.error_category import categorize
+from ....model.events import kind as span_kind
+from ....model.stack_frames import app_frame
+from ....store.records import EventRecord, attrs_of
+from ...collectors.figures import CALLS
+from ...run_state import OpenSpan, RunState
+from ...thresholds import MAX_AGENT_STEPS, Judging
+from ...traffic import unrecorded_requests
+from ..notes import payloads
 from .actors import note_actor
-from .blame_chain import USERS
+from ..blame.chain import USERS
 from .links import Links
-from .messages import request_of
-from .past_cut import Call, note_of
+from ..notes.messages import request_of
+from ..notes.past_cut import Call, note_of
 from .repeats import note_repeat
 from .request_marks import CONSENT, CUT, NAMED, STOP, TOOLS, request_marks
 from .speakers import Speakers
 from .spend import note_slowest, note_spend
-from .records import Finding
-from .rules.turn_limits import note_stop_request, stop_text
-from .rules.registry import agent_rules
-from .steps import (
+from ...records.findings import Finding
+from ..rules.turn_limits import note_stop_request, stop_text
+from ..rules.registry import agent_rules
+from ..notes.steps import (
     MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat,
     RunClues, Step,
 )

@@ -1,4 +1,4 @@
-"""A part's diagnosis (`part_clues.CluesPart`) added to the collector of the records before its cut, as one pass
+"""A part's diagnosis (`clues.CluesPart`) added to the collector of the records before its cut, as one pass
 would have collected them, or refused (`analysis/join.py` asks both, before it changes anything).
 
 The part was collected with no step open and no link, answer waiting for a speaker or instruction to ask before
@@ -28,20 +28,20 @@ from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
 import msgspec
 
-from ..run_state import RunState
-from .clues import MAX_SCHEMAS, Clues, RunTrack
-from .given import Given
-from .actors import note_actor
-from .consent import MAX_NOTED, Consent
-from .links import Links
-from .part_clues import MARK, CluesPart, LooseEnd, PartFiles, PartGiven, PartLinks, PartPlans, PartSpeakers
-from .records import Finding
-from .repeats import note_call
-from .spend import add_spend
-from .plans import MAX_PLANNERS, MAX_TOOLS, Plans
-from .speakers import Speakers, wait
-from .steps import MAX_ACTORS, MAX_ERRORS, MAX_STOP_REQUESTS, OPENING_STEPS, AgentSteps, RunClues, Step
-from .writers import MAX_TERMS, Writers
+from ...run_state import RunState
+from ..collector.clues import MAX_SCHEMAS, Clues, RunTrack
+from ..notes.given import Given
+from ..collector.actors import note_actor
+from ..notes.consent import MAX_NOTED, Consent
+from ..collector.links import Links
+from .clues import MARK, CluesPart, LooseEnd, PartFiles, PartGiven, PartLinks, PartPlans, PartSpeakers
+from ...records.findings import Finding
+from ..collector.repeats import note_call
+from ..collector.spend import add_spend
+from ..notes.plans import MAX_PLANNERS, MAX_TOOLS, Plans
+from ..collector.speakers import Speakers, wait
+from ..notes.steps import MAX_ACTORS, MAX_ERRORS, MAX_STOP_REQUESTS, OPENING_STEPS, AgentSteps, RunClues, Step
+from ..notes.writers import MAX_TERMS, Writers
 
 T = TypeVar("T")
 MARKED = re.compile(MARK + r"(\d+)\.(\d+)" + MARK)  # a part's call number, marked with its operation's
@@ -192,7 +192,7 @@ def _loose(clues: Clues, loose: AgentSteps, part: CluesPart) -> None:
 
 
 def _numbering(ops: list[tuple[str, str]], before: dict[tuple[str, str], int]) -> Callable[[re.Match[str]], str]:
-    """What writes a marked call number (`part_clues.MARK`) as the run's: the run's calls of its operation before
+    """What writes a marked call number (`clues.MARK`) as the run's: the run's calls of its operation before
     the cut added."""
     def number(found: re.Match[str]) -> str:
         return str(int(found[2]) + before.get(ops[int(found[1])], 0))

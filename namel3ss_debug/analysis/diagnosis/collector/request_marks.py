@@ -9,10 +9,10 @@ elsewhere), given no sensitive names, so it says only which marks it met (and, i
 
 from __future__ import annotations
 
-from ...redaction.scan import make_scan
-from .consent import ASK_MARKS
-from .payloads import TOOL_MARKS, TRUNCATED
-from .rules.turn_limits import STOP_MARKS
+from ....redaction.scan import make_scan
+from ..notes.consent import ASK_MARKS
+from ..notes.payloads import TOOL_MARKS, TRUNCATED
+from ..rules.turn_limits import STOP_MARKS
 from .speakers import NAME_MARK
 
 CONSENT, STOP, TOOLS, CUT, NAMED = 1, 2, 4, 8, 16  # what `request_marks` says a request holds, as bits

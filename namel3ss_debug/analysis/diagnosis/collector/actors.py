@@ -1,11 +1,11 @@
 """Who acted in a run: the agents that made its LLM and tool calls or took its turns (`RunClues.actors`), over the
-whole run, which a run read in parts joins (`join_clues.py`).
+whole run, which a run read in parts joins (`parts/join.py`).
 """
 
 from __future__ import annotations
 
-from .rules.evidence import agent_name
-from .steps import MAX_ACTORS, RunClues, Step
+from ..rules.evidence import agent_name
+from ..notes.steps import MAX_ACTORS, RunClues, Step
 
 
 def note_actor(clues: RunClues, step: Step) -> None:

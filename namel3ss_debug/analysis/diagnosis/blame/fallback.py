@@ -1,4 +1,4 @@
-"""Rule 5 of the blame (`blame.py` states it): where no other rule points at a step, a reading of the run still
+"""Rule 5 of the blame (`judge.py` states it): where no other rule points at a step, a reading of the run still
 names one, `low`, with up to two runners-up, each chosen by what the run said, never by where a step stands.
 
 The readings, each a path of its own (`Verdict.path`):
@@ -26,11 +26,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .blame_answer import final_step
-from .blame_chain import Link, View, Verdict, is_call, quote
-from .provenance import outputs_of
-from .records import Failure
-from .steps import Step
+from .answer import final_step
+from .chain import Link, View, Verdict, is_call, quote
+from ..notes.provenance import outputs_of
+from ...records.findings import Failure
+from ..notes.steps import Step
 
 WEAK = "no rule points at a step:"  # how every reading's why begins: a guess, not a rule's finding
 NO_STEP = ("no step to point at: no rule points at a step, and the run made no LLM or tool call and took no agent "

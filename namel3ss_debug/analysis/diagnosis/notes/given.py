@@ -3,7 +3,7 @@ rule 4 leaves a term of the final answer out when the run was given it (a year t
 model's invention), wherever the task was recorded:
 
 - the outermost agent execution's inputs (`trace_agent_execution(name, task=...)`, a framework's agent input);
-- what the user said: the output of an agent turn of the user (`blame_chain.USERS`), whole, not cut to
+- what the user said: the output of an agent turn of the user (`blame/chain.USERS`), whole, not cut to
   `steps.TEXT_CHARS` as a step's text is (the question often comes after a long instruction);
 - the run's first LLM request, every message of it (system prompt and user message): in a run recorded at the
   HTTP client only, the task is there and nowhere else.

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ..failed_run import GAVE_UP, OPPORTUNITIES
-from . import provenance
-from .records import KINDS, SEVERITIES, Evidence, Failure, Finding
-from .rules.evidence import agent_name, evidence, recovered
-from .steps import RunClues, Step
+from ...failed_run import GAVE_UP, OPPORTUNITIES
+from ..notes import provenance
+from ...records.findings import KINDS, SEVERITIES, Evidence, Failure, Finding
+from ..rules.evidence import agent_name, evidence, recovered
+from ..notes.steps import RunClues, Step
 
 # findings that are not a failure's cause: those that say it gave up or went on past a failure (they show the
 # failure), the opportunities

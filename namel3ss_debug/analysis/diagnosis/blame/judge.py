@@ -9,10 +9,10 @@ A run failed (`failure_of`, by the one definition in `analysis/failed_run.py`) w
 values of every step's output are noted as it ends (`writers.py`, bounded), names through the kept steps only; a
 text is matched as `provenance.py` says (case and runs of white space ignored, whole words).
 
-The rules, tried in this order; the first that points at a step gives the blame (`blame_error.py` is rule 1,
-`blame_answer.py` rule 4, `blame_fallback.py` rule 5):
+The rules, tried in this order; the first that points at a step gives the blame (`error.py` is rule 1,
+`answer.py` rule 4, `fallback.py` rule 5):
 
-1. **An error** (`blame_error.py`; for a failed check, only when the check shows at an error, its first event
+1. **An error** (`error.py`; for a failed check, only when the check shows at an error, its first event
    being one: a check of the run's cost or latency is not caused by an error elsewhere). The error followed is
    the one the run ended with (same type and message), else the last error up to the failure (up to the end of
    the step it shows at) that nothing recovered from (no call of the same operation completed after it ended).
@@ -20,13 +20,13 @@ The rules, tried in this order; the first that points at a step gives the blame 
    fails on its way out; a tool that failed the same way several times, the first time); an error reported
    inside a call (`error_occurred` under it) is that call's; an error raised outside any call (the app's, a
    framework's) began at the call that failed last before it, when one did. Rule 4 goes first
-   (`blame_error.went_past`) when the run did not end by raising the error (its end failed with no error of its
+   (`error.went_past`) when the run did not end by raising the error (its end failed with no error of its
    own, or the failure is a failed expectation), the error is a tool's (a code execution's), and a model call and
    the run's product (a final answer, or the file its task named) came after it: the run went on past it, and
    what it produced is what failed; the error is a runner-up.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
      rate limit: `model/error_category.py`) is decisive itself. A tool that ran a file the run wrote
-     (`blame_product.py`: a file an LLM answer asked a tool to write before, `products.py`, whose name, with an
+     (`product.py`: a file an LLM answer asked a tool to write before, `notes/products.py`, whose name, with an
      extension, the error names, else the tool's arguments; of several, the one written first; not when the tool
      is itself a write) raised on the file's content: the write that made its content (`products.Wrote.made`)
      when that came before the tool ran, else its first write, is decisive, its last write before the tool
@@ -66,7 +66,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
    link's why names it.
 4. **What the run produced**: the file its task named, else the final answer's content (never for a failed check,
    which judges the run's figures, not what the run produced).
-   - *The file the task named* (`blame_product.py`; not for a failed expectation, which judges the answer): a file
+   - *The file the task named* (`product.py`; not for a failed expectation, which judges the answer): a file
      an LLM answer asked a tool to write (`products.py`: arguments that name a file and carry a content that is not
      blank) whose name, with an extension, the run was given (`RunClues.given`: `the solution file you write
      should be named as "solution.py"`) is what the run produced, and its final answer only reports it. The write
@@ -74,7 +74,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
      write of its whole text whose text differed from the one before it (`products.Wrote.made`); its last write
      is on the chain; its first write, when a later one replaced it, and the step rule 4's final answer reading
      points at (below), when one, are runners-up (`Verdict.also`).
-   - *The final answer's content* (`blame_answer.py`; a failed expectation, a run of agent turns with no error
+   - *The final answer's content* (`answer.py`; a failed expectation, a run of agent turns with no error
      recorded). The answer (`final_text`, at `final_seq`) holds decisive content: its numbers of two digits or more,
      else its quoted terms, else its capitalised names (a single word that only begins a sentence is not one; leading
      words such as "The" are dropped), leaving out what the failed expectation wanted (the TEXT of `contains:TEXT` or
@@ -90,7 +90,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
      passed on as it was (the tool is decisive, as an introduction); one that held
      more was picked from by the final step, which is decisive, the tool a runner-up (`Verdict.also`). A final
      answer with no such content left points nowhere.
-5. **A reading of the run** (`blame_fallback.py`), when no rule above points at a step: the step of another agent
+5. **A reading of the run** (`fallback.py`), when no rule above points at a step: the step of another agent
    whose words the final answer restates, the final answer's step, the tool result it drew on; with no final
    answer, the last LLM answer; for a check, the step it shows at or the spender its figure is about; its `why`
    beginning "no rule points at a step:". Only a run with no LLM or tool call and no agent turn (a user's left
@@ -114,16 +114,16 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from ..failed_run import FINDING, RUN, ended_as, run_failure
-from ..refs import Ref
-from .blame_answer import by_content
-from .blame_chain import Link, Verdict, View, cause, from_finding
-from .blame_error import by_error, went_past
-from .blame_fallback import NO_STEP, fallback_verdicts
+from ...failed_run import FINDING, RUN, ended_as, run_failure
+from ...refs import Ref
+from .answer import by_content
+from .chain import Link, Verdict, View, cause, from_finding
+from .error import by_error, went_past
+from .fallback import NO_STEP, fallback_verdicts
 from .calibration import Table, level_of, ordered
 from .measured import MEASURED
-from .records import Blame, BlameLink, Candidate, Evidence, Failure, Finding
-from .steps import RunClues
+from ...records.findings import Blame, BlameLink, Candidate, Evidence, Failure, Finding
+from ..notes.steps import RunClues
 
 
 def failure_of(run: RunClues, findings: Sequence[Finding]) -> Failure | None:

@@ -1,4 +1,4 @@
-"""The blame through the files a run wrote (`products.py`; `blame.py` states the rules):
+"""The blame through the files a run wrote (`notes/products.py`; `judge.py` states the rules):
 
 - rule 1, a tool that ran a file the run wrote raised (`python3 solution.py` and a traceback through it): the
   file's content raised, so the write that made that content is decisive, not the command that ran it;
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .blame_chain import Link, Verdict, View, quote
-from .products import MAX_FILES, Wrote, file_name, writes
-from .provenance import holds
-from .records import Evidence, Failure
-from .steps import RunClues, Step
+from .chain import Link, Verdict, View, quote
+from ..notes.products import MAX_FILES, Wrote, file_name, writes
+from ..notes.provenance import holds
+from ...records.findings import Evidence, Failure
+from ..notes.steps import RunClues, Step
 
 
 def by_product(view: View, failure: Failure) -> Optional[Verdict]:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, Optional, Union
 
 import msgspec
 
-from ...transport.apis.values import field, items, text
+from ....transport.apis.values import field, items, text
 from . import products
 from .steps import TEXT_CHARS, ToolAsk
 

@@ -1,4 +1,4 @@
-"""Rule 1 of the blame (`blame.py` states it): an error, followed from where it began to what fed it: the step
+"""Rule 1 of the blame (`judge.py` states it): an error, followed from where it began to what fed it: the step
 that wrote the value a tool raised on, the model that passed it on, the finding that made an LLM call's failure
 inevitable, or the model's last answer before an error raised outside any call.
 """
@@ -9,15 +9,15 @@ from typing import Optional
 
 import msgspec
 
-from ...model.error_category import categorize
-from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
-from ..failed_run import RUN
-from .blame_product import file_raised, named_file
-from .rules.evidence import ended_at
-from .provenance import named_values, values_of
-from ..refs import Ref
-from .records import Evidence, Failure, Finding
-from .steps import NO_AGENT, Step
+from ....model.error_category import categorize
+from .chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
+from ...failed_run import RUN
+from .product import file_raised, named_file
+from ..rules.evidence import ended_at
+from ..notes.provenance import named_values, values_of
+from ...refs import Ref
+from ...records.findings import Evidence, Failure, Finding
+from ..notes.steps import NO_AGENT, Step
 
 USER = "user"  # the agent a blame of the run's input names
 

@@ -1,4 +1,4 @@
-"""Rule 4 of the blame (`blame.py` states it): a failure with no error to follow, traced through the final
+"""Rule 4 of the blame (`judge.py` states it): a failure with no error to follow, traced through the final
 answer's decisive content (numbers, quoted terms, names) to the earliest step that wrote it.
 """
 
@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Optional
 
-from . import provenance
-from .blame_chain import Link, Verdict, View, quote
-from .blame_product import by_product
-from .provenance import Term, normal, terms_of
-from .records import Failure
-from .steps import Step
-from .writers import MAX_TERMS
+from ..notes import provenance
+from .chain import Link, Verdict, View, quote
+from .product import by_product
+from ..notes.provenance import Term, normal, terms_of
+from ...records.findings import Failure
+from ..notes.steps import Step
+from ..notes.writers import MAX_TERMS
 
 
 def by_content(view: View, failure: Failure) -> Optional[Verdict]:
-    """Rule 4: the file the task named, when the run wrote one (`blame_product.py`), the final answer's step that
+    """Rule 4: the file the task named, when the run wrote one (`product.py`), the final answer's step that
     the content points at beside it; else the final answer's content."""
     answered = _by_answer(view, failure)
     product = by_product(view, failure)

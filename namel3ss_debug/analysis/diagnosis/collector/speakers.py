@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generic, Optional, Protocol, TypeVar
 
-from ...transport.apis.values import items
-from .messages import MESSAGE_LISTS, texts
-from .provenance import text_digest
+from ....transport.apis.values import items
+from ..notes.messages import MESSAGE_LISTS, texts
+from ..notes.provenance import text_digest
 
 
 class Spoken(Protocol):
@@ -42,7 +42,7 @@ class Speakers(Generic[Call]):
     later request named (the call's agent is known from then on)."""
 
     __slots__ = ("waiting", "named")
-    looks_always = False  # whether a name said is looked for with no answer waiting (a part's: `part_clues.py`)
+    looks_always = False  # whether a name said is looked for with no answer waiting (a part's: `parts/clues.py`)
 
     def __init__(self, named: Callable[[Call], None]):
         self.waiting: dict[int, Call] = {}

@@ -17,7 +17,7 @@ MAX_OPERATIONS = 1024  # operations counted past the cut; calls of later new ope
 
 
 class Call(Protocol):
-    """A call as `PastCut` counts it (a `Step`, or what a part of a big run keeps of one: `part_clues.LooseEnd`)."""
+    """A call as `PastCut` counts it (a `Step`, or what a part of a big run keeps of one: `parts/clues.LooseEnd`)."""
 
     @property
     def component(self) -> str: ...

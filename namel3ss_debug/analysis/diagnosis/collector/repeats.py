@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from .steps import CallRepeat, Step
+from ..notes.steps import CallRepeat, Step
 
 ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it answered) and its outputs' key
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Optional
 
-from ...transport.apis.values import items
+from ....transport.apis.values import items
 from .messages import MESSAGE_LISTS, SYSTEM_KEYS, texts
 from .words import words
 
