@@ -24,15 +24,9 @@ RUN_METRICS = {
     "unhandled_errors": ("unhandled_errors", "count"),  # of errors, those that escaped the app
 }
 
-# stat -> (Latency field or None for the span count, unit)
-STATS = {
-    "p50": ("p50_ms", "ms"),
-    "p90": ("p90_ms", "ms"),
-    "p95": ("p95_ms", "ms"),
-    "p99": ("p99_ms", "ms"),
-    "max": ("max_ms", "ms"),
-    "count": (None, "count"),
-}
+# stat -> (Latency field or None for the span count, unit): each duration is its Latency field less `_ms`
+STATS: dict[str, tuple[Optional[str], str]] = {
+    **{stat: (f"{stat}_ms", "ms") for stat in ("p50", "p90", "p95", "p99", "max")}, "count": (None, "count")}
 
 
 def change(metric: str, unit: str, base: Optional[float], new: Optional[float]) -> Change:

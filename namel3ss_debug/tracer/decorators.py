@@ -213,17 +213,12 @@ def _sync_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if tracer.run is None:
             return fn(*args, **kwargs)
-        span = spec.open(args, kwargs)
-        answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
-        if answer is not None:
-            return _deliver(tracer, span, answer)
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException as exc:
-            tracer.end_span(span, error=exc)
-            raise
-        tracer.end_span(span, result=result)
-        return result
+        call = _Call(spec, args, kwargs)
+        if call.answer is not None:
+            return call.deliver()
+        with call:
+            call.result = fn(*args, **kwargs)
+        return call.result
 
     return wrapper
 
@@ -234,17 +229,12 @@ def _async_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         if tracer.run is None:
             return await fn(*args, **kwargs)
-        span = spec.open(args, kwargs)
-        answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
-        if answer is not None:
-            return _deliver(tracer, span, answer)
-        try:
-            result = await fn(*args, **kwargs)
-        except BaseException as exc:
-            tracer.end_span(span, error=exc)
-            raise
-        tracer.end_span(span, result=result)
-        return result
+        call = _Call(spec, args, kwargs)
+        if call.answer is not None:
+            return call.deliver()
+        with call:
+            call.result = await fn(*args, **kwargs)
+        return call.result
 
     return wrapper
 
@@ -264,28 +254,20 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
             yield from answer.items
             return _deliver(tracer, span, answer)
         stream = _Stream(tracer, span)
-        sent: Any = None
-        thrown: BaseException | None = None
         while True:
-            token = stream.enter()
             try:
-                item = generator.throw(thrown) if thrown is not None else generator.send(sent)
+                with stream:  # a StopIteration ends the span with the generator's return value
+                    item = stream.resume(generator)
             except StopIteration as stop:
-                stream.finish(stop.value)
                 return stop.value
-            except BaseException as exc:
-                stream.fail(exc)
-                raise
-            finally:
-                stream.leave(token)
             stream.record(item)
             try:
-                sent, thrown = (yield item), None
+                stream.sent = yield item
             except GeneratorExit:
                 _close_early(stream, generator)
                 raise
             except BaseException as exc:
-                sent, thrown = None, exc
+                stream.sent, stream.thrown = None, exc
 
     return wrapper
 
@@ -308,28 +290,20 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
             _deliver(tracer, span, answer)
             return
         stream = _Stream(tracer, span)
-        sent: Any = None
-        thrown: BaseException | None = None
         while True:
-            token = stream.enter()
             try:
-                item = await (generator.athrow(thrown) if thrown is not None else generator.asend(sent))
+                with stream:
+                    item = await stream.resume_async(generator)
             except StopAsyncIteration:
-                stream.finish(None)
                 return
-            except BaseException as exc:
-                stream.fail(exc)
-                raise
-            finally:
-                stream.leave(token)
             stream.record(item)
             try:
-                sent, thrown = (yield item), None
+                stream.sent = yield item
             except GeneratorExit:
                 await _aclose_early(stream, generator)
                 raise
             except BaseException as exc:
-                sent, thrown = None, exc
+                stream.sent, stream.thrown = None, exc
 
     return wrapper
 
@@ -342,26 +316,75 @@ def _answer(spec: _CallSpec, span: Span | None, args: tuple[Any, ...],
     return answer_for(spec.tracer, spec, span, spec.binder(args, kwargs))
 
 
+class _Call:
+    """One call of a decorated function while tracing, for the sync and the async wrapper alike: its span, the
+    rerun's answer (None to run it), and the span ended with what the function returned or raised."""
+
+    __slots__ = ("tracer", "span", "answer", "result")
+
+    def __init__(self, spec: _CallSpec, args: tuple[Any, ...], kwargs: dict[str, Any]):
+        self.tracer = spec.tracer
+        self.span = spec.open(args, kwargs)
+        self.answer = _answer(spec, self.span, args, kwargs) if self.tracer.rerun is not None else None
+        self.result: Any = None
+
+    def deliver(self) -> Any:
+        assert self.answer is not None
+        return _deliver(self.tracer, self.span, self.answer)
+
+    def __enter__(self) -> _Call:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        # None: what the function raised goes on to its caller
+        if error is not None:
+            self.tracer.end_span(self.span, error=error)
+        else:
+            self.tracer.end_span(self.span, result=self.result)
+
+
 class _Stream:
     """What a generator wrapper keeps across yields: its span (None when not tracing), the span current
-    inside the generator, and the first items with their count."""
+    inside the generator, the first items with their count, and what the caller sent or threw in last.
 
-    __slots__ = ("tracer", "span", "inner", "items", "count")
+    `with stream:` runs the generator's own code: its current span made current, and the span ended when
+    the code returns or raises."""
+
+    __slots__ = ("tracer", "span", "inner", "items", "count", "sent", "thrown", "token")
 
     def __init__(self, tracer: Tracer, span: Any):
         self.tracer, self.span, self.inner = tracer, span, span
         self.items: list[Any] = []
         self.count = 0
+        self.sent: Any = None
+        self.thrown: BaseException | None = None
+        self.token: Any = None
 
-    def enter(self) -> Any:
-        """Make the generator's own current span current while its code runs; the token undoes it."""
-        return current.set(self.inner) if self.span is not None else None
+    def __enter__(self) -> _Stream:
+        self.token = current.set(self.inner) if self.span is not None else None
+        return self
 
-    def leave(self, token: Any) -> None:
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, StopIteration):
+            self.finish(error.value)
+        elif isinstance(error, StopAsyncIteration):
+            self.finish(None)
+        elif error is not None:
+            self.fail(error)
         # Remember a span the generator left open across its yield, then give the caller its own back.
-        if token is not None:
+        if self.token is not None:
             self.inner = current.get()
-            _reset(token)
+            _reset(self.token)
+
+    def resume(self, generator: Any) -> Any:
+        """The generator's next item, after what the caller sent or threw in."""
+        thrown, self.thrown = self.thrown, None
+        return generator.throw(thrown) if thrown is not None else generator.send(self.sent)
+
+    def resume_async(self, generator: Any) -> Any:
+        """`resume` for an async generator: the awaitable of its next item."""
+        thrown, self.thrown = self.thrown, None
+        return generator.athrow(thrown) if thrown is not None else generator.asend(self.sent)
 
     def record(self, item: Any) -> None:
         if self.span is not None:
@@ -393,26 +416,14 @@ class _Stream:
 def _close_early(stream: _Stream, generator: Any) -> None:
     # Close inside the generator's own context: spans it holds open end there, and restore its
     # current span, not the caller's.
-    token = stream.enter()
-    try:
+    with stream:
         generator.close()
-    except BaseException as exc:
-        stream.fail(exc)
-        raise
-    finally:
-        stream.leave(token)
     stream.end_early()
 
 
 async def _aclose_early(stream: _Stream, generator: Any) -> None:
-    token = stream.enter()  # as in _close_early
-    try:
+    with stream:  # as in _close_early
         await generator.aclose()
-    except BaseException as exc:
-        stream.fail(exc)
-        raise
-    finally:
-        stream.leave(token)
     stream.end_early()
 
 
