@@ -4,7 +4,7 @@
 (`tool_call_id`, from the `ToolCall` they were given). The span records the arguments the model gave
 (the tool's `tool_call_schema` fields: not what LangGraph injects, state, store, runtime) and what the
 app got: a `ToolMessage` when the tool was called with a `ToolCall`, else the tool's output. In a rerun
-`ToolResult` rebuilds that from the recording and the tool's body, and its callbacks, do not run.
+`RebuiltToolResult` rebuilds that from the recording and the tool's body, and its callbacks, do not run.
 """
 
 from __future__ import annotations
