@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal, Optional, Sequence
 
-from ..model.divergence import InOrder, Parting, first_parting
+from ..model.divergence import ByPosition, PartingPoint, first_parting
 
 # difflib is cubic on repetitive calls (x,y,z... against x,z,y...): 500 calls a side take about a second
 # there, where a random middle of 4,000 a side would; past this the middle is counted, not aligned.
@@ -75,7 +75,7 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS,
     ...       statuses=(["completed", "completed"], ["completed", "failed"])).parted_at
     1
     """
-    parting = first_parting(InOrder(base), InOrder(new))
+    parting = first_parting(ByPosition(base), ByPosition(new))
     prefix = len(base) if parting is None else _parted_at(parting)
     changed = _status_changed(statuses, prefix) if statuses is not None else None
     suffix = _common_suffix(base, new, prefix)
@@ -93,11 +93,11 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS,
 def _status_changed(statuses: tuple[Sequence[str], Sequence[str]], prefix: int) -> Optional[int]:
     """The first of the first `prefix` calls (the same operations in both runs) whose status differs, by the
     rule of `model/divergence.py` (calls paired in order); None when none does."""
-    parting = first_parting(InOrder(statuses[0][:prefix]), InOrder(statuses[1][:prefix]))
+    parting = first_parting(ByPosition(statuses[0][:prefix]), ByPosition(statuses[1][:prefix]))
     return None if parting is None else _parted_at(parting)
 
 
-def _parted_at(parting: Parting[Any]) -> int:
+def _parted_at(parting: PartingPoint[Any]) -> int:
     """The index where the runs part: the calls before it are the common prefix."""
     place = parting.old or parting.new
     assert place is not None  # where they part, one run has a call at least

@@ -8,7 +8,7 @@ first item, in either run's own order, that has no twin or a twin that says some
   are reported as twins (the same place, saying different things);
 - else each run's first such item is reported, either of them missing when that run has none.
 
-What pairs items is the caller's choice, and the one way the two uses differ. `InOrder` pairs the i-th
+What pairs items is the caller's choice, and the one way the two uses differ. `ByPosition` pairs the i-th
 item with the other run's i-th, so the runs part where their common prefix ends (`diff`, which then
 aligns the calls around that place). `ByKey` pairs items by a key such as a span's path (the rerun
 report: the rerun's tasks may interleave otherwise, and each event still meets its twin).
@@ -24,7 +24,7 @@ Run = TypeVar("Run", bound="Items[Any]")  # Any: a run of any key type; `first_p
 
 
 @dataclass(frozen=True)
-class Parting(Generic[K]):
+class PartingPoint(Generic[K]):
     """The first items where two runs part: each as (key, position), None for a run that has none there.
     `twins`: the two are one key's items, saying different things."""
 
@@ -68,12 +68,12 @@ class ByKey(Generic[K]):
 
 
 @dataclass(frozen=True)
-class InOrder:
+class ByPosition:
     """Items paired by position: the key of an item is its position, its digest the item itself."""
 
     items: Sequence[Hashable]
 
-    def first_unpaired(self, other: InOrder) -> Optional[tuple[int, int]]:
+    def first_unpaired(self, other: ByPosition) -> Optional[tuple[int, int]]:
         at = common_prefix(self.items, other.items)
         return (at, at) if at < len(self.items) else None
 
@@ -95,7 +95,7 @@ def common_prefix(left: Sequence[Hashable], right: Sequence[Hashable]) -> int:
     return length
 
 
-def first_parting(old: Run, new: Run) -> Optional[Parting[Any]]:  # Any: the key type of `Run`
+def first_parting(old: Run, new: Run) -> Optional[PartingPoint[Any]]:  # Any: the key type of `Run`
     """Where `old` and `new` first part (see the module docstring); None when every item has its twin."""
     in_old, in_new = old.first_unpaired(new), new.first_unpaired(old)
     if in_old is None and in_new is None:
@@ -103,9 +103,9 @@ def first_parting(old: Run, new: Run) -> Optional[Parting[Any]]:  # Any: the key
     if in_new is not None:
         twin = old.position(in_new[0])
         if twin is not None and (in_old is None or twin <= in_old[1]):
-            return Parting((in_new[0], twin), in_new, twins=True)
+            return PartingPoint((in_new[0], twin), in_new, twins=True)
     if in_old is not None:
         twin = new.position(in_old[0])
         if twin is not None and (in_new is None or twin <= in_new[1]):
-            return Parting(in_old, (in_old[0], twin), twins=True)
-    return Parting(in_old, in_new, twins=False)
+            return PartingPoint(in_old, (in_old[0], twin), twins=True)
+    return PartingPoint(in_old, in_new, twins=False)
