@@ -1,6 +1,6 @@
 """Rules judged against one run: figures from `analyze`'s Report, events from the EventScan.
 
-Each rule kind has one small function returning a `Verdict`; `evaluate` turns it into a CheckResult with one
+Each rule kind has one small function returning a `LimitVerdict`; `evaluate` turns it into a CheckResult with one
 message that names the rule, the limit, the measured value and the events responsible.
 """
 
@@ -24,7 +24,7 @@ from .specs import EventSpec, name_matches
 
 
 @dataclass(frozen=True)
-class Verdict:
+class LimitVerdict:
     passed: bool
     limit: str
     value: str
@@ -40,7 +40,7 @@ def evaluate(rules: list[Rule], report: Report, scan: EventScan) -> list[CheckRe
     return [_result(rule, _JUDGES[rule.key](rule, report, scan)) for rule in rules]
 
 
-def _result(rule: Rule, verdict: Verdict) -> CheckResult:
+def _result(rule: Rule, verdict: LimitVerdict) -> CheckResult:
     events = verdict.events[:MAX_EVENTS]
     more = max(verdict.total_events - len(events), 0)
     message = f"{rule.name}: {STATUS[verdict.passed]}: {verdict.value} (limit {verdict.limit})"
@@ -56,7 +56,7 @@ def _result(rule: Rule, verdict: Verdict) -> CheckResult:
 # ---------------------------------------------------------------- errors
 
 
-def _max_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_errors(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     """Every distinct error, handled (the app went on) or not."""
     errors = report.errors
     total = errors.total if errors else 0
@@ -65,7 +65,7 @@ def _max_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     return replace(verdict, value=_apart(errors)) if errors is not None and total else verdict
 
 
-def _max_unhandled_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_unhandled_errors(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     """Only the errors that escaped the app (`analysis/handling.py`): a run that survived its tool's failure passes."""
     errors = report.errors
     unhandled = errors.unhandled if errors else 0
@@ -80,12 +80,12 @@ def _apart(errors: Errors) -> str:
     return f"{plural(errors.total, 'error')} ({errors.handled} handled, {errors.unhandled} unhandled)"
 
 
-def _max_category_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_category_errors(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     count, refs = _errors(report, scan, lambda category: category == rule.target)
     return _at_most(rule.limit, count, f"{rule.target} error", refs, count)
 
 
-def _max_component_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_component_errors(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     stats = next((s for s in report.components or [] if s.component == rule.target), None)
     found = scan.failed_by_component[rule.target_text]
     return _at_most(rule.limit, stats.errors if stats else 0, f"failed {rule.target} span", found.refs(), found.count)
@@ -128,7 +128,7 @@ def sections_read(rules: list[Rule]) -> tuple[str, ...]:
 _PERCENTILE = {"max_p95": ("p95_ms", "p95"), "max_p99": ("p99_ms", "p99"), "max_latency": ("max_ms", "max")}
 
 
-def _latency(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _latency(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     attribute, word = _PERCENTILE[rule.key]
     spec, _, found = scan.latency[(rule.key, rule.target_text)]
     matched = _operations(report, spec)
@@ -136,10 +136,11 @@ def _latency(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     values = [value for value in values if value is not None]
     limit = ms_text(rule.limit)
     if not values:
-        return Verdict(True, limit, f"no ended {rule.target} spans", rule.limit, None,
-                       details=[_no_spans(rule.target_text, report)])
+        return LimitVerdict(True, limit, f"no ended {rule.target} spans", rule.limit, None,
+                            details=[_no_spans(rule.target_text, report)])
     value = max(values)
-    return Verdict(value <= rule.limit, limit, f"{word} {ms_text(value)}", rule.limit, value, found.refs(), found.count)
+    return LimitVerdict(value <= rule.limit, limit, f"{word} {ms_text(value)}", rule.limit, value, found.refs(),
+                        found.count)
 
 
 def _operations(report: Report, spec: EventSpec) -> list[OperationStats]:
@@ -161,20 +162,20 @@ def _no_spans(target: str, report: Report) -> str:
 # ---------------------------------------------------------------- usage
 
 
-def _max_tokens(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_tokens(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     tokens = report.llm.total_tokens if report.llm else 0
     return _at_most(rule.limit, tokens, "token", scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count)
 
 
-def _max_cost(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_cost(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     """The cost against the limit. Calls that recorded no usage make the cost unknown: a budget over it fails
     (unless the priced calls alone are over it) rather than pass as if they were free. Calls of a model with no
     price leave a lower bound that passes with a warning: a price can still be given, a missing usage cannot."""
     llm = report.llm
     cost = (llm.cost_usd or 0.0) if llm else 0.0
     if llm is None or not llm.unpriced_calls:
-        return Verdict(cost <= rule.limit, usd_text(rule.limit), usd_text(cost), rule.limit, cost,
-                       scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count)
+        return LimitVerdict(cost <= rule.limit, usd_text(rule.limit), usd_text(cost), rule.limit, cost,
+                            scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count)
     details = []
     if llm.no_usage_calls:
         details.append(f"{plural(llm.no_usage_calls, 'LLM call')} recorded no usage, so the cost cannot be judged "
@@ -184,13 +185,13 @@ def _max_cost(rule: Rule, report: Report, scan: EventScan) -> Verdict:
                        "lower bound")
     value = f"at least {usd_text(cost)}"
     if llm.no_usage_calls and cost <= rule.limit:  # under the limit so far, and nobody can say by how much
-        return Verdict(False, usd_text(rule.limit), value if llm.cost_usd is not None else "cost unknown",
-                       rule.limit, llm.cost_usd, details=details)
-    return Verdict(cost <= rule.limit, usd_text(rule.limit), value, rule.limit, cost,
-                   scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count, details)
+        return LimitVerdict(False, usd_text(rule.limit), value if llm.cost_usd is not None else "cost unknown",
+                            rule.limit, llm.cost_usd, details=details)
+    return LimitVerdict(cost <= rule.limit, usd_text(rule.limit), value, rule.limit, cost,
+                        scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count, details)
 
 
-def _max_calls(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_calls(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     overview = report.overview
     component = CALL_COMPONENTS[rule.key]
     count = (overview.llm_calls if component == "llm" else overview.tool_calls) if overview else 0
@@ -198,21 +199,21 @@ def _max_calls(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     return _at_most(rule.limit, count, f"{component} call", found.events, max(found.count - rule.limit, 0))
 
 
-def _max_duration(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _max_duration(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     duration = report.overview.duration_ms if report.overview else None
     if duration is None:
-        return Verdict(True, ms_text(rule.limit), "no duration", rule.limit, None,
-                       details=["the run has no recorded duration (no run_end, no timestamps)"])
+        return LimitVerdict(True, ms_text(rule.limit), "no duration", rule.limit, None,
+                            details=["the run has no recorded duration (no run_end, no timestamps)"])
     last = scan.last
     events = [last] if last is not None and duration > rule.limit else []
-    return Verdict(duration <= rule.limit, ms_text(rule.limit), ms_text(duration), rule.limit, duration, events,
-                   len(events))
+    return LimitVerdict(duration <= rule.limit, ms_text(rule.limit), ms_text(duration), rule.limit, duration, events,
+                        len(events))
 
 
 # ---------------------------------------------------------------- events
 
 
-def _require(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _require(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     spec, found = scan.specs[rule.target_text]
     if spec.is_error:
         count, refs = _errors(report, scan, spec.error_category)
@@ -221,38 +222,38 @@ def _require(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     return _at_least(rule.limit, found.count, found.refs(), found.count, hint)
 
 
-def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _forbid(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     spec, found = scan.specs[rule.target_text]
     count, refs = _errors(report, scan, spec.error_category) if spec.is_error else (found.count, found.refs())
-    return Verdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count,
-                   lookalike_notes(spec, scan))
+    return LimitVerdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count,
+                        lookalike_notes(spec, scan))
 
 
-def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _require_order(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     order = scan.orders[rule.target_text]
     done = len(order.matched)
     limit = " then ".join(rule.limit)
     if done == len(order.specs):
-        return Verdict(True, limit, "in order", None, None, order.matched, done)
+        return LimitVerdict(True, limit, "in order", None, None, order.matched, done)
     after = f" after seq {order.matched[-1].seq}" if order.matched else ""
     value = f"{order.specs[done].text} not seen{after} ({done} of {len(order.specs)} in order)"
-    return Verdict(False, limit, value, None, done, order.matched, done)
+    return LimitVerdict(False, limit, value, None, done, order.matched, done)
 
 
-def _forbid_secrets(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _forbid_secrets(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     found = scan.secret_events
-    return Verdict(found.count == 0, "none", plural(found.count, "event") + " with secret-looking text", 0,
-                   found.count, found.refs(), found.count, list(SECRET_SCOPE))  # what it can and cannot see
+    return LimitVerdict(found.count == 0, "none", plural(found.count, "event") + " with secret-looking text", 0,
+                        found.count, found.refs(), found.count, list(SECRET_SCOPE))  # what it can and cannot see
 
 
-def _clean_integrity(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _clean_integrity(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     integrity = report.integrity
     # analyze calls a run that has not ended (yet) ok; a gate does not: the app crashed or was killed.
     if integrity is None or (integrity.ok and not integrity.runs_not_ended):
-        return Verdict(True, "clean", "clean", 0, 0)
+        return LimitVerdict(True, "clean", "clean", 0, 0)
     counts = {name: getattr(integrity, name) for name in INTEGRITY_COUNTS if getattr(integrity, name)}
     value = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items()) or "not clean"
-    return Verdict(False, "clean", value, 0, sum(counts.values()), details=list(integrity.problems))
+    return LimitVerdict(False, "clean", value, 0, sum(counts.values()), details=list(integrity.problems))
 
 
 def _nothing_like(target: str, scan: EventScan) -> str:
@@ -263,25 +264,25 @@ def _nothing_like(target: str, scan: EventScan) -> str:
 # ---------------------------------------------------------------- shared
 
 
-def _at_most(limit: float, value: int, noun: str, refs: list[EventRef], total: int) -> Verdict:
-    return Verdict(value <= limit, str(limit), plural(value, noun), limit, value, refs, total)
+def _at_most(limit: float, value: int, noun: str, refs: list[EventRef], total: int) -> LimitVerdict:
+    return LimitVerdict(value <= limit, str(limit), plural(value, noun), limit, value, refs, total)
 
 
-def _at_least(limit: int, value: int, refs: list[EventRef], total: int, details: list[str]) -> Verdict:
-    return Verdict(value >= limit, f">= {limit}", plural(value, "occurrence"), limit, value, refs, total, details)
+def _at_least(limit: int, value: int, refs: list[EventRef], total: int, details: list[str]) -> LimitVerdict:
+    return LimitVerdict(value >= limit, f">= {limit}", plural(value, "occurrence"), limit, value, refs, total, details)
 
 
 # ---------------------------------------------------------------- findings
 
 
-def _fail_on_finding(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+def _fail_on_finding(rule: Rule, report: Report, scan: EventScan) -> LimitVerdict:
     """The diagnosis's findings of the rule's kind (`any`: every kind) of its severity or worse: none may be."""
     found = [finding for finding in (report.findings.findings if report.findings is not None else [])
              if rule.target in (ANY_FINDING, finding.kind) and _rank(finding.severity) >= _rank(rule.limit)]
     refs = [_finding_ref(finding, scan) for finding in found if finding.evidence]
     limit = f"no {'' if rule.target == ANY_FINDING else rule.target_text + ' '}finding of {rule.limit} or worse"
     details = [f"{finding.kind} ({finding.severity}): {finding.title}" for finding in found]
-    return Verdict(not found, limit, plural(len(found), "finding"), 0, len(found), refs, len(refs), details)
+    return LimitVerdict(not found, limit, plural(len(found), "finding"), 0, len(found), refs, len(refs), details)
 
 
 def _rank(severity: str) -> int:
@@ -295,7 +296,7 @@ def _finding_ref(finding: Finding, scan: EventScan) -> EventRef:
     return EventRef(ref.run_id, ref.seq, where, event_type, ref.component, ref.name, finding.kind)
 
 
-_JUDGES: dict[str, Callable[[Rule, Report, EventScan], Verdict]] = {
+_JUDGES: dict[str, Callable[[Rule, Report, EventScan], LimitVerdict]] = {
     "max_errors": _max_errors,
     "max_unhandled_errors": _max_unhandled_errors,
     "max_component_errors": _max_component_errors,

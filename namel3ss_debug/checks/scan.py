@@ -3,7 +3,7 @@ does not hold: occurrences of specs, orders, and the events responsible for each
 look for secrets at the events whose line the pre-scan flags (`look_for_secret`).
 
 What a rule asks of an event depends only on its type, component and name, so it is worked out once per
-operation (`Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at
+operation (`CheckPlan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at
 most `MAX_EVENTS` events and a count. An event's `EventRef` (its `file:line`) is made only when a rule keeps the
 event.
 """
@@ -76,7 +76,7 @@ class Order:
 
 
 @dataclass
-class Plan:
+class CheckPlan:
     """What the rules ask of an event of one type, component and name."""
 
     occurrence: bool  # a span's start or an instant event
@@ -119,7 +119,7 @@ class EventScan:
         self.events = 0  # events seen
         self.last_place: Optional[Place] = None
         self.run_end_place: Optional[Place] = None  # the first run_end: the run's end, whatever follows it
-        self._plans: dict[tuple[str, str, str], Plan] = {}
+        self._plans: dict[tuple[str, str, str], CheckPlan] = {}
         self._pick = secrets.line_scanner() if secrets is not None else None
 
     @property
@@ -175,10 +175,10 @@ class EventScan:
         if field_name is not None:
             self.secret_events.add(located, f"secret-looking text in {field_name}")
 
-    def _plan(self, event_type: str, component: str, name: str) -> Plan:
+    def _plan(self, event_type: str, component: str, name: str) -> CheckPlan:
         kind = span_kind(event_type)
         limited = self.call_limits.get(component) if is_start(event_type) else None
-        plan = Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
+        plan = CheckPlan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
                      event_type == "run_end", f"{component}:{name}",
                      [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
                      [(order, covered) for order in self.orders.values()
@@ -190,13 +190,13 @@ class EventScan:
         self._plans[(event_type, component, name)] = plan
         return plan
 
-    def _failure(self, record: EventRecord, place: Place, plan: Plan) -> None:
+    def _failure(self, record: EventRecord, place: Place, plan: CheckPlan) -> None:
         if len(self.places) < MAX_PLACES:
             self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
         if plan.failures is not None and record.status == "failed":
             plan.failures.add(place, _error_text(record))
 
-    def _occurrence(self, record: EventRecord, place: Place, plan: Plan) -> None:
+    def _occurrence(self, record: EventRecord, place: Place, plan: CheckPlan) -> None:
         if not plan.labelled:
             plan.labelled = True
             plan.busy = bool(plan.specs or plan.orders or plan.calls is not None)
@@ -212,7 +212,7 @@ class EventScan:
             if found.count > limit and len(found.events) < MAX_EVENTS:
                 found.events.append(place_ref(place, f"call {found.count}"))
 
-    def _span_end(self, record: EventRecord, place: Place, plan: Plan) -> None:
+    def _span_end(self, record: EventRecord, place: Place, plan: CheckPlan) -> None:
         duration = record.duration_ms
         if duration is not None:
             for limit, found in plan.latency:

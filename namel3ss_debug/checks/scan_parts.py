@@ -22,7 +22,7 @@ import msgspec
 from ..store.records import EventRecord
 from .results import MAX_EVENTS, EventRef
 from .rules import CALL_COMPONENTS, Rule
-from .scan import MAX_PLACES, MAX_SEEN, EventScan, Found, Order, Place, Plan, place_ref
+from .scan import MAX_PLACES, MAX_SEEN, CheckPlan, EventScan, Found, Order, Place, place_ref
 
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
     from .secrets import SecretFinder
@@ -78,7 +78,7 @@ class PartScan(EventScan):
         self.call_limits = {CALL_COMPONENTS[rule.key]: (0, Found()) for rule in rules if rule.key in CALL_COMPONENTS}
         self.placed_again = False  # an error's seq was placed twice (a broken file): its place was overwritten
 
-    def _failure(self, record: EventRecord, place: Place, plan: Plan) -> None:
+    def _failure(self, record: EventRecord, place: Place, plan: CheckPlan) -> None:
         self.placed_again = self.placed_again or record.seq in self.places
         super()._failure(record, place, plan)
 
