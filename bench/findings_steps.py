@@ -54,7 +54,7 @@ from namel3ss_debug.analysis.diagnosis.collector import clues
 from namel3ss_debug.analysis.diagnosis.notes import payloads
 from namel3ss_debug.analysis.diagnosis.notes.steps import RunClues
 from namel3ss_debug.analysis.diagnosis.rules import registry
-from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.records.report import SECTIONS
 
 MB = 1_000_000
 WITHOUT = tuple(name for name in SECTIONS if name not in ("findings", "health"))

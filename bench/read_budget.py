@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # analyze_throughput a
 from analyze_throughput import DUCKDB_SCRIPT, run_child
 from trace_gen import generate
 
-from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.records.report import SECTIONS
 from namel3ss_debug.analysis.run_state import (
     ANOMALY_SECTIONS,
     INTEGRITY_SECTIONS,

@@ -17,7 +17,7 @@ from .build import build_report
 from .diagnosis.collector.clues import Clues
 from .merge import Part, absorb, part_of
 from .prices import Pricer
-from .report import SECTIONS, Report
+from .records.report import SECTIONS, Report
 from .run_state import Options
 from .split_run import SplitRun, read_split
 from .tally import Tally

@@ -26,7 +26,8 @@ from typing import Iterator, Mapping, Sequence
 
 from .collectors.figures import SEQ_BITS, Bucket, Op
 from .collectors.timing import BUCKET_SECONDS
-from .report import Anomaly, Ref
+from .records.refs import Ref
+from .records.report import Anomaly
 from .run_state import RunState
 from .stats import op_label, percentile
 from .tally import Tally

@@ -14,12 +14,13 @@ from . import floats
 from .anomalies import find_anomalies, ref_of
 from .diagnosis.diagnose import diagnose, run_figures
 from .records.findings import Diagnosis, Finding
+from .records.refs import Ref
 from .failed_run import outcome
 from .health import verdict
 from .prices import Pricer
-from .report import (
+from .records.report import (
     NO_USAGE, REPORT_SCHEMA, SECTIONS, Anomalies, Anomaly, CriticalPath, Errors, ErrorExample, ErrorType, Integrity,
-    LlmUsage, Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, Ref, RepeatedCall, Report, Retry,
+    LlmUsage, Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, RepeatedCall, Report, Retry,
     RunOverview, SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate

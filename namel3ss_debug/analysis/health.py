@@ -24,7 +24,7 @@ from typing import Sequence
 from ..model.messages import plural
 from .records.findings import Diagnosis
 from .failed_run import STOPPED, Judged, degrading, run_failure
-from .report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
+from .records.report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
 
 _NAMED = 3  # models named in a note
 

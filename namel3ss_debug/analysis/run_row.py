@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Optional
 import msgspec
 
 from .records.findings import SEVERITIES, Diagnosis
-from .report import Report
+from .records.report import Report
 from .run_texts import KEPT_CHARS, UNSAID, Said, one_line
 from .stats import op_label
 

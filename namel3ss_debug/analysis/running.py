@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import msgspec
 
 from .health import verdict
-from .report import INTEGRITY_COUNTS, Health, Integrity, Report
+from .records.report import INTEGRITY_COUNTS, Health, Integrity, Report
 
 RUNNING = "running"
 IN_FLIGHT = "in flight"

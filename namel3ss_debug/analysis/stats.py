@@ -11,7 +11,7 @@ import math
 from typing import Sequence
 
 from . import floats
-from .report import Latency
+from .records.report import Latency
 
 PERCENTILES = (50, 90, 95, 99)
 

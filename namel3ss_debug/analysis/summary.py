@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .report import Report
+from .records.report import Report
 from .traffic import unrecorded_requests
 from ..model.json_types import JsonValue
 

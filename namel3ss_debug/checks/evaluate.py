@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from ..analysis.records.findings import Finding
-from ..analysis.report import INTEGRITY_COUNTS, Errors, OperationStats, Report
+from ..analysis.records.report import INTEGRITY_COUNTS, Errors, OperationStats, Report
 from ..model.choices import FINDING_SEVERITIES
 from ..model.events import COMPONENTS
 from ..model.messages import plural

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequen
 from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
 from ..analysis.prices import Pricer
-from ..analysis.report import REPORT_SCHEMA, Report
+from ..analysis.records.report import REPORT_SCHEMA, Report
 from ..analysis.run_state import Options
 from ..store.reader import TraceReader
 from ..store.records import EventRecord

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Iterable, Optional, Sequence
 
 from .._version import __version__
-from ..analysis.report import OperationStats, Report
+from ..analysis.records.report import OperationStats, Report
 from ..model.choices import DIFF_CONTEXT as CONTEXT
 from .align import Alignment, added_and_removed, align
 from .call_table import CompactCall

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..analysis.report import OperationStats, Report
+from ..analysis.records.report import OperationStats, Report
 from ..analysis.stats import op_label
 from .report import Change
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from ..analysis.prices import Pricer
-from ..analysis.report import Report
+from ..analysis.records.report import Report
 from ..store.handed import HandedRun, ReadMet
 from ..store.line_blocks import LineBlock
 from ..store.located import Located

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..analysis.report import Report
+from ..analysis.records.report import Report
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
 from ..model.limits import COUNT_MAX, DURATION_MAX_MS, shown

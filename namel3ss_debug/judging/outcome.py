@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..analysis.failed_run import STOPPED, run_failure
-from ..analysis.report import Report
+from ..analysis.records.report import Report
 from ..checks.results import RunCheck
 from ..recording.timeline import END, INSTANT, Timeline
 from .expect import Expectation, final_output

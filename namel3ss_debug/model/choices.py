@@ -8,7 +8,7 @@ name from here.
 
 from __future__ import annotations
 
-# `analyze --section`: the report's sections, in the order every view shows them (analysis/report.py).
+# `analyze --section`: the report's sections, in the order every view shows them (analysis/records/report.py).
 ANALYZE_SECTIONS = ("overview", "components", "operations", "slow", "llm", "tools", "errors", "patterns", "anomalies",
                     "integrity", "critical_path", "health", "findings")
 

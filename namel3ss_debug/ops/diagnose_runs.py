@@ -20,7 +20,7 @@ from ..analysis.diagnosis.diagnose import rediagnose
 from ..analysis.records.findings import Blame, Diagnosis, Failure, Finding
 from ..analysis.failed_run import ended_as
 from ..analysis.prices import Pricer
-from ..analysis.report import Report
+from ..analysis.records.report import Report
 from ..analysis.run_state import Options
 from ..analysis.tally import Tally
 from ..analysis.thresholds import Judging, thresholds_from

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Optional
 import msgspec
 
 from ..analysis.prices import Pricer
-from ..analysis.report import Report
+from ..analysis.records.report import Report
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
 from ..diffing.profile import RunProfile, profile_lines

@@ -18,7 +18,7 @@ from typing import Mapping
 from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.prices import Pricer
-from ..analysis.report import Report
+from ..analysis.records.report import Report
 from ..analysis.span_table import SpanTable, span_table
 from ..analysis.run_state import Options
 from ..analysis.wide import PAGE, Cut, Key, WidthCap

@@ -12,7 +12,7 @@ from support.diagnosisruns import clue_state
 
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.prices import Pricer
-from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.records.report import SECTIONS
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.analysis.split_run import read_split, tally_part
 from namel3ss_debug.analysis.tally import Tally

@@ -16,7 +16,7 @@ from typing import Iterable, Optional, Sequence
 import msgspec
 
 from ..failed_run import consistent
-from ..report import CriticalPath, Patterns, SlowOperations
+from ..records.report import CriticalPath, Patterns, SlowOperations
 from .blame.judge import blame_run, failure_of
 from .collector.clues import Clues
 from ..records.findings import KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding

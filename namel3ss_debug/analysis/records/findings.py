@@ -9,7 +9,7 @@ from typing import Optional
 import msgspec
 
 from ...model.choices import FINDING_KINDS, FINDING_SEVERITIES
-from ..refs import Ref
+from .refs import Ref
 
 DIAGNOSIS_SCHEMA = "namel3ss-debug/diagnose/v1"
 

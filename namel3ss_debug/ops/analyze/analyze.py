@@ -9,7 +9,7 @@ from typing import Any, Callable
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.thresholds import Judging, thresholds_from
 from ...analysis.prices import Pricer
-from ...analysis.report import SECTIONS, Report
+from ...analysis.records.report import SECTIONS, Report
 from ...analysis.run_state import ANOMALY_SECTIONS, FINDING_SECTIONS, Options
 from ...analysis.tally import Tally
 from ...analysis.window import EventWindow, parse_duration_ms

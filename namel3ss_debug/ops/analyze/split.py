@@ -23,7 +23,7 @@ from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.analyze import collector_paused, equipped
 from ...analysis.part_tally import Tallied
 from ...analysis.prices import Pricer
-from ...analysis.report import Report
+from ...analysis.records.report import Report
 from ...analysis.run_state import Options
 from ...analysis.split_run import Skipped, SplitRun, Stopped, tally_part
 from ...analysis.tally import Tally

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ...analysis.report import Report
+from ...analysis.records.report import Report
 from ..json_text import field_names, terminal_safe
 
 _MS_DECIMALS = 3  # the tracer writes durations with 3 decimals (microseconds)

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...analysis.records.findings import Diagnosis
-from ...analysis.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns, Report
+from ...analysis.records.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns, Report
 from .format import (
     INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, errors_apart, operation, percent, tally,
 )

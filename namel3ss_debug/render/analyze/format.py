@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ...analysis.report import INTEGRITY_COUNTS as INTEGRITY_FIELDS
-from ...analysis.report import Ref, Report, RunOverview
+from ...analysis.records.report import INTEGRITY_COUNTS as INTEGRITY_FIELDS
+from ...analysis.records.refs import Ref
+from ...analysis.records.report import Report, RunOverview
 from ...analysis.stats import op_label
 
 TITLES = {

@@ -10,7 +10,7 @@ from typing import Callable, TypeVar
 
 from ...analysis.records.findings import Diagnosis
 from ...analysis.failed_run import outcome_said
-from ...analysis.report import (
+from ...analysis.records.report import (
     Anomalies, CriticalPath, Errors, ErrorType, Health, Integrity, LlmUsage, OperationStats, Overview, Patterns, Report,
     RunOverview, SlowOperations, ToolStats,
 )

@@ -13,7 +13,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ...analysis.report import Latency
+from ...analysis.records.report import Latency
 from .format import TITLES, View, duration, percent
 from ..text import visible
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ...analysis.failed_run import outcome_said
-from ...analysis.report import (
+from ...analysis.records.report import (
     LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview, SlowOperations, ToolStats,
 )
 from .findings import FINDINGS, SectionView, on_report

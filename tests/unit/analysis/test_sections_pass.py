@@ -9,7 +9,7 @@ from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.prices import Pricer
-from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.records.report import SECTIONS
 from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS

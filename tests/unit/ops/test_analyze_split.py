@@ -19,7 +19,7 @@ from support.diagnosisruns import talking_run
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis import split_run
-from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.records.report import SECTIONS
 from namel3ss_debug.analysis.thresholds import Thresholds
 from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError

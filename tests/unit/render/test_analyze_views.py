@@ -15,7 +15,7 @@ from msgspec.structs import replace
 from rich.console import Console
 
 from namel3ss_debug.analysis.records.findings import Blame, BlameLink, Diagnosis, Evidence, Finding
-from namel3ss_debug.analysis.report import (
+from namel3ss_debug.analysis.records.report import (
     REPORT_SCHEMA,
     SECTIONS,
     Anomalies,

@@ -15,7 +15,7 @@ from ...failed_run import RUN
 from .product import file_raised, named_file
 from ..rules.evidence import ended_at
 from ..notes.provenance import named_values, values_of
-from ...refs import Ref
+from ...records.refs import Ref
 from ...records.findings import Evidence, Failure, Finding
 from ..notes.steps import NO_AGENT, Step
 

@@ -115,7 +115,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from ...failed_run import FINDING, RUN, ended_as, run_failure
-from ...refs import Ref
+from ...records.refs import Ref
 from .answer import by_content
 from .chain import Link, Verdict, View, cause, from_finding
 from .error import by_error, went_past

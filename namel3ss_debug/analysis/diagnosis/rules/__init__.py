@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ...report import CriticalPath, Loop, RepeatedCall, Retry, SlowSpan
+from ...records.report import CriticalPath, Loop, RepeatedCall, Retry, SlowSpan
 from ...thresholds import Judging
 from ...records.findings import Finding
 from ..notes.steps import AgentSteps, RunClues

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ...refs import Ref
-from ...report import PathStep
+from ...records.refs import Ref
+from ...records.report import PathStep
 from ...thresholds import MAX_EVIDENCE, SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
 from ...records.findings import Evidence, Finding

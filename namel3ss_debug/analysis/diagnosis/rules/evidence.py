@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from ...fields import micros
-from ...refs import Ref
+from ...records.refs import Ref
 from ...thresholds import MAX_EVIDENCE
 from . import RunFigures
 from ...records.findings import Evidence

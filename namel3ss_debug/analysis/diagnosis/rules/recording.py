@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ...refs import Ref
+from ...records.refs import Ref
 from ...traffic import HOW_TO_RECORD, unrecorded_text
 from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule

@@ -45,7 +45,7 @@ from typing import Iterable, Optional
 import orjson
 
 from ....model.deep import leaves
-from ...refs import Ref
+from ...records.refs import Ref
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
 from ...records.findings import Evidence, Finding

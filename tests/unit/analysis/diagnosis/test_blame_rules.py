@@ -9,7 +9,7 @@ from typing import Any
 from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run, failure_of
 from namel3ss_debug.analysis.records.findings import CONFIDENCES, KINDS, Evidence, Failure, Finding
 from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, RunClues, Step, ToolAsk
-from namel3ss_debug.analysis.refs import Ref
+from namel3ss_debug.analysis.records.refs import Ref
 
 RUN = "run-1"
 AGENTS = {"a1": "planner", "a2": "worker"}

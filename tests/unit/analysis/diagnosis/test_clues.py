@@ -17,8 +17,8 @@ from namel3ss_debug.analysis.diagnosis.diagnose import merged, ordered, rediagno
 from namel3ss_debug.analysis.records.findings import Evidence, Failure, Finding
 from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.prices import Pricer
-from namel3ss_debug.analysis.refs import Ref
-from namel3ss_debug.analysis.report import Report
+from namel3ss_debug.analysis.records.refs import Ref
+from namel3ss_debug.analysis.records.report import Report
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.analysis.window import EventWindow

@@ -15,8 +15,8 @@ from namel3ss_debug.analysis.diagnosis.rules.dominant import (dominant_cost, dom
                                                               slow_tool_on_critical_path)
 from namel3ss_debug.analysis.diagnosis.notes.steps import ModelSpend, RunClues, Step
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
-from namel3ss_debug.analysis.refs import Ref
-from namel3ss_debug.analysis.report import CriticalPath, PathStep, SlowSpan
+from namel3ss_debug.analysis.records.refs import Ref
+from namel3ss_debug.analysis.records.report import CriticalPath, PathStep, SlowSpan
 from namel3ss_debug.testing.capture import capture_events
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder

@@ -14,8 +14,8 @@ from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.savings import cacheable_calls, parallelizable_calls
 from namel3ss_debug.analysis.diagnosis.notes.steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
-from namel3ss_debug.analysis.refs import Ref
-from namel3ss_debug.analysis.report import Loop, RepeatedCall
+from namel3ss_debug.analysis.records.refs import Ref
+from namel3ss_debug.analysis.records.report import Loop, RepeatedCall
 from namel3ss_debug.testing.capture import capture_events
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder

@@ -1,6 +1,6 @@
 """Where something happened in a run: the reference every report and diagnosis record points with.
 
-Its own module so that the report (`report.py`) and the diagnosis's records (`records/findings.py`), which the
+Its own module so that the report (`report.py`) and the diagnosis's records (`findings.py`), which the
 report holds, both import it without importing each other.
 """
 

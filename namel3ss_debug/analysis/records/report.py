@@ -11,10 +11,10 @@ from typing import Optional
 
 import msgspec
 
-from ..model.choices import ANALYZE_SECTIONS
-from ..model.lineage import Lineage
-from .records.findings import Diagnosis
-from .refs import Ref as Ref  # every record points with it; named here too, as before it had its own module
+from ...model.choices import ANALYZE_SECTIONS
+from ...model.lineage import Lineage
+from .findings import Diagnosis
+from .refs import Ref
 
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"
 NO_USAGE = "no_usage"  # priced_by: LLM calls with neither a recorded cost nor a usage to price
