@@ -82,8 +82,8 @@ class _EventTable:
     def __init__(self, request: InspectRequest, listing: EventList, sink: Sink):
         self.request, self.listing, self.sink = request, listing, sink
         self.count = 0
-        self.layout = rows.Layout.for_width(sink.width, runs=len(listing.runs) > 1)
-        self.rows: list[rows.Row] = []
+        self.layout = rows.EventColumns.for_width(sink.width, runs=len(listing.runs) > 1)
+        self.rows: list[rows.EventRow] = []
         self.printed = 0
         if listing.lineages:
             sink.print(lineage_view(listing.lineages), soft_wrap=True)
@@ -91,7 +91,7 @@ class _EventTable:
     def add(self, located: Located) -> None:
         event = located.event
         run = text_of(event.get("run_id")).rsplit("-", 1)[-1] if self.layout.runs else ""
-        self.rows.append(rows.Row(event, run, self.listing.clock.offset_ms(event)))
+        self.rows.append(rows.EventRow(event, run, self.listing.clock.offset_ms(event)))
         if len(self.rows) >= rows.CHUNK:
             self._flush()
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from ...analysis.records.findings import Diagnosis
 from ...analysis.records.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns, Report
 from .format import (
-    INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, errors_apart, operation, percent, tally,
+    INTEGRITY_COUNTS, ViewStyle, anomaly_figure, bar, clip, count, duration, errors_apart, operation, percent, tally,
 )
 from .rich import SEVERITY_STYLES, new_table, print_key_values, section, styled, trace_text
 from ..diagnose.table import print_blame, print_findings, summary
@@ -24,21 +24,21 @@ _BAR_WIDTH = 30
 _NARROW_BAR_WIDTH = 16
 
 T = TypeVar("T")
-SectionView = Callable[[Console, Report, View], None]
+SectionView = Callable[[Console, Report, ViewStyle], None]
 
 
-def on_report(pick: Callable[[Report], T | None], render: Callable[[Console, T, View], None]) -> SectionView:
+def on_report(pick: Callable[[Report], T | None], render: Callable[[Console, T, ViewStyle], None]) -> SectionView:
     """`render` as a view of the whole report: it prints the section `pick` takes from it, if the report has it.
 
     Each section's record has its own type, so a table of renderers is a table of these views."""
-    def view_section(console: Console, report: Report, view: View) -> None:
+    def view_section(console: Console, report: Report, view: ViewStyle) -> None:
         record = pick(report)
         if record is not None:
             render(console, record, view)
     return view_section
 
 
-def _errors(console: Console, errors: Errors, view: View) -> None:
+def _errors(console: Console, errors: Errors, view: ViewStyle) -> None:
     note = Text.assemble((f"{errors_apart(errors.total, errors.handled, errors.unhandled)}; "
                           f"{plural(errors.failed_spans, 'failed span')}, "
                           f"{plural(errors.error_events, 'error event')}", "red" if errors.total else ""))
@@ -53,7 +53,7 @@ def _errors(console: Console, errors: Errors, view: View) -> None:
         console.print(table)
 
 
-def _add_error_rows(table: Table, error_type: ErrorType, view: View) -> None:
+def _add_error_rows(table: Table, error_type: ErrorType, view: ViewStyle) -> None:
     """One row per example; the type, category and count only on the first, so they read as a group."""
     head: list[str | Text] = [trace_text(error_type.type, "red"), trace_text(error_type.category),
                               count(error_type.count), count(error_type.handled), count(error_type.unhandled)]
@@ -64,7 +64,7 @@ def _add_error_rows(table: Table, error_type: ErrorType, view: View) -> None:
         table.add_row(*cells, trace_text(clip(example.message)), trace_text(view.where(example.ref)))
 
 
-def _patterns(console: Console, patterns: Patterns, view: View) -> None:
+def _patterns(console: Console, patterns: Patterns, view: ViewStyle) -> None:
     if not (patterns.retries or patterns.repeated_calls or patterns.loops):
         section(console, "patterns", Text("none found", style="dim"))
         return
@@ -89,7 +89,7 @@ def _patterns(console: Console, patterns: Patterns, view: View) -> None:
         console.print(table)
 
 
-def _anomalies(console: Console, anomalies: Anomalies, view: View) -> None:
+def _anomalies(console: Console, anomalies: Anomalies, view: ViewStyle) -> None:
     total = sum(anomalies.counts.values())
     summary = f"{total} {'anomaly' if total == 1 else 'anomalies'}: {tally(anomalies.counts)}" if total else "none"
     section(console, "anomalies", trace_text(summary, "" if total else "dim"))
@@ -102,7 +102,7 @@ def _anomalies(console: Console, anomalies: Anomalies, view: View) -> None:
         console.print(table)
 
 
-def _integrity(console: Console, integrity: Integrity, view: View) -> None:
+def _integrity(console: Console, integrity: Integrity, view: ViewStyle) -> None:
     """A single `ok` line when the trace is sound; otherwise the counts that are not zero, then the problems."""
     if integrity.ok:
         section(console, "integrity", Text("ok", style="green"))
@@ -114,7 +114,7 @@ def _integrity(console: Console, integrity: Integrity, view: View) -> None:
         console.print(Text.assemble("  - ", trace_text(problem)))
 
 
-def _critical_path(console: Console, paths: list[CriticalPath], view: View) -> None:
+def _critical_path(console: Console, paths: list[CriticalPath], view: ViewStyle) -> None:
     section(console, "critical_path", None if paths else Text("none", style="dim"))
     for path in paths:
         console.print(Text.assemble("run ", trace_text(path.run_id, "bold"), f"  {duration(path.total_ms)}"))
@@ -132,7 +132,7 @@ def _bar(step: PathStep, width: int) -> Text:
                          f" {percent(step.share):>6}  {duration(step.ms)}{spans}")
 
 
-def _findings(console: Console, diagnosis: Diagnosis, view: View) -> None:
+def _findings(console: Console, diagnosis: Diagnosis, view: ViewStyle) -> None:
     """The diagnosis as `diagnose` prints it: the blames, then the findings by severity."""
     section(console, "findings", Text(summary(diagnosis), style="" if diagnosis.findings else "dim"))
     for blame in diagnosis.blames:

@@ -205,7 +205,7 @@ def run_ids(report: Report) -> list[str]:
 
 
 @dataclass(frozen=True)
-class View:
+class ViewStyle:
     """How a view writes references and how much room it has.
 
     A report of one run names it in its title, so references within it say `seq 12`, not `R seq 12`.
@@ -217,7 +217,7 @@ class View:
     tight: bool = False  # under 80 columns: only the figures that matter most
 
     @classmethod
-    def of(cls, report: Report, wide: bool = True, tight: bool = False) -> "View":
+    def of(cls, report: Report, wide: bool = True, tight: bool = False) -> "ViewStyle":
         """The view of `report`: its only run, if it has exactly one."""
         runs = run_ids(report)
         return cls(runs[0] if len(runs) == 1 else None, wide, tight)

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...analysis.records.report import Latency
-from .format import TITLES, View, duration, percent
+from .format import TITLES, ViewStyle, duration, percent
 from ..text import visible
 
 STATUS_STYLES = {"completed": "green", "failed": "red", "skipped": "yellow", "started": "yellow"}
@@ -71,7 +71,7 @@ def print_key_values(console: Console, rows: Iterable[tuple[Union[str, Text], Te
         console.print(hanging(Text.assemble(label, " " * (width - label.cell_len + 2)), value))
 
 
-def latency_cells(latency: Latency, view: View) -> list[str]:
+def latency_cells(latency: Latency, view: ViewStyle) -> list[str]:
     """The percentiles the view has room for (p50 ... max) as human durations."""
     return [duration(getattr(latency, name)) for _, name in view.percentiles()]
 

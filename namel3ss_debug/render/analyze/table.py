@@ -19,7 +19,7 @@ from ...analysis.records.report import (
 )
 from .findings import FINDINGS, SectionView, on_report
 from .format import (
-    VERDICT_STYLES, View, byte_size, cost, count, duration, errors_apart, filters_line, operation, run_ids,
+    VERDICT_STYLES, ViewStyle, byte_size, cost, count, duration, errors_apart, filters_line, operation, run_ids,
     run_labels, tally, tools_seen, unpriced_calls, wall_time,
 )
 from .rich import (
@@ -40,7 +40,7 @@ def render_report(console: Console, report: Report) -> None:
 
     Every text that comes from the trace is printed literally (no markup, no control characters).
     """
-    view = View.of(report, wide=console.width >= _WIDE, tight=console.width < _TIGHT)
+    view = ViewStyle.of(report, wide=console.width >= _WIDE, tight=console.width < _TIGHT)
     console.print(_title(report))
     if report.health is not None:
         console.print(_verdict(report.health.verdict))
@@ -69,7 +69,7 @@ def _verdict(verdict: str) -> Text:
     return Text.assemble(("health: ", "bold"), trace_text(verdict, f"bold {style}".strip()))
 
 
-def _overview(console: Console, overview: Overview, view: View) -> None:
+def _overview(console: Console, overview: Overview, view: ViewStyle) -> None:
     section(console, "overview")
     print_key_values(console, _overview_rows(overview))
 
@@ -125,9 +125,9 @@ def _errors_line(overview: Overview) -> Text:
     return Text(text, style="red" if overview.errors or overview.failed_spans else "")
 
 
-def _stats(key: str, with_name: bool) -> Callable[[Console, list[OperationStats], View], None]:
+def _stats(key: str, with_name: bool) -> Callable[[Console, list[OperationStats], ViewStyle], None]:
     """The renderer of the components (`with_name` False) or operations table."""
-    def render(console: Console, rows: list[OperationStats], view: View) -> None:
+    def render(console: Console, rows: list[OperationStats], view: ViewStyle) -> None:
         if not rows:
             section(console, key, Text("none", style="dim"))
             return
@@ -143,7 +143,7 @@ def _stats(key: str, with_name: bool) -> Callable[[Console, list[OperationStats]
     return render
 
 
-def _slow(console: Console, slow: SlowOperations, view: View) -> None:
+def _slow(console: Console, slow: SlowOperations, view: ViewStyle) -> None:
     section(console, "slow", Text(f"{plural(slow.count, 'span')} over {duration(slow.threshold_ms)}"))
     if not slow.top:
         return
@@ -158,7 +158,7 @@ def _slow(console: Console, slow: SlowOperations, view: View) -> None:
     console.print(table)
 
 
-def _llm(console: Console, llm: LlmUsage, view: View) -> None:
+def _llm(console: Console, llm: LlmUsage, view: ViewStyle) -> None:
     unpriced = unpriced_calls(llm.unpriced_calls, llm.no_usage_calls)
     section(console, "llm", Text(f"{plural(llm.calls, 'call')}, {count(llm.total_tokens)} tokens (in "
                                  f"{count(llm.input_tokens)}, out {count(llm.output_tokens)}), "
@@ -185,7 +185,7 @@ def _max_input(model: ModelUsage) -> Text:
     return Text(f"{count(model.max_input_tokens)} ({shown})", style="yellow" if share >= _NEAR_CONTEXT_LIMIT else "")
 
 
-def _tools(console: Console, tools: list[ToolStats], view: View) -> None:
+def _tools(console: Console, tools: list[ToolStats], view: ViewStyle) -> None:
     if not tools:
         section(console, "tools", Text("none", style="dim"))
         return

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ...analysis.records.findings import Blame, Diagnosis, Finding
-from ..analyze.format import View
+from ..analyze.format import ViewStyle
 from ..analyze.rich import SEVERITY_STYLES, hanging, print_key_values, styled, trace_text
 from .words import (
     SEVERITY_TITLES, by_severity, candidate_line, candidate_why, confidence_said, counts_line, evidence_line,
@@ -38,7 +38,7 @@ def render_diagnose(console: Console, report: DiagnoseReport) -> None:
     elif runs:
         title.append(f": {len(runs)} runs")
     console.print(title)
-    view = View(runs[0] if len(runs) == 1 else None)
+    view = ViewStyle(runs[0] if len(runs) == 1 else None)
     if report.filters:
         console.print(trace_text("filters: " + ", ".join(f"{key} {value}" for key, value in report.filters.items()),
                                  "dim"))
@@ -52,7 +52,7 @@ def render_diagnose(console: Console, report: DiagnoseReport) -> None:
                     hidden=report.hidden, checked=report.experiments)
 
 
-def print_diagnosis(console: Console, diagnosis: Diagnosis, view: View, hidden: int = 0,
+def print_diagnosis(console: Console, diagnosis: Diagnosis, view: ViewStyle, hidden: int = 0,
                     checked: Mapping[str, Checked] | None = None) -> None:
     """The blames (each with what an experiment found of it, `checked` by run id), then the findings by severity;
     `hidden`: findings the filters left out, said after."""
@@ -75,7 +75,7 @@ def summary(diagnosis: Diagnosis, hidden: int = 0) -> str:
     return (counts_line(diagnosis.counts) if diagnosis.findings else nothing_found(diagnosis)) + more
 
 
-def print_blame(console: Console, blame: Blame, view: View) -> None:
+def print_blame(console: Console, blame: Blame, view: ViewStyle) -> None:
     """Who and where: the agent, the decisive step (or unknown), the rule that chose it, the chain."""
     console.print(Text.assemble(("Blame", "bold underline"),
                                 trace_text("" if view.only_run else f"  run {blame.run_id}", "dim")))
@@ -102,14 +102,14 @@ def print_blame(console: Console, blame: Blame, view: View) -> None:
             console.print(hanging(_INDENT + "  ", trace_text(candidate_why(candidate), "dim")))
 
 
-def print_findings(console: Console, findings: Sequence[Finding], view: View) -> None:
+def print_findings(console: Console, findings: Sequence[Finding], view: ViewStyle) -> None:
     for severity, group in by_severity(findings):
         console.print(styled(SEVERITY_TITLES[severity], SEVERITY_STYLES), style="bold")
         for finding in group:
             print_finding(console, finding, view)
 
 
-def print_finding(console: Console, finding: Finding, view: View) -> None:
+def print_finding(console: Console, finding: Finding, view: ViewStyle) -> None:
     """The head line, then why, what to try, the setting and the evidence, indented under it."""
     console.print(hanging("  ", trace_text(finding_head(finding), SEVERITY_STYLES.get(finding.severity, "")), under=2))
     lines = [("why", finding.why), ("try", finding.suggestion)]

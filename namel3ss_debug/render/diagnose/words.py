@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from ...analysis.records.findings import SEVERITIES, Blame, BlameLink, Candidate, Diagnosis, Evidence, Finding
-from ..analyze.format import View, operation
+from ..analyze.format import ViewStyle, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}
 NO_FINDINGS = "no findings"
 NONE_BESIDE_BLAME = "none besides the failure blamed above"  # a failed run no rule found more in
 
 
-def place(evidence: Evidence, view: View) -> str:
+def place(evidence: Evidence, view: ViewStyle) -> str:
     """`tool:get_weather#2  seq 14  run.jsonl:15`: the call address (or operation), where, and the line."""
     ref = evidence.ref
     parts = [evidence.address or operation(ref.component, ref.name, ref.kind), view.at(ref.run_id, ref.seq)]
@@ -24,7 +24,7 @@ def place(evidence: Evidence, view: View) -> str:
     return "  ".join(parts)
 
 
-def evidence_line(evidence: Evidence, view: View) -> str:
+def evidence_line(evidence: Evidence, view: ViewStyle) -> str:
     """`place`, the agent and what the piece shows, on one line."""
     agent = f"  [{evidence.agent}]" if evidence.agent else ""
     return f"{place(evidence, view)}{agent}  {evidence.note}"
@@ -53,12 +53,12 @@ def counts_line(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts.get(severity, 0)} {severity}" for severity in reversed(SEVERITIES))
 
 
-def link_line(number: int, link: BlameLink, view: View) -> str:
+def link_line(number: int, link: BlameLink, view: ViewStyle) -> str:
     """`2. propagated  llm:planner#3  seq 18  run.jsonl:19  the model gave up`."""
     return f"{number}. {link.role}  {evidence_line(link.evidence, view)}"
 
 
-def candidate_line(number: int, candidate: Candidate, view: View) -> str:
+def candidate_line(number: int, candidate: Candidate, view: ViewStyle) -> str:
     """`2. tool:get_weather#1  seq 9  run.jsonl:10  [weather]  medium confidence`: a runner-up of the blame."""
     agent = f"  [{candidate.agent}]" if candidate.agent else ""
     return f"{number}. {place(candidate.step, view)}{agent}  {candidate.confidence} confidence"

@@ -18,7 +18,7 @@ WIDE = 110  # columns from which every column is shown at full width
 
 
 @dataclass(frozen=True)
-class Row:
+class EventRow:
     """An event with its run's short name (empty for a single run) and its offset from the run's start."""
 
     event: dict[str, Any]
@@ -27,7 +27,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Layout:
+class EventColumns:
     """Column names and widths; `detail` takes what is left of the console's width.
 
     Under WIDE columns the `at` column (time since the run's start) is left out and names are cut
@@ -37,7 +37,7 @@ class Layout:
     columns: tuple[tuple[str, int], ...]
 
     @classmethod
-    def for_width(cls, width: int, runs: bool = False) -> "Layout":
+    def for_width(cls, width: int, runs: bool = False) -> "EventColumns":
         wide = width >= WIDE
         columns = [("run", 8)] if runs else []
         columns += [("seq", 7 if wide else 6)] + ([("at", 9)] if wide else [])
@@ -55,7 +55,7 @@ class Layout:
         return self.columns[-1][1]
 
 
-def event_table(rows: Sequence[Row], layout: Layout, header: bool = True) -> Text:
+def event_table(rows: Sequence[EventRow], layout: EventColumns, header: bool = True) -> Text:
     """One chunk of the event list as lines of exactly laid-out cells (print it with `soft_wrap=True`).
 
     Not a Rich Table: the widths are known, and lines are four times quicker to render, which a
@@ -70,7 +70,7 @@ _RIGHT = ("seq", "at", "dur", "tok")
 _GAP = "  "
 
 
-def _header(layout: Layout) -> Text:
+def _header(layout: EventColumns) -> Text:
     names = {name: Text(name, style="bold") for name, _ in layout.columns}
     line = _line(names, layout)
     width = sum(size for _, size in layout.columns) + len(_GAP) * (len(layout.columns) - 1)
@@ -78,7 +78,7 @@ def _header(layout: Layout) -> Text:
     return line
 
 
-def _line(cells: dict[str, Text], layout: Layout) -> Text:
+def _line(cells: dict[str, Text], layout: EventColumns) -> Text:
     """Cells cut to their column (with an ellipsis) and padded, numbers to the right; the last one not padded."""
     line = Text()
     last = len(layout.columns) - 1
@@ -94,7 +94,7 @@ def _line(cells: dict[str, Text], layout: Layout) -> Text:
     return line
 
 
-def _cells(row: Row, layout: Layout) -> dict[str, Text]:
+def _cells(row: EventRow, layout: EventColumns) -> dict[str, Text]:
     event = row.event
     return {"run": Text(one_line(row.run, 20), style="dim"), "seq": Text(str(event["seq"])),
             "at": Text(offset(row.at_ms), style="dim"), "event": Text(one_line(event.get("event_type"), 80)),
