@@ -8,7 +8,7 @@ import click
 
 from ..model.choices import FINDING_KINDS as KINDS
 from ..model.choices import FINDING_SEVERITIES as SEVERITIES
-from .diagnose_experiment import Given, check_given, experiment_options, run_experiment, user_set
+from .diagnose_experiment import GivenOptions, check_given, experiment_options, run_experiment, user_set
 from .errors import warn
 from .output import report_views, show
 from .options import expect_option, format_option, parts_jobs_option, reading_options, trace_options
@@ -91,7 +91,7 @@ def diagnose(context: click.Context, /, traces: tuple[str, ...], all_runs: bool,
     the budget ran out, Ctrl-C, tries stopped at a miss), 2 usage (a run
     that passed, no --live or --base-url, the app not allowed).
     """
-    given = Given(dict(context.params), user_set(context))
+    given = GivenOptions(dict(context.params), user_set(context))
     check_given(given)
     if experiment["experiment"]:
         run_experiment(given, fmt, page=not no_pager)

@@ -49,14 +49,14 @@ def experiment_options(command: Command) -> Command:
 
 
 @dataclass(frozen=True)
-class Given:
+class GivenOptions:
     """The options `diagnose` was given, by name, and which of them the user set."""
 
     values: dict[str, Any]
     set_by_user: frozenset[str]
 
 
-def check_given(given: Given) -> None:
+def check_given(given: GivenOptions) -> None:
     """UsageError for an experiment's option without --experiment, or a reading option with it."""
     experiment = given.values["experiment"]
     if not experiment:
@@ -77,7 +77,7 @@ def check_given(given: Given) -> None:
                          hint="e.g. namel3ss-debug diagnose failed.jsonl --experiment --live")
 
 
-def run_experiment(given: Given, fmt: str, page: bool) -> None:
+def run_experiment(given: GivenOptions, fmt: str, page: bool) -> None:
     """Run the experiment the options ask for, show its report and exit with its code."""
     from ..ops.experiment import ExperimentRequest, Hearing, experiment_trace  # noqa: PLC0415 - runs the app
     from ..rerun.policy import LiveCalls  # noqa: PLC0415 - with the experiment

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from typing import IO, Any, Callable
 
-from .pager import Output, PagerClosed, drop_stdout
+from .pager import PagedOutput, PagerClosed, drop_stdout
 
 BYTES, TEXT, RENDERABLE, DRAWS, STREAMS = "bytes", "text", "renderable", "draws", "streams"
 
@@ -97,7 +97,7 @@ def _paged(draw: Callable[[Any], None], page: bool) -> None:
     """What `draw` prints on a stdout console: through the pager when `page`, a terminal and it is taller than
     the screen (drawn whole first)."""
     out = console()
-    output = Output(out, page=page)
+    output = PagedOutput(out, page=page)
     if not output.paging:
         draw(out)
         return
@@ -135,7 +135,7 @@ class Sink:
         self.binary = sys.stdout.buffer
         self.output: Any = None
         if fmt == "table":
-            self.output = Output(console(), page)
+            self.output = PagedOutput(console(), page)
 
     @property
     def width(self) -> int:

@@ -22,7 +22,7 @@ class PagerClosed(Exception):
     """The user quit the pager (or closed the pipe): stop making output."""
 
 
-class Output:
+class PagedOutput:
     """Prints renderables on `console`; with `page` and a terminal, long output goes through the pager."""
 
     def __init__(self, console: Console, page: bool, environ: dict[str, str] | None = None):

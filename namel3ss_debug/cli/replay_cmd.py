@@ -32,7 +32,7 @@ from ..ops.environment import Environment
 from ..ops.replay import load_run, replay_engine
 from ..ops.traces import TraceArgs, make_reader, open_traces
 from ..replay.debugger import ReplaySession
-from .pager import Output, PagerClosed, drop_stdout
+from .pager import PagedOutput, PagerClosed, drop_stdout
 
 # the rerun's options (cli/options.py: rerun_options) by parameter, in the order a usage error names them
 RERUN_ONLY = ("match", "on_miss", "live_tools", "cwd", "output", "fork", "allowed")
@@ -165,7 +165,7 @@ def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path
 
     out, err = console(), console(stderr=True)
     json_out = sys.stdout.buffer if fmt == "json" else None
-    output = Output(out, page and json_out is None and not scripted and not step)
+    output = PagedOutput(out, page and json_out is None and not scripted and not step)
     try:
         if scripted:
             return ReplayConsole(session, out, err, json_out).scripted(command_lines(commands_file))

@@ -53,7 +53,7 @@ class Shell:
     def __init__(self, session: CommandSession, mode: Mode, source: Any, out: Any, err: Console,
                  json_out: IO[bytes] | None = None):
         self.session, self.mode, self.source = session, mode, source
-        self.out = out  # a Rich Console, or the pager's Output (both have print)
+        self.out = out  # a Rich Console, or the pager's PagedOutput (both have print)
         self.err = err
         self.json_out = json_out
         self.last = ""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .writing import Viewed
 
 
-class Writer(Protocol):
+class EventListWriter(Protocol):
     """Writes the events one by one, then what follows them; `count` is how many it was given."""
 
     count: int
@@ -32,7 +32,7 @@ def show_events(viewed: Viewed, sink: Sink) -> None:
     write_all((_Json if sink.fmt == "json" else _JsonLines)(viewed.request, viewed.record, sink), viewed.record)
 
 
-def write_all(writer: Writer, listing: EventList) -> None:
+def write_all(writer: EventListWriter, listing: EventList) -> None:
     """Each event as it is read; `--limit` stops the reading."""
     for located in listing.events:
         writer.add(located)

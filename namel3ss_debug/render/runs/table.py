@@ -68,7 +68,7 @@ def render_runs(console: Console, listing: RunsListing) -> None:
     layout = laid_out(listing.rows, console.width)
     if console.color_system is None and not console.is_terminal:
         # nothing to style and no edge to cut at: each line made as one string (pieces and Rich took a second
-        # for 10,000 runs), as `cli/pager.Output.write` writes text already made
+        # for 10,000 runs), as `cli/pager.PagedOutput.write` writes text already made
         console.file.write(_plain_lines(listing, layout, console.width))
         return
     lines = _head(layout, console.width)
