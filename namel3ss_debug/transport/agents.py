@@ -73,7 +73,7 @@ class Conversation:
 
 
 @dataclass
-class Placed:
+class PlacedRequest:
     """Where one LLM request went: its conversation (None when it has none), and what its request said."""
 
     conversations: Conversations
@@ -106,16 +106,16 @@ class Conversations:
         self._count = 0
         self._names = AgentNames()
 
-    def place(self, api_name: str, said: Dialogue, own_span: bool) -> Placed:
+    def place(self, api_name: str, said: Dialogue, own_span: bool) -> PlacedRequest:
         """Place a request in its conversation (`own_span`: its LLM span is the transport's to parent)."""
         if not own_span:  # an OpenTelemetry LLM span's request: that span is where it is
-            return Placed(self, said, None)
+            return PlacedRequest(self, said, None)
         with self._lock:
             found = self._continued(api_name, said)
             if found is None and said.tools and not said.forced and not _inside_agent(self._run):
                 found = self._begun(api_name, said)
             if found is None:
-                return Placed(self, said, None)
+                return PlacedRequest(self, said, None)
             given_up = self._run.asks.unanswered(found.llm_ids) if found.llm_ids and self._run.asks else []
             found.turns = said.turns
             found.call_ids |= said.call_ids
@@ -124,9 +124,9 @@ class Conversations:
                 record_unanswered(self._tracer, given_up, WENT_ON)
             if found.agent is None:
                 self._open_agent(found, api_name, said)
-        return Placed(self, said, found)
+        return PlacedRequest(self, said, found)
 
-    def opened(self, placed: Placed, span: Any) -> None:
+    def opened(self, placed: PlacedRequest, span: Any) -> None:
         if placed.said.forced:
             self._run.asks.forced(span.span_id)
         if placed.conversation is not None:
@@ -249,7 +249,7 @@ _RUNS: weakref.WeakKeyDictionary[Any, Conversations] = weakref.WeakKeyDictionary
 _RUNS_LOCK = threading.Lock()
 
 
-def place_request(tracer: Tracer, api_name: str, body: Any, own_span: bool) -> Placed | None:
+def place_request(tracer: Tracer, api_name: str, body: Any, own_span: bool) -> PlacedRequest | None:
     """Place an LLM request of the run in its conversation; None when its API has none, or when the body
     cannot be read (a failure of ours: counted, the request is still recorded)."""
     run = tracer.run

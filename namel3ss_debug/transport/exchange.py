@@ -39,8 +39,8 @@ class Exchange:
     streamed: bool
     request_bytes: int
     answer: Any = None  # the rerun's answer: a response record to serve instead of the network
-    placed: Any = None  # the request's place in its conversation (`agents.Placed`), told the answer
-    sent: Any = None  # in a rerun's fork, the (body, forking.Target, ...) a live request is sent with instead
+    placed: Any = None  # the request's place in its conversation (`agents.PlacedRequest`), told the answer
+    sent: Any = None  # in a rerun's fork, the (body, forking.ForkTarget, ...) a live request is sent with instead
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     encoding: str = ""

@@ -22,7 +22,7 @@ from .wire import request_body
 
 
 @dataclass(frozen=True)
-class Target:
+class ForkTarget:
     """Where a live request goes instead of the app's URL: `url` with its query, `host` with its port."""
 
     url: str
@@ -32,7 +32,7 @@ class Target:
     shown: str  # as the trace shows it (query values that look like secrets redacted)
 
 
-def forked(tracer: Any, outgoing: Outgoing) -> tuple[Outgoing, Target | None]:
+def forked(tracer: Any, outgoing: Outgoing) -> tuple[Outgoing, ForkTarget | None]:
     """`outgoing` with the body the rerun sends (`RerunSource.live_request`), and where it goes if it runs live
     (None: where the app sent it). Outside a rerun, or for a request that is no LLM call, both unchanged."""
     rerun = tracer.rerun
@@ -54,13 +54,13 @@ def raw_url(outgoing: Outgoing) -> str:
     return f"{outgoing.scheme}://{outgoing.host}{outgoing.path}" + (f"?{outgoing.query}" if outgoing.query else "")
 
 
-def _target(outgoing: Outgoing, url: str) -> Target:
+def _target(outgoing: Outgoing, url: str) -> ForkTarget:
     parts = urlsplit(url)
     moved = replace(outgoing, scheme=parts.scheme, host=parts.netloc, path=parts.path or "/")
-    return Target(url, parts.scheme, parts.netloc, parts.path or "/", moved.url())
+    return ForkTarget(url, parts.scheme, parts.netloc, parts.path or "/", moved.url())
 
 
-def sent_to(exchange: Any, target: Target | None) -> None:
+def sent_to(exchange: Any, target: ForkTarget | None) -> None:
     """Note on a live request's span where it went, when that is not where the app sent it (`attrs.sent_to`)."""
     if target is not None:
         exchange.span.set_attribute("sent_to", target.shown)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .apis.anthropic import AnthropicMessages
-from .apis.neutral import Said, ToolCall
+from .apis.neutral import NeutralAnswer, ToolCall
 from .apis.records import sse_events
 from .apis.responses_mock import stream_events
 from .apis.values import data_of, field, items, kind_of
@@ -95,7 +95,7 @@ def _anthropic_residue(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
 def _anthropic_frames(outputs: dict[str, Any], model: str | None, residue: dict[str, Any]) -> list[dict[str, Any]]:
     calls = tuple(ToolCall(call["name"], call["arguments"], call.get("id"))
                   for call in items(outputs.get("tool_calls")))
-    said = Said(outputs.get("text") if "text" in outputs else None, calls)
+    said = NeutralAnswer(outputs.get("text") if "text" in outputs else None, calls)
     if any(not isinstance(call.arguments, dict) for call in calls) or (said.content is None and not calls):
         raise ValueError("no answer the mock says")
     frames: list[dict[str, Any]] = AnthropicMessages("anthropic").mock(said, model, streamed=True)["frames"]

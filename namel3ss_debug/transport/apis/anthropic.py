@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from .anthropic_stream import streamed_message
 from .base import BodyApi
-from .neutral import Said
+from .neutral import NeutralAnswer
 from .records import json_record, sse_events, sse_record
 from .usage import anthropic_usage
 from .values import answered, data_of, field, items, kind_of, text
@@ -44,7 +44,7 @@ class AnthropicMessages(BodyApi):
         delta = field(data, "delta")
         return field(delta, "type") == "input_json_delta" or bool(text(field(delta, "text")))
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         blocks = _blocks(said)
         stop = "tool_use" if said.tool_calls else "end_turn"
         if not streamed:
@@ -58,7 +58,7 @@ class AnthropicMessages(BodyApi):
         return sse_record(sse_events(events))
 
 
-def _blocks(said: Said) -> list[dict[str, Any]]:
+def _blocks(said: NeutralAnswer) -> list[dict[str, Any]]:
     """A text block (when there is a text, or nothing else), then a `tool_use` block a call."""
     texts = [{"type": "text", "text": said.content or ""}] if said.content is not None or not said.tool_calls else []
     return texts + [{"type": "tool_use", "id": call.id_as("toolu_01"), "name": call.name, "input": call.arguments}

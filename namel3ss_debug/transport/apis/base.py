@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from .errors import error_message
-from .neutral import Said
+from .neutral import NeutralAnswer
 from .values import field, text
 
 
@@ -49,7 +49,7 @@ class Api(Protocol):
     def error_message(self, body: Any) -> str | None:
         """The message of an API error body."""
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         """A response record saying `said` (a text, tool calls): `{status, headers, body}` or `{status, headers,
         framing, frames}`. An API that can only say a text raises AnswerShapeError for tool calls."""
 

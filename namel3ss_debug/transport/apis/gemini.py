@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from .base import Request
 from .errors import error_message
-from .neutral import Said
+from .neutral import NeutralAnswer
 from .records import json_record, sse_record
 from .usage import gemini_usage
 from .values import data_of, field, first_choice, first_found, items, last_found, put, text
@@ -56,7 +56,7 @@ class GeminiGenerateContent:
     def error_message(self, body: Any) -> str | None:
         return error_message(body)
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         parts: list[dict[str, Any]] = [{"text": said.content}] if said.content is not None else []
         parts += [{"functionCall": {"id": call.id, "name": call.name, "args": call.arguments}}
                   for call in said.tool_calls]

@@ -1,6 +1,6 @@
 """A provider-neutral answer of a model, as a mock, a console replacement or a fork's `--answer` gives it:
 a text, or an assistant message `{"content": TEXT|null, "tool_calls": [{"name": ..., "arguments": {...}}]}`.
-Each API's `mock` turns a `Said` into its own response record (`records.py`), so one value answers a chat,
+Each API's `mock` turns a `NeutralAnswer` into its own response record (`records.py`), so one value answers a chat,
 Responses, Anthropic or Gemini call, streamed or not.
 
 A tool call given no id gets one in the API's own shape (`call_...`, `toolu_...`; a Responses item `fc_...`),
@@ -55,7 +55,7 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
-class Said:
+class NeutralAnswer:
     """What the model says: a text (None: no text) and the tools it asks for, in order."""
 
     content: str | None
@@ -78,11 +78,11 @@ def made_id(prefix: str, seed: str, number: int, digits: int = 24) -> str:
     return prefix + digest[:digits]
 
 
-def said_of(value: Any, seed: str = "") -> Said:
+def said_of(value: Any, seed: str = "") -> NeutralAnswer:
     """The answer a text or an assistant message says, its tool calls' ids made from `seed` (the key of the call
     it answers) where none is given. Raises AnswerShapeError naming what is wrong."""
     if isinstance(value, str):
-        return Said(value)
+        return NeutralAnswer(value)
     if not is_message(value):
         raise AnswerShapeError('an answer is a text or {"content": TEXT|null, "tool_calls": [...]}')
     unknown = sorted(set(value) - _MESSAGE_KEYS)
@@ -99,7 +99,7 @@ def said_of(value: Any, seed: str = "") -> Said:
         raise AnswerShapeError("tool_calls must be a list of {\"name\": ..., \"arguments\": {...}}")
     if content is None and not calls:
         raise AnswerShapeError("an assistant message needs a content or at least one tool call")
-    return Said(content, tuple(_tool_call(call, number, seed) for number, call in enumerate(calls, 1)))
+    return NeutralAnswer(content, tuple(_tool_call(call, number, seed) for number, call in enumerate(calls, 1)))
 
 
 def _tool_call(call: Any, number: int, seed: str) -> ToolCall:
@@ -119,7 +119,7 @@ def _tool_call(call: Any, number: int, seed: str) -> ToolCall:
     return ToolCall(name, arguments, given, seed, number)
 
 
-def text_only(said: Said, api_name: str) -> str:
+def text_only(said: NeutralAnswer, api_name: str) -> str:
     """The text of an answer for an API whose mocks say a text only; raises when it asks for tools."""
     if said.tool_calls:
         raise AnswerShapeError(f"{api_name} answers are mocked as a text only, not with tool calls")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import BodyApi, Request
-from .neutral import Said, text_only
+from .neutral import NeutralAnswer, text_only
 from .records import json_record, ndjson_record
 from .usage import usage
 from .values import count, data_of, field, first_found, items, put, text
@@ -47,7 +47,7 @@ class OllamaChat(BodyApi):
         data = data_of(frame)
         return bool(self._text(data) or items(field(data, "message", "tool_calls")))
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         value = text_only(said, self.name)
         done = {"done": True, "done_reason": "stop", "total_duration": 0, "prompt_eval_count": 0, "eval_count": 0}
         if not streamed:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import BodyApi
-from .neutral import Said, ToolCall
+from .neutral import NeutralAnswer, ToolCall
 from .records import json_record, sse_record
 from .usage import openai_usage
 from .values import answered, data_of, field, first_choice, first_found, items, put, text
@@ -61,7 +61,7 @@ class OpenAIChat(BodyApi):
         delta = field(first_choice(field(data_of(frame), "choices")), "delta")
         return bool(text(field(delta, "content")) or items(field(delta, "tool_calls")))
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         finish = "tool_calls" if said.tool_calls else "stop"
         if not streamed:
             message: dict[str, Any] = {"role": "assistant", "content": said.content, "refusal": None}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import BodyApi
-from .neutral import Said, text_only
+from .neutral import NeutralAnswer, text_only
 from .records import json_record, sse_record
 from .usage import openai_usage
 from .values import data_of, field, first_choice, identified, last_found, put, text
@@ -34,7 +34,7 @@ class OpenAICompletions(BodyApi):
     def is_token(self, frame: dict[str, Any]) -> bool:
         return bool(text(field(first_choice(field(data_of(frame), "choices")), "text")))
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         """The whole text in one chunk when streamed: the SDK's `Completion` type (which every chunk is)
         takes no null `finish_reason`, though the API sends one in the chunks before the last."""
         value = text_only(said, self.name)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import BodyApi
-from .neutral import Said, text_only
+from .neutral import NeutralAnswer, text_only
 from .records import json_record
 from .usage import usage
 from .values import count, field, identified, put
@@ -38,7 +38,7 @@ class OpenAIEmbeddings(BodyApi):
     def is_token(self, frame: dict[str, Any]) -> bool:
         return False
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         """An embeddings response has no text to say: the mock is one one-dimensional zero vector."""
         text_only(said, self.name)
         return json_record({"object": "list", "model": model or "mock",

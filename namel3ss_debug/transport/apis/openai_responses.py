@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import BodyApi
-from .neutral import Said
+from .neutral import NeutralAnswer
 from .records import json_record, sse_events, sse_record
 from .responses_mock import mock_events, mock_response
 from .responses_stream import final_response
@@ -38,7 +38,7 @@ class OpenAIResponses(BodyApi):
     def is_token(self, frame: dict[str, Any]) -> bool:
         return kind_of(frame) in _TOKEN_EVENTS
 
-    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: NeutralAnswer, model: str | None, streamed: bool) -> dict[str, Any]:
         if not streamed:
             return json_record(mock_response(said, model or "mock"))
         return sse_record(sse_events(mock_events(said, model or "mock")))

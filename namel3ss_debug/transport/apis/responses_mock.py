@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .neutral import Said, ToolCall
+from .neutral import NeutralAnswer, ToolCall
 
 _RESPONSE_ID, _ITEM_ID = "resp_mock", "msg_mock"
 
 
-def mock_response(said: Said, model: str, status: str = "completed") -> dict[str, Any]:
+def mock_response(said: NeutralAnswer, model: str, status: str = "completed") -> dict[str, Any]:
     """A Response whose output says `said` (no output and no usage yet while `in_progress`)."""
     done = status == "completed"
     return {"id": _RESPONSE_ID, "object": "response", "created_at": 0, "status": status, "model": model,
@@ -22,7 +22,7 @@ def mock_response(said: Said, model: str, status: str = "completed") -> dict[str
             "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "temperature": None, "top_p": None}
 
 
-def mock_events(said: Said, model: str) -> list[dict[str, Any]]:
+def mock_events(said: NeutralAnswer, model: str) -> list[dict[str, Any]]:
     """The events of a stream saying `said`, a delta an item, each with its `sequence_number`."""
     return stream_events(mock_response(said, model, "in_progress"), _output(said), mock_response(said, model))
 
@@ -37,7 +37,7 @@ def stream_events(started: dict[str, Any], output: list[dict[str, Any]], done: d
     return [{**event, "sequence_number": number} for number, event in enumerate(events)]
 
 
-def _output(said: Said) -> list[dict[str, Any]]:
+def _output(said: NeutralAnswer) -> list[dict[str, Any]]:
     message = [_message(said.content)] if said.content is not None else []
     return message + [_function_call(call) for call in said.tool_calls]
 

@@ -6,7 +6,7 @@ import pytest
 from apimocks import mocked
 
 from namel3ss_debug.transport.apis import recognise
-from namel3ss_debug.transport.apis.neutral import Said
+from namel3ss_debug.transport.apis.neutral import NeutralAnswer
 
 PATH = "/v1/messages"
 BODY = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": "Be brief.",
@@ -108,7 +108,7 @@ def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
 
 
 def test_a_streamed_mock_names_every_event_as_the_sdk_needs() -> None:
-    frames = API.mock(Said("Sunny."), None, True)["frames"]
+    frames = API.mock(NeutralAnswer("Sunny."), None, True)["frames"]
     assert [frame["event"] for frame in frames] == ["message_start", "content_block_start", "content_block_delta",
                                                     "content_block_stop", "message_delta", "message_stop"]
 
@@ -117,8 +117,9 @@ def test_the_mocks_are_what_the_anthropic_sdk_parses() -> None:
     types = pytest.importorskip("anthropic.types")
     from pydantic import TypeAdapter  # noqa: PLC0415 - optional: comes with the SDK importorskip'd above
 
-    message = types.Message.model_validate(API.mock(Said("Sunny."), None, False)["body"])
+    message = types.Message.model_validate(API.mock(NeutralAnswer("Sunny."), None, False)["body"])
     assert (message.content[0].text, message.model) == ("Sunny.", "mock")
     events = TypeAdapter(types.RawMessageStreamEvent)
-    parsed = [events.validate_python(frame["data"]) for frame in API.mock(Said("Sunny."), None, True)["frames"]]
+    frames = API.mock(NeutralAnswer("Sunny."), None, True)["frames"]
+    parsed = [events.validate_python(frame["data"]) for frame in frames]
     assert parsed[2].delta.text == "Sunny."

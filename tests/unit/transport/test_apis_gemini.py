@@ -6,7 +6,7 @@ import pytest
 from apimocks import mocked
 
 from namel3ss_debug.transport.apis import recognise
-from namel3ss_debug.transport.apis.neutral import Said
+from namel3ss_debug.transport.apis.neutral import NeutralAnswer
 
 PATH = "/v1beta/models/gemini-2.5-flash:generateContent"
 STREAM_PATH = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
@@ -90,8 +90,8 @@ def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
 
 def test_the_mocks_are_what_google_genai_parses() -> None:
     types = pytest.importorskip("google.genai.types")
-    streamed = API.mock(Said("Sunny."), None, True)["frames"]
-    bodies = [API.mock(Said("Sunny."), None, False)["body"], *(frame["data"] for frame in streamed)]
+    streamed = API.mock(NeutralAnswer("Sunny."), None, True)["frames"]
+    bodies = [API.mock(NeutralAnswer("Sunny."), None, False)["body"], *(frame["data"] for frame in streamed)]
     for body in bodies:
         parsed = types.GenerateContentResponse.model_validate(body)
         assert (parsed.text, parsed.candidates[0].finish_reason, parsed.model_version) == ("Sunny.", "STOP", "mock")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from namel3ss_debug.transport.apis import recognise
-from namel3ss_debug.transport.apis.neutral import Said
+from namel3ss_debug.transport.apis.neutral import NeutralAnswer
 
 CHAT = recognise("POST", "localhost:11434", "/api/chat", {"model": "llama3.2", "messages": []})
 GENERATE = recognise("POST", "localhost:11434", "/api/generate", {"model": "llama3.2", "prompt": "Why?"})
@@ -57,9 +57,9 @@ def test_an_error_body_gives_its_message() -> None:
 
 @pytest.mark.parametrize("api", [CHAT, GENERATE], ids=["chat", "generate"])
 def test_a_streamed_mock_is_json_lines_ending_with_a_done_line(api: object) -> None:
-    record = api.mock(Said("Blue."), "llama3.2", True)
+    record = api.mock(NeutralAnswer("Blue."), "llama3.2", True)
     assert (record["headers"], record["framing"]) == ({"content-type": "application/x-ndjson"}, "ndjson")
     assert [frame["data"]["done"] for frame in record["frames"]] == [False, True]
     assert api.stream(record["frames"])["text"] == "Blue."
-    whole = api.mock(Said("Blue."), "llama3.2", False)
+    whole = api.mock(NeutralAnswer("Blue."), "llama3.2", False)
     assert whole["body"]["done"] is True and api.response(whole["body"])["text"] == "Blue."

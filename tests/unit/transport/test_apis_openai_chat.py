@@ -8,7 +8,7 @@ import pytest
 from apimocks import mocked
 
 from namel3ss_debug.transport.apis import recognise
-from namel3ss_debug.transport.apis.neutral import Said
+from namel3ss_debug.transport.apis.neutral import NeutralAnswer
 
 PATH = "/v1/chat/completions"
 BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Weather in Paris?"}],
@@ -124,7 +124,7 @@ def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
 
 
 def test_a_streamed_mock_is_server_sent_events_ending_with_done() -> None:
-    record = API.mock(Said("x"), None, True)
+    record = API.mock(NeutralAnswer("x"), None, True)
     assert (record["status"], record["framing"]) == (200, "sse")
     assert record["headers"] == {"content-type": "text/event-stream"}
     assert record["frames"][-1] == {"data": "[DONE]"}
@@ -133,9 +133,9 @@ def test_a_streamed_mock_is_server_sent_events_ending_with_done() -> None:
 
 def test_the_mocks_are_what_the_openai_sdk_parses() -> None:
     chat = pytest.importorskip("openai.types.chat")
-    whole = chat.ChatCompletion.model_validate(API.mock(Said("Paris is sunny."), "gpt-4o", False)["body"])
+    whole = chat.ChatCompletion.model_validate(API.mock(NeutralAnswer("Paris is sunny."), "gpt-4o", False)["body"])
     assert whole.choices[0].message.content == "Paris is sunny."
-    frames = API.mock(Said("Paris is sunny."), "gpt-4o", True)["frames"][:-1]
+    frames = API.mock(NeutralAnswer("Paris is sunny."), "gpt-4o", True)["frames"][:-1]
     chunks = [chat.ChatCompletionChunk.model_validate(frame["data"]) for frame in frames]
     assert "".join(part.choices[0].delta.content or "" for part in chunks) == "Paris is sunny."
     assert chunks[-1].choices[0].finish_reason == "stop"

@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from namel3ss_debug.transport.apis import recognise
-from namel3ss_debug.transport.apis.neutral import Said
+from namel3ss_debug.transport.apis.neutral import NeutralAnswer
 
 COMPLETIONS = recognise("POST", "api.openai.com", "/v1/completions", {"prompt": "Say this is a test"})
 EMBEDDINGS = recognise("POST", "api.openai.com", "/v1/embeddings", {"input": "hi"})
@@ -40,8 +40,9 @@ def test_a_completion_stream_joins_its_pieces() -> None:
 
 def test_the_completions_mocks_are_what_the_openai_sdk_parses() -> None:
     types = pytest.importorskip("openai.types")
-    assert types.Completion.model_validate(COMPLETIONS.mock(Said("ok"), "m", False)["body"]).choices[0].text == "ok"
-    frames = COMPLETIONS.mock(Said("ok"), "m", True)["frames"]
+    body = COMPLETIONS.mock(NeutralAnswer("ok"), "m", False)["body"]
+    assert types.Completion.model_validate(body).choices[0].text == "ok"
+    frames = COMPLETIONS.mock(NeutralAnswer("ok"), "m", True)["frames"]
     assert frames[-1] == {"data": "[DONE]"}
     assert [types.Completion.model_validate(frame["data"]).choices[0].text for frame in frames[:-1]] == ["ok"]
     assert COMPLETIONS.stream(frames)["text"] == "ok"
@@ -73,6 +74,6 @@ def test_embeddings_are_never_streamed_and_have_no_tokens_to_wait_for() -> None:
 
 def test_the_embeddings_mock_is_what_the_openai_sdk_parses() -> None:
     types = pytest.importorskip("openai.types")
-    parsed = types.CreateEmbeddingResponse.model_validate(EMBEDDINGS.mock(Said("ignored"), "text-embedding-3-small",
-                                                                          False)["body"])
+    body = EMBEDDINGS.mock(NeutralAnswer("ignored"), "text-embedding-3-small", False)["body"]
+    parsed = types.CreateEmbeddingResponse.model_validate(body)
     assert (parsed.model, len(parsed.data)) == ("text-embedding-3-small", 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from namel3ss_debug.transport.apis import recognise
-from namel3ss_debug.transport.apis.neutral import Said
+from namel3ss_debug.transport.apis.neutral import NeutralAnswer
 
 PATH = "/v1/responses"
 API = recognise("POST", "api.openai.com", PATH, {"model": "o4-mini", "input": "hi"})
@@ -113,7 +113,7 @@ def test_an_error_body_gives_its_message() -> None:
 
 
 def test_a_streamed_mock_is_the_full_event_sequence_and_adds_up_to_its_text() -> None:
-    record = API.mock(Said("Paris is sunny."), "gpt-4.1", True)
+    record = API.mock(NeutralAnswer("Paris is sunny."), "gpt-4.1", True)
     kinds = [frame["event"] for frame in record["frames"]]
     assert kinds == ["response.created", "response.output_item.added", "response.content_part.added",
                      "response.output_text.delta", "response.output_text.done", "response.content_part.done",
@@ -128,10 +128,10 @@ def test_the_mocks_are_what_the_openai_sdk_parses() -> None:
     types = pytest.importorskip("openai.types.responses")
     from pydantic import TypeAdapter  # noqa: PLC0415 - optional: comes with the SDK importorskip'd above
 
-    whole = types.Response.model_validate(API.mock(Said("Paris is sunny."), None, False)["body"])
+    whole = types.Response.model_validate(API.mock(NeutralAnswer("Paris is sunny."), None, False)["body"])
     assert (whole.output_text, whole.model, whole.status) == ("Paris is sunny.", "mock", "completed")
     events = TypeAdapter(types.ResponseStreamEvent)
-    frames = API.mock(Said("Paris is sunny."), None, True)["frames"]
+    frames = API.mock(NeutralAnswer("Paris is sunny."), None, True)["frames"]
     parsed = [events.validate_python(frame["data"]) for frame in frames]
     assert type(parsed[-1]).__name__ == "ResponseCompletedEvent"
     assert parsed[-1].response.output_text == "Paris is sunny."
