@@ -1,6 +1,6 @@
 """`view DIR`'s use case: a directory of runs browsed from its run index (`ops/runs/catalogue`).
 
-A `RunsBrowser` answers the list (the index's rows for the page's filters and sort, `Listing`) and the page of
+A `RunsBrowser` answers the list (the index's rows for the page's filters and sort, `BrowsePage`) and the page of
 one run or of two compared (a `LiveRun` each, as `view TRACE` and `view BASE NEW` serve them). A run is named
 by its run id and looked up in the index, never by a path: an id the index does not hold is None (the server's
 404). The last `KEEP` pages opened are kept (their `LiveRun`s, least recently used dropped first), so clicking
@@ -38,7 +38,7 @@ REFRESH_S = 1.0  # a followed directory is synced at most this often
 
 
 @dataclass(frozen=True)
-class Listing:
+class BrowsePage:
     """A page of the rows a query asks for (`offset` on, at most its `limit`), at one version of the index, with how
     many the filters select, what the filters offer (`facets`, over every run), the chart of the runs selected
     (`runs/page.Chart`: aggregates, not rows) and which of the rows' parents the index holds (a parent not among
@@ -103,7 +103,7 @@ class RunsBrowser:
     def directory(self) -> str:
         return str(self.catalogue.directory)
 
-    def listing(self, query: RunQuery) -> Listing:
+    def listing(self, query: RunQuery) -> BrowsePage:
         """The page of rows `query` asks for now (synced first when following), and what the page shows with it."""
         self.refresh()
         index = self.catalogue.index
@@ -112,8 +112,8 @@ class RunsBrowser:
         rows = self.catalogue.select(query)
         matched = page.matched(index, query.where)
         parents = [row.parent for row in rows if row.parent is not None]
-        return Listing(rows, version, total, matched, query.offset, query.limit, offered, page.listed(index, parents),
-                       page.chart(index, query.where, matched))
+        return BrowsePage(rows, version, total, matched, query.offset, query.limit, offered,
+                          page.listed(index, parents), page.chart(index, query.where, matched))
 
     def refresh(self) -> None:
         """Following: sync the index, at most once each REFRESH_S."""

@@ -20,7 +20,7 @@ import msgspec
 
 from ..._version import __version__
 from ...analysis.run_row import RunRow
-from ...ops.browse import Listing
+from ...ops.browse import BrowsePage
 from ..runs.apart import ELLIPSIS, parted_start, shared_prefixes
 
 SCHEMA = "namel3ss-debug/runs-page/v2"
@@ -30,7 +30,7 @@ _LEFT_OUT = ("files",)
 QUESTION_CELL = 34
 
 
-def runs_document(listing: Listing, *, directory: str, live: dict[str, Any] | None = None) -> dict[str, Any]:
+def runs_document(listing: BrowsePage, *, directory: str, live: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document of the list page; `live` (view --follow) says where and how often to poll."""
     return {
         "schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}", "mode": "runs",
