@@ -51,7 +51,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
-from .judged import GoingLive, JudgedRecording, Judging, judge_recording, live_endpoints, opened_run, why_stopped
+from .judged import GoingLive, JudgedRecording, JudgingRequest, judge_recording, live_endpoints, opened_run, why_stopped
 from .replay import load_run
 
 ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
@@ -91,8 +91,8 @@ def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[R
         goods = list(open_traces(TraceArgs((request.good,), False, False, request.config_path), env)[0])
     if len(sources) != 1 or len(goods) != 1:
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
-    judging = Judging("bisect", "the bad run", "reruns", make_reader(False, env), expectation, request.cwd,
-                      request.output, request.config_path, request.app_stdout_to_stderr)
+    judging = JudgingRequest("bisect", "the bad run", "reruns", make_reader(False, env), expectation, request.cwd,
+                             request.output, request.config_path, request.app_stdout_to_stderr)
     return bisect_app(sources[0], BisectOptions(judging, answers, goods[0], request.live, request.consent), env,
                       announce, probing, going_live)
 
@@ -117,7 +117,7 @@ class BisectOptions:
     --expect too: a run whose final output breaks it failed), and `answers` (a parsed --answers file) or `good`
     (the good run's source)."""
 
-    judging: Judging
+    judging: JudgingRequest
     answers: dict[str, JsonValue] | None
     good: RunSource | None
     live: LiveCalls = LiveCalls()

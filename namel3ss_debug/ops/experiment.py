@@ -52,7 +52,7 @@ from .diagnose import DiagnoseRequest, diagnose_traces
 from .environment import Environment
 from .experiment_cost import TryCost, live_cost, recorded_costs
 from .experiment_points import candidate_points, fork_points, read_call
-from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
+from .judged import JudgedRecording, JudgingRequest, judge_recording, opened_run, why_stopped
 from .traces import TraceArgs, make_reader, open_traces
 
 TOOL = "tool"
@@ -116,8 +116,8 @@ def experiment_trace(request: ExperimentRequest, env: Environment,
     if len(sources) != 1:
         raise UsageError("diagnose --experiment re-asks the model in one run at a time",
                          hint="name one trace file or run id")
-    judging = Judging("diagnose --experiment", "the run", "re-asks", make_reader(False, env), expectation,
-                      request.cwd, request.output, request.config_path, request.app_stdout_to_stderr)
+    judging = JudgingRequest("diagnose --experiment", "the run", "re-asks", make_reader(False, env), expectation,
+                             request.cwd, request.output, request.config_path, request.app_stdout_to_stderr)
     with judge_recording(sources[0], judging, env) as judged:
         return _experiment(sources[0], judged, request, env, announce, hearing)
 

@@ -6,7 +6,7 @@ of several runs: the outcome is read from the whole file), finds the app as `rep
 `checks` rules and judges the recording's outcome with them and `--expect` (`judging/outcome.py`). A new run is
 judged by the same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
 
-    with judge_recording(source, Judging("verify", "the recording", "judges", ...), env) as judged:
+    with judge_recording(source, JudgingRequest("verify", "the recording", "judges", ...), env) as judged:
         judged.outcome.passed
         with opened_run(paths) as (new_source, new_timeline):
             judged.judge(new_source, new_timeline)
@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
 
-from ..analysis.thresholds import Judging as RuleJudging, thresholds_from
+from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.run_state import Options
 from ..checks.rules import Rule
 from ..checks.rules_file import read_workspace_checks
@@ -50,7 +50,7 @@ GoingLive = Callable[[tuple[str, ...]], None]  # hears where `--live` sends the 
 
 
 @dataclass(frozen=True)
-class Judging:
+class JudgingRequest:
     """What a command asks of its recording: its name and its words for the run and what it does with it (for
     its messages), the reader, the `--expect` rule, and where the new runs run and are written (and, with
     `app_stdout_to_stderr`, the app's output: stdout is the JSON report's)."""
@@ -103,7 +103,7 @@ class JudgedRecording:
         self.close()
 
 
-def judge_recording(source: RunSource, judging: Judging, env: Environment) -> JudgedRecording:
+def judge_recording(source: RunSource, judging: JudgingRequest, env: Environment) -> JudgedRecording:
     """The recording in `source` read, its app found, the new runs' settings resolved and its outcome judged;
     UsageError (exit 2) for standard input or a file of several runs."""
     if STDIN in source.files:
@@ -130,7 +130,7 @@ def judge_recording(source: RunSource, judging: Judging, env: Environment) -> Ju
 def _outcome(source: RunSource, timeline: Timeline, reader: TraceReader, rules: list[Rule],
              expect: Expectation | None, settings: Settings) -> Outcome:
     """The run's outcome; a `fail_on_finding` rule judges with the settings' `diagnose_*` thresholds."""
-    options = Options(judging=RuleJudging(thresholds_from(settings)))
+    options = Options(judging=Judging(thresholds_from(settings)))
     check, report, _ = judge_run(source, reader, rules, options=options)
     return outcome_of(report, check if rules else None, timeline, expect)
 

@@ -33,7 +33,7 @@ from ..rerun.answerer import Rerun
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
-from .judged import GoingLive, JudgedRecording, Judging, judge_recording, live_endpoints, opened_run, why_stopped
+from .judged import GoingLive, JudgedRecording, JudgingRequest, judge_recording, live_endpoints, opened_run, why_stopped
 
 MAX_REPEAT = 100
 
@@ -63,8 +63,8 @@ def verify_trace(request: VerifyRequest, env: Environment, announce: Callable[[R
     sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
     if len(sources) != 1:
         raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
-    judging = Judging("verify", "the recording", "judges", make_reader(False, env), expectation, request.cwd,
-                      request.output, request.config_path, request.app_stdout_to_stderr)
+    judging = JudgingRequest("verify", "the recording", "judges", make_reader(False, env), expectation, request.cwd,
+                             request.output, request.config_path, request.app_stdout_to_stderr)
     options = VerifyOptions(judging, request.live, request.repeat, request.consent)
     return verify_app(sources[0], options, env, announce, trying, going_live)
 
@@ -74,7 +74,7 @@ class VerifyOptions:
     """What `verify` was asked to do (see `verify --help`): how the recording and each try are judged, and how
     the tries run."""
 
-    judging: Judging
+    judging: JudgingRequest
     live: LiveCalls
     repeat: int
     consent: Consent = Consent()  # before a tool runs with arguments a recording from elsewhere chose
