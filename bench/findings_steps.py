@@ -62,7 +62,7 @@ WITHOUT = tuple(name for name in SECTIONS if name not in ("findings", "health"))
 
 @dataclass(frozen=True)
 class BenchRun:
-    """The run the passes are handed (`store.handed.Run`)."""
+    """The run the passes are handed (`store.handed.HandedRun`)."""
 
     label: str
     files: tuple[str, ...] = ()
