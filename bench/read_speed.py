@@ -216,7 +216,7 @@ def measure_big(repeats: int, size: int, scratch: Path, quit_at_first: Path, sma
                                             warm=one)
     big["diagnose"] = Command([*CLI, "diagnose", str(base), "--format", "json", "--no-progress", "--no-cache"],
                               warm=one)
-    # one big run in parts (ops/analyze/split.py) on every core (the default), against one core
+    # one big run in parts (ops/reading/parts.py) on every core (the default), against one core
     big["analyze, 1 job"] = Command([*big["analyze"].argv, "--jobs", "1"], warm=one)
     big["diagnose, 1 job"] = Command([*big["diagnose"].argv, "--jobs", "1"], warm=one)
     big["check all rules, 1 job"] = Command([*big["check all rules"].argv, "--jobs", "1"], warm=one)

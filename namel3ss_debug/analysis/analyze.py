@@ -1,4 +1,5 @@
-"""`analyze` as one call: runs of record blocks in, a Report out. No files, no printing.
+"""`analyze` as one call: runs of record blocks in, a Report out (`analyze`); or runs tallied elsewhere
+(`analyze_parts`), or one run read in parts (`analyze_split`). No files, no printing.
 
 `dict_blocks` makes those blocks from events read as dicts, for `diff`, which looks at each
 event's payload on the way."""
@@ -24,32 +25,63 @@ from .tally import Tally
 from .window import EventWindow
 
 
-def analyze(runs: Iterable[tuple[HandedRun, RecordBlocks] | Part | SplitRun], *, pricer: Pricer | None = None,
+def analyze(runs: Iterable[tuple[HandedRun, RecordBlocks]], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
             sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
             keep_clues: Callable[[Clues], None] | None = None,
             keep_tally: Callable[[Tally], None] | None = None) -> Report:
-    """Tally each `(source, blocks)` run in order (or take the runs a worker tallied, a `merge.Part`, in their
-    place; or read a run in parts, a `split_run.SplitRun`, each joined in its place), then build the report.
+    """Tally each `(source, blocks)` run in order, then build the report.
 
     `bytes_read`, if given, is called once at the end for the figure the overview shows. `keep_clues`, if given
     and `sections` has `findings`, is handed the diagnosis's clues once the report is built, for
     `diagnosis.diagnose.rediagnose` (blame again with failures judged outside the run). `keep_tally`, if given,
     is handed the finished tally, for what the report does not keep (`run_row.operation_times`: each span's time).
     """
+    def take(tally: Tally) -> None:
+        for source, blocks in runs:
+            _tally(tally, source, blocks, window)
+
+    return _report(take, pricer, options, window, problems, sections, bytes_read, keep_clues, keep_tally)
+
+
+def analyze_parts(parts: Iterable[Part], *, pricer: Pricer | None = None, options: Options | None = None,
+                  window: EventWindow | None = None, problems: ReadMet | None = None,
+                  sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
+                  keep_clues: Callable[[Clues], None] | None = None,
+                  keep_tally: Callable[[Tally], None] | None = None) -> Report:
+    """`analyze` of runs tallied elsewhere (`tallied`: a worker's share of many runs), each part taken in its place
+    as if this pass had read its runs (`merge.absorb`)."""
+    def take(tally: Tally) -> None:
+        for part in parts:
+            absorb(tally, part)
+
+    return _report(take, pricer, options, window, problems, sections, bytes_read, keep_clues, keep_tally)
+
+
+def analyze_split(run: SplitRun, *, pricer: Pricer | None = None, options: Options | None = None,
+                  window: EventWindow | None = None, problems: ReadMet | None = None,
+                  sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
+                  keep_clues: Callable[[Clues], None] | None = None,
+                  keep_tally: Callable[[Tally], None] | None = None) -> Report:
+    """`analyze` of one run read in parts (`split_run.read_split`): each part joined in its place."""
+    def take(tally: Tally) -> None:
+        tally.begin_source(run.source)
+        read_split(tally, run.read, run.spans, run.parts, run.joined, run.settled)
+        tally.finish()
+
+    return _report(take, pricer, options, window, problems, sections, bytes_read, keep_clues, keep_tally)
+
+
+def _report(take: Callable[[Tally], None], pricer: Pricer | None, options: Options | None,
+            window: EventWindow | None, problems: ReadMet | None, sections: Iterable[str],
+            bytes_read: Callable[[], int] | None, keep_clues: Callable[[Clues], None] | None,
+            keep_tally: Callable[[Tally], None] | None) -> Report:
+    """The report of a tally `take` fills, its clues and the tally handed on (see `analyze`)."""
     pricer = pricer or Pricer()
     chosen = equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window)
     tally = Tally(chosen)
     with collector_paused():
-        for run in runs:
-            if isinstance(run, Part):
-                absorb(tally, run)
-            elif isinstance(run, SplitRun):
-                tally.begin_source(run.source)
-                read_split(tally, run.read, run.spans, run.parts, run.joined, run.settled)
-                tally.finish()
-            else:
-                _tally(tally, *run, window)
+        take(tally)
         report = build_report(tally, pricer, problems=problems, sections=chosen.sections,
                               bytes_read=bytes_read() if bytes_read is not None else 0,
                               filters=window.describe() if window is not None else {})

@@ -1,5 +1,5 @@
 """Tallies of different runs made one, as one pass over all of them makes it: `analyze` of many runs read in
-worker processes (`ops/analyze/parts.py`), each worker's runs tallied and finished on their own.
+worker processes (`ops/reading/batches.py`), each worker's runs tallied and finished on their own.
 
 A worker gives back `part_of(tally)`, what a finished tally keeps that the report reads, in a form that pickles
 (no callable, nothing a run's pass alone needed); `absorb(into, part)` adds its runs after `into`'s. Each run is

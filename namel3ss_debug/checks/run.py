@@ -1,4 +1,6 @@
-"""One run checked in one read, in one process: each event goes to the EventScan and, as a record, to `analyze`.
+"""A run judged against rules: each event goes to the EventScan and, as a record, to `analyze` (`check` reads its
+runs through `ops/reading/`, which shows each block to the scan with `scanned_blocks`' rule; `verify` with
+`judge_run`).
 
 The events arrive once (standard input cannot be read twice), so the scan and `analyze` share the stream:
 `analyze` pulls blocks of records, and making each block shows its events to the scan on the way.
@@ -6,17 +8,18 @@ The events arrive once (standard input cannot be read twice), so the scan and `a
 The records come from the store's typed fast path (a block of lines decoded at once, with each line's
 place), and the scan sees each record with its file and line. `forbid_secrets` looks at each line's bytes
 first with redaction's pre-scan (`redaction/scan.py`) and decodes only the lines it flags. A check of `forbid_secrets`
-alone reads nothing of the report, so the run is not analysed at all: it goes at the pre-scan's speed.
+alone reads nothing of the report, so the run is not analysed at all (`ops/reading/read.py`): it goes at the
+pre-scan's speed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .._version import __version__
-from ..analysis.analyze import analyze, collector_paused
+from ..analysis.analyze import analyze
 from ..analysis.prices import Pricer
-from ..analysis.records.report import REPORT_SCHEMA, Report
+from ..analysis.records.report import Report
 from ..analysis.run_state import Options
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
@@ -30,32 +33,11 @@ if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of for
     from .secrets import SecretFinder
 
 
-def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None, scan: Optional[EventScan] = None,
-              options: Optional[Options] = None,
-              watch: Callable[[RunSource, Iterator[Sequence[EventRecord]]], Iterator[Sequence[EventRecord]]]
-              | None = None) -> tuple[RunCheck, int]:
-    """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
-    `scan`: the scan to show every event to (`new_scan(rules, secrets)` when not given); `options`: the pass's
-    (the diagnosis's thresholds, for `fail_on_finding`); `watch`, if given, sees the blocks go by (`check` says
-    the event types it does not know, as `analyze` does)."""
-    scan = scan if scan is not None else new_scan(rules, secrets)
-    blocks = scanned_blocks(reader, source, scan)
-    if watch is not None:
-        blocks = watch(source, blocks)
-    if not scan.reads_fields:
-        report = _unanalysed(blocks)
-    else:
-        report = analyze([(source, blocks)], pricer=pricer, options=options, problems=reader.problems,
-                         sections=sections_read(rules))
-    return judged(source, rules, report, scan), scan.events
-
-
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
               secrets: Optional[SecretFinder] = None, options: Optional[Options] = None,
               ) -> tuple[RunCheck, Report, int]:
-    """`check_run` that always analyses the run (the sections the rules read, and the overview, errors, findings
-    and health of a run with no rules), and gives the report beside the judgement: how `verify` reads a run's
+    """The rules judged against one run, always analysed (the sections the rules read, and the overview, errors,
+    findings and health of a run with no rules), with the report beside the judgement: how `verify` reads a run's
     outcome (`analysis/failed_run.py` reads its findings)."""
     scan = new_scan(rules, secrets)
     sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
@@ -93,17 +75,6 @@ def scanned_blocks(reader: TraceReader, source: RunSource, scan: EventScan) -> I
     for block in reader.line_blocks(source):
         scan.see_block(block, source.files[block.file])
         yield block.records
-
-
-def _unanalysed(blocks: Iterable[Sequence[EventRecord]]) -> Report:
-    """A report with no section, for rules that read none (forbid_secrets): the blocks read through (their
-    read problems told as they are met), and the run's id from its first event."""
-    run_ids: list[str] = []
-    with collector_paused():
-        for records in blocks:
-            if not run_ids:
-                run_ids.append(records[0].run_id)
-    return Report(REPORT_SCHEMA, f"namel3ss-debug {__version__}", [], run_ids=run_ids)
 
 
 def check_report(runs: list[RunCheck], rules: list[Rule]) -> CheckReport:

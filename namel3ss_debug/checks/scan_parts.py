@@ -1,4 +1,4 @@
-"""`check`'s scan of one big run read in parts (`ops/analyze/split.py`): each part's events scanned in its worker
+"""`check`'s scan of one big run read in parts (`ops/reading/parts.py`): each part's events scanned in its worker
 (`PartScan`), then joined to the asking process's scan in the part's place (`settled`, then `join`), so the scan
 holds what one look at every event in order gives.
 

@@ -93,7 +93,7 @@ def jobs_option(command: Command) -> Command:
 
 
 def parts_jobs_option(command: Command) -> Command:
-    """`--jobs N` (-> `jobs`) of a command that also reads one big run in parts (`ops/analyze/split.py`)."""
+    """`--jobs N` (-> `jobs`) of a command that also reads one big run in parts (`ops/reading/parts.py`)."""
     return click.option("--jobs", type=click.IntRange(1, 256), default=None, metavar="N",
                         callback=_jobs_or_cores,
                         help=JOBS_HELP + " One big run (32 MiB a process or more) is read in N parts at once, the "

@@ -1,4 +1,4 @@
-"""`diff`'s call recorder over one big run read in parts (`ops/analyze/split.py`): each part's calls recorded in its
+"""`diff`'s call recorder over one big run read in parts (`ops/reading/parts.py`): each part's calls recorded in its
 worker (`PartRecorder`, seeded with the run's id and root) and joined in their place by the asking process's
 recorder (`JoiningRecorder.adopt`), which then holds the calls one recorder reading the whole file holds.
 

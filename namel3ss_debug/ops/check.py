@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -10,26 +10,25 @@ import msgspec
 
 from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.run_state import Options
-from ..analysis.window import EventWindow
 from ..checks.results import CheckReport, RunCheck
 from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
 from ..checks.evaluate import sections_read
-from ..checks.run import check_report, check_run, judged, new_scan
+from ..checks.run import check_report, judged, new_scan
 from ..checks.scan_parts import ScanRecipe
 from ..config import Settings
-from ..model.errors import TraceError, UsageError
+from ..model.errors import UsageError
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .diagnose_places import event_places
 from .each_run import each_run
 from .environment import Environment
-from .analyze.counting import Counted
-from .analyze.parts import Settings as ParallelSettings
-from .analyze.split import cut_for, read_in_parts
-from .traces import TraceArgs, make_pricer, make_reader, open_traces
-from .workers import main_process
+from .reading.plan import plan_read
+from .reading.read import no_events, read
+from .reading.settings import pass_settings
+from .reading.watching import Watching
+from .traces import TraceArgs, make_pricer, open_traces
 
 
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
@@ -61,43 +60,29 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
 
 
 class _Checker:
-    """Judges one run (`check_run`), its `fail_on_finding` events placed at `file:line`; made once for all the
-    runs of a command, or once a worker (`each_run.py`)."""
+    """Judges one run (read once: `reading/read.py`), its `fail_on_finding` events placed at `file:line`; made
+    once for all the runs of a command, or once a worker (`each_run.py`)."""
 
     def __init__(self, env: Environment, request: CheckRequest, settings: Settings, rules: list[Rule]):
         self.env, self.request, self.rules, self.settings = env, request, rules, settings
         self.pricer = make_pricer(env, None, settings.price_overrides)
         self.secrets = secret_finder(rules, settings)
-        self.options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
-        self.jobs = request.jobs if main_process() else 1  # a worker reads its runs whole
+        options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
+        self.read_settings = pass_settings(options, sections_read(rules), strict=request.runs.strict,
+                                           index=request.cache, price_overrides=settings.price_overrides,
+                                           scan=scan_recipe(rules, settings))
 
     def __call__(self, source: RunSource) -> RunCheck:
         request = self.request
         scan = new_scan(self.rules, self.secrets)
-        parallel = self._parallel() if scan.reads_fields and self.jobs > 1 else None
-        cut = cut_for([source], parallel, self.jobs, self.env) if parallel is not None else None
-        if parallel is not None and cut is not None:
-            report, _, counted = read_in_parts(source, cut, self.options, parallel.window, self.pricer,
-                                               parallel.sections, request.runs.strict, self.env, parallel, None, scan)
-            run, events = judged(source, self.rules, report, scan), counted.events
-        else:
-            progress = self.env.progress([source])
-            reader = make_reader(request.runs.strict, self.env, progress=progress.advance, write_index=request.cache)
-            with progress:
-                run, events = check_run(source, reader, self.rules, pricer=self.pricer, scan=scan,
-                                        options=self.options, watch=Counted(reader.problems))
-        run = _findings_placed(run, source, request.cache)
-        if not events:
-            raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
+        # a scan that reads no field of the report (forbid_secrets alone) reads no section: it needs no pass
+        settings = self.read_settings if scan.reads_fields else replace(self.read_settings, sections=())
+        plan = plan_read([source], settings, request.jobs)
+        done = read(plan, self.pricer, self.env, Watching(scan=scan, count_bytes=False))
+        run = _findings_placed(judged(source, self.rules, done.report, scan), source, request.cache)
+        if not done.events:
+            raise no_events([source])
         return run
-
-    def _parallel(self) -> ParallelSettings:
-        """What the workers reading one big run in parts (`analyze/split.py`) tally and scan with."""
-        options, settings = self.options, self.settings
-        return ParallelSettings(options.slow_threshold_ms, options.block_threshold_ms, options.top,
-                                thresholds_from(settings), EventWindow(), sections_read(self.rules),
-                                self.request.runs.strict, False, None, settings.price_overrides,
-                                scan_recipe(self.rules, settings))
 
 
 def secret_finder(rules: list[Rule], settings: Settings) -> SecretFinder | None:

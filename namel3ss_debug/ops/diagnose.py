@@ -36,7 +36,7 @@ from .analyze.analyze import read_prices
 from .cache import ResultCache, results_directory
 from .diagnose_places import place_evidence
 from .experiment_record import read_experiment, record_path
-from .diagnose_runs import Judge, Judged
+from .diagnose_runs import Judge, JudgedSource
 from .each_run import each_run
 from .environment import Environment
 from .traces import ReadRequest, open_traces, price_data
@@ -114,7 +114,7 @@ def checked_by_experiment(report: DiagnoseReport, sources: list[RunSource], env:
     return msgspec.structs.replace(report, experiments=found) if found else report
 
 
-def _diagnosed(judged: list[Judged], sources: list[RunSource], request: DiagnoseRequest, kinds: frozenset[str],
+def _diagnosed(judged: list[JudgedSource], sources: list[RunSource], request: DiagnoseRequest, kinds: frozenset[str],
                severity: int) -> DiagnoseReport:
     """The sources judged, together: their failures and blames, the findings the filters keep, placed at
     `file:line`."""

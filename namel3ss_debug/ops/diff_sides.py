@@ -20,16 +20,16 @@ from ..analysis.prices import Pricer
 from ..analysis.records.report import Report
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
-from ..diffing.profile import RunProfile, profile_lines
+from ..diffing.profile import SECTIONS, RunProfile, profile_lines
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 from ..store.formats import rereadable
 from ..store.problems import Call, LoggedProblems, ReadProblems, replay
 from ..store.reader import TraceReader
 from ..store.sources import RunSource, is_stream
-from .analyze.counting import Counted
 from .cache import ResultCache
 from .environment import Environment
 from .heap import size_on_disk
+from .reading.counting import Counted
 from .traces import make_pricer, make_reader
 from .workers import InOrder, main_process
 
@@ -71,28 +71,27 @@ class Sides:
 
     def profile(self, side: str, source: RunSource, env: Environment, jobs: int = 1) -> RunProfile:
         """One side's profile: from the cache, else read (in parts on `jobs` cores when it is one big run that
-        can be read again: `diff_parts.py`)."""
+        can be read again: `reading/plan.py`)."""
         kept = self.kept(source)
         if kept is not None:
             return kept
-        from . import diff_parts  # noqa: PLC0415 - the pass, loaded to read a side: a diff answered from the cache
-        # loads none of it
+        # the pass, loaded to read a side: a diff answered from the cache loads none of it
+        from ..analysis.run_state import Options  # noqa: PLC0415 - as the comment above says
+        from ..diffing.call_parts import JoiningRecorder  # noqa: PLC0415 - as above
+        from .reading.plan import plan_read  # noqa: PLC0415 - as above
+        from .reading.read import read  # noqa: PLC0415 - as above
+        from .reading.watching import Watching  # noqa: PLC0415 - as above
+        from .reading.settings import pass_settings  # noqa: PLC0415 - as above
 
-        cut = diff_parts.cut_side(source, env, jobs, self.strict, self.price_overrides)
-        if cut is not None:
-            profile, problems = diff_parts.side_in_parts(source, cut, env, self.pricer, self.strict,
-                                                         self.price_overrides)
-            self.problems.append(problems)
-            profile = one_run(side, profile)
-        else:
-            reader = make_reader(self.strict, env, reuse_buffers=True, write_index=self.index)  # keeps no record
-            problems = reader.problems
-            self.problems.append(problems)
-            progress = env.progress([source])
-            with progress:
-                reader.progress = progress.advance
-                profile = read_side(side, source, reader, self.pricer)
-        self.cache.put(self._key(source), Side.of(profile), problems)
+        # the sections a diff reads, with the default options (those `profile_lines` reads with)
+        settings = pass_settings(Options(), SECTIONS, strict=self.strict, index=self.index,
+                                 price_overrides=self.price_overrides, calls=True)
+        recorder = JoiningRecorder()
+        done = read(plan_read([source], settings, jobs), self.pricer, env,
+                    Watching(recorder=recorder, count_bytes=False))
+        self.problems.append(done.problems)
+        profile = one_run(side, RunProfile(source, done.report, recorder.finish()))
+        self.cache.put(self._key(source), Side.of(profile), done.problems)
         return profile
 
     def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,

@@ -120,7 +120,7 @@ Call = tuple[str, tuple[object, ...]]  # a method of ReadProblems and its argume
 
 
 class LoggedProblems(ReadProblems):
-    """A worker's reading (`ops/analyze/parts.py`): each problem kept as the call that said it (`calls`, in order,
+    """A worker's reading (`ops/reading/batches.py`): each problem kept as the call that said it (`calls`, in order,
     once its file turned out to be a trace), for the asking process to make again on its own ReadProblems
     (`replay`), which says them and counts them as one reader of every run would. Nothing is said here."""
 

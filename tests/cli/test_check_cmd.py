@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from support.tracefactory import TraceBuilder, error, retried_tool_run
 
-from namel3ss_debug.checks import run as check_run_module
+from namel3ss_debug.ops.reading import whole as reading_module
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.secret_scope import SCOPE
 
@@ -218,7 +218,7 @@ def test_forbid_secrets_alone_reads_the_run_without_analysing_it(tmp_path, monke
     def no_analysis(*args, **kwargs):
         raise AssertionError("analyze was called")
 
-    monkeypatch.setattr(check_run_module, "analyze", no_analysis)
+    monkeypatch.setattr(reading_module, "analyze", no_analysis)
     trace = agent_run(secret="use sk-" + "a1B2c3D4e5F6g7H8i9J0k1L2")
     result = check(write(tmp_path, trace), "--forbid-secrets", "--format", "json")
     run = orjson.loads(result.stdout)["runs"][0]

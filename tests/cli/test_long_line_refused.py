@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
-from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.reading import parts as split
 from namel3ss_debug.store import blocks
 
 LIMIT = 64 << 20

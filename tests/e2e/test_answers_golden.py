@@ -27,7 +27,7 @@ from namel3ss_debug.analysis import split_run
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.diffing.call_parts import JoiningRecorder
 from namel3ss_debug.ops import diff_sides, workers
-from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.reading import parts as split
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "answers"
 TRACES = sorted(path.name for path in (GOLDEN / "traces").glob("*.jsonl"))

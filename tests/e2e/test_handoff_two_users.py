@@ -1,4 +1,4 @@
-"""A big run read in parts (`analyze --jobs 2`, `ops/analyze/handoff.py`) with `TMPDIR` a shared directory without
+"""A big run read in parts (`analyze --jobs 2`, `ops/reading/handoff.py`) with `TMPDIR` a shared directory without
 the sticky bit, and another user there: between the worker's write of its answer and the join, the stranger
 renames the read's directory and puts theirs at its name, holding a `part-N.pickle` that creates a file when it is
 unpickled. The read gives the answer one process gives, and the stranger's pickle never runs.
@@ -38,7 +38,7 @@ READ = """
 import io, sys
 from pathlib import Path
 import msgspec
-from namel3ss_debug.ops.analyze import handoff, split
+from namel3ss_debug.ops.reading import handoff, parts as split
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs

@@ -26,7 +26,7 @@ EXEMPT = {
     # a part of a big run read in parts: the answer this read's own worker process (forked) wrote (the objects the
     # worker pool would pickle through its pipe), read back once relative to the descriptor of the directory this
     # read made (0700) and holds, never by its name: no text of a trace, nothing another user could have written
-    "ops/analyze/handoff.py": ["import pickle"],
+    "ops/reading/handoff.py": ["import pickle"],
 }
 
 

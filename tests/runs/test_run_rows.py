@@ -237,7 +237,7 @@ def test_a_query_the_index_cannot_answer_is_a_usage_error(hundred: Catalogue, qu
 
 def test_a_run_is_read_with_the_options_analyze_reads_it_with_by_default(hundred: Catalogue) -> None:
     defaults = AnalyzeRequest()
-    options = hundred.reading.options
+    options = hundred.reading.settings
     assert (options.slow_threshold_ms, options.block_threshold_ms, options.top) == (
         parse_duration_ms(defaults.slow_threshold, "--slow-threshold"),
         parse_duration_ms(defaults.block_threshold, "--block-threshold"), defaults.top)

@@ -66,7 +66,7 @@ def golden_lines(path):
 def cuts_checked(tmp_path, events, rng, times, one, in_parts, children=False):
     """`times` random sets of 1 to 5 cuts in a file of `events`, each read in parts (`in_parts(path, starts, cuts)`:
     what it holds and how many parts were joined) and held to what one pass holds (`one(path)`). With `children`,
-    every other set is cut at lines that start a child of the run's root (where `ops/analyze/split.py` cuts a big
+    every other set is cut at lines that start a child of the run's root (where `ops/reading/parts.py` cuts a big
     run, and where a part can be joined). Returns the parts joined."""
     path, starts = written(tmp_path, events)
     want, joined = one(path), 0

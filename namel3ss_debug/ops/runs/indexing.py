@@ -1,6 +1,6 @@
 """Reading one run for the run index: `analyze` of that run alone, made a row (`analysis/run_row.py`).
 
-The report is read as `analyze RUN` reads it (`ops/analyze/analyze.read_report`, the same pricer, the same
+The report is read as `analyze RUN` reads it (`ops/reading/read.read`, the same pricer, the same
 diagnose thresholds, the same options), so every figure of a row is the one `analyze RUN --format json` prints.
 The reading's warnings are not printed (a directory of runs would print them all at every sync): a run's
 problems are counted in its row (`problems`), and a run that cannot be read is one note. Its question and answer
@@ -20,13 +20,14 @@ from ...analysis.thresholds import Judging, thresholds_from
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, in_one_line, operation_times, row_of
 from ...analysis.run_texts import Said, said_of
 from ...analysis.run_state import Options
-from ...analysis.window import EventWindow
 from ...config import ResolvedSettings
 from ...model.digest import blake2b
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
 from ..each_run import each_run_noting
 from ..environment import ByteCount, Environment, Progress, ignore
+from ..reading.plan import ReadPlan
+from ..reading.settings import PassSettings, pass_settings
 from ..traces import make_pricer, price_data
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class RunReading:
 
     key: str
     pricer: Pricer
-    options: Options
+    settings: PassSettings  # what the pass reads with: `analyze`'s defaults, never strict
     env: Environment  # its warnings silent, its progress `bar`
     resolved: ResolvedSettings = field(compare=False)  # what it is made of (a worker process makes its own)
     cache: bool = True  # False (--no-cache): the reading writes no offset sidecar beside a file
@@ -57,12 +58,16 @@ class RunReading:
     def __call__(self, source: RunSource) -> IndexedRun:
         """The run's row and operations; raises TraceError for a run with no events or with several runs in one
         file (analyze counts those together: no one row is theirs), OSError for a file that went away."""
-        from ..analyze.analyze import read_report  # noqa: PLC0415 - the pass loads only when a run is read: 88 ms
+        # the pass loads only when a run is read: 88 ms
+        from ..reading.read import no_events, read  # noqa: PLC0415 - as the comment above says
+        from ..reading.watching import Watching  # noqa: PLC0415 - as above
 
         kept: list[tuple[list[OperationTimes], Said]] = []
-        report, _ = read_report([source], self.options, EventWindow(), self.pricer, ROW_SECTIONS, False,
-                                self.env, index=self.cache,
-                                keep_tally=lambda tally: kept.append((operation_times(tally), said_of(tally))))
+        done = read(ReadPlan((source,), self.settings), self.pricer, self.env,
+                    Watching(keep_tally=lambda tally: kept.append((operation_times(tally), said_of(tally)))))
+        if not done.events:
+            raise no_events([source])
+        report = done.report
         runs = report.overview.runs if report.overview is not None else []
         if len(runs) != 1:
             raise TraceError(f"{source.label} holds {len(runs)} runs: the index lists a file of one run",
@@ -88,11 +93,13 @@ def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = T
     settings = resolved.settings
     thresholds = thresholds_from(settings)
     options = Options(judging=Judging(thresholds))
+    read_settings = pass_settings(options, ROW_SECTIONS, strict=False, index=cache)
     key_parts = [__version__, price_data(env.environ), settings.price_overrides, asdict(thresholds),
                  options.slow_threshold_ms, options.block_threshold_ms, options.top]
     key = blake2b(msgspec.json.encode(key_parts), digest_size=16).hexdigest()
     quiet = replace(env, warn=ignore, progress=lambda sources: ByteCount())
-    return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, resolved, cache, jobs)
+    return RunReading(key, make_pricer(env, None, settings.price_overrides), read_settings, quiet, resolved, cache,
+                      jobs)
 
 
 def scrubbed(indexed: IndexedRun) -> IndexedRun:

@@ -59,7 +59,7 @@ def one_scan(path: str) -> dict:
 
 
 def part_scan(path: str, starts: list[int], span: LineRange) -> tuple[object, PartScan]:
-    """A part tallied and scanned as a worker does it (`ops/analyze/split._told`), given back pickled."""
+    """A part tallied and scanned as a worker does it (`ops/reading/parts._told`), given back pickled."""
     reader = TraceReader(ReadProblems())
     head = [record for block in reader.span_records(path, LineRange(0, min(starts[min(64, len(starts) - 1)],
                                                                        span.start), 1)) for record in block]
@@ -70,8 +70,8 @@ def part_scan(path: str, starts: list[int], span: LineRange) -> tuple[object, Pa
 
 
 def parted_scan(path: str, starts: list[int], cuts: list[int]) -> tuple[dict, int]:
-    """The run's scan with a part from each cut, as `split.read_in_parts` reads it; and how many parts were joined
-    (their tally and their scan)."""
+    """The run's scan with a part from each cut, as `reading/parts.read_in_parts` reads it; and how many parts were
+    joined (their tally and their scan)."""
     bounds = [0, *(starts[at] for at in cuts), starts[-1]]
     lines = [1, *(at + 1 for at in cuts)]
     spans = [LineRange(bounds[at], bounds[at + 1], lines[at]) for at in range(len(bounds) - 1)]

@@ -44,7 +44,7 @@ def one_recorder(path: str) -> tuple:
 
 
 def part_calls(path: str, starts: list[int], span: LineRange) -> tuple[object, PartCalls | None]:
-    """A part tallied and its calls recorded as a worker does it (`ops/analyze/split._told`), given back pickled."""
+    """A part tallied and its calls recorded as a worker does it (`ops/reading/parts._told`), given back pickled."""
     reader = TraceReader(ReadProblems())
     head = [record for block in reader.span_records(path, LineRange(0, min(starts[min(64, len(starts) - 1)],
                                                                        span.start), 1)) for record in block]
@@ -55,7 +55,7 @@ def part_calls(path: str, starts: list[int], span: LineRange) -> tuple[object, P
 
 
 def parted_calls(path: str, starts: list[int], cuts: list[int]) -> tuple[tuple, int]:
-    """The run's calls with a part from each cut, as `split.read_in_parts` reads them for `diff`; and how many
+    """The run's calls with a part from each cut, as `reading/parts.read_in_parts` reads them for `diff`; and how many
     parts were joined."""
     bounds = [0, *(starts[at] for at in cuts), starts[-1]]
     lines = [1, *(at + 1 for at in cuts)]

@@ -1,4 +1,4 @@
-"""`analyze` of many runs in worker processes (`--jobs`, `ops/analyze/parts.py`, `analysis/merge.py`): the report one
+"""`analyze` of many runs in worker processes (`--jobs`, `ops/reading/batches.py`, `analysis/merge.py`): the report one
 process gives, byte for byte, and the same warnings in the same order (a worker's problems said again here, as one
 reader of every run would say, count and cap them); an error that stops one run's reading stops the command as in
 one process; a run from standard input among many is read here; a worker that dies is one clear error."""
@@ -14,12 +14,12 @@ import msgspec
 import pytest
 from support.manyruns import a_run, stops_when_one_vanishes
 
-from namel3ss_debug.analysis.analyze import analyze, tallied
+from namel3ss_debug.analysis.analyze import analyze, analyze_parts, tallied
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
-from namel3ss_debug.ops.analyze import parts
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
+from namel3ss_debug.ops.reading import batches
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
 from namel3ss_debug.ops import workers
@@ -105,7 +105,7 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, monkeypatch: pyte
     def dies(runs, **kwargs):  # type: ignore[no-untyped-def]  # the workers are forked: they see this one
         os._exit(9)
 
-    monkeypatch.setattr(parts, "tallied", dies)
+    monkeypatch.setattr(batches, "tallied", dies)
     # forked whatever threads this test process runs (another test's server), so the workers see `dies`
     monkeypatch.setattr(workers, "start_method", lambda: "fork")
     with pytest.raises(Namel3ssDebugError, match=f"a worker process stopped while reading {RUNS} runs in 2 processes"):
@@ -131,8 +131,8 @@ def _report(groups: list[list]) -> bytes:  # type: ignore[type-arg]
 
     if len(groups) == 1:
         return msgspec.json.encode(analyze(fed(groups[0]), pricer=Pricer(), options=options()))
-    return msgspec.json.encode(analyze([tallied(fed(group), pricer=Pricer(), options=options()) for group in groups],
-                                       pricer=Pricer(), options=options()))
+    return msgspec.json.encode(analyze_parts([tallied(fed(group), pricer=Pricer(), options=options())
+                                              for group in groups], pricer=Pricer(), options=options()))
 
 
 @pytest.mark.parametrize("seed", range(8))

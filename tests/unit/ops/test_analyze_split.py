@@ -1,4 +1,4 @@
-"""`analyze` of one big run in parts (`--jobs`, `ops/analyze/split.py`): the report and the warnings one process
+"""`analyze` of one big run in parts (`--jobs`, `ops/reading/parts.py`): the report and the warnings one process
 gives, byte for byte and in the same order; parts are joined (the work is shared); an invalid line under `--strict`
 stops it as in one process; a worker that dies is one clear error; a run too small, a report with the findings, a
 window: read in one process."""
@@ -25,8 +25,9 @@ from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError
 from namel3ss_debug.model.fs import Refused
 from namel3ss_debug.ops import workers
-from namel3ss_debug.ops.analyze import analyze as analyze_module
-from namel3ss_debug.ops.analyze import handoff, split
+from namel3ss_debug.ops.reading import plan as plan_module
+from namel3ss_debug.ops.reading import handoff, parts as split
+from namel3ss_debug.ops.reading.settings import PassSettings
 from namel3ss_debug.ops.check import CheckRequest, check_traces
 from namel3ss_debug.ops.diagnose import DiagnoseRequest, diagnose_traces
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
@@ -241,7 +242,7 @@ def test_a_file_smaller_when_its_parts_are_read_than_when_it_was_cut_is_one_clea
         path.write_bytes(path.read_bytes()[: os.path.getsize(path) // 2])  # a rewrite, after the cut
         return cut
 
-    monkeypatch.setattr(analyze_module, "cut_for", cut_then_shrunk)
+    monkeypatch.setattr(plan_module, "cut_for", cut_then_shrunk)
     with pytest.raises(TraceError, match="changed while it was read in parts"):
         analysed(path, tmp_path, 2, [])
 
@@ -249,9 +250,9 @@ def test_a_file_smaller_when_its_parts_are_read_than_when_it_was_cut_is_one_clea
 def test_a_run_is_cut_at_the_start_of_a_child_of_its_root_into_contiguous_spans_with_their_line_numbers(
         tmp_path: Path, joins: list[bool]) -> None:
     path = big_run(tmp_path)
-    settings = split.Settings(1000.0, 10000.0, 10, Thresholds(), EventWindow(), PARTED, False, False, None, None)
+    settings = PassSettings(1000.0, 10000.0, 10, Thresholds(), EventWindow(), PARTED, False, False, None, None)
     [source] = resolve_sources([str(path)])
-    cut = split.cut_for([source], settings, 3, Environment(environ={}, cwd=tmp_path, warn=print))
+    cut = split.cut_for([source], settings, 3)
     assert cut is not None and len(cut.spans) == 3
     data = path.read_bytes()
     assert cut.spans[0].start == 0 and cut.spans[-1].end == len(data)

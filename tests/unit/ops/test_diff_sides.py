@@ -1,7 +1,7 @@
 """`diff --jobs`: its two runs read at once, NEW in a worker process while this process reads BASE
 (`ops/diff_sides.py`). The answer, the warnings (NEW's, then BASE's) and an error (NEW's first) are what reading
 one after the other gives; a worker that dies is one clear error; a side kept in the cache, or read from standard
-input, is read as before. A big run read alone is read in parts (`ops/diff_parts.py`), with one read's answer."""
+input, is read as before. A big run read alone is read in parts (`ops/reading/parts.py`), with one read's answer."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from support.analysisruns import random_run
 from namel3ss_debug.diffing.call_parts import JoiningRecorder
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
 from namel3ss_debug.ops import diff_sides, workers
-from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.reading import parts as split
 from namel3ss_debug.ops.diff import DiffRequest, diff_traces
 from namel3ss_debug.ops.environment import Environment
 
@@ -142,7 +142,7 @@ def test_a_side_kept_in_the_cache_or_read_from_standard_input_or_small_is_read_h
 @pytest.mark.parametrize("broken", [True, False])
 def test_a_run_read_alone_in_parts_is_the_diff_and_the_side_one_read_gives(tmp_path: Path, broken: bool,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """A big run read alone (`diff_parts.py`: the other side small, or kept): cut in parts, each part's calls
+    """A big run read alone (`ops/reading/parts.py`: the other side small, or kept): cut in parts, each part's calls
     recorded in a worker and joined. The answer and the warnings (an invalid line, an unknown event type, in a part)
     are one read's; a clean read keeps in the cache the sides and the answer one read keeps."""
     monkeypatch.setattr(workers, "start_method", lambda: "fork")

@@ -1,4 +1,4 @@
-"""The cutter that reads a big run in parts (`ops/analyze/split.py`) gathers no line past its look-ahead: a 2 GB
+"""The cutter that reads a big run in parts (`ops/reading/parts.py`) gathers no line past its look-ahead: a 2 GB
 file without a newline took 4.2 GB in `analyze`, `diagnose` and `diff` at its first `readline`, before any
 reader's line limit was met. Such a run is refused by the reader, read in parts or not, with its one line."""
 
@@ -14,7 +14,7 @@ from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops import workers
-from namel3ss_debug.ops.analyze import split
+from namel3ss_debug.ops.reading import parts as split
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs

@@ -1,11 +1,11 @@
-"""`analyze` of one big run on every core (`--jobs`): the run's file cut at lines into spans, each span after the
-first tallied in a worker process (`analysis.split_run.tally_part`) while this process tallies the first, then
-joined in its place (`analysis.join`). The report is the one a single process makes, byte for byte: a part is
-joined only where its figures are those one pass makes, this process reads every line no part tallied, and a
+"""One big run read on every core (`--jobs`, `read.read` of a plan in parts): the run's file cut at lines into spans,
+each span after the first tallied in a worker process (`analysis.split_run.tally_part`) while this process tallies
+the first, then joined in its place (`analysis.join`). The report is the one a single process makes, byte for byte: a
+part is joined only where its figures are those one pass makes, this process reads every line no part tallied, and a
 joined part's warnings are said here, in their place.
 
 A run is cut only where that is exact and can pay: `--jobs` of 2 or more; one file of at least `PART_BYTES` a part,
-not compressed, not a stream, in the v1 format; no `--since`, `--until` or
+not compressed, not a stream, in the v1 format (`store.formats.rereadable`); no `--since`, `--until` or
 `--component`; and workers forked from this process (a call's identity is a hash of this process: a fork keeps it, as
 it keeps the descriptor of the directory the answers come back through: `handoff.py`). Cuts
 are placed at even sizes (the first span a little longer: `HEAD_START`), each moved to the next start of a child
@@ -19,18 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Optional, Sequence
 
-from ...analysis.analyze import analyze as analyze_runs
-from ...analysis.analyze import collector_paused, equipped
+from ...analysis.analyze import analyze_split, collector_paused, equipped
 from ...analysis.part_tally import Tallied
 from ...analysis.prices import Pricer
 from ...analysis.records.report import Report
 from ...analysis.run_state import Options
 from ...analysis.split_run import Skipped, SplitRun, Stopped, tally_part
-from ...analysis.tally import Tally
-from ...analysis.window import EventWindow
-from ...analysis.thresholds import Judging
 from ...checks import scan_parts
-from ...checks.scan import EventScan
 from ...checks.scan_parts import PartScan, ScanRecipe
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...model.events import is_known_event_type, is_start
@@ -39,6 +34,7 @@ from ...store.line_events import first_object
 from ...store.problems import Call, LoggedProblems, ReadProblems, replay
 from ...store.reader import LineRange, TraceReader
 from ...store.records import EventRecord
+from ...store.formats import rereadable
 from ...store.sources import RunSource, is_stream, unreadable
 from ..environment import Environment
 from ..traces import make_pricer, make_reader
@@ -46,10 +42,13 @@ from .counting import Counted
 from . import handoff as handing
 from .. import workers
 from ..workers import InOrder
-from .parts import Settings
+from .settings import PassSettings, options_of
+from .watching import Watching, seen
+from .way import Read
 
 if TYPE_CHECKING:  # `diff`'s call recorder, loaded by the reads that record calls (`diff`), not by `analyze`
-    from ...diffing.call_parts import JoiningRecorder, PartCalls, PartRecorder
+    from ...diffing.call_parts import PartCalls, PartRecorder
+    from .plan import ReadPlan
 
 PART_BYTES = 32 * 1024 * 1024  # the least a part holds: a smaller run is read in one process
 LOOK_AHEAD = 4 * 1024 * 1024  # how far past an even cut a child of the root is looked for
@@ -62,7 +61,7 @@ _COUNT = 16 * 1024 * 1024  # bytes read at a time to count lines
 
 
 @dataclass(frozen=True)
-class Cut:
+class FileCut:
     """The spans one run's file is read in (the first: this process's), and where its first lines end."""
 
     path: str
@@ -70,7 +69,18 @@ class Cut:
     head: int
 
 
-def cut_for(sources: list[RunSource], settings: Settings, jobs: int, env: Environment) -> Optional[Cut]:
+@dataclass(frozen=True)
+class Parts:
+    """Reads the plan's one run in parts, on the spans of `cut`."""
+
+    cut: FileCut
+
+    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read:
+        report, problems, counted = read_in_parts(plan.sources[0], self.cut, plan.settings, pricer, env, watching)
+        return Read(report, problems, counted.events)
+
+
+def cut_for(sources: Sequence[RunSource], settings: PassSettings, jobs: int) -> Optional[FileCut]:
     """The spans the one run named is read in by `jobs` processes; None when it is read in one."""
     if jobs < 2 or len(sources) != 1 or len(sources[0].files) != 1 or settings.window.active:
         return None
@@ -81,15 +91,16 @@ def cut_for(sources: list[RunSource], settings: Settings, jobs: int, env: Enviro
         return None
     try:
         size = os.path.getsize(path)
+        parts = min(jobs, size // PART_BYTES)
+        if parts < 2 or not rereadable(sources[0]):  # a part's lines are read again at their offsets
+            return None
         with open(path, "rb") as file:
-            return _cut(file, path, size, min(jobs, size // PART_BYTES))
+            return _cut(file, path, size, parts)
     except OSError:
         return None  # this process's reading says what is wrong
 
 
-def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[Cut]:
-    if parts < 2:
-        return None
+def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[FileCut]:
     root, head = _head(file)
     if root is None:
         return None  # not a v1 run with a root in its first lines
@@ -102,7 +113,7 @@ def _cut(file: BinaryIO, path: str, size: int, parts: int) -> Optional[Cut]:
         return None
     offsets.append(size)
     lines = _lines_at(file, offsets[:-1])
-    return Cut(path, tuple(LineRange(offsets[at], offsets[at + 1], lines[at]) for at in range(len(lines))), head)
+    return FileCut(path, tuple(LineRange(offsets[at], offsets[at + 1], lines[at]) for at in range(len(lines))), head)
 
 
 def _head(file: BinaryIO) -> tuple[Optional[str], int]:
@@ -169,7 +180,7 @@ class Told:
 
 
 @dataclass(frozen=True)
-class Part:
+class PartOrder:
     """What a worker is handed: the run, its span, the span of the run's first lines (before the cut), and where it
     writes its answer (`handoff.py`: the read's directory, held open and inherited, and its number)."""
 
@@ -180,11 +191,11 @@ class Part:
     number: int
 
 
-def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environment, place: handing.Place,
+def tallied_parts(source: RunSource, cut: FileCut, settings: PassSettings, env: Environment, place: handing.Place,
                   ) -> InOrder[int]:
     """Each span's part but the first, tallied in worker processes started at once (`with` it): the number of each
     one's answer (a `Told`, written in `place`'s directory: `handoff.py`), in order."""
-    parts = [Part(source, span, LineRange(0, min(cut.head, span.start), 1), place, number)
+    parts = [PartOrder(source, span, LineRange(0, min(cut.head, span.start), 1), place, number)
              for number, span in enumerate(cut.spans[1:])]
     return InOrder(_part_there, parts, len(parts), _set_up, (dict(env.environ), str(env.cwd), settings), chunk=1,
                    runs=1)
@@ -193,20 +204,19 @@ def tallied_parts(source: RunSource, cut: Cut, settings: Settings, env: Environm
 _THERE: list[tuple[TraceReader, Options, Optional[ScanRecipe], bool]] = []
 
 
-def _set_up(environ: dict[str, str], cwd: str, settings: Settings) -> None:
+def _set_up(environ: dict[str, str], cwd: str, settings: PassSettings) -> None:
     env = Environment(environ=environ, cwd=Path(cwd), warn=lambda line: None)
     pricer = make_pricer(env, settings.file_prices, settings.price_overrides)
-    options = Options(slow_threshold_ms=settings.slow_threshold_ms, block_threshold_ms=settings.block_threshold_ms,
-                      top=settings.top, judging=Judging(settings.thresholds), sections=frozenset(settings.sections))
+    options = options_of(settings)
     reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=False)
     _THERE[:] = [(reader, equipped(options, pricer, None), settings.scan, settings.calls)]
 
 
-def _part_there(part: Part) -> int:
+def _part_there(part: PartOrder) -> int:
     return handing.handed(part.place, part.number, _told(part))
 
 
-def _told(part: Part) -> Told:
+def _told(part: PartOrder) -> Told:
     reader, options, recipe, recording = _THERE[0]
     problems = reader.problems
     assert isinstance(problems, LoggedProblems)
@@ -260,22 +270,20 @@ def _before(call: Call, stopped: Stopped) -> bool:
     return not line.isdigit() or int(line) < stopped.line
 
 
-def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
-                  sections: tuple[str, ...], strict: bool, env: Environment, parallel: Settings,
-                  keep_tally: Callable[[Tally], None] | None, scan: EventScan | None = None,
-                  recorder: JoiningRecorder | None = None, count_bytes: bool = True,
-                  ) -> tuple[Report, ReadProblems, Counted]:
+def read_in_parts(source: RunSource, cut: FileCut, settings: PassSettings, pricer: Pricer, env: Environment,
+                  watching: Watching) -> tuple[Report, ReadProblems, Counted]:
     """The report of one big run read in parts: the first span here while the workers tally the others, each joined
     in its place with its warnings, bytes and records, and what no part tallied read here; what the reading met,
-    and the records counted. With `scan` (`check`'s: `parallel.scan` its recipe), every event is shown to it: each
-    part's scan joined with its tally, the lines read here on the way; with `recorder` (`diff`'s: `parallel.calls`
-    set), every event's call is recorded the same way. `count_bytes` False: the report's overview says 0 bytes read,
-    as a pass given records (`diff`'s) says. Raises TraceError when the file changed under the parts."""
+    and the records counted. With `watching.scan` (`check`'s: `settings.scan` its recipe), every event is shown to
+    it: each part's scan joined with its tally, the lines read here on the way; with `watching.recorder` (`diff`'s:
+    `settings.calls` set), every event's call is recorded the same way. Raises TraceError when the file changed
+    under the parts."""
     progress = env.progress([source])
-    reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
+    reader = make_reader(settings.strict, env, progress=progress.advance, reuse_buffers=True, write_index=False)
     counted = Counted(reader.problems)
     handoff = handing.Handoff()
     spans = cut.spans
+    scan, recorder = watching.scan, watching.recorder
     # each part's problem calls, where it stopped, its records, its scan and its calls
     taken: list[tuple[list[Call], int, int, Optional[PartScan], Optional[PartCalls]]] = []
 
@@ -304,34 +312,22 @@ def read_in_parts(source: RunSource, cut: Cut, options: Options, window: EventWi
         taken[number] = (calls, offset, events, None, None)
 
     def read(span: LineRange) -> Iterator[Sequence[EventRecord]]:
-        if scan is None and recorder is None:
+        if not watching.sees_lines:
             return counted(source, reader.span_records(cut.path, span))
-        return counted(source, _seen(reader.span_line_blocks(cut.path, span), scan, recorder, cut.path))
+        return counted(source, seen(reader.span_line_blocks(cut.path, span), watching, source.files, True))
 
     # the workers tally their parts while this process reads the first span; the answers' directory goes at the end
-    with handoff, tallied_parts(source, cut, parallel, env, handoff.place) as told, progress:
-        report = analyze_runs([SplitRun(source, read, spans, parts(), joined, settled)], pricer=pricer, options=options,
-                              window=window, problems=reader.problems, sections=sections,
-                              bytes_read=(lambda: progress.done) if count_bytes else None, keep_tally=keep_tally)
+    with handoff, tallied_parts(source, cut, settings, env, handoff.place) as told, progress:
+        report = analyze_split(SplitRun(source, read, spans, parts(), joined, settled), pricer=pricer,
+                               options=options_of(settings), window=settings.window, problems=reader.problems,
+                               sections=settings.sections,
+                               bytes_read=(lambda: progress.done) if watching.count_bytes else None,
+                               keep_tally=watching.keep_tally, keep_clues=watching.keep_clues)
     _unchanged(cut)
     return report, reader.problems, counted
 
 
-def _seen(blocks: Iterator[LineBlock], scan: EventScan | None, recorder: JoiningRecorder | None, path: str,
-          ) -> Iterator[Sequence[EventRecord]]:
-    """The records of each block, the block shown first to the scan (as `checks.run.scanned_blocks`) and to the
-    call recorder (as `diffing.profile.profile_lines`, from a file that can be read again)."""
-    if recorder is not None:
-        from ...diffing.profile import recorded  # noqa: PLC0415 - see the imports
-    for block in blocks:
-        if scan is not None:
-            scan.see_block(block, path)
-        if recorder is not None:
-            recorded(recorder, block, True)
-        yield block.records
-
-
-def _unchanged(cut: Cut) -> None:
+def _unchanged(cut: FileCut) -> None:
     """Raises TraceError when the file read in parts is smaller than when it was cut: its parts no longer hold the
     lines they were given (a rotation, a rewrite), and what was read of them is no answer."""
     try:
