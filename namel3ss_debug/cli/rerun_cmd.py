@@ -1,8 +1,9 @@
 """`namel3ss-debug replay TRACE --rerun`: run the recorded app again, offline, every call answered from the trace.
 
-A thin shell, which `replay` hands its `--rerun` to: the options become an `ops/rerun.RerunRequest`, the use case
-carries it out (the app allowed as cli/questions.py asks), and the app's traceback, if any, and the report are
-shown. Its options are `replay`'s (cli/options.py: `rerun_options`).
+A thin shell, which `replay` hands its `--rerun` to: the options become an `ops/rerun.ReplayRerun` (holding every
+rerun's `RerunRequest`, built by cli/rerunning.py), the use case carries it out (the app allowed as
+cli/questions.py asks), and the app's traceback, if any, and the report are shown. Its options are `replay`'s
+(cli/options.py: `rerun_options`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import click
 from ..launch.app import app_traceback
 from ..launch.shown import shown
 from ..ops.environment import Environment
-from ..ops.rerun import RerunRequest, rerun_trace
+from ..ops.rerun import ReplayRerun, rerun_trace
 from ..model.messages import error_line
 from ..ops.rerun_pick import Picked
 from .errors import warn
 from .output import BYTES, RENDERABLE, View, console, kept_stdout, show, tell
 from .progress import bars
-from .questions import announcer, consent
+from .questions import announcer
+from .rerunning import rerun_request
 from .scripts import command_lines, history_path, scripted
 
 VIEWS = {"text": View("render.rerun.text:render_report", RENDERABLE),
@@ -38,11 +40,12 @@ def rerun(trace: str | None, fmt: str, step: bool, breaks: tuple[str, ...], comm
     """Run the app again as `replay --rerun` was asked; the exit code."""
     env = Environment.current(warn, bars(not no_progress))
     report_out = kept_stdout(fmt)
-    request = RerunRequest(trace, config_path, strict, not no_cache, run_id, mocks, mock_files, cwd, match or "call",
-                           on_miss or "error", bool(live_tools), output, fork, answer, ask, fork_model, offline,
-                           base_url, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env),
-                           make_stepper=_stepper_factory(step, breaks, commands_file, report_out),
-                           forking_live=lambda *going: tell("render.rerun.live:fork_going_live", *going))
+    asked = rerun_request(trace, fmt, env, cwd=cwd, output=output, config_path=config_path, allowed=allowed,
+                          base_url=base_url)
+    request = ReplayRerun(asked, strict, not no_cache, run_id, mocks, mock_files, match or "call", on_miss or "error",
+                          bool(live_tools), fork, answer, ask, fork_model, offline,
+                          make_stepper=_stepper_factory(step, breaks, commands_file, report_out),
+                          forking_live=lambda *going: tell("render.rerun.live:fork_going_live", *going))
     done = rerun_trace(request, env, announcer(cwd, allowed, env), _say_picked)
     if done.app_error is not None:
         sys.stderr.write(app_traceback(done.app_error))

@@ -4,7 +4,7 @@ Read the recorded run, check the mocks against it, find the app and its director
 it under the tracer with the rerun answering its calls (and a stepper with --step or --commands), then
 set the new run beside the old: the record the command renders.
 
-    done = rerun_trace(RerunRequest("run.jsonl", fork="llm:chat#2", answer="..."), env, announce=...)
+    done = rerun_trace(ReplayRerun(RerunRequest("run.jsonl"), fork="llm:chat#2", answer="..."), env, announce=...)
     done.report, done.app_error, done.stepper_errors
 """
 
@@ -16,7 +16,6 @@ from typing import Any, Callable
 
 from ..config import ResolvedSettings, load_settings
 from ..config.rules import HTTP_CAPTURE
-from ..launch.choosing import Consent
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
@@ -38,6 +37,7 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .environment import Environment
+from .rerun_request import RerunRequest
 from .replay import load_run
 from .traces import TraceArgs, make_reader, open_traces
 from .trace.checks import prepare_output_dir
@@ -47,36 +47,31 @@ ForkingLive = Callable[[str, tuple[str, ...], bool], None]  # hears, before a fo
 
 
 @dataclass(frozen=True)
-class RerunRequest:
-    """What `replay --rerun` was asked, as typed (see `replay --help`); `trace` None: the newest recording of
-    trace_output_dir that is no rerun. `make_stepper` makes the rerun's console from the recording and the
-    settings the trace was found with (None: the rerun runs straight through)."""
+class ReplayRerun:
+    """What `replay --rerun` was asked, as typed (see `replay --help`): every rerun's request (`rerun`: its TRACE,
+    None for the newest recording of trace_output_dir that is no rerun), how the run is read, the mocks, the
+    policy's options and the fork's. `make_stepper` makes the rerun's console from the recording and the settings
+    the trace was found with (None: the rerun runs straight through)."""
 
-    trace: str | None = None
-    config_path: Path | None = None
+    rerun: RerunRequest = RerunRequest()
     strict: bool = False
-    cache: bool = True
+    cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
     run_id: str | None = None
     mocks: tuple[str, ...] = ()
     mock_files: tuple[Path, ...] = ()
-    cwd: Path | None = None
     match: str = "call"
     on_miss: str = "error"
-    live_tools: bool = False
-    output: str | None = None
+    live_tools: bool = False  # tool bodies run for real; LLM calls are still answered
     fork: str | None = None  # --fork CALL, and its one change: --answer, --ask or --model
     answer: str | None = None
     ask: str | None = None
     model: str | None = None
     offline: bool = False
-    base_url: str | None = None
-    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
     make_stepper: Callable[[Recording, ResolvedSettings], Stepper] | None = None
-    consent: Consent = Consent()
     forking_live: ForkingLive = lambda call, endpoints, given: None
 
 
-def rerun_trace(request: RerunRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
+def rerun_trace(request: ReplayRerun, env: Environment, announce: Callable[[Recorded, str | None, str], None],
                 picked: Callable[[Picked], None] = lambda picked: None) -> RerunDone:
     """Everything `replay --rerun` does: check the fork, open the run (`picked` hears the one chosen when no
     TRACE was given), then run the app again. UsageError (exit 2) for a fork that cannot be made."""
@@ -85,46 +80,19 @@ def rerun_trace(request: RerunRequest, env: Environment, announce: Callable[[Rec
                          hint="give the call's answer with --answer, or drop --fork")
     if request.offline and request.on_miss == "live":
         raise UsageError("--offline and --on-miss live: an offline fork runs nothing live", hint="drop one of them")
-    fork = make_fork(request.fork, request.answer, request.ask, request.model, request.offline, request.base_url)
-    args = TraceArgs(() if request.trace is None else (request.trace,), False, False, request.config_path)
-    if request.trace is None:
+    fork = make_fork(request.fork, request.answer, request.ask, request.model, request.offline,
+                     request.rerun.live.base_url)
+    args = TraceArgs(request.rerun.traces, False, False, request.rerun.config_path)
+    if request.rerun.trace is None:
         chosen, resolved = newest_recording(args, env)
         picked(chosen)
         source = chosen.source
     else:
         sources, resolved = open_traces(args, env)
         source = sources[0]
-    make_stepper, settings = request.make_stepper, resolved
-    options = RerunOptions(reader=make_reader(request.strict, env, write_index=request.cache), run_id=request.run_id,
-                           mocks=request.mocks, mock_files=request.mock_files, cwd=request.cwd, match=request.match,
-                           on_miss=request.on_miss, live_tools=request.live_tools,
-                           app_stdout_to_stderr=request.app_stdout_to_stderr, output=request.output,
-                           config_path=request.config_path, cache=request.cache, fork=fork, consent=request.consent,
-                           forking_live=request.forking_live,
-                           make_stepper=(lambda recording: make_stepper(recording, settings)) if make_stepper else None)
-    return rerun_app(source, options, env, announce)
-
-
-@dataclass(frozen=True)
-class RerunOptions:
-    """What `replay --rerun` was asked to do (see `replay --help`)."""
-
-    reader: TraceReader
-    run_id: str | None
-    mocks: tuple[str, ...]
-    mock_files: tuple[Path, ...]
-    cwd: Path | None
-    match: str
-    on_miss: str
-    live_tools: bool  # tool bodies run for real; LLM calls are still answered
-    app_stdout_to_stderr: bool  # --format json: stdout is the report's
-    output: str | None
-    config_path: Path | None
-    make_stepper: Callable[[Recording], Stepper] | None  # the recording -> the rerun's console, or None
-    cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
-    fork: ForkPlan | None = None  # --fork CALL and its change (rerun/fork.py)
-    consent: Consent = Consent()  # before a tool runs for real with arguments a recording from elsewhere chose
-    forking_live: ForkingLive = lambda call, endpoints, given: None
+    make_stepper = request.make_stepper
+    stepping = (lambda recording: make_stepper(recording, resolved)) if make_stepper else None
+    return rerun_app(source, request, fork, stepping, env, announce)
 
 
 @dataclass(frozen=True)
@@ -141,48 +109,51 @@ class RerunDone:
         return 1 if self.stepper_errors else self.report.exit_code
 
 
-def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
+def rerun_app(source: RunSource, request: ReplayRerun, fork: ForkPlan | None,
+              stepping: Callable[[Recording], Stepper] | None, env: Environment,
               announce: Callable[[Recorded, str | None, str], None]) -> RerunDone:
-    """Everything `replay --rerun` does; `announce` hears which app is about to run."""
-    timeline = load_run(source, options.reader, env, options.run_id, options.cache)
+    """Everything `replay --rerun` does once the run is found: `fork` is its `--fork` made, `stepping` makes its
+    console; `announce` hears which app is about to run."""
+    asked = request.rerun
+    reader = make_reader(request.strict, env, write_index=request.cache)
+    timeline = load_run(source, reader, env, request.run_id, request.cache)
     new_timeline = None
     try:
         recording = Recording(timeline, PathTable())
-        mocks = _mocks(timeline, options.mocks, options.mock_files, env)
+        mocks = _mocks(timeline, request.mocks, request.mock_files, env)
         start = recording.start_event()
-        recorded = recorded_target(start, options.cwd, trace_file(source))
-        _check_recording(start, options.match, env)
-        if options.fork is not None:
-            check_fork(options.fork, recording)
+        recorded = recorded_target(start, asked.cwd, trace_file(source))
+        _check_recording(start, request.match, env)
+        if fork is not None:
+            check_fork(fork, recording)
         if recorded.redacted_args:
             env.warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
                      "[REDACTED] in their place")
-        resolved = rerun_settings(env, start, config_path=options.config_path, output=options.output,
-                                  network_closed=options.on_miss == "error")
-        stepper = options.make_stepper(recording) if options.make_stepper else None
-        policy = rerun_policy(options.match, options.on_miss, options.live_tools, options.fork)
+        resolved = rerun_settings(env, start, config_path=asked.config_path, output=asked.output,
+                                  network_closed=request.on_miss == "error")
+        stepper = stepping(recording) if stepping else None
+        policy = rerun_policy(request.match, request.on_miss, request.live_tools, fork)
         session = Rerun(recording, policy, mocks=mocks, stepper=stepper, inputs_of=recorded_form)
-        guarded = GuardedRerun(session, options.consent.choosing(source.files, env.environ))
+        guarded = GuardedRerun(session, asked.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id, source.label)
         assert guarded.choosing is not None
         guarded.choosing.allow_rerun(source.label)  # a stranger's answers drive the app only when allowed
-        if options.fork is not None and not options.fork.offline:
-            base_url = options.fork.base_url
-            options.forking_live(options.fork.call, (base_url,) if base_url else endpoints_of(timeline),
-                                 base_url is not None)
-        replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
+        if fork is not None and not fork.offline:
+            request.forking_live(fork.call, (fork.base_url,) if fork.base_url else endpoints_of(timeline),
+                                 fork.base_url is not None)
+        replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": request.match,
                                      "mocks": sorted(mocks)}
-        if options.fork is not None:
-            replay_of["fork"] = options.fork.lineage()
+        if fork is not None:
+            replay_of["fork"] = fork.lineage()
         outcome, network = run_again(recorded, resolved, guarded, replay_of,
-                                     app_stdout_to_stderr=options.app_stdout_to_stderr)
+                                     app_stdout_to_stderr=asked.app_stdout_to_stderr)
         new_paths = tuple(str(path) for path in outcome.run.paths)
         if new_paths:
             new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems()))
         stopped = isinstance(outcome.exception, (RerunStop, KeyboardInterrupt))  # a miss, a quit
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
                               tuple(recorded.target.argv), str(recorded.cwd), network, stopped)
-        if options.fork is not None:
+        if fork is not None:
             report = replace(report, exit_code=fork_exit_code(report, outcome.exit_code), fork=replay_of["fork"])
         error = outcome.exception
         shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
