@@ -10,7 +10,7 @@ beside two rules that read only positions.
     python bench/blame_accuracy.py /tmp/blame-corpus --write        # the measured table the blame ships with
 
 Each run is read once as `diagnose` reads it (the one pass, `analyze` with the findings section, its clues kept, the
-failure being the run's own: it ended failed). Every rule's step is noted with the rule's path (`Verdict.path`);
+failure being the run's own: it ended failed). Every rule's step is noted with the rule's path (`BlameVerdict.path`);
 over the runs of a set of systems those give each path's figures (runs it pointed in, agent right, step right, per
 system: `namel3ss_debug/analysis/diagnosis/blame/measured.py` holds them for the whole corpus). For each system S, the
 table of the other systems alone sets the paths' order and levels (`calibration.py`), the blame is made again with
@@ -43,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.blame import calibration
 from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run, failure_of, rule_verdicts
-from namel3ss_debug.analysis.diagnosis.blame.chain import View
+from namel3ss_debug.analysis.diagnosis.blame.chain import BlameView
 from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
 from namel3ss_debug.analysis.diagnosis.blame.measured import MEASURED
-from namel3ss_debug.analysis.records.findings import Failure, Finding
+from namel3ss_debug.analysis.records.findings import BlamedFailure, Finding
 from namel3ss_debug.analysis.diagnosis.notes.steps import RunClues
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
@@ -79,7 +79,7 @@ class Read:
     label: tuple[str, int]
     turns: Turns
     rules: dict[str, Said]
-    inputs: Optional[tuple[RunClues, Failure, list[Finding]]]  # None: the run was not judged failed
+    inputs: Optional[tuple[RunClues, BlamedFailure, list[Finding]]]  # None: the run was not judged failed
     steps: dict[str, Said]  # path -> the (agent, turn) its rule pointed at
 
 
@@ -146,7 +146,7 @@ def clues_of(path: Path) -> Optional[Clues]:
     return kept[0] if kept else None
 
 
-def inputs_of(clues: Optional[Clues], run_id: str) -> Optional[tuple[RunClues, Failure, list[Finding]]]:
+def inputs_of(clues: Optional[Clues], run_id: str) -> Optional[tuple[RunClues, BlamedFailure, list[Finding]]]:
     """What `rediagnose` blames the run with: its clues, its own failure, its findings."""
     if clues is None:
         return None
@@ -166,7 +166,7 @@ def read_run(corpus: Path, run_id: str, label: dict[str, Any]) -> Read:
     steps: dict[str, Said] = {}
     if inputs is not None:
         run, failure, own = inputs
-        for _, verdict in rule_verdicts(View(run), failure, own):
+        for _, verdict in rule_verdicts(BlameView(run), failure, own):
             step = verdict.links[0].evidence
             steps.setdefault(verdict.path, (step.agent, turns.turn_of.get(step.ref.span_id)))
         if not steps:  # no rule points: the blame's own reading of the run (its paths measured too)

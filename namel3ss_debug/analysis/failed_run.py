@@ -90,7 +90,7 @@ def run_failure(status: Optional[str], exit_code: Optional[int], findings: Itera
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RunOutcome:
     """How a run ended, in the one vocabulary: `outcome` is `failed`, `stopped`, or the status its `run_end`
     recorded (`completed`, `unfinished`, ...); `gave_up` the kind of the critical finding that failed it
     (`apology_after_failure`, `turn_limit`, `context_overflow`), None when it failed by its end or did not fail."""
@@ -99,17 +99,17 @@ class Outcome:
     gave_up: Optional[str] = None
 
 
-def outcome(status: Optional[str], exit_code: Optional[int], findings: Iterable[Judged]) -> Outcome:
+def outcome(status: Optional[str], exit_code: Optional[int], findings: Iterable[Judged]) -> RunOutcome:
     """The outcome of a run of `status` (`ended_as`'s: `stopped` for a run its rerun stopped) and `exit_code`
     with these findings (its own): `failed` exactly when `run_failure` says it failed.
 
     >>> outcome("completed", 0, []), outcome("completed", 2, []).outcome, outcome(None, None, []).outcome
-    (Outcome(outcome='completed', gave_up=None), 'failed', 'unfinished')
+    (RunOutcome(outcome='completed', gave_up=None), 'failed', 'unfinished')
     """
     failed = run_failure(status, exit_code, findings)
     if failed is None:
-        return Outcome(status or "unfinished")
-    return Outcome(FAILED, failed.finding.kind if failed.finding is not None else None)
+        return RunOutcome(status or "unfinished")
+    return RunOutcome(FAILED, failed.finding.kind if failed.finding is not None else None)
 
 
 def outcome_said(status: str, exit_code: Optional[int], gave_up: Optional[str] = None,

@@ -17,7 +17,7 @@ import msgspec
 
 from .records.findings import SEVERITIES, Diagnosis
 from .records.report import Report
-from .run_texts import KEPT_CHARS, UNSAID, Said, one_line
+from .run_texts import KEPT_CHARS, UNSAID, RunTexts, one_line
 from .stats import op_label
 
 if TYPE_CHECKING:  # the tally is only handed in
@@ -81,7 +81,7 @@ class IndexedRun(msgspec.Struct, frozen=True):
 MAX_MESSAGES = 5  # error messages a row keeps: the distinct examples of analyze's error types, most frequent first
 
 
-def row_of(report: Report, files: list[str], said: Said = UNSAID) -> RunRow:
+def row_of(report: Report, files: list[str], said: RunTexts = UNSAID) -> RunRow:
     """The row of a report of one run (sections overview, llm, tools, errors, integrity, health, findings), whose
     trace files are `files`, and whose question and answer are `said` (`run_texts.said_of`); its texts whole, for
     `in_one_line` to cut once redacted. Raises ValueError for a report of no run or of several."""

@@ -36,14 +36,14 @@ NO_QUESTION = ""  # `RunState.question` of a run whose first LLM call holds no u
 ASKED_AS = ("question", "query", "message", "task", "text")  # a decorated LLM call's argument that is its question
 
 
-class Said(NamedTuple):
+class RunTexts(NamedTuple):
     """A run's question and answer, whole (up to KEPT_CHARS); None where the run has none."""
 
     input: Optional[str]
     output: Optional[str]
 
 
-UNSAID = Said(None, None)
+UNSAID = RunTexts(None, None)
 
 
 def question_in(inputs: bytes | memoryview) -> str:
@@ -84,7 +84,7 @@ def arguments_of(start_attrs: Mapping[str, Any] | None) -> Optional[str]:
     return shlex.join(argv[1:])[:KEPT_CHARS]
 
 
-def said_of(tally: Tally) -> Said:
+def said_of(tally: Tally) -> RunTexts:
     """The question and answer of the tally's first run (the index reads one run a tally)."""
     if not tally.runs:
         return UNSAID
@@ -92,7 +92,7 @@ def said_of(tally: Tally) -> Said:
     question = run.question or arguments_of(run.start_attrs)
     clues = tally.clues.runs if tally.clues is not None else []
     answer = clues[0].final_text if clues else None
-    return Said(question, answer[:KEPT_CHARS] if answer else None)
+    return RunTexts(question, answer[:KEPT_CHARS] if answer else None)
 
 
 def one_line(text: Optional[str], limit: int = LINE_CHARS) -> Optional[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import msgspec
 
 from .._version import __version__
-from ..analysis.records.findings import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Failure, Finding
+from ..analysis.records.findings import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, BlamedFailure, Finding
 from ..analysis.thresholds import thresholds_from
 from ..checks.rules import active
 from ..checks.rules_file import read_workspace_checks
@@ -61,7 +61,7 @@ class DiagnoseReport(msgspec.Struct, frozen=True):
     generated_by: str
     run_ids: list[str]
     filters: dict[str, str]  # the filters given: min_severity, kinds, expect
-    failures: list[Failure]  # every run's failure (its own, a check's, the expectation's), in run order
+    failures: list[BlamedFailure]  # every run's failure (its own, a check's, the expectation's), in run order
     blames: list[Blame]  # one per failed run
     findings: list[Finding]  # those the filters keep, most severe first
     counts: dict[str, int]  # the findings shown, by severity

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Optional
 from ..analysis.diagnosis.blame.judge import failure_of
 from ..analysis.diagnosis.collector.clues import Clues
 from ..analysis.diagnosis.diagnose import rediagnose
-from ..analysis.records.findings import Blame, Diagnosis, Failure, Finding
+from ..analysis.records.findings import Blame, Diagnosis, BlamedFailure, Finding
 from ..analysis.failed_run import ended_as
 from ..analysis.prices import Pricer
 from ..analysis.records.report import Report
@@ -49,7 +49,7 @@ class JudgedSource:
     kept)."""
 
     run_ids: list[str]
-    failures: list[Failure]
+    failures: list[BlamedFailure]
     findings: list[Finding]
     blames: list[Blame]
     stopped: dict[str, str]
@@ -79,7 +79,7 @@ class Judge:
         return JudgedSource([run.run_id for run in clues.runs], _failures(diagnosis, outside, clues),
                             diagnosis.findings, diagnosis.blames, _stopped(clues), clean)
 
-    def _read(self, source: RunSource) -> tuple[Clues, list[Failure], bool]:
+    def _read(self, source: RunSource) -> tuple[Clues, list[BlamedFailure], bool]:
         """One source read in one pass: its clues, the failures its workspace checks found, whether it was clean."""
         rules = self.rules
         kept: list[Clues] = []
@@ -94,17 +94,18 @@ class Judge:
             not (problems.any or problems.unknown_types)
 
 
-def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[Failure]:
+def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[BlamedFailure]:
     """A failure for each rule of the workspace's checks the run breaks, judged as `check` judges it (a file of
     several runs is judged whole, as `check` does: its failures are its first run's)."""
     if not clues.runs:
         return []
     run_id = clues.runs[0].run_id
-    return [Failure(run_id, f"check {result.explanation}", "check", result.events[0].seq if result.events else None)
+    return [BlamedFailure(run_id, f"check {result.explanation}", "check",
+                          result.events[0].seq if result.events else None)
             for result in evaluate(rules, report, scan) if not result.passed]
 
 
-def _expected(clues: Clues, expectation: Optional[Expectation]) -> list[Failure]:
+def _expected(clues: Clues, expectation: Optional[Expectation]) -> list[BlamedFailure]:
     """A failure for each run whose final answer breaks the `--expect` rule."""
     if expectation is None:
         return []
@@ -112,15 +113,15 @@ def _expected(clues: Clues, expectation: Optional[Expectation]) -> list[Failure]
     for run in clues.runs:
         if not expectation.holds(run.final_text):
             shown = "no final answer" if run.final_text is None else f"final answer {_short(run.final_text)}"
-            failures.append(Failure(run.run_id, f"expect {expectation.text} not met ({shown})", "expect",
-                                    run.final_seq))
+            failures.append(BlamedFailure(run.run_id, f"expect {expectation.text} not met ({shown})", "expect",
+                                          run.final_seq))
     return failures
 
 
-def _failures(diagnosis: Diagnosis, outside: list[Failure], clues: Clues) -> list[Failure]:
+def _failures(diagnosis: Diagnosis, outside: list[BlamedFailure], clues: Clues) -> list[BlamedFailure]:
     """Each run's failures in run order: its own (`blame.failure_of`: the one its blame explains when it has
     one), then those judged outside it."""
-    found: list[Failure] = []
+    found: list[BlamedFailure] = []
     for run in clues.runs:
         own = failure_of(run, [finding for finding in diagnosis.findings if finding.run_id == run.run_id])
         found += [own] if own is not None else []

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
-from namel3ss_debug.analysis.records.findings import Blame, Failure
+from namel3ss_debug.analysis.records.findings import Blame, BlamedFailure
 from namel3ss_debug.judging.expect import Expectation
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
@@ -26,12 +26,13 @@ def clues_of(path: Path) -> Clues:
     return kept[0]
 
 
-def blames(path: Path, failures: Callable[[Clues], Sequence[Failure]] = lambda clues: ()) -> list[Blame]:
+def blames(path: Path, failures: Callable[[Clues], Sequence[BlamedFailure]] = lambda clues: ()) -> list[Blame]:
     clues = clues_of(path)
     return rediagnose(clues, failures(clues)).blames
 
 
-def expect_failure(clues: Clues, rule: str) -> list[Failure]:
+def expect_failure(clues: Clues, rule: str) -> list[BlamedFailure]:
     """What `diagnose --expect RULE` hands the blame for each run whose final answer breaks it (`ops/diagnose.py`)."""
-    return [Failure(run.run_id, f"expect {rule} not met (final answer {run.final_text!r})", "expect", run.final_seq)
+    return [BlamedFailure(run.run_id, f"expect {rule} not met (final answer {run.final_text!r})", "expect",
+                          run.final_seq)
             for run in clues.runs if not Expectation.parse(rule).holds(run.final_text)]

@@ -5,7 +5,7 @@ Rooms, from the top down; a module imports its own room and the rooms below it, 
 
 - `diagnose.py`: the rules and the blame run over the clues and the report's figures, into a `Diagnosis`.
 - `parts/`: a big run read in parts. `clues.py` is one part's collector (`CluesPart`), `calls.py` what a part keeps
-  of each call for the join (`Spent`, `Called`, `LinkLog`, `KeyColumn`), `join.py` a part's clues added to the
+  of each call for the join (`PartSpent`, `Called`, `LinkLog`, `KeyColumn`), `join.py` a part's clues added to the
   collector of the records before its cut, or refused.
 - `collector/`: `clues.py`, the collector `Tally` feeds (agent by agent; an agent's steps are judged when it ends,
   then dropped), and the note-takers it calls as events go by: `actors.py` (who acted), `links.py` (the LLM call
@@ -13,7 +13,7 @@ Rooms, from the top down; a module imports its own room and the rooms below it, 
   holds), `speakers.py` (who spoke in a conversation recorded at the wire only), `spend.py` (cost per model).
 - `blame/`: for a run that failed, the responsible agent, the decisive step and the chain to the failure.
   `judge.py` tries the rules in order: `error.py` (rule 1), `product.py` (the files a run wrote), `answer.py`
-  (rule 4), `fallback.py` (rule 5), over what `chain.py` gives them all (`View`, `Link`, `Verdict`);
+  (rule 4), `fallback.py` (rule 5), over what `chain.py` gives them all (`BlameView`, `Link`, `BlameVerdict`);
   `calibration.py` says how sure each path is, from the figures `measured.py` holds.
 - `rules/`: one file per family of findings, each a pure function of steps and thresholds (`rules/__init__.py`
   says what a rule is; `registry.py` lists them in order; `evidence.py` and `missing_words.py` are what families

@@ -19,7 +19,7 @@ from ..failed_run import consistent
 from ..records.report import CriticalPath, Patterns, SlowOperations
 from .blame.judge import blame_run, failure_of
 from .collector.clues import Clues
-from ..records.findings import KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
+from ..records.findings import KINDS, SEVERITIES, Blame, Diagnosis, BlamedFailure, Finding
 from .rules import RunFigures
 from .rules.registry import run_rules
 from .notes.steps import RunClues
@@ -53,17 +53,17 @@ def diagnose(clues: Clues, figures: Sequence[RunFigures]) -> Diagnosis:
     return rediagnose(clues, ())
 
 
-def rediagnose(clues: Clues, failures: Iterable[Failure]) -> Diagnosis:
+def rediagnose(clues: Clues, failures: Iterable[BlamedFailure]) -> Diagnosis:
     """The diagnosis of a pass `diagnose` judged, with `failures` judged outside the runs (checks, `--expect`).
 
     `clues` is what `analyze(..., sections=[..., "findings"], keep_clues=callback)` hands `callback` once the
-    report is built (its findings are judged then); `failures` are `records.Failure`s naming their run by
+    report is built (its findings are judged then); `failures` are `records.findings.BlamedFailure`s naming their run by
     `run_id` (a failure naming no run of the pass is ignored). A run is blamed once: for its own failure (it ended
     failed, a non-zero exit code: `blame.failure_of`) when it has one, else for the first failure given for it.
     The findings are the same as the report's; `blames` and `failed_runs` follow the runs' order.
     """
     judged = clues.judged if clues.judged is not None else ordered(merged(clues.findings), clues.runs)
-    given: dict[str, Failure] = {}
+    given: dict[str, BlamedFailure] = {}
     for outside in failures:
         given.setdefault(outside.run_id, outside)
     by_run: dict[str, list[Finding]] = {}  # each run's findings, in their order (one look at each, not one a run)

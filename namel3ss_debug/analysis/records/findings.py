@@ -44,7 +44,7 @@ class Finding(msgspec.Struct, frozen=True):
     occurrences: int = 1  # how many times the rule fired with this kind, agent and operation (one finding shown)
 
 
-class Failure(msgspec.Struct, frozen=True):
+class BlamedFailure(msgspec.Struct, frozen=True):
     """Why a run is judged failed, which the blame explains."""
 
     run_id: str
@@ -61,7 +61,7 @@ class BlameLink(msgspec.Struct, frozen=True):
     why: str  # why this link follows from the one before: "the model passed 'Paris, FR' from the user's message"
 
 
-class Candidate(msgspec.Struct, frozen=True):
+class BlameCandidate(msgspec.Struct, frozen=True):
     """A step that may be the decisive one: the blame's own step first, then its runners-up, to try in turn (a fork at
     it, `bisect`, `verify` of a fix there)."""
 
@@ -85,7 +85,7 @@ class Blame(msgspec.Struct, frozen=True):
     chain: list[BlameLink] = msgspec.field(default_factory=list)  # decisive step first, the failure last
     finding: Optional[str] = None  # the kind of the finding the decisive step belongs to, when one
     # the decisive step and up to `blame.RUNNERS_UP` runners-up, best first; empty when the step is unknown
-    candidates: list[Candidate] = msgspec.field(default_factory=list)
+    candidates: list[BlameCandidate] = msgspec.field(default_factory=list)
     path: Optional[str] = None  # the rule's path that chose the step (`calibration.py`: its level); None: unknown
 
 

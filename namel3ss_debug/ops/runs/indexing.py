@@ -18,7 +18,7 @@ import msgspec
 from ..._version import __version__
 from ...analysis.thresholds import Judging, thresholds_from
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, in_one_line, operation_times, row_of
-from ...analysis.run_texts import Said, said_of
+from ...analysis.run_texts import RunTexts, said_of
 from ...analysis.run_state import Options
 from ...config import ResolvedSettings
 from ...model.digest import blake2b
@@ -62,7 +62,7 @@ class RunReading:
         from ..reading.read import no_events, read  # noqa: PLC0415 - as the comment above says
         from ..reading.watching import Watching  # noqa: PLC0415 - as above
 
-        kept: list[tuple[list[OperationTimes], Said]] = []
+        kept: list[tuple[list[OperationTimes], RunTexts]] = []
         done = read(ReadPlan((source,), self.settings), self.pricer, self.env,
                     Watching(keep_tally=lambda tally: kept.append((operation_times(tally), said_of(tally)))))
         if not done.events:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...analysis.records.findings import SEVERITIES, Blame, BlameLink, Candidate, Diagnosis, Evidence, Finding
+from ...analysis.records.findings import SEVERITIES, Blame, BlameLink, BlameCandidate, Diagnosis, Evidence, Finding
 from ..analyze.format import ViewStyle, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}
@@ -58,7 +58,7 @@ def link_line(number: int, link: BlameLink, view: ViewStyle) -> str:
     return f"{number}. {link.role}  {evidence_line(link.evidence, view)}"
 
 
-def candidate_line(number: int, candidate: Candidate, view: ViewStyle) -> str:
+def candidate_line(number: int, candidate: BlameCandidate, view: ViewStyle) -> str:
     """`2. tool:get_weather#1  seq 9  run.jsonl:10  [weather]  medium confidence`: a runner-up of the blame."""
     agent = f"  [{candidate.agent}]" if candidate.agent else ""
     return f"{number}. {place(candidate.step, view)}{agent}  {candidate.confidence} confidence"
@@ -69,7 +69,7 @@ def confidence_said(blame: Blame) -> str:
     return f"{blame.confidence} (path {blame.path})" if blame.path else blame.confidence
 
 
-def candidate_why(candidate: Candidate) -> str:
+def candidate_why(candidate: BlameCandidate) -> str:
     """Why a runner-up ranks where it does, then what its rule saw."""
     return f"{candidate.ranked}: {candidate.why}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from namel3ss_debug.analysis.failed_run import Outcome, consistent, outcome, outcome_said
+from namel3ss_debug.analysis.failed_run import RunOutcome, consistent, outcome, outcome_said
 
 
 @dataclass(frozen=True)
@@ -18,16 +18,16 @@ class _Finding:
 
 def test_a_crash_a_non_zero_exit_and_a_critical_give_up_are_each_failed() -> None:
     gave_up = [_Finding("apology_after_failure", "critical")]
-    assert outcome("failed", 1, []) == Outcome("failed")
-    assert outcome("completed", 2, []) == Outcome("failed")
-    assert outcome("completed", 0, gave_up) == Outcome("failed", "apology_after_failure")
-    assert outcome("failed", 1, gave_up) == Outcome("failed")  # its end failed it first
+    assert outcome("failed", 1, []) == RunOutcome("failed")
+    assert outcome("completed", 2, []) == RunOutcome("failed")
+    assert outcome("completed", 0, gave_up) == RunOutcome("failed", "apology_after_failure")
+    assert outcome("failed", 1, gave_up) == RunOutcome("failed")  # its end failed it first
 
 
 def test_a_run_that_did_not_fail_keeps_its_status() -> None:
-    assert outcome("completed", 0, [_Finding("apology_after_failure", "warning")]) == Outcome("completed")
-    assert outcome("stopped", None, [_Finding("turn_limit", "critical")]) == Outcome("stopped")
-    assert outcome(None, None, []) == Outcome("unfinished")
+    assert outcome("completed", 0, [_Finding("apology_after_failure", "warning")]) == RunOutcome("completed")
+    assert outcome("stopped", None, [_Finding("turn_limit", "critical")]) == RunOutcome("stopped")
+    assert outcome(None, None, []) == RunOutcome("unfinished")
 
 
 def test_every_screen_says_an_outcome_in_one_phrase() -> None:

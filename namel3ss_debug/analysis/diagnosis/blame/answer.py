@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import Optional
 
 from ..notes import provenance
-from .chain import Link, Verdict, View, quote
+from .chain import Link, BlameVerdict, BlameView, quote
 from .product import by_product
 from ..notes.provenance import Term, normal, terms_of
-from ...records.findings import Failure
+from ...records.findings import BlamedFailure
 from ..notes.steps import Step
 from ..notes.writers import MAX_TERMS
 
 
-def by_content(view: View, failure: Failure) -> Optional[Verdict]:
+def by_content(view: BlameView, failure: BlamedFailure) -> Optional[BlameVerdict]:
     """Rule 4: the file the task named, when the run wrote one (`product.py`), the final answer's step that
     the content points at beside it; else the final answer's content."""
     answered = _by_answer(view, failure)
@@ -28,7 +28,7 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
     return product
 
 
-def _by_answer(view: View, failure: Failure) -> Optional[Verdict]:
+def _by_answer(view: BlameView, failure: BlamedFailure) -> Optional[BlameVerdict]:
     if failure.source == "check":
         return None
     final = final_step(view)
@@ -58,7 +58,7 @@ def _by_answer(view: View, failure: Failure) -> Optional[Verdict]:
     return verdict
 
 
-def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
+def _introduced_terms(view: BlameView, terms: list[Term], final: Step) -> list[Term]:
     """`terms` without those the run was given: its task and its user's words (`RunClues.given`), what a step of
     the user wrote before the final answer (kept, or the term's first writer of the whole run), and, where the
     user's message is no step, the names the run's first LLM answer wrote (it restates it)."""
@@ -74,14 +74,14 @@ def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
     return [term for term in terms if term.kind != "name" or not provenance.wrote(first, term.text)]
 
 
-def final_step(view: View) -> Optional[Step]:
+def final_step(view: BlameView) -> Optional[Step]:
     """The step that gave the final answer: at `final_seq`, else the last step with a text."""
     run = view.run
     step = view.by_seq.get(run.final_seq) if run.final_seq is not None else None
     return step or next((step for step in reversed(view.steps) if step.text), None)
 
 
-def _expected(failure: Failure) -> Optional[str]:
+def _expected(failure: BlamedFailure) -> Optional[str]:
     """What a failed expectation wanted: in `expect contains:TEXT not met (...)` (`ops/diagnose.py`), TEXT."""
     if failure.source != "expect":
         return None
@@ -94,13 +94,13 @@ def _expected(failure: Failure) -> Optional[str]:
     return None
 
 
-def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list[Step]) -> Verdict:
+def _introduced(view: BlameView, writer: Step, term: Term, final: Step, earlier: list[Step]) -> BlameVerdict:
     said = quote(term.text)
     if writer is final:
-        return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
-                             f"{said} appears in no earlier step")],
-                       f"rule 4: the final answer's {term.kind} {said} appears in no earlier step: the final step "
-                       "introduced it", path="answer.final_introduced")
+        return BlameVerdict([Link(view.evidence(final, f"says {said}"), "decisive",
+                                  f"{said} appears in no earlier step")],
+                            f"rule 4: the final answer's {term.kind} {said} appears in no earlier step: the final step "
+                            "introduced it", path="answer.final_introduced")
     who = view.agent(writer) or "a step"
     links = [Link(view.evidence(writer, f"wrote {said}"), "decisive",
                   f"{who} introduced {said}, the final answer's {term.kind}")]
@@ -108,9 +108,9 @@ def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list
     if repeats:
         links.append(Link(view.evidence(repeats[-1], f"repeated {said}"), "propagated",
                           f"{view.agent(repeats[-1]) or 'a step'} carried {said} on"))
-    return Verdict(links, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
-                   f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
-                   "repeated it", path=f"answer.{term.kind}_introduced")
+    return BlameVerdict(links, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
+                        f"(seq {writer.seq}), {_repeated(view, writer, term, final, len(repeats))} later step(s) "
+                        "repeated it", path=f"answer.{term.kind}_introduced")
 
 
 def _passed_on(source: Step, kind: str, answer: str) -> bool:
@@ -123,22 +123,22 @@ def _passed_on(source: Step, kind: str, answer: str) -> bool:
     return offered <= said
 
 
-def _grounded(view: View, source: Step, term: Term, final: Step) -> Verdict:
+def _grounded(view: BlameView, source: Step, term: Term, final: Step) -> BlameVerdict:
     """Every traced term of the answer first came from a tool's result, which said more than the answer took: no
     step introduced them, so the final step, which picked the answer out of those results, is decisive (low); the
     tool whose result held the first term is a runner-up (what it returned may be what was wrong)."""
     said, kind = quote(term.text), term.kind
-    return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
-                         f"the answer drew {said} from {source.address}'s result")],
-                   f"rule 4: every {kind} of the final answer came from a tool's result ({said} first from "
-                   f"{source.address}, seq {source.seq}, which held more {kind}s than the answer took), none was "
-                   "introduced by a step: the final step picked the answer out of what the tools returned",
-                   also=[Link(view.evidence(source, f"returned {said}"), "source",
-                              f"{source.address} returned {said}, which the final answer holds")],
-                   path="answer.picked")
+    return BlameVerdict([Link(view.evidence(final, f"says {said}"), "decisive",
+                              f"the answer drew {said} from {source.address}'s result")],
+                        f"rule 4: every {kind} of the final answer came from a tool's result ({said} first from "
+                        f"{source.address}, seq {source.seq}, which held more {kind}s than the answer took), none was "
+                        "introduced by a step: the final step picked the answer out of what the tools returned",
+                        also=[Link(view.evidence(source, f"returned {said}"), "source",
+                                   f"{source.address} returned {said}, which the final answer holds")],
+                        path="answer.picked")
 
 
-def _repeated(view: View, writer: Step, term: Term, final: Step, kept: int) -> int:
+def _repeated(view: BlameView, writer: Step, term: Term, final: Step, kept: int) -> int:
     """How many steps between `writer` and the final answer wrote `term`: of the whole run when `writer` is the
     term's first writer there (every step counted, kept or not), else of the kept steps."""
     noted = view.run.writers.first(term.text)

@@ -1,7 +1,7 @@
 """How sure each path of the blame is, and which of two rules' steps is tried first: read from measurement, never
 set by hand.
 
-A path is the way a rule chose its step (`Verdict.path`: `error.value_passed`, `answer.file_first_write`, ...).
+A path is the way a rule chose its step (`BlameVerdict.path`: `error.value_passed`, `answer.file_first_write`, ...).
 `measured.MEASURED` holds, for each path and each system of the labelled public corpus, how many failed runs the
 path pointed at a step in and how often that step's agent and the step itself were the labelled ones (written by
 `bench/blame_accuracy.py --write`). From those figures, with the same functions the bench uses for each system left

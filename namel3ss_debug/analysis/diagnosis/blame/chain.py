@@ -1,4 +1,4 @@
-"""What the blame's rules share: the run's kept steps (`View`), the chain being built (`Link`, `Verdict`), the
+"""What the blame's rules share: the run's kept steps (`BlameView`), the chain being built (`Link`, `BlameVerdict`), the
 findings that show a cause, and how a step, an error and a quoted text are said.
 """
 
@@ -9,7 +9,7 @@ from typing import Callable, Optional
 
 from ...failed_run import GAVE_UP, OPPORTUNITIES
 from ..notes import provenance
-from ...records.findings import KINDS, SEVERITIES, Evidence, Failure, Finding
+from ...records.findings import KINDS, SEVERITIES, Evidence, BlamedFailure, Finding
 from ..rules.evidence import agent_name, evidence, recovered
 from ..notes.steps import RunClues, Step
 
@@ -32,7 +32,7 @@ class Link:
 
 
 @dataclass
-class Verdict:
+class BlameVerdict:
     """What a rule found: the chain (decisive step first), the rule's why, the path that chose the step and how
     sure that path is (`calibration.level_of`, set by `blame.blame_run` from the measured table)."""
 
@@ -44,7 +44,7 @@ class Verdict:
     confidence: str = "low"
 
 
-class View:
+class BlameView:
     """The run's steps the pass kept (opening, recent, errors), once each, in seq order."""
 
     def __init__(self, run: RunClues):
@@ -87,7 +87,7 @@ class View:
         return found if found.agent is not None or step.kind != "agent_turn" else \
             Evidence(found.ref, note, found.address, agent=self.agent(step))
 
-    def limit(self, failure: Failure) -> Optional[int]:
+    def limit(self, failure: BlamedFailure) -> Optional[int]:
         """The last seq that can bear on `failure`: the end of the step where it shows (an expectation's final
         answer ends after its start), else its seq, else the run's end."""
         step = self.by_seq.get(failure.seq) if failure.seq is not None else None
@@ -111,14 +111,14 @@ def cause(findings: list[Finding], before: Optional[int], spending: bool = False
                default=None)
 
 
-def from_finding(cause: Finding, rule: str, path: str) -> Verdict:
+def from_finding(cause: Finding, rule: str, path: str) -> BlameVerdict:
     """`cause`'s first evidence decisive, its last on the chain."""
     first, last = cause.evidence[0], cause.evidence[-1]
     links = [Link(first, "decisive", f"the {cause.kind} finding begins here: {cause.title}")]
     if last.ref.seq != first.ref.seq:
         links.append(Link(last, "propagated", f"the {cause.kind} finding goes on to here"))
-    return Verdict(links, f"{rule} the {cause.kind} finding, {cause.title}, begins first "
-                   f"(seq {first.ref.seq})", cause.kind, path=path)
+    return BlameVerdict(links, f"{rule} the {cause.kind} finding, {cause.title}, begins first "
+                        f"(seq {first.ref.seq})", cause.kind, path=path)
 
 
 def _rank(finding: Finding) -> int:

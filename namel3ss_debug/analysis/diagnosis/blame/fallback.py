@@ -1,7 +1,7 @@
 """Rule 5 of the blame (`judge.py` states it): where no other rule points at a step, a reading of the run still
 names one, `low`, with up to two runners-up, each chosen by what the run said, never by where a step stands.
 
-The readings, each a path of its own (`Verdict.path`):
+The readings, each a path of its own (`BlameVerdict.path`):
 
 - `fallback.answer_source`: the final answer's words (three letters or more, common words left out) that the run
   was not given (its task, its user's words) are looked for in the outputs of the steps that ended before the
@@ -27,9 +27,9 @@ import re
 from typing import Optional
 
 from .answer import final_step
-from .chain import Link, View, Verdict, is_call, quote
+from .chain import Link, BlameView, BlameVerdict, is_call, quote
 from ..notes.provenance import outputs_of
-from ...records.findings import Failure
+from ...records.findings import BlamedFailure
 from ..notes.steps import Step
 
 WEAK = "no rule points at a step:"  # how every reading's why begins: a guess, not a rule's finding
@@ -50,14 +50,14 @@ them then there these they this those though through thus too two under until up
 whether which while who whom whose why will with within without would yes yet you your yours""".split())
 
 
-def fallback_verdicts(view: View, failure: Failure) -> list[Verdict]:
+def fallback_verdicts(view: BlameView, failure: BlamedFailure) -> list[BlameVerdict]:
     """Rule 5's verdicts, best first, each at a step of its own; empty when the run has no step to point at."""
     acted = [step for step in view.steps if (is_call(step) or step.kind == "agent_turn") and not view.is_user(step)]
     if not acted:
         return []
     readings = _check_readings(view, failure, acted) if failure.source == "check" else \
         _answer_readings(view, failure, acted)
-    kept: list[Verdict] = []
+    kept: list[BlameVerdict] = []
     for verdict in readings:
         step = verdict.links[0].evidence
         if not any(step.ref.seq == other.links[0].evidence.ref.seq for other in kept):
@@ -65,7 +65,7 @@ def fallback_verdicts(view: View, failure: Failure) -> list[Verdict]:
     return kept
 
 
-def _answer_readings(view: View, failure: Failure, acted: list[Step]) -> list[Verdict]:
+def _answer_readings(view: BlameView, failure: BlamedFailure, acted: list[Step]) -> list[BlameVerdict]:
     limit = view.limit(failure)
     final = final_step(view)
     text = view.run.final_text or (final.text if final is not None else None)
@@ -90,7 +90,7 @@ def words_of(text: str) -> set[str]:
     return {word for word in (found.casefold() for found in _WORD.findall(text)) if word not in _COMMON}
 
 
-def _new_words(view: View, answer: str) -> set[str]:
+def _new_words(view: BlameView, answer: str) -> set[str]:
     """The answer's words that the run was not given: what it said of its own."""
     return words_of(answer) - words_of(view.run.given.text)
 
@@ -107,7 +107,7 @@ def _shown(words: set[str]) -> str:
                                                                              else "")
 
 
-def _answer_source(view: View, final: Step, wanted: set[str], earlier: list[Step]) -> Optional[Verdict]:
+def _answer_source(view: BlameView, final: Step, wanted: set[str], earlier: list[Step]) -> Optional[BlameVerdict]:
     """Of `earlier` (the steps of agents other than the final answer's), the step, not a tool, that first wrote
     the most of the answer's own words (each word counted at its earliest writer), at least MIN_SHARED."""
     seen: set[str] = set()
@@ -127,19 +127,20 @@ def _answer_source(view: View, final: Step, wanted: set[str], earlier: list[Step
     links = [Link(view.evidence(step, f"wrote {_shown(words)}"), "decisive",
                   f"{who} wrote {_shown(words)} first, which the final answer says again"),
              Link(view.evidence(final, "gave the final answer"), "propagated", "the final answer restated it")]
-    return Verdict(links, why, path="fallback.answer_source")
+    return BlameVerdict(links, why, path="fallback.answer_source")
 
 
-def _final(view: View, final: Step, wanted: set[str]) -> Verdict:
+def _final(view: BlameView, final: Step, wanted: set[str]) -> BlameVerdict:
     who = view.agent(final) or "the run"
     why = (f"{WEAK} the final answer, which failed, was given here by {who} (seq {final.seq}); "
            + (f"{len(wanted)} of its words the run was not given" if wanted else "it holds no word the run was not "
               "given") + ", and no earlier step holds enough of them to have been its source")
-    return Verdict([Link(view.evidence(final, "gave the final answer"), "decisive", f"{who} gave the final answer")],
-                   why, path="fallback.final_step")
+    return BlameVerdict([Link(view.evidence(final, "gave the final answer"), "decisive",
+                              f"{who} gave the final answer")],
+                        why, path="fallback.final_step")
 
 
-def _tool_source(view: View, final: Step, wanted: set[str], earlier: list[Step]) -> Optional[Verdict]:
+def _tool_source(view: BlameView, final: Step, wanted: set[str], earlier: list[Step]) -> Optional[BlameVerdict]:
     """The last tool result before the final answer holding the most of its words."""
     held = [(step, _held(step, wanted)) for step in earlier if step.component == "tool"]
     best = max((len(words) for _, words in held), default=0)
@@ -149,32 +150,33 @@ def _tool_source(view: View, final: Step, wanted: set[str], earlier: list[Step])
     why = (f"{WEAK} {step.address} returned {len(words)} of the final answer's {len(wanted)} words the run was not "
            f"given ({_shown(words)}), the most of any tool: the answer drew on its result, which may be what was "
            "wrong")
-    return Verdict([Link(view.evidence(step, f"returned {_shown(words)}"), "decisive",
-                         f"{step.address}'s result holds the final answer's words"),
-                    Link(view.evidence(final, "gave the final answer"), "propagated", "the final answer drew on it")],
-                   why, path="fallback.tool_source")
+    return BlameVerdict([Link(view.evidence(step, f"returned {_shown(words)}"), "decisive",
+                              f"{step.address}'s result holds the final answer's words"),
+                         Link(view.evidence(final, "gave the final answer"), "propagated",
+                              "the final answer drew on it")],
+                        why, path="fallback.tool_source")
 
 
 # -- no final answer --------------------------------------------------------------------------------------------
-def _last_answer(view: View, steps: list[Step]) -> Optional[Verdict]:
+def _last_answer(view: BlameView, steps: list[Step]) -> Optional[BlameVerdict]:
     """The last LLM answer (a text or asked tool calls) before the failure, else the last step."""
     said = next((step for step in reversed(steps) if step.component == "llm" and (step.text or step.asked)), None)
     if said is not None:
         who = view.agent(said) or "the model"
-        return Verdict([Link(view.evidence(said, "the last answer"), "decisive", f"{who}'s last answer")],
-                       f"{WEAK} the run gave no final answer; the last LLM answer before the failure is {who}'s "
-                       f"(seq {said.seq}), what the run did last by its own choice", path="fallback.last_answer")
+        return BlameVerdict([Link(view.evidence(said, "the last answer"), "decisive", f"{who}'s last answer")],
+                            f"{WEAK} the run gave no final answer; the last LLM answer before the failure is {who}'s "
+                            f"(seq {said.seq}), what the run did last by its own choice", path="fallback.last_answer")
     last = steps[-1]
-    return Verdict([Link(view.evidence(last, "the last step"), "decisive", "the last step before the failure")],
-                   f"{WEAK} the run gave no final answer and no LLM answer; {last.address} (seq {last.seq}) "
-                   "is the last step before the failure", path="fallback.last_step")
+    return BlameVerdict([Link(view.evidence(last, "the last step"), "decisive", "the last step before the failure")],
+                        f"{WEAK} the run gave no final answer and no LLM answer; {last.address} (seq {last.seq}) "
+                        "is the last step before the failure", path="fallback.last_step")
 
 
 # -- a failed check ---------------------------------------------------------------------------------------------
-def _check_readings(view: View, failure: Failure, acted: list[Step]) -> list[Verdict]:
+def _check_readings(view: BlameView, failure: BlamedFailure, acted: list[Step]) -> list[BlameVerdict]:
     """The step the check shows at, the spender its figure is about, then the last answer."""
     shown = view.by_seq.get(failure.seq) if failure.seq is not None else None
-    found: list[Verdict] = []
+    found: list[BlameVerdict] = []
     if shown is not None and shown in acted:
         found.append(_check_step(view, shown, "the check shows at it", "fallback.check_step"))
     spent = _spender(view, failure.what)
@@ -187,13 +189,14 @@ def _check_readings(view: View, failure: Failure, acted: list[Step]) -> list[Ver
     return found
 
 
-def _check_step(view: View, step: Step, said: str, path: str) -> Verdict:
-    return Verdict([Link(view.evidence(step, said), "decisive", said)],
-                   f"{WEAK} a check judges the run's figures, not its answer; {step.address} (seq {step.seq}): {said}",
-                   path=path)
+def _check_step(view: BlameView, step: Step, said: str, path: str) -> BlameVerdict:
+    return BlameVerdict([Link(view.evidence(step, said), "decisive", said)],
+                        f"{WEAK} a check judges the run's figures, not its answer; {step.address} "
+                        f"(seq {step.seq}): {said}",
+                        path=path)
 
 
-def _spender(view: View, what: str) -> Optional[tuple[Step, str]]:
+def _spender(view: BlameView, what: str) -> Optional[tuple[Step, str]]:
     """The step a check of `what` (`check max_cost: $2.10 > $1.00`) is about: the costliest LLM call for a check of
     cost or tokens, the slowest call for one of time."""
     run = view.run

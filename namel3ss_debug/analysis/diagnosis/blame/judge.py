@@ -73,7 +73,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
      that made the content of the earliest written such file is decisive: its first write, or the last
      write of its whole text whose text differed from the one before it (`products.Wrote.made`); its last write
      is on the chain; its first write, when a later one replaced it, and the step rule 4's final answer reading
-     points at (below), when one, are runners-up (`Verdict.also`).
+     points at (below), when one, are runners-up (`BlameVerdict.also`).
    - *The final answer's content* (`answer.py`; a failed expectation, a run of agent turns with no error
      recorded). The answer (`final_text`, at `final_seq`) holds decisive content: its numbers of two digits or more,
      else its quoted terms, else its capitalised names (a single word that only begins a sentence is not one; leading
@@ -88,7 +88,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
      nowhere earlier was introduced by the final answer: the final step is decisive. When every term came
      first from a tool's result, no step introduced it: a result whose terms of that kind the answer all holds was
      passed on as it was (the tool is decisive, as an introduction); one that held
-     more was picked from by the final step, which is decisive, the tool a runner-up (`Verdict.also`). A final
+     more was picked from by the final step, which is decisive, the tool a runner-up (`BlameVerdict.also`). A final
      answer with no such content left points nowhere.
 5. **A reading of the run** (`fallback.py`), when no rule above points at a step: the step of another agent
    whose words the final answer restates, the final answer's step, the tool result it drew on; with no final
@@ -96,7 +96,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
    beginning "no rule points at a step:". Only a run with no LLM or tool call and no agent turn (a user's left
    out) has no step: step None, no chain, `why` saying so.
 
-How sure a blame is (`confidence`) is not the rule's say: each verdict names its path (`Verdict.path`), and the
+How sure a blame is (`confidence`) is not the rule's say: each verdict names its path (`BlameVerdict.path`), and the
 path's figures on the labelled public corpus (`measured.py`, system by system) give its level and, between two
 measured paths that point at different steps, which goes first (`calibration.py`). A path not measured is `low`.
 
@@ -117,16 +117,16 @@ from typing import Optional, Sequence
 from ...failed_run import FINDING, RUN, ended_as, run_failure
 from ...records.refs import Ref
 from .answer import by_content
-from .chain import Link, Verdict, View, cause, from_finding
+from .chain import Link, BlameVerdict, BlameView, cause, from_finding
 from .error import by_error, went_past
 from .fallback import NO_STEP, fallback_verdicts
 from .calibration import Table, level_of, ordered
 from .measured import MEASURED
-from ...records.findings import Blame, BlameLink, Candidate, Evidence, Failure, Finding
+from ...records.findings import Blame, BlameLink, BlameCandidate, Evidence, BlamedFailure, Finding
 from ..notes.steps import RunClues
 
 
-def failure_of(run: RunClues, findings: Sequence[Finding]) -> Failure | None:
+def failure_of(run: RunClues, findings: Sequence[Finding]) -> BlamedFailure | None:
     """The run's own failure (`analysis/failed_run.py`: its status, exit code, an unhandled error, or a finding
     that it gave up), or None (for a run its rerun stopped too)."""
     own = [finding for finding in findings if finding.run_id == run.run_id]
@@ -134,9 +134,9 @@ def failure_of(run: RunClues, findings: Sequence[Finding]) -> Failure | None:
     if failed is None:
         return None
     if not isinstance(failed.finding, Finding):
-        return Failure(run.run_id, failed.what, RUN, run.end_seq)
+        return BlamedFailure(run.run_id, failed.what, RUN, run.end_seq)
     seq = max((item.ref.seq for item in failed.finding.evidence), default=None)
-    return Failure(run.run_id, failed.what, FINDING, seq)
+    return BlamedFailure(run.run_id, failed.what, FINDING, seq)
 
 
 def _ended(run: RunClues) -> str:
@@ -151,10 +151,10 @@ RUNNERS_UP = 2  # candidates after the decisive step
 RULES = {1: "an error", 2: "a finding that shows a cause", 4: "the final answer's content", 5: "a reading of the run"}
 
 
-def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding], table: Table = MEASURED) -> Blame:
+def blame_run(run: RunClues, failure: BlamedFailure, findings: Sequence[Finding], table: Table = MEASURED) -> Blame:
     """Who and where for `failure`; agent and step None ("unknown") when the evidence points nowhere. `table`: each
     path's measured figures (`calibration.py`), which set the order of the rules' steps and their levels."""
-    view = View(run)
+    view = BlameView(run)
     own = [finding for finding in findings if finding.run_id == run.run_id]
     found = rule_verdicts(view, failure, own)
     if not found:
@@ -179,36 +179,38 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding], tabl
                  _candidates(rule, verdict, found[1:], first), verdict.path)
 
 
-def rule_verdicts(view: View, failure: Failure, own: list[Finding]) -> list[tuple[int, Verdict]]:
+def rule_verdicts(view: BlameView, failure: BlamedFailure, own: list[Finding]) -> list[tuple[int, BlameVerdict]]:
     """What each rule points at, in the rules' order: (rule, verdict), for those that point at a step."""
     by_error_found = by_error(view, failure, own)
     return [(rule, verdict) for rule, verdict in ((1, by_error_found), (2, _by_finding(failure, own, by_error_found)),
                                                   (4, by_content(view, failure))) if verdict is not None]
 
 
-def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], first: str) -> list[Candidate]:
+def _candidates(rule: int, verdict: BlameVerdict, others: list[tuple[int, BlameVerdict]],
+                first: str) -> list[BlameCandidate]:
     """The decisive step, then up to RUNNERS_UP other steps: those the other rules point at, then what the
     decisive step led to on the chain; `first`: why the decisive step's rule ranks first."""
     decisive = verdict.links[0].evidence
-    ranked = [Candidate(decisive, decisive.agent, verdict.confidence, verdict.why,
-                        f"rule {rule} ({RULES[rule]}) {first}", verdict.path)]
+    ranked = [BlameCandidate(decisive, decisive.agent, verdict.confidence, verdict.why,
+                             f"rule {rule} ({RULES[rule]}) {first}", verdict.path)]
     for later, other in others:
         step = other.links[0].evidence
         # rule 5 gives several readings: the others rank after the one that went first
         after = f"rule {rule} ({RULES[rule]})" if later != rule else f"its reading {verdict.path}"
-        ranked.append(Candidate(step, step.agent, other.confidence, other.why, f"rule {later} ({RULES[later]}) "
-                                f"points here{f' ({other.path})' if later == rule else ''}, and ranks after {after}",
-                                other.path))
+        ranked.append(BlameCandidate(step, step.agent, other.confidence, other.why,
+                                     f"rule {later} ({RULES[later]}) points here"
+                                     f"{f' ({other.path})' if later == rule else ''}, and ranks after {after}",
+                                     other.path))
     for link in verdict.also:
-        ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
-                                f"named by rule {rule} ({RULES[rule]}) beside the decisive step",
-                                f"{verdict.path}.also"))
+        ranked.append(BlameCandidate(link.evidence, link.evidence.agent, "low", link.why,
+                                     f"named by rule {rule} ({RULES[rule]}) beside the decisive step",
+                                     f"{verdict.path}.also"))
     for link in verdict.links[1:]:
         if link.role == "propagated":
-            ranked.append(Candidate(link.evidence, link.evidence.agent, "low", link.why,
-                                    f"on the chain after the decisive step: what it led to ({RULES[rule]})",
-                                    f"{verdict.path}.propagated"))
-    kept: list[Candidate] = []
+            ranked.append(BlameCandidate(link.evidence, link.evidence.agent, "low", link.why,
+                                         f"on the chain after the decisive step: what it led to ({RULES[rule]})",
+                                         f"{verdict.path}.propagated"))
+    kept: list[BlameCandidate] = []
     for candidate in ranked:
         if not any(_same_place(candidate.step, taken.step) for taken in kept):
             kept.append(candidate)
@@ -216,7 +218,8 @@ def _candidates(rule: int, verdict: Verdict, others: list[tuple[int, Verdict]], 
 
 
 # -- rule 2: a finding that shows a cause -----------------------------------------------------------------------
-def _by_finding(failure: Failure, findings: list[Finding], by_error: Optional[Verdict]) -> Optional[Verdict]:
+def _by_finding(failure: BlamedFailure, findings: list[Finding],
+                by_error: Optional[BlameVerdict]) -> Optional[BlameVerdict]:
     """Rule 2's verdict; `by_error`: rule 1's, when it pointed at a step (rule 2's is then a runner-up)."""
     found = cause(findings, None, spending=failure.source == "check")
     if found is None:
@@ -226,7 +229,7 @@ def _by_finding(failure: Failure, findings: list[Finding], by_error: Optional[Ve
 
 
 # -- rule 3: the finding on the chain ---------------------------------------------------------------------------
-def _name_finding(verdict: Verdict, findings: list[Finding]) -> None:
+def _name_finding(verdict: BlameVerdict, findings: list[Finding]) -> None:
     """The kind of the finding the earliest step of the chain bears, named on that link and on the verdict."""
     for link in verdict.links:
         bearing = next((finding for finding in findings if finding.severity != "info"
@@ -245,7 +248,7 @@ def _same_place(one: Evidence, other: Evidence) -> bool:
 
 
 # -- the failure ------------------------------------------------------------------------------------------------
-def _failure_evidence(view: View, failure: Failure) -> Evidence:
+def _failure_evidence(view: BlameView, failure: BlamedFailure) -> Evidence:
     run = view.run
     seq = failure.seq
     if seq is None:
@@ -256,7 +259,7 @@ def _failure_evidence(view: View, failure: Failure) -> Evidence:
     return Evidence(Ref(run.run_id, seq if seq is not None else 0, "", "app", "run", "run"), failure.what)
 
 
-def _failure_why(failure: Failure) -> str:
+def _failure_why(failure: BlamedFailure) -> str:
     return {"run": "the run ended failed",
             "finding": "the run gave up",
             "check": "the check failed on the run",

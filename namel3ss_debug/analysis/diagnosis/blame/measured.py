@@ -1,4 +1,4 @@
-"""How each path of the blame did on the labelled public corpus, system by system: for each path (`Verdict.path`)
+"""How each path of the blame did on the labelled public corpus, system by system: for each path (`BlameVerdict.path`)
 and system, (failed runs the path pointed at a step in, of those the runs whose labelled agent it named, the runs
 whose labelled step it named). Written by `bench/blame_accuracy.py CORPUS --write` from the corpus that
 `bench/README.md` says how to build; `calibration.py` reads levels and order from it. Not edited by hand.

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .chain import Link, Verdict, View, quote
+from .chain import Link, BlameVerdict, BlameView, quote
 from ..notes.products import MAX_FILES, Wrote, file_name, writes
 from ..notes.provenance import holds
-from ...records.findings import Evidence, Failure
+from ...records.findings import Evidence, BlamedFailure
 from ..notes.steps import RunClues, Step
 
 
-def by_product(view: View, failure: Failure) -> Optional[Verdict]:
+def by_product(view: BlameView, failure: BlamedFailure) -> Optional[BlameVerdict]:
     """The write that made the content of the earliest written file that the run was given the name of, the file's
     first write a runner-up when a later one replaced it; None when the failure judges the final answer (a failed
     expectation) or the run's figures (a check), or no such file was written."""
@@ -42,9 +42,9 @@ def by_product(view: View, failure: Failure) -> Optional[Verdict]:
     unseen = run.files.unindexed
     if unseen:
         why += f"; {unseen} write(s) of files past the run's first {MAX_FILES:,} were counted, not read"
-    return Verdict(_written(view, said, made, wrote.last, "the file the task asked for", None), why,
-                   also=_replaced(view, said, wrote),
-                   path="answer.file_first_write" if made is wrote.first else "answer.file_replaced")
+    return BlameVerdict(_written(view, said, made, wrote.last, "the file the task asked for", None), why,
+                        also=_replaced(view, said, wrote),
+                        path="answer.file_first_write" if made is wrote.first else "answer.file_replaced")
 
 
 def named_file(run: RunClues) -> Optional[tuple[str, Wrote]]:
@@ -53,7 +53,7 @@ def named_file(run: RunClues) -> Optional[tuple[str, Wrote]]:
                  if (name := file_name(path)) is not None and run.given.holds(name)), None)
 
 
-def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
+def file_raised(view: BlameView, tool: Step, raised: Evidence) -> Optional[BlameVerdict]:
     """Rule 1 for a tool that ran a file the run had written (`ran_file`): the write that made its content (its
     `made` when that came before the tool, else its first write)."""
     ran = ran_file(view, tool)
@@ -64,12 +64,12 @@ def file_raised(view: View, tool: Step, raised: Evidence) -> Optional[Verdict]:
     made = wrote.made if wrote.made.seq < tool.seq else wrote.first
     links = [*_written(view, said, made, wrote.last, f"which {tool.name} ran", tool.seq),
              Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} running {said}")]
-    return Verdict(links, f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): its "
-                   f"content raised, and {view.agent(made) or 'a step'} made that content (seq {made.seq})",
-                   path="error.file_raised")
+    return BlameVerdict(links, f"rule 1: {tool.name} raised running {said}, a file the run wrote ({named} it): its "
+                        f"content raised, and {view.agent(made) or 'a step'} made that content (seq {made.seq})",
+                        path="error.file_raised")
 
 
-def ran_file(view: View, tool: Step) -> Optional[tuple[str, Wrote, str]]:
+def ran_file(view: BlameView, tool: Step) -> Optional[tuple[str, Wrote, str]]:
     """The file the run wrote before `tool` that `tool` ran: the earliest written one the error names, else that
     the arguments name, with how it was told; None when it ran none, or when the tool is itself a write (a write
     that failed ran nothing)."""
@@ -84,14 +84,14 @@ def ran_file(view: View, tool: Step) -> Optional[tuple[str, Wrote, str]]:
     return None
 
 
-def _writes(view: View, tool: Step) -> bool:
+def _writes(view: BlameView, tool: Step) -> bool:
     """Whether `tool` is a write: as the answer that asked for it asked (by call id), else as its arguments read."""
     asker = view.by_seq.get(tool.asked_by) if tool.asked_by is not None else None
     ask = next((ask for ask in asker.asked if ask.call_id == tool.tool_call_id), None) if asker is not None else None
     return writes(ask.values, ask.arguments) if ask is not None else writes(None, tool.arguments)
 
 
-def _written(view: View, said: str, made: Step, last: Step, what: str, before: Optional[int]) -> list[Link]:
+def _written(view: BlameView, said: str, made: Step, last: Step, what: str, before: Optional[int]) -> list[Link]:
     """The chain's start: the write that made the file's content (decisive), then its last write (before seq
     `before`, when given), when a later step made it."""
     links = [Link(view.evidence(made, f"wrote {said}"), "decisive",
@@ -102,7 +102,7 @@ def _written(view: View, said: str, made: Step, last: Step, what: str, before: O
     return links
 
 
-def _replaced(view: View, said: str, wrote: Wrote) -> list[Link]:
+def _replaced(view: BlameView, said: str, wrote: Wrote) -> list[Link]:
     """The file's first write, when a later whole write replaced its text: a runner-up."""
     first = wrote.first
     if first is wrote.made:

@@ -30,7 +30,7 @@ from .actors import note_actor
 from ..blame.chain import USERS
 from .links import Links
 from ..notes.messages import request_of
-from ..notes.past_cut import Call, note_of
+from ..notes.past_cut import CountedCall, note_of
 from .repeats import note_repeat
 from .request_marks import CONSENT, CUT, NAMED, STOP, TOOLS, request_marks
 from .speakers import Speakers
@@ -293,7 +293,7 @@ class Clues:
         if call:
             self._past(track.agents.get(step.agent, track.loose), step)
 
-    def _past(self, owner: AgentSteps, step: Call) -> None:
+    def _past(self, owner: AgentSteps, step: CountedCall) -> None:
         """An LLM or tool call ended: counted for the rules when it is past its agent's kept steps."""
         if owner.dropped and owner.steps and step.seq > owner.steps[-1].seq:
             owner.past.note(step)

@@ -53,7 +53,7 @@ class Unconfirmed:
         self.asked, self.tool, self.user_said, self.named = asked, tool, user_said, named
 
 
-class Consent:
+class AskBeforeActing:
     """A run's instruction to ask before acting (`rule`, first carried by `told`), the user's last words of each
     open LLM call's request, and the actions asked for without a yes (`unconfirmed`, first MAX_NOTED; `count`)."""
 

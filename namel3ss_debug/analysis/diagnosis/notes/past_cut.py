@@ -16,7 +16,7 @@ import msgspec
 MAX_OPERATIONS = 1024  # operations counted past the cut; calls of later new operations are counted in `others`
 
 
-class Call(Protocol):
+class CountedCall(Protocol):
     """A call as `PastCut` counts it (a `Step`, or what a part of a big run keeps of one: `parts/clues.LooseEnd`)."""
 
     @property
@@ -57,7 +57,7 @@ class PastCut(msgspec.Struct, gc=False):
     operations: dict[tuple[str, str], Outcomes] = msgspec.field(default_factory=dict)
     others: int = 0  # calls of operations past MAX_OPERATIONS, counted not sorted
 
-    def note(self, step: Call) -> None:
+    def note(self, step: CountedCall) -> None:
         """`step`, past the cut, ended."""
         op = (step.component, step.name)
         outcomes = self.operations.get(op)

@@ -30,7 +30,7 @@ TRUNCATED = "...[truncated, "  # the tracer's mark of a text or list cut to `max
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-class Answer(NamedTuple):
+class LlmAnswer(NamedTuple):
     """What an LLM call's outputs say: its text, finish reason and the tool calls it asked for."""
 
     text: Optional[str]
@@ -38,7 +38,7 @@ class Answer(NamedTuple):
     asks: tuple[ToolAsk, ...]
 
 
-NO_ANSWER = Answer(None, None, ())
+NO_ANSWER = LlmAnswer(None, None, ())
 
 
 def decoded(raw: bytes | memoryview) -> Any:
@@ -158,7 +158,7 @@ class _Recorded(_Said):
 _ANSWER = msgspec.json.Decoder(Union[_Recorded, str, None])
 
 
-def answer_of(raw: bytes | memoryview) -> Answer:
+def answer_of(raw: bytes | memoryview) -> LlmAnswer:
     """The answer an LLM call's outputs hold (the transport's record, or a decorated function's return)."""
     if not len(raw):
         return NO_ANSWER
@@ -170,19 +170,19 @@ def answer_of(raw: bytes | memoryview) -> Answer:
             and value.tool_calls is None:
         value = value.returned
     if isinstance(value, str):
-        return Answer(value, None, ())
+        return LlmAnswer(value, None, ())
     if value is None:
         return NO_ANSWER
     return _answer(value.text, value.content, value.output, value.answer, value.finish_reason, value.stop_reason,
                    value.tool_calls, value.function_call, value.choices)
 
 
-def answer_in(value: Any) -> Answer:
+def answer_in(value: Any) -> LlmAnswer:
     """`answer_of` of outputs already decoded (a span table's event)."""
     if isinstance(value, dict) and "return" in value and "text" not in value and "tool_calls" not in value:
         value = value["return"]
     if isinstance(value, str):
-        return Answer(value, None, ())
+        return LlmAnswer(value, None, ())
     if not isinstance(value, dict):
         return NO_ANSWER
     get = value.get
@@ -190,7 +190,7 @@ def answer_in(value: Any) -> Answer:
                    get("stop_reason"), get("tool_calls"), get("function_call"), get("choices"))
 
 
-def _answer(*said: Any) -> Answer:
+def _answer(*said: Any) -> LlmAnswer:
     """An answer from its fields: text, content, output, answer, finish reason, stop reason, tool calls, a legacy
     function call, and the choices of a raw chat completion returned as it came."""
     texts, finish, stop, tool_calls, legacy, choices = said[:4], said[4], said[5], said[6], said[7], said[8]
@@ -200,7 +200,7 @@ def _answer(*said: Any) -> Answer:
     calls = items(tool_calls)
     if isinstance(legacy, dict):
         calls.append({"function": legacy})
-    return Answer(spoken, text(finish) or text(stop), tuple(map(_ask, calls)) if calls else ())
+    return LlmAnswer(spoken, text(finish) or text(stop), tuple(map(_ask, calls)) if calls else ())
 
 
 def _ask(call: dict[str, Any]) -> ToolAsk:

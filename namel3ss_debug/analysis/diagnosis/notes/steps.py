@@ -13,7 +13,7 @@ from typing import Optional
 
 import msgspec
 
-from .consent import Consent
+from .consent import AskBeforeActing
 from .given import Given
 from .past_cut import PastCut
 from .plans import Plans
@@ -153,7 +153,7 @@ class RunClues(msgspec.Struct, gc=False):
     writers: Writers = msgspec.field(default_factory=Writers)  # each term's first writer, over the whole run
     files: Files = msgspec.field(default_factory=Files)  # the files its LLM answers asked to write (`products.py`)
     # its instruction to ask the user before acting, and the actions asked for without a yes (`consent.py`)
-    consent: Consent = msgspec.field(default_factory=Consent)
+    consent: AskBeforeActing = msgspec.field(default_factory=AskBeforeActing)
     plans: Plans = msgspec.field(default_factory=Plans)  # its models' plans and the tools it offered and called
     given: Given = msgspec.field(default_factory=Given)  # the run's task and its user's words (`given.py`)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)

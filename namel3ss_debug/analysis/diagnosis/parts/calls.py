@@ -1,10 +1,10 @@
 """What a part of a big run keeps of each call for the join to add again in the run's order (`clues.py`):
-each LLM call's model, time and cost (`Spent`), each call with inputs' key, seq, answer, time and cost (`Called`),
+each LLM call's model, time and cost (`PartSpent`), each call with inputs' key, seq, answer, time and cost (`Called`),
 each link to an LLM call made and looked up (`LinkLog`, its keys in a `KeyColumn`). A few numbers a call, in
 columns (`array`), so that a part of hundreds of megabytes gives back megabytes.
 
->>> from .steps import Step
->>> spent = Spent()
+>>> from namel3ss_debug.analysis.diagnosis.notes.steps import Step
+>>> spent = PartSpent()
 >>> spent.note(Step(1, 2, "s", None, "llm", "chat", "llm_call", "llm:chat#1", "", "t", model="m", cost_usd=0.5))
 >>> [(model, cost) for model, _, cost, _ in spent]
 [('m', 0.5)]
@@ -31,7 +31,7 @@ def _given(value: float) -> Optional[float]:
     return None if math.isnan(value) else value
 
 
-class Spent:
+class PartSpent:
     """The LLM calls that ended, in order: model (by its place in `models`), time and cost, and the calls that cost
     more than every one before them (`costliest`, by place): no other can be the run's costliest."""
 

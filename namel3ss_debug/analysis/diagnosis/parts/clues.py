@@ -34,10 +34,10 @@ from ..collector.clues import Clues, RunTrack
 from ..notes.given import GIVEN_CHARS, Given
 from ..collector.links import Links
 from ..notes.plans import Plans
-from ..notes.past_cut import Call
+from ..notes.past_cut import CountedCall
 from ..notes.products import Files
 from ...records.findings import Finding
-from .calls import Called, LinkLog, Spent
+from .calls import Called, LinkLog, PartSpent
 from ..collector.speakers import Speakers, wait
 from ..notes.steps import NO_AGENT, AgentSteps, Step
 from ...thresholds import MAX_AGENT_STEPS
@@ -166,7 +166,7 @@ class CluesPart:
     # the steps in no agent, in the order met: kept (True: the step; None past the first MAX_AGENT_STEPS, which no
     # run can keep) or ended (False, what `PastCut` counts of it)
     loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]]
-    spent: Spent  # the LLM calls that ended, in order: model, time, cost (`calls.py`)
+    spent: PartSpent  # the LLM calls that ended, in order: model, time, cost (`calls.py`)
     repeated: Called  # the calls with inputs that ended, in order
     first_request: Optional[int]  # the seq of its first LLM call, None for none
     # each tool's look-ups of the LLM call that asked for it that found none: the tool, and the places in the logs
@@ -186,7 +186,7 @@ class PartClues(Clues):
         self.agents_judged: set[str] = set()
         self.loose: list[Union[tuple[Literal[True], Optional[Step]], tuple[Literal[False], LooseEnd]]] = []
         self.loose_kept = 0
-        self.spent = Spent()
+        self.spent = PartSpent()
         self.repeated = Called()
         self.first_request: Optional[int] = None
         self.linked: list[tuple[Step, int, int, int, int]] = []
@@ -235,7 +235,7 @@ class PartClues(Clues):
         self.loose_kept += 1
         self.loose.append((True, step if self.loose_kept <= MAX_AGENT_STEPS else None))
 
-    def _past(self, owner: AgentSteps, step: Call) -> None:
+    def _past(self, owner: AgentSteps, step: CountedCall) -> None:
         if owner.span_id != NO_AGENT:
             super()._past(owner, step)
             return

@@ -32,7 +32,7 @@ from ...run_state import RunState
 from ..collector.clues import MAX_SCHEMAS, Clues, RunTrack
 from ..notes.given import Given
 from ..collector.actors import note_actor
-from ..notes.consent import MAX_NOTED, Consent
+from ..notes.consent import MAX_NOTED, AskBeforeActing
 from ..collector.links import Links
 from .clues import MARK, CluesPart, LooseEnd, PartFiles, PartGiven, PartLinks, PartPlans, PartSpeakers
 from ...records.findings import Finding
@@ -73,7 +73,7 @@ def settled(clues: Clues, run: RunState, part: CluesPart, least_seq: int) -> boo
     return all(plan.step.seq < least_seq for plan in plans.plans.values())
 
 
-def _told_alike(before: Consent, part: Consent, told: CluesPart) -> bool:
+def _told_alike(before: AskBeforeActing, part: AskBeforeActing, told: CluesPart) -> bool:
     """Whether the part read its requests for the instruction to ask before acting as one pass would: the run knew
     none at the cut, or the part has no LLM call, or its first found the same one."""
     return before.rule is None or told.first_request is None or (
@@ -299,7 +299,7 @@ def _known(again: Optional[T]) -> T:
     return again
 
 
-def _consent(into: RunClues, part: Consent) -> None:
+def _consent(into: RunClues, part: AskBeforeActing) -> None:
     """The instruction known before the cut goes on with the part's actions asked for without a yes (the part read
     its requests with the same instruction); else the part's is the run's."""
     consent = into.consent

@@ -61,7 +61,7 @@ SHARE_FLOOR = 0.2  # of `min_saving_ms`: the least a group that is most of the r
 # -- parallelizable_calls ----------------------------------------------------------------------------------------
 def parallelizable_calls(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
     """Tool calls of one answer, then independent sibling calls, run one after another: the time saved at once."""
-    bar = Bar(judging, agent, run)
+    bar = SavingBar(judging, agent, run)
     for asker, tools in _asked_together(agent.steps).items():
         if _sequential(tools) and bar.said(tools):
             yield _asked_finding(next((step for step in agent.steps if step.seq == asker), None), tools, run, bar)
@@ -70,7 +70,7 @@ def parallelizable_calls(agent: AgentSteps, run: RunClues, judging: Judging) -> 
             yield _sibling_finding(group, run, bar)
 
 
-class Bar:
+class SavingBar:
     """Where a group of calls is said: a saving of `min_saving_ms`, or, when the calls are at least `dominant_share`
     of the run's time so far (most of it), a saving of `SHARE_FLOOR` of that (a short run spent waiting on them)."""
 
@@ -239,7 +239,7 @@ def _escaped(value: str) -> str:
     return orjson.dumps(value).decode()[1:-1]
 
 
-def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, bar: Bar) -> Finding:
+def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, bar: SavingBar) -> Finding:
     saved, total, longest = _saving(tools), sum(t.duration_ms or 0.0 for t in tools), max(t.duration_ms or 0.0
                                                                                         for t in tools)
     names = ", ".join(label(tool) for tool in tools)
@@ -257,7 +257,7 @@ def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, bar:
                      why, suggestion, items, run, "high", tools, bar)
 
 
-def _sibling_finding(group: list[Step], run: RunClues, bar: Bar) -> Finding:
+def _sibling_finding(group: list[Step], run: RunClues, bar: SavingBar) -> Finding:
     saved, total = _saving(group), sum(call.duration_ms or 0.0 for call in group)
     ops = sorted({label(call) for call in group})
     items = [evidence(call, run, f"ran {ms(call.duration_ms or 0.0)}; its arguments use no earlier call's result")
@@ -272,7 +272,7 @@ def _sibling_finding(group: list[Step], run: RunClues, bar: Bar) -> Finding:
 
 
 def _parallel(title: str, why: str, suggestion: str, items: list[Evidence], run: RunClues, confidence: str,
-              calls: list[Step], bar: Bar) -> Finding:
+              calls: list[Step], bar: SavingBar) -> Finding:
     durations = [call.duration_ms or 0.0 for call in calls]
     figures = {"saved_ms": _saving(calls), "calls": float(len(calls)), "total_ms": sum(durations),
                "longest_ms": max(durations)}

@@ -10,7 +10,7 @@ import pytest
 
 from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run
 from namel3ss_debug.analysis.diagnosis.notes.provenance import indexed_terms, named_values, terms_of, values_of
-from namel3ss_debug.analysis.records.findings import Failure
+from namel3ss_debug.analysis.records.findings import BlamedFailure
 from namel3ss_debug.analysis.diagnosis.notes.steps import RunClues, Step, ToolAsk
 
 from test_blame_rules import run_of as rules_run_of, step
@@ -45,7 +45,7 @@ def test_a_framework_error_that_echoes_every_argument_blames_the_value_it_marks_
                   error_type="ToolInvocationError", error_message=ECHOED)]
     run = run_of(steps, status="failed", exit_code=1, end_error_type="ToolInvocationError",
                  end_error_message=ECHOED, end_seq=99)
-    blame = blame_run(run, Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(run, BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert (blame.agent, blame.step and blame.step.ref.seq, blame.path) == ("Coder", 2, "error.value_made_up")
     assert "'12'" in blame.why and "'Rome'" not in blame.why
 
@@ -58,7 +58,7 @@ def test_a_value_an_earlier_tool_returned_blames_that_tool() -> None:
                   error_type="KeyError", error_message="'Paris, FR'")]
     run = run_of(steps, status="failed", exit_code=1, end_error_type="KeyError", end_error_message="'Paris, FR'",
                  end_seq=99)
-    blame = blame_run(run, Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(run, BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert (blame.step and blame.step.address, blame.path) == ("tool:find_city#2", "error.value_from_tool")
     assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
         ("decisive", 2), ("propagated", 4), ("propagated", 6), ("failure", 99)]
@@ -79,10 +79,10 @@ def fixed_crash(**ending: Any) -> RunClues:
 
 
 @pytest.mark.parametrize("ending, failure", [
-    ({"status": "completed"}, Failure(RUN, "expect contains:516,092 not met", "expect", 8)),
-    ({"status": "failed", "exit_code": 1}, Failure(RUN, "run exited with code 1", "run", 99))])
+    ({"status": "completed"}, BlamedFailure(RUN, "expect contains:516,092 not met", "expect", 8)),
+    ({"status": "failed", "exit_code": 1}, BlamedFailure(RUN, "run exited with code 1", "run", 99))])
 def test_a_code_crash_the_next_turn_went_past_is_not_decisive_for_a_wrong_answer(ending: dict[str, Any],
-                                                                                 failure: Failure) -> None:
+                                                                                 failure: BlamedFailure) -> None:
     blame = blame_run(fixed_crash(**ending), failure, [])
     assert (blame.agent, blame.step and blame.step.ref.seq) == ("Researcher", 0)  # the wrong figure's first writer
     assert any(candidate.path.startswith("error.") and candidate.ranked.startswith("rule 1")
@@ -92,7 +92,7 @@ def test_a_code_crash_the_next_turn_went_past_is_not_decisive_for_a_wrong_answer
 def test_a_code_crash_the_run_ended_with_stays_decisive() -> None:
     run = fixed_crash(status="failed", exit_code=1, end_error_type="NameError",
                       end_error_message="name 'populaton' is not defined")
-    blame = blame_run(run, Failure(RUN, "run ended failed with NameError", "run", 99), [])
+    blame = blame_run(run, BlamedFailure(RUN, "run ended failed with NameError", "run", 99), [])
     assert blame.why.startswith("rule 1:") and (blame.agent, blame.step and blame.step.ref.seq) == ("Coder", 2)
 
 
@@ -103,7 +103,7 @@ def test_a_number_inside_a_hex_id_is_not_read_as_a_number() -> None:
                   asked_by=0),
              step(4, "llm", "chat", "a2", text="Done: your booking 97ef78a8 (run-2024abc) is made.")]
     run = run_of(steps, status="completed", final_text=steps[-1].text, final_seq=4)
-    blame = blame_run(run, Failure(RUN, "expect contains:confirmed not met", "expect", 4), [])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:confirmed not met", "expect", 4), [])
     assert "'97'" not in blame.why and "'2024'" not in blame.why and blame.path != "answer.final_introduced"
     assert [term.text for term in terms_of(steps[-1].text or "") if term.kind == "number"] == []
 

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from namel3ss_debug.analysis.diagnosis.blame.judge import blame_run, failure_of
-from namel3ss_debug.analysis.records.findings import CONFIDENCES, KINDS, Evidence, Failure, Finding
+from namel3ss_debug.analysis.records.findings import CONFIDENCES, KINDS, Evidence, BlamedFailure, Finding
 from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.records.refs import Ref
 
@@ -66,7 +66,7 @@ def test_the_handoff_between_the_writer_and_the_model_that_passed_it_on_is_on_th
     steps = [step(0, "llm", "plan", "a1", text="Weather for Paris, FR."), asking(4), keyerror(6, asked_by=4)]
     run = failed_run(steps)
     run.handoffs = [(2, "planner", "worker"), (8, "worker", "planner")]
-    blame = blame_run(run, Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(run, BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert [(link.role, link.evidence.ref.seq, link.evidence.ref.name) for link in blame.chain] == [
         ("decisive", 0, "plan"), ("propagated", 2, "handoff"), ("propagated", 4, "chat"),
         ("propagated", 6, "get_weather"), ("failure", 99, "run")]
@@ -76,20 +76,20 @@ def test_the_handoff_between_the_writer_and_the_model_that_passed_it_on_is_on_th
 def test_a_value_no_other_agent_wrote_blames_the_model_that_passed_it() -> None:
     steps = [step(0, "llm", "plan", "a1", text="Plan: ask the worker for the weather."), asking(2),
              keyerror(4, asked_by=2)]
-    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(failed_run(steps), BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert (blame.agent, blame.step and blame.step.ref.seq) == ("worker", 2)
     assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
 
 
 def test_the_same_agents_earlier_words_do_not_move_the_blame_from_the_model_that_asked() -> None:
     steps = [step(0, "llm", "chat", "a2", text="I will check Paris, FR."), asking(2), keyerror(4)]
-    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(failed_run(steps), BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert blame.step is not None and blame.step.ref.seq == 2  # the previous LLM step of the tool's agent
 
 
 def test_the_users_words_blame_the_users_input_not_the_model_that_passed_them_on() -> None:
     steps = [step(0, "agent", "user", text="What is the weather in Paris, FR?"), asking(2), keyerror(4, asked_by=2)]
-    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(failed_run(steps), BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert (blame.agent, blame.step and blame.step.ref.seq) == ("user", 0)
     assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
         ("decisive", 0), ("propagated", 2), ("propagated", 4), ("failure", 99)]
@@ -98,7 +98,7 @@ def test_the_users_words_blame_the_users_input_not_the_model_that_passed_them_on
 
 def test_repeated_failures_begin_at_the_first() -> None:
     steps = [asking(0), keyerror(2, asked_by=0), asking(4), keyerror(6, asked_by=4)]
-    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    blame = blame_run(failed_run(steps), BlamedFailure(RUN, "run ended failed", "run", 99), [])
     assert blame.step is not None and blame.step.ref.seq == 0
 
 
@@ -106,7 +106,7 @@ def test_a_tool_that_timed_out_is_decisive_itself() -> None:
     steps = [asking(0), step(2, "tool", "get_weather", "a2", status="failed", arguments='{"city": "Paris"}',
                              error_type="TimeoutError", error_message="read timed out", asked_by=0)]
     run = run_of(steps, status="failed", end_error_type="TimeoutError", end_error_message="read timed out")
-    blame = blame_run(run, failure_of(run, []) or Failure(RUN, "", "run"), [])
+    blame = blame_run(run, failure_of(run, []) or BlamedFailure(RUN, "", "run"), [])
     assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "low")
 
 
@@ -127,7 +127,7 @@ def test_a_recovered_error_is_not_blamed_and_the_answer_is_read_instead() -> Non
     steps = [asking(0), keyerror(2, asked_by=0), step(4, "tool", "get_weather", "a2", arguments='{"city": "Paris"}'),
              step(6, "llm", "chat", "a2", text="it is raining")]
     run = run_of(steps, status="completed", final_text="it is raining", final_seq=6)
-    blame = blame_run(run, Failure(RUN, "expect contains:sunny not met", "expect"), [])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:sunny not met", "expect"), [])
     assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("worker", 6, "low")
     assert blame.why.startswith("no rule points at a step:") and 2 not in [c.step.ref.seq for c in blame.candidates]
 
@@ -139,10 +139,10 @@ def test_an_llm_failure_blames_where_the_prompt_began_to_grow() -> None:
     run = run_of(steps, status="failed", end_error_type="BadRequestError",
                  end_error_message="maximum context length is 8192 tokens")
     growth = finding("prompt_growth", "warning", [0, 2])
-    blame = blame_run(run, Failure(RUN, "run ended failed", "run", 9), [growth])
+    blame = blame_run(run, BlamedFailure(RUN, "run ended failed", "run", 9), [growth])
     assert (blame.step and blame.step.ref.seq, blame.finding) == (0, "prompt_growth")
     assert [link.evidence.ref.seq for link in blame.chain] == [0, 2, 4, 9]
-    alone = blame_run(run, Failure(RUN, "run ended failed", "run", 9), [])
+    alone = blame_run(run, BlamedFailure(RUN, "run ended failed", "run", 9), [])
     assert (alone.step and alone.step.ref.seq, alone.finding) == (4, None)
 
 
@@ -151,7 +151,7 @@ def test_with_no_error_the_earliest_finding_that_shows_a_cause_is_decisive() -> 
     run = run_of(steps, status="completed", final_text="", final_seq=8)
     loop = finding("call_loop", "warning", [2, 4, 6])
     cache = finding("cacheable_calls", "info", [0, 2])
-    blame = blame_run(run, Failure(RUN, "check max_llm_calls: 5 > 3", "check"), [cache, loop])
+    blame = blame_run(run, BlamedFailure(RUN, "check max_llm_calls: 5 > 3", "check"), [cache, loop])
     assert (blame.step and blame.step.ref.seq, blame.finding, blame.confidence) == (2, "call_loop", "low")
 
 
@@ -162,7 +162,7 @@ def test_a_number_in_the_final_answer_blames_the_turn_that_introduced_it() -> No
              step(6, "agent", "Orchestrator", text="Lyon has 522,969 inhabitants, per WebSurfer."),
              step(8, "agent", "Orchestrator", text="FINAL ANSWER: 522,969")]
     run = run_of(steps, status="completed", final_text="FINAL ANSWER: 522,969", final_seq=8)
-    failure = Failure(RUN, "expect equals:516092 not met (final answer 'FINAL ANSWER: 522,969')", "expect")
+    failure = BlamedFailure(RUN, "expect equals:516092 not met (final answer 'FINAL ANSWER: 522,969')", "expect")
     blame = blame_run(run, failure, [])
     assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("WebSurfer", 4, "low")
     assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
@@ -174,14 +174,14 @@ def test_an_answer_whose_content_appears_nowhere_earlier_blames_the_final_step()
              step(2, "agent", "Solver", text="Let me think about the moons."),
              step(4, "agent", "Checker", text="The answer is 14.")]
     run = run_of(steps, final_text="The answer is 14.", final_seq=4)
-    blame = blame_run(run, Failure(RUN, "expect contains:2 not met", "expect"), [])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:2 not met", "expect"), [])
     assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("Checker", 4, "low")
 
 
 def test_an_answer_with_only_the_users_terms_is_not_traced_but_read_as_the_answers() -> None:
     steps = [step(0, "agent", "human", text="Is Mars red?"), step(2, "agent", "Solver", text="yes, Mars is red")]
     run = run_of(steps, final_text="yes, Mars is red", final_seq=2)
-    blame = blame_run(run, Failure(RUN, "expect contains:no not met", "expect"), [])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:no not met", "expect"), [])
     assert (blame.agent, blame.step and blame.step.ref.seq) == ("Solver", 2)  # never the user's question
     assert blame.why.startswith("no rule points at a step:") and "rule 4" not in blame.why
 
@@ -189,7 +189,7 @@ def test_an_answer_with_only_the_users_terms_is_not_traced_but_read_as_the_answe
 def test_a_check_is_not_traced_through_the_answer() -> None:
     steps = [step(0, "agent", "Solver", text="The answer is 14.")]
     run = run_of(steps, final_text="The answer is 14.", final_seq=0)
-    blame = blame_run(run, Failure(RUN, "check max_cost: $2 > $1", "check"), [])
+    blame = blame_run(run, BlamedFailure(RUN, "check max_cost: $2 > $1", "check"), [])
     assert blame.why.startswith("no rule points at a step: a check judges the run's figures, not its answer")
     assert blame.step is not None and blame.step.ref.seq == 0 and "rule 4" not in blame.why
 
@@ -213,12 +213,12 @@ def test_an_error_raised_outside_any_call_blames_the_models_last_answer() -> Non
     run = run_of(steps, status="failed", end_error_type="MaxTurnsExceeded", end_error_message="Max turns (2) exceeded",
                  end_seq=9)
     limit = finding("turn_limit", "critical", [8])
-    blame = blame_run(run, failure_of(run, [limit]) or Failure(RUN, "", "run"), [limit])
+    blame = blame_run(run, failure_of(run, [limit]) or BlamedFailure(RUN, "", "run"), [limit])
     assert (blame.agent, blame.step and blame.step.ref.seq, blame.finding) == ("worker", 4, "turn_limit")
     assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
         ("decisive", 4), ("propagated", 8), ("failure", 9)]
     loop = finding("call_loop", "warning", [0, 4])
-    looped = blame_run(run, Failure(RUN, "", "run", 9), [limit, loop])
+    looped = blame_run(run, BlamedFailure(RUN, "", "run", 9), [limit, loop])
     assert (looped.step and looped.step.ref.seq, looped.finding) == (0, "call_loop")
 
 
@@ -228,7 +228,7 @@ def test_the_apps_report_of_an_error_begins_at_the_call_that_failed_before_it() 
              error_event(4, "BadRequestError", "maximum context length exceeded")]
     run = run_of(steps, status="failed", end_error_type="BadRequestError",
                  end_error_message="maximum context length exceeded", end_seq=5)
-    blame = blame_run(run, Failure(RUN, "", "run", 5), [])
+    blame = blame_run(run, BlamedFailure(RUN, "", "run", 5), [])
     assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "low")
 
 
@@ -236,7 +236,7 @@ def test_an_error_reported_inside_a_tool_is_the_tools() -> None:
     steps = [asking(0), keyerror(2, asked_by=0), error_event(3, "KeyError", "'Paris, FR'", "a2", parent="s2")]
     steps[1].end_seq = 4
     run = failed_run(steps)
-    blame = blame_run(run, Failure(RUN, "", "run", 99), [])
+    blame = blame_run(run, BlamedFailure(RUN, "", "run", 99), [])
     assert blame.step is not None and blame.step.ref.seq == 0 and blame.chain[1].evidence.ref.seq == 2
 
 
@@ -245,11 +245,11 @@ def test_an_error_a_call_begun_before_it_recovered_from_is_not_followed() -> Non
                                                                       error_type="RateLimitError", error_message="429")]
     steps[0].end_seq = 6  # the answer that completed after the failed call ended (at 3)
     run = run_of(steps, status="completed", final_text="A short summary.", final_seq=0)
-    blame = blame_run(run, Failure(RUN, "expect contains:long not met", "expect", 0), [])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:long not met", "expect", 0), [])
     assert blame.why.startswith("no rule points at a step:") and blame.step is not None and blame.step.ref.seq == 0
     steps[0].status, steps[0].end_seq = "completed", 1  # ended before the failure: nothing recovered it
     blame = blame_run(run_of(steps, status="completed", final_text="x", final_seq=2),
-                      Failure(RUN, "expect contains:long not met", "expect", 2), [])
+                      BlamedFailure(RUN, "expect contains:long not met", "expect", 2), [])
     assert blame.step is not None and blame.step.ref.seq == 2
 
 
@@ -257,11 +257,11 @@ def test_a_name_the_first_answer_wrote_is_taken_from_the_users_message() -> None
     steps = [step(0, "llm", "chat", "a2", asked=(ToolAsk("get_weather", '{"city": "Paris"}'),)),
              step(2, "tool", "get_weather", "a2", result="sunny"), step(4, "llm", "chat", "a2", text="Sunny in Paris.")]
     run = run_of(steps, status="completed", final_text="Sunny in Paris.", final_seq=4)
-    assert blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), []).why.startswith(
+    assert blame_run(run, BlamedFailure(RUN, "expect contains:rain not met", "expect", 4), []).why.startswith(
         "no rule points at a step:")  # rule 4 took 'Paris' from the user's message
     steps[1].result = "sunny, 21 C"
     run = run_of(steps, status="completed", final_text="Sunny in Paris, 21 C.", final_seq=4)
-    blame = blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), [])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:rain not met", "expect", 4), [])
     assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "low")
 
 
@@ -269,9 +269,9 @@ def test_a_check_of_the_runs_cost_does_not_follow_an_error_and_one_of_its_errors
     steps = [asking(0), keyerror(2, asked_by=0), step(4, "llm", "summarize", "a2", text="Done.")]
     run = run_of(steps, status="completed", final_text="Done.", final_seq=4)
     cost = finding("dominant_cost", "warning", [4])
-    blame = blame_run(run, Failure(RUN, "check max_cost: $2.10 > $1.00", "check", 4), [cost])
+    blame = blame_run(run, BlamedFailure(RUN, "check max_cost: $2.10 > $1.00", "check", 4), [cost])
     assert (blame.step and blame.step.ref.seq, blame.finding) == (4, "dominant_cost")
-    errors = blame_run(run, Failure(RUN, "check max_errors: 1 error > 0", "check", 2), [cost])
+    errors = blame_run(run, BlamedFailure(RUN, "check max_errors: 1 error > 0", "check", 2), [cost])
     assert errors.step is not None and errors.step.ref.seq == 0
 
 
@@ -279,10 +279,10 @@ def test_what_a_run_spends_is_no_cause_of_a_wrong_answer() -> None:
     steps = [step(0, "llm", "summarize", "a2", text="it went up"), step(2, "llm", "chat", "a2", text="it went up")]
     run = run_of(steps, status="completed", final_text="it went up", final_seq=2)
     cost = finding("dominant_cost", "warning", [0])
-    spent = blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost])
+    spent = blame_run(run, BlamedFailure(RUN, "expect contains:down not met", "expect", 2), [cost])
     assert spent.why.startswith("no rule points at a step:") and spent.finding is None
     loop = finding("call_loop", "warning", [0, 2])
-    blame = blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost, loop])
+    blame = blame_run(run, BlamedFailure(RUN, "expect contains:down not met", "expect", 2), [cost, loop])
     assert (blame.step and blame.step.ref.seq, blame.finding) == (0, "call_loop")
 
 
@@ -290,12 +290,12 @@ def test_what_the_expectation_wanted_is_read_up_to_diagnoses_not_met() -> None:
     answer = "Lyon has 522,969 people; the target was not met (sadly)."
     steps = [step(0, "agent", "WebSurfer", text="Lyon: 522,969 inhabitants."), step(2, "agent", "Solver", text=answer)]
     run = run_of(steps, final_text=answer, final_seq=2)
-    failure = Failure(RUN, f"expect contains:516092 not met (final answer {answer!r})", "expect", 2)
+    failure = BlamedFailure(RUN, f"expect contains:516092 not met (final answer {answer!r})", "expect", 2)
     blame = blame_run(run, failure, [])  # the answer's own "not met (" is not where the wanted text ends
     assert (blame.agent, blame.step and blame.step.ref.seq) == ("WebSurfer", 0)
 
 
-def random_run(rng: random.Random) -> tuple[RunClues, list[Finding], Failure]:
+def random_run(rng: random.Random) -> tuple[RunClues, list[Finding], BlamedFailure]:
     """Steps of any component, agent, status, text and arguments; findings on any of them; any failure."""
     texts = [None, "", "Paris, FR", "It is 14 C in 'Paris'.", "Sorry.", "{\"city\": \"Paris, FR\"}", "[1, 2]", "null"]
     steps = []
@@ -321,7 +321,7 @@ def random_run(rng: random.Random) -> tuple[RunClues, list[Finding], Failure]:
                         rng.sample(seqs, rng.randint(0, min(3, len(seqs)))))
                 for _ in range(rng.randint(0, 4))]
     source = rng.choice(["run", "finding", "check", "expect"])
-    return run, findings, Failure(RUN, f"{source} contains:Paris not met", source, rng.choice([None, 0, 4, 99]))
+    return run, findings, BlamedFailure(RUN, f"{source} contains:Paris not met", source, rng.choice([None, 0, 4, 99]))
 
 
 def test_odd_steps_never_make_the_blame_raise_and_unknown_is_always_low() -> None:

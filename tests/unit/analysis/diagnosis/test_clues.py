@@ -14,7 +14,7 @@ from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_to
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.collector.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import merged, ordered, rediagnose
-from namel3ss_debug.analysis.records.findings import Evidence, Failure, Finding
+from namel3ss_debug.analysis.records.findings import Evidence, BlamedFailure, Finding
 from namel3ss_debug.analysis.diagnosis.notes.steps import NO_AGENT, AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.records.refs import Ref
@@ -243,8 +243,9 @@ def test_rediagnose_blames_a_run_for_a_failure_judged_outside_it(tmp_path: Path)
     report, [clues] = clues_of(traced(tmp_path / "t.jsonl", lambda: weather("Paris")))
     assert report.findings is not None and report.findings.blames == []
     run_id = clues.runs[0].run_id
-    again = rediagnose(clues, [Failure(run_id, "expect 'contains: Lyon' failed", "expect", clues.runs[0].final_seq),
-                               Failure("another-run", "check max_errors", "check")])
+    again = rediagnose(clues, [BlamedFailure(run_id, "expect 'contains: Lyon' failed", "expect",
+                                             clues.runs[0].final_seq),
+                               BlamedFailure("another-run", "check max_errors", "check")])
     assert again.failed_runs == [run_id] and [blame.failure for blame in again.blames] == [
         "expect 'contains: Lyon' failed"]
     assert again.findings == report.findings.findings
