@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 from pathlib import Path
 
 import namel3ss_debug
 
-from support.layercontract import PACKAGE, Import, imports
+from support.layercontract import PACKAGE, Import, imports, package_copy
 
 ROOT = Path(namel3ss_debug.__file__).parent
 WING = ROOT / "analysis" / "diagnosis"
@@ -58,25 +57,19 @@ def upward(found: list[Import]) -> list[str]:
     return wrong
 
 
-def package_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-    return copy
-
-
 def test_the_wing_imports_go_one_way() -> None:
     assert upward(imports(ROOT)) == []
 
 
 def test_a_rule_that_reads_the_pass_is_caught(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     tools = copy / "analysis" / "diagnosis" / "rules" / "tools.py"
     tools.write_text("from ...tally import Tally\n" + tools.read_text())
     assert upward(imports(copy)) == ["diagnosis/rules/tools.py:1: rules -> pass (analysis.tally)"]
 
 
 def test_records_that_name_the_diagnosis_are_caught(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     report = copy / "analysis" / "records" / "report.py"
     report.write_text("from ..diagnosis.notes.steps import Step\n" + report.read_text())
     assert upward(imports(copy)) == ["analysis/records/report.py:1: records -> notes (analysis.diagnosis.notes.steps)"]

@@ -6,22 +6,15 @@ import os
 import re
 import subprocess
 import sys
-import shutil
 from pathlib import Path
 
 import namel3ss_debug
 
-from support.layercontract import LAYERS, PACKAGE, cycles, folder, imports, unexplained_inner_imports, violations
+from support.layercontract import (LAYERS, PACKAGE, cycles, folder, imports, package_copy, unexplained_inner_imports,
+                                   violations)
 
 ROOT = Path(namel3ss_debug.__file__).parent
 GUIDE = Path(__file__).parents[2] / "ARCHITECTURE.md"
-
-
-def package_copy(tmp_path: Path) -> Path:
-    """The package's sources, to add a wrong import to."""
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-    return copy
 
 
 def test_no_import_goes_the_wrong_way() -> None:
@@ -33,7 +26,7 @@ def test_no_modules_import_each_other() -> None:
 
 
 def test_a_loop_inside_one_folder_is_caught(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     errors = copy / "model" / "errors.py"
     errors.write_text(errors.read_text() + "\n\ndef _back():\n    from . import events  # noqa: PLC0415 - test\n")
     events = copy / "model" / "events.py"
@@ -54,7 +47,7 @@ def test_an_import_inside_a_function_says_why() -> None:
 
 
 def test_a_wrong_way_import_inside_a_function_is_caught(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     events = copy / "model" / "events.py"
     wrong = "\n\ndef _wrong():\n    from ..render import console  # noqa: PLC0415 - test\n"
     events.write_text(events.read_text() + wrong)
@@ -64,14 +57,14 @@ def test_a_wrong_way_import_inside_a_function_is_caught(tmp_path: Path) -> None:
 
 
 def test_a_loop_between_capture_and_the_rerun_is_caught(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     opening = copy / "transport" / "opening.py"
     opening.write_text("from ..rerun.answers import Answer\n" + opening.read_text())
     assert violations(imports(copy)) == ["opening.py:1: transport -> rerun (rerun is above transport)"]
 
 
 def test_siblings_of_one_layer_are_independent(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     target = next((copy / "diffing").glob("*.py"))
     target.write_text("from ..checks import rules\n" + target.read_text())
     assert violations(imports(copy)) == [f"{target.name}:1: diffing -> checks "
@@ -79,7 +72,7 @@ def test_siblings_of_one_layer_are_independent(tmp_path: Path) -> None:
 
 
 def test_an_inner_import_without_a_reason_is_named(tmp_path: Path) -> None:
-    copy = package_copy(tmp_path)
+    copy = package_copy(ROOT, tmp_path)
     events = copy / "model" / "events.py"
     before = set(unexplained_inner_imports(imports(copy)))
     events.write_text(events.read_text() + "\n\ndef _late():\n    from . import errors\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import shutil
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,13 @@ class Import:
     in_function: bool
     comment: str  # what follows `#` on the import's line, or ""
     type_only: bool = False  # under `if TYPE_CHECKING:`: for annotations, never run
+
+
+def package_copy(root: Path, tmp_path: Path) -> Path:
+    """A copy of the package's sources under `tmp_path`, for a test to add a wrong import to."""
+    copy = tmp_path / PACKAGE
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    return copy
 
 
 def folder(module: str) -> str:
