@@ -21,10 +21,10 @@ are decoded once into memory, so no figure holds the disk or the decoding. Then:
   bench/findings_steps.py --repeats 1`), as bench/README.md did.
 
 The steps: the tally's own work at each start, end and instant (`Tally._start`, `_end`, `_instant`), the
-diagnosis's collector at each (`Clues.started`, `ended`, `instant`) and its helpers (`analysis/diagnosis/clues.py`:
-the request read, the answer read, a tool's link, the steps kept, the agent judged), the note-takers it calls
-(writers, actors, spend, repeats, consent, plans, files, speakers, the given task), the payload readers
-(`diagnosis/payloads.py`), every agent rule and every run rule by name, and the report built from the tally
+diagnosis's collector at each (`Clues.started`, `ended`, `instant`) and its helpers
+(`analysis/diagnosis/collector/clues.py`: the request read, the answer read, a tool's link, the steps kept, the agent
+judged), the note-takers it calls (writers, actors, spend, repeats, consent, plans, files, speakers, the given task),
+the payload readers (`diagnosis/notes/payloads.py`), every agent rule and every run rule by name, and the report built from the tally
 (`build_report`, with the run rules and the blame inside it).
 """
 
