@@ -24,8 +24,8 @@ The steps: the tally's own work at each start, end and instant (`Tally._start`, 
 diagnosis's collector at each (`Clues.started`, `ended`, `instant`) and its helpers
 (`analysis/diagnosis/collector/clues.py`: the request read, the answer read, a tool's link, the steps kept, the agent
 judged), the note-takers it calls (writers, actors, spend, repeats, consent, plans, files, speakers, the given task),
-the payload readers (`diagnosis/notes/payloads.py`), every agent rule and every run rule by name, and the report built from the tally
-(`build_report`, with the run rules and the blame inside it).
+the payload readers (`diagnosis/notes/payloads.py`), every agent rule and every run rule by name, and the report
+built from the tally (`build_report`, with the run rules and the blame inside it).
 """
 
 from __future__ import annotations
