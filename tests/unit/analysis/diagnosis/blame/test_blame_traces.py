@@ -199,7 +199,7 @@ def test_an_sdk_apps_openinference_file_blames_the_users_city() -> None:
     """`tests/data/otlp/openinference-openai.jsonl`: an OpenTelemetry SDK app's two runs; the second asks for the
     weather in Atlantis, which the user wrote, and its tool raised LookupError: the input is blamed, at the LLM call
     that carried it (and asked for the tool with it)."""
-    sample = Path(__file__).resolve().parents[4] / "tests" / "data" / "otlp" / "openinference-openai.jsonl"
+    sample = Path(__file__).resolve().parents[5] / "tests" / "data" / "otlp" / "openinference-openai.jsonl"
     [blame] = blames(sample, lambda clues: expect_failure(clues, "contains:rain"))
     assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("user",
                                                                                   "llm:ChatCompletion#1", "low")
