@@ -25,7 +25,7 @@ from typing import Optional
 
 from . import critical
 from .collectors.figures import Bucket, Repeat
-from .collectors.patterns import Patterns
+from .collectors.patterns import PatternsCollector
 from .collectors.timing import MAX_BUCKETS, coarsen
 from .diagnosis.parts import join as join_clues  # `join` is this module's own name
 from .idset import SpanIds
@@ -174,7 +174,8 @@ def _buckets(run: RunState, mine: RunState) -> None:
             return
 
 
-def _patterns(into: Patterns, part: PartPatterns, calls: dict[int, int], open_spans: dict[str, OpenSpan]) -> None:
+def _patterns(into: PatternsCollector, part: PartPatterns, calls: dict[int, int],
+              open_spans: dict[str, OpenSpan]) -> None:
     """The part's repeats, retries and loops; a first call in it of an identity called before the cut is a repeat
     (still open, it is marked one, and its time counts when it ends)."""
     made: list[tuple[int, int, Repeat]] = []

@@ -19,15 +19,15 @@ import heapq
 from dataclasses import dataclass, replace
 from typing import Any, Optional, TypeVar
 
-from .collectors.anomalies import Anomalies
-from .collectors.errors import MAX_EXAMPLES, Errors
+from .collectors.anomalies import AnomaliesCollector
+from .collectors.errors import MAX_EXAMPLES, ErrorsCollector
 from .collectors.figures import SEQ_BITS, ErrorKind, ModelUse, OpTimes, Retries
-from .collectors.integrity import Integrity
-from .collectors.patterns import Patterns
+from .collectors.integrity import IntegrityCollector
+from .collectors.patterns import PatternsCollector
 from .collectors.timing import Timing
-from .collectors.usage import Usage
+from .collectors.usage import UsageCollector
 from .diagnosis.collector.clues import Clues
-from .collectors.overview import Overview
+from .collectors.overview import OverviewCollector
 from .records.findings import Finding
 from .diagnosis.notes.steps import RunClues
 from .run_state import MAX_KEPT, RunState
@@ -42,13 +42,13 @@ class Part:
     """A finished tally's runs and figures, as a worker gives them back."""
 
     runs: list[RunState]
-    overview: Overview
+    overview: OverviewCollector
     timing: Timing
-    errors: Errors
-    integrity: Integrity
-    anomalies: Optional[Anomalies]
-    usage: Usage
-    patterns: Optional[Patterns]
+    errors: ErrorsCollector
+    integrity: IntegrityCollector
+    anomalies: Optional[AnomaliesCollector]
+    usage: UsageCollector
+    patterns: Optional[PatternsCollector]
     clues: Optional[tuple[list[RunClues], list[Finding]]]
 
 
@@ -118,7 +118,7 @@ def _top(heap: list[T], more: list[T], size: int) -> list[T]:
     return kept
 
 
-def add_errors(into: Errors, part: Errors, shift: int) -> None:
+def add_errors(into: ErrorsCollector, part: ErrorsCollector, shift: int) -> None:
     into.failed_spans += part.failed_spans
     into.error_events += part.error_events
     add_counts(into.by_op, part.by_op)
@@ -136,7 +136,7 @@ def add_errors(into: Errors, part: Errors, shift: int) -> None:
     add_counts(into.unhandled_tools, part.unhandled_tools)
 
 
-def add_integrity(into: Integrity, part: Integrity) -> None:
+def add_integrity(into: IntegrityCollector, part: IntegrityCollector) -> None:
     into.unclosed += part.unclosed
     into.ends_without_start += part.ends_without_start
     into.orphans += part.orphans
@@ -146,7 +146,7 @@ def add_integrity(into: Integrity, part: Integrity) -> None:
         into.note(problem)
 
 
-def add_anomalies(into: Anomalies, part: Anomalies, shift: int) -> None:
+def add_anomalies(into: AnomaliesCollector, part: AnomaliesCollector, shift: int) -> None:
     into.windows.update(part.windows)
     into.blocking = _top(into.blocking, [item._replace(ref=item.ref + shift) for item in part.blocking], MAX_KEPT)
     into.blocking_count += part.blocking_count
@@ -155,7 +155,7 @@ def add_anomalies(into: Anomalies, part: Anomalies, shift: int) -> None:
     into.near_limit_count += part.near_limit_count
 
 
-def add_usage(into: Usage, part: Usage) -> None:
+def add_usage(into: UsageCollector, part: UsageCollector) -> None:
     for model, use in part.models.items():
         mine = into.models.get(model)
         if mine is None:
@@ -179,7 +179,7 @@ def _use(into: ModelUse, part: ModelUse) -> None:
     into.no_answer += part.no_answer
 
 
-def _patterns(into: Patterns, part: Patterns, shift: int, offset: int) -> None:
+def _patterns(into: PatternsCollector, part: PatternsCollector, shift: int, offset: int) -> None:
     for key, repeat in part.repeated.items():  # keyed apart from `into`'s: the identities are each process's hashes
         into.repeated[(offset, key)] = replace(repeat, ref=repeat.ref + shift)
     for op, retry in part.retries.items():

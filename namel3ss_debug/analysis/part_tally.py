@@ -26,14 +26,14 @@ from ..model.events import is_end, is_start
 from ..model.rerun_protocol import unwound_by_stop
 from ..store.handed import HandedRun
 from ..store.records import EventRecord, attrs_of
-from .collectors.anomalies import Anomalies
-from .collectors.errors import Errors, reported_as
+from .collectors.anomalies import AnomaliesCollector
+from .collectors.errors import ErrorsCollector, reported_as
 from .collectors.figures import SEQ_BITS, Op
-from .collectors.integrity import Integrity
-from .collectors.overview import Overview
-from .collectors.patterns import Patterns
+from .collectors.integrity import IntegrityCollector
+from .collectors.overview import OverviewCollector
+from .collectors.patterns import PatternsCollector
 from .collectors.timing import Timing
-from .collectors.usage import Usage
+from .collectors.usage import UsageCollector
 from .diagnosis.parts.calls import KeyColumn
 from .diagnosis.parts.clues import CluesPart, PartClues
 from .merge import no_window
@@ -43,7 +43,7 @@ from .tally import END, Tally
 SEQ_MASK = (1 << SEQ_BITS) - 1  # a figure's reference to an event: its seq, below its run's place
 
 
-class PartErrors(Errors):
+class PartErrors(ErrorsCollector):
     """The errors collector of a part: what it decided without the errors before the cut is written down."""
 
     def __init__(self) -> None:
@@ -103,7 +103,7 @@ class Firsts:
         return First(self.refs[row], self.span_ids[row], component, name, self.ms[row])
 
 
-class PartPatterns(Patterns):
+class PartPatterns(PatternsCollector):
     """The patterns collector of a part: each call identity's first call in it is kept (`Firsts`)."""
 
     def __init__(self, first_spans: dict[str, int]) -> None:
@@ -130,12 +130,12 @@ class Tallied:
     least_seq: int  # the least seq of its records: a child after a root's path so far starts after its end
     overlapped: bool  # a root's children overlapped in it: its path is not the one before the cut's continued
     run: RunState
-    overview: Overview
+    overview: OverviewCollector
     timing: Timing
     errors: PartErrors
-    integrity: Integrity
-    anomalies: Optional[Anomalies]
-    usage: Usage
+    integrity: IntegrityCollector
+    anomalies: Optional[AnomaliesCollector]
+    usage: UsageCollector
     patterns: Optional[PartPatterns]
     calls: dict[int, int] = field(default_factory=dict)  # each call identity's calls in the part
     clues: Optional[CluesPart] = None  # the diagnosis's steps and clues, when the report has its sections

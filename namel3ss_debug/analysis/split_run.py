@@ -30,13 +30,13 @@ class SplitRun:
     source: HandedRun
     read: Callable[[LineRange], Iterable[Sequence[EventRecord]]]
     spans: Sequence[LineRange]
-    parts: Iterable[tuple[Tallied, Stopped] | Skipped]
+    parts: Iterable[tuple[Tallied, Stopped] | SkippedPart]
     joined: Callable[[int], None]
     settled: Callable[[int], bool] = lambda number: True  # whether part k may be joined besides the tally's join
 
 
 @dataclass
-class Skipped:
+class SkippedPart:
     """A part that tallied nothing (its head was of another run, or its reading met an error the asking process
     will meet and say when it reads the span itself)."""
 
@@ -51,7 +51,7 @@ class Stopped:
 
 def tally_part(head: Iterable[EventRecord], blocks: Iterable[LineBlock], span: LineRange, options: Options,
                source: HandedRun, index: int, see: Callable[[LineBlock, Optional[int]], None] | None = None,
-               ) -> tuple[Tallied, Stopped] | Skipped:
+               ) -> tuple[Tallied, Stopped] | SkippedPart:
     """The records of `blocks` (a span of the run's file) tallied as a part, seeded from the run's first records
     (`head`), up to the record the part stops at. `index`: the run's place among the runs the asking process
     reads. `see`, if given, is shown each block the part tallied and how many of its records (None: all), for
@@ -59,7 +59,7 @@ def tally_part(head: Iterable[EventRecord], blocks: Iterable[LineBlock], span: L
     part = PartTally(options, source, index)
     for record in head:
         if not part.seed(record):
-            return Skipped()
+            return SkippedPart()
     part.begin_part()
     for block in blocks:
         part.feed(block.records)
@@ -81,7 +81,7 @@ def _index(records: Sequence[EventRecord], record: EventRecord) -> int:
 
 
 def read_split(tally: Tally, read: Callable[[LineRange], Iterable[Sequence[EventRecord]]], spans: Sequence[LineRange],
-               parts: Iterable[tuple[Tallied, Stopped] | Skipped], joined: Callable[[int], None],
+               parts: Iterable[tuple[Tallied, Stopped] | SkippedPart], joined: Callable[[int], None],
                settled: Callable[[int], bool] = lambda number: True) -> int:
     """Feed `tally` (the run begun) the records of `spans` (the whole file, in order): the first read here (`read`),
     each other one's part (`parts`, in order: a part is asked for only once the spans before it are tallied) joined
@@ -93,7 +93,7 @@ def read_split(tally: Tally, read: Callable[[LineRange], Iterable[Sequence[Event
     count = 0
     for number, (span, told) in enumerate(zip(spans[1:], parts)):
         rest: Optional[LineRange] = span
-        if not isinstance(told, Skipped) and settled(number) and join(tally, told[0]):
+        if not isinstance(told, SkippedPart) and settled(number) and join(tally, told[0]):
             stopped = told[1]
             joined(number)
             count += 1

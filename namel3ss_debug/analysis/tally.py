@@ -18,14 +18,14 @@ from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as s
 from ..store.handed import HandedRun
 from ..store.records import EventRecord, attrs_of, framework_of
 from . import critical
-from .collectors.anomalies import Anomalies, sampled
-from .collectors.errors import Errors
+from .collectors.anomalies import AnomaliesCollector, sampled
+from .collectors.errors import ErrorsCollector
 from .collectors.figures import CALLS, Op, PathTime, call_key
-from .collectors.integrity import Integrity
-from .collectors.overview import Overview
-from .collectors.patterns import Patterns
+from .collectors.integrity import IntegrityCollector
+from .collectors.overview import OverviewCollector
+from .collectors.patterns import PatternsCollector
 from .collectors.timing import Timing
-from .collectors.usage import Usage
+from .collectors.usage import UsageCollector
 from .diagnosis.collector.clues import Clues
 from .failed_run import ended_as
 from .idset import SpanIds
@@ -56,16 +56,16 @@ class Tally:
         sections = self.options.sections
         self.runs: list[RunState] = []
         self.run: RunState | None = None
-        self.overview = Overview()
+        self.overview = OverviewCollector()
         anomalies = not ANOMALY_SECTIONS.isdisjoint(sections)
         # a threshold no span passes stands for "not kept": one comparison an end, kept or not
         self.timing = Timing(self.options.slow_threshold_ms if not SLOW_SECTIONS.isdisjoint(sections) else math.inf,
                              self.options.top, buckets=anomalies)
-        self.errors = Errors()
-        self.integrity = Integrity()
-        self.anomalies = Anomalies(self.options.context_window) if anomalies else None
-        self.usage = Usage(self.anomalies)
-        self.patterns = Patterns() if not PATTERN_SECTIONS.isdisjoint(sections) else None
+        self.errors = ErrorsCollector()
+        self.integrity = IntegrityCollector()
+        self.anomalies = AnomaliesCollector(self.options.context_window) if anomalies else None
+        self.usage = UsageCollector(self.anomalies)
+        self.patterns = PatternsCollector() if not PATTERN_SECTIONS.isdisjoint(sections) else None
         # the diagnosis's collector, made and fed only when the report has a `findings` section
         self.clues = Clues(self.options.judging, self.options.price) \
             if not FINDING_SECTIONS.isdisjoint(sections) else None

@@ -13,7 +13,7 @@ from ..thresholds import CONTEXT_SHARE
 from .figures import SEQ_BITS, BlockingSeen, Memory, NearLimit, Op
 
 
-class Anomalies:
+class AnomaliesCollector:
     """Made only for a pass whose report reads anomalies (or health)."""
 
     def __init__(self, context_window: Callable[[str], int | None]):

@@ -19,7 +19,7 @@ from .figures import SEQ_BITS, ErrorKind, ErrorSeen, Op
 MAX_EXAMPLES = 3
 
 
-class Errors:
+class ErrorsCollector:
     """Failed spans and the distinct errors they and the `error_occurred` events hold."""
 
     def __init__(self) -> None:

@@ -7,7 +7,7 @@ from ...store.records import EventRecord
 from ..run_state import MAX_KEPT, RunState, recorded_event_types
 
 
-class Integrity:
+class IntegrityCollector:
     """Seq gaps count always; the span-id checks (duplicates, orphans, unmatched ends) only in a pass whose
     report reads integrity, which keeps each run's span ids for them."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class Overview:
+class OverviewCollector:
     """Counts the pass's loop keeps (`Tally.feed` binds `types` to a local for the block)."""
 
     def __init__(self) -> None:

@@ -14,7 +14,7 @@ from ..run_state import OpenSpan, RunState
 from .figures import SEQ_BITS, LoopSeen, Op, Repeat, Retries
 
 
-class Patterns:
+class PatternsCollector:
     """Made only for a pass whose report reads patterns (or tools, health, findings)."""
 
     def __init__(self) -> None:

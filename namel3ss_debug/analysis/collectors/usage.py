@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from ...store.records import EventRecord
 from ..run_state import RunState
-from .anomalies import Anomalies
+from .anomalies import AnomaliesCollector
 from .figures import SEQ_BITS, ModelUse
 
 
-class Usage:
+class UsageCollector:
     """Per model: calls, tokens, the costs recorded on the events, the tokens still to be priced, and the calls
     nothing can price."""
 
-    def __init__(self, anomalies: Anomalies | None):
+    def __init__(self, anomalies: AnomaliesCollector | None):
         self.models: dict[str, ModelUse] = {}
         self.anomalies = anomalies  # told each prompt's size, for calls near their context limit; None: not kept
 

@@ -24,7 +24,7 @@ from ...analysis.part_tally import Tallied
 from ...analysis.prices import Pricer
 from ...analysis.records.report import Report
 from ...analysis.run_state import Options
-from ...analysis.split_run import Skipped, SplitRun, Stopped, tally_part
+from ...analysis.split_run import SkippedPart, SplitRun, Stopped, tally_part
 from ...checks import scan_parts
 from ...checks.scan_parts import PartScan, ScanRecipe
 from ...model.errors import Namel3ssDebugError, TraceError
@@ -169,11 +169,11 @@ def _lines_at(file: BinaryIO, offsets: list[int]) -> list[int]:
 
 @dataclass
 class Told:
-    """A part as its worker gives it back: its tally and where it stopped (or Skipped), and the problem calls of
+    """A part as its worker gives it back: its tally and where it stopped (or SkippedPart), and the problem calls of
     the lines it tallied (its reading's, then the event types this version does not know), to be said here; for
     `check`, its scan of those lines."""
 
-    part: tuple[Tallied, Stopped] | Skipped
+    part: tuple[Tallied, Stopped] | SkippedPart
     calls: list[Call]
     scan: Optional[PartScan] = None
     recorded: Optional[PartCalls] = None  # for `diff`, the calls of those lines
@@ -223,7 +223,7 @@ def _told(part: PartOrder) -> Told:
     path = part.source.files[0]
     scan = recipe.part_scan() if recipe is not None else None
     recorder: Optional[PartRecorder] = None
-    told: tuple[Tallied, Stopped] | Skipped
+    told: tuple[Tallied, Stopped] | SkippedPart
     try:
         head = [record for block in TraceReader(ReadProblems()).span_records(path, part.head) for record in block]
         if recording:
@@ -233,9 +233,9 @@ def _told(part: PartOrder) -> Told:
             told = tally_part(head, reader.span_line_blocks(path, part.span), part.span, options, part.source, 0,
                               _seeing(scan, recorder, path))
     except (Namel3ssDebugError, OSError):  # this process reads the span itself: it meets the error and says it
-        told = Skipped()
+        told = SkippedPart()
     calls = problems.taken()
-    if isinstance(told, Skipped):
+    if isinstance(told, SkippedPart):
         return Told(told, [])
     tallied, stopped = told
     said = [call for call in calls if _before(call, stopped)]
@@ -287,11 +287,11 @@ def read_in_parts(source: RunSource, cut: FileCut, settings: PassSettings, price
     # each part's problem calls, where it stopped, its records, its scan and its calls
     taken: list[tuple[list[Call], int, int, Optional[PartScan], Optional[PartCalls]]] = []
 
-    def parts() -> Iterator[tuple[Tallied, Stopped] | Skipped]:
+    def parts() -> Iterator[tuple[Tallied, Stopped] | SkippedPart]:
         for number in told:  # read when asked for; only what `joined` needs is kept: a part joined is let go
             part: Told = handing.taken(handoff, number)
             given = part.part
-            taken.append((part.calls, *((0, 0) if isinstance(given, Skipped) else
+            taken.append((part.calls, *((0, 0) if isinstance(given, SkippedPart) else
                                         (given[1].offset, given[0].run.events)), part.scan, part.recorded))
             yield given
 

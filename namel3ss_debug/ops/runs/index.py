@@ -46,7 +46,7 @@ from ...model.fs import Folder, Refused
 from .opening import SIDE_FILES, Claim, claim, index_files, said
 from .query import RunQuery
 from .rows import STORED, Damaged, decoded, operation_times, search_text, stored, stored_columns
-from .scan import Identity, Plan, plan, scan
+from .scan import Identity, SyncPlan, plan, scan
 from .schema import difference, full_text_search, statements
 from .sql import select_sql
 
@@ -146,7 +146,7 @@ class RunIndex:
         `progress(done, total)` after each run indexed."""
         return self.apply(self.changes(), index_run, progress)
 
-    def changes(self) -> Plan:
+    def changes(self) -> SyncPlan:
         """What a sync would read and forget (`sync` is `apply(changes())`; the catalogue sizes its bar on it)."""
         now = scan(self.directory)
         try:
@@ -158,7 +158,7 @@ class RunIndex:
             known = {}
         return plan(now, known)
 
-    def apply(self, changes: Plan, index_run: Reads,
+    def apply(self, changes: SyncPlan, index_run: Reads,
               progress: Callable[[int, int], None] | None = None) -> SyncResult:
         """Do what `changes` says: forget the runs gone, read the new and changed ones (see `sync`)."""
         notes, self._unsaid = self._unsaid, []
@@ -190,7 +190,7 @@ class RunIndex:
                           updated=sum(key not in failures for key in changes.changed), removed=len(changes.gone),
                           unchanged=changes.unchanged, failed=len(failures), notes=notes, version=self.version)
 
-    def _failures_said(self, failures: dict[str, str], changes: Plan) -> list[str]:
+    def _failures_said(self, failures: dict[str, str], changes: SyncPlan) -> list[str]:
         """The notes of the runs that could not be read, but not again for a run whose files are as they were
         when its note was given (`view --follow` syncs every second), and at most MAX_NOTES, then a count."""
         new = [note for key, note in failures.items() if self._failed.get(key) != changes.files[key]]

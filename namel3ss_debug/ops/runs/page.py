@@ -35,7 +35,7 @@ FACETS = (  # the filter, and the statement listing what the runs hold of it (`{
 _CHUNK = 500  # run ids asked of at once (SQLite binds at most 999 values in one statement)
 
 
-class Reads(Protocol):
+class IndexColumns(Protocol):
     """The index as this module asks of it (`RunIndex`): its columns read, and whether it lists only the runs read
     clean (`strict`) and has its full-text table (`searchable`)."""
 
@@ -62,20 +62,20 @@ class Chart:
     bands: list[Band]
 
 
-def matched(index: Reads, where: RunFilter) -> int:
+def matched(index: IndexColumns, where: RunFilter) -> int:
     """How many runs `where` selects."""
     text, params = listed_sql(where, clean=index.strict, searchable=index.searchable)
     return int(index.read(f"SELECT count(*) FROM runs{text}", params)[0][0])
 
 
-def facets(index: Reads) -> dict[str, list[str]]:
+def facets(index: IndexColumns) -> dict[str, list[str]]:
     """What the page's filters offer: each status, health verdict, model, finding kind and tag some run has."""
     where = " WHERE problems = 0" if index.strict else ""
     return {name: sorted(value for (value,) in index.read(text.format(where=where)) if isinstance(value, str))
             for name, text in FACETS}
 
 
-def listed(index: Reads, run_ids: Sequence[str]) -> frozenset[str]:
+def listed(index: IndexColumns, run_ids: Sequence[str]) -> frozenset[str]:
     """Those of `run_ids` the index holds (a parent not among them gets no link)."""
     wanted = sorted(set(run_ids))
     found: set[str] = set()
@@ -86,7 +86,7 @@ def listed(index: Reads, run_ids: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def chart(index: Reads, where: RunFilter, total: int) -> Chart | None:
+def chart(index: IndexColumns, where: RunFilter, total: int) -> Chart | None:
     """The chart of the `total` runs `where` selects (`matched`); None when none has a start time."""
     text, params = listed_sql(where, clean=index.strict, searchable=index.searchable)
     columns = ", ".join(column for _, column in BANDS)

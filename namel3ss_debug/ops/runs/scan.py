@@ -18,7 +18,7 @@ Identity = tuple[int, int, int]  # a file's size, mtime (ns) and inode
 
 
 @dataclass
-class Plan:
+class SyncPlan:
     """The runs to read (new, then changed) and the runs whose files are gone, by their key in the index."""
 
     new: list[str] = field(default_factory=list)
@@ -55,9 +55,9 @@ def scan(directory: Path) -> dict[str, dict[str, Identity]]:
     return runs
 
 
-def plan(now: dict[str, dict[str, Identity]], known: dict[str, dict[str, Identity]]) -> Plan:
+def plan(now: dict[str, dict[str, Identity]], known: dict[str, dict[str, Identity]]) -> SyncPlan:
     """What changed from `known` (run key -> its files as last indexed) to `now`."""
-    found = Plan(files=now)
+    found = SyncPlan(files=now)
     for key, files in now.items():
         kept = known.get(key)
         if kept is None:

@@ -16,7 +16,7 @@ from support.splitruns import (Source, broken, cuts_checked, golden_lines, optio
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.join import join
-from namel3ss_debug.analysis.split_run import Skipped
+from namel3ss_debug.analysis.split_run import SkippedPart
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.store.reader import LineRange
 
@@ -103,7 +103,7 @@ def test_a_part_whose_head_is_of_another_run_adds_nothing(tmp_path):
     one = random_run(1).events
     other = [{**event, "run_id": "other"} for event in random_run(2).events]
     path, starts, _, told = one_cut(tmp_path, other[:3] + one, 3 + len(one) // 2)
-    assert isinstance(told, Skipped)  # its head holds two runs: which one the cut is in, it cannot tell
+    assert isinstance(told, SkippedPart)  # its head holds two runs: which one the cut is in, it cannot tell
     assert parted(path, starts, [3 + len(one) // 2]) == (whole(read_back(path)), 0)
 
 

@@ -14,7 +14,7 @@ from support.analysisruns import random_run
 from support.splitruns import Source, broken, cuts_checked, golden_lines, options, written
 from support.tracefactory import TraceBuilder, error
 
-from namel3ss_debug.analysis.split_run import Skipped, read_split, tally_part
+from namel3ss_debug.analysis.split_run import SkippedPart, read_split, tally_part
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.checks import scan as scan_module
 from namel3ss_debug.checks import scan_parts
@@ -237,7 +237,7 @@ def test_an_order_is_followed_from_where_the_run_had_got_to_at_the_cut(tmp_path)
 def test_a_part_given_back_holds_no_record_only_refs(tmp_path):
     path, starts, agents = calls_run(tmp_path, 4)
     told, part = part_scan(path, starts, LineRange(starts[agents[1]], starts[-1], agents[1] + 1))
-    assert not isinstance(told, Skipped) and part.events > 0
+    assert not isinstance(told, SkippedPart) and part.events > 0
     assert isinstance(part.last_place, EventRef)
     assert part.run_end_place is None  # the part stopped at the root's end: the asking process's
     assert not part._plans and part._pick is None and part.secrets is None

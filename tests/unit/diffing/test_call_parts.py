@@ -16,7 +16,7 @@ from support.analysisruns import random_run
 from support.splitruns import Source, broken, cuts_checked, golden_lines, options, written
 from support.tracefactory import TraceBuilder, random_calls_run
 
-from namel3ss_debug.analysis.split_run import Skipped, read_split, tally_part
+from namel3ss_debug.analysis.split_run import SkippedPart, read_split, tally_part
 from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.diffing.call_parts import JoiningRecorder, PartCalls, PartRecorder
 from namel3ss_debug.diffing.call_table import CallTable
@@ -205,7 +205,7 @@ def test_a_part_of_a_run_without_a_root_in_its_first_lines_records_nothing(tmp_p
     events = requests_run(3)
     path, starts = written(tmp_path, events[1:])  # no run_start: no root among the first lines
     told, part = part_calls(path, starts, LineRange(starts[4], starts[-1], 5))
-    assert part is None or isinstance(told, Skipped) or not JoiningRecorder().settles(part)
+    assert part is None or isinstance(told, SkippedPart) or not JoiningRecorder().settles(part)
 
 
 def test_the_join_takes_a_part_only_where_the_root_alone_is_open(tmp_path):
