@@ -30,12 +30,10 @@ built from the tally (`build_report`, with the run rules and the blame inside it
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,8 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package, from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # read_budget and trace_gen, beside this file
-from read_budget import blocks_of
-from trace_gen import generate
+from read_budget import blocks_of, measured, one_run_arguments
 
 from namel3ss_debug.analysis import analyze as analyze_module
 from namel3ss_debug.analysis import build, tally
@@ -255,24 +252,12 @@ def report(result: dict[str, Any], repeats: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size-mb", type=float, default=200.0, help="size of the generated run (default 200)")
-    parser.add_argument("--trace", type=Path, help="time this run instead of a generated one")
-    parser.add_argument("--repeats", type=int, default=3, help="each pass's figure is the best of this many")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        path = args.trace
-        if path is None:
-            path = Path(scratch) / "run.jsonl"
-            print(f"writing a {args.size_mb:g} MB run", file=sys.stderr)
-            generate(path, int(args.size_mb * MB), seed=7)
-        result = measure(path, args.repeats)
+    args = one_run_arguments(__doc__, 3)
+    result = measured(args, measure)
     if args.json:
         print(json.dumps(result, indent=2))
         return
     report(result, args.repeats)
-
 
 if __name__ == "__main__":
     main()

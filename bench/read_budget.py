@@ -171,20 +171,30 @@ def _duckdb(path: Path) -> float | None:
     return min(walls)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def one_run_arguments(doc: str, repeats: int) -> argparse.Namespace:
+    """The options of a bench that splits one run's pass into steps (this one, findings_steps.py)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=float, default=200.0, help="size of the generated run (default 200)")
     parser.add_argument("--trace", type=Path, help="time this run instead of a generated one")
-    parser.add_argument("--repeats", type=int, default=5, help="each step's figure is the best of this many")
+    parser.add_argument("--repeats", type=int, default=repeats, help="each figure is the best of this many")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def measured(args: argparse.Namespace, measure: Callable[[Path, int], dict[str, Any]]) -> dict[str, Any]:
+    """`measure(run, repeats)` of `--trace`, or of a `--size-mb` run of trace_gen.py written for it (then deleted)."""
     with tempfile.TemporaryDirectory() as scratch:
         path = args.trace
         if path is None:
             path = Path(scratch) / "run.jsonl"
             print(f"writing a {args.size_mb:g} MB run", file=sys.stderr)
             generate(path, int(args.size_mb * MB), seed=7)
-        result = measure(path, args.repeats)
+        return measure(path, args.repeats)
+
+
+def main() -> None:
+    args = one_run_arguments(__doc__, 5)
+    result = measured(args, measure)
     if args.json:
         print(json.dumps(result, indent=2))
         return
