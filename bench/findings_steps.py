@@ -16,9 +16,12 @@ are decoded once into memory, so no figure holds the disk or the decoding. Then:
   (two clock reads: 0.3 µs each on the 2-core VM), measured and taken out of the `own` time of the step that made
   the call; the inclusive figures keep it, so a step called a million times reads high. The table is sorted by own
   time: the next speed-up is at its top. The stopwatch reads wall time (a CPU clock costs 0.9 µs a read here), so
-  on a shared machine every step reads slow alike: read the shares (`own %`), not the milliseconds. For a profile
-  without the stopwatch's weight, sample the script with py-spy (`py-spy record -f raw -o out.txt -- python
-  bench/findings_steps.py --repeats 1`), as bench/README.md did.
+  on a shared machine every step reads slow alike: read the shares (`own %`), not the milliseconds;
+- each agent rule alone, exactly: every agent the pass judged is kept (its steps as judged, its run's clues as the
+  pass left them), then each rule is drawn over all of them in a loop of its own, CPU time, best of `--repeats`.
+
+For a profile without the stopwatch's weight, sample the script with py-spy (`py-spy record -f raw -o out.txt --
+python bench/findings_steps.py --repeats 1`), as bench/README.md did.
 
 The steps: the tally's own work at each start, end and instant (`Tally._start`, `_end`, `_instant`), the
 diagnosis's collector at each (`Clues.started`, `ended`, `instant`) and its helpers
@@ -39,6 +42,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package, from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # read_budget and trace_gen, beside this file
@@ -220,6 +225,38 @@ def stepped(records: list[list[Any]]) -> tuple[dict[str, Lap], float]:
     return watch.laps, whole
 
 
+def judged_agents(records: list[list[Any]]) -> list[tuple[Any, Any, Any]]:
+    """Every agent execution the pass judged, with its steps as they were judged, its run's clues (as the pass left
+    them) and the judging: a pass whose collector keeps a copy of each agent before its rules run."""
+    kept: list[tuple[Any, Any, Any]] = []
+    judge = clues.Clues._judge
+
+    def keeping(self: clues.Clues, track: clues.RunTrack, agent: Any) -> None:
+        kept.append((msgspec.structs.replace(agent, steps=list(agent.steps)), track.clues, self.judging))
+        judge(self, track, agent)
+    watch = Stopwatch()
+    watch.replace(clues.Clues, "_judge", keeping)
+    try:
+        pass_of(records, SECTIONS)()
+    finally:
+        watch.undo()
+    return kept
+
+
+def rules_alone(agents: list[tuple[Any, Any, Any]], repeats: int) -> dict[str, float]:
+    """Each agent rule's CPU time over every judged agent, drawn in a loop of its own (no stopwatch), the best of
+    `repeats`, the rules taking turns: what each costs a pass, exactly, where the stopwatch's shares are weighed."""
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for rule in registry.agent_rules():
+            began = cpu()
+            for agent, run, judging in agents:
+                for _finding in rule(agent, run, judging):
+                    pass
+            best[rule.__name__] = min(best.get(rule.__name__, float("inf")), cpu() - began)
+    return dict(sorted(best.items(), key=lambda item: -item[1]))
+
+
 def measure(path: Path, repeats: int) -> dict[str, Any]:
     _, records = blocks_of(path)
     events = sum(len(block) for block in records)
@@ -229,8 +266,10 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
     steps = {name: {"calls": lap.calls, "inclusive_s": lap.inclusive,
                     "own_s": max(lap.inclusive - lap.inner - lap.inner_calls * cost, 0.0)}
              for name, lap in laps.items() if lap.calls}
+    agents = judged_agents(records)
     return {"events": events, "bytes": path.stat().st_size, "cpu_s": best, "stopwatch_ns": cost * 1e9,
-            "stepped_wall_s": whole, "steps": dict(sorted(steps.items(), key=lambda item: -item[1]["own_s"]))}
+            "stepped_wall_s": whole, "steps": dict(sorted(steps.items(), key=lambda item: -item[1]["own_s"])),
+            "agents": len(agents), "agent_rules_cpu_s": rules_alone(agents, repeats)}
 
 
 def report(result: dict[str, Any], repeats: int) -> None:
@@ -249,6 +288,12 @@ def report(result: dict[str, Any], repeats: int) -> None:
     for name, step in result["steps"].items():
         print(f"  {name:46} {step['calls']:>10,} {step['own_s'] / whole * 100:>7.1f} "
               f"{step['inclusive_s'] / whole * 100:>8.1f} {step['own_s'] * 1000:>8.0f}")
+    rules, agents = result["agent_rules_cpu_s"], result["agents"]
+    print(f"\n  each agent rule alone over the {agents:,} agents judged (CPU, best of {repeats}; "
+          f"{sum(rules.values()) / with_s * 100:.0f}% of the pass with findings in all):\n")
+    print(f"  {'rule':46} {'ms':>8} {'us an agent':>12} {'% of the pass':>14}")
+    for name, seconds in rules.items():
+        print(f"  {name:46} {seconds * 1000:>8.0f} {seconds / agents * 1e6:>12.2f} {seconds / with_s * 100:>14.1f}")
 
 
 def main() -> None:
