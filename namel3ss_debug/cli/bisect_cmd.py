@@ -15,10 +15,10 @@ from .errors import warn
 from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, live_options, output_option
 from .progress import bars
-from .questions import announcer, consent
+from .questions import announcer
+from .rerunning import rerun_request
 from ..ops.bisect import BisectRequest, bisect_trace
 from ..ops.environment import Environment
-from ..rerun.policy import LiveCalls
 
 VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
          "json": View("render.bisect.bisect_json:bisect_json", BYTES)}
@@ -93,8 +93,9 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
     """
 
     env = Environment.current(warn, bars(True))
-    request = BisectRequest(trace, answers_path, good, expect, LiveCalls(base_url, live_own, live_requests), cwd,
-                            output, config_path, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
+    rerun = rerun_request(trace, fmt, env, cwd=cwd, output=output, config_path=config_path, allowed=allowed,
+                          base_url=base_url, live_own=live_own, live_requests=live_requests)
+    request = BisectRequest(rerun, answers_path, good, expect)
     report = bisect_trace(request, env, announcer(cwd, allowed, env),
                           lambda number, keys: tell("render.bisect.text:probing", number, keys),
                           lambda endpoints: tell("render.rerun.live:going_live", endpoints, "bisect"))

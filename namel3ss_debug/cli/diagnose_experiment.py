@@ -17,7 +17,7 @@ from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show, tell
 from .options import Command, app_options, live_options, output_option
 from .progress import bars
-from .questions import announcer, consent
+from .questions import announcer
 from ..model.errors import UsageError
 from ..judging.experiment_report import DEFAULT_TRIES, MAX_TRIES
 from ..ops.environment import Environment
@@ -80,15 +80,15 @@ def check_given(given: GivenOptions) -> None:
 def run_experiment(given: GivenOptions, fmt: str, page: bool) -> None:
     """Run the experiment the options ask for, show its report and exit with its code."""
     from ..ops.experiment import ExperimentRequest, Hearing, experiment_trace  # noqa: PLC0415 - runs the app
-    from ..rerun.policy import LiveCalls  # noqa: PLC0415 - with the experiment
+    from .rerunning import rerun_request  # noqa: PLC0415 - with the experiment
 
     values = given.values
     env = Environment.current(warn, bars(not values["no_progress"]))
-    request = ExperimentRequest(
-        values["traces"][0], LiveCalls(values["base_url"], values["live_own"], values["live_requests"]),
-        values["expect"], values["tries"] or DEFAULT_TRIES, values["max_calls"], values["max_cost"], values["cwd"],
-        values["output"], values["config_path"], app_stdout_to_stderr=fmt == "json",
-        consent=consent(values["allowed"], env), prices_path=values["prices_path"])
+    rerun = rerun_request(values["traces"][0], fmt, env, cwd=values["cwd"], output=values["output"],
+                          config_path=values["config_path"], allowed=values["allowed"], base_url=values["base_url"],
+                          live_own=values["live_own"], live_requests=values["live_requests"])
+    request = ExperimentRequest(rerun, values["expect"], values["tries"] or DEFAULT_TRIES, values["max_calls"],
+                                values["max_cost"], values["prices_path"])
     quiet = values["no_progress"]
     hearing = Hearing(_told("render.diagnose.experiment_table:plan"),
                       _told("render.diagnose.experiment_table:trying", quiet),

@@ -15,10 +15,10 @@ from .errors import warn
 from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, live_options, output_option
 from .progress import bars
-from .questions import announcer, consent
+from .questions import announcer
+from .rerunning import rerun_request
 from ..ops.environment import Environment
 from ..ops.verify import VerifyRequest, verify_trace
-from ..rerun.policy import LiveCalls
 
 MAX_REPEAT = 100
 VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
@@ -88,8 +88,9 @@ def verify(trace: str, base_url: str | None, live_own: bool, live_requests: bool
     """
 
     env = Environment.current(warn, bars(True))
-    request = VerifyRequest(trace, LiveCalls(base_url, live_own, live_requests), expect, repeat, cwd, output,
-                            config_path, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
+    rerun = rerun_request(trace, fmt, env, cwd=cwd, output=output, config_path=config_path, allowed=allowed,
+                          base_url=base_url, live_own=live_own, live_requests=live_requests)
+    request = VerifyRequest(rerun, expect, repeat)
     report = verify_trace(request, env, announcer(cwd, allowed, env),
                           lambda number, repeat: tell("render.verify.text:trying", number, repeat),
                           lambda endpoints: tell("render.rerun.live:going_live", endpoints))

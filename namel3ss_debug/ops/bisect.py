@@ -17,7 +17,7 @@ Each rerun is judged as `verify` judges a run (`judging/outcome.py`, `judging/ve
 and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way
 has not fixed the run).
 
-    report = bisect_trace(BisectRequest("bad.jsonl", good="good.jsonl"), env, announce=..., probing=...)
+    report = bisect_trace(BisectRequest(RerunRequest("bad.jsonl"), good="good.jsonl"), env, announce=...)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..launch.choosing import Choosing, Consent
+from ..launch.choosing import Choosing
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
@@ -44,14 +44,15 @@ from ..recording.call_paths import PathTable
 from ..rerun.candidates import LiveCall
 from ..launch.verifying import bisecting
 from ..rerun.policy import LiveCalls
-from ..judging.expect import Expectation
 from ..recording.calls import RecordedCall, Recording
 from ..judging.verdict import judge
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
-from .traces import TraceArgs, make_reader, open_traces
-from .judged import GoingLive, JudgedRecording, JudgingRequest, judge_recording, live_endpoints, opened_run, why_stopped
+from .traces import TraceArgs, open_traces
+from .judged import (GoingLive, JudgedRecording, JudgingRequest, judge_recording, judging_of, live_endpoints,
+                     opened_run, why_stopped)
+from .rerun_request import RerunRequest
 from .replay import load_run
 
 ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
@@ -59,18 +60,13 @@ ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
 
 @dataclass(frozen=True)
 class BisectRequest:
-    """What `bisect TRACE` was asked, as typed (see `bisect --help`): one of `answers_path` and `good`."""
+    """What `bisect TRACE` was asked, as typed (see `bisect --help`): the rerun's request (the bad run's TRACE,
+    what may go live, where the app runs, its consent), one of `answers_path` and `good`, and --expect."""
 
-    trace: str
+    rerun: RerunRequest
     answers_path: Path | None = None
     good: str | None = None
     expect: str | None = None  # --expect RULE, read here
-    live: LiveCalls = LiveCalls()  # what may go live: LLM misses (--base-url, --live), the tools' requests
-    cwd: Path | None = None
-    output: str | None = None
-    config_path: Path | None = None
-    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
-    consent: Consent = Consent()  # before the app runs with answers a recording from elsewhere chose
 
 
 def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
@@ -79,22 +75,20 @@ def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[R
     """Everything `bisect TRACE` does: check the request, read the answers, open the runs, and bisect.
     UsageError (exit 2) for neither or both of --answers and --good, a bad answers file or --expect rule, a bad
     --base-url or one with --live, or an input of several runs."""
-    request.live.check()
+    rerun = request.rerun
+    rerun.live.check()
     if (request.answers_path is None) == (request.good is None):
         raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
                          hint="e.g. namel3ss-debug bisect bad.jsonl --good good.jsonl")
     answers = _answers(request.answers_path) if request.answers_path is not None else None
-    expectation = Expectation.parse(request.expect) if request.expect is not None else None
-    sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
+    judging = judging_of("bisect", "the bad run", "reruns", rerun, request.expect, env)
+    sources, _ = open_traces(TraceArgs(rerun.traces, False, False, rerun.config_path), env)
     goods: list[RunSource | None] = [None]
     if request.good is not None:
-        goods = list(open_traces(TraceArgs((request.good,), False, False, request.config_path), env)[0])
+        goods = list(open_traces(TraceArgs((request.good,), False, False, rerun.config_path), env)[0])
     if len(sources) != 1 or len(goods) != 1:
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
-    judging = JudgingRequest("bisect", "the bad run", "reruns", make_reader(False, env), expectation, request.cwd,
-                             request.output, request.config_path, request.app_stdout_to_stderr)
-    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0], request.live, request.consent), env,
-                      announce, probing, going_live)
+    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0]), env, announce, probing, going_live)
 
 
 def _answers(path: Path) -> dict[str, JsonValue]:
@@ -114,14 +108,16 @@ def _answers(path: Path) -> dict[str, JsonValue]:
 @dataclass(frozen=True)
 class BisectOptions:
     """What `bisect` was asked to do (see `bisect --help`): how the bad run and each rerun are judged (its
-    --expect too: a run whose final output breaks it failed), and `answers` (a parsed --answers file) or `good`
-    (the good run's source)."""
+    --expect too: a run whose final output breaks it failed; the rerun's request, `judging.rerun`), and `answers`
+    (a parsed --answers file) or `good` (the good run's source)."""
 
     judging: JudgingRequest
     answers: dict[str, JsonValue] | None
     good: RunSource | None
-    live: LiveCalls = LiveCalls()
-    consent: Consent = Consent()  # before the app runs with answers a recording from elsewhere chose
+
+    @property
+    def live(self) -> LiveCalls:
+        return self.judging.rerun.live
 
 
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
@@ -139,7 +135,7 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
         good = _good_recording(options.good, options.judging.reader, env)
         # both runs answer the probes: the rerun is a stranger's unless both were written here
         answering = [*source.files, *(options.good.files if options.good is not None else ())]
-        choosing = options.consent.choosing(answering, env.environ)
+        choosing = options.judging.rerun.consent.choosing(answering, env.environ)
         try:
             return _bisect(judged, good, options, choosing, announce, probing, going_live)
         finally:
@@ -165,7 +161,7 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
         mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
         session = Rerun(judged.recording(), bisecting(options.live, fallback), mocks=mocks, inputs_of=recorded_form)
         done = _probe(len(reruns) + 1, keys, judged, GuardedRerun(session, choosing),
-                      options.judging.app_stdout_to_stderr)
+                      options.judging.rerun.app_stdout_to_stderr)
         reruns.append(done)
         return done.flipped
 

@@ -14,7 +14,7 @@ are left, or cost more than `--max-cost` leaves (priced from the recording; a mo
 search rather than count as free). Ctrl-C stops it too. Either way the answer is the best so far, and the record
 (`RUN_ID.experiment.json` beside the forks) keeps it for `report` and `view`.
 
-    report = experiment_trace(ExperimentRequest("failed.jsonl", LiveCalls(own=True)), env, announce=...)
+    report = experiment_trace(ExperimentRequest(RerunRequest("failed.jsonl", LiveCalls(own=True))), env, announce=...)
     report.conclusion.verdict, report.exit_code
 """
 
@@ -30,12 +30,11 @@ import orjson
 from .._version import __version__
 from ..analysis.records.findings import Blame
 from ..analysis.prices import Pricer
-from ..judging.expect import Expectation
 from ..judging.experiment import BUDGET, INTERRUPTED, Conclusion, ForkPoint, PointTried, Search
 from ..judging.experiment_report import (
     DEFAULT_TRIES, EXPERIMENT_SCHEMA, MAX_TRIES, Budget, ExperimentReport, Spent, record_name,
 )
-from ..launch.choosing import Choosing, Consent
+from ..launch.choosing import Choosing
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
@@ -45,34 +44,30 @@ from ..model.fs import replace_beside
 from ..recording.endpoints import endpoints_of
 from ..rerun.budget import BudgetSpent, Budgeted, CallBudget
 from ..recording.calls import Recording
-from ..rerun.policy import LiveCalls
 from ..store.sources import RunSource
 from .analyze.analyze import read_prices
 from .diagnose import DiagnoseRequest, diagnose_traces
 from .environment import Environment
 from .experiment_cost import TryCost, live_cost, recorded_costs
 from .experiment_points import candidate_points, fork_points, read_call
-from .judged import JudgedRecording, JudgingRequest, judge_recording, opened_run, why_stopped
-from .traces import TraceArgs, make_reader, open_traces
+from .judged import JudgedRecording, judge_recording, judging_of, opened_run, why_stopped
+from .rerun_request import RerunRequest
+from .traces import TraceArgs, open_traces
 
 TOOL = "tool"
 
 
 @dataclass(frozen=True)
 class ExperimentRequest:
-    """What `diagnose TRACE --experiment` was asked, as typed (see `diagnose --help`)."""
+    """What `diagnose TRACE --experiment` was asked, as typed (see `diagnose --help`): the rerun's request (TRACE,
+    where a re-ask goes: --base-url, or --live, the app's own endpoints; where the app runs, its consent), and the
+    experiment's own options."""
 
-    trace: str
-    live: LiveCalls = LiveCalls()  # where a re-ask goes: --base-url, or --live (the app's own endpoints)
+    rerun: RerunRequest
     expect: str | None = None
     tries: int = DEFAULT_TRIES  # at each fork point
     max_calls: int | None = None
     max_cost: float | None = None
-    cwd: Path | None = None
-    output: str | None = None
-    config_path: Path | None = None
-    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
-    consent: Consent = Consent()
     prices_path: Path | None = None  # --prices FILE: model prices before price_overrides and genai-prices
 
 
@@ -108,16 +103,15 @@ def experiment_trace(request: ExperimentRequest, env: Environment,
         -> ExperimentReport:
     """Everything `diagnose --experiment` does. UsageError (exit 2) for a bad option, a run that passed, a run with
     no model call, nowhere to send a re-ask, or a TRACE of several runs."""
-    request.live.check()
+    rerun = request.rerun
+    rerun.live.check()
     if not 1 <= request.tries <= MAX_TRIES:
         raise UsageError(f"--tries {request.tries}: give 1 to {MAX_TRIES} tries at each fork point")
-    expectation = Expectation.parse(request.expect) if request.expect is not None else None
-    sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
+    judging = judging_of("diagnose --experiment", "the run", "re-asks", rerun, request.expect, env)
+    sources, _ = open_traces(TraceArgs(rerun.traces, False, False, rerun.config_path), env)
     if len(sources) != 1:
         raise UsageError("diagnose --experiment re-asks the model in one run at a time",
                          hint="name one trace file or run id")
-    judging = JudgingRequest("diagnose --experiment", "the run", "re-asks", make_reader(False, env), expectation,
-                             request.cwd, request.output, request.config_path, request.app_stdout_to_stderr)
     with judge_recording(sources[0], judging, env) as judged:
         return _experiment(sources[0], judged, request, env, announce, hearing)
 
@@ -132,8 +126,9 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     if not points:
         raise UsageError(f"the run in {source.label} made no model call, so there is nothing to re-ask",
                          hint="diagnose --experiment forks a run at its LLM calls; read its blame with diagnose")
-    endpoints = (request.live.base_url,) if request.live.base_url else endpoints_of(judged.timeline)
-    if not request.live.models:
+    live = request.rerun.live
+    endpoints = (live.base_url,) if live.base_url else endpoints_of(judged.timeline)
+    if not live.models:
         raise UsageError(f"diagnose --experiment re-asks the model at up to {len(points)} calls, and the recording "
                          "alone cannot answer a question asked again",
                          hint=f"add --live to send them where the app sent them ({_listed(endpoints)}), or "
@@ -144,7 +139,7 @@ def _experiment(source: RunSource, judged: JudgedRecording, request: ExperimentR
     pricer = Pricer(read_prices(request.prices_path), judged.resolved.settings.price_overrides)
     costs = recorded_costs(recording, points, pricer)
     hearing.plan(_plan(judged.timeline.run_id or "?", search, request, endpoints, _tools_after(recording, points[0])))
-    choosing = request.consent.choosing(source.files, env.environ)
+    choosing = request.rerun.consent.choosing(source.files, env.environ)
     announce(judged.recorded, judged.timeline.run_id, source.label)
     choosing.allow_rerun(source.label)
     run = _Run(judged, request, choosing, CallBudget(request.max_calls), (pricer, costs), hearing)
@@ -160,7 +155,7 @@ def _plan(run_id: str, search: Search, request: ExperimentRequest, endpoints: tu
     return ExperimentPlan(run_id, len(search.points), tuple(search.points[index - 1].call
                                                              for index in search.candidates),
                           request.tries, most_rounds, min(most_calls, request.max_calls or most_calls), endpoints,
-                          request.live.base_url is not None, tools, request.max_calls, request.max_cost)
+                          request.rerun.live.base_url is not None, tools, request.max_calls, request.max_cost)
 
 
 def _listed(endpoints: tuple[str, ...]) -> str:
@@ -169,7 +164,7 @@ def _listed(endpoints: tuple[str, ...]) -> str:
 
 def _blame(source: RunSource, judged: JudgedRecording, request: ExperimentRequest, env: Environment) -> Blame | None:
     """The blame `diagnose` reads from the run (with the same --expect), or None when it judged the run passed."""
-    diagnosis = diagnose_traces(DiagnoseRequest(TraceArgs((source.label,), False, False, request.config_path),
+    diagnosis = diagnose_traces(DiagnoseRequest(TraceArgs((source.label,), False, False, request.rerun.config_path),
                                                 expect=request.expect, prices_path=request.prices_path), env)
     return next((blame for blame in diagnosis.blames if blame.run_id == judged.timeline.run_id), None)
 
@@ -258,12 +253,12 @@ class _Run:
 
     def _try(self, point: ForkPoint) -> TryCost:
         judged = self.judged
-        live = self.request.live
+        live = self.request.rerun.live
         policy = reasking(live, point.call)
         session = Budgeted(judged.recording(), policy, self.budget, inputs_of=recorded_form)
         replay_of = {**judged.replay_of([]), "fork": policy.plan.lineage()}
         ran, _ = run_again(judged.recorded, judged.resolved, GuardedRerun(session, self.choosing), replay_of,
-                           app_stdout_to_stderr=self.request.app_stdout_to_stderr, last=False)
+                           app_stdout_to_stderr=self.request.rerun.app_stdout_to_stderr, last=False)
         if isinstance(ran.exception, KeyboardInterrupt):
             raise KeyboardInterrupt
         self.tries += 1
@@ -299,7 +294,7 @@ def _report(source: RunSource, judged: JudgedRecording, request: ExperimentReque
         blame.confidence if blame is not None and step is not None else None,
         [run.tried[index] for index in order], conclusion,
         Spent(run.tries, run.budget.spent, run.cost), Budget(request.tries, request.max_calls, request.max_cost),
-        "--base-url" if request.live.base_url else "--live", list(endpoints), request.expect)
+        "--base-url" if request.rerun.live.base_url else "--live", list(endpoints), request.expect)
     return _kept(report, run.folder)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
 
@@ -45,6 +44,8 @@ from ..store.sources import STDIN, RunSource
 from .environment import Environment
 from .replay import load_run
 from .rerun import rerun_settings, trace_file
+from .rerun_request import RerunRequest
+from .traces import make_reader
 
 GoingLive = Callable[[tuple[str, ...]], None]  # hears where `--live` sends the calls the recording cannot answer
 
@@ -52,18 +53,23 @@ GoingLive = Callable[[tuple[str, ...]], None]  # hears where `--live` sends the 
 @dataclass(frozen=True)
 class JudgingRequest:
     """What a command asks of its recording: its name and its words for the run and what it does with it (for
-    its messages), the reader, the `--expect` rule, and where the new runs run and are written (and, with
-    `app_stdout_to_stderr`, the app's output: stdout is the JSON report's)."""
+    its messages), the reader, the `--expect` rule, and the rerun's request (`rerun`: where the new runs run and
+    are written, what may go live, and, with `app_stdout_to_stderr`, the app's output: stdout is the JSON
+    report's)."""
 
     command: str  # verify, bisect
     the_run: str  # the recording, the bad run
     does: str  # judges, reruns
     reader: TraceReader
     expect: Expectation | None
-    cwd: Path | None
-    output: str | None
-    config_path: Path | None
-    app_stdout_to_stderr: bool = False
+    rerun: RerunRequest
+
+
+def judging_of(command: str, the_run: str, does: str, rerun: RerunRequest, expect: str | None,
+               env: Environment) -> JudgingRequest:
+    """How `command` judges its recording and each new run: `--expect` read here (UsageError for a bad rule)."""
+    expectation = Expectation.parse(expect) if expect is not None else None
+    return JudgingRequest(command, the_run, does, make_reader(False, env), expectation, rerun)
 
 
 @dataclass(frozen=True)
@@ -116,8 +122,8 @@ def judge_recording(source: RunSource, judging: JudgingRequest, env: Environment
                              f"{judging.does} one",
                              hint="give the file of one run (a trace directory keeps each run in its own files)")
         start = Recording(timeline, PathTable()).start_event()
-        recorded = recorded_target(start, judging.cwd, trace_file(source))
-        resolved = rerun_settings(env, start, config_path=judging.config_path, output=judging.output,
+        recorded = recorded_target(start, judging.rerun.cwd, trace_file(source))
+        resolved = rerun_settings(env, start, config_path=judging.rerun.config_path, output=judging.rerun.output,
                                   network_closed=True)
         rules = read_workspace_checks(resolved.workspace)
         outcome = _outcome(source, timeline, judging.reader, rules, judging.expect, resolved.settings)
