@@ -56,9 +56,13 @@ def _m(*texts: str, min_body: int = 16, boundary: int = 1) -> tuple[Marker, ...]
     return tuple(Marker(text, boundary, min_body) for text in texts)
 
 
-def _prefixed(label: str, prefix: str, body: str, description: str, min_body: int = 16) -> Detector:
-    """A kind known by its prefix, written once: the pattern starts a word with it, the pre-scan looks for it."""
-    return Detector(label, _w(prefix) + body, _m(prefix, min_body=min_body), description=description)
+def _prefixed(label: str, prefix: str, body: str, description: str, min_body: int = 16,
+              endings: tuple[str, ...] = ("",)) -> Detector:
+    """A kind known by its prefix, written once: the pattern starts a word with it, the pre-scan looks for it.
+    With `endings`, the prefix is one of `prefix + ending` (`gh` + `u_` or `s_`), each a marker."""
+    ending = "(?:" + "|".join(map(re.escape, endings)) + ")" if endings != ("",) else ""
+    return Detector(label, _w(prefix) + ending + body, _m(*(prefix + end for end in endings), min_body=min_body),
+                    description=description)
 
 
 _AWS_KEY_ID = r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
@@ -152,8 +156,7 @@ DETECTORS: tuple[Detector, ...] = (
     _prefixed("google_oauth_token", "ya29.", rf"{_T}{{30,}}+", "`ya29.` access tokens", 30),
     _prefixed("github_pat", "ghp_", rf"[A-Za-z0-9]{{36}}{_E}", "`ghp_` + 36", 30),
     _prefixed("github_oauth_token", "gho_", rf"[A-Za-z0-9]{{36}}{_E}", "`gho_` + 36", 30),
-    Detector("github_app_token", rf"{_w('gh')}[us]_[A-Za-z0-9]{{36}}{_E}", _m("ghu_", "ghs_", min_body=30),
-             description="`ghu_` / `ghs_` + 36"),
+    _prefixed("github_app_token", "gh", rf"[A-Za-z0-9]{{36}}{_E}", "`ghu_` / `ghs_` + 36", 30, ("u_", "s_")),
     _prefixed("github_refresh_token", "ghr_", r"[A-Za-z0-9]{36,}+", "`ghr_` + 36 or more", 30),
     _prefixed("github_fine_grained_pat", "github_pat_", r"[A-Za-z0-9_]{50,}+", "`github_pat_` + 82", 40),
     Detector("gitlab_token",
@@ -170,10 +173,8 @@ DETECTORS: tuple[Detector, ...] = (
     _prefixed("slack_app_token", "xapp-", r"\d-[A-Za-z0-9-]{20,}+", "`xapp-1-...`", 20),
     Detector("slack_webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,}+",
              _m("hooks.slack.com/", min_body=20), description="`hooks.slack.com/services/...` URLs"),
-    Detector("stripe_secret_key", rf"{_w('sk_')}(?:live|test)_[A-Za-z0-9]{{20,}}+", _m("sk_live_", "sk_test_"),
-             description="`sk_live_` / `sk_test_`"),
-    Detector("stripe_restricted_key", rf"{_w('rk_')}(?:live|test)_[A-Za-z0-9]{{20,}}+", _m("rk_live_", "rk_test_"),
-             description="`rk_live_` / `rk_test_`"),
+    _prefixed("stripe_secret_key", "sk_", r"[A-Za-z0-9]{20,}+", "`sk_live_` / `sk_test_`", 16, ("live_", "test_")),
+    _prefixed("stripe_restricted_key", "rk_", r"[A-Za-z0-9]{20,}+", "`rk_live_` / `rk_test_`", 16, ("live_", "test_")),
     _prefixed("stripe_webhook_secret", "whsec_", r"[A-Za-z0-9+/=]{24,}+", "`whsec_...`", 24),
     _prefixed("twilio_api_key", "SK", rf"[0-9a-fA-F]{{32}}{_E}", "`SK` + 32 hex", 32),
     _prefixed("sendgrid_api_key", "SG.", rf"{_T}{{22}}\.{_T}{{43}}(?![A-Za-z0-9_-])", "`SG.` + 22 + `.` + 43", 40),
@@ -196,9 +197,8 @@ DETECTORS: tuple[Detector, ...] = (
              description="`discord.com/api/webhooks/...` URLs"),
     _prefixed("npm_token", "npm_", rf"[A-Za-z0-9]{{36}}{_E}", "`npm_` + 36", 30),
     _prefixed("pypi_token", "pypi-AgEIcHlwaS5vcmc", rf"{_T}{{50,}}+", "`pypi-AgEIcHlwaS5vcmc...`", 50),
-    Detector("shopify_token", rf"{_w('shp')}(?:at|ss|ca|pa)_[a-fA-F0-9]{{32}}{_E}",
-             _m("shpat_", "shpss_", "shpca_", "shppa_", min_body=30),
-             description="`shpat_`, `shpss_`, `shpca_`, `shppa_` + 32 hex"),
+    _prefixed("shopify_token", "shp", rf"[a-fA-F0-9]{{32}}{_E}", "`shpat_`, `shpss_`, `shpca_`, `shppa_` + 32 hex",
+              30, ("at_", "ss_", "ca_", "pa_")),
     Detector("datadog_key", r"(?<![A-Za-z0-9])(?:[a-f0-9]{40}|[a-f0-9]{32})(?![A-Za-z0-9])",
              _m("datadog", "Datadog", "DATADOG", "dd_", "DD_", "dd-", "DD-", min_body=0), near=_datadog_near,
              valid=lambda text: any(c.isdigit() for c in text) and any(c.isalpha() for c in text),
