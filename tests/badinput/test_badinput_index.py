@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import stat
@@ -39,6 +40,7 @@ from namel3ss_debug.ops.runs.index import INDEX_NAME
 from namel3ss_debug.store.index import index_path, load_index
 
 Body = dict[str, Any]
+Indexed = tuple[Path, Body, os.stat_result]  # a run's path, its index's body, the run's stat
 
 
 def _entries(body: Body, change: Callable[[list[int]], list[int]]) -> Body:
@@ -75,11 +77,22 @@ CRAFTED: dict[str, tuple[Callable[[Body], Body | bytes], int | None]] = {
 }
 
 
-def _indexed(workspace: Path) -> tuple[Path, Body, os.stat_result]:
-    path = many_llm_calls(3000).write(workspace / "big.jsonl")  # past 1 MiB: a full read writes its index
-    assert invoke(["inspect", "big.jsonl", "--format", "json"]).exit_code == 0
-    body = json.loads(index_path(str(path)).read_bytes())
-    return path, body, path.stat()
+@pytest.fixture(scope="module")
+def indexed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run past 1 MiB and the index a full read wrote beside it, made once for the module's tests to copy."""
+    path = many_llm_calls(3000).write(tmp_path_factory.mktemp("indexed") / "big.jsonl")
+    assert invoke(["inspect", str(path), "--format", "json"]).exit_code == 0
+    assert index_path(str(path)).is_file()
+    return path
+
+
+@pytest.fixture
+def indexed(workspace: Path, indexed_once: Path) -> Indexed:
+    """The run and its index copied into the case's directory (the run's mtime kept, as the index claims it):
+    the run's path, the index's body, the run's stat."""
+    path = Path(shutil.copy2(indexed_once, workspace / "big.jsonl"))
+    shutil.copy2(index_path(str(indexed_once)), index_path(str(path)))
+    return path, json.loads(index_path(str(path)).read_bytes()), path.stat()
 
 
 def _plant(path: Path, sidecar: Body | bytes, stat: os.stat_result) -> None:
@@ -88,8 +101,8 @@ def _plant(path: Path, sidecar: Body | bytes, stat: os.stat_result) -> None:
 
 
 @pytest.mark.parametrize("name", CRAFTED)
-def test_a_crafted_index_never_gives_a_wrong_event_or_a_wrong_no_event(workspace: Path, name: str) -> None:
-    path, body, stat = _indexed(workspace)
+def test_a_crafted_index_never_gives_a_wrong_event_or_a_wrong_no_event(indexed: Indexed, name: str) -> None:
+    path, body, stat = indexed
     craft, seq = CRAFTED[name]
     seq = _middle(body) + 1 if seq is None else seq
     _plant(path, craft(body), stat)
@@ -103,8 +116,8 @@ def test_a_crafted_index_never_gives_a_wrong_event_or_a_wrong_no_event(workspace
     assert outcome.stderr.count("\n") <= 1  # at most the one notice
 
 
-def test_a_wrong_index_is_said_once_and_rebuilt(workspace: Path) -> None:
-    path, body, stat = _indexed(workspace)
+def test_a_wrong_index_is_said_once_and_rebuilt(indexed: Indexed) -> None:
+    path, body, stat = indexed
     _plant(path, dict(body, last_seq=4000), stat)
     outcome = invoke(["inspect", "big.jsonl", "--event", "5000"])
     assert outcome.exit_code == 0, outcome.summary()
@@ -116,8 +129,8 @@ def test_a_wrong_index_is_said_once_and_rebuilt(workspace: Path) -> None:
     assert again.exit_code == 0 and again.stderr == ""
 
 
-def test_an_event_that_is_not_there_is_still_said_so(workspace: Path) -> None:
-    path, body, stat = _indexed(workspace)
+def test_an_event_that_is_not_there_is_still_said_so(indexed: Indexed) -> None:
+    path, body, stat = indexed
     _plant(path, dict(body, last_seq=10 ** 6), stat)
     outcome = invoke(["inspect", "big.jsonl", "--event", "7000"])
     assert_sound(outcome)
@@ -125,9 +138,9 @@ def test_an_event_that_is_not_there_is_still_said_so(workspace: Path) -> None:
 
 
 @pytest.mark.parametrize("change", ["grown", "rewritten"])
-def test_an_index_of_the_file_as_it_was_is_not_believed(workspace: Path, change: str) -> None:
+def test_an_index_of_the_file_as_it_was_is_not_believed(indexed: Indexed, change: str) -> None:
     """Grown: the size differs, so the index is stale. Rewritten: the same size and mtime, other lines."""
-    path, body, stat = _indexed(workspace)
+    path, body, stat = indexed
     sidecar = index_path(str(path)).read_bytes()
     data = path.read_bytes()
     if change == "grown":
@@ -151,11 +164,11 @@ SIDECAR_BOUNDS = Bounds(seconds=30, mib=300)  # each command takes 1-2 s and 70-
 @pytest.mark.parametrize("command", [["analyze", "big.jsonl"], ["inspect", "big.jsonl", "--event", "5000"]],
                          ids=["analyze", "inspect"])
 def test_whatever_is_at_the_sidecars_name_the_command_ends_in_bounds_and_the_victim_is_untouched(
-        workspace: Path, layout: str, command: list[str]) -> None:
+        workspace: Path, indexed_once: Path, layout: str, command: list[str]) -> None:
     """A link (to a file, to another user's folder), a FIFO, a device (/dev/zero grew analyze to 8.7 GB), another
     user's file or a directory at `big.jsonl.idx`: read no further than an index of the trace can be, never
     waited on, never written through; at most one line says so."""
-    many_llm_calls(3000).write(workspace / "big.jsonl")
+    shutil.copyfile(indexed_once, workspace / "big.jsonl")  # the run alone, no index beside it
     victim = Victim.made(workspace / "victim", files=20)
     plant(layout, workspace / "big.jsonl.idx", victim)
     outcome = spawn(command, cwd=workspace, bounds=SIDECAR_BOUNDS)

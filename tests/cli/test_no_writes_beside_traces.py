@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,17 +39,23 @@ COMMANDS = {
 }
 
 
-@pytest.fixture
-def traces(tmp_path: Path) -> Path:
-    """A directory of two runs past 1 MiB each: a full read of either writes its index, unless told not to."""
-    directory = tmp_path / "traces"
-    directory.mkdir()
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of two runs past 1 MiB each: a full read of either writes its index, unless told not to.
+    Built once for the module (generating them cost more than every command read of them)."""
+    directory = tmp_path_factory.mktemp("built")
     many_llm_calls(3000).write(directory / "run.jsonl")
     new = many_llm_calls(3100)
     new.run_id = "20261122-110000-abcdef"
     (directory / "new.jsonl").write_bytes(new.lines().replace(b"20261122-100000-abcdef", new.run_id.encode()))
-    (tmp_path / "out").mkdir()
     return directory
+
+
+@pytest.fixture
+def traces(built: Path, tmp_path: Path) -> Path:
+    """A copy of the two runs, the test's own, in a directory beside an empty `out`."""
+    (tmp_path / "out").mkdir()
+    return Path(shutil.copytree(built, tmp_path / "traces"))
 
 
 def arguments(name: str, traces: Path, no_cache: bool) -> list[str]:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from support.repeats import attempts
 
 APPS = Path(__file__).parent / "apps"
 FOUR_THREADS = str(APPS / "four_threads.py")
@@ -179,7 +180,7 @@ def test_a_normal_exit_with_threads_still_tracing_loses_no_event(tmp_path, how):
 SUMMARY_LOOPS = 8000  # about 100,000 events: reading them for the summary takes seconds
 
 
-@pytest.mark.parametrize("attempt", range(5))
+@pytest.mark.parametrize("attempt", attempts(5))
 @pytest.mark.parametrize("stop", ("sigint", "sigterm", "return"))
 def test_trace_reading_its_summary_leaves_no_thread_working_untraced(tmp_path, stop, attempt):
     # Until the process is gone, the daemon threads stay where the run ended: what they counted is in the trace
@@ -231,7 +232,7 @@ def marks_kept_or_counted(written: list[dict], emitted: int) -> bool:
     return on_disk + written[-1]["attrs"].get("dropped", 0) >= emitted
 
 
-@pytest.mark.parametrize("attempt", range(5))
+@pytest.mark.parametrize("attempt", attempts(5))
 def test_a_file_size_limit_ends_the_run_with_run_end_and_counts_what_is_missing(tmp_path, attempt):
     # the file stops growing at 1 MB of 8 MB of marks: writes fail with EFBIG from then on, and the run's end
     # cuts whole lines from the segment to make room for run_end (no run_end, 14,234 of 15,000 lost unsaid)
@@ -302,7 +303,7 @@ def fill(directory: Path) -> Path:
     return filler
 
 
-@pytest.mark.parametrize("attempt", range(5))
+@pytest.mark.parametrize("attempt", attempts(5))
 def test_a_file_system_that_stays_full_ends_the_run_with_run_end_and_counts_what_is_missing(tmp_path, tiny_tmpfs,
                                                                                             attempt):
     traces = tiny_tmpfs / "traces"
