@@ -29,7 +29,6 @@ from .collectors.patterns import PatternsCollector
 from .collectors.timing import MAX_BUCKETS, coarsen
 from .diagnosis.parts import join as join_clues  # `join` is this module's own name
 from .idset import SpanIds
-from .merge import add_counts, add_anomalies, add_errors, add_integrity, add_timing, add_usage
 from .part_tally import SEQ_MASK, PartPatterns, Tallied
 from .run_state import OpenSpan, RunState
 from .tally import Tally
@@ -83,15 +82,13 @@ def _add_part(tally: Tally, run: RunState, part: Tallied) -> None:
     if run.next_seq is not None and part.first_seq != run.next_seq:
         tally.integrity.seq_jump(run, part.first_seq, run.next_seq)
     _run(run, mine, part)
-    add_counts(tally.overview.types, part.overview.types)
-    add_counts(tally.overview.instants, part.overview.instants)
-    tally.overview.analyzed += part.overview.analyzed
-    add_timing(tally.timing, part.timing, 0)
-    add_errors(tally.errors, part.errors, 0)
-    add_integrity(tally.integrity, part.integrity)
+    tally.overview.merge(part.overview)
+    tally.timing.merge(part.timing, 0)
+    tally.errors.merge(part.errors, 0)
+    tally.integrity.merge(part.integrity)
     if tally.anomalies is not None and part.anomalies is not None:
-        add_anomalies(tally.anomalies, part.anomalies, 0)
-    add_usage(tally.usage, part.usage)
+        tally.anomalies.merge(part.anomalies, 0)
+    tally.usage.merge(part.usage)
     if tally.patterns is not None and part.patterns is not None:
         _patterns(tally.patterns, part.patterns, part.calls, part.run.open)
     if tally.clues is not None and part.clues is not None:

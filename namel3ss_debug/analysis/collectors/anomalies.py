@@ -10,7 +10,7 @@ from typing import Callable
 from ...store.records import EventRecord
 from ..run_state import MAX_KEPT, RunState
 from ..thresholds import CONTEXT_SHARE
-from .figures import SEQ_BITS, BlockingSeen, Memory, NearLimit, Op
+from .figures import SEQ_BITS, BlockingSeen, Memory, NearLimit, Op, largest
 
 
 class AnomaliesCollector:
@@ -47,6 +47,17 @@ class AnomaliesCollector:
             self.near_limit_count += 1
             if len(self.near_limit) < MAX_KEPT:
                 self.near_limit.append(NearLimit(tokens_in, ref, model, event.name, event.span_id, window))
+
+    def merge(self, part: AnomaliesCollector, shift: int) -> None:
+        """`part`'s anomalies after these (its references moved by `shift`): the same top of the longest blocking,
+        the first calls near a context window up to the same cap."""
+        self.windows.update(part.windows)
+        self.blocking = largest(self.blocking, [item._replace(ref=item.ref + shift) for item in part.blocking],
+                                MAX_KEPT)
+        self.blocking_count += part.blocking_count
+        room = MAX_KEPT - len(self.near_limit)
+        self.near_limit += [item._replace(ref=item.ref + shift) for item in part.near_limit[:max(0, room)]]
+        self.near_limit_count += part.near_limit_count
 
 
 def sampled(run: RunState, event: EventRecord, memory_mb: float) -> None:

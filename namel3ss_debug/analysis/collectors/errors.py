@@ -14,7 +14,7 @@ from ...model.rerun_protocol import STOPS, unwound_by_stop
 from ...store.records import EventRecord, attrs_of
 from ..handling import ErrorChain, escapes_through, marked_handled
 from ..run_state import OpenSpan, RunState
-from .figures import SEQ_BITS, ErrorKind, ErrorSeen, Op
+from .figures import SEQ_BITS, ErrorKind, ErrorSeen, Op, add_counts
 
 MAX_EXAMPLES = 3
 
@@ -106,6 +106,25 @@ class ErrorsCollector:
         self.unhandled_categories[chain.category] = self.unhandled_categories.get(chain.category, 0) + 1
         for tool in chain.tools:
             self.unhandled_tools[tool] = self.unhandled_tools.get(tool, 0) + 1
+
+    def merge(self, part: ErrorsCollector, shift: int) -> None:
+        """`part`'s errors after these (its references moved by `shift`): counts summed, the first examples of
+        each kind kept up to the same cap, as one pass keeps them (`analysis/merge.py`)."""
+        self.failed_spans += part.failed_spans
+        self.error_events += part.error_events
+        add_counts(self.by_op, part.by_op)
+        for kind, seen in part.types.items():
+            mine = self.types.get(kind)
+            if mine is None:
+                mine = self.types[kind] = ErrorKind(seen.category)
+            mine.count += seen.count
+            room = MAX_EXAMPLES - len(mine.examples)
+            mine.examples += [example._replace(ref=example.ref + shift) for example in seen.examples[:max(0, room)]]
+        add_counts(self.categories, part.categories)
+        add_counts(self.tool_errors, part.tool_errors)
+        add_counts(self.unhandled_types, part.unhandled_types)
+        add_counts(self.unhandled_categories, part.unhandled_categories)
+        add_counts(self.unhandled_tools, part.unhandled_tools)
 
 
 def reported_as(event: EventRecord) -> tuple[str, str] | None:

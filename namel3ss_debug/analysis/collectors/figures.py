@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import NamedTuple
+import heapq
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 
 from ..loops import Label
 
 Op = tuple[str, str, str]  # (component, name, span kind): what the figures are kept by
+K = TypeVar("K")
+T = TypeVar("T", bound=tuple[Any, ...])  # a kept item: a named tuple, compared as a tuple
+
 SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | seq
 CALLS = frozenset({"llm", "tool"})  # the components whose calls can repeat, be retried or loop
 
@@ -186,3 +190,16 @@ class Kid(msgspec.Struct, gc=False):
     direct_ms: float  # time of the parent's children on the whole path
     prev: Kid | None = None
     depth: int = 0  # links from here to the kid holding the whole path (`critical.LINKS`)
+
+
+def add_counts(into: dict[K, int], part: dict[K, int]) -> None:
+    """`part`'s counts added to `into`'s, each key where one pass meets it first (`merge`)."""
+    for key, count in part.items():
+        into[key] = into.get(key, 0) + count
+
+
+def largest(heap: list[T], more: list[T], size: int) -> list[T]:
+    """The `size` largest of both, as a heap (each item is distinct: its reference is one event's)."""
+    kept = heapq.nlargest(size, [*heap, *more])
+    heapq.heapify(kept)
+    return kept

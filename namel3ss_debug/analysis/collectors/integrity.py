@@ -53,3 +53,13 @@ class IntegrityCollector:
             first = run.open[unclosed[0]]
             self.note(f"run {run.run_id}: {len(unclosed)} span(s) never ended, e.g. {unclosed[0]} "
                       f"({first.component}:{first.name})")
+
+    def merge(self, part: IntegrityCollector) -> None:
+        """`part`'s problems after these: counts summed, the first problems kept up to the same cap."""
+        self.unclosed += part.unclosed
+        self.ends_without_start += part.ends_without_start
+        self.orphans += part.orphans
+        self.duplicates += part.duplicates
+        self.gaps += part.gaps
+        for problem in part.problems:
+            self.note(problem)

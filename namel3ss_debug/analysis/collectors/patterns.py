@@ -8,6 +8,8 @@ after the other are none). A loop is then named after the turn agent, at its fir
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...store.records import EventRecord
 from ..loops import LoopWatch
 from ..run_state import OpenSpan, RunState
@@ -94,3 +96,17 @@ class PatternsCollector:
         if watch is not None:
             for cycle, repeats, first in watch.finish():
                 self.loops.append(LoopSeen(run.index, span_id, start_seq, name, cycle, repeats, first, kind))
+
+    def merge(self, part: PatternsCollector, shift: int, offset: int) -> None:
+        """`part`'s patterns after these: its references moved by `shift`, its runs by `offset`; its repeated calls
+        keyed apart from these (the calls' identities are each process's hashes)."""
+        for key, repeat in part.repeated.items():
+            self.repeated[(offset, key)] = replace(repeat, ref=repeat.ref + shift)
+        for op, retry in part.retries.items():
+            mine = self.retries.get(op)
+            if mine is None:
+                self.retries[op] = Retries(retry.ref + shift, retry.span_id, retry.retries, retry.recovered)
+            else:
+                mine.retries += retry.retries
+                mine.recovered += retry.recovered
+        self.loops += [replace(loop, run=loop.run + offset) for loop in part.loops]

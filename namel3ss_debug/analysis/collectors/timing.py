@@ -8,7 +8,7 @@ import heapq
 
 from ...store.records import EventRecord
 from ..run_state import RunState
-from .figures import SEQ_BITS, Bucket, Op, OpTimes, SlowSeen
+from .figures import SEQ_BITS, Bucket, Op, OpTimes, SlowSeen, add_counts, largest
 
 MAX_BUCKETS = 4096
 BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
@@ -63,6 +63,22 @@ class Timing:
             item = SlowSeen(duration, ref, event.span_id, op, event.status)
             if item > slow[0]:
                 heapq.heapreplace(slow, item)
+
+    def merge(self, part: Timing, shift: int) -> None:
+        """`part`'s times after these (its references moved past this tally's runs by `shift`), as one pass keeps
+        them: each operation's durations joined, the first of the longest kept, the same top of the slowest."""
+        for op, times in part.ops.items():
+            mine = self.ops.get(op)
+            if mine is None:
+                self.ops[op] = OpTimes(times.durations, times.longest_ms, times.longest_ref + shift, times.longest_span)
+                continue
+            mine.durations.extend(times.durations)
+            if times.longest_ms > mine.longest_ms:  # the first of the longest, as one pass keeps it
+                mine.longest_ms, mine.longest_ref, mine.longest_span = \
+                    times.longest_ms, times.longest_ref + shift, times.longest_span
+        add_counts(self.untimed, part.untimed)
+        self.slow = largest(self.slow, [item._replace(ref=item.ref + shift) for item in part.slow], self.top)
+        add_counts(self.slow_by_op, part.slow_by_op)
 
 
 def coarsen(run: RunState) -> None:

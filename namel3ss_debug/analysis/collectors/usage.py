@@ -45,3 +45,27 @@ class UsageCollector:
             use.max_input = tokens_in
         if tokens_in and self.anomalies is not None:
             self.anomalies.prompt(event, model, tokens_in, run.index << SEQ_BITS | event.seq)
+
+    def merge(self, part: UsageCollector) -> None:
+        """`part`'s use of each model added to this one's, each model where one pass meets it first."""
+        for model, use in part.models.items():
+            mine = self.models.get(model)
+            if mine is None:
+                self.models[model] = use
+                continue
+            _added(mine, use)
+
+
+def _added(into: ModelUse, part: ModelUse) -> None:
+    into.calls += part.calls
+    into.input_tokens += part.input_tokens
+    into.output_tokens += part.output_tokens
+    into.total_tokens += part.total_tokens
+    into.event_costs.extend(part.event_costs)
+    into.event_priced += part.event_priced
+    into.open_input += part.open_input
+    into.open_output += part.open_output
+    into.open_calls += part.open_calls
+    into.max_input = max(into.max_input, part.max_input)
+    into.no_usage += part.no_usage
+    into.no_answer += part.no_answer
