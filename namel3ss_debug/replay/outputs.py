@@ -82,6 +82,8 @@ class Where(Output):
 
 @dataclass(frozen=True)
 class Row:
+    """One line of `list`: its event, and whether it is the current one, holds a breakpoint or was mocked."""
+
     frame: ListedEvent
     current: bool
     breakpoint: bool
@@ -90,6 +92,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Listing(Output):
+    """What `list` shows: its rows, and whether the timeline goes on before and after them."""
+
     rows: tuple[Row, ...]
     more_before: bool
     more_after: bool
@@ -117,11 +121,15 @@ class Help(Output):
 
 @dataclass(frozen=True)
 class Breakpoints(Output):
+    """The breakpoint table, as `break` with no argument shows it."""
+
     items: tuple[BreakpointInfo, ...]
 
 
 @dataclass(frozen=True)
 class MockInfo:
+    """A mock as `mock` lists it: its key, where it was given, the events it answers and its value."""
+
     key: str
     origin: str
     events: int
@@ -130,6 +138,8 @@ class MockInfo:
 
 @dataclass(frozen=True)
 class Mocks(Output):
+    """The mocks `mock` with no argument lists."""
+
     items: tuple[MockInfo, ...]
 
 

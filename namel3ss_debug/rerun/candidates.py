@@ -40,6 +40,9 @@ class LiveCall(CallRecord):
 
 @dataclass(frozen=True)
 class Candidate:
+    """A recorded call near a missed one: its key, where it is in the recording, its path, and why it did not
+    match."""
+
     key: str
     where: str
     path: str
