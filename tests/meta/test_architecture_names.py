@@ -245,6 +245,12 @@ def test_every_name_the_guide_gives_exists() -> None:
     assert missing(GUIDE.read_text(encoding="utf-8")) == []
 
 
+def test_every_meta_test_is_in_the_guide() -> None:
+    """The contracts CI enforces are listed in the guide: a new one in `tests/meta/` is named there too."""
+    text = GUIDE.read_text(encoding="utf-8")
+    assert [path.name for path in sorted((ROOT / "tests" / "meta").glob("test_*.py")) if path.name not in text] == []
+
+
 def test_a_name_that_is_gone_is_caught() -> None:
     text = ("`cli/analyze_cmd._print` picks a view; `analysis.analyse` and `Tracer.start_spam` are typos;\n"
             "`store/readers.py`, `render/analyse/` and `ops/cache.ResultCache.keys` were moved; `GuardedRerunner`.\n"
