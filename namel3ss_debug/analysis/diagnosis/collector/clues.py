@@ -280,7 +280,8 @@ class Clues:
         else:
             step.text = payloads.output_text(event.outputs)
             if step.kind == "agent_turn" and step.name.casefold() in USERS:  # what the user said, whole
-                clues.given.add(payloads.as_text(payloads.output_of(event.outputs)))
+                if not clues.given.full:
+                    clues.given.add(payloads.as_text(payloads.output_of(event.outputs)))
         if keyed:
             self._repeat(track, step)
         if call:
@@ -359,8 +360,9 @@ class Clues:
         parent = run.open.get(event.parent_id) if event.parent_id is not None else None
         track.agents[event.span_id] = AgentSteps(run.run_id, event.span_id, event.name, event.seq,
                                                  parent.agent if parent is not None else None)
-        if parent is None or parent.agent is None:  # the outermost agent: its inputs are the run's task
-            track.clues.given.add(payloads.as_text(payloads.decoded(event.inputs)))
+        given = track.clues.given
+        if (parent is None or parent.agent is None) and not given.full:  # the outermost agent: its inputs are the
+            given.add(payloads.as_text(payloads.decoded(event.inputs)))  # run's task, decoded only while kept
         track.clues.agents[event.span_id] = event.name
 
     def _agent_ended(self, track: RunTrack, event: EventRecord) -> None:

@@ -34,6 +34,11 @@ class Given(msgspec.Struct, gc=False):
     asked: bool = False  # the run's first LLM request has been read
     input_chars: int = 0  # the characters of `text` up to and with the first LLM request's: the run's input
 
+    @property
+    def full(self) -> bool:
+        """Whether no more text is kept: a caller need not decode what it would add."""
+        return len(self.text) >= GIVEN_CHARS - 1
+
     def add(self, text: Optional[str]) -> None:
         if not text:
             return

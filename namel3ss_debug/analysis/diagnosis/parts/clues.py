@@ -110,6 +110,10 @@ class PartGiven(Given):
             self.first = len(self.said)
             self.said.append(text[:GIVEN_CHARS])
 
+    @property
+    def full(self) -> bool:
+        return self.kept >= GIVEN_CHARS
+
     def add(self, text: Optional[str]) -> None:
         if text and self.kept < GIVEN_CHARS:
             self.said.append(text[:GIVEN_CHARS])
