@@ -19,10 +19,6 @@ from .thresholds import Threshold, parse_threshold
 
 # What `runs --trend` judges with when no --regression is given.
 DEFAULT_RULES = ("duration>+50%", "cost>+25%", "tokens>+25%", "errors>+0")
-_ROW_FIELDS = {"duration": "duration_ms", "llm_calls": "llm_calls", "tool_calls": "tool_calls",
-               "tokens": "total_tokens", "cost": "cost_usd", "errors": "errors", "handled_errors": "handled_errors",
-               "unhandled_errors": "unhandled_errors"}
-assert set(_ROW_FIELDS) == set(RUN_METRICS)
 
 
 def row_judges(expressions: tuple[str, ...], option: str = "--regression") -> list[tuple[str, Judge]]:
@@ -47,7 +43,7 @@ def row_figure(row: RunRow, metric: str) -> Optional[float]:
     bound compared with another is no change)."""
     if metric == "cost" and row.unpriced_calls:
         return None
-    value = getattr(row, _ROW_FIELDS[metric])
+    value = getattr(row, RUN_METRICS[metric][0])  # a row's figures have their Overview fields' names
     return None if value is None else float(value)
 
 
@@ -62,7 +58,7 @@ def _judge(threshold: Threshold) -> Judge:
         if not threshold.crossed_by(amount):
             return None
         shown_change = None if math.isinf(amount) else amount
-        field = _ROW_FIELDS[threshold.metric]  # the figures as the row has them: a count stays a whole number
+        field = RUN_METRICS[threshold.metric][0]  # the figures as the row has them: a count stays a whole number
         return Reason(threshold.metric, getattr(before, field), getattr(after, field), shown_change,
                       threshold.expression, threshold.unit)
     return judge
