@@ -61,8 +61,9 @@ class ForkPolicy(Policy):
         return plain
 
 
-def rerun_policy(match: str, on_miss: str, live_tools: bool, fork: ForkPlan | None) -> Policy:
-    """The policy of `replay --rerun`: a fork's with `--fork`, else the plain rerun's."""
+def rerun_policy(match: str, on_miss: str, live_tools: bool, fork: ForkPlan | None, strict: bool = False) -> Policy:
+    """The policy of a rerun the user's options describe (`replay --rerun`, a golden run: `strict`): a fork's with
+    `--fork`, else the plain rerun's."""
     if fork is None:
-        return Policy(match=match, on_miss=on_miss, live_tools=live_tools)
-    return ForkPolicy(match=match, on_miss=on_miss, live_tools=live_tools, plan=fork)
+        return Policy(match=match, strict=strict, on_miss=on_miss, live_tools=live_tools)
+    return ForkPolicy(match=match, strict=strict, on_miss=on_miss, live_tools=live_tools, plan=fork)

@@ -33,7 +33,7 @@ from ..recording.load import load_timeline
 from ..recording.call_paths import PathTable
 from ..rerun.answerer import Rerun
 from ..rerun.candidates import Miss
-from ..rerun.policy import Policy
+from ..rerun.fork_policy import rerun_policy
 from ..recording.calls import Recording
 from ..rerun.steady import Steady, bad_pattern
 from ..store.problems import ReadProblems
@@ -131,7 +131,7 @@ class GoldenSession:
         golden = Consent(allowed=self.plan.trusted).choosing([str(self.plan.path)], os.environ)
         self.answered_here = golden.trusted  # an extended golden run keeps its seal only then
         choosing = golden if live else None
-        policy = Policy(match="inputs", strict=True, on_miss=on_miss, live_tools=live)
+        policy = rerun_policy("inputs", on_miss, live, None, strict=True)
         self.rerun = Rerun(recording, policy, inputs_of=recorded_form)
         self.guarded = GuardedRerun(self.rerun, choosing)
         tracer = get_tracer()
