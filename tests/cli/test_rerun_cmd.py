@@ -11,9 +11,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import orjson
 import pytest
+from support.rerunhelpers import RecordedOnce
 from support.tracehelpers import schema_errors
 
 from namel3ss_debug.transport.apis.neutral import made_id
@@ -33,8 +35,26 @@ def trace(app: Path, directory: Path, *args: str) -> Path:
     return traced(app, directory, *args)[0]
 
 
+ONCE: list[RecordedOnce] = []  # the module's: each example recorded once
+
+
+@pytest.fixture(scope="module", autouse=True)
+def examples_recorded_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    ONCE.append(RecordedOnce(tmp_path_factory.mktemp("examples"), recorded))
+    yield
+    ONCE.pop()
+
+
 def traced(app: Path, directory: Path, *args: str) -> tuple[Path, str]:
-    """The trace of one run of `app`, and what the app printed."""
+    """The trace of one run of `app`, and what the app printed: an example's (unless `--vary`, run every time
+    to differ) recorded once for the module and copied into `directory`."""
+    if app.parent == EXAMPLES and "--vary" not in args:
+        return ONCE[-1].copied(app, directory, *args)
+    return recorded(app, directory, *args)
+
+
+def recorded(app: Path, directory: Path, *args: str) -> tuple[Path, str]:
+    """The trace of one run of `app` in `directory`, and what the app printed."""
     out = directory / f"traces-{len(list(directory.glob('traces-*')))}"
     done = command("trace", "-q", "-o", str(out), str(in_project(app, directory)), *args, cwd=directory)
     assert done.returncode in (0, 1), done.stderr

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support.rerunhelpers import moved_here
 
 from namel3ss_debug.cli.questions import allow_rerun
 from namel3ss_debug.launch.app import Target
@@ -82,7 +83,7 @@ def recorded_in(directory: Path) -> Project:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project recorded once for the module, for the tests that rerun a crafted copy of its run."""
+    """The project recorded once for the module, for its tests to copy."""
     directory = tmp_path_factory.mktemp("recorded")
     recorded_in(directory)
     return directory
@@ -90,19 +91,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def project(recorded: Path, tmp_path: Path) -> Project:
-    """A copy of the recorded project in the test's directory, its run saying the copy's paths (where the
-    recording said the module's). Its trace is no longer the one this user wrote there: a test that reruns
-    it as it is takes `own_project`."""
+    """A copy of the recorded project in the test's directory, its run saying the copy's paths and sealed as
+    written here, as the test's own recording would be."""
     root = Path(shutil.copytree(recorded / "project", tmp_path / "project"))
-    trace = next((root / "traces").glob("*.jsonl"))
-    trace.write_bytes(trace.read_bytes().replace(str(recorded).encode(), str(tmp_path).encode()))
-    return Project(root, trace, tmp_path / "ran.txt")
-
-
-@pytest.fixture
-def own_project(tmp_path: Path) -> Project:
-    """The project recorded by the test itself: its run is this user's, written here."""
-    return recorded_in(tmp_path)
+    return Project(root, moved_here(next((root / "traces").glob("*.jsonl")), recorded, tmp_path), tmp_path / "ran.txt")
 
 
 def outside_script(project: Project) -> Path:
@@ -255,10 +247,10 @@ def test_yes_without_rerun_is_a_usage_error(project):
 
 # --- the project's own app runs without a question, as before ------------------------------------------
 
-def test_the_recorded_app_of_the_project_runs_without_asking(own_project):
-    done = own_project.rerun(own_project.trace)
+def test_the_recorded_app_of_the_project_runs_without_asking(project):
+    done = project.rerun(project.trace)
     assert done.returncode == 0, done.stderr
-    assert "the app ran" in done.stdout and own_project.mark.read_text() == "app ran"
+    assert "the app ran" in done.stdout and project.mark.read_text() == "app ran"
     assert "warning" not in done.stderr
 
 
@@ -350,10 +342,10 @@ def test_on_a_terminal_no_refuses(project):
     assert not project.mark.exists()
 
 
-def test_on_a_terminal_the_projects_own_app_is_not_asked_about(own_project):
-    code, screen = on_a_terminal(own_project, own_project.trace, b"n\n")
+def test_on_a_terminal_the_projects_own_app_is_not_asked_about(project):
+    code, screen = on_a_terminal(project, project.trace, b"n\n")
     assert code == 0, screen
-    assert "Run it?" not in screen and own_project.mark.exists()
+    assert "Run it?" not in screen and project.mark.exists()
 
 
 # --- the question, driven directly with terminal-like streams ------------------------------------------

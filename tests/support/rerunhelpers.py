@@ -3,7 +3,9 @@ a user's shell runs it: for the rerun, fork, verify and bisect tests."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any, Callable
 from namel3ss_debug import get_tracer
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
+from namel3ss_debug.model.seals import Seals
 from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.answerer import Rerun
@@ -65,3 +68,38 @@ def command(*args: str, cwd: Path, input: str | None = None, extra: dict[str, st
     env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})})
     return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, input=input,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def moved_here(trace: Path, old: Path, new: Path) -> Path:
+    """`trace`, a copy of a recording made under `old`, rewritten as if made under `new` (each path moved) and
+    sealed as this user's tracer seals what it writes (`model/seals.py`): a run recorded once for a module,
+    rerun by each test as a recording written in its own directory."""
+    def quoted(path: Path) -> bytes:
+        return json.dumps(str(path))[1:-1].encode()
+
+    trace.write_bytes(trace.read_bytes().replace(quoted(old), quoted(new)))
+    seals = Seals.of(os.environ)
+    assert seals is not None, "no state directory to seal the copy in"
+    seals.seal(trace)
+    return trace
+
+
+class RecordedOnce:
+    """Each app recorded once (by `record(app, directory, *args)`, which returns the trace and what the app
+    printed) in a directory of its own under `directory`; a test gets a copy of that directory in its own, the
+    run's paths moved there and sealed (`moved_here`), as if the test had recorded it."""
+
+    def __init__(self, directory: Path, record: Callable[..., tuple[Path, str]]) -> None:
+        self.directory, self.record = directory, record
+        self.made: dict[tuple[str, ...], tuple[Path, Path, str]] = {}
+
+    def copied(self, app: Path, into: Path, *args: str) -> tuple[Path, str]:
+        """The trace of `app` run with `args`, copied into `into`, and what the app printed."""
+        key = (str(app), *args)
+        if key not in self.made:
+            home = self.directory / f"recorded-{len(self.made)}"
+            home.mkdir()
+            self.made[key] = (home, *self.record(app, home, *args))
+        home, trace, printed = self.made[key]
+        shutil.copytree(home, into, dirs_exist_ok=True)
+        return moved_here(into / trace.relative_to(home), home, into), printed
