@@ -36,6 +36,7 @@ from ..model.events import STARTUP_NAME, is_start, is_startup
 from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
+from ..store.line_blocks import LineBlock
 from ..store.lines import decode_line
 from ..store.records import EventRecord
 from .call_table import (
@@ -135,6 +136,15 @@ class CallRecorder:
                 self._number(text_key(event.get("component")), text_key(event.get("name")))
         if len(self._started) + len(self._ended) >= HANDED_EVERY:
             self._hand_over()
+
+    def see_block(self, block: LineBlock, rereadable: bool) -> None:
+        """A block's events: its records, or as dicts where the typed decoder refused a field; with their places
+        when the file can be read again."""
+        if not block.decoded:
+            for located in block.events():
+                self.add(located.event, (located.path, located.offset) if rereadable else None)
+        else:
+            self.add_block(block.records, block.path, block.offsets if rereadable else None)
 
     def add_block(self, records: Iterable[EventRecord], path: Optional[str] = None,
                   offsets: Optional[Callable[[], Sequence[int]]] = None) -> None:

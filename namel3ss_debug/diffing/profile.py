@@ -68,18 +68,8 @@ def profile_lines(source: HandedRun, blocks: Iterable[LineBlock], *, pricer: Pri
 
     def records() -> Iterator[Sequence[EventRecord]]:
         for block in blocks:
-            recorded(recorder, block, rereadable)
+            recorder.see_block(block, rereadable)
             yield block.records
 
     report = analyze([(source, records())], pricer=pricer, problems=problems, sections=SECTIONS)
     return RunProfile(source, report, recorder.finish())
-
-
-def recorded(recorder: CallRecorder, block: LineBlock, rereadable: bool) -> None:
-    """A block's events shown to the recorder: its records, or as dicts where the typed decoder refused a field;
-    with their places when the file can be read again."""
-    if not block.decoded:
-        for located in block.events():
-            recorder.add(located.event, (located.path, located.offset) if rereadable else None)
-    else:
-        recorder.add_block(block.records, block.path, block.offsets if rereadable else None)

@@ -39,11 +39,9 @@ def seen(blocks: Iterator[LineBlock], watching: Watching, files: Sequence[str], 
     """The records of each block, the block shown first to the scan (as `checks.run.scanned_blocks`) and to the
     call recorder (as `diffing.profile.profile_lines`; its places kept when the file can be read again)."""
     scan, recorder = watching.scan, watching.recorder
-    if recorder is not None:
-        from ...diffing.profile import recorded  # noqa: PLC0415 - `diff`'s recorder: see the imports
     for block in blocks:
         if scan is not None:
             scan.see_block(block, files[block.file])
         if recorder is not None:
-            recorded(recorder, block, rereadable)
+            recorder.see_block(block, rereadable)
         yield block.records

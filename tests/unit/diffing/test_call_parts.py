@@ -21,7 +21,6 @@ from namel3ss_debug.analysis.tally import Tally
 from namel3ss_debug.diffing.call_parts import JoiningRecorder, PartCalls, PartRecorder
 from namel3ss_debug.diffing.call_table import CallTable
 from namel3ss_debug.diffing.calls import CallRecorder, CallSequence
-from namel3ss_debug.diffing.profile import recorded
 from namel3ss_debug.model import span_ids
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import LineRange, TraceReader
@@ -39,7 +38,7 @@ def one_recorder(path: str) -> tuple:
     recorder = CallRecorder()
     [source] = resolve_sources([path])
     for block in TraceReader(ReadProblems()).line_blocks(source):
-        recorded(recorder, block, True)
+        recorder.see_block(block, True)
     return state(recorder.finish())
 
 
@@ -67,7 +66,7 @@ def parted_calls(path: str, starts: list[int], cuts: list[int]) -> tuple[tuple, 
 
     def read(span):
         for block in reader.span_line_blocks(path, span):
-            recorded(recorder, block, True)
+            recorder.see_block(block, True)
             yield block.records
 
     def joined(number):
