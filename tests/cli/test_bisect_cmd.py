@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from jsonschema import Draft202012Validator
-from support.rerunhelpers import command
+from support.rerunhelpers import RecordedOnce, command
 from support.stubs import ChatStub, Reply, Request, chat_completion, json_reply
 
 from namel3ss_debug.schemas import load_bisect_schema
@@ -116,10 +116,31 @@ print(plan_trip())
 '''
 
 
+ONCE: list[RecordedOnce] = []  # the module's: each offline app recorded once for each of its arguments
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline_apps_recorded_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    ONCE.append(RecordedOnce(tmp_path_factory.mktemp("offline"), traced))
+    yield
+    ONCE.pop()
+
+
 def recorded(tmp_path: Path, app: str, *args: str, into: str = "recorded") -> Path:
-    (tmp_path / "app.py").write_text(app)
-    command("trace", "-q", "-o", into, "app.py", *args, cwd=tmp_path)  # a bad run's app raises: its traceback
-    return next((tmp_path / into).glob("*.jsonl"))
+    """The run of `app` with `args`, in `tmp_path/into`: an offline app's (FakeLLM, the same run every time)
+    recorded once for the module and copied; an app that talks to a test's stub recorded by the test."""
+    if app in (STEPS_APP, SUMMARY_APP, TRIP_APP, ASKED_TOOL_APP):
+        return ONCE[-1].copied(app, tmp_path, *args, into)[0]
+    return traced(app, tmp_path, *args, into)[0]
+
+
+def traced(app: str, directory: Path, *args: str) -> tuple[Path, str]:
+    """`app` recorded in `directory` with `args` (the last: the trace directory): its trace, and what it
+    printed."""
+    *argv, into = args
+    (directory / "app.py").write_text(app)
+    done = command("trace", "-q", "-o", into, "app.py", *argv, cwd=directory)  # a bad run's app raises
+    return next((directory / into).glob("*.jsonl")), done.stdout
 
 
 def completion(text: str) -> dict[str, Any]:

@@ -93,8 +93,9 @@ class RecordedOnce:
         self.directory, self.record = directory, record
         self.made: dict[tuple[str, ...], tuple[Path, Path, str]] = {}
 
-    def copied(self, app: Path, into: Path, *args: str) -> tuple[Path, str]:
-        """The trace of `app` run with `args`, copied into `into`, and what the app printed."""
+    def copied(self, app: Path | str, into: Path, *args: str) -> tuple[Path, str]:
+        """The trace of `app` (its path, or its source) run with `args`, copied into `into`, and what it
+        printed."""
         key = (str(app), *args)
         if key not in self.made:
             home = self.directory / f"recorded-{len(self.made)}"
