@@ -6,28 +6,11 @@ reaching the stub."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
-from support.rerunhelpers import command as run_command
-
-ROOT = Path(__file__).resolve().parents[2]
-pytest.importorskip("openai")
-pytest.importorskip("anthropic")
-pytest.importorskip("google.genai")
+from sdkapps import recorded, run
 
 APP = '''
-import json, sys
-import anthropic, openai
-from google import genai
-from llm_stub_server import StubServer
-
-TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}}}}
-USER = [{"role": "user", "content": "Weather in Paris"}]
-
 def show(label, text, calls):
     print(f"{label}: {text} | " + ", ".join(f"{name}({json.dumps(args, sort_keys=True)})" for name, args in calls))
 
@@ -74,19 +57,10 @@ ANSWER = '{"content": "Let me look.", "tool_calls": [{"name": "get_weather", "ar
 APIS = ("openai.chat", "openai.responses", "anthropic.messages", "gemini.generate_content")
 
 
-def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run_command(*args, cwd=cwd, extra={"COLUMNS": "240"})
-
-
 def test_one_answer_with_a_tool_call_is_each_api_s_answer_whole_and_streamed(tmp_path: Path) -> None:
-    for name in ("llm_stub_server.py", "llm_stub_apis.py"):
-        shutil.copyfile(ROOT / "examples" / name, tmp_path / name)
-    (tmp_path / "apis_app.py").write_text(APP)
-    recorded = command("trace", "-q", "-o", "recorded", "apis_app.py", cwd=tmp_path)
-    assert recorded.returncode == 0, recorded.stderr
-    assert "http requests: 8" in recorded.stdout
+    assert "http requests: 8" in recorded(tmp_path, "apis_app.py", APP).stdout
     mocks = [argument for api in APIS for argument in ("--mock", f"llm:{api}={ANSWER}")]
-    done = command("replay", "recorded", "--rerun", "-o", "new", *mocks, cwd=tmp_path)
+    done = run("replay", "recorded", "--rerun", "-o", "new", *mocks, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     said = [line.split(": ", 1)[1] for line in done.stdout.splitlines() if " stream=" in line]
     assert said == ['Let me look. | get_weather({"city": "Lisbon"})'] * 8, done.stdout

@@ -6,30 +6,15 @@ texts, tool calls and usage, with no request reaching the stub."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import orjson
-import pytest
+from sdkapps import recorded
 from support.rerunhelpers import command
 
 from namel3ss_debug.testing.golden_streams import compacted
 
-ROOT = Path(__file__).resolve().parents[2]
-pytest.importorskip("openai")
-pytest.importorskip("anthropic")
-pytest.importorskip("google.genai")
-
 APP = '''
-import json
-import anthropic, httpx, openai
-from google import genai
-from llm_stub_server import StubServer
-
-TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}}}}
-USER = [{"role": "user", "content": "Weather in Paris"}]
-
 def show(label, *said):
     print(label + ": " + json.dumps(said, sort_keys=True, default=str))
 
@@ -63,12 +48,8 @@ def said(stdout: str) -> list[str]:
 
 
 def test_a_rerun_serves_streams_kept_without_frames_to_each_sdk_as_recorded(tmp_path: Path) -> None:
-    for name in ("llm_stub_server.py", "llm_stub_apis.py"):
-        shutil.copyfile(ROOT / "examples" / name, tmp_path / name)
-    (tmp_path / "streams_app.py").write_text(APP)
-    recorded = command("trace", "-q", "-o", "recorded", "streams_app.py", cwd=tmp_path)
-    assert recorded.returncode == 0, recorded.stderr
-    assert "http requests: 8" in recorded.stdout and len(said(recorded.stdout)) == 8
+    first = recorded(tmp_path, "streams_app.py", APP)
+    assert "http requests: 8" in first.stdout and len(said(first.stdout)) == 8
     [trace] = (tmp_path / "recorded").glob("*.jsonl")
     events = [compacted(orjson.loads(line)) for line in trace.read_bytes().splitlines()]
     ends = [event for event in events if event["event_type"] == "llm_call_end"]
@@ -79,5 +60,5 @@ def test_a_rerun_serves_streams_kept_without_frames_to_each_sdk_as_recorded(tmp_
     # rewritten by the test, the kept trace is no longer the one written here: its plain tools run only with --yes
     again = command("replay", "kept", "--rerun", "-o", "new", "--yes", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert said(again.stdout) == said(recorded.stdout)
+    assert said(again.stdout) == said(first.stdout)
     assert "http requests: 0" in again.stdout and "[nonce " in said(again.stdout)[0]

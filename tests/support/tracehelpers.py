@@ -10,13 +10,20 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
 from jsonschema import Draft202012Validator
 
+import pytest
+
+from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.schemas import load_trace_schema
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import RunSource
 
 Event = dict[str, Any]
 
@@ -135,3 +142,16 @@ def assert_tree(events: list[Event]) -> Event:
 
 def find(events: list[Event], event_type: str, name: str | None = None) -> list[Event]:
     return [e for e in events if e["event_type"] == event_type and (name is None or e["name"] == name)]
+
+
+def refused_peak(path: Path, match: str) -> int:
+    """The peak of the memory traced while the store's reader reads `path` and refuses it with a TraceError
+    that matches `match` (a line too long to hold): a test holds the peak to what refusing should take."""
+    reader = TraceReader(ReadProblems(), write_index=False)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TraceError, match=match):
+            list(reader.records(RunSource(str(path), (str(path),))))
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

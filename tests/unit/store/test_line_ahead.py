@@ -10,6 +10,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from support.tracehelpers import refused_peak
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store import blocks, lines, lookup
@@ -82,14 +83,7 @@ def test_a_stream_holds_no_more_than_the_limit_and_a_block_before_it_refuses(sma
 
 def test_the_reader_refuses_a_line_past_the_limit_within_a_few_blocks_of_memory(small_limit, tmp_path):
     path = _sparse(tmp_path / "zeros.jsonl", HEAD, 10 * LIMIT)
-    reader = TraceReader(ReadProblems(), write_index=False)
-    tracemalloc.start()
-    try:
-        with pytest.raises(TraceError, match="zeros.jsonl:2: a line longer than 16 MiB"):
-            list(reader.records(RunSource(str(path), (str(path),))))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = refused_peak(path, "zeros.jsonl:2: a line longer than 16 MiB")
     assert peak < 8 * blocks.BLOCK_SIZE  # it held the limit (16 MiB, and more) before it refused
 
 
