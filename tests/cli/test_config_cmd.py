@@ -135,11 +135,16 @@ def test_validate_of_an_empty_file_says_so_in_one_line(workspace):
                                                     "(write {} or run `namel3ss-debug config init --force`)\n")
 
 
-def test_validate_warns_about_a_duplicate_key_at_the_one_that_is_ignored(workspace):
-    write_config(workspace, '{\n  "buffer_size": 5,\n  "buffer_size": 7\n}')
+@pytest.mark.parametrize("config, code, said", [
+    ('{\n  "buffer_size": 5,\n  "buffer_size": 7\n}', 0,
+     'warning: .namel3ss/debug.json:3:3: duplicate key "buffer_size" (the last one is used)'),
+    ('{\n  "checks": {"max_erors": 0}\n}', 2,  # the checks section, by the rules of check
+     'error: .namel3ss/debug.json:2:14: unknown key "max_erors" (did you mean "max_errors"?)'),
+], ids=["a duplicate key, at the one ignored", "a check's misspelt rule"])
+def test_validate_says_what_is_wrong_where_in_one_line(workspace, config, code, said):
+    write_config(workspace, config)
     result = invoke_cli(["config", "validate"])
-    assert (result.exit_code, result.stderr) == (
-        0, 'namel3ss-debug: warning: .namel3ss/debug.json:3:3: duplicate key "buffer_size" (the last one is used)\n')
+    assert (result.exit_code, result.stderr) == (code, f"namel3ss-debug: {said}\n")
 
 
 def test_show_config_given_a_directory_is_one_line(workspace):
@@ -174,13 +179,6 @@ def test_validate_ignores_the_environment(workspace):
     write_config(workspace, "{}")
     result = invoke(["validate"], env={"NAMEL3SS_DEBUG_BUFFER_SIZE": "not-a-number"})
     assert result.exit_code == 0
-
-
-def test_validate_checks_the_checks_section_by_the_rules_of_check(workspace):
-    write_config(workspace, '{\n  "checks": {"max_erors": 0}\n}')
-    result = invoke_cli(["config", "validate"])
-    assert (result.exit_code, result.stderr) == (
-        2, 'namel3ss-debug: error: .namel3ss/debug.json:2:14: unknown key "max_erors" (did you mean "max_errors"?)\n')
 
 
 def test_init_at_a_path_of_bytes_that_are_not_utf8_says_where_it_wrote_on_one_line(tmp_path):

@@ -454,19 +454,16 @@ def test_a_misspelt_option_suggests_the_closest_one_and_runs_nothing(project):
     assert not (project / "argv.json").exists()
 
 
-def test_a_missing_module_is_one_line_and_starts_no_run(project):
-    result = trace(["-o", str(project / "traces"), "-m", "no_such_module"])
-    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: no module named no_such_module "
-                                                    "(modules are found from the working directory and sys.path, "
-                                                    "as under python -m)\n")
+@pytest.mark.parametrize("module, said", [
+    ("no_such_module", "no module named no_such_module (modules are found from the working directory and "
+                       "sys.path, as under python -m)"),
+    ("json", "no module named json.__main__ (json is a package: give it a __main__.py, or name one of its "
+             "modules)"),
+], ids=["missing", "a package without __main__"])
+def test_a_module_that_cannot_run_is_one_line_and_starts_no_run(project, module, said):
+    result = trace(["-o", str(project / "traces"), "-m", module])
+    assert (result.exit_code, result.stderr) == (2, f"namel3ss-debug: error: {said}\n")
     assert not (project / "traces").exists()
-
-
-def test_a_package_without_main_is_one_line(project):
-    result = trace(["-o", str(project / "traces"), "-m", "json"])
-    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: no module named json.__main__ "
-                                                    "(json is a package: give it a __main__.py, "
-                                                    "or name one of its modules)\n")
 
 
 def test_checking_a_missing_submodule_imports_nothing_of_its_package(tmp_path):
