@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,15 @@ import pytest
 
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from support.otlpreceivers import Blackhole, Dripping, HttpReceiver, SlowReading, StatusReceiver, refused_url
+from support.otlpreceivers import (
+    Blackhole,
+    Dripping,
+    HttpReceiver,
+    SlowReading,
+    StatusReceiver,
+    refused_url,
+    run_exporting_app,
+)
 from support.tracefactory import TraceBuilder, one_llm_call
 
 TIMEOUT = 3.0
@@ -131,32 +138,14 @@ def test_any_2xx_is_taken_for_sent(tmp_path) -> None:
     assert done.returncode == 0 and "sent 2 spans to" in done.stderr and receiver.requests == 1
 
 
-APP = textwrap.dedent("""
-    from namel3ss_debug import trace_tool_call
-
-    @trace_tool_call
-    def work(i):
-        return i
-
-    for i in range(20):
-        work(i)
-    print("done")
-""")
 LIVE_END_BOUND = 0.5 + 1.0  # otlp_live.FIRST_ANSWER_SECONDS for a receiver never answered, and the noise
 
 
 def run_app(tmp_path: Path, url: str) -> tuple[float, subprocess.CompletedProcess]:
     """The app with live export to `url` (`NAMEL3SS_DEBUG_EXPORTERS=jsonl,otlp`), timed to its exit."""
-    app = tmp_path / "app.py"
-    app.write_text(APP)
     env = {**environ(), "NAMEL3SS_DEBUG_ENABLED": "1", "NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR": str(tmp_path / "traces"),
            "NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": url}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, str(app)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
-    took = time.perf_counter() - start
-    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
-    return took, done
+    return run_exporting_app(tmp_path, env)
 
 
 def test_live_export_to_a_trickling_receiver_does_not_hold_the_apps_exit(tmp_path) -> None:

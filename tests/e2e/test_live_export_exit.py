@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import orjson
@@ -17,43 +14,21 @@ import pytest
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.grpc.trace_exporter")
 
-from support.otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url
+from support.otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url, run_exporting_app
 
 from namel3ss_debug.otel.spans import SpanConverter
 
-APP = textwrap.dedent("""
-    import sys, time
-    from namel3ss_debug import trace_tool_call
-
-    @trace_tool_call
-    def work(i):
-        return i
-
-    for i in range(20):
-        work(i)
-    time.sleep(float(sys.argv[1]))  # a pause: the batch so far goes out while the app still runs
-    for i in range(20):
-        work(i)
-    print("done")
-""")
 EXTRA_LIMIT = 1.5  # seconds over the same app without export; measured 0.0-0.6 s (see below)
 
 
 def run_app(tmp_path: Path, name: str, pause: float = 0.0, **otel: str) -> tuple[float, subprocess.CompletedProcess]:
     """The app run as a user runs it (`NAMEL3SS_DEBUG_ENABLED=1 python app.py`), timed to its exit; its trace
     is written to `tmp_path / name`."""
-    app = tmp_path / "app.py"
-    app.write_text(APP)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("NAMEL3SS_DEBUG_", "OTEL_"))}
     environ.update(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(tmp_path / name))
     if otel:
         environ.update(NAMEL3SS_DEBUG_EXPORTERS="jsonl,otlp", **otel)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, str(app), str(pause)], cwd=tmp_path, env=environ, capture_output=True,
-                          text=True, timeout=60)
-    took = time.perf_counter() - start
-    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
-    return took, done
+    return run_exporting_app(tmp_path, environ, pause)
 
 
 def fastest(tmp_path: Path, name: str, runs: int = 2, **otel: str) -> tuple[float, subprocess.CompletedProcess]:

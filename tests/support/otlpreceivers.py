@@ -6,13 +6,17 @@ collector's gRPC service) keep every span they were sent, decoded (ids as hex, a
 listens on; `Blackhole` accepts connections and never answers (a hung receiver, or a host whose packets vanish
 once connected). `Dripping` answers a byte a second for ever, `SlowReading` reads a request a byte a second and
 never answers, `StatusReceiver` answers every request with one status (a redirect, 503 or 429 with a
-Retry-After).
+Retry-After). `run_exporting_app` runs the app the live-export tests export from, as a user runs it.
 """
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -20,6 +24,37 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from support.stubs import LoopbackServer, Reply, Request, TcpListener
+
+# Twenty tool calls, a pause (argv[1] seconds: the batch so far goes out while the app still runs), twenty more.
+EXPORTING_APP = textwrap.dedent("""
+    import sys, time
+    from namel3ss_debug import trace_tool_call
+
+    @trace_tool_call
+    def work(i):
+        return i
+
+    for i in range(20):
+        work(i)
+    time.sleep(float(sys.argv[1]))
+    for i in range(20):
+        work(i)
+    print("done")
+""")
+
+
+def run_exporting_app(directory: Path, environ: dict[str, str], pause: float = 0.0,
+                      ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """EXPORTING_APP run as `python app.py PAUSE` in `directory` with `environ` (the test's tracing and export
+    settings), timed to its exit: the seconds, and what it did (it must exit 0, printing `done`)."""
+    app = directory / "app.py"
+    app.write_text(EXPORTING_APP)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, str(app), str(pause)], cwd=directory, env=environ, capture_output=True,
+                          text=True, timeout=60)
+    took = time.perf_counter() - start
+    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
+    return took, done
 
 
 def _value(value: Any) -> Any:
