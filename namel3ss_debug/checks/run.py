@@ -1,6 +1,5 @@
-"""A run judged against rules: each event goes to the EventScan and, as a record, to `analyze` (`check` reads its
-runs through `ops/reading/`, which shows each block to the scan with `scanned_blocks`' rule; `verify` with
-`judge_run`).
+"""A run judged against rules: each event goes to the EventScan and, as a record, to `analyze` (`check` and
+`verify` read their runs through `ops/reading/`, which shows each block to the scan: `watching.seen`).
 
 The events arrive once (standard input cannot be read twice), so the scan and `analyze` share the stream:
 `analyze` pulls blocks of records, and making each block shows its events to the scan on the way.
@@ -14,36 +13,18 @@ pre-scan's speed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Optional
 
 from .._version import __version__
-from ..analysis.analyze import analyze
-from ..analysis.prices import Pricer
 from ..analysis.records.report import Report
-from ..analysis.run_state import Options
-from ..store.reader import TraceReader
-from ..store.records import EventRecord
 from ..store.sources import RunSource
-from .evaluate import evaluate, sections_read
+from .evaluate import evaluate
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
 from .rules import Rule
 from .scan import EventScan
 
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
     from .secrets import SecretFinder
-
-
-def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None, options: Optional[Options] = None,
-              ) -> tuple[RunCheck, Report, int]:
-    """The rules judged against one run, always analysed (the sections the rules read, and the overview, errors,
-    findings and health of a run with no rules), with the report beside the judgement: how `verify` reads a run's
-    outcome (`analysis/failed_run.py` reads its findings)."""
-    scan = new_scan(rules, secrets)
-    sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
-    report = analyze([(source, scanned_blocks(reader, source, scan))], pricer=pricer, options=options,
-                     problems=reader.problems, sections=sections)
-    return judged(source, rules, report, scan), report, scan.events
 
 
 def judged(source: RunSource, rules: list[Rule], report: Report, scan: EventScan) -> RunCheck:
@@ -67,14 +48,6 @@ def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> Event
 
         secrets = SecretFinder()
     return EventScan(rules, secrets)
-
-
-def scanned_blocks(reader: TraceReader, source: RunSource, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
-    """The run's records a block at a time, each block shown to the scan first (`diagnose` judges the
-    workspace's checks in its pass with it)."""
-    for block in reader.line_blocks(source):
-        scan.see_block(block, source.files[block.file])
-        yield block.records
 
 
 def check_report(runs: list[RunCheck], rules: list[Rule]) -> CheckReport:

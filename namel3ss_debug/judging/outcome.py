@@ -4,7 +4,7 @@ Every part is read where the project already decides it, never decided again her
 - whether the run failed: the one definition (`analysis/failed_run.py`: an error escaped, a non-zero exit code,
   a critical finding that it gave up), from `analyze`'s overview and findings of the run;
 - its errors, each handled or unhandled by the one rule (`analysis/handling.py`), from `analyze`'s errors;
-- the rules of the workspace's `checks` section, judged as `check` judges them (`checks/run.judge_run`);
+- the rules of the workspace's `checks` section, judged as `check` judges them (`ops/judged.judge_run`);
 - `--expect` on its final output (`expect.py`).
 
 A run passes when it did not fail, had no error (a handled one too: a run that survived a failed tool is not a

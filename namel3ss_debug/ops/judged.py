@@ -20,11 +20,15 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Callable
 
+from ..analysis.prices import Pricer
+from ..analysis.records.report import Report
 from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.run_state import Options
 from ..checks.rules import Rule
 from ..checks.rules_file import read_workspace_checks
-from ..checks.run import judge_run
+from ..checks.evaluate import sections_read
+from ..checks.results import RunCheck
+from ..checks.run import judged, new_scan
 from ..config import ResolvedSettings, Settings
 from ..launch.recorded import Recorded, recorded_target
 from ..model.errors import UsageError
@@ -42,6 +46,11 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .environment import Environment
+from .reading.again import Again
+from .reading.plan import ReadPlan
+from .reading.read import read
+from .reading.settings import pass_settings
+from .reading.watching import Watching
 from .replay import load_run
 from .rerun import rerun_settings, trace_file
 from .rerun_request import RerunRequest
@@ -137,8 +146,21 @@ def _outcome(source: RunSource, timeline: Timeline, reader: TraceReader, rules: 
              expect: Expectation | None, settings: Settings) -> Outcome:
     """The run's outcome; a `fail_on_finding` rule judges with the settings' `diagnose_*` thresholds."""
     options = Options(judging=Judging(thresholds_from(settings)))
-    check, report, _ = judge_run(source, reader, rules, options=options)
+    check, report = judge_run(source, reader, rules, options)
     return outcome_of(report, check if rules else None, timeline, expect)
+
+
+def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], options: Options | None = None,
+              ) -> tuple[RunCheck, Report]:
+    """The rules judged against one run, read again by `reader` (which read its timeline: its warnings are said
+    as then, and nothing of the environment is read), with the report beside: the sections the rules read, and
+    the findings and health `analysis/failed_run.py` reads, as `check` would judge it."""
+    scan = new_scan(rules)
+    sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
+    settings = pass_settings(options or Options(), sections, strict=reader.problems.strict)
+    done = read(ReadPlan((source,), settings, Again(reader)), Pricer(), Environment(),
+                Watching(scan=scan, count_bytes=False))
+    return judged(source, rules, done.report, scan), done.report
 
 
 @contextmanager

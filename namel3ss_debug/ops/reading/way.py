@@ -1,4 +1,4 @@
-"""A way of reading a plan's runs (`Way`: whole, in batches, in parts), and what a read gives (`Read`)."""
+"""A way of reading a plan's runs (`Way`: whole, in batches, in parts, again), and what a read gives (`Read`)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Read:
 
 
 class Way(Protocol):
-    """How a plan's runs are read into one report (`whole.Whole`, `batches.Batches`, `parts.Parts`)."""
+    """How a plan's runs are read into one report (`whole.Whole`, `batches.Batches`, `parts.Parts`,
+    `again.Again`)."""
 
     def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read: ...

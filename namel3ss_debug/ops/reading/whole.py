@@ -3,7 +3,7 @@ runs, and of a command's worker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..._version import __version__
@@ -11,13 +11,14 @@ from ...analysis.analyze import analyze, collector_paused
 from ...analysis.prices import Pricer
 from ...analysis.records.report import REPORT_SCHEMA, Report
 from ...store.formats import rereadable
+from ...store.problems import ReadProblems
 from ...store.reader import TraceReader
 from ...store.records import EventRecord
 from ...store.sources import RunSource
 from ..environment import Environment
 from ..traces import make_reader
 from .counting import Counted
-from .settings import options_of
+from .settings import PassSettings, options_of
 from .watching import Watching, seen
 from .way import Read
 
@@ -40,11 +41,16 @@ class Whole:
             if not settings.sections:
                 report = _unanalysed(block for _, blocks in runs for block in blocks)
             else:
-                report = analyze(runs, pricer=pricer, options=options_of(settings), window=settings.window,
-                                 problems=reader.problems, sections=settings.sections,
-                                 bytes_read=(lambda: progress.done) if watching.count_bytes else None,
-                                 keep_tally=watching.keep_tally, keep_clues=watching.keep_clues)
+                report = analysed(runs, plan.settings, pricer, reader.problems, watching, lambda: progress.done)
         return Read(report, reader.problems, counted.events)
+
+
+def analysed(runs: Iterable[tuple[RunSource, Iterator[Sequence[EventRecord]]]], settings: PassSettings,
+             pricer: Pricer, problems: ReadProblems, watching: Watching, done: Callable[[], int]) -> Report:
+    """The runs' report, read here: `done` the bytes read, when the overview counts them."""
+    return analyze(runs, pricer=pricer, options=options_of(settings), window=settings.window, problems=problems,
+                   sections=settings.sections, bytes_read=done if watching.count_bytes else None,
+                   keep_tally=watching.keep_tally, keep_clues=watching.keep_clues)
 
 
 def _blocks(reader: TraceReader, source: RunSource, watching: Watching) -> Iterator[Sequence[EventRecord]]:

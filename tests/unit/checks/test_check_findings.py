@@ -11,7 +11,7 @@ from support.tracefactory import retried_tool_run
 from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.checks.rules import rules_from_value
-from namel3ss_debug.checks.run import judge_run
+from namel3ss_debug.ops.judged import judge_run
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.checks.rules import rules_from_flags
 from namel3ss_debug.store.problems import ReadProblems
@@ -27,10 +27,10 @@ def retried(path: Path) -> RunSource:
 def test_the_rule_judges_with_the_thresholds_given(tmp_path: Path) -> None:
     source = retried(tmp_path / "run.jsonl")
     rules = rules_from_value("fail_on_finding", ["retry_without_backoff"], "test")
-    check, _, _ = judge_run(source, TraceReader(ReadProblems()), rules)
+    check, _ = judge_run(source, TraceReader(ReadProblems()), rules)
     assert not check.passed  # 0 ms between the retries: under the default 100 ms
     tuned = Options(judging=Judging(Thresholds(backoff_ms=0.0)))
-    check, _, _ = judge_run(source, TraceReader(ReadProblems()), rules, options=tuned)
+    check, _ = judge_run(source, TraceReader(ReadProblems()), rules, tuned)
     assert check.passed
 
 

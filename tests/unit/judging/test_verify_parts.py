@@ -13,7 +13,7 @@ from support.tracefactory import TraceBuilder
 
 from namel3ss_debug import get_tracer, trace_llm_call, trace_tool_call
 from namel3ss_debug.checks.rules import rules_from_flags
-from namel3ss_debug.checks.run import judge_run
+from namel3ss_debug.ops.judged import judge_run
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.model.rerun_protocol import RerunMiss
 from namel3ss_debug.recording.builder import timeline_of
@@ -83,7 +83,7 @@ def outcome(events: list[Event], tmp_path: Path, rules: list[Any] | None = None,
             expect: str | None = None) -> Outcome:
     path = tmp_path / f"{events[0]['run_id']}.jsonl"
     path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
-    check, report, _ = judge_run(RunSource(str(path), (str(path),)), TraceReader(ReadProblems()), rules or [])
+    check, report = judge_run(RunSource(str(path), (str(path),)), TraceReader(ReadProblems()), rules or [])
     return outcome_of(report, check if rules else None, timeline_of(events),
                       Expectation.parse(expect) if expect else None)
 
