@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import pytest
 from jsonschema import Draft202012Validator
-from support.rerunhelpers import RecordedOnce, command
+from support.rerunhelpers import FAKE_CHAT, WEATHER_TOOL, RecordedOnce, command
 from support.stubs import ChatStub, Reply, Request, chat_completion, json_reply
 
 from namel3ss_debug.schemas import load_bisect_schema
@@ -26,16 +26,10 @@ STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
 import sys
 
-from namel3ss_debug import trace_agent_execution, trace_llm_call
-from namel3ss_debug.testing import FakeCompletion, FakeLLM
+''' + FAKE_CHAT + '''
 
 BAD = {int(step) for step in sys.argv[1].split(",") if step}
 LLM = FakeLLM(responder=lambda prompt: "ERROR" if int(prompt.split()[1]) in BAD else "ok " + prompt.split()[1])
-
-
-@trace_llm_call(name="chat", codec=FakeCompletion)
-def chat(prompt):
-    return LLM.complete(prompt)
 
 
 @trace_agent_execution(name="steps")
@@ -55,8 +49,7 @@ SUMMARY_APP = '''
 argv[1]: the steps that answer ERROR."""
 import sys
 
-from namel3ss_debug import trace_agent_execution, trace_llm_call
-from namel3ss_debug.testing import FakeCompletion, FakeLLM
+''' + FAKE_CHAT + '''
 
 BAD = {int(step) for step in sys.argv[1].split(",") if step}
 
@@ -68,11 +61,6 @@ def respond(prompt):
 
 
 LLM = FakeLLM(responder=respond)
-
-
-@trace_llm_call(name="chat", codec=FakeCompletion)
-def chat(prompt):
-    return LLM.complete(prompt)
 
 
 @trace_agent_execution(name="summary")
@@ -88,22 +76,11 @@ TRIP_APP = '''
 """The model picks the cities (argv[1]), a tool looks up their weather, the model writes a packing list."""
 import sys
 
-from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.testing import FakeCompletion, FakeLLM
+''' + FAKE_CHAT + '''
 
 LLM = FakeLLM({"Which cities": sys.argv[1].replace("+", "\\n"), "packing list": "Sunscreen and a raincoat."})
 WEATHER = {"Lisbon": "sunny, 24 C", "Oslo": "rain, 9 C"}
-
-
-@trace_llm_call(name="chat", codec=FakeCompletion)
-def chat(prompt):
-    return LLM.complete(prompt)
-
-
-@trace_tool_call
-def weather(city):
-    return WEATHER[city]
-
+''' + WEATHER_TOOL + '''
 
 @trace_agent_execution(name="trip")
 def plan_trip():
@@ -276,8 +253,7 @@ ASKED_TOOL_APP = '''
 model writes a packing list; the run fails when it cannot pack. The tool's body notes each run in ran.log."""
 import sys
 
-from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.testing import FakeCompletion, FakeLLM
+''' + FAKE_CHAT + '''
 
 
 def respond(prompt):
@@ -287,11 +263,6 @@ def respond(prompt):
 
 
 LLM = FakeLLM(responder=respond)
-
-
-@trace_llm_call(name="chat", codec=FakeCompletion)
-def chat(prompt):
-    return LLM.complete(prompt)
 
 
 @trace_tool_call

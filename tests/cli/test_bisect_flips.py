@@ -6,27 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.rerunhelpers import command
+from support.rerunhelpers import FAKE_CHAT, WEATHER_TOOL, command
 
 APP = '''
 """The model names a city (`city: NAME`), a tool looks up its weather; a city without a forecast is told to
 the user (a handled KeyError); a reply in another form breaks the app (an IndexError nobody catches)."""
-from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.testing import FakeCompletion, FakeLLM
+''' + FAKE_CHAT + '''
 
 LLM = FakeLLM({"Which city": "city: Atlantis"}, model="fake-gpt")
 WEATHER = {"Paris": "light rain, 14 C"}
-
-
-@trace_llm_call(name="chat", codec=FakeCompletion)
-def chat(prompt):
-    return LLM.complete(prompt)
-
-
-@trace_tool_call
-def weather(city):
-    return WEATHER[city]
-
+''' + WEATHER_TOOL + '''
 
 @trace_agent_execution(name="trip")
 def main():

@@ -24,6 +24,25 @@ from namel3ss_debug.rerun.policy import Policy
 from namel3ss_debug.testing.capture import capture_events
 
 Event = dict[str, Any]
+
+# The fake model's call in an offline app's source (namel3ss_debug.testing.FakeLLM, no network): `chat` asks
+# the LLM the app defines after it, and WEATHER_TOOL looks a city up in the app's WEATHER.
+FAKE_CHAT = '''
+from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
+
+
+@trace_llm_call(name="chat", codec=FakeCompletion)
+def chat(prompt):
+    return LLM.complete(prompt)
+
+'''
+WEATHER_TOOL = '''
+@trace_tool_call
+def weather(city):
+    return WEATHER[city]
+
+'''
 POLICY = frozenset(field.name for field in fields(Policy)) | {"fork"}
 
 
