@@ -256,7 +256,7 @@ class _Run:
         live = self.request.rerun.live
         policy = reasking(live, point.call)
         session = Budgeted(judged.recording(), policy, self.budget, inputs_of=recorded_form)
-        replay_of = {**judged.replay_of([]), "fork": policy.plan.lineage()}
+        replay_of = {**judged.replay_of([]), **policy.lineage()}
         ran, _ = run_again(judged.recorded, judged.resolved, GuardedRerun(session, self.choosing), replay_of,
                            app_stdout_to_stderr=self.request.rerun.app_stdout_to_stderr, last=False)
         if isinstance(ran.exception, KeyboardInterrupt):

@@ -21,15 +21,14 @@ from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunStop
-from ..recording.endpoints import endpoints_of
 from ..recording.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..recording.mocks import Mock, MockTable
 from ..rerun.answerer import Rerun, Stepper
 from ..recording.call_paths import PathTable
-from ..rerun.fork import ForkPlan
 from ..rerun.fork_policy import rerun_policy
-from .rerun_fork import check_fork, fork_exit_code, make_fork
+from ..rerun.policy import GoingLive, Policy
+from .rerun_fork import make_fork
 from .rerun_pick import Picked, newest_recording
 from ..recording.calls import Recording
 from ..judging.report import RerunReport, build_report
@@ -41,10 +40,6 @@ from .rerun_request import RerunRequest
 from .replay import load_run
 from .traces import TraceArgs, make_reader, open_traces
 from .trace.checks import prepare_output_dir
-
-ForkingLive = Callable[[str, tuple[str, ...], bool], None]  # hears, before a fork runs, its call and where the
-# LLM calls the recording cannot answer from there on go (the endpoints; True when --base-url gave them)
-
 
 @dataclass(frozen=True)
 class ReplayRerun:
@@ -68,7 +63,7 @@ class ReplayRerun:
     model: str | None = None
     offline: bool = False
     make_stepper: Callable[[Recording, ResolvedSettings], Stepper] | None = None
-    forking_live: ForkingLive = lambda call, endpoints, given: None
+    forking_live: GoingLive = lambda call, endpoints, given: None
 
 
 def rerun_trace(request: ReplayRerun, env: Environment, announce: Callable[[Recorded, str | None, str], None],
@@ -82,6 +77,7 @@ def rerun_trace(request: ReplayRerun, env: Environment, announce: Callable[[Reco
         raise UsageError("--offline and --on-miss live: an offline fork runs nothing live", hint="drop one of them")
     fork = make_fork(request.fork, request.answer, request.ask, request.model, request.offline,
                      request.rerun.live.base_url)
+    policy = rerun_policy(request.match, request.on_miss, request.live_tools, fork)
     args = TraceArgs(request.rerun.traces, False, False, request.rerun.config_path)
     if request.rerun.trace is None:
         chosen, resolved = newest_recording(args, env)
@@ -92,7 +88,7 @@ def rerun_trace(request: ReplayRerun, env: Environment, announce: Callable[[Reco
         source = sources[0]
     make_stepper = request.make_stepper
     stepping = (lambda recording: make_stepper(recording, resolved)) if make_stepper else None
-    return rerun_app(source, request, fork, stepping, env, announce)
+    return rerun_app(source, request, policy, stepping, env, announce)
 
 
 @dataclass(frozen=True)
@@ -109,11 +105,12 @@ class RerunDone:
         return 1 if self.stepper_errors else self.report.exit_code
 
 
-def rerun_app(source: RunSource, request: ReplayRerun, fork: ForkPlan | None,
+def rerun_app(source: RunSource, request: ReplayRerun, policy: Policy,
               stepping: Callable[[Recording], Stepper] | None, env: Environment,
               announce: Callable[[Recorded, str | None, str], None]) -> RerunDone:
-    """Everything `replay --rerun` does once the run is found: `fork` is its `--fork` made, `stepping` makes its
-    console; `announce` hears which app is about to run."""
+    """Everything `replay --rerun` does once the run is found: `policy` is the plain rerun's or its `--fork`'s,
+    asked what its change means around the run; `stepping` makes its console; `announce` hears which app is about
+    to run."""
     asked = request.rerun
     reader = make_reader(request.strict, env, write_index=request.cache)
     timeline = load_run(source, reader, env, request.run_id, request.cache)
@@ -124,27 +121,21 @@ def rerun_app(source: RunSource, request: ReplayRerun, fork: ForkPlan | None,
         start = recording.start_event()
         recorded = recorded_target(start, asked.cwd, trace_file(source))
         _check_recording(start, request.match, env)
-        if fork is not None:
-            check_fork(fork, recording)
+        policy.check(recording)
         if recorded.redacted_args:
             env.warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
                      "[REDACTED] in their place")
         resolved = rerun_settings(env, start, config_path=asked.config_path, output=asked.output,
                                   network_closed=request.on_miss == "error")
         stepper = stepping(recording) if stepping else None
-        policy = rerun_policy(request.match, request.on_miss, request.live_tools, fork)
         session = Rerun(recording, policy, mocks=mocks, stepper=stepper, inputs_of=recorded_form)
         guarded = GuardedRerun(session, asked.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id, source.label)
         assert guarded.choosing is not None
         guarded.choosing.allow_rerun(source.label)  # a stranger's answers drive the app only when allowed
-        if fork is not None and not fork.offline:
-            request.forking_live(fork.call, (fork.base_url,) if fork.base_url else endpoints_of(timeline),
-                                 fork.base_url is not None)
+        policy.going_live(timeline, request.forking_live)
         replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": request.match,
-                                     "mocks": sorted(mocks)}
-        if fork is not None:
-            replay_of["fork"] = fork.lineage()
+                                     "mocks": sorted(mocks), **policy.lineage()}
         outcome, network = run_again(recorded, resolved, guarded, replay_of,
                                      app_stdout_to_stderr=asked.app_stdout_to_stderr)
         new_paths = tuple(str(path) for path in outcome.run.paths)
@@ -153,8 +144,7 @@ def rerun_app(source: RunSource, request: ReplayRerun, fork: ForkPlan | None,
         stopped = isinstance(outcome.exception, (RerunStop, KeyboardInterrupt))  # a miss, a quit
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
                               tuple(recorded.target.argv), str(recorded.cwd), network, stopped)
-        if fork is not None:
-            report = replace(report, exit_code=fork_exit_code(report, outcome.exit_code), fork=replay_of["fork"])
+        report = replace(report, exit_code=policy.exit_code(report, outcome.exit_code), fork=replay_of.get("fork"))
         error = outcome.exception
         shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
         return RerunDone(report, shown, stepper.errors if stepper is not None else 0)

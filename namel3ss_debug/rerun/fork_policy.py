@@ -3,7 +3,10 @@ every call, as it asks a plain rerun's `Policy`, and it answers from its `ForkPl
 
 At the fork's call the rerun parts from its recording (`change_at`): the call is answered with `--answer`
 (`changed_answer`) or sent (`sends`), its request changed (`request`); from there on a miss does what the plan says
-(`on_miss_for`) and a `reask` sends every LLM call. `rerun_policy` chooses a plain rerun's policy or a fork's, once.
+(`on_miss_for`) and a `reask` sends every LLM call. Around the run, the use case asks it what a plain rerun answers
+neutrally: the recording checked (`check`, `fork_check.py`), the user told which call goes live (`going_live`), the
+fork in the new run's lineage (`lineage`) and its exit code (`exit_code`). `rerun_policy` chooses a plain rerun's
+policy or a fork's, once.
 
     policy = rerun_policy("call", "error", False, ForkPlan("llm:chat#2", "answer", "Take an umbrella."))
     Rerun(recording, policy)
@@ -13,10 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model.json_types import JsonValue
+from ..model.json_types import JsonObject, JsonValue
+from ..recording.calls import Recording
+from ..recording.endpoints import endpoints_of
 from ..recording.mocks import Mock, parse_key
+from ..recording.timeline import Timeline
 from .fork import ForkPlan
-from .policy import Policy
+from .fork_check import check_fork
+from .policy import GoingLive, Policy, Reported
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,28 @@ class ForkPolicy(Policy):
         if plain is None and not self.plan.offline:
             return "--fork: calls from the fork on that the recording lacks run live, with the network"
         return plain
+
+    def check(self, recording: Recording) -> None:
+        """ForkError (exit 2) for a call the recording lacks, or one that cannot take the change (`fork_check.py`)."""
+        check_fork(self.plan, recording)
+
+    def going_live(self, timeline: Timeline, hear: GoingLive) -> None:
+        """The fork's call, and where the calls the recording lacks go: `--base-url`, else the recorded endpoints;
+        an `--offline` fork sends nothing."""
+        plan = self.plan
+        if not plan.offline:
+            hear(plan.call, (plan.base_url,) if plan.base_url else endpoints_of(timeline), plan.base_url is not None)
+
+    def lineage(self) -> JsonObject:
+        return {"fork": self.plan.lineage()}
+
+    def exit_code(self, report: Reported, app_exit_code: int) -> int:
+        """1 when a call missed (one `--offline` could not answer, a tool the recording lacks), the network was used
+        outside the calls it let through, or the app failed; else 0. Calls that ran live are what a fork asks for,
+        not a failure (the report still says the run was not reproduced)."""
+        network = report.network
+        failed = report.misses or app_exit_code != 0 or (network is not None and network.not_reproduced is not None)
+        return 1 if failed else 0
 
 
 def rerun_policy(match: str, on_miss: str, live_tools: bool, fork: ForkPlan | None, strict: bool = False) -> Policy:

@@ -6,7 +6,10 @@
 - `live_tools`: tool calls run for real (unless mocked); LLM calls are still answered;
 - `fallback`: what answers a call that would miss, before it is reported (bisect's good answers);
 - the change it makes (`change_at`, `changed_answer`, `sends`, `request`): none for a plain rerun; a fork changes
-  one call and how the calls after it are sent (`fork_policy.ForkPolicy`).
+  one call and how the calls after it are sent (`fork_policy.ForkPolicy`);
+- what the use case (`ops/rerun.rerun_app`) asks around the run: whether the recording can take the change
+  (`check`), which call goes live (`going_live`), the change in the new run's lineage (`lineage`), the command's
+  exit code (`exit_code`): a plain rerun's answers are neutral, so the use case holds no `if fork`.
 
 The plain rerun is `Policy(match, on_miss, live_tools)`, its fork a `ForkPolicy` (`rerun_policy` chooses, once),
 `bisect`'s is `Policy(fallback=...)`, a golden run's `Policy(match="inputs", strict=True, ...)`; `verify`'s and
@@ -19,18 +22,38 @@ live LLM request goes and which calls that run for real keep the network, from w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from ..model.errors import UsageError
-from ..model.json_types import Foreign, JsonValue
+from ..model.json_types import Foreign, JsonObject, JsonValue
+from ..recording.calls import Recording
 from ..recording.mocks import Mock
+from ..recording.timeline import Timeline
 from .answers import Answer
-from .candidates import LiveCall
+from .candidates import LiveCall, Miss
 from .fork import check_base_url
+from .network import Network
 
 Fallback = Callable[[LiveCall, Foreign, bool], Answer | None]
 """What answers a call that would miss (its live call, the codec a typed value is decoded with, whether it
 yields): an `Answer` of source `mocked`, or None to let it miss. `bisect` fills it (`ops/bisect.py`)."""
+
+GoingLive = Callable[[str, tuple[str, ...], bool], None]
+"""Hears, before a fork runs, its call and where the LLM calls the recording cannot answer from there on go (the
+endpoints; True when `--base-url` gave them)."""
+
+
+class Reported(Protocol):
+    """What a rerun's exit code is read from: its report (`judging/report.RerunReport`)."""
+
+    @property
+    def exit_code(self) -> int: ...
+
+    @property
+    def misses(self) -> tuple[Miss, ...]: ...
+
+    @property
+    def network(self) -> Network | None: ...
 
 
 @dataclass(frozen=True)
@@ -96,6 +119,22 @@ class Policy:
         if stepping:
             return "the rerun's console can run a call live"
         return None
+
+    def check(self, recording: Recording) -> None:
+        """UsageError (exit 2), before the app runs, when `recording` cannot take the change: a plain rerun makes
+        none."""
+
+    def going_live(self, timeline: Timeline, hear: GoingLive) -> None:
+        """Tells `hear`, before the app runs, the changed call that goes live and where: a plain rerun has none."""
+
+    def lineage(self) -> JsonObject:
+        """What the new run's `run_start.attrs.replay_of` says of the change: nothing for a plain rerun."""
+        return {}
+
+    def exit_code(self, report: Reported, app_exit_code: int) -> int:
+        """The command's exit code once the rerun `report` tells of ended (the app's: `app_exit_code`): the
+        report's own."""
+        return report.exit_code
 
 
 @dataclass(frozen=True)
