@@ -6,7 +6,7 @@ placeholder during that import, so the module replays with no key, its calls ans
 from __future__ import annotations
 
 import pytest
-from support.goldensuites import answers, isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import answers, run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
@@ -28,11 +28,6 @@ def test_weather():
                                            messages=[{"role": "user", "content": "Weather in Oslo?"}])
     keep("weather", reply.choices[0].message.content)
 '''
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 def test_a_client_made_at_import_replays_with_no_key(pytester: pytest.Pytester) -> None:

@@ -6,7 +6,7 @@ call runs under the agent it was recorded under and no `place` line is printed."
 from __future__ import annotations
 
 import pytest
-from support.goldensuites import isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
@@ -41,11 +41,6 @@ def test_weather():
 
 RECORDED = "You are a weather assistant. Be brief."
 EDITED = "You are a helpful travel assistant; use the tools."
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 def test_an_edited_system_prompt_misses_on_its_inputs_not_on_its_place(pytester: pytest.Pytester) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.goldensuites import answers, golden_events, isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import answers, golden_events, run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 from namel3ss_debug.model.seals import Seals
@@ -31,11 +31,6 @@ def test_weather():
 '''
 
 GOLDEN = "golden/test_weather/test_weather.jsonl"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 def llm_calls(path) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from support.goldensuites import (KEY, JsonService, answers, free_port, golden_events, isolate, run_pytest,
+from support.goldensuites import (KEY, JsonService, answers, free_port, golden_events, run_pytest,
                                   suite_environ, tool_runs, write_suite)
 from support.stubserver import StubServer
 
@@ -145,11 +145,6 @@ def test_miss_session_unmasked():
 
 RECORDED = ("offline", "twice", "concurrent", "uuid_and_date", "session", "http_and_tool_recorded", "tool_live",
             "project_path", "secret_in_prompt")
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 class Suite:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from support.goldensuites import KEY, answers, free_port, isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import KEY, answers, free_port, run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
@@ -38,11 +38,6 @@ def test_key_and_uuid_in_prompt():
     keep("key_and_uuid", ask(f"Request {uuid.uuid4()} with key {os.environ['OPENAI_API_KEY']}: {question()}"))
 '''
 GOLDEN = Path("golden", "test_keyed")
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 @pytest.fixture(scope="module")

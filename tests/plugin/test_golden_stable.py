@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import CliRunner
-from support.goldensuites import golden_events, isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import golden_events, run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 from namel3ss_debug.cli.main import cli
@@ -33,11 +33,6 @@ def test_plan():
 '''
 
 GOLDEN = Path("golden", "test_steady", "test_plan.jsonl")
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 def without_volatile(event: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ file, why, and where the test's run is: it is never lost silently, and pytest wa
 from __future__ import annotations
 
 import pytest
-from support.goldensuites import isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
@@ -19,11 +19,6 @@ from agentapp import ask
 def test_weather():
     assert ask("Weather in Oslo?").startswith("Echo: ")
 '''
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 def test_a_golden_file_that_cannot_be_written_fails_the_teardown_in_one_line(pytester: pytest.Pytester) -> None:

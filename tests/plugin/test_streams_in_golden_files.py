@@ -6,7 +6,7 @@ completion) keeps its frames and replays too."""
 from __future__ import annotations
 
 import pytest
-from support.goldensuites import answers, free_port, golden_events, isolate, run_pytest, suite_environ, write_suite
+from support.goldensuites import answers, free_port, golden_events, run_pytest, suite_environ, write_suite
 from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
@@ -55,11 +55,6 @@ def test_streams():
                      "legacy": legacy("Weather in Oslo?")})
 '''
 GOLDEN = "golden/test_streams/test_streams.jsonl"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate(monkeypatch)
 
 
 def test_streamed_answers_are_kept_without_frames_and_replay_offline_as_recorded(pytester: pytest.Pytester) -> None:
