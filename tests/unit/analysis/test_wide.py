@@ -3,7 +3,7 @@ are counted exactly, under their parent, in one pass."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from support.tracefactory import TraceBuilder
 from support.widetrees import ROOT, RUN_ID, wide_run
@@ -46,16 +46,26 @@ def test_what_is_under_a_cut_child_is_counted_with_it():
     assert len(build_tree(kept)) == 1 + 5 * 5  # the root, and each kept child with its four reads
 
 
-def test_a_child_with_a_failure_under_it_is_kept_as_a_failed_one():
+def turns(count: int, inside: Callable[[TraceBuilder, int, str], object]) -> tuple[TraceBuilder, str]:
+    """A run of `count` agent turns under its root, `inside(trace, number, span)` adding what each turn holds:
+    the run and its root's id."""
     trace = TraceBuilder()
     root = trace.run_start()
-    for number in range(10):
+    for number in range(count):
         span = trace.new_id()
         trace.event("agent_turn_start", "agent", f"turn{number}", span, root, "started")
+        inside(trace, number, span)
+        trace.event("agent_turn_end", "agent", f"turn{number}", span, root, "completed", duration_ms=1.0)
+    return trace, root
+
+
+def test_a_child_with_a_failure_under_it_is_kept_as_a_failed_one():
+    def failure(trace: TraceBuilder, number: int, span: str) -> None:
         if number == 5:
             trace.event("error_occurred", "tool", "search", trace.new_id(), span, "failed",
                         error={"type": "TimeoutError", "message": "slow"})
-        trace.event("agent_turn_end", "agent", f"turn{number}", span, root, "completed", duration_ms=1.0)
+
+    trace, root = turns(10, failure)
     kept, cuts = capped(trace.events)
     assert child_names(kept) == ["turn0", "turn1", "turn2", "turn5", "turn8", "turn9"]
     assert cuts[(trace.run_id, root)].children == 4
@@ -91,14 +101,11 @@ def test_a_cut_span_still_open_keeps_its_later_events_out_of_the_tree():
 
 
 def test_a_cut_child_takes_the_counts_of_what_was_cut_under_it():
-    trace = TraceBuilder()
-    root = trace.run_start()
-    for number in range(8):
-        span = trace.new_id()
-        trace.event("agent_turn_start", "agent", f"turn{number}", span, root, "started")
+    def reads(trace: TraceBuilder, number: int, span: str) -> None:
         for call in range(8 if number == 4 else 0):
             trace.event("memory_operation", "memory", f"read{call}", trace.new_id(), span, "completed")
-        trace.event("agent_turn_end", "agent", f"turn{number}", span, root, "completed", duration_ms=1.0)
+
+    trace, root = turns(8, reads)
     kept, cuts = capped(trace.events)
     assert list(cuts) == [(trace.run_id, root)]  # turn4's own cut went with it
     assert cuts[(trace.run_id, root)] == Cut(children=3, nodes=3 + 8, failed=0, first_seq=7)
