@@ -83,6 +83,7 @@ class Clues:
         self.judged: list[Finding] | None = None  # every finding merged and ordered, once `diagnose` judged them
         self._tracks: list[RunTrack] = []
         self._rules = agent_rules()
+        self._unfailed_rules = agent_rules(failed=False)  # for an agent none of whose steps failed
         self._kinds: dict[str, str] = {}
         self._prices: dict[tuple[str, int, int], Optional[float]] = {}
         self._run: Optional[RunState] = None  # the run fed last, and its track: most events are of the run before
@@ -378,11 +379,17 @@ class Clues:
 
     def _judge(self, track: RunTrack, agent: AgentSteps) -> None:
         """The agent rules over one agent execution's steps, which are then dropped."""
-        if not agent.steps and agent.span_id == NO_AGENT:
+        steps = agent.steps
+        if not steps and agent.span_id == NO_AGENT:
             return
-        turns = any(step.turn is not None for step in agent.steps)
-        for rule in self._rules:
-            found = rule(agent, track.clues, self.judging)
+        failed = any(step.status == "failed" for step in steps)
+        turns: Optional[bool] = None  # whether its agents took turns: looked at only once a rule found something
+        for rule in self._rules if failed else self._unfailed_rules:
+            found = list(rule(agent, track.clues, self.judging))
+            if not found:
+                continue
+            if turns is None:
+                turns = any(step.turn is not None for step in steps)
             found = [_acted(finding) for finding in found] if turns else found
             self.findings.extend(_cut(found, agent) if agent.dropped else found)
         agent.steps = []

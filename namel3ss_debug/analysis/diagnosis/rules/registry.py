@@ -16,8 +16,16 @@ FAMILIES = (tools, unchanged, missing_tools, loops, progress, turn_limits, limit
             consent, plans, dominant, recording)
 
 
-def agent_rules() -> list[AgentRule]:
-    return [rule for family in FAMILIES for rule in family.AGENT_RULES]
+# The agent rules that read a failed step (a tool's failure, a retry after one, a claim while one was pending) and
+# find nothing in an agent whose steps hold none: most agents, so `agent_rules(failed=False)` leaves them out (a
+# 50 MB trace_gen run: 3,973 of its 4,199 agents; the agent rules' time 129-130 ms -> 115-120 ms)
+AFTER_FAILURE = frozenset({tools.tool_failing_repeatedly, pacing.retry_without_backoff, unchanged.unchanged_after_error,
+                           claims.success_claimed_after_failure})
+
+
+def agent_rules(failed: bool = True) -> list[AgentRule]:
+    """The agent rules in their order; without those that need a failed step when the agent has none (`failed`)."""
+    return [rule for family in FAMILIES for rule in family.AGENT_RULES if failed or rule not in AFTER_FAILURE]
 
 
 def run_rules() -> list[RunRule]:
