@@ -1,6 +1,7 @@
 """Reading `diff`'s two sides: each from the result cache when an earlier read of the same run kept it, else from
-its files; with `--jobs` of 2 or more and both sides to read from files of 4 MiB or more, both at once
-(`Sides.both`): NEW in a worker process while this process reads BASE.
+its files through `ops/reading/` (`read_profile`); with `--jobs` of 2 or more and both sides to read from files of
+4 MiB or more, both at once (`Sides.both`): NEW in a worker process while this process reads BASE, each by a reader
+whose problems are logged (`reading/given.Given`).
 
 Read at once, the answer, the warnings and an error are what reading NEW then BASE gives: the worker says nothing,
 it gives back the problem calls its reading made (`store.problems.LoggedProblems`), and so does this process's
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import msgspec
 
@@ -20,7 +21,7 @@ from ..analysis.prices import Pricer
 from ..analysis.records.report import Report
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
-from ..diffing.profile import SECTIONS, RunProfile, profile_lines
+from ..diffing.profile import SECTIONS, RunProfile
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 from ..store.formats import rereadable
 from ..store.problems import Call, LoggedProblems, ReadProblems, replay
@@ -29,9 +30,12 @@ from ..store.sources import RunSource, is_stream
 from .cache import ResultCache
 from .environment import Environment
 from .heap import size_on_disk
-from .reading.counting import Counted
 from .traces import make_pricer, make_reader
 from .workers import InOrder, main_process
+
+if TYPE_CHECKING:  # the pass, loaded to read a side: a diff answered from the cache loads none of it
+    from .reading.plan import ReadPlan
+    from .reading.settings import PassSettings
 
 Failure = Namel3ssDebugError | OSError  # what stops a side's reading
 AT_ONCE_BYTES = 4 * 1024 * 1024  # the least each side holds for the two to be read at once
@@ -75,24 +79,20 @@ class Sides:
         kept = self.kept(source)
         if kept is not None:
             return kept
-        # the pass, loaded to read a side: a diff answered from the cache loads none of it
-        from ..analysis.run_state import Options  # noqa: PLC0415 - as the comment above says
-        from ..diffing.call_parts import JoiningRecorder  # noqa: PLC0415 - as above
-        from .reading.plan import plan_read  # noqa: PLC0415 - as above
-        from .reading.read import read  # noqa: PLC0415 - as above
-        from .reading.watching import Watching  # noqa: PLC0415 - as above
+        from .reading.plan import plan_read  # noqa: PLC0415 - the pass: a diff answered from the cache loads none
+
+        profile, problems = read_profile(side, plan_read([source], self.settings(), jobs), self.pricer, env)
+        self.problems.append(problems)
+        self.cache.put(self._key(source), Side.of(profile), problems)
+        return profile
+
+    def settings(self) -> PassSettings:
+        """What a side is read with: the sections a diff reads, the default options, its calls recorded."""
+        from ..analysis.run_state import Options  # noqa: PLC0415 - the pass: a diff answered from the cache loads none
         from .reading.settings import pass_settings  # noqa: PLC0415 - as above
 
-        # the sections a diff reads, with the default options (those `profile_lines` reads with)
-        settings = pass_settings(Options(), SECTIONS, strict=self.strict, index=self.index,
-                                 price_overrides=self.price_overrides, calls=True)
-        recorder = JoiningRecorder()
-        done = read(plan_read([source], settings, jobs), self.pricer, env,
-                    Watching(recorder=recorder, count_bytes=False))
-        self.problems.append(done.problems)
-        profile = one_run(side, RunProfile(source, done.report, recorder.finish()))
-        self.cache.put(self._key(source), Side.of(profile), done.problems)
-        return profile
+        return pass_settings(Options(), SECTIONS, strict=self.strict, index=self.index,
+                             price_overrides=self.price_overrides, calls=True)
 
     def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,
              ) -> Optional[tuple[RunProfile, RunProfile]]:
@@ -105,12 +105,12 @@ class Sides:
         if self.kept(base) is not None or self.kept(new) is not None:
             return None
         progress = env.progress([new, base])
-        reading = Reading(dict(env.environ), str(env.cwd), self.strict, self.index, self.price_overrides)
+        reading = Reading(dict(env.environ), str(env.cwd), self.settings())
         with InOrder(_new_there, [new], 1, _set_up, (reading,), chunk=1, runs=1) as told, progress:
             logged = LoggedProblems(strict=self.strict)
             reader = TraceReader(logged, stdin=env.stdin, progress=progress.advance, reuse_buffers=True,
                                  write_index=self.index)
-            base_read = _read_here("BASE", base, reader, self.pricer)
+            base_read = _read_here("BASE", base, reader, self.pricer, reading.settings, env)
             [new_read] = list(told)
             progress.advance(new_read.bytes_read)
         new_profile = self._said(new, new_read, env)
@@ -140,11 +140,16 @@ class Sides:
         return self.cache.key("diff", [source], [*self.question, rereadable(source)])
 
 
-def read_side(side: str, source: RunSource, reader: TraceReader, pricer: Pricer) -> RunProfile:
-    """One run read once; an input without events or with several runs cannot be diffed."""
-    blocks = Counted(reader.problems)(source, reader.line_blocks(source))  # says the types it does not know
-    return one_run(side, profile_lines(source, blocks, pricer=pricer, problems=reader.problems,
-                                       rereadable=rereadable(source)))
+def read_profile(side: str, plan: ReadPlan, pricer: Pricer, env: Environment) -> tuple[RunProfile, ReadProblems]:
+    """The plan's one run read, its calls recorded on the way, and what its reading met; an input without events or
+    with several runs cannot be diffed."""
+    from ..diffing.call_parts import JoiningRecorder  # noqa: PLC0415 - the pass: a diff answered from the cache loads none
+    from .reading.read import read  # noqa: PLC0415 - as above
+    from .reading.watching import Watching  # noqa: PLC0415 - as above
+
+    recorder = JoiningRecorder()
+    done = read(plan, pricer, env, Watching(recorder=recorder, count_bytes=False))
+    return one_run(side, RunProfile(plan.sources[0], done.report, recorder.finish())), done.problems
 
 
 def one_run(side: str, profile: RunProfile) -> RunProfile:
@@ -162,13 +167,12 @@ def one_run(side: str, profile: RunProfile) -> RunProfile:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the worker reading NEW reads with: the command's environment and working directory, and its options."""
+    """What the worker reading NEW reads with: the command's environment and working directory, and what a side is
+    read with."""
 
     environ: dict[str, str]
     cwd: str
-    strict: bool
-    index: bool
-    price_overrides: Optional[Mapping[str, Any]]
+    settings: PassSettings
 
 
 @dataclass
@@ -183,8 +187,12 @@ class Read:
     bytes_read: int
 
 
-def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer) -> Read:
+def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer, settings: PassSettings,
+               env: Environment) -> Read:
     """A side read with a reader whose problems are logged, not said (`LoggedProblems`)."""
+    from .reading.given import Given  # noqa: PLC0415 - the pass: a diff answered from the cache loads none
+    from .reading.plan import ReadPlan  # noqa: PLC0415 - as above
+
     problems = reader.problems
     assert isinstance(problems, LoggedProblems)
     counted: list[int] = [0]
@@ -197,7 +205,8 @@ def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer
 
     reader.progress = count
     try:
-        side: Optional[bytes] = msgspec.msgpack.encode(Side.of(read_side(name, source, reader, pricer)))
+        profile, _ = read_profile(name, ReadPlan((source,), settings, Given(reader)), pricer, env)
+        side: Optional[bytes] = msgspec.msgpack.encode(Side.of(profile))
         error: Optional[Failure] = None
     except (Namel3ssDebugError, OSError) as raised:
         side, error = None, raised
@@ -209,11 +218,12 @@ _THERE: list[Callable[[RunSource], Read]] = []
 
 def _set_up(reading: Reading) -> None:
     env = Environment(environ=reading.environ, cwd=Path(reading.cwd), warn=lambda line: None)
-    pricer = make_pricer(env, None, reading.price_overrides)
+    settings = reading.settings
+    pricer = make_pricer(env, None, settings.price_overrides)
 
     def read(source: RunSource) -> Read:
-        reader = TraceReader(LoggedProblems(strict=reading.strict), reuse_buffers=True, write_index=reading.index)
-        return _read_here("NEW", source, reader, pricer)
+        reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=settings.index)
+        return _read_here("NEW", source, reader, pricer, settings, env)
 
     _THERE[:] = [read]
 

@@ -1,8 +1,9 @@
 """How runs are read, chosen once (`plan_read`) from the runs and what the pass reads with, as a `ReadPlan` that
 `read.read` carries out by its way: whole, in this process, one run after another (`whole.Whole`); many runs tallied
 in worker processes a batch at a time and merged (`batches.Batches`); or one big run cut into parts, each tallied in
-a worker and joined in its place (`parts.Parts`). A worker of a command reads whole: it starts no workers. A run
-read again by the reader that read it before (`verify`'s recording) is planned by its reader: `again.Again`."""
+a worker and joined in its place (`parts.Parts`). A worker of a command reads whole: it starts no workers. Runs read
+by a reader the asker holds (`verify`'s recording read again, a side of `diff --jobs`) are planned with it:
+`given.Given`."""
 
 from __future__ import annotations
 

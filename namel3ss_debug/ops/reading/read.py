@@ -1,5 +1,5 @@
 """A `ReadPlan` carried out (`read`): the runs read into one report, with what the reading met and the records it
-counted, by the plan's way (`whole.py`, `batches.py`, `parts.py`, `again.py`). Every command that reads runs for
+counted, by the plan's way (`whole.py`, `batches.py`, `parts.py`, `given.py`). Every command that reads runs for
 their report reads them here (`analyze`, `check`, `diagnose`, `diff`, `verify`, the run index), so a run is read
 the same way whoever asks."""
 

@@ -1,4 +1,5 @@
-"""A way of reading a plan's runs (`Way`: whole, in batches, in parts, again), and what a read gives (`Read`)."""
+"""A way of reading a plan's runs (`Way`: whole, in batches, in parts, by a given reader), and what a read gives
+(`Read`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,6 @@ class Read:
 
 class Way(Protocol):
     """How a plan's runs are read into one report (`whole.Whole`, `batches.Batches`, `parts.Parts`,
-    `again.Again`)."""
+    `given.Given`)."""
 
     def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read: ...
