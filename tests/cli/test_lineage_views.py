@@ -171,11 +171,10 @@ def test_a_real_mocked_rerun_shows_its_parent_and_where_the_mock_parted_it(tmp_p
     assert "parted        at llm:chat#1 (mocked)" in again.stdout, again.stdout + again.stderr
     rerun = next((tmp_path / "again").glob("*.jsonl"))
     said = f"rerun of {parent}, parted at llm:chat#1 (mocked)"
-    listed = command("inspect", str(rerun), "--no-pager", cwd=tmp_path)
-    assert listed.stdout.splitlines()[0] == f"run {rerun.name.split('.')[0]}: {said}", listed.stdout
-    assert f"  {said}  " in command(
-        "analyze", str(rerun), "--no-cache", cwd=tmp_path).stdout
-    compared = command("diff", str(recorded), str(rerun), "--no-cache", cwd=tmp_path).stdout
+    listed = cli_run("inspect", str(rerun), "--no-pager")  # reading the runs: in this process
+    assert listed.splitlines()[0] == f"run {rerun.name.split('.')[0]}: {said}", listed
+    assert f"  {said}  " in cli_run("analyze", str(rerun), "--no-cache")
+    compared = cli_run("diff", str(recorded), str(rerun), "--no-cache")
     assert "NEW is a rerun of BASE that parted from it at llm:chat#1 (mocked)\n" in compared
 
 
@@ -188,10 +187,10 @@ def test_a_real_fork_shows_its_parent_the_call_it_changed_and_where_it_parted(tm
     assert forked.returncode == 0, forked.stdout + forked.stderr
     fork = next((tmp_path / "forked").glob("*.jsonl"))
     said = f"fork of {recorded.name.split('.')[0]} at llm:chat#1 (answer), parted at llm:chat#1 (forked)"
-    tree = command("inspect", str(fork), "--tree", "--no-pager", cwd=tmp_path).stdout
+    tree = cli_run("inspect", str(fork), "--tree", "--no-pager")  # reading the runs: in this process
     assert tree.splitlines()[0] == f"run {fork.name.split('.')[0]}: {said}", tree
-    document = json.loads(command("analyze", str(fork), "--no-cache", "--format", "json", cwd=tmp_path).stdout)
+    document = json.loads(cli_run("analyze", str(fork), "--no-cache", "--format", "json"))
     assert document["overview"]["runs"][0]["rerun_of"]["fork"] == {"call": "llm:chat#1", "change": "answer",
                                                                    "model": None}
-    compared = command("diff", str(recorded), str(fork), "--no-cache", "--format", "markdown", cwd=tmp_path).stdout
+    compared = cli_run("diff", str(recorded), str(fork), "--no-cache", "--format", "markdown")
     assert "NEW is a fork of BASE that parted from it at llm:chat\\#1 (forked)" in compared
