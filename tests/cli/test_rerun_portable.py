@@ -15,6 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from support.rerunhelpers import in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "research_agent.py"
@@ -173,13 +174,13 @@ def test_rerun_with_no_trace_picks_the_newest_run_that_is_no_rerun_and_names_it(
     assert f"rerunning run {cloned.run_id} ({cloned.trace}), the newest that is not a rerun, 1 newer rerun(s) " \
            "left aside" in second.stderr
     assert f"rerun of {cloned.run_id}:" in second.stderr and REPRODUCED in second.stdout
-    listed = command("analyze", "debug/traces", "--all", "--no-cache", cwd=cloned.clone)
+    listed = in_process("analyze", "debug/traces", "--all", "--no-cache", cwd=cloned.clone)
     assert listed.returncode == 0, listed.stderr
     lines = [line for line in listed.stdout.splitlines() if line.startswith("run          ")]  # the overview's
     assert len(lines) == 3
     assert "rerun of" not in lines[0] and lines[0].split()[1] == cloned.run_id
     assert all(f"rerun of {cloned.run_id}" in line for line in lines[1:])
-    as_json = command("analyze", "debug/traces", "--all", "--no-cache", "--format", "json", cwd=cloned.clone)
+    as_json = in_process("analyze", "debug/traces", "--all", "--no-cache", "--format", "json", cwd=cloned.clone)
     rows = orjson.loads(as_json.stdout)["overview"]["runs"]
     assert [row["rerun_of"] and row["rerun_of"]["run_id"] for row in rows] == [None, cloned.run_id, cloned.run_id]
 

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from support.rerunhelpers import command
+from support.rerunhelpers import command, in_process
 
 APP = '''
 from namel3ss_debug import trace_tool_call
@@ -49,7 +49,7 @@ def stopped(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_runs_lists_it_as_stopped_with_no_recorded_answer_not_as_a_crash(stopped):
-    done = command("runs", str(stopped), cwd=stopped.parent)
+    done = in_process("runs", str(stopped), cwd=stopped.parent)
     line = next(line for line in done.stdout.splitlines() if line.startswith("2"))
     assert "stopped: no recorded answer" in line, done.stdout
     assert not re.search(r"failed|exit 1|unhandled|failing|healthy", line), line
@@ -57,7 +57,7 @@ def test_runs_lists_it_as_stopped_with_no_recorded_answer_not_as_a_crash(stopped
 
 
 def test_runs_json_and_its_index_say_stopped_and_count_only_the_app_s_errors(stopped):
-    done = command("runs", str(stopped), "--format", "json", cwd=stopped.parent)
+    done = in_process("runs", str(stopped), "--format", "json", cwd=stopped.parent)
     row = json.loads(done.stdout)["runs"][0]
     assert (row["status"], row["stopped"], row["health"], row["exit_code"]) == \
         ("stopped", "no recorded answer", "stopped", 1)
@@ -68,32 +68,32 @@ def test_runs_json_and_its_index_say_stopped_and_count_only_the_app_s_errors(sto
 
 
 def test_an_index_of_the_format_before_is_made_again_and_says_stopped(stopped):
-    command("runs", str(stopped), cwd=stopped.parent)
+    in_process("runs", str(stopped), cwd=stopped.parent)
     with sqlite3.connect(stopped / ".namel3ss-runs.sqlite") as index:  # as the format before left it
         index.execute("UPDATE meta SET value = 4 WHERE name = 'format'")
         index.execute("UPDATE runs SET status = 'failed', health = 'failing'")
-    done = command("runs", str(stopped), "--health", "stopped", "--format", "json", cwd=stopped.parent)
+    done = in_process("runs", str(stopped), "--health", "stopped", "--format", "json", cwd=stopped.parent)
     assert "made for another format: rebuilt from the traces" in done.stderr
     assert [row["status"] for row in json.loads(done.stdout)["runs"]] == ["stopped"]
 
 
 def test_analyze_s_health_is_stopped_and_its_errors_are_the_app_s(stopped):
     trace = str(next(stopped.glob("*.jsonl")))
-    report = json.loads(command("analyze", trace, "--format", "json", cwd=stopped.parent).stdout)
+    report = json.loads(in_process("analyze", trace, "--format", "json", cwd=stopped.parent).stdout)
     assert (report["health"]["verdict"], report["health"]["failure"]) == ("stopped", None)
     assert report["health"]["reasons"][:2] == ["stopped: no recorded answer", "1 handled error (ValueError 1)"]
     run = report["overview"]["runs"][0]
     assert (run["status"], run["stopped"], run["exit_code"]) == ("stopped", "no recorded answer", 1)
     assert (report["errors"]["total"], report["errors"]["unhandled"], report["errors"]["failed_spans"]) == (1, 0, 1)
     assert report["findings"]["blames"] == []
-    text = command("analyze", trace, cwd=stopped.parent).stdout
+    text = in_process("analyze", trace, cwd=stopped.parent).stdout
     assert "health: stopped\n  - stopped: no recorded answer\n" in text
     assert "RerunMiss" not in text
 
 
 def test_the_html_report_says_stopped(stopped):
     trace = str(next(stopped.glob("*.jsonl")))
-    done = command("report", trace, "-o", "page.html", cwd=stopped.parent)
+    done = in_process("report", trace, "-o", "page.html", cwd=stopped.parent)
     assert done.returncode == 0, done.stderr
     page = (stopped.parent / "page.html").read_text()
     data = json.loads(re.search(r'<script type="application/json" id="n3-data">(.*?)</script>', page, re.S)[1])

@@ -3,6 +3,7 @@ a user's shell runs it: for the rerun, fork, verify and bisect tests."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -87,6 +88,21 @@ def command(*args: str, cwd: Path, input: str | None = None, extra: dict[str, st
     env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})})
     return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, input=input,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`namel3ss-debug ARGS` as `command` runs it (in `cwd`, no `NAMEL3SS_DEBUG_*` setting, no colour, 400
+    columns), but through click's CliRunner in this process: for a command that reads runs, where a process
+    of its own is not what the test is about (a rerun runs the app, so it stays in `command`)."""
+    from click.testing import CliRunner  # noqa: PLC0415 - the CLI only for the tests that read in process
+
+    from namel3ss_debug.cli.main import cli  # noqa: PLC0415 - loaded by the tests that read in process only
+
+    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("NAMEL3SS_DEBUG_")}
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(cli, list(args), env={**env, "NO_COLOR": "1", "COLUMNS": "400"},
+                                    catch_exceptions=False)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
 
 def moved_here(trace: Path, old: Path, new: Path) -> Path:
