@@ -95,14 +95,25 @@ def test_the_traced_example_app_passes_a_sensible_rules_set(tmp_path):
 # ---------------------------------------------------------------- one failing trace per rule kind
 
 
-def test_max_errors_fails_naming_the_limit_the_count_and_where_the_error_began(tmp_path):
-    trace = agent_run(tool_error=error("TimeoutError", "search took too long"))
-    result = check(write(tmp_path, trace), "--max-errors", "0")
-    seq = seq_of(trace, "tool_call_end", "search")
+# A failing rule's line: its limit, its count and where the first event it counts is (seq, name, file:line).
+FAILING = {
+    "max_errors": (dict(tool_error=error("TimeoutError", "search took too long")), ["--max-errors", "0"],
+                   ("tool_call_end", "search"), "max_errors",
+                   "FAIL max_errors: 1 error (1 handled, 0 unhandled) (limit 0); seq {seq} tool:search "
+                   "(TimeoutError: search took too long) at {where} "),
+    "forbid": ({}, ["--forbid", "tool:fetch_*"], ("tool_call_start", "fetch_page"), "forbid tool:fetch_*",
+               "FAIL forbid tool:fetch_*: 1 occurrence (limit none); seq {seq} tool:fetch_page at {where} "),
+}
+
+
+@pytest.mark.parametrize("case", FAILING)
+def test_a_failing_rule_names_its_limit_its_count_and_where_the_first_event_is(tmp_path, case):
+    run, args, (event_type, name), rule, said = FAILING[case]
+    trace = agent_run(**run)
+    result = check(write(tmp_path, trace), *args)
+    seq = seq_of(trace, event_type, name)
     assert result.exit_code == 1
-    assert failed_line(result, "max_errors") == (
-        f"FAIL max_errors: 1 error (1 handled, 0 unhandled) (limit 0); seq {seq} tool:search "
-        f"(TimeoutError: search took too long) at {tmp_path}/run.jsonl:{seq + 1} ")
+    assert failed_line(result, rule) == said.format(seq=seq, where=f"{tmp_path}/run.jsonl:{seq + 1}")
 
 
 def test_max_component_errors_counts_failed_spans_of_that_component(tmp_path):
@@ -187,16 +198,6 @@ def test_require_order_fails_saying_which_step_is_missing_after_what(tmp_path):
     assert failed_line(result, "require_order llm:writer,tool:search").startswith(
         f"FAIL require_order llm:writer,tool:search: tool:search not seen after seq {writer} (1 of 2 in "
         f"order) (limit llm:writer then tool:search); seq {writer} llm:writer")
-
-
-def test_forbid_fails_listing_each_forbidden_event(tmp_path):
-    trace = agent_run()
-    result = check(write(tmp_path, trace), "--forbid", "tool:fetch_*")
-    seq = seq_of(trace, "tool_call_start", "fetch_page")
-    assert result.exit_code == 1
-    assert failed_line(result, "forbid tool:fetch_*") == (
-        f"FAIL forbid tool:fetch_*: 1 occurrence (limit none); seq {seq} tool:fetch_page "
-        f"at {tmp_path}/run.jsonl:{seq + 1} ")
 
 
 def test_forbid_an_error_category(tmp_path):
