@@ -193,9 +193,11 @@ def answer_in(value: Any) -> LlmAnswer:
 def _answer(*said: Any) -> LlmAnswer:
     """An answer from its fields: text, content, output, answer, finish reason, stop reason, tool calls, a legacy
     function call, and the choices of a raw chat completion returned as it came."""
-    texts, finish, stop, tool_calls, legacy, choices = said[:4], said[4], said[5], said[6], said[7], said[8]
-    spoken = next((value for value in texts if isinstance(value, str)), None)
-    if spoken is None:
+    finish, stop, tool_calls, legacy, choices = said[4:]
+    for spoken in said[:4]:  # a loop, not `next` over a generator: it runs at every LLM call's end
+        if isinstance(spoken, str):
+            break
+    else:
         spoken = text(field(choices, 0, "message", "content"))
     calls = items(tool_calls)
     if isinstance(legacy, dict):
@@ -269,4 +271,4 @@ def raw_text(raw: bytes | memoryview) -> Optional[str]:
     """Raw JSON as text, cut (a tool's arguments as recorded); None when empty."""
     if not len(raw):
         return None
-    return bytes(memoryview(raw)[:TEXT_CHARS * 2]).decode("utf-8", "replace")[:TEXT_CHARS]
+    return str(memoryview(raw)[:TEXT_CHARS * 2], "utf-8", "replace")[:TEXT_CHARS]  # decoded in place: no copy
