@@ -6,22 +6,31 @@ Run figures come from the report's overview; latency figures of a TARGET from it
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from ..analysis.records.report import OperationStats, Report
 from ..analysis.stats import op_label
 from .report import Change
 
-# name -> (Overview field, unit), in the order the views list them
+
+class RunFigure(NamedTuple):
+    """A run figure: the field of the report's `Overview` that holds it (an index row's field of the same name
+    holds it too), and its unit."""
+
+    field: str
+    unit: str
+
+
+# name -> its figure, in the order the views list them
 RUN_METRICS = {
-    "duration": ("duration_ms", "ms"),
-    "llm_calls": ("llm_calls", "count"),
-    "tool_calls": ("tool_calls", "count"),
-    "tokens": ("total_tokens", "tokens"),
-    "cost": ("cost_usd", "usd"),
-    "errors": ("errors", "count"),
-    "handled_errors": ("handled_errors", "count"),  # of errors, those the app survived (`analysis/handling.py`)
-    "unhandled_errors": ("unhandled_errors", "count"),  # of errors, those that escaped the app
+    "duration": RunFigure("duration_ms", "ms"),
+    "llm_calls": RunFigure("llm_calls", "count"),
+    "tool_calls": RunFigure("tool_calls", "count"),
+    "tokens": RunFigure("total_tokens", "tokens"),
+    "cost": RunFigure("cost_usd", "usd"),
+    "errors": RunFigure("errors", "count"),
+    "handled_errors": RunFigure("handled_errors", "count"),  # of errors, those the app survived (analysis/handling.py)
+    "unhandled_errors": RunFigure("unhandled_errors", "count"),  # of errors, those that escaped the app
 }
 
 # stat -> (Latency field or None for the span count, unit): each duration is its Latency field less `_ms`
@@ -49,7 +58,7 @@ def run_figure(report: Report, metric: str) -> Optional[float]:
         return None
     if metric == "cost" and report.overview.unpriced_llm_calls:
         return None
-    value = getattr(report.overview, RUN_METRICS[metric][0])
+    value = getattr(report.overview, RUN_METRICS[metric].field)
     return None if value is None else float(value)
 
 

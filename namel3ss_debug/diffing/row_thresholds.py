@@ -43,7 +43,7 @@ def row_figure(row: RunRow, metric: str) -> Optional[float]:
     bound compared with another is no change)."""
     if metric == "cost" and row.unpriced_calls:
         return None
-    value = getattr(row, RUN_METRICS[metric][0])  # a row's figures have their Overview fields' names
+    value = getattr(row, RUN_METRICS[metric].field)
     return None if value is None else float(value)
 
 
@@ -58,7 +58,7 @@ def _judge(threshold: Threshold) -> Judge:
         if not threshold.crossed_by(amount):
             return None
         shown_change = None if math.isinf(amount) else amount
-        field = RUN_METRICS[threshold.metric][0]  # the figures as the row has them: a count stays a whole number
+        field = RUN_METRICS[threshold.metric].field  # the figures as the row has them: a count stays a whole number
         return Reason(threshold.metric, getattr(before, field), getattr(after, field), shown_change,
                       threshold.expression, threshold.unit)
     return judge

@@ -151,7 +151,7 @@ class _Parser:
         name = word.lower()
         if name in RUN_METRICS:
             self.at = end
-            return name, None, None, RUN_METRICS[name][1]
+            return name, None, None, RUN_METRICS[name].unit
         if name not in STATS:
             what = f"unknown metric {word!r}" if word else "expected a metric"
             raise self.fail(what, start, hint=f"use one of: {_METRICS_HINT}")
