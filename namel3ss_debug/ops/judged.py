@@ -1,9 +1,12 @@
-"""The recorded run `verify` and `bisect` start from, read and judged once, and the judge of each run made from it.
+"""The recorded run `verify`, `bisect` and `diagnose --experiment` start from, read and judged once, and the judge
+of each run made from it.
 
-`judge_recording` refuses what cannot be judged (standard input: the outcome reads the file a second time; a file
-of several runs: the outcome is read from the whole file), finds the app as `replay --rerun` does
-(`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`), reads the workspace's
-`checks` rules and judges the recording's outcome with them and `--expect` (`judging/outcome.py`). A new run is
+`judge_recording` reads the workspace's `checks` rules, then the recording once (`read_recording`: its timeline
+built from the blocks its outcome is judged from, so each warning is said once). It refuses what cannot be judged
+(standard input: a run held as dicts is read for its timeline, then for its outcome; a file of several runs: the
+outcome is read from the whole file), finds the app as `replay --rerun` does
+(`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`) and judges the recording's
+outcome with the rules and `--expect` (`judging/outcome.py`). A new run is
 judged by the same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
 
     with judge_recording(source, JudgingRequest("verify", "the recording", "judges", ...), env) as judged:
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
 
@@ -29,11 +33,11 @@ from ..checks.rules_file import read_workspace_checks
 from ..checks.evaluate import sections_read
 from ..checks.results import RunCheck
 from ..checks.run import judged, new_scan
-from ..config import ResolvedSettings, Settings
+from ..config import ResolvedSettings, Settings, load_settings
 from ..launch.recorded import Recorded, recorded_target
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunMiss, RerunStop
-from ..recording.load import load_timeline
+from ..recording.load import FileReading, checked, load_timeline
 from ..recording.endpoints import endpoints_of
 from ..recording.timeline import Timeline
 from ..recording.call_paths import PathTable
@@ -43,6 +47,7 @@ from ..judging.expect import Expectation
 from ..judging.outcome import Outcome, outcome_of
 from ..recording.calls import Recording
 from ..store.problems import ReadProblems
+from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .environment import Environment
@@ -51,7 +56,7 @@ from .reading.plan import ReadPlan
 from .reading.read import read
 from .reading.settings import pass_settings
 from .reading.watching import Watching
-from .replay import load_run
+from .replay import said_other_runs
 from .rerun import rerun_settings, trace_file
 from .rerun_request import RerunRequest
 from .traces import make_reader
@@ -119,47 +124,81 @@ class JudgedRecording:
 
 
 def judge_recording(source: RunSource, judging: JudgingRequest, env: Environment) -> JudgedRecording:
-    """The recording in `source` read, its app found, the new runs' settings resolved and its outcome judged;
-    UsageError (exit 2) for standard input or a file of several runs."""
+    """The recording in `source` read once (`read_recording`), its app found, the new runs' settings resolved and
+    its outcome judged; UsageError (exit 2) for standard input or a file of several runs."""
     if STDIN in source.files:
         raise UsageError(f"{judging.command} reads {judging.the_run} twice (its events, then its outcome), and "
                          "standard input only once", hint="give the trace file")
-    timeline = load_run(source, judging.reader, env, None)
+    rules, options = _workspace_rules(env, judging.rerun.config_path)
+    timeline, check, report = read_recording(source, judging.reader, rules, options, env)
     try:
+        said_other_runs(timeline, source, env)
         if timeline.other_runs:  # the outcome is read from the whole file: it must hold this run alone
             raise UsageError(f"{source.label} holds {len(timeline.other_runs) + 1} runs, and {judging.command} "
                              f"{judging.does} one",
                              hint="give the file of one run (a trace directory keeps each run in its own files)")
-        start = Recording(timeline, PathTable()).start_event()
+        start = timeline.run_start() or {}
         recorded = recorded_target(start, judging.rerun.cwd, trace_file(source))
         resolved = rerun_settings(env, start, config_path=judging.rerun.config_path, output=judging.rerun.output,
                                   network_closed=True)
-        rules = read_workspace_checks(resolved.workspace)
-        outcome = _outcome(source, timeline, judging.reader, rules, judging.expect, resolved.settings)
+        outcome = outcome_of(report, check if rules else None, timeline, judging.expect)
     except BaseException:
         timeline.close()
         raise
     return JudgedRecording(source.label, timeline, recorded, resolved, rules, judging.expect, outcome)
 
 
+def _workspace_rules(env: Environment, config_path: Path | None) -> tuple[list[Rule], Options]:
+    """The workspace's `checks` rules and the pass's options (the settings' `diagnose_*` thresholds, which a
+    `fail_on_finding` rule judges with), known before the recording is read: its one read judges it. Nothing
+    of them comes from the recording; the settings' warnings are said once, by `rerun_settings`."""
+    workspace = load_settings(env.environ, env.cwd, config_path=config_path.resolve() if config_path else None)
+    return read_workspace_checks(workspace.workspace), _options(workspace.settings)
+
+
+def _options(settings: Settings) -> Options:
+    return Options(judging=Judging(thresholds_from(settings)))
+
+
+def read_recording(source: RunSource, reader: TraceReader, rules: list[Rule], options: Options, env: Environment,
+                   ) -> tuple[Timeline, RunCheck, Report]:
+    """The run's timeline, and its rules judged with the report beside (`judge_run`), from one read: the timeline
+    is built from the blocks the pass reads (`Watching.timeline`), so each warning of the reading is said once
+    and the bar, `env.progress`, goes once over the file. A run that cannot be read again at its lines' offsets
+    (a mapped format: its timeline is made of dicts, `recording/load.py`) is read for its timeline, then judged."""
+    progress = env.progress([source])
+    with progress:
+        reader.progress = progress.advance
+        if not rereadable(source, packed=True):
+            timeline = load_timeline(source, reader)
+            return (timeline, *judge_run(source, reader, rules, options))
+        reading = FileReading(source, None)
+        try:
+            check, report = judge_run(source, reader, rules, options, reading)
+            return checked(reading.done(), source, None), check, report
+        except BaseException:
+            reading.timeline.close()
+            raise
+
+
 def _outcome(source: RunSource, timeline: Timeline, reader: TraceReader, rules: list[Rule],
              expect: Expectation | None, settings: Settings) -> Outcome:
     """The run's outcome; a `fail_on_finding` rule judges with the settings' `diagnose_*` thresholds."""
-    options = Options(judging=Judging(thresholds_from(settings)))
-    check, report = judge_run(source, reader, rules, options)
+    check, report = judge_run(source, reader, rules, _options(settings))
     return outcome_of(report, check if rules else None, timeline, expect)
 
 
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], options: Options | None = None,
-              ) -> tuple[RunCheck, Report]:
-    """The rules judged against one run, read again by `reader` (which read its timeline: its warnings are said
-    as then, and nothing of the environment is read), with the report beside: the sections the rules read, and
-    the findings and health `analysis/failed_run.py` reads, as `check` would judge it."""
+              timeline: FileReading | None = None) -> tuple[RunCheck, Report]:
+    """The rules judged against one run read by `reader` (the types this version does not know are not said:
+    the timeline's reading says them where it does, and nothing of the environment is read), with the report
+    beside: the sections the rules read, and the findings and health `analysis/failed_run.py` reads, as `check`
+    would judge it. `timeline`, when given, is built from the same blocks."""
     scan = new_scan(rules)
     sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
     settings = pass_settings(options or Options(), sections, strict=reader.problems.strict)
-    done = read(ReadPlan((source,), settings, Given(reader, again=True)), Pricer(), Environment(),
-                Watching(scan=scan, count_bytes=False))
+    done = read(ReadPlan((source,), settings, Given(reader, quiet_types=True)), Pricer(), Environment(),
+                Watching(scan=scan, count_bytes=False, timeline=timeline))
     return judged(source, rules, done.report, scan), done.report
 
 

@@ -144,19 +144,22 @@ class FileReading:
         self.runs = RunChoice(wanted, self.timeline.other_runs)
 
     def feed(self, blocks: Iterable[LineBlock]) -> None:
-        add, runs = self.builder.add_records, self.runs
-        files, lines, offsets = self.store.file, self.store.line, self.store.offset
         for block in blocks:
-            kept = add(block.records, runs)
-            if kept is None:  # every event of the block is the kept run's (the common case): its places at once
-                files.extend(repeat(block.file, len(block)))
-                lines.extend(block.line_numbers())
-                offsets.extend(block.offsets())
-            elif kept:
-                numbers, starts = block.line_numbers(), block.offsets()
-                files.extend(repeat(block.file, len(kept)))
-                lines.extend(numbers[index] for index in kept)
-                offsets.extend(starts[index] for index in kept)
+            self.see_block(block)
+
+    def see_block(self, block: LineBlock) -> None:
+        """One block added: its events, and each one's place (a read that judges the run shows them here too)."""
+        store = self.store
+        kept = self.builder.add_records(block.records, self.runs)
+        if kept is None:  # every event of the block is the kept run's (the common case): its places at once
+            store.file.extend(repeat(block.file, len(block)))
+            store.line.extend(block.line_numbers())
+            store.offset.extend(block.offsets())
+        elif kept:
+            numbers, starts = block.line_numbers(), block.offsets()
+            store.file.extend(repeat(block.file, len(kept)))
+            store.line.extend(numbers[index] for index in kept)
+            store.offset.extend(starts[index] for index in kept)
 
     def done(self) -> Timeline:
         self.timeline.run_id = self.runs.wanted

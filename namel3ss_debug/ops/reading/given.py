@@ -1,7 +1,7 @@
-"""Runs read here by a reader the asker holds (`Given`): `verify`'s recording, read again by the reader that loaded
-its timeline (`ops/judged.judge_run`), and a side of `diff --jobs` read while the other is read in a worker, its
-problems logged for the asker to say in their turn (`ops/diff_sides.py`). The reader's problems hear what the read
-meets and its own progress the bytes read: the read draws no bar of its own."""
+"""Runs read here by a reader the asker holds (`Given`): `verify`'s recording, its timeline built from the blocks
+its outcome is judged from (`ops/judged.read_recording`), and a side of `diff --jobs` read while the other is read
+in a worker, its problems logged for the asker to say in their turn (`ops/diff_sides.py`). The reader's problems
+hear what the read meets and its own progress the bytes read: the read draws no bar of its own."""
 
 from __future__ import annotations
 
@@ -24,15 +24,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Given:
-    """Reads the plan's runs with `reader`, a block of lines at a time shown to `watching`. `again`: the reader read
-    them before, and said then the types this version does not know; they are not said twice."""
+    """Reads the plan's runs with `reader`, a block of lines at a time shown to `watching`. `quiet_types`: the
+    types this version does not know are not said here (a recording's are said, if at all, as its timeline is
+    read: by the reader of a mapped format)."""
 
     reader: TraceReader
-    again: bool = False
+    quiet_types: bool = False
 
     def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read:
         reader = self.reader
-        counted = Counted(ReadProblems() if self.again else reader.problems)
+        counted = Counted(ReadProblems() if self.quiet_types else reader.problems)
         runs = ((source, counted(source, seen(reader.line_blocks(source), watching, source.files,
                                               watching.recorder is not None and rereadable(source))))
                 for source in plan.sources)
