@@ -205,8 +205,8 @@ def instrument(watch: Stopwatch) -> None:
     # a rule is a generator: timed as it is drawn, which its caller does at once
     timed_agent = {rule: watch.wrap(f"agent rule {rule.__name__}", _drawn(rule)) for rule in agent_rules}
     timed_run = [watch.wrap(f"run rule {rule.__name__}", _drawn(rule)) for rule in run_rules]
-    watch.replace(clues, "agent_rules",  # the collector's, made by the pass: for an agent that failed, or not
-                  lambda failed=True: [timed_agent[rule] for rule in registry.agent_rules(failed)])
+    watch.replace(clues, "agent_rules",  # the collector's, made by the pass: by what an agent's steps hold
+                  lambda held=registry.EVERYTHING: [timed_agent[rule] for rule in registry.agent_rules(held)])
     watch.replace(diagnose, "run_rules", lambda: list(timed_run))
 
 
@@ -247,13 +247,15 @@ def judged_agents(records: list[list[Any]]) -> list[tuple[Any, Any, Any]]:
 def rules_alone(agents: list[tuple[Any, Any, Any]], repeats: int) -> dict[str, float]:
     """Each agent rule's CPU time over every judged agent, drawn in a loop of its own (no stopwatch), the best of
     `repeats`, the rules taking turns: what each costs a pass, exactly, where the stopwatch's shares are weighed. A
-    rule that needs a failed step (`registry.AFTER_FAILURE`) is drawn as the pass draws it: over the agents with one."""
-    failing = [entry for entry in agents if any(step.status == "failed" for step in entry[0].steps)]
+    rule that needs a failed step or an ask (`registry.NEEDS`) is drawn as the pass draws it: over agents with one."""
+    held = [registry.holds(entry[0].steps) for entry in agents]
     best: dict[str, float] = {}
     for _ in range(repeats):
         for rule in registry.agent_rules():
+            needs = registry.NEEDS.get(rule, 0)
+            judged = [entry for entry, has in zip(agents, held) if not needs & ~has]
             began = cpu()
-            for agent, run, judging in failing if rule in registry.AFTER_FAILURE else agents:
+            for agent, run, judging in judged:
                 for _finding in rule(agent, run, judging):
                     pass
             best[rule.__name__] = min(best.get(rule.__name__, float("inf")), cpu() - began)

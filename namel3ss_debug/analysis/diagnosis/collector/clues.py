@@ -37,7 +37,7 @@ from .speakers import Speakers
 from .spend import note_slowest, note_spend
 from ...records.findings import Finding
 from ..rules.turn_limits import note_stop_request, stop_text
-from ..rules.registry import agent_rules
+from ..rules.registry import EVERYTHING, agent_rules, holds
 from ..notes.steps import (
     MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat,
     RunClues, Step,
@@ -82,8 +82,7 @@ class Clues:
         self.findings: list[Finding] = []  # the agent rules' findings, as the agents ended
         self.judged: list[Finding] | None = None  # every finding merged and ordered, once `diagnose` judged them
         self._tracks: list[RunTrack] = []
-        self._rules = agent_rules()
-        self._unfailed_rules = agent_rules(failed=False)  # for an agent none of whose steps failed
+        self._rules = [agent_rules(held) for held in range(EVERYTHING + 1)]  # by what an agent's steps hold
         self._kinds: dict[str, str] = {}
         self._prices: dict[tuple[str, int, int], Optional[float]] = {}
         self._run: Optional[RunState] = None  # the run fed last, and its track: most events are of the run before
@@ -382,9 +381,8 @@ class Clues:
         steps = agent.steps
         if not steps and agent.span_id == NO_AGENT:
             return
-        failed = any(step.status == "failed" for step in steps)
         turns: Optional[bool] = None  # whether its agents took turns: looked at only once a rule found something
-        for rule in self._rules if failed else self._unfailed_rules:
+        for rule in self._rules[holds(steps)]:
             found = list(rule(agent, track.clues, self.judging))
             if not found:
                 continue

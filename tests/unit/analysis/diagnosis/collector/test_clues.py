@@ -178,7 +178,7 @@ def test_each_agent_execution_is_judged_when_it_ends_then_its_steps_are_dropped(
         return []
     tally = Tally(Options(sections=frozenset({"findings"})))
     assert tally.clues is not None
-    tally.clues._rules = tally.clues._unfailed_rules = [rule]  # the agent rules it hands each agent to (failed or not)
+    tally.clues._rules = [[rule]] * 4  # the agent rules it hands each agent to, whatever its steps hold
     reader = TraceReader(ReadProblems())
     for source in resolve_sources([str(path)]):
         tally.begin_source(source)
