@@ -3,11 +3,10 @@ of each run made from it.
 
 `judge_recording` reads the workspace's `checks` rules, then the recording once (`read_recording`: its timeline
 built from the blocks its outcome is judged from, so each warning is said once). It refuses what cannot be judged
-(standard input: a run held as dicts is read for its timeline, then for its outcome; a file of several runs: the
-outcome is read from the whole file), finds the app as `replay --rerun` does
-(`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`) and judges the recording's
-outcome with the rules and `--expect` (`judging/outcome.py`). A new run is
-judged by the same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
+(standard input; a file of several runs: the outcome is read from the whole file), finds the app as
+`replay --rerun` does (`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`) and
+judges the recording's outcome with the rules and `--expect` (`judging/outcome.py`). A new run is judged by the
+same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
 
     with judge_recording(source, JudgingRequest("verify", "the recording", "judges", ...), env) as judged:
         judged.outcome.passed
@@ -37,7 +36,7 @@ from ..config import ResolvedSettings, Settings, load_settings
 from ..launch.recorded import Recorded, recorded_target
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunMiss, RerunStop
-from ..recording.load import FileReading, checked, load_timeline
+from ..recording.load import FileReading, checked, load_timeline, timeline_reading
 from ..recording.endpoints import endpoints_of
 from ..recording.timeline import Timeline
 from ..recording.call_paths import PathTable
@@ -47,7 +46,6 @@ from ..judging.expect import Expectation
 from ..judging.outcome import Outcome, outcome_of
 from ..recording.calls import Recording
 from ..store.problems import ReadProblems
-from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .environment import Environment
@@ -56,7 +54,6 @@ from .reading.plan import ReadPlan
 from .reading.read import read
 from .reading.settings import pass_settings
 from .reading.watching import Watching
-from .replay import said_other_runs
 from .rerun import rerun_settings, trace_file
 from .rerun_request import RerunRequest
 from .traces import make_reader
@@ -127,12 +124,11 @@ def judge_recording(source: RunSource, judging: JudgingRequest, env: Environment
     """The recording in `source` read once (`read_recording`), its app found, the new runs' settings resolved and
     its outcome judged; UsageError (exit 2) for standard input or a file of several runs."""
     if STDIN in source.files:
-        raise UsageError(f"{judging.command} reads {judging.the_run} twice (its events, then its outcome), and "
-                         "standard input only once", hint="give the trace file")
+        raise UsageError(f"{judging.command} reads {judging.the_run} from a file, not from standard input",
+                         hint="give the trace file")
     rules, options = _workspace_rules(env, judging.rerun.config_path)
     timeline, check, report = read_recording(source, judging.reader, rules, options, env)
     try:
-        said_other_runs(timeline, source, env)
         if timeline.other_runs:  # the outcome is read from the whole file: it must hold this run alone
             raise UsageError(f"{source.label} holds {len(timeline.other_runs) + 1} runs, and {judging.command} "
                              f"{judging.does} one",
@@ -163,16 +159,12 @@ def _options(settings: Settings) -> Options:
 def read_recording(source: RunSource, reader: TraceReader, rules: list[Rule], options: Options, env: Environment,
                    ) -> tuple[Timeline, RunCheck, Report]:
     """The run's timeline, and its rules judged with the report beside (`judge_run`), from one read: the timeline
-    is built from the blocks the pass reads (`Watching.timeline`), so each warning of the reading is said once
-    and the bar, `env.progress`, goes once over the file. A run that cannot be read again at its lines' offsets
-    (a mapped format: its timeline is made of dicts, `recording/load.py`) is read for its timeline, then judged."""
+    is built from the blocks the pass reads (`Watching.timeline`, `recording/load.timeline_reading`), so each
+    warning of the reading is said once and the bar, `env.progress`, goes once over the file."""
     progress = env.progress([source])
     with progress:
         reader.progress = progress.advance
-        if not rereadable(source, packed=True):
-            timeline = load_timeline(source, reader)
-            return (timeline, *judge_run(source, reader, rules, options))
-        reading = FileReading(source, None)
+        reading = timeline_reading(source)
         try:
             check, report = judge_run(source, reader, rules, options, reading)
             return checked(reading.done(), source, None), check, report

@@ -39,16 +39,11 @@ def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: s
         keeping = kept(timeline)
         if keeping is not None:
             results.put(key, keeping, reader.problems)
-    said_other_runs(timeline, source, env)
-    return timeline
-
-
-def said_other_runs(timeline: Timeline, source: RunSource, env: Environment) -> None:
-    """A warning naming the other runs of an input that holds several (the timeline keeps its first)."""
     if timeline.other_runs:
         others = sorted(timeline.other_runs)
         env.warn(f"{source.label} holds {len(others) + 1} runs; replaying {timeline.run_id} "
                  f"(--run ID for another: {', '.join(others[:5])}{' ...' if len(others) > 5 else ''})")
+    return timeline
 
 
 def replay_engine(timeline: Timeline, breaks: tuple[str, ...], mocks: tuple[str, ...],

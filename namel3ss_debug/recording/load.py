@@ -61,6 +61,23 @@ class FileStore:
             self._cache.popitem(last=False)
         return event
 
+    def keep(self, block: LineBlock, kept: list[int] | None) -> None:
+        """The places of the block's events the timeline kept (None: all of them)."""
+        if kept is None:  # every event of the block is the kept run's (the common case): its places at once
+            self.file.extend(repeat(block.file, len(block)))
+            self.line.extend(block.line_numbers())
+            self.offset.extend(block.offsets())
+        elif kept:
+            numbers, starts = block.line_numbers(), block.offsets()
+            self.file.extend(repeat(block.file, len(kept)))
+            self.line.extend(numbers[index] for index in kept)
+            self.offset.extend(starts[index] for index in kept)
+
+    def finish(self, timeline: Timeline) -> None:
+        """The timeline read: a line read again must have its seq, and each file its size and mtime."""
+        self.seq = timeline.seq
+        self.stamp()
+
     def stamp(self) -> None:
         """Remember each file's size and mtime, to tell a changed file from a line that is odd as written."""
         self._stamps = [_stamp(path) for path in self.paths]
@@ -133,13 +150,20 @@ def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> T
     return reading.done()
 
 
-class FileReading:
-    """A run's timeline being read from its plain files, a block of lines at a time."""
+def timeline_reading(source: RunSource) -> FileReading:
+    """How a read that shows its blocks of lines (`FileReading.see_block`) builds its first run's timeline: the
+    events left in plain files, or held as dicts when they cannot be read again at their offsets (standard input,
+    a pipe, a mapped format)."""
+    return FileReading(source, None, held=not rereadable(source, packed=True))
 
-    def __init__(self, source: RunSource, wanted: str | None):
-        self.store = FileStore(source.files)
+
+class FileReading:
+    """A run's timeline being read a block of lines at a time, its events left in its plain files (`FileStore`),
+    or, `held`, kept as dicts (`MemoryStore`)."""
+
+    def __init__(self, source: RunSource, wanted: str | None, held: bool = False):
+        self.store: FileStore | MemoryStore = MemoryStore() if held else FileStore(source.files)
         self.timeline = Timeline(self.store, source.label)
-        self.store.seq = self.timeline.seq
         self.builder = TimelineBuilder(self.timeline)
         self.runs = RunChoice(wanted, self.timeline.other_runs)
 
@@ -149,21 +173,11 @@ class FileReading:
 
     def see_block(self, block: LineBlock) -> None:
         """One block added: its events, and each one's place (a read that judges the run shows them here too)."""
-        store = self.store
-        kept = self.builder.add_records(block.records, self.runs)
-        if kept is None:  # every event of the block is the kept run's (the common case): its places at once
-            store.file.extend(repeat(block.file, len(block)))
-            store.line.extend(block.line_numbers())
-            store.offset.extend(block.offsets())
-        elif kept:
-            numbers, starts = block.line_numbers(), block.offsets()
-            store.file.extend(repeat(block.file, len(kept)))
-            store.line.extend(numbers[index] for index in kept)
-            store.offset.extend(starts[index] for index in kept)
+        self.store.keep(block, self.builder.add_records(block.records, self.runs))
 
     def done(self) -> Timeline:
         self.timeline.run_id = self.runs.wanted
-        self.store.stamp()
+        self.store.finish(self.timeline)
         return self.timeline
 
 

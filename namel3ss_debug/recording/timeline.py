@@ -19,13 +19,16 @@ import math
 import re
 from array import array
 from datetime import datetime
-from typing import Iterator, Protocol
+from typing import TYPE_CHECKING, Iterator, Protocol
 
 from ..analysis.fields import parse_ts
 from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.text_keys import Names
 from ..model.json_types import JsonEvent
+
+if TYPE_CHECKING:  # the blocks a read shows the timeline it builds (`load.FileReading`)
+    from ..store.line_blocks import LineBlock
 
 INSTANT, START, END = 0, 1, 2
 # A timeline's arrays, one item an event, then one item a span; and its tables of texts (`Names`)
@@ -59,6 +62,15 @@ class MemoryStore:
     def add(self, event: JsonEvent, where: str) -> None:
         self.events.append(event)
         self.places.append(where)
+
+    def keep(self, block: LineBlock, kept: list[int] | None) -> None:
+        """The events of a block of lines the timeline kept (None: all of them), each at its place."""
+        events = block.picked(_every) if block.decoded else block.events()  # one a record, in its order
+        for index in range(len(events)) if kept is None else kept:
+            self.add(events[index].event, events[index].where)
+
+    def finish(self, timeline: Timeline) -> None:
+        pass
 
     def event(self, index: int) -> JsonEvent:
         return self.events[index]
@@ -228,6 +240,10 @@ class Timeline:
             return parse_ts((self.run_start() or self.event(0)).get("ts"))  # type: ignore[arg-type]
         except (TypeError, ValueError, AttributeError):
             return None
+
+
+def _every(line: bytes) -> bool:
+    return True
 
 
 def as_number(text: str) -> int | None:
