@@ -51,7 +51,7 @@ from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, open_traces
 from .judged import (GoingLive, JudgedRecording, JudgingRequest, judge_recording, judging_of, live_endpoints,
-                     opened_run, why_stopped)
+                     why_stopped)
 from .rerun_request import RerunRequest
 from .replay import load_run
 
@@ -259,9 +259,8 @@ def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, guarded:
     if not paths:
         return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network,
                            tuple(tally.misses))
-    with opened_run(paths) as (new_source, new_timeline):
+    with judged.new_run(paths, judge=stopped is None) as (new_timeline, new):
         went = live_origins(new_timeline)
-        new = judged.judge(new_source, new_timeline) if stopped is None else None
     if new is None:  # a stopped rerun has no outcome to judge: the search stops at it
         return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network,
                            tuple(tally.misses), went)

@@ -50,7 +50,7 @@ from .diagnose import DiagnoseRequest, diagnose_traces
 from .environment import Environment
 from .experiment_cost import TryCost, live_cost, recorded_costs
 from .experiment_points import candidate_points, fork_points, read_call
-from .judged import JudgedRecording, judge_recording, judging_of, opened_run, why_stopped
+from .judged import JudgedRecording, judge_recording, judging_of, why_stopped
 from .rerun_request import RerunRequest
 from .traces import TraceArgs, open_traces
 
@@ -268,8 +268,7 @@ class _Run:
         if not paths:
             return TryCost(None, None, stopped or "the fork wrote no trace", 0.0, spent)
         self.folder = Path(paths[0]).parent
-        with opened_run(paths) as (new_source, new_timeline):
-            outcome = judged.judge(new_source, new_timeline) if stopped is None else None
+        with judged.new_run(paths, judge=stopped is None) as (new_timeline, outcome):
             cost = live_cost(new_timeline, self.pricer)
         return TryCost(ran.run.run_id, outcome, stopped, cost, spent)
 

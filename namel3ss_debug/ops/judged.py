@@ -5,13 +5,13 @@ of each run made from it.
 built from the blocks its outcome is judged from, so each warning is said once). It refuses what cannot be judged
 (standard input; a file of several runs: the outcome is read from the whole file), finds the app as
 `replay --rerun` does (`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`) and
-judges the recording's outcome with the rules and `--expect` (`judging/outcome.py`). A new run is judged by the
-same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
+judges the recording's outcome with the rules and `--expect` (`judging/outcome.py`). A new run is read once too,
+and judged by the same rules and expectation (`JudgedRecording.new_run`), so the two outcomes compare.
 
     with judge_recording(source, JudgingRequest("verify", "the recording", "judges", ...), env) as judged:
         judged.outcome.passed
-        with opened_run(paths) as (new_source, new_timeline):
-            judged.judge(new_source, new_timeline)
+        with judged.new_run(paths) as (new_timeline, new_outcome):
+            ...
 """
 
 from __future__ import annotations
@@ -104,10 +104,21 @@ class JudgedRecording:
         """What a new run's `run_start.attrs.replay_of` says of the recording (its calls matched by place)."""
         return {"run_id": self.timeline.run_id, "trace": self.label, "match": "call", "mocks": mocks}
 
-    def judge(self, source: RunSource, timeline: Timeline, reader: TraceReader | None = None) -> Outcome:
-        """The outcome of a run (`timeline`, read from `source`) by the recording's rules and expectation."""
-        return _outcome(source, timeline, reader or TraceReader(ReadProblems()), self.rules, self.expect,
-                        self.resolved.settings)
+    @contextmanager
+    def new_run(self, paths: tuple[str, ...], judge: bool = True) -> Iterator[tuple[Timeline, Outcome | None]]:
+        """A new run's trace files (the first names it), read once, and closed after: its timeline, and its outcome
+        by the recording's rules and expectation (None when not `judge`: a run stopped before its end)."""
+        source, reader = RunSource(paths[0], paths), TraceReader(ReadProblems())
+        if judge:
+            timeline, check, report = read_recording(source, reader, self.rules, _options(self.resolved.settings),
+                                                     Environment())
+            outcome: Outcome | None = _outcome(check, report, timeline, self.rules, self.expect)
+        else:
+            timeline, outcome = load_timeline(source, reader), None
+        try:
+            yield timeline, outcome
+        finally:
+            timeline.close()
 
     def close(self) -> None:
         self.timeline.close()
@@ -137,7 +148,7 @@ def judge_recording(source: RunSource, judging: JudgingRequest, env: Environment
         recorded = recorded_target(start, judging.rerun.cwd, trace_file(source))
         resolved = rerun_settings(env, start, config_path=judging.rerun.config_path, output=judging.rerun.output,
                                   network_closed=True)
-        outcome = outcome_of(report, check if rules else None, timeline, judging.expect)
+        outcome = _outcome(check, report, timeline, rules, judging.expect)
     except BaseException:
         timeline.close()
         raise
@@ -173,17 +184,16 @@ def read_recording(source: RunSource, reader: TraceReader, rules: list[Rule], op
             raise
 
 
-def _outcome(source: RunSource, timeline: Timeline, reader: TraceReader, rules: list[Rule],
-             expect: Expectation | None, settings: Settings) -> Outcome:
-    """The run's outcome; a `fail_on_finding` rule judges with the settings' `diagnose_*` thresholds."""
-    check, report = judge_run(source, reader, rules, _options(settings))
+def _outcome(check: RunCheck, report: Report, timeline: Timeline, rules: list[Rule],
+             expect: Expectation | None) -> Outcome:
+    """A run's outcome, from its one read: the rules' check counts only when the workspace has rules."""
     return outcome_of(report, check if rules else None, timeline, expect)
 
 
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], options: Options | None = None,
               timeline: FileReading | None = None) -> tuple[RunCheck, Report]:
-    """The rules judged against one run read by `reader` (the types this version does not know are not said:
-    the timeline's reading says them where it does, and nothing of the environment is read), with the report
+    """The rules judged against one run read by `reader` (the types this version does not know are not said, as
+    `verify` never said them, and nothing of the environment is read), with the report
     beside: the sections the rules read, and the findings and health `analysis/failed_run.py` reads, as `check`
     would judge it. `timeline`, when given, is built from the same blocks."""
     scan = new_scan(rules)
@@ -192,17 +202,6 @@ def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], options
     done = read(ReadPlan((source,), settings, Given(reader, quiet_types=True)), Pricer(), Environment(),
                 Watching(scan=scan, count_bytes=False, timeline=timeline))
     return judged(source, rules, done.report, scan), done.report
-
-
-@contextmanager
-def opened_run(paths: tuple[str, ...]) -> Iterator[tuple[RunSource, Timeline]]:
-    """A new run's trace files (the first names it), read, and closed after."""
-    source = RunSource(paths[0], paths)
-    timeline = load_timeline(source, TraceReader(ReadProblems()))
-    try:
-        yield source, timeline
-    finally:
-        timeline.close()
 
 
 def why_stopped(misses: list[Miss], error: BaseException | None) -> str | None:

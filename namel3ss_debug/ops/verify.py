@@ -31,7 +31,7 @@ from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, open_traces
 from .judged import (GoingLive, JudgedRecording, JudgingRequest, judge_recording, judging_of, live_endpoints,
-                     opened_run, why_stopped)
+                     why_stopped)
 from .rerun_request import RerunRequest
 
 MAX_REPEAT = 100
@@ -101,8 +101,7 @@ def _try(number: int, judged: JudgedRecording, request: VerifyRequest, choosing:
     if not paths:
         return Try(number, run_id, paths, counts, tuple(tally.misses), None, None, judge(old, None, stopped), network,
                    stopped)
-    with opened_run(paths) as (new_source, new_timeline):  # a stopped run: what it did before the stop
-        new = judged.judge(new_source, new_timeline)
+    with judged.new_run(paths) as (new_timeline, new):  # a stopped run: what it did before the stop
         # a stopped run's calls end at the stop: the miss below says where and why, not a call comparison
         calls = compare_calls(judged.timeline, new_timeline) if stopped is None else None
         went = live_origins(new_timeline)
