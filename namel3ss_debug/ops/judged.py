@@ -112,7 +112,7 @@ class JudgedRecording:
         if judge:
             timeline, check, report = read_recording(source, reader, self.rules, _options(self.resolved.settings),
                                                      Environment())
-            outcome: Outcome | None = _outcome(check, report, timeline, self.rules, self.expect)
+            outcome: Outcome | None = outcome_of(report, check if self.rules else None, timeline, self.expect)
         else:
             timeline, outcome = load_timeline(source, reader), None
         try:
@@ -148,7 +148,7 @@ def judge_recording(source: RunSource, judging: JudgingRequest, env: Environment
         recorded = recorded_target(start, judging.rerun.cwd, trace_file(source))
         resolved = rerun_settings(env, start, config_path=judging.rerun.config_path, output=judging.rerun.output,
                                   network_closed=True)
-        outcome = _outcome(check, report, timeline, rules, judging.expect)
+        outcome = outcome_of(report, check if rules else None, timeline, judging.expect)
     except BaseException:
         timeline.close()
         raise
@@ -182,12 +182,6 @@ def read_recording(source: RunSource, reader: TraceReader, rules: list[Rule], op
         except BaseException:
             reading.timeline.close()
             raise
-
-
-def _outcome(check: RunCheck, report: Report, timeline: Timeline, rules: list[Rule],
-             expect: Expectation | None) -> Outcome:
-    """A run's outcome, from its one read: the rules' check counts only when the workspace has rules."""
-    return outcome_of(report, check if rules else None, timeline, expect)
 
 
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], options: Options | None = None,
