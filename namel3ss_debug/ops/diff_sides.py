@@ -1,7 +1,7 @@
 """Reading `diff`'s two sides: each from the result cache when an earlier read of the same run kept it, else from
 its files through `ops/reading/` (`read_profile`); with `--jobs` of 2 or more and both sides to read from files of
 4 MiB or more, both at once (`Sides.both`): NEW in a worker process while this process reads BASE, each by a reader
-whose problems are logged (`reading/given.Given`).
+whose problems are logged (`reading/given.GivenReader`).
 
 Read at once, the answer, the warnings and an error are what reading NEW then BASE gives: the worker says nothing,
 it gives back the problem calls its reading made (`store.problems.LoggedProblems`), and so does this process's
@@ -117,7 +117,7 @@ class Sides:
         base_profile = self._said(base, base_read, env)
         return base_profile, new_profile
 
-    def _said(self, source: RunSource, read: Read, env: Environment) -> RunProfile:
+    def _said(self, source: RunSource, read: SideRead, env: Environment) -> RunProfile:
         """A side read elsewhere: its warnings said here (on a reader's problems, as one read says them), its error
         raised, else its profile, kept in the cache when its read was clean."""
         problems = make_reader(self.strict, env).problems
@@ -176,7 +176,7 @@ class Reading:
 
 
 @dataclass
-class Read:
+class SideRead:
     """A side read (here, or in the worker): its side (as the cache writes it: its columns are views of arrays, which
     do not pickle) or the error that stopped its reading, the problem calls its reading made until then, and the
     bytes it read."""
@@ -188,9 +188,9 @@ class Read:
 
 
 def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer, settings: PassSettings,
-               env: Environment) -> Read:
+               env: Environment) -> SideRead:
     """A side read with a reader whose problems are logged, not said (`LoggedProblems`)."""
-    from .reading.given import Given  # noqa: PLC0415 - the pass: a diff answered from the cache loads none
+    from .reading.given import GivenReader  # noqa: PLC0415 - the pass: a diff answered from the cache loads none
     from .reading.plan import ReadPlan  # noqa: PLC0415 - as above
 
     problems = reader.problems
@@ -205,15 +205,15 @@ def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer
 
     reader.progress = count
     try:
-        profile, _ = read_profile(name, ReadPlan((source,), settings, Given(reader)), pricer, env)
+        profile, _ = read_profile(name, ReadPlan((source,), settings, GivenReader(reader)), pricer, env)
         side: Optional[bytes] = msgspec.msgpack.encode(Side.of(profile))
         error: Optional[Failure] = None
     except (Namel3ssDebugError, OSError) as raised:
         side, error = None, raised
-    return Read(side, problems.taken(), error, counted[0])
+    return SideRead(side, problems.taken(), error, counted[0])
 
 
-_THERE: list[Callable[[RunSource], Read]] = []
+_THERE: list[Callable[[RunSource], SideRead]] = []
 
 
 def _set_up(reading: Reading) -> None:
@@ -221,12 +221,12 @@ def _set_up(reading: Reading) -> None:
     settings = reading.settings
     pricer = make_pricer(env, None, settings.price_overrides)
 
-    def read(source: RunSource) -> Read:
+    def read(source: RunSource) -> SideRead:
         reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=settings.index)
         return _read_here("NEW", source, reader, pricer, settings, env)
 
     _THERE[:] = [read]
 
 
-def _new_there(source: RunSource) -> Read:
+def _new_there(source: RunSource) -> SideRead:
     return _THERE[0](source)

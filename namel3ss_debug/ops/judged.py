@@ -49,7 +49,7 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .environment import Environment
-from .reading.given import Given
+from .reading.given import GivenReader
 from .reading.plan import ReadPlan
 from .reading.read import read
 from .reading.settings import pass_settings
@@ -193,7 +193,7 @@ def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], options
     scan = new_scan(rules)
     sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
     settings = pass_settings(options or Options(), sections, strict=reader.problems.strict)
-    done = read(ReadPlan((source,), settings, Given(reader, quiet_types=True)), Pricer(), Environment(),
+    done = read(ReadPlan((source,), settings, GivenReader(reader, quiet_types=True)), Pricer(), Environment(),
                 Watching(scan=scan, count_bytes=False, timeline=timeline))
     return judged(source, rules, done.report, scan), done.report
 

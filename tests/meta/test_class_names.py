@@ -12,14 +12,6 @@ import namel3ss_debug
 
 ROOT = Path(namel3ss_debug.__file__).parent
 
-# Names still shared when this test landed, each with the modules that share it: both came with the read engine
-# (ops/reading/, issue 101 item 1) after the rename plan was drawn, and are left to it; the lead empties this as
-# they are renamed. A name here may stand in these modules only.
-ALLOWED: dict[str, frozenset[str]] = {
-    "Given": frozenset({"analysis/diagnosis/notes/given.py", "ops/reading/given.py"}),
-    "Read": frozenset({"ops/diff_sides.py", "ops/reading/way.py"}),
-}
-
 
 def shared_class_names(root: Path) -> dict[str, list[str]]:
     """Each public top-level class name defined in more than one module under `root`, with those modules
@@ -32,12 +24,8 @@ def shared_class_names(root: Path) -> dict[str, list[str]]:
     return {name: found for name, found in modules.items() if len(found) > 1}
 
 
-def unallowed(shared: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {name: found for name, found in shared.items() if not set(found) <= ALLOWED.get(name, frozenset())}
-
-
 def test_no_public_class_name_stands_in_two_modules() -> None:
-    assert unallowed(shared_class_names(ROOT)) == {}
+    assert shared_class_names(ROOT) == {}
 
 
 def test_a_class_named_as_one_in_another_module_is_caught(tmp_path: Path) -> None:

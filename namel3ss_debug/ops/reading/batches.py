@@ -26,7 +26,7 @@ from ..traces import make_pricer, make_reader
 from .counting import Counted
 from .settings import PassSettings, options_of
 from .watching import Watching
-from .way import Read
+from .way import ReadResult
 
 if TYPE_CHECKING:
     from .plan import ReadPlan
@@ -39,7 +39,7 @@ class Batches:
 
     jobs: int
 
-    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read:
+    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> ReadResult:
         settings = plan.settings
         reader = make_reader(settings.strict, env, write_index=settings.index)
         counted, done = Counted(reader.problems), ByteCount()
@@ -48,7 +48,7 @@ class Batches:
                                problems=reader.problems, sections=settings.sections,
                                bytes_read=(lambda: done.done) if watching.count_bytes else None,
                                keep_tally=watching.keep_tally, keep_clues=watching.keep_clues)
-        return Read(report, reader.problems, counted.events)
+        return ReadResult(report, reader.problems, counted.events)
 
 
 @dataclass

@@ -44,7 +44,7 @@ from .. import workers
 from ..workers import InOrder
 from .settings import PassSettings, options_of
 from .watching import Watching, seen
-from .way import Read
+from .way import ReadResult
 
 if TYPE_CHECKING:  # `diff`'s call recorder, loaded by the reads that record calls (`diff`), not by `analyze`
     from ...diffing.call_parts import PartCalls, PartRecorder
@@ -75,9 +75,9 @@ class Parts:
 
     cut: FileCut
 
-    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read:
+    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> ReadResult:
         report, problems, counted = read_in_parts(plan.sources[0], self.cut, plan.settings, pricer, env, watching)
-        return Read(report, problems, counted.events)
+        return ReadResult(report, problems, counted.events)
 
 
 def cut_for(sources: Sequence[RunSource], settings: PassSettings, jobs: int) -> Optional[FileCut]:

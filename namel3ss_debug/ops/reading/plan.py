@@ -3,7 +3,7 @@
 in worker processes a batch at a time and merged (`batches.Batches`); or one big run cut into parts, each tallied in
 a worker and joined in its place (`parts.Parts`). A worker of a command reads whole: it starts no workers. Runs read
 by a reader the asker holds (`verify`'s recording read again, a side of `diff --jobs`) are planned with it:
-`given.Given`."""
+`given.GivenReader`."""
 
 from __future__ import annotations
 

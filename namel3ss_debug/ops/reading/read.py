@@ -13,10 +13,10 @@ from ...store.sources import RunSource
 from ..environment import Environment
 from .plan import ReadPlan
 from .watching import Watching
-from .way import Read
+from .way import ReadResult
 
 
-def read(plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching | None = None) -> Read:
+def read(plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching | None = None) -> ReadResult:
     """The plan's runs read into one report, each block shown to `watching` on the way. Raises TraceError and
     OSError as the reading meets them."""
     return plan.way.read(plan, pricer, env, watching if watching is not None else Watching())

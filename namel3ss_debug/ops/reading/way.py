@@ -1,5 +1,5 @@
 """A way of reading a plan's runs (`Way`: whole, in batches, in parts, by a given reader), and what a read gives
-(`Read`)."""
+(`ReadResult`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Read:
+class ReadResult:
     """What a read gives: the report, what the reading met, and how many records it read."""
 
     report: Report
@@ -27,6 +27,6 @@ class Read:
 
 class Way(Protocol):
     """How a plan's runs are read into one report (`whole.Whole`, `batches.Batches`, `parts.Parts`,
-    `given.Given`)."""
+    `given.GivenReader`)."""
 
-    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read: ...
+    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> ReadResult: ...

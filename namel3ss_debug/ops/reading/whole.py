@@ -20,7 +20,7 @@ from ..traces import make_reader
 from .counting import Counted
 from .settings import PassSettings, options_of
 from .watching import Watching, seen
-from .way import Read
+from .way import ReadResult
 
 if TYPE_CHECKING:
     from .plan import ReadPlan
@@ -30,7 +30,7 @@ class Whole:
     """Reads the plan's runs here. A read of no section (`check`'s scan of `forbid_secrets` alone) needs no pass:
     the run goes at the scan's speed."""
 
-    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> Read:
+    def read(self, plan: ReadPlan, pricer: Pricer, env: Environment, watching: Watching) -> ReadResult:
         settings = plan.settings
         progress = env.progress(list(plan.sources))
         reader = make_reader(settings.strict, env, progress=progress.advance, write_index=settings.index,
@@ -42,7 +42,7 @@ class Whole:
                 report = _unanalysed(block for _, blocks in runs for block in blocks)
             else:
                 report = analysed(runs, plan.settings, pricer, reader.problems, watching, lambda: progress.done)
-        return Read(report, reader.problems, counted.events)
+        return ReadResult(report, reader.problems, counted.events)
 
 
 def analysed(runs: Iterable[tuple[RunSource, Iterator[Sequence[EventRecord]]]], settings: PassSettings,
