@@ -3,10 +3,11 @@
 Each event goes to the call recorder and, as a record, to the same streaming analysis `analyze` runs, so
 a diff's figures are the ones `analyze` prints for the run, and a trace is read once, not twice.
 
-Two ways in, one answer: `profile_lines` takes the reader's typed blocks (decoded by msgspec, as `analyze` reads;
-the recorder takes each record and its raw inputs and outputs, and decodes a line again only where the
-typed decoder refused one of its fields), `profile_run` takes events as dicts (made in memory, or read by
-a command that needs them whole). A test holds them to the same profile on random runs.
+Two ways in, one answer: `profile_run` takes events as dicts (made in memory, or read by a command that needs
+them whole); `profile_lines` takes the reader's typed blocks (decoded by msgspec; the recorder takes each record
+and its raw inputs and outputs, and decodes a line again only where the typed decoder refused one of its fields),
+as `diff` reads a side through `ops/reading/` (`watching.seen`). No command calls `profile_lines`: it is the
+typed path without the read engine, which the tests hold to `profile_run` on random runs.
 """
 
 from __future__ import annotations

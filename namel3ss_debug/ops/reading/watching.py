@@ -40,9 +40,8 @@ class Watching:
 
 def seen(blocks: Iterator[LineBlock], watching: Watching, files: Sequence[str], rereadable: bool,
          ) -> Iterator[Sequence[EventRecord]]:
-    """The records of each block, the block shown first to the scan (as `checks.run.scanned_blocks`) and to the
-    call recorder (as `diffing.profile.profile_lines`; its places kept when the file can be read again) and to the
-    timeline being built (as `recording.load.load_timeline`)."""
+    """The records of each block, the block shown first to the timeline being built (`verify`'s recording), to
+    `check`'s scan and to `diff`'s call recorder (its places kept when the file can be read again)."""
     scan, recorder, timeline = watching.scan, watching.recorder, watching.timeline
     for block in blocks:
         if timeline is not None:

@@ -1,5 +1,5 @@
-"""`diff` reads a run through the typed decoder (`profile_lines`); events read as dicts (`profile_run`) give
-the same profile: the same calls (fingerprints, previews, places, numbers) and the same figures. Checked on
+"""A run read through the typed decoder (`profile_lines`, as `diff` reads a side) and as dicts (`profile_run`)
+give the same profile: the same calls (fingerprints, previews, places, numbers) and the same figures. Checked on
 random runs that hold what a real trace can: failures with and without errors, odd field types the typed
 decoder refuses, unclosed spans, ends without starts, nested payloads, another run's events."""
 
