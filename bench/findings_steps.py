@@ -11,6 +11,9 @@ are decoded once into memory, so no figure holds the disk or the decoding. Then:
 - the pass and the report (`analysis.analyze`), every section, against every section but `findings` and `health`
   (read_speed.py's "no findings"), taking turns (A B A B ...), each the best of `--repeats`, CPU time: their ratio
   is what the findings cost, with the read left out (a whole command adds the same read to both);
+- in the same turns, the pass with findings with parts of the diagnosis's collector made no-ops (`HOLLOWED`): the
+  whole collector, each step's end (its payloads read, the note-takers), and that and the rules. What is left is
+  the least a collector of this design costs: the starts, the steps kept, the agents' bookkeeping;
 - one more pass with findings, each step of the list below wrapped in a stopwatch: its calls, its time with what it
   calls (`inclusive`), and without the other steps timed inside it (`own`). Wrapping costs about 0.5-1 µs a call
   (two clock reads: 0.3 µs each on the 2-core VM), measured and taken out of the `own` time of the step that made
@@ -262,10 +265,34 @@ def rules_alone(agents: list[tuple[Any, Any, Any]], repeats: int) -> dict[str, f
     return dict(sorted(best.items(), key=lambda item: -item[1]))
 
 
+# What is left of the collector when parts of it do nothing: how much of its time a faster design of those parts
+# could win back at most (the `Clues` methods named, each made a no-op for the pass)
+HOLLOWED: dict[str, tuple[str, ...]] = {
+    "with findings, no collector": ("started", "ended", "instant"),
+    "with findings, no step's end read": ("_ended",),
+    "with findings, no step's end read, no rule": ("_ended", "_judge"),
+}
+
+
+def hollowed(records: list[list[Any]], methods: tuple[str, ...]) -> Callable[[], object]:
+    """The pass with findings, the collector's `methods` doing nothing while it runs."""
+    def run() -> object:
+        watch = Stopwatch()
+        for name in methods:
+            watch.replace(clues.Clues, name, lambda *args: None)
+        try:
+            return pass_of(records, SECTIONS)()
+        finally:
+            watch.undo()
+    return run
+
+
 def measure(path: Path, repeats: int) -> dict[str, Any]:
     _, records = blocks_of(path)
     events = sum(len(block) for block in records)
-    best = best_of({"with findings": pass_of(records, SECTIONS), "without": pass_of(records, WITHOUT)}, repeats)
+    passes = {"with findings": pass_of(records, SECTIONS), "without": pass_of(records, WITHOUT)}
+    passes.update({name: hollowed(records, methods) for name, methods in HOLLOWED.items()})
+    best = best_of(passes, repeats)
     cost = overhead()
     laps, whole = stepped(records)
     steps = {name: {"calls": lap.calls, "inclusive_s": lap.inclusive,
@@ -286,6 +313,11 @@ def report(result: dict[str, Any], repeats: int) -> None:
     print(f"  with / without                              {with_s / without_s:7.2f}x  (target <= 2.0x)")
     print(f"  what the findings add                       {with_s - without_s:7.2f} s "
           f"= {(with_s - without_s) / events * 1e9:.0f} ns an event\n")
+    print("  the collector hollowed out, part by part (CPU, best of the same turns):\n")
+    for name in HOLLOWED:
+        print(f"  {name:44} {result['cpu_s'][name]:7.2f} s  (the collector's rest: "
+              f"{result['cpu_s'][name] - result['cpu_s']['with findings, no collector']:.2f} s)")
+    print()
     whole = result["stepped_wall_s"]
     print(f"  each step, one pass with findings wrapped ({whole:.2f} s of wall time; the stopwatch "
           f"{result['stopwatch_ns']:.0f} ns a call, taken out of the caller's `own`):\n")
