@@ -1,5 +1,5 @@
 """Shared test setup: make the helper package beside this file (`support`, as in `support.tracehelpers`)
-importable, and the `isolated_workspace` fixture.
+importable, the `isolated_workspace` fixture, and the session's PostgreSQL server (`pg_server`, `pg_url`).
 
 pytest's default import mode already puts this directory on sys.path; doing it here too keeps the
 helpers importable under `--import-mode=importlib`.
@@ -7,10 +7,12 @@ helpers importable under `--import-mode=importlib`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 from support import timing  # noqa: E402 - the helper package is importable from here on
+from support.pgserver import PgServer  # noqa: E402 - as above
 from support.scheduling import SpreadingScheduling, fast_first  # noqa: E402
 
 
@@ -73,3 +76,21 @@ def isolated_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("NAMEL3SS_DEBUG_"):
             monkeypatch.delenv(name)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (`support/pgserver.py`), on 127.0.0.1; skipped (failed under
+    NAMEL3SS_TEST_SERVERS=required) when it cannot start."""
+    server = PgServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer, request: pytest.FixtureRequest) -> str:
+    """A new database of the session's server for this test alone, its URL (no password: `pg_server.environ()`)."""
+    return pg_server.database("t_" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from namel3ss_debug.config.document import KeyPositions, read_json_document
+from namel3ss_debug.config.index_url import has_password, masked
 from namel3ss_debug.config.rules import SPECS, parse_value, plain, unknown_key, usable_items
 from namel3ss_debug.config.trust import TRUST_ENV, distrust, stranger_problem, trust_hint
 from namel3ss_debug.model.errors import ConfigError
@@ -73,10 +74,14 @@ class Settings:
     diagnose_latency_floor_ms: float = 1000.0  # `analyze`'s critical latency anomaly: a slowdown a user notices
     # What a run is labelled with (`run_start.attrs.tags`; `trace --tag` adds to them): free text, redacted as argv
     tags: tuple[str, ...] = ()
+    # The run index in PostgreSQL, shared by a team (`ops/runs/shared.py`); empty: SQLite beside the traces
+    run_index_url: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as JSON-able data (tuples become lists), in `KEYS` order."""
-        return {key: plain(getattr(self, key)) for key in KEYS}
+        """The settings as JSON-able data (tuples become lists), in `KEYS` order; a URL's password masked."""
+        values = {key: plain(getattr(self, key)) for key in KEYS}
+        values["run_index_url"] = masked(self.run_index_url)
+        return values
 
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -282,10 +287,21 @@ def _file_layer(document: WorkspaceDocument, warnings: list[str], ignored: list[
             continue
         where = f"{display}:{positions.line_col(positions.paths[(key,)])}"
         try:
-            layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
+            layer[key] = (_file_value(key, raw, where), display)
         except ConfigError as error:
             _left_out_partly(layer, key, raw, (False, display), error, ignored)
     return layer
+
+
+def _file_value(key: str, raw: object, where: str) -> object:
+    """`parse_value` of a workspace file's value; a URL with a password is refused there: the file is often
+    committed, and the password belongs to the environment or libpq's ~/.pgpass."""
+    value = parse_value(key, raw, from_env=False, where=where)
+    if key == "run_index_url" and isinstance(value, str) and has_password(value):
+        raise ConfigError(f"{key}: a URL with a password in a workspace file", key=key, value=masked(value),
+                          where=where, hint="remove the password from the URL and give it in PGPASSWORD or "
+                          "~/.pgpass, or give the whole URL in NAMEL3SS_DEBUG_RUN_INDEX_URL")
+    return value
 
 
 def _read_env(environ: Mapping[str, str], warnings: list[str], ignored: list[str] | None) -> _Layer:

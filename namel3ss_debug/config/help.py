@@ -144,4 +144,10 @@ KEY_HELP: dict[str, str] = {
         '(`tags:`) and kept in the run index. Non-empty text of at most 200 characters each; redacted like '
         '`argv`.'
     ),
+    "run_index_url": (
+        'The run index in PostgreSQL, shared by a team: `postgresql://USER@HOST:PORT/DATABASE` (the `postgres` '
+        'extra); empty: SQLite beside the traces ([Many runs: runs](runs.md), "A team\'s index in PostgreSQL"). '
+        'The password comes from PGPASSWORD, ~/.pgpass, PGSERVICE or a URL in the environment: a URL with one '
+        'in a workspace file is an error. Shown with its password masked.'
+    ),
 }

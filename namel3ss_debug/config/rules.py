@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeGuard
 
+from namel3ss_debug.config.index_url import masked, url_problem
 from namel3ss_debug.config.patterns import PATTERN_CHARS_MAX, PATTERNS_MAX, pattern_problem, too_many
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
@@ -33,7 +34,7 @@ class _InvalidItem(_Invalid):
 
 @dataclass(frozen=True)
 class _Spec:
-    kind: str  # bool | int | float | str | list | prices
+    kind: str  # bool | int | float | str | url (a str that may be empty) | list | prices
     bound: str = ""  # e.g. ">= 1", appended to the kind's noun
     check: Callable[[Any], bool] | None = None
     noun: str = ""  # for lists: what each item is
@@ -148,6 +149,7 @@ SPECS: dict[str, _Spec] = {
     "diagnose_latency_floor_ms": _Spec("float", f"from 0 to {DURATION_MAX_MS:.0f} (8760h)",
                                        lambda v: 0 <= v <= DURATION_MAX_MS),
     "tags": _Spec("list", noun=f"tags (non-empty text of at most {TAG_MAX} characters)", item=_check_tag),
+    "run_index_url": _Spec("url", check=lambda v: not v or url_problem(v) is None),
 }
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -162,7 +164,8 @@ def _expected(spec: _Spec, from_env: bool) -> str:
     if spec.kind == "list":
         form = "comma-separated or a JSON array" if from_env else "a JSON array"
         return f"a list of {spec.noun} ({form})"
-    nouns = {"int": "an integer", "float": "a number", "str": "a non-empty string", "prices": _PRICES_NOUN}
+    nouns = {"int": "an integer", "float": "a number", "str": "a non-empty string", "prices": _PRICES_NOUN,
+             "url": 'a postgresql://USER@HOST:PORT/DATABASE URL, or "" (the index in SQLite beside the traces)'}
     return f"{nouns[spec.kind]} {spec.bound}".strip()
 
 
@@ -185,7 +188,8 @@ def parse_value(key: str, raw: object, *, from_env: bool, where: str) -> object:
         raise ConfigError(f"{key}[{bad.index}]: {bad.detail}", key=key, value=raw, expected=_expected(spec, from_env),
                           where=where) from None
     except _Invalid as bad:
-        raise _bad_value(key, raw, _expected(spec, from_env), where, bad.detail) from None
+        shown = masked(raw) if key == "run_index_url" and isinstance(raw, str) else raw  # never print a password
+        raise _bad_value(key, shown, _expected(spec, from_env), where, bad.detail) from None
 
 
 def usable_items(key: str, raw: object, *, from_env: bool) -> tuple[tuple[str, ...], int] | None:
@@ -326,6 +330,12 @@ def _to_str(value: object) -> str:
     return value
 
 
+def _to_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Invalid()
+    return value.strip()
+
+
 def _to_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
         raise _Invalid()
@@ -357,6 +367,7 @@ def _price(model: str, side: str, number: object) -> float:
 
 
 _CONVERTERS: dict[str, Callable[[object], Any]] = {
+    "url": _to_text,
     "bool": _to_bool,
     "int": _to_int,
     "float": _to_float,

@@ -17,6 +17,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
+from support.pgserver import PgServer
 from support.privileges import unprivileged
 from runs.generate import write_runs
 from runs.indexcheck import analyzed, environment, expected_row
@@ -409,3 +410,33 @@ def test_whole_only_leaves_out_the_runs_with_problems_and_says_which(tmp_path: P
     (traces / "20261122-100000-aaaaaa.0000.jsonl").unlink()
     none = invoke(str(traces), "--whole-only")
     assert none.exit_code == 3 and "--whole-only leaves them all out" in none.stderr
+
+
+def test_runs_lists_from_a_postgresql_index_named_in_the_environment(tmp_path: Path, pg_server: PgServer,
+                                                                     pg_url: str) -> None:
+    write_runs(tmp_path / "runs", 6, seed=5)
+    env = {**pg_server.environ(), "NAMEL3SS_DEBUG_RUN_INDEX_URL": pg_url}
+    result = invoke(str(tmp_path / "runs"), "--format", "json", env=env)
+    assert result.exit_code == 0, result.output
+    assert "made (schema namel3ss_debug)" in result.stderr
+    assert not (tmp_path / "runs" / ".namel3ss-runs.sqlite").exists()  # no SQLite index beside the traces
+    local = invoke(str(tmp_path / "runs"), "--format", "json")
+    assert json.loads(result.stdout)["runs"] == json.loads(local.stdout)["runs"]
+
+
+def test_runs_says_in_one_line_that_its_postgresql_index_cannot_be_reached(tmp_path: Path) -> None:
+    write_runs(tmp_path / "runs", 2, seed=5)
+    env = {"NAMEL3SS_DEBUG_RUN_INDEX_URL": "postgresql://ci@127.0.0.1:1/runs", "PGPASSWORD": "s3cret"}
+    result = invoke(str(tmp_path / "runs"), env=env)
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "cannot reach the run index at postgresql://ci@127.0.0.1:1/runs" in line and "s3cret" not in line
+
+
+def test_runs_refuses_a_password_in_the_workspace_file(tmp_path: Path) -> None:
+    write_runs(tmp_path / "runs", 1, seed=5)
+    config = tmp_path / "debug.json"
+    config.write_text(json.dumps({"run_index_url": "postgresql://ci:s3cret@db.internal/runs"}))
+    result = invoke(str(tmp_path / "runs"), "--config", str(config))
+    assert result.exit_code == 2 and "s3cret" not in result.output
+    assert "a URL with a password in a workspace file" in result.stderr and "PGPASSWORD" in result.stderr

@@ -1,4 +1,5 @@
-"""The use case `runs` and `view DIR` share: a directory's index, opened and brought up to date.
+"""The use case `runs` and `view DIR` share: a directory's index, opened and brought up to date; and `index_run`,
+one finished run put in the index as it ends.
 
 The index is kept whatever `--no-cache` says: it is the listing itself, not a kept answer. `cache` False only
 stops the reading of each run from writing an offset sidecar beside its files.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ...config import display_path, load_settings
+from ...config import ResolvedSettings, display_path, load_settings
 from ...model.errors import UsageError
 from ...store.sources import is_directory, unreadable
 from ..environment import Environment
@@ -20,6 +21,7 @@ from ...analysis.run_row import OperationTimes, RunRow
 from .index import DamagedRows, RunIndex, SyncResult
 from .indexing import RunReading, run_reading
 from .query import RunQuery
+from .scan import SyncPlan, scan
 
 T = TypeVar("T")
 
@@ -82,12 +84,40 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
     _listable(directory)
     reading = run_reading(resolved, env, cache=request.cache, jobs=request.jobs)
-    index = RunIndex(directory, key=reading.key, strict=request.strict)
+    index = index_of(directory, resolved, env, key=reading.key, strict=request.strict)
     try:
         return Catalogue(directory, index, synced(index, reading, env), reading, env)
     except BaseException:  # a directory that cannot be listed, an index that cannot be written, Ctrl-C
         index.close()
         raise
+
+
+def index_run(directory: Path, key: str, resolved: ResolvedSettings, env: Environment) -> SyncResult:
+    """Index one finished run of `directory` (`key`: the run id its segments are named by, or its file's name) in
+    the index the settings name, and nothing else: what a run's end calls (a CI runner's run in the team's index
+    as it ends). Written by upsert, so two processes indexing runs at once, or the same run, lose nothing. Raises
+    UsageError when `directory` holds no such run; a run that cannot be read is a note of the result."""
+    files = scan(directory).get(key)
+    if not files:
+        raise UsageError(f"no run {key} in {directory} to index", hint="name a run the directory holds")
+    reading = run_reading(resolved, env, cache=False)
+    index = index_of(directory, resolved, env, key=reading.key)
+    try:
+        return index.apply(SyncPlan(new=[key], files={key: files}), reading)
+    finally:
+        index.close()
+
+
+def index_of(directory: Path, resolved: ResolvedSettings, env: Environment, *, key: str,
+             strict: bool = False) -> RunIndex:
+    """The index the settings name for `directory`'s runs: PostgreSQL's at `run_index_url` (`shared.py`), else
+    SQLite's file beside the traces."""
+    url = resolved.settings.run_index_url
+    if not url:
+        return RunIndex(directory, key=key, strict=strict)
+    from .shared import SharedRunIndex  # noqa: PLC0415 - psycopg loads only for an index in PostgreSQL
+
+    return SharedRunIndex(directory, key=key, url=url, environ=env.environ, strict=strict)
 
 
 def _listable(directory: Path) -> None:

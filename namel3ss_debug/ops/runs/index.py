@@ -48,6 +48,7 @@ from .query import RunQuery
 from .rows import STORED, Damaged, decoded, operation_times, search_text, stored, stored_columns
 from .scan import Identity, SyncPlan, plan, scan
 from .schema import difference, full_text_search, statements
+from .dialect import SQLITE, Dialect
 from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
@@ -112,21 +113,32 @@ class RunIndex:
     `path` None: INDEX_NAME in `directory`; a directory that cannot hold it, or a file there that is not to be
     opened (a link, not a regular file, another user's), keeps it in memory (a note says so).
     `strict`: `select` and `get` leave out the runs whose reading met torn, invalid or out-of-sequence lines
-    (`--strict`; the index keeps them whatever the option: it is shared)."""
+    (`--strict`; the index keeps them whatever the option: it is shared).
+    A team's index in PostgreSQL is `shared.SharedRunIndex`, this class with its database's parts replaced."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, directory: Path, *, key: str, path: Path | None = None, strict: bool = False) -> None:
+        self._begin(directory, key, strict)
+        self.path: Path | None = path if path is not None else self.directory / INDEX_NAME
+        self.searchable = full_text_search()  # False: `--grep` reads each row's `search` with `instr`
+        self._inode: int | None = None  # the file opened, so that a corrupt one is told from its replacement
+        self._connection = self._open()
+
+    def _begin(self, directory: Path, key: str, strict: bool) -> None:
+        """What every index holds before its database is opened."""
         self.directory = Path(directory)
         self.strict = strict
         self._within = os.path.join(directory, "")  # files joined as text: a Path each cost 0.1 s of 10,000 runs
         self.key = key
-        self.path: Path | None = path if path is not None else self.directory / INDEX_NAME
         self._notes: list[str] = []  # what opening (or a rebuild since) found
         self._unsaid: list[str] = []  # of those, the ones no sync has returned yet
         self._failed: dict[str, dict[str, Identity]] = {}  # runs that could not be read: their files then
         self._lock = threading.RLock()
-        self.searchable = full_text_search()  # False: `--grep` reads each row's `search` with `instr`
-        self._inode: int | None = None  # the file opened, so that a corrupt one is told from its replacement
-        self._connection = self._open()
+
+    def where(self) -> str:
+        """The index as a message names it."""
+        return str(self.path) if self.path is not None else "in memory"
 
     @property
     def notes(self) -> list[str]:
@@ -163,7 +175,7 @@ class RunIndex:
         """Do what `changes` says: forget the runs gone, read the new and changed ones (see `sync`)."""
         notes, self._unsaid = self._unsaid, []
         if changes.gone:
-            self._forget(changes.gone)
+            self._forget([self._source(key) for key in changes.gone])
         todo = [*changes.new, *changes.changed]
         failures: dict[str, str] = {}
         pending: list[_Written] = []  # read, not yet written: WRITE_BATCH runs a transaction
@@ -176,7 +188,7 @@ class RunIndex:
             except (Namel3ssDebugError, OSError) as error:
                 failures[key] = f"cannot read run {key} in {self.directory}: {error} (left out; tried again next time)"
                 if key in changes.changed:
-                    self._forget([key])
+                    self._forget([self._source(key)])
             else:
                 pending.append(_Written(key, row, blob, indexed.operations, changes.files[key]))
                 self._failed.pop(key, None)
@@ -201,7 +213,7 @@ class RunIndex:
 
     def select(self, query: RunQuery) -> list[RunRow]:
         """The rows `query` asks for. Raises DamagedRows when a row read is not one the index writes."""
-        text, params = select_sql(query, clean=self.strict, searchable=self.searchable)
+        text, params = select_sql(query, clean=self.strict, searchable=self.searchable, dialect=self.dialect)
         with self._reading():
             found = self._connection.execute(text, params).fetchall()
         return self._rows(found)
@@ -218,7 +230,7 @@ class RunIndex:
             clean = " AND problems = 0" if self.strict else ""
             found = self._connection.execute(f"SELECT {STORED} FROM runs WHERE run_id = ?{clean}"
                                              " ORDER BY source = ? DESC, started DESC LIMIT 1",
-                                             (run_id, run_id)).fetchall()
+                                             (run_id, self._source(run_id))).fetchall()
         rows = self._rows(found)
         return rows[0] if rows else None
 
@@ -371,6 +383,14 @@ class RunIndex:
                 self._connection = self._in_memory(str(again))
 
     # -- rows --------------------------------------------------------------------------------------
+    def _source(self, key: str) -> str:
+        """The `source` column of the run keyed `key` in the directory (here the key itself)."""
+        return key
+
+    def _place(self, source: str) -> str:
+        """What a row's file names are joined to (the directory, ending in a separator), by the row's `source`."""
+        return self._within
+
     def _known(self) -> dict[str, dict[str, Identity]]:
         """Run key -> its files as last indexed; a run with a row and no files, or files and no row, with none
         (so that it is read again, or forgotten when its files are gone: no row outlives its traces)."""
@@ -447,7 +467,7 @@ class RunIndex:
         rows, damaged = [], {}
         for source, blob in found:
             try:
-                rows.append(decoded(blob, self._within))
+                rows.append(decoded(blob, self._place(source)))
             except Damaged as why:
                 damaged[source] = str(why)
         if damaged:
@@ -460,9 +480,9 @@ class RunIndex:
         self._forget(list(damaged))
         source, why = next(iter(damaged.items()))
         others = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
-        self._note(f"run index {self.path or 'in memory'}: run {str(source)[:80]}{others} damaged ({why}): read"
+        self._note(f"run index {self.where()}: run {str(source)[:80]}{others} damaged ({why}): read"
                    " again from the traces")
-        raise DamagedRows(f"run index {self.path or 'in memory'} held {len(damaged)} damaged row(s): they are read"
+        raise DamagedRows(f"run index {self.where()} held {len(damaged)} damaged row(s): they are read"
                           " again from the traces", hint="run the command again")
 
     @contextmanager

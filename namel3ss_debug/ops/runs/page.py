@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .dialect import Dialect
 from .query import RunFilter
 from .sql import listed_sql
 
@@ -25,22 +26,24 @@ HOUR_DAYS = 1 / 24  # a chart of runs that all started at one instant spans an h
 _JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
 _DAY_MS = 86_400_000
 BANDS = (("cost", "cost_usd"), ("duration", "duration_ms"), ("errors", "errors"))  # label, column
-FACETS = (  # the filter, and the statement listing what the runs hold of it (`{where}`: the clean runs' condition)
+FACETS = (  # the filter, and the statement listing what the runs hold of it (`{where}`: the clean runs' condition;
+    # `{elements}` and `{pairs}`: a JSON column's values, as the index's dialect reads them)
     ("status", "SELECT DISTINCT status FROM runs{where}"),
     ("health", "SELECT DISTINCT health FROM runs{where}"),
-    ("model", "SELECT DISTINCT value FROM runs, json_each(runs.models){where}"),
-    ("finding", "SELECT DISTINCT key FROM runs, json_each(runs.finding_kinds){where}"),
-    ("tag", "SELECT DISTINCT value FROM runs, json_each(runs.tags){where}"),
+    ("model", "SELECT DISTINCT value FROM runs, {elements_models}{where}"),
+    ("finding", "SELECT DISTINCT key FROM runs, {pairs_findings}{where}"),
+    ("tag", "SELECT DISTINCT value FROM runs, {elements_tags}{where}"),
 )
 _CHUNK = 500  # run ids asked of at once (SQLite binds at most 999 values in one statement)
 
 
 class IndexColumns(Protocol):
     """The index as this module asks of it (`RunIndex`): its columns read, and whether it lists only the runs read
-    clean (`strict`) and has its full-text table (`searchable`)."""
+    clean (`strict`), has its full-text table (`searchable`), and how its database says what differs (`dialect`)."""
 
     strict: bool
     searchable: bool
+    dialect: Dialect
 
     def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -64,14 +67,18 @@ class Chart:
 
 def matched(index: IndexColumns, where: RunFilter) -> int:
     """How many runs `where` selects."""
-    text, params = listed_sql(where, clean=index.strict, searchable=index.searchable)
+    text, params = listed_sql(where, clean=index.strict, searchable=index.searchable, dialect=index.dialect)
     return int(index.read(f"SELECT count(*) FROM runs{text}", params)[0][0])
 
 
 def facets(index: IndexColumns) -> dict[str, list[str]]:
     """What the page's filters offer: each status, health verdict, model, finding kind and tag some run has."""
     where = " WHERE problems = 0" if index.strict else ""
-    return {name: sorted(value for (value,) in index.read(text.format(where=where)) if isinstance(value, str))
+    sets = {"elements_models": index.dialect.elements.format("runs.models"),
+            "elements_tags": index.dialect.elements.format("runs.tags"),
+            "pairs_findings": index.dialect.pairs.format("runs.finding_kinds")}
+    return {name: sorted(value for (value,) in index.read(text.format(where=where, **sets))
+                         if isinstance(value, str))
             for name, text in FACETS}
 
 
@@ -88,12 +95,13 @@ def listed(index: IndexColumns, run_ids: Sequence[str]) -> frozenset[str]:
 
 def chart(index: IndexColumns, where: RunFilter, total: int) -> Chart | None:
     """The chart of the `total` runs `where` selects (`matched`); None when none has a start time."""
-    text, params = listed_sql(where, clean=index.strict, searchable=index.searchable)
+    dialect = index.dialect
+    text, params = listed_sql(where, clean=index.strict, searchable=index.searchable, dialect=dialect)
     columns = ", ".join(column for _, column in BANDS)
-    dated = f"SELECT julianday(started) AS at, {columns} FROM runs{text}"
+    dated = f"SELECT {dialect.julian} AS at, {columns} FROM runs{text}"
     figures = ", ".join(f"max({column}), count({column})" for _, column in BANDS)
     [(count, first, last, *known)] = index.read(
-        f"SELECT count(*), min(at), max(at), {figures} FROM ({dated}) WHERE at IS NOT NULL", params)
+        f"SELECT count(*), min(at), max(at), {figures} FROM ({dated}) AS dated WHERE at IS NOT NULL", params)
     if not count:
         return None
     if first == last:
@@ -101,8 +109,9 @@ def chart(index: IndexColumns, where: RunFilter, total: int) -> Chart | None:
     bands = []
     for (label, column), most, drawn in zip(BANDS, known[::2], known[1::2]):
         most = max(0.0, float(most or 0))
-        place = (f"SELECT DISTINCT min(?, CAST((at - ?) * ? / ? AS INTEGER)),"
-                 f" max(0, min(?, CAST(round({column} * ? / ?) AS INTEGER))) FROM ({dated})"
+        bin_of = dialect.whole.format("(at - ?) * ? / ?")
+        place = (f"SELECT DISTINCT {dialect.least}(?, {bin_of}), {dialect.greatest}(0, {dialect.least}(?,"
+                 f" CAST(round({column} * ? / ?) AS INTEGER))) FROM ({dated}) AS dated"
                  f" WHERE at IS NOT NULL AND {column} IS NOT NULL")
         found = index.read(place, [BINS - 1, first, BINS, last - first, LEVELS, LEVELS, most or 1.0, *params])
         points = [number for pair in sorted(found) for number in pair]

@@ -321,6 +321,7 @@ ENV_SAMPLES = {
     "diagnose_slow_tool_share": ("0.5", 0.5),
     "diagnose_latency_floor_ms": ("2500", 2500.0),
     "tags": ("nightly, pr-12", ("nightly", "pr-12")),
+    "run_index_url": ("postgresql://ci@db.internal:5432/runs", "postgresql://ci@db.internal:5432/runs"),
 }
 
 
