@@ -13,8 +13,8 @@ One run generates the trace (bench/trace_gen.py), reads it once through the stor
   same with no span processor: what the spans cost an app instrumented with the SDK itself, before any
   exporter serialises a byte.
 Each figure is spans per second (spans = start/end pairs); ratios are ours / the SDK's. Then each command,
-`namel3ss-debug export TRACE --to perfetto|otlp-json FILE`, is timed once as a subprocess (wall time, peak RSS),
-reading included (`--no-commands` skips it). What they mean:
+`namel3ss-debug export TRACE --to perfetto|otlp-json FILE` and `--to parquet DIR`, is timed once as a subprocess
+(wall time, peak RSS, what it wrote), reading included (`--no-commands` skips it). What they mean:
 bench/README.md, section "Export throughput".
 """
 
@@ -164,19 +164,24 @@ sys.exit(code)
 
 
 def whole_commands(trace: Path, directory: Path) -> dict[str, dict[str, Any]]:
-    """`namel3ss-debug export TRACE --to FORMAT FILE` as a subprocess, once each: wall time and peak RSS,
-    reading included (what a user waits for)."""
+    """`namel3ss-debug export TRACE --to FORMAT FILE` (`--to parquet DIR`) as a subprocess, once each: wall time
+    and peak RSS, reading included (what a user waits for), and the bytes written."""
     found = {}
-    for target in ("perfetto", "otlp-json"):
+    for target in ("perfetto", "otlp-json", "parquet"):
         out = directory / f"command.{target}"
         command = [sys.executable, "-m", "namel3ss_debug", "export", str(trace), "--to", target, str(out)]
         done = subprocess.run([sys.executable, "-c", _MEASURED, *command], capture_output=True, check=False)
         if done.returncode == 0:
             seconds, peak_kib = (float(part) for part in done.stdout.split())
-            found[target] = {"seconds": seconds, "peak_rss_mb": peak_kib * 1024 / MB, "bytes": out.stat().st_size}
+            found[target] = {"seconds": seconds, "peak_rss_mb": peak_kib * 1024 / MB, "bytes": _written(out)}
         else:
             found[target] = {"failed": done.returncode, "stderr": done.stderr.decode(errors="replace")[-300:]}
     return found
+
+
+def _written(out: Path) -> int:
+    """The bytes of a file, or of the Parquet files under a directory (`--to parquet`)."""
+    return out.stat().st_size if out.is_file() else sum(part.stat().st_size for part in out.rglob("*.parquet"))
 
 
 def span_plan(events: list[dict[str, Any]]) -> list[tuple] | None:

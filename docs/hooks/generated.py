@@ -21,7 +21,8 @@ from typing import Any
 from namel3ss_debug.config import ENV_PREFIX, Settings
 from namel3ss_debug.config.help import KEY_HELP
 from namel3ss_debug.schemas import (analyze_schema_path, bisect_schema_path, diagnose_schema_path,
-                                    experiment_schema_path, runs_schema_path, trace_schema_path, verify_schema_path)
+                                    experiment_schema_path, parquet_schema_path, runs_schema_path, trace_schema_path,
+                                    verify_schema_path)
 
 ROOT = Path(__file__).resolve().parents[2]
 _PLACEHOLDER = re.compile(r"<!-- generated: ([a-z-]+) -->")
@@ -33,7 +34,7 @@ def on_files(files: Any, config: Any) -> Any:
     from mkdocs.structure.files import File  # noqa: PLC0415 - mkdocs runs this hook: only it needs mkdocs
 
     for path in (trace_schema_path(), analyze_schema_path(), diagnose_schema_path(), runs_schema_path(),
-                 verify_schema_path(), bisect_schema_path(), experiment_schema_path()):
+                 verify_schema_path(), bisect_schema_path(), experiment_schema_path(), parquet_schema_path()):
         files.append(File.generated(config, f"reference/{path.name}", content=path.read_bytes()))
     return files
 
@@ -98,7 +99,19 @@ def _report_sections() -> str:
     return "\n".join(rows)
 
 
-_TABLES = {"settings": _settings, "event-fields": _event_fields, "report-fields": _report_sections}
+def _parquet_columns(table: str) -> str:
+    """The columns of one of `export --to parquet`'s tables, from the schema its files are written by."""
+    schema = json.loads(parquet_schema_path().read_text(encoding="utf-8"))
+    rows = ["| column | type | null | meaning |", "|---|---|---|---|"]
+    for name, spec in schema["$defs"][table]["properties"].items():
+        nullable = "yes" if "null" in spec["type"] else "no"
+        rows.append(f"| `{name}` | `{spec['x-parquet']}` | {nullable} | {_cell(spec['description'])} |")
+    return "\n".join(rows)
+
+
+_TABLES = {"settings": _settings, "event-fields": _event_fields, "report-fields": _report_sections,
+           "parquet-runs": lambda: _parquet_columns("runs"), "parquet-spans": lambda: _parquet_columns("spans"),
+           "parquet-events": lambda: _parquet_columns("events")}
 
 
 def commands_reference() -> Iterator[str]:

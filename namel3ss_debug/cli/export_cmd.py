@@ -1,7 +1,8 @@
-"""`namel3ss-debug export TRACE --to otlp|otlp-json|perfetto`: a recorded run in another tool's format."""
+"""`namel3ss-debug export TRACE --to otlp|otlp-json|perfetto|parquet`: a recorded run in another tool's format."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,17 +14,19 @@ from .errors import warn
 from .suggest import Choice
 from .options import all_option, cache_option, config_option, strict_option
 from ..ops.environment import Environment
-from ..ops.export import ExportRequest, export_traces
+from ..ops.export import ExportRequest, Exported, export_traces
+from ..ops.export_parquet import export_parquet
 from ..ops.traces import TraceArgs
 
-FORMATS = ("otlp", "otlp-json", "perfetto")
+FORMATS = ("otlp", "otlp-json", "perfetto", "parquet")
 
 
 @click.command("export")
 @click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE]")
 @click.option("--to", "to", type=Choice(FORMATS), required=True,
               help="otlp: send the spans to an OTLP receiver; otlp-json FILE: the OTLP/JSON a Collector's file "
-                   "exporter writes; perfetto FILE: a timeline for ui.perfetto.dev.")
+                   "exporter writes; perfetto FILE: a timeline for ui.perfetto.dev; parquet DIR: runs, spans and "
+                   "events tables by day, for DuckDB, Spark or ClickHouse.")
 @click.option("--endpoint", metavar="URL",
               help="otlp: the receiver (default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT, "
                    "else http://localhost:4318, or :4317 for grpc).")
@@ -58,12 +61,19 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     trace_output_dir. For --to otlp-json and --to perfetto, FILE follows the
     format (the last argument; - for standard output).
 
+    --to parquet DIR writes three tables under DIR, runs/, spans/ and
+    events/, each in day=YYYY-MM-DD/ folders, one file per run named by its
+    run id: exporting more runs later adds files, exporting a run again
+    replaces its own. Inputs and outputs stay in the trace. It needs the
+    parquet extra: pip install 'namel3ss-debug[parquet]'.
+
     \b
     Examples:
       namel3ss-debug export run.jsonl --to otlp --endpoint http://localhost:4318
       namel3ss-debug export run.jsonl --to otlp --protocol grpc --header 'authorization=Bearer T'
       namel3ss-debug export run.jsonl --to otlp-json run.otlp.jsonl
       namel3ss-debug export run.jsonl --to perfetto run.perfetto.json
+      namel3ss-debug export traces/ --all --to parquet tables/
 
     --to otlp needs the otel extra: pip install 'namel3ss-debug[otel]'. A batch
     is sent when the receiver answers it with a 2xx; a redirect is not followed
@@ -71,18 +81,29 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
 
     Exit codes: 0 exported, 1 the receiver did not take the spans (unreachable,
     refused, redirected, no answer within --timeout), 2 usage (a bad --header, a
-    missing extra), 3 an invalid trace.
+    missing extra, a DIR that cannot be written), 3 an invalid trace.
     """
     from ..render.event_text import one_line  # noqa: PLC0415 - Rich: not for --help
 
     traces, out = _file_argument(to, traces)
     request = ExportRequest(TraceArgs(traces, all_runs, strict, config_path), to, out, endpoint, protocol, headers,
                             timeout, cache=not no_cache)
-    for item in export_traces(request, Environment.current(warn), sys.stdout.buffer):
-        trace = f" (trace id {item.trace_id})" if item.trace_id else ""
+    env = Environment.current(warn)
+    done = export_parquet(request, env) if to == "parquet" else export_traces(request, env, sys.stdout.buffer)
+    for item in done:
+        click.echo(f"run {one_line(item.run_id)}: {_said(item, to)}", err=True)
+
+
+def _said(item: Exported, to: str) -> str:
+    """What was done with one run: `wrote 12 spans to run.otlp.jsonl (trace id ...)`."""
+    from ..render.event_text import one_line  # noqa: PLC0415 - Rich: not for --help
+
+    if item.events is not None:
+        what = f"{plural(item.spans, 'span')} and {plural(item.events, 'event')}"
+    else:
         what = plural(item.spans, "slice" if to == "perfetto" else "span")
-        verb = "sent" if to == "otlp" else "wrote"
-        click.echo(f"run {one_line(item.run_id)}: {verb} {what} to {one_line(item.destination)}{trace}", err=True)
+    trace = f" (trace id {item.trace_id})" if item.trace_id else ""
+    return f"{'sent' if to == 'otlp' else 'wrote'} {what} to {one_line(item.destination)}{trace}"
 
 
 # How each file format's output begins: a FILE that exists and begins otherwise is not an earlier export.
@@ -98,11 +119,31 @@ def _file_argument(to: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], st
         return names, None
     if not names:
         return (), None
+    if to == "parquet":
+        return _directory_argument(names)
     if len(names) == 1 and not _replaceable(names[0], to):
         name = names[0]
         raise UsageError(f"{name} would be written over: with one argument it is FILE, where the export goes, "
                          f"and it holds no {to} export", hint=_lone_file_hint(name, to))
     return names[:-1], names[-1]
+
+
+def _directory_argument(names: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """For --to parquet the last positional is DIR. A lone one that is a file, or a directory holding traces, is
+    what to export, not where: taking it for DIR would export the newest run of trace_output_dir into it."""
+    name = names[-1]
+    if len(names) == 1 and (os.path.isfile(name) or _holds_traces(name)):
+        stem = Path(name).name.split(".")[0] or "traces"
+        raise UsageError(f"{name} holds traces: with one argument it is DIR, where the tables go",
+                         hint=f"did you mean `namel3ss-debug export {name} --to parquet {stem}-tables`?")
+    return names[:-1], name
+
+
+def _holds_traces(name: str) -> bool:
+    try:
+        return any(entry.endswith((".jsonl", ".jsonl.gz")) for entry in os.listdir(name))
+    except OSError:
+        return False
 
 
 def _lone_file_hint(name: str, to: str) -> str:

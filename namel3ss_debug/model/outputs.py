@@ -53,7 +53,7 @@ def write_output(path: os.PathLike[str] | str, write: Callable[[BinaryIO], T]) -
         if named is not None and stat.S_ISREG(named.st_mode) and named.st_uid != os.geteuid():
             raise Refused(path, f"belongs to another user (uid {named.st_uid})")
         folder.remove_abandoned(output_temporaries(path.name))
-        return folder.replace(path.name, write, 0o666 & ~_umask())
+        return folder.replace(path.name, write, output_mode())
 
 
 def output_temporaries(name: str) -> re.Pattern[str]:
@@ -109,6 +109,11 @@ def _write_through(path: Path, write: Callable[[BinaryIO], T], *, regular: bool)
         raise
     with os.fdopen(fd, "wb") as stream:
         return write(stream)
+
+
+def output_mode() -> int:
+    """The mode of a file made for the user (an output, a table): what the umask leaves of 0666."""
+    return 0o666 & ~_umask()
 
 
 def _umask() -> int:

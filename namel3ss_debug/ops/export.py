@@ -36,13 +36,14 @@ class ExportRequest:
 
 @dataclass(frozen=True)
 class Exported:
-    """One run exported: its id, the OpenTelemetry trace id (hex; None for perfetto), how many spans
-    (or slices) and where they went."""
+    """One run exported: its id, the OpenTelemetry trace id (hex; None for perfetto and parquet), how many spans
+    (or slices) and, for parquet, events, and where they went."""
 
     run_id: str
     trace_id: str | None
     spans: int
     destination: str
+    events: int | None = None
 
 
 def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) -> list[Exported]:

@@ -1,5 +1,6 @@
 """JSON Schemas shipped with the package: the trace format and the `--format json` documents of `analyze`,
-`diagnose`, `diagnose --experiment`, `runs`, `verify` and `bisect`, for validators and generated docs.
+`diagnose`, `diagnose --experiment`, `runs`, `verify` and `bisect`, and the rows of `export --to parquet`'s tables,
+for validators and generated docs.
 
 Stdlib only, like `model/`: a traced application may import this without pulling in anything else.
 
@@ -39,6 +40,7 @@ RUNS_SCHEMA = Schema("runs-v1.schema.json")  # the `runs --format json` document
 VERIFY_SCHEMA = Schema("verify-v1.schema.json")  # the `verify --format json` document, version 1
 BISECT_SCHEMA = Schema("bisect-v1.schema.json")  # the `bisect --format json` document, version 1
 EXPERIMENT_SCHEMA = Schema("experiment-v1.schema.json")  # the `diagnose --experiment --format json` document, v1
+PARQUET_SCHEMA = Schema("parquet-v1.schema.json")  # a row of `export --to parquet`'s runs, spans and events tables, v1
 
 trace_schema_path, load_trace_schema = TRACE_SCHEMA.path, TRACE_SCHEMA.load
 analyze_schema_path, load_analyze_schema = ANALYZE_SCHEMA.path, ANALYZE_SCHEMA.load
@@ -47,3 +49,4 @@ runs_schema_path, load_runs_schema = RUNS_SCHEMA.path, RUNS_SCHEMA.load
 verify_schema_path, load_verify_schema = VERIFY_SCHEMA.path, VERIFY_SCHEMA.load
 bisect_schema_path, load_bisect_schema = BISECT_SCHEMA.path, BISECT_SCHEMA.load
 experiment_schema_path, load_experiment_schema = EXPERIMENT_SCHEMA.path, EXPERIMENT_SCHEMA.load
+parquet_schema_path, load_parquet_schema = PARQUET_SCHEMA.path, PARQUET_SCHEMA.load

@@ -99,6 +99,7 @@ READERS: dict[str, Callable[[Paths], Spec]] = {
                                         p.receivers["grpc"], "--timeout", "5", str(p.trace)]),
     "export-otlp-json": lambda p: Spec(["export", "--to", "otlp-json", str(p.trace), "-"]),
     "export-perfetto": lambda p: Spec(["export", "--to", "perfetto", str(p.trace), str(p.directory / "p.json")]),
+    "export-parquet": lambda p: Spec(["export", "--to", "parquet", str(p.trace), str(p.directory / "tables")]),
     "redact": lambda p: Spec(["redact", str(p.trace)]),
     "redact-dry-run": lambda p: Spec(["redact", "--dry-run", "--all", str(p.trace.parent)]),
     "clean": lambda p: Spec(["clean", "--days", "0.000001", "-o", str(p.trace.parent)]),

@@ -70,7 +70,7 @@ class RunReading:
         report = done.report
         runs = report.overview.runs if report.overview is not None else []
         if len(runs) != 1:
-            raise TraceError(f"{source.label} holds {len(runs)} runs: the index lists a file of one run",
+            raise TraceError(f"{source.label} holds {len(runs)} runs: a run's row is read from a file of one run",
                              hint="give each run its own file (the tracer writes one per run)")
         operations, said = kept[0]
         indexed = scrubbed(IndexedRun(row_of(report, list(source.files), said), operations))
