@@ -75,6 +75,8 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
         sys.stderr.write(traced.traceback)
     if not quiet:
         _print_summary(traced)
+    if traced.sent is not None and traced.sent.problem is not None:  # said even with --quiet: the run stays here
+        click.echo(traced.sent.problem, err=True)
     sys.stdout.flush()
     sys.exit(traced.exit_code)
 
@@ -85,7 +87,7 @@ def _long_options(command: click.Command) -> tuple[str, ...]:
 
 
 def _print_summary(traced: TracedRun) -> None:
-    from ..render.summary import render_summary  # noqa: PLC0415 - Rich: not for --help
+    from ..render.summary import render_sent, render_summary  # noqa: PLC0415 - Rich: not for --help
 
     err = console(stderr=True)
     if not traced.paths:
@@ -94,4 +96,14 @@ def _print_summary(traced: TracedRun) -> None:
     if traced.summary is None:  # the app's exit code stands; the summary is a courtesy
         warn(f"no summary: {traced.summary_error}")
         return
-    render_summary(err, traced.summary, [str(p) for p in traced.paths])
+    render_summary(err, traced.summary, _where(traced))
+    if traced.sent is not None:
+        render_sent(err, traced.sent, traced.run_id)
+
+
+def _where(traced: TracedRun) -> list[str]:
+    """The run's files: in the bucket once it was sent and its local files removed, else on this disk."""
+    sent = traced.sent
+    if sent is not None and not sent.keep_local and traced.run_id in sent.objects and sent.objects[traced.run_id]:
+        return sent.objects[traced.run_id]
+    return [str(p) for p in traced.paths]

@@ -12,6 +12,20 @@ KEY_HELP: dict[str, str] = {
         "which the namel3ss runtime's own `n3 clean` deletes. The reading commands look up run ids and the "
         'newest run here.'
     ),
+    "trace_upload_url": (
+        'Send each finished run\'s segments to this bucket, as `PREFIX/<file name>`: `s3://BUCKET` or '
+        '`s3://BUCKET/PREFIX` (any S3-compatible store: `AWS_ENDPOINT_URL_S3`). Empty: no upload. Needs the `s3` '
+        'extra; credentials come from the environment or an AWS profile, never from this file. A run that cannot '
+        'be sent stays in `trace_output_dir`, and the next run\'s end sends it ([Send runs to a bucket]'
+        '(record.md#send-runs-to-a-bucket)).'
+    ),
+    "trace_upload_keep_local": (
+        'Keep a run\'s local files once its upload is confirmed (by default they are removed then).'
+    ),
+    "trace_upload_timeout_seconds": (
+        'The most a run\'s end waits for its uploads (and those earlier runs left). > 0 and <= 3600; what is not '
+        'sent by then stays local for the next run.'
+    ),
     "default_components": (
         'Record only these components: `app`, `agent`, `llm`, `tool`, `prompt`, `chain`, `memory`, '
         '`validation`, `http`, `custom`.'

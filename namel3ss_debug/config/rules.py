@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping, TypeGuard
 
 from namel3ss_debug.config.index_url import masked, url_problem
 from namel3ss_debug.config.patterns import PATTERN_CHARS_MAX, PATTERNS_MAX, pattern_problem, too_many
+from namel3ss_debug.model.bucket_url import looks_like_url, parse_bucket_url
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
 from namel3ss_debug.model.limits import COUNT_MAX, DURATION_MAX_MS
@@ -34,7 +35,7 @@ class _InvalidItem(_Invalid):
 
 @dataclass(frozen=True)
 class _Spec:
-    kind: str  # bool | int | float | str | url (a str that may be empty) | list | prices
+    kind: str  # bool | int | float | str | url (a str that may be empty) | upload_url | list | prices
     bound: str = ""  # e.g. ">= 1", appended to the kind's noun
     check: Callable[[Any], bool] | None = None
     noun: str = ""  # for lists: what each item is
@@ -102,10 +103,17 @@ PAYLOAD_MAX = 1 << 30  # 1 GiB
 PRICE_MAX = 1_000_000.0  # USD per million tokens
 TIMES_MAX = 1_000_000  # how many times a diagnosis rule waits to see a pattern before it says so
 TAG_MAX = 200  # characters in one of a run's tags: a label, not a document
+UPLOAD_WAIT_MAX_S = 3600.0  # the most a run's end may be told to wait for its upload: an hour
 
 SPECS: dict[str, _Spec] = {
     "enabled": _Spec("bool"),
-    "trace_output_dir": _Spec("str"),
+    # A URL here would be a local folder named `s3:`: the bucket is trace_upload_url's, the runs written here first.
+    "trace_output_dir": _Spec("str", "naming a local directory (runs go to a bucket by trace_upload_url)",
+                              lambda v: not looks_like_url(v)),
+    "trace_upload_url": _Spec("upload_url"),
+    "trace_upload_keep_local": _Spec("bool"),
+    "trace_upload_timeout_seconds": _Spec("float", f"> 0 and <= {UPLOAD_WAIT_MAX_S:.0f} (an hour)",
+                                          lambda v: 0 < v <= UPLOAD_WAIT_MAX_S),
     "default_components": _Spec("list", noun="component names", item=_check_component),
     "default_event_types": _Spec("list", noun='event types or "custom_*" names', item=_check_event_type),
     "min_duration_ms": _Spec("float", f"from 0 to {DURATION_MAX_MS:.0f} (8760h)", lambda v: 0 <= v <= DURATION_MAX_MS),
@@ -165,7 +173,8 @@ def _expected(spec: _Spec, from_env: bool) -> str:
         form = "comma-separated or a JSON array" if from_env else "a JSON array"
         return f"a list of {spec.noun} ({form})"
     nouns = {"int": "an integer", "float": "a number", "str": "a non-empty string", "prices": _PRICES_NOUN,
-             "url": 'a postgresql://USER@HOST:PORT/DATABASE URL, or "" (the index in SQLite beside the traces)'}
+             "url": 'a postgresql://USER@HOST:PORT/DATABASE URL, or "" (the index in SQLite beside the traces)',
+             "upload_url": 'an s3://BUCKET or s3://BUCKET/PREFIX URL, or "" for none'}
     return f"{nouns[spec.kind]} {spec.bound}".strip()
 
 
@@ -336,6 +345,19 @@ def _to_text(value: object) -> str:
     return value.strip()
 
 
+def _to_upload_url(value: object) -> str:
+    """"" (no upload) or a URL `parse_bucket_url` reads, kept as written (without the spaces around it)."""
+    if not isinstance(value, str):
+        raise _Invalid()
+    text = value.strip()
+    if text:
+        try:
+            parse_bucket_url(text)
+        except ValueError as problem:
+            raise _Invalid(str(problem)) from None
+    return text
+
+
 def _to_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
         raise _Invalid()
@@ -374,6 +396,7 @@ _CONVERTERS: dict[str, Callable[[object], Any]] = {
     "str": _to_str,
     "list": _to_list,
     "prices": _to_prices,
+    "upload_url": _to_upload_url,
 }
 
 

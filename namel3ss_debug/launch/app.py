@@ -78,7 +78,8 @@ def check_target(target: Target) -> None:
 
 
 def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool | None = None,
-               start_attrs: dict[str, Any] | None = None, files: Sequence[PinnedModule] | None = None) -> AppOutcome:
+               start_attrs: dict[str, Any] | None = None, files: Sequence[PinnedModule] | None = None,
+               upload: bool = False) -> AppOutcome:
     """Run the target under a new run; the app's exit code becomes the outcome's.
 
     With `files` (a rerun's, as `recorded.py`'s `locate` pinned them and consent judged them), the code run
@@ -88,6 +89,9 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     With `own_process` (the process exists only to run this app; by default, when it is the
     `namel3ss-debug` command), the run ends after what the interpreter would do at exit: non-daemon
     threads finish and atexit callbacks run, traced.
+
+    With `upload` (`trace`'s run) and a `trace_upload_url`, the run's end leaves the marker of a run to send
+    (`tracer/finished.py`); the caller sends it (`uploading.send_finished`) once it has read it.
     """
     check_target(target)
     loaded = [(file, read_pinned(file.pinned) if file.pinned else None) for file in files] if files else None
@@ -100,6 +104,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         prepared, attrs = _prepare_ai_app(target)
         start_attrs = {**(start_attrs or {}), **attrs}
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
+    run.upload = upload and bool(resolved.settings.trace_upload_url)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     redactor = run.redactor
     noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}",

@@ -35,7 +35,11 @@ def autostart() -> None:
         for warning in resolved.warnings:
             print(warning_line(warning), file=sys.stderr)
         try:
-            get_tracer().start_run(resolved)
+            run = get_tracer().start_run(resolved)
+            if resolved.settings.trace_upload_url:
+                from .uploading import send_at_exit  # noqa: PLC0415 - only an app whose runs go to a bucket loads it
+
+                send_at_exit(run)
             capture_calls()  # the HTTP clients and frameworks the app imports from here on
         except Exception as exc:  # never break the app's import
             print(f"namel3ss-debug: could not start tracing: {exc!r}", file=sys.stderr)

@@ -29,6 +29,10 @@ def configure(**settings: Any) -> Tracer:
     tracer = get_tracer()
     tracer.end_run()
     if resolved.settings.enabled:
-        tracer.start_run(resolved)
+        run = tracer.start_run(resolved)
+        if resolved.settings.trace_upload_url:
+            from .uploading import send_at_exit  # noqa: PLC0415 - only an app whose runs go to a bucket loads it
+
+            send_at_exit(run)
         capture_calls()
     return tracer

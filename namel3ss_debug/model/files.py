@@ -9,9 +9,11 @@ RUN_ID = r"\d{8}-\d{6}-[0-9a-f]{6}"
 # Any run's segment: four digits, five and more past 9999.
 SEGMENT_FILE = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4,})\.jsonl$")
 NOISE_SUFFIX = ".stop-noise.log"  # what a rerun's app printed while its stop unwound it (`launch/stop_noise.py`)
-# Files we write beside a run (segments, compressed segments, index sidecars, a rerun's stop noise): all `clean`
-# may delete.
-TRACER_FILE = re.compile(rf"^{RUN_ID}(?:\.\d{{4,}}\.jsonl(?:\.gz|\.idx)?|{re.escape(NOISE_SUFFIX)})$")
+UPLOAD_SUFFIX = ".upload"  # a finished run waiting to be sent to a bucket (`tracer/finished.py`)
+# Files we write beside a run (segments, compressed segments, index sidecars, a rerun's stop noise, the marker of a
+# run waiting to be sent): all `clean` may delete.
+TRACER_FILE = re.compile(rf"^{RUN_ID}(?:\.\d{{4,}}\.jsonl(?:\.gz|\.idx)?|{re.escape(NOISE_SUFFIX)}"
+                         rf"|{re.escape(UPLOAD_SUFFIX)})$")
 
 
 def segment_name(run_id: str, index: int) -> str:

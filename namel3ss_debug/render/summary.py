@@ -10,6 +10,8 @@ from rich.console import Console
 from ..analysis.failed_run import outcome_said
 from ..analysis.summary import RunSummary
 from ..config import display_path
+from ..launch.uploading import Sent
+from ..model.bucket_url import looks_like_url
 from .analyze.format import VERDICT_STYLES, cost as cost_text, errors_apart, tools_seen, unpriced_calls
 from .text import plural, safe
 
@@ -30,6 +32,20 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
         console.print(f"[yellow]warning:[/] the app talked to an LLM API that was not recorded "
                       f"({safe(', '.join(unrecorded[:3]))}{' ...' if len(unrecorded) > 3 else ''}): a client "
                       "namel3ss-debug does not hook (urllib, http.client...), or capture_http was off", soft_wrap=True)
+
+
+def render_sent(console: Console, sent: Sent, run_id: str | None) -> None:
+    """`sent   to s3://runs/ci, checked (size, MD5); local files removed`, and the runs earlier ends left that
+    went with it; nothing when nothing went (the one warning line says why)."""
+    earlier = [other for other in sent.sent if other != run_id]
+    if run_id not in sent.sent and not earlier:
+        return
+    what = "this run" if run_id in sent.sent else "no part of this run"
+    if earlier:
+        what += f", and {plural(len(earlier), 'run')} left by earlier ones,"
+    local = "local files kept" if sent.keep_local else "local files removed"
+    console.print(f"[dim]sent[/]  {what} to {safe(sent.url)}, each object's size and MD5 checked; {local}",
+                  soft_wrap=True)
 
 
 def _rows(summary: RunSummary) -> list[tuple[str, str]]:
@@ -77,8 +93,8 @@ def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:
 
 
 def _shown(path: str) -> str:
-    """`path` relative to here when it is below here, as the user would type it; else as it is."""
-    return display_path(Path(path), Path.cwd())
+    """`path` relative to here when it is below here, as the user would type it; else as it is (a URL too)."""
+    return path if looks_like_url(path) else display_path(Path(path), Path.cwd())
 
 
 def _errors(summary: RunSummary) -> str:

@@ -16,6 +16,7 @@ from ..model.rerun_protocol import RerunSource
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .error_results import fail_if_error_shaped
+from .finished import mark
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
 from .held import Described, HeldSpan, hold, settle, settle_all, settle_under
 from .project import run_project
@@ -103,6 +104,8 @@ class Tracer:
         propagate_to_threads(False)
         run.recorder.close()
         lifecycle.uninstall(run)
+        if run.upload:  # whole on disk now: its sender may take it (finished.py)
+            mark(run.directory, run.run_id, run.paths)
         return run
 
     def _rerun_end_attrs(self, run: Run) -> dict[str, Any]:

@@ -82,7 +82,32 @@ def _start_flusher(run: Run) -> None:
 
 
 # -- interpreter exit and fork ------------------------------------------------------------------
+_after_exit: list[Callable[[], None]] = []
+
+
+def after_exit(callback: Callable[[], None]) -> None:
+    """Call `callback` at interpreter exit once the run has ended, whether a run was active or not (the
+    launcher's sending of finished runs, which the tracer knows nothing of). Once per callback; never after a
+    signal's default end (the process is being stopped: its run waits for the next end)."""
+    if callback not in _after_exit:
+        _after_exit.append(callback)
+    if not _state["atexit"]:
+        atexit.register(_at_exit)
+        _state["atexit"] = True
+
+
 def _at_exit() -> None:
+    try:
+        _end_at_exit()
+    finally:
+        for callback in list(_after_exit):
+            try:
+                callback()
+            except BaseException:  # never the app's failure, nor a second Ctrl-C's traceback
+                continue
+
+
+def _end_at_exit() -> None:
     tracer = _state["tracer"]
     run = tracer.run if tracer is not None else None
     if run is None:

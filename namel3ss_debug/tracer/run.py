@@ -78,6 +78,7 @@ class Run:
         self.unhandled: BaseException | None = None
         self.crashed_at: str | None = None  # `ValueError in get_exchange_rate`: set by `unanswered.at_crash`
         self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
+        self.upload = False  # its end leaves the marker of a run to send to a bucket (finished.py); set by its starter
         self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id

@@ -14,7 +14,8 @@ from ...analysis.analyze import analyze
 from ...analysis.summary import SUMMARY_SECTIONS, RunSummary, summary_of
 from ...config import ResolvedSettings, load_settings
 from ...config.rules import parse_value
-from ...launch.app import Target, app_traceback, check_target, run_traced
+from ...launch.app import AppOutcome, Target, app_traceback, check_target, run_traced
+from ...launch.uploading import Sent, send_finished, sending_for
 from ...model.errors import Namel3ssDebugError, UsageError
 from ...store.problems import ReadProblems
 from ...store.reader import TraceReader
@@ -69,13 +70,16 @@ class TraceRequest:
 @dataclass(frozen=True)
 class TracedRun:
     """How the app ended and what it left: its exit code, the traceback of an exception it did not handle
-    (not for Ctrl-C), the trace's files, and the run's summary or why there is none."""
+    (not for Ctrl-C), the trace's files, the run's summary or why there is none, and, with `trace_upload_url`,
+    what was sent to the bucket (this run and those earlier runs left) or why not."""
 
     exit_code: int
     traceback: str | None
     paths: list[Path]
     summary: RunSummary | None = None
     summary_error: str | None = None  # the trace could not be read back: the app's exit code stands
+    run_id: str | None = None
+    sent: Sent | None = None
 
 
 def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
@@ -93,9 +97,18 @@ def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
     for message in resolved.warnings:
         env.warn(message)
     prepare_output_dir(resolved.output_dir())
-    outcome = run_traced(app, resolved)
+    outcome = run_traced(app, resolved, upload=True)
     if app.is_ai_app and isinstance(outcome.exception, Namel3ssDebugError):  # ours, about the .ai app: the run ended
         raise outcome.exception
+    traced = _read_back(request, env, resolved, outcome)
+    sending = sending_for(resolved.settings, outcome.run.directory)
+    if sending is None:  # sent only once read: the summary reads the local files
+        return traced
+    return replace(traced, run_id=outcome.run.run_id, sent=send_finished(sending, first=outcome.run.run_id))
+
+
+def _read_back(request: TraceRequest, env: Environment, resolved: ResolvedSettings, outcome: AppOutcome) -> TracedRun:
+    """The run just written, read for its summary (unless --quiet, or after Ctrl-C a run too big to read soon)."""
     error = outcome.exception
     shown = app_traceback(error) if error is not None and not isinstance(error, KeyboardInterrupt) else None
     paths = list(outcome.run.paths)

@@ -322,6 +322,9 @@ ENV_SAMPLES = {
     "diagnose_latency_floor_ms": ("2500", 2500.0),
     "tags": ("nightly, pr-12", ("nightly", "pr-12")),
     "run_index_url": ("postgresql://ci@db.internal:5432/runs", "postgresql://ci@db.internal:5432/runs"),
+    "trace_upload_url": (" s3://runs/ci ", "s3://runs/ci"),
+    "trace_upload_keep_local": ("on", True),
+    "trace_upload_timeout_seconds": ("12.5", 12.5),
 }
 
 

@@ -1,0 +1,186 @@
+"""The runs waiting to be sent to a bucket: a marker file of ours, `<run id>.upload`, beside each one's segments.
+
+The tracer writes a run's marker when the run has ended and its files are closed (`mark`), listing the segments it
+wrote; whoever sends the run (`launch/uploading.py`, at this run's end or a later one's) takes the marker first
+(`claim`), and removes it once every segment is in the bucket (`TakenRun.sent`). So a run is sent only once it is
+whole, a run left by a fault is found by its marker (never by guessing from names), and a run killed before its end
+(SIGKILL, a power cut) has no marker and stays local.
+
+Taking a marker is an exclusive `flock` on it, without waiting: two processes ending at once never send one run
+together; the second finds it taken and leaves it, or finds it gone once the first is done (the name is looked at
+again after the lock). The locks are the kernel's, so a sender that dies lets go of its run, which the next end
+sends again: a put of the same bytes at the same key is harmless.
+
+Everything here goes through `model/fs.py`: the marker is a regular file of this user at a name of our shape, no
+link is followed, and what a marker lists is believed only when it is of the run's own segment shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Optional
+
+from ..model.files import RUN_ID, UPLOAD_SUFFIX
+from ..model.fs import Folder
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks, so no marker is ever taken there (nothing is sent)
+    fcntl = None  # type: ignore[assignment]
+
+LOCKS = fcntl is not None  # without them no run is taken, so none is sent (the sender says so)
+MARK_SUFFIX = UPLOAD_SUFFIX
+MARK = re.compile(rf"(?P<run>{RUN_ID}){re.escape(MARK_SUFFIX)}")
+MARK_LIMIT = 1 << 20  # bytes: a marker lists segment names, some 30 bytes each
+MARK_VERSION = 1
+
+
+def mark_name(run_id: str) -> str:
+    return f"{run_id}{MARK_SUFFIX}"
+
+
+def segment_shape(run_id: str) -> re.Pattern[str]:
+    """The names of `run_id`'s segments and of their index sidecars: what a sent run's removal may take."""
+    return re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl(?:\.idx)?")
+
+
+def mark(directory: Path, run_id: str, paths: list[Path]) -> bool:
+    """Write `run_id`'s marker listing `paths` (its segments in `directory`), whole or not at all; whether it was.
+    Never raises: a run without a marker stays local, as a run that was never to be sent."""
+    if not MARK.fullmatch(mark_name(run_id)) or not paths:
+        return False
+    names = [path.name for path in paths if path.parent == directory]
+    document = json.dumps({"v": MARK_VERSION, "run_id": run_id, "segments": names}).encode()
+    try:
+        with Folder.open(directory, follow=True) as folder:
+            folder.replace(mark_name(run_id), lambda out: out.write(document))
+        return True
+    except OSError:
+        return False
+
+
+def waiting(directory: Path) -> list[str]:
+    """The run ids with a marker in `directory`, oldest first (run ids begin with their start time)."""
+    try:
+        with Folder.open(directory, follow=True) as folder:
+            return sorted(MARK.fullmatch(name).group("run") for name in folder.names(MARK))  # type: ignore[union-attr]
+    except OSError:
+        return []
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A run taken for sending: its id, and its segments' names as its marker lists them."""
+
+    run_id: str
+    segments: tuple[str, ...]
+
+
+class TakenRun:
+    """A run's marker, taken (`claim`): the run is this process's to send until `sent` or `close`."""
+
+    def __init__(self, folder: Folder, fd: int, pending: Pending):
+        self.folder = folder
+        self._fd = fd
+        self.pending = pending
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of the segment `name` (a regular file of this user, no link followed); None when it is gone.
+        Raises `fs.Refused` for what is at the name, OSError when it cannot be read."""
+        try:
+            stream = self.folder.reader(name)
+        except FileNotFoundError:
+            return None
+        with stream:
+            return stream.read()
+
+    def sent(self, *, keep_local: bool) -> None:
+        """The run is in the bucket: its segments go (unless `keep_local`), then its marker. Only names of the run's
+        segment shape, regular files of this user, are removed (`Folder.remove`); never raises."""
+        run_id = self.pending.run_id
+        if not keep_local:
+            shape = segment_shape(run_id)
+            for name in self.pending.segments:
+                self.folder.remove(name, shape)
+                self.folder.remove(f"{name}.idx", shape)
+        self.folder.remove(mark_name(run_id), MARK)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # lets go of the lock
+            self._fd = -1
+        self.folder.close()
+
+    def __enter__(self) -> TakenRun:
+        return self
+
+    def __exit__(self, kind: Optional[type[BaseException]], error: Optional[BaseException],
+                 trace: Optional[TracebackType]) -> None:
+        self.close()
+
+
+def claim(directory: Path, run_id: str) -> TakenRun | None:
+    """`run_id`'s marker in `directory`, taken; None when another process holds it, it is gone, or it is not a
+    marker of ours (a link, another user's file, a list that is not of the run's segments). Never raises."""
+    if fcntl is None:
+        return None
+    try:
+        folder = Folder.open(directory, follow=True)
+    except OSError:
+        return None
+    try:
+        taken = _take(folder, mark_name(run_id), run_id)
+    except BaseException:
+        folder.close()
+        raise
+    if taken is None:
+        folder.close()
+        return None
+    fd, pending = taken
+    return TakenRun(folder, fd, pending)
+
+
+def _take(folder: Folder, name: str, run_id: str) -> tuple[int, Pending] | None:
+    try:
+        stream = folder.reader(name)
+    except OSError:  # gone, a link, a FIFO, another user's
+        return None
+    fd = os.dup(stream.fileno())
+    try:
+        with stream:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            found, held = folder.stat(name), os.fstat(fd)
+            if found is None or (found.st_dev, found.st_ino) != (held.st_dev, held.st_ino):
+                raise OSError("sent meanwhile by another process")
+            pending = _read(stream.read(MARK_LIMIT + 1), run_id)
+        if pending is None:
+            raise OSError("not a marker of ours")
+        return fd, pending
+    except OSError:
+        os.close(fd)
+        return None
+
+
+def _read(data: bytes, run_id: str) -> Pending | None:
+    """The marker's list of segments, believed only when every name is one of the run's own segments."""
+    if len(data) > MARK_LIMIT:
+        return None
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or document.get("run_id") != run_id:
+        return None
+    names = document.get("segments")
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return None
+    shape = re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl")
+    if not all(shape.fullmatch(name) for name in names):
+        return None
+    return Pending(run_id, tuple(dict.fromkeys(names)))
+
