@@ -198,3 +198,8 @@ def test_a_file_at_dir_is_one_line_exit_2(tmp_path) -> None:
     (tmp_path / "tables").write_text("a file")
     done = run(str(a_run(tmp_path / "a.jsonl")), "--to", "parquet", str(tmp_path / "tables"))
     assert done.exit_code == 2 and "is not a directory" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_parquet_needs_a_directory(tmp_path) -> None:
+    done = run("--to", "parquet")
+    assert done.exit_code == 2 and "needs a directory DIR" in done.stderr
