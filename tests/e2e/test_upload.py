@@ -1,16 +1,23 @@
 """Finished runs sent to a bucket (`trace_upload_url`): a real app in its own process, moto's S3 server on 127.0.0.1
-(stopped and started again for the faults), the objects compared with the run's own bytes."""
+(stopped and started again for the faults), the objects compared with the run's own bytes; then the sending itself
+(`uploading.send_here`, what the sending's process runs) in this process, for the layouts and stores no app makes."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from namel3ss_debug.launch.uploading import Sending, send_here
+from namel3ss_debug.model.bucket_url import parse_bucket_url
+from namel3ss_debug.tracer import finished
 from support.s3server import S3Server
+from support.stubs import TcpListener
 
 APP = str(Path(__file__).parent / "apps" / "sent_app.py")
 URL = "s3://runs/ci"
@@ -151,3 +158,69 @@ def test_two_processes_ending_at_once_send_every_run_once_and_leave_nothing(tmp_
     assert [err for _, err in said] == ["", ""]
     assert len(sent) == 5 and {f"ci/{name}" for name in left} <= set(sent)
     assert local(tmp_path) == []
+
+
+def test_a_run_ended_by_sigterm_is_marked_and_the_next_end_sends_it(tmp_path, server):
+    env = environ(server)
+    env["NAMEL3SS_DEBUG_TRACE_UPLOAD_URL"] = f"s3://runs/ci/{tmp_path.name}"
+    stopped = run_app(tmp_path, env, "term")
+    left = local(tmp_path)
+    after = run_app(tmp_path, env)
+    sent = objects(server, f"ci/{tmp_path.name}/")
+    assert (stopped.returncode, stopped.stderr, after.returncode, after.stderr) == (-signal.SIGTERM, "", 0, "")
+    assert len(left) == 2 and left[1].endswith(WAITING)  # marked, not sent: a process asked to stop is not held
+    assert f"ci/{tmp_path.name}/{left[0]}" in sent and len(sent) == 2 and local(tmp_path) == []
+
+
+# -- the sending itself, in this process ------------------------------------------------------------------------
+OLD = "20261129-110000-aaaaaa"
+NEW = "20261129-120000-bbbbbb"
+
+
+def finished_run(directory: Path, run_id: str) -> Path:
+    segment = directory / f"{run_id}.0000.jsonl"
+    segment.write_bytes(b'{"run_id": "%s"}\n' % run_id.encode())
+    assert finished.mark(directory, run_id, [segment])
+    return segment
+
+
+def pointed_at(monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
+    for name, value in environ.items():  # botocore reads its endpoint and keys from os.environ itself
+        monkeypatch.setenv(name, value)
+
+
+def test_a_link_at_a_segments_name_keeps_that_run_back_and_the_others_go(tmp_path, server, monkeypatch):
+    pointed_at(monkeypatch, server.environ())
+    linked = finished_run(tmp_path, OLD)
+    linked.unlink()
+    linked.symlink_to(tmp_path / "elsewhere.txt")
+    (tmp_path / "elsewhere.txt").write_text("not a trace")
+    finished_run(tmp_path, NEW)
+    outcome = send_here(Sending(tmp_path, parse_bucket_url(f"s3://runs/{tmp_path.name}"), False, 30.0))
+    assert outcome.sent == [NEW]
+    assert outcome.problem is not None and f"{linked} is a symbolic link" in outcome.problem
+    assert finished.waiting(tmp_path) == [OLD] and linked.is_symlink()
+
+
+def test_the_run_just_ended_goes_first_and_keep_local_keeps_its_files(tmp_path, server, monkeypatch):
+    pointed_at(monkeypatch, server.environ())
+    segments = [finished_run(tmp_path, OLD), finished_run(tmp_path, NEW)]
+    outcome = send_here(Sending(tmp_path, parse_bucket_url(f"s3://runs/{tmp_path.name}"), True, 30.0), first=NEW)
+    assert (outcome.sent, outcome.problem) == ([NEW, OLD], None)
+    assert outcome.objects[NEW] == [f"s3://runs/{tmp_path.name}/{NEW}.0000.jsonl"]
+    assert all(segment.exists() for segment in segments) and finished.waiting(tmp_path) == []
+
+
+def test_a_store_that_never_answers_costs_the_bound_and_loses_nothing(tmp_path, monkeypatch):
+    silent = TcpListener(lambda connection: time.sleep(30))  # accepts, reads nothing, answers nothing
+    try:
+        pointed_at(monkeypatch, {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                                 "AWS_DEFAULT_REGION": "us-east-1",
+                                 "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{silent.port}"})
+        segment = finished_run(tmp_path, OLD)
+        outcome = send_here(Sending(tmp_path, parse_bucket_url("s3://runs/ci"), False, 1.0))
+    finally:
+        silent.close()
+    assert outcome.sent == []
+    assert outcome.problem is not None and "did not end within 1 s (trace_upload_timeout_seconds)" in outcome.problem
+    assert segment.exists() and finished.waiting(tmp_path) == [OLD]
