@@ -93,9 +93,9 @@ def send_finished(sending: Sending, first: str | None = None) -> Sent:
     except (OSError, ValueError, subprocess.SubprocessError) as error:
         return _failed(sending, outcome, NotSent(f"{sys.executable} could not be started ({error})",
                                                  "check the interpreter the app runs with"))
-    try:
-        return Sent(**json.loads(done.stdout))
-    except (ValueError, TypeError):  # no answer: the process failed before it could give one
+    try:  # its answer is its last line: whatever a library printed before it is not
+        return Sent(**json.loads(done.stdout.splitlines()[-1]))
+    except (ValueError, TypeError, IndexError):  # no answer: the process failed before it could give one
         tail = done.stderr.decode(errors="replace").strip().splitlines()
         return _failed(sending, outcome, NotSent(f"its process ended with {done.returncode}"
                                                  f"{': ' + tail[-1] if tail else ''}", "report it to namel3ss-debug"))

@@ -68,9 +68,10 @@ def waiting(directory: Path) -> list[str]:
     """The run ids with a marker in `directory`, oldest first (run ids begin with their start time)."""
     try:
         with Folder.open(directory, follow=True) as folder:
-            return sorted(MARK.fullmatch(name).group("run") for name in folder.names(MARK))  # type: ignore[union-attr]
+            names = folder.names(MARK)
     except OSError:
         return []
+    return sorted(name.removesuffix(MARK_SUFFIX) for name in names)
 
 
 @dataclass(frozen=True)
