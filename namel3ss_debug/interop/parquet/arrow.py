@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 INSTALL_HINT = "pip install 'namel3ss-debug[parquet]'"
-BATCH_ROWS = 65_536
+BATCH_ROWS = 8_192
 SCHEMA_KEY, TABLE_KEY, WRITER_KEY = b"namel3ss.schema", b"namel3ss.table", b"namel3ss.generated_by"
 
 
