@@ -31,6 +31,7 @@ CHECKED_AFTER = "90e4423aab157ab0cb9561810b66fde840ac9aed"
 LANDED_BREAKING = {
     "360d6fa61df750dc0b22ccf943bd4ee6d07e7dec": "a subject of 75 characters",
     "1c70dbace03258f7820b0962eeb9a28213a56af1": "a subject of 73 characters",
+    "a2664fcc7c3849a34aa8af1273e6b11b54e1b540": "a subject of 78 characters",
 }
 # `git commit --verbose` shows the diff below this line; git drops it, and so do we
 SCISSORS = "# ------------------------ >8 ------------------------"
