@@ -12,6 +12,7 @@ else DIR holds is left as it is.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import partial
 from typing import TYPE_CHECKING
@@ -69,7 +70,12 @@ class ParquetDataset:
 
 def _remove_from(tables: Folder, day: str, name: str) -> None:
     """The run's file in the folder `day`, removed if it is there and ours; a link or a file at the folder's name
-    is not a folder of ours, and is left."""
+    is not a folder of ours, and is left. Where the run has no file (nearly every day of a year of tables) one
+    `stat` says so, and no folder is opened: opening each day's folder for each run cost 30 µs a day."""
+    try:
+        os.stat(f"{day}/{name}", dir_fd=tables.fd, follow_symlinks=False)
+    except OSError:
+        return
     try:
         with tables.folder(day, private=False) as folder:
             folder.remove(name, RUN_FILE)

@@ -134,6 +134,16 @@ def test_files_we_did_not_make_are_left_as_they_are(tmp_path) -> None:
     assert (tables / "README.md").read_text() == "the team's notes" and (day / "notes.txt").read_text() == "kept"
 
 
+def test_a_link_at_a_day_folder_the_run_left_is_not_followed_to_remove(tmp_path) -> None:
+    tables, target = tmp_path / "tables", tmp_path / "target"
+    target.mkdir()
+    (target / f"{RUN_A}.parquet").write_bytes(b"not ours")
+    (tables / "spans").mkdir(parents=True)
+    (tables / "spans" / "day=2020-01-01").symlink_to(target)
+    assert run(str(a_run(tmp_path / "a.jsonl")), "--to", "parquet", str(tables)).exit_code == 0
+    assert (target / f"{RUN_A}.parquet").read_bytes() == b"not ours"
+
+
 @pytest.mark.parametrize("where", ["spans", "spans/day=2026-11-22"])
 def test_a_link_in_place_of_a_folder_of_ours_is_refused_never_followed(tmp_path, where) -> None:
     tables, target = tmp_path / "tables", tmp_path / "target"
