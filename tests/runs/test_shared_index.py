@@ -1,8 +1,8 @@
 """The run index in PostgreSQL (`ops/runs/shared.py`), against a real server (`pg_server`): the same rows as the
 SQLite index for every filter, `--grep`, sort, page query and `--trend`'s operations; runs of other machines
 listed and never forgotten by this one's sync; a row of another key read again; an older layout migrated in
-place; a schema that is not ours never written; a database that cannot be reached one line; and many writers at
-once losing nothing."""
+place; a schema that is not ours never written; a database that cannot be reached one line; many writers at
+once losing nothing; and `view DIR`'s list page the same."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from support.pgserver import PgServer
 
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.model.errors import EXIT_FAILED, EXIT_USAGE, UsageError
+from namel3ss_debug.ops.browse import open_browser
 from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.report import ReportRequest
 from namel3ss_debug.ops.runs import page
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, index_run, open_catalogue
 from namel3ss_debug.ops.runs.pgconnect import IndexUnreachable
@@ -319,3 +321,24 @@ def _contents(connection: psycopg.Connection) -> list[tuple[object, ...]]:
         "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", (SCHEMA,)).fetchall()]
     return [(table, sorted(map(repr, connection.execute(f"SELECT * FROM {SCHEMA}.{table}").fetchall())))
             for table in tables]
+
+
+def test_views_list_page_from_postgresql_is_the_one_from_sqlite(
+        generated: Path, tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
+    directory = tmp_path / "runs"
+    shutil.copytree(generated, directory)
+    request = ReportRequest(traces=(str(directory),))
+    postgres = open_browser(request, shared_env(directory, pg_server, pg_url, []))
+    sqlite = open_browser(request, environment(directory, []))
+    query = RunQuery(RunFilter(grep="o", lineage="hide"), sort="cost", limit=12, offset=4)
+    seen, expected = postgres.listing(query), sqlite.listing(query)
+    assert replace(seen, version=0) == replace(expected, version=0) and len(seen.rows) == 12
+
+
+def test_a_machine_with_no_trace_directory_lists_the_teams_runs(
+        both: tuple[Catalogue, Catalogue], tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
+    postgres, _ = both
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    listed = open_catalogue(CatalogueRequest(), shared_env(laptop, pg_server, pg_url))  # debug/traces: none here
+    assert ids(listed) == ids(postgres) and len(ids(listed)) == 40 and listed.refresh().added == 0

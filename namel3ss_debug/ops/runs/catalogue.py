@@ -77,12 +77,13 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
     for message in resolved.warnings:
         env.warn(message)
     directory = Path(request.directory) if request.directory is not None else resolved.output_dir()
-    if not is_directory(directory):
+    if is_directory(directory):
+        _listable(directory)
+    elif request.directory is not None or not resolved.settings.run_index_url:  # a team's index lists without one
         where = display_path(directory, env.cwd)
         hint = ("record one with `namel3ss-debug trace app.py`, or name a directory of traces"
                 if request.directory is None else "name a directory of traces (a run's file opens with `analyze`)")
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
-    _listable(directory)
     reading = run_reading(resolved, env, cache=request.cache, jobs=request.jobs)
     index = index_of(directory, resolved, env, key=reading.key, strict=request.strict)
     try:
@@ -132,7 +133,9 @@ def _listable(directory: Path) -> None:
 
 def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult:
     """The index brought up to date, the bytes read counted on the environment's bar, its notes warned (and,
-    when strict, the runs it leaves out)."""
+    when strict, the runs it leaves out). A team's index with no trace directory here has nothing to sync."""
+    if index.shared and not is_directory(index.directory):
+        return SyncResult()  # a machine with no traces of its own lists the team's runs
     changes = index.changes()
     sources = [changes.source(index.directory, key) for key in (*changes.new, *changes.changed)]
     with env.progress(sources) as bar:

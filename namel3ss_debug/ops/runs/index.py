@@ -117,6 +117,7 @@ class RunIndex:
     A team's index in PostgreSQL is `shared.SharedRunIndex`, this class with its database's parts replaced."""
 
     dialect: Dialect = SQLITE
+    shared = False  # a team's index, holding other machines' runs too (`shared.SharedRunIndex`)
 
     def __init__(self, directory: Path, *, key: str, path: Path | None = None, strict: bool = False) -> None:
         self._begin(directory, key, strict)

@@ -108,6 +108,9 @@ def _some_runs(catalogue: Catalogue) -> None:
     if catalogue.synced.failed:
         raise TraceError(f"no run in {where} can be read ({catalogue.synced.failed} tried; the warnings above say why)",
                          hint="a trace is the JSON Lines file `namel3ss-debug trace` writes")
+    if catalogue.index.shared:
+        raise UsageError(f"no runs in the run index at {catalogue.index.where()} yet, nor in {where}",
+                         hint="run `namel3ss-debug trace app.py` first, then `namel3ss-debug runs`")
     raise UsageError(f"no traces in {where}", hint="run `namel3ss-debug trace app.py` first, or name the directory "
                      "that holds the .jsonl files")
 

@@ -64,6 +64,7 @@ class SharedRunIndex(RunIndex):
     ours: `pgschema.prepared`), synced from `directory` on this host (`host`: the machine's name)."""
 
     dialect = POSTGRESQL
+    shared = True
 
     def __init__(self, directory: Path, *, key: str, url: str, environ: Mapping[str, str], strict: bool = False,
                  host: str | None = None) -> None:
