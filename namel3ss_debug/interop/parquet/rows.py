@@ -4,7 +4,9 @@ The spans are the OTLP export's (`otel/spans.SpanConverter`: one per start/end p
 into the run's span); a row takes its figures from the span's `namel3ss.` attributes, which are the events' own
 fields, and reads nothing twice. Tokens and cost are kept on LLM spans only, as `analyze` counts them (an agent or
 a chain may record its calls' usage again as a total, which a SUM would count twice). The events are made `lean`
-first: inputs, outputs, attrs and stacks are not in the tables, and the span builder never copies them.
+first: inputs, outputs, attrs and stacks are not in the tables, and the span builder never copies them. An
+error's message, the one free text kept, is redacted again (credential shapes, `password=...` pairs), as the run
+index redacts its texts: a trace written with redaction off does not hand its keys on to a shared table.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ...model.error_category import categorize
 from ...model.events import is_end, kind
 from ...model.text_keys import text_key
 from ...otel.spans import PREFIX, SpanConverter, SpanRecord, time_ns
+from ...redaction.redact import Redactor
 from ...store.records import MAX_AMOUNT, MAX_COUNT
 
 Row = dict[str, Any]
@@ -57,6 +60,7 @@ class SpanRows:
     def __init__(self) -> None:
         self._converter = SpanConverter()
         self._agents: dict[str, Optional[str]] = {}  # each open span's agent, by its span id
+        self._redactor = Redactor()  # an error's message is free text: a trace written unredacted may hold a key
 
     def feed(self, event: Mapping[str, Any]) -> list[Dated]:
         key = text_key(event.get("span_id"))
@@ -102,6 +106,8 @@ class SpanRows:
             "model": _text(found.get(PREFIX + "model")),
             **_usage(found, llm), "cost_usd": amount(found.get(PREFIX + "cost_usd")) if llm else None,
         }
+        if row["error_message"] is not None:
+            row["error_message"] = self._redactor.redact_text(row["error_message"], pairs=True)
         return day_of(start_ns), row
 
 

@@ -109,3 +109,14 @@ def test_lean_keeps_no_payload() -> None:
 def test_a_day_is_the_utc_day_of_the_moment() -> None:
     assert day_of(0) == "1970-01-01" and day_of(86_400 * 10**9 - 1) == "1970-01-01"
     assert day_of(86_400 * 10**9) == "1970-01-02"
+
+
+def test_a_secret_in_an_error_message_is_redacted_again() -> None:
+    """A trace written with redaction off holds the key as the app raised it; the shared table does not."""
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "plan", 5, status="failed",
+               error=error("AuthenticationError", "bad key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"))
+    trace.run_end()
+    message = span_rows(trace.events)["plan"][1]["error_message"]
+    assert message.startswith("bad key [REDACTED") and "abcdefghijklmnop" not in message
