@@ -22,7 +22,7 @@ FORMATS = ("otlp", "otlp-json", "perfetto", "parquet")
 
 
 @click.command("export")
-@click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE]")
+@click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE|DIR]")
 @click.option("--to", "to", type=Choice(FORMATS), required=True,
               help="otlp: send the spans to an OTLP receiver; otlp-json FILE: the OTLP/JSON a Collector's file "
                    "exporter writes; perfetto FILE: a timeline for ui.perfetto.dev; parquet DIR: runs, spans and "
