@@ -2,13 +2,17 @@
 SQLite index for every filter, `--grep`, sort, page query and `--trend`'s operations; runs of other machines
 listed and never forgotten by this one's sync; a row of another key read again; an older layout migrated in
 place; a schema that is not ours never written; a database that cannot be reached one line; many writers at
-once losing nothing; and `view DIR`'s list page the same."""
+once losing nothing (a batch that meets a serialization failure tried again); and `view DIR`'s list page and
+`--trend` the same."""
 
 from __future__ import annotations
 
 import multiprocessing
 import shutil
 import socket
+import threading
+import time
+from datetime import datetime, timezone
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +22,7 @@ import pytest
 from runs.generate import write_runs
 from runs.indexcheck import environment
 from support.pgserver import PgServer
+from support.s3server import STARTING_S
 
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.model.errors import EXIT_FAILED, EXIT_USAGE, UsageError
@@ -26,6 +31,8 @@ from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
 from namel3ss_debug.ops.runs import page
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, index_run, open_catalogue
+from namel3ss_debug.ops.runs.index import SyncResult
+from namel3ss_debug.ops.runs.listing import RunsRequest, list_runs
 from namel3ss_debug.ops.runs.pgconnect import IndexUnreachable
 from namel3ss_debug.ops.runs.pgschema import SCHEMA, VERSION, ForeignIndex
 from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
@@ -342,3 +349,57 @@ def test_a_machine_with_no_trace_directory_lists_the_teams_runs(
     laptop.mkdir()
     listed = open_catalogue(CatalogueRequest(), shared_env(laptop, pg_server, pg_url))  # debug/traces: none here
     assert ids(listed) == ids(postgres) and len(ids(listed)) == 40 and listed.refresh().added == 0
+
+
+def test_trend_over_postgresql_is_the_trend_over_sqlite(
+        generated: Path, tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
+    directory = tmp_path / "runs"
+    shutil.copytree(generated, directory)
+    request = RunsRequest(CatalogueRequest(str(directory)), trend=True, reruns="hide", limit=30)
+    now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    postgres = list_runs(request, shared_env(directory, pg_server, pg_url, []), now)
+    sqlite = list_runs(request, environment(directory, []), now)
+    assert postgres.trend == sqlite.trend and postgres.trend is not None and postgres.trend.operations
+
+
+def test_a_write_that_meets_a_serialization_failure_is_tried_again_and_lands(
+        generated: Path, tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
+    """A database whose owner made SERIALIZABLE the default: a writer that waited on another's row fails with a
+    serialization failure once that one commits; the index tries its batch again instead of failing."""
+    directory = tmp_path / "runs"
+    shutil.copytree(generated, directory)
+    first = shared(directory, pg_server, pg_url)
+    run_id = ids(first)[0]
+    first.index.close()
+    for path in directory.glob(f"{run_id}.*"):
+        path.write_bytes(path.read_bytes() + b"\n")  # grown: the next sync writes its row again
+    with psycopg.connect(pg_url, autocommit=True, **_password(pg_server)) as admin:
+        admin.execute(f"ALTER DATABASE {pg_url.rsplit('/', 1)[1]} SET default_transaction_isolation = 'serializable'")
+        with psycopg.connect(pg_url, **_password(pg_server)) as other:  # holds the run's row, uncommitted
+            other.execute(f"UPDATE {SCHEMA}.runs SET problems = problems WHERE run_id = %s", (run_id,))
+            outcome: list[object] = []
+            syncing = threading.Thread(target=lambda: outcome.append(_synced_or_error(directory, pg_server, pg_url)))
+            syncing.start()
+            _wait_for_a_writer_waiting_on_a_lock(admin)
+            other.commit()  # the waiting writer's transaction can no longer be serialized: 40001
+        syncing.join(timeout=300)
+    (result,) = outcome
+    assert isinstance(result, SyncResult) and result.updated == 1, result
+
+
+def _synced_or_error(directory: Path, server: PgServer, url: str) -> object:
+    try:
+        listed = shared(directory, server, url)
+    except Exception as error:  # the test reports any failure as its outcome
+        return error
+    listed.index.close()
+    return listed.synced
+
+
+def _wait_for_a_writer_waiting_on_a_lock(admin: psycopg.Connection) -> None:
+    """Until a connection of the index waits on a lock (the row `other` holds); fails after STARTING_S."""
+    deadline = time.monotonic() + STARTING_S
+    while not admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'namel3ss-debug'"
+                            " AND wait_event_type = 'Lock'").fetchone()[0]:
+        assert time.monotonic() < deadline, "the index never waited on the row held"
+        time.sleep(0.05)
