@@ -32,6 +32,7 @@ LANDED_BREAKING = {
     "360d6fa61df750dc0b22ccf943bd4ee6d07e7dec": "a subject of 75 characters",
     "1c70dbace03258f7820b0962eeb9a28213a56af1": "a subject of 73 characters",
     "a2664fcc7c3849a34aa8af1273e6b11b54e1b540": "a subject of 78 characters",
+    "d5bc4e422038f88995526c49f87f37404ded0aca": "44 changed lines and no body",
 }
 # `git commit --verbose` shows the diff below this line; git drops it, and so do we
 SCISSORS = "# ------------------------ >8 ------------------------"
