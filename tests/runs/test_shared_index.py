@@ -23,6 +23,7 @@ from runs.generate import write_runs
 from runs.indexcheck import environment
 from support.pgserver import PgServer
 from support.s3server import STARTING_S
+from support.stubs import TcpListener
 
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.model.errors import EXIT_FAILED, EXIT_USAGE, UsageError
@@ -401,3 +402,18 @@ def _wait_for_a_writer_waiting_on_a_lock(admin: psycopg.Connection) -> None:
                             " AND wait_event_type = 'Lock'").fetchone()[0]:
         assert time.monotonic() < deadline, "the index never waited on the row held"
         time.sleep(0.05)
+
+
+def test_a_server_that_never_answers_is_one_line_after_the_connect_timeout(tmp_path: Path) -> None:
+    silent = TcpListener(timeout=60)  # takes the connection, reads, never answers
+    port = silent.port
+    env = environment(tmp_path)
+    environ = {**env.environ, "PGCONNECT_TIMEOUT": "2", "NAMEL3SS_DEBUG_RUN_INDEX_URL":
+               f"postgresql://ci@127.0.0.1:{port}/runs"}
+    try:
+        with pytest.raises(IndexUnreachable) as silent_error:
+            open_catalogue(CatalogueRequest(str(tmp_path)), replace(env, environ=environ))
+    finally:
+        silent.close()
+    said = str(silent_error.value)
+    assert "timeout" in said and f"127.0.0.1:{port}/runs" in said and "\n" not in said
