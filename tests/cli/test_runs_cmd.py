@@ -440,3 +440,15 @@ def test_runs_refuses_a_password_in_the_workspace_file(tmp_path: Path) -> None:
     result = invoke(str(tmp_path / "runs"), "--config", str(config))
     assert result.exit_code == 2 and "s3cret" not in result.output
     assert "a URL with a password in a workspace file" in result.stderr and "PGPASSWORD" in result.stderr
+
+
+def test_runs_reaches_its_postgresql_index_through_a_pgservice_entry(tmp_path: Path, pg_server: PgServer,
+                                                                      pg_url: str) -> None:
+    write_runs(tmp_path / "runs", 2, seed=5)
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[team]\nhost=127.0.0.1\nport={pg_server.port}\ndbname={pg_url.rsplit('/', 1)[1]}\n"
+                        f"user=postgres\npassword={pg_server.password}\n")
+    env = {"NAMEL3SS_DEBUG_RUN_INDEX_URL": "postgresql://", "PGSERVICE": "team", "PGSERVICEFILE": str(services)}
+    result = invoke(str(tmp_path / "runs"), "--format", "json", env=env)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["runs"]) == 2 and "made (schema namel3ss_debug)" in result.stderr

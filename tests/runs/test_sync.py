@@ -19,7 +19,8 @@ from support.tracefactory import many_llm_calls
 
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
 from namel3ss_debug.ops.environment import ByteCount
-from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
+from namel3ss_debug.config import load_settings
+from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, index_run, open_catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME, WRITE_BATCH, RunIndex
 from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
 from namel3ss_debug.store.sources import RunSource
@@ -327,3 +328,12 @@ def test_two_processes_syncing_at_once_lose_nothing_and_raise_nothing(tmp_path: 
     fresh.sync(listed.reading)
     assert [row_fields(row) for row in listed.index.select(RunQuery())] == \
         [row_fields(row) for row in fresh.select(RunQuery())]
+
+
+def test_index_run_puts_one_run_in_the_sqlite_index_beside_the_traces(tmp_path: Path) -> None:
+    run_ids = write_runs(tmp_path / "runs", 3, seed=68)
+    env = environment(tmp_path / "runs")
+    result = index_run(tmp_path / "runs", run_ids[1], load_settings(env.environ, tmp_path), env)
+    assert result.added == 1
+    with sqlite3.connect(tmp_path / "runs" / INDEX_NAME) as connection:  # the other two are not read
+        assert connection.execute("SELECT run_id FROM runs").fetchall() == [(run_ids[1],)]
