@@ -48,6 +48,8 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     (looked up in trace_output_dir), a directory (its newest run; --all for every
     run) or - for standard input; .gz files are read as they are. With no TRACE,
     the newest run in trace_output_dir.
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/; gs://, az://... as well (see docs/files.md).
 
     \b
     Examples:

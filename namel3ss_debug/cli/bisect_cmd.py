@@ -47,7 +47,8 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
 
     \b
     The candidates are the calls with a replacement answer (--answers FILE, or
-    --good RUN), in the order the bad run made them. Each rerun substitutes
+    --good RUN), in the order the bad run made them. TRACE and RUN may be in a
+    store too (s3://bucket/key, s3://bucket/prefix/; see docs/files.md). Each rerun substitutes
     some of them (as --mock does) and answers the others from the bad run;
     it flips when it passes, judged as verify judges a run (exit status,
     errors, the workspace's checks and --expect, so a run that exited 0 with

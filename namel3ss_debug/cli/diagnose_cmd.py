@@ -54,6 +54,8 @@ def diagnose(context: click.Context, /, traces: tuple[str, ...], all_runs: bool,
     TRACE is a trace file, any segment of a run, a run id, a directory (its
     newest run; --all for every run) or - for standard input. With no TRACE,
     the newest run in trace_output_dir.
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/; gs://, az://... as well (see docs/files.md).
 
     \b
     Examples:

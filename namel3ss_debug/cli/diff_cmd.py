@@ -49,6 +49,8 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], fmt: str, context: int, 
     BASE and NEW are each one run, named like any TRACE: a trace file, any
     segment of a run, a run id (looked up in trace_output_dir), a directory
     (its newest run) or - for standard input (one of the two).
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/; gs://, az://... as well (see docs/files.md).
 
     \b
     --fail-on EXPRESSION, repeatable:  METRIC OP CHANGE

@@ -58,7 +58,10 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     \b
     TRACE is a trace file, any segment of a run, a run id or a directory (its
     newest run; --all for every run). With no TRACE, the newest run in
-    trace_output_dir. For --to otlp-json and --to perfetto, FILE follows the
+    trace_output_dir.
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/; gs://, az://... as well (see docs/files.md).
+    For --to otlp-json and --to perfetto, FILE follows the
     format (the last argument; - for standard output).
 
     --to parquet DIR writes three tables under DIR, runs/, spans/ and

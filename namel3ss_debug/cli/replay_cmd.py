@@ -85,6 +85,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     newest run) or - for standard input. With no TRACE, the newest run in
     trace_output_dir (with --rerun, the newest that is not itself a rerun,
     named on stderr).
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/; gs://, az://... as well (see docs/files.md).
 
     \b
     Examples:

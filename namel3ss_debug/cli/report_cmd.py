@@ -46,6 +46,8 @@ def report(traces: tuple[str, ...], output: str | None, slow_threshold: str, max
     TRACE is a trace file (JSONL or OTLP/JSON), any segment of a run, a run id
     or a directory (its newest run). With no TRACE, the newest run in
     trace_output_dir.
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/; gs://, az://... as well (see docs/files.md).
 
     \b
     Examples:

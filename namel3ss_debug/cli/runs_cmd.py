@@ -103,7 +103,9 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     verdict, and a finding of warning or worse the baseline did not have.
 
     \b
-    DIR is a directory of traces; with none, trace_output_dir.
+    DIR is a directory of traces; with none, trace_output_dir. A folder in a
+    store (s3://bucket/prefix/, gs://, az://...) is listed from an index kept
+    in memory for the command (see docs/files.md).
 
     \b
     Examples:

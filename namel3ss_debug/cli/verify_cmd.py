@@ -59,7 +59,9 @@ def verify(trace: str, base_url: str | None, live_own: bool, live_requests: bool
     it is asked about once before the app runs (the app may act on its
     answers' text where no tool is seen), then before each tool that runs
     with arguments it chose (y, n, or a for all). Without a terminal the
-    command stops with exit 2 before the app runs; --yes allows both.
+    command stops with exit 2 before the app runs; --yes allows both. A
+    trace in a store (s3://bucket/key, a folder's newest run; see
+    docs/files.md) is never one recorded here: it is asked about too.
 
     \b
     The verdict compares the two runs' outcomes: exit status, a give-up (a

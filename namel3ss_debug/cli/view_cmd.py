@@ -58,6 +58,9 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, job
     \b
     TRACE is a trace file, any segment of a run or a run id: its page alone.
     BASE NEW serves the comparison of two runs (not with --follow).
+    In a store: s3://bucket/key (a trace, any segment of a run) or a folder,
+    s3://bucket/prefix/ (its runs, indexed in memory); gs://, az://... as well
+    (see docs/files.md). --follow watches local traces only.
 
     \b
     The server listens on the loopback address only, answers only requests

@@ -27,6 +27,7 @@ import stat
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..store import remote
 from ..model.errors import Namel3ssDebugError
 from ..rerun.network import EVERYTHING, FOR_REAL, GUARD, GUARD_OPEN, NAMESPACE, NAMESPACE_OPEN, OPEN, Network
 from ..tracer import watch
@@ -54,6 +55,7 @@ def closed_network(rerun: GuardedRerun, own_process: bool, namespace: bool = Tru
     for_real = rerun.why_network()  # the options let calls use the network for real
     no_namespace = for_real if for_real is not None or namespace else "a test shares its process with pytest"
     if no_namespace is None and own_process and not netns.process_entered():
+        remote.release()  # a recording read from a store left a thread: the whole process enters only with one
         disarm_inherited_sockets()  # once, before the process enters: later sockets are the app's, made inside
     entered, why_not = (None, no_namespace) if no_namespace is not None else _enter(own_process)
     network_guard = RerunGuard(rerun, closed)

@@ -24,14 +24,14 @@ from ..analysis.records.findings import SEVERITIES
 from ..analysis.run_row import RunRow
 from ..config import load_settings
 from ..model.errors import UsageError
-from ..store.sources import is_directory
+from ..store.sources import is_directory, is_folder
 from .environment import Environment, count_bytes
 from .report import ReportRequest
 from .runs import page
 from .runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
 from .runs.page import Chart
 from .runs.query import LINEAGES, SORTS, RunFilter, RunQuery, capped
-from .view import LiveRun, NoRunYet, warn_once
+from .view import LiveRun, NoRunYet, local_follow, warn_once
 
 KEEP = 8  # run (and comparison) pages kept read
 REFRESH_S = 1.0  # a followed directory is synced at most this often
@@ -57,7 +57,7 @@ class BrowsePage:
 
 def lists_runs(traces: Sequence[str]) -> bool:
     """Whether `view TRACES` browses a directory of runs: no TRACE (trace_output_dir), or one directory."""
-    return not traces or (len(traces) == 1 and is_directory(Path(traces[0])))
+    return not traces or (len(traces) == 1 and is_folder(traces[0]))
 
 
 def open_browser(request: ReportRequest, env: Environment, *, follow: bool = False) -> RunsBrowser:
@@ -65,6 +65,8 @@ def open_browser(request: ReportRequest, env: Environment, *, follow: bool = Fal
     UsageError for no such directory, but `NoRunYet` when following one that is not there yet (the app's
     first run makes it: the caller waits)."""
     where = request.traces[0] if request.traces else None
+    if follow:
+        local_follow(request.traces)
     directory = Path(where) if where is not None else _output_dir(request, env)
     if follow and not is_directory(directory):
         raise NoDirectoryYet(directory)

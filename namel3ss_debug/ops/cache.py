@@ -7,7 +7,9 @@ everything the answer depends on:
 
 - each run as it was named (the answer shows those names), and each of its files: its path, size,
   modification time, inode and device, and a hash of its first and last 64 KiB (all of a small file), so a
-  file that grew, shrank or was rewritten is a new key;
+  file that grew, shrank or was rewritten is a new key; an object in a store (`store/remote.py`) by its URL, its
+  size and its version (ETag or version id) as the listing or look-up that found it said, so a cached answer
+  costs that one request and no read, and a rewritten object is a new key;
 - the question: the command, its options, the prices it was given, the installed genai-prices data;
 - this package's version and the cache's own format.
 
@@ -67,6 +69,7 @@ from ..config import cache_directory
 from ..model.digest import blake2b
 from ..model.errors import Namel3ssDebugError
 from ..model.fs import UNWAITED, Folder, Refused
+from ..store import remote
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 from .environment import ignore
@@ -296,7 +299,9 @@ def _header_files(folder: Folder, name: str) -> list[tuple[str, int, int]] | Non
 def _identity(path: str) -> list[Any] | None:
     """What makes a file the same file: None for one that is not a regular file. The path is the user's (a
     link they named is followed), but it is opened without waiting (a pipe's head is its data, and opening one
-    waits for a writer) and passed over unless it is a regular file."""
+    waits for a writer) and passed over unless it is a regular file. An object in a store is its pinned version."""
+    if remote.is_url(path):
+        return _remote_identity(path)
     if not seekable(path):
         return None
     try:
@@ -312,6 +317,15 @@ def _identity(path: str) -> list[Any] | None:
         return None
     digest = blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
     return [os.path.realpath(path), status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev, digest]
+
+
+def _remote_identity(url: str) -> list[Any] | None:
+    """An object's URL, size and version, in `_identity`'s shape (no device or inode: purged by nothing local)."""
+    try:
+        found = remote.pinned(url)
+    except Namel3ssDebugError:
+        return None  # not there to read: the read says why
+    return [url, found.size, found.version, 0, 0, ""]
 
 
 def _prune(folder: Folder) -> None:

@@ -23,6 +23,7 @@ from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
 from ..diffing.profile import SECTIONS, RunProfile
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
+from ..store import remote
 from ..store.formats import rereadable
 from ..store.problems import Call, LoggedProblems, ReadProblems, replay
 from ..store.reader import TraceReader
@@ -97,8 +98,9 @@ class Sides:
     def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,
              ) -> Optional[tuple[RunProfile, RunProfile]]:
         """BASE's and NEW's profiles read at once (see the module's text); None when they are not: one job, a
-        worker of a command, a side kept in the cache, read from a stream or under `AT_ONCE_BYTES`."""
-        if jobs < 2 or not main_process() or any(is_stream(path) for path in (*base.files, *new.files)):
+        worker of a command, a side kept in the cache, read from a stream or a store, or under `AT_ONCE_BYTES`."""
+        if jobs < 2 or not main_process() or any(is_stream(path) or remote.is_url(path)
+                                                  for path in (*base.files, *new.files)):
             return None
         if min(size_on_disk(base), size_on_disk(new)) < AT_ONCE_BYTES:
             return None  # a small run is read sooner than a worker starts and gives it back

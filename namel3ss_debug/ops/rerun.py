@@ -32,6 +32,7 @@ from .rerun_fork import make_fork
 from .rerun_pick import Picked, newest_recording
 from ..recording.calls import Recording
 from ..judging.report import RerunReport, build_report
+from ..store import remote
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
@@ -156,8 +157,10 @@ def rerun_app(source: RunSource, request: ReplayRerun, policy: Policy,
 
 def trace_file(source: RunSource) -> Path | None:
     """The run's first file, whose project the recording's relative paths are resolved in; None for
-    standard input."""
-    return Path(source.files[0]) if source.files and source.files[0] != STDIN else None
+    standard input and for an object in a store (no project beside it: the working directory's)."""
+    if not source.files or source.files[0] == STDIN or remote.is_url(source.files[0]):
+        return None
+    return Path(source.files[0])
 
 
 def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...], env: Environment) -> dict[str, Mock]:

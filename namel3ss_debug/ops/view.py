@@ -22,14 +22,15 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..analysis.fields import micros
 from ..analysis.running import as_running
 from ..config import load_settings
-from ..model.errors import Namel3ssDebugError, TraceError
+from ..model.errors import Namel3ssDebugError, TraceError, UsageError
+from ..store import remote
 from ..store.sources import is_directory, resolve_sources
 from .environment import Environment
 from .report import ReportPage, ReportRequest, RunPicture, report_traces
@@ -59,6 +60,8 @@ class LiveRun:
 
     def __init__(self, request: ReportRequest, env: Environment, *, follow: bool = False,
                  clock: Callable[[], float] = time.time):
+        if follow:
+            local_follow(request.traces)
         self.follow, self._clock = follow, clock
         self.env = replace(env, warn=warn_once(env.warn))
         self.directory = _followed_directory(request, self.env) if follow else None
@@ -178,6 +181,14 @@ def warn_once(warn: Callable[[str], None]) -> Callable[[str], None]:
             said.add(message)
             warn(message)
     return once
+
+
+def local_follow(traces: Sequence[str]) -> None:
+    """`--follow` watches local files grow; an object in a store is read as it is now (a UsageError says so)."""
+    for trace in traces:
+        if remote.is_url(trace):
+            raise UsageError("view --follow watches local traces; a run in a store is shown as it is now",
+                             hint="leave out --follow")
 
 
 def _followed_directory(request: ReportRequest, env: Environment) -> Path | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..model.errors import Namel3ssDebugError
+from ..store import remote
 from ..store.sources import RunSource, is_stream
 
 A = TypeVar("A")
@@ -52,9 +53,10 @@ def workers_for(items: int, jobs: int) -> int:
 
 def in_workers(sources: Sequence[RunSource], jobs: int) -> bool:
     """Whether `each_run` reads these runs in worker processes: enough of them (`workers_for`), none from a stream
-    (standard input, a pipe: only the asking process can read it)."""
-    return bool(workers_for(len(sources), jobs)) and not any(is_stream(path) for source in sources
-                                                             for path in source.files)
+    (standard input, a pipe: only the asking process can read it) or from a store (its client's event loop and
+    connections are this process's: a store's runs are read here, one after the other)."""
+    return bool(workers_for(len(sources), jobs)) and not any(is_stream(path) or remote.is_url(path)
+                                                             for source in sources for path in source.files)
 
 
 def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],

@@ -3,9 +3,11 @@
 A run in v1 files is read once, fast (typed records decoded a block at a time), keeping each
 event's file, line and byte offset; an event is read again from there when it is shown, and the
 last few hundred are cached. A `.gz` file is read again from a decompressed copy in an unnamed
-temporary file, made when its first event is shown (`store/packed.py`): memory stays that of a plain
-file. A run that cannot be read twice (standard input, a named pipe) and a file in a mapped format (the
-legacy namel3ss format, the `n3` step records: its events are made, not read) is held in memory as dicts.
+temporary file, made when its first event is shown (`store/packed.py`), and an object in a store from a copy
+of its pinned version made the same way once the timeline is read (`store/remote.spooled`: the object is read
+twice, once as a stream for the timeline and once into the copy): memory stays that of a plain file. A run that
+cannot be read twice (standard input, a named pipe) and a file in a mapped format (the legacy namel3ss format,
+the `n3` step records: its events are made, not read) is held in memory as dicts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..model.errors import TraceError, UsageError
 from ..model.text_keys import RunChoice
 from ..model.json_types import JsonEvent
 from ..store.formats import rereadable
+from ..store import remote
 from ..store.packed import spooled
 from ..store.lines import decode_line, line_at
 from ..store.line_blocks import LineBlock
@@ -74,9 +77,13 @@ class FileStore:
             self.offset.extend(starts[index] for index in kept)
 
     def finish(self, timeline: Timeline) -> None:
-        """The timeline read: a line read again must have its seq, and each file its size and mtime."""
+        """The timeline read: a line read again must have its seq, and each file its size and mtime. An object in
+        a store is copied now, not when its first event is shown: a rerun shows events with the network closed."""
         self.seq = timeline.seq
         self.stamp()
+        for file, path in enumerate(self.paths):
+            if remote.is_url(path):
+                self._descriptor(file)
 
     def stamp(self) -> None:
         """Remember each file's size and mtime, to tell a changed file from a line that is odd as written."""
@@ -103,8 +110,8 @@ class FileStore:
         descriptor = self._descriptors.get(file)
         if descriptor is None:
             path = self.paths[file]
-            if path.endswith(".gz"):
-                self._copies.append(spooled(path))
+            if path.endswith(".gz") or remote.is_url(path):
+                self._copies.append(spooled(path) if path.endswith(".gz") else remote.spooled(path))
                 descriptor = self._descriptors[file] = os.dup(self._copies[-1].fileno())
             else:
                 descriptor = self._descriptors[file] = os.open(path, os.O_RDONLY)

@@ -8,6 +8,7 @@ from typing import BinaryIO, Callable, Iterator, Protocol, cast
 
 from ..model.errors import TraceError
 from . import newlines
+from . import remote
 from .line_ahead import LineAhead
 from .packed import inflated
 
@@ -155,7 +156,8 @@ def _buffer_after(rest: bytes | bytearray, standard: bool, spare: list[bytearray
 
 
 def open_trace(path: str, stdin: BinaryIO | None) -> tuple[io.BufferedIOBase, Callable[[], int] | None]:
-    """The byte stream of a trace file, and for `.gz` how far into the compressed file it has read."""
+    """The byte stream of a trace file (or of an object in a store, read front to back: `remote.open_object`), and
+    for `.gz` how far into the compressed file it has read."""
     if path == "-":
         if stdin is None:
             raise OSError("standard input is not available")
@@ -164,6 +166,8 @@ def open_trace(path: str, stdin: BinaryIO | None) -> tuple[io.BufferedIOBase, Ca
     if path.endswith(".gz"):
         stream, raw = inflated(path)  # closed by the caller; bounded as `packed.py` says
         return stream, raw.packed.tell
+    if remote.is_url(path):
+        return remote.open_object(path), None  # closed by the caller
     return open(path, "rb"), None  # closed by the caller
 
 

@@ -11,6 +11,7 @@ import orjson
 
 from ..model.errors import TraceError
 from ..model.json_types import JsonEvent
+from . import remote
 from .blocks import open_trace
 from .line_events import first_object
 from .located import Mapper
@@ -85,13 +86,15 @@ def _n3_run_id(path: str) -> str:
 def rereadable(source: RunSource, packed: bool = False) -> bool:
     """Whether each event of the run can be read again from its file at its byte offset: plain v1 files
     (not standard input, a pipe, or a format whose events are made from its lines); with `packed`, also
-    `.gz` files, whose offsets are in their decompressed bytes (read again from a copy: `packed.spooled`)."""
+    `.gz` files, whose offsets are in their decompressed bytes, and objects in a store (read again from a copy:
+    `packed.spooled`, `remote.spooled`)."""
     return all(seekable(path) or (packed and _packed_file(path)) for path in source.files) and _is_v1(
         source.files[0])
 
 
 def _packed_file(path: str) -> bool:
-    return path.endswith(".gz") and not is_stream(path)
+    """A `.gz` file, or an object in a store: read again from a copy (`packed.spooled`, `remote.spooled`)."""
+    return (path.endswith(".gz") or remote.is_url(path)) and not is_stream(path)
 
 
 def _is_v1(path: str) -> bool:

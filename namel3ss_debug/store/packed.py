@@ -15,6 +15,7 @@ import zlib
 from typing import IO
 
 from ..model.errors import TraceError
+from . import remote
 
 MAX_RATIO = 200  # bytes out per byte in: five times the most repetitive trace measured
 RATIO_FLOOR = 16 << 20  # a file that gives no more than this is read whatever its ratio (as `streams.PROBE`)
@@ -26,7 +27,8 @@ class _Inflating(io.RawIOBase):
 
     def __init__(self, path: str):
         self.path = path
-        self.packed = open(path, "rb")  # closed by close()
+        # closed by close(); an object in a store is read front to back, as a file is
+        self.packed: IO[bytes] = remote.open_object(path) if remote.is_url(path) else open(path, "rb")
         self.gzip = gzip.GzipFile(filename="", mode="rb", fileobj=self.packed)
         self.given = 0
 

@@ -2,8 +2,10 @@
 
 A TRACE argument is a file, any segment of a run (the run's other segments are found), a run id
 (looked up in the trace directory), a directory (its newest run, or every run with `all_runs`), or
-`-` for standard input. Files ending in `.gz` are read decompressed. A named pipe or a character device
-is a stream, as standard input is: read once, front to back (`is_stream`).
+`-` for standard input. A URL of a store (`s3://bucket/key`, `s3://bucket/prefix/`: `remote.py`) is a file or a
+folder in it, resolved the same way by listing the folder: a remote run's files are its objects' URLs. Files
+ending in `.gz` are read decompressed. A named pipe or a character device is a stream, as standard input is:
+read once, front to back (`is_stream`).
 
 A name that cannot be looked at is said here, before any reading: a symbolic link loop or a socket is a
 usage error (exit 2), a directory or file the user may not read a `TraceError` (exit 3, as for a file
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..model.errors import TraceError, UsageError
+from . import remote
 
 STDIN = "-"
 _SEGMENT = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4,})\.jsonl(?:\.gz)?$")
@@ -48,14 +51,17 @@ def seekable(path: str) -> bool:
     """Whether a byte offset in the file is a place in it: a regular file, not standard input, a pipe or a
     device, not a `.gz` file (whose offsets are in the decompressed stream). Only such files get an offset
     index, a result cache key (a pipe's head is its data) or are read in parts or twice."""
-    return path != STDIN and not path.endswith(".gz") and not is_stream(path)
+    return path != STDIN and not path.endswith(".gz") and not remote.is_url(path) and not is_stream(path)
 
 
 def is_stream(path: str) -> bool:
     """Whether the file can only be read once, front to back: standard input, a named pipe (`<(command)`),
-    a character device. A name that cannot be looked at is not one (opening it says why)."""
+    a character device. A name that cannot be looked at is not one (opening it says why), nor is an object in a
+    store (read again by another request)."""
     if path == STDIN:
         return True
+    if remote.is_url(path):
+        return False
     try:
         return not stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
@@ -67,7 +73,7 @@ def _once(sources: list[RunSource]) -> list[RunSource]:
     seen: set[tuple[str, ...]] = set()
     unique = []
     for source in sources:
-        key = tuple(os.path.realpath(file) if file != STDIN else file for file in source.files)
+        key = tuple(file if file == STDIN or remote.is_url(file) else os.path.realpath(file) for file in source.files)
         if key not in seen:
             seen.add(key)
             unique.append(source)
@@ -77,6 +83,8 @@ def _once(sources: list[RunSource]) -> list[RunSource]:
 def _resolve(spec: str, all_runs: bool, trace_dir: Path | None) -> list[RunSource]:
     if spec == STDIN:
         return [RunSource("<stdin>", (STDIN,))]
+    if remote.is_url(spec):
+        return _remote(spec, all_runs)
     path = Path(spec)
     mode = _mode(spec)
     if mode is not None:
@@ -108,6 +116,14 @@ def is_directory(path: Path) -> bool:
     """Whether `path` is a directory; one that cannot be looked at is a `TraceError`, not "no"."""
     mode = _mode(str(path))
     return mode is not None and stat.S_ISDIR(mode)
+
+
+def is_folder(spec: str) -> bool:
+    """Whether a TRACE argument names a folder of runs: a directory, or a folder in a store (a URL ending in `/`, or
+    one that names no object but has objects under it)."""
+    if not remote.is_url(spec):
+        return is_directory(Path(spec))
+    return spec.endswith("/") or (remote.exists(spec) is None and bool(remote.listing(spec)))
 
 
 def _of_kind(path: Path, mode: int, all_runs: bool) -> list[RunSource]:
@@ -149,10 +165,11 @@ def _run_of(path: Path) -> RunSource:
     return run_of_segments(run, siblings)
 
 
-def run_of_segments(run: str, segments: list[tuple[Path, int]]) -> RunSource:
-    """The run of `segments`, each a file and its segment number (the run index groups a directory's too)."""
-    ordered = sorted(segments, key=lambda segment: (segment[1], segment[0].name.endswith(".gz")))
-    unique: dict[int, Path] = {}
+def run_of_segments(run: str, segments: Sequence[tuple[Path | str, int]]) -> RunSource:
+    """The run of `segments`, each a file (a path, or an object's URL) and its segment number (the run index groups a
+    directory's too)."""
+    ordered = sorted(segments, key=lambda segment: (segment[1], str(segment[0]).endswith(".gz")))
+    unique: dict[int, Path | str] = {}
     for p, index in ordered:  # R.0003.jsonl and R.0003.jsonl.gz: the plain file wins
         unique.setdefault(index, p)
     files = tuple(str(p) for p in unique.values())
@@ -220,3 +237,40 @@ def _run_id(spec: str, trace_dir: Path) -> RunSource | None:
         raise UsageError(f"run id prefix {spec} matches {len(matches)} runs in {trace_dir}",
                          hint="give more of the id: " + ", ".join(sorted(matches)[:3]))
     return run_of_segments(matches[0], runs[matches[0]]) if matches else None
+
+
+def _remote(url: str, all_runs: bool) -> list[RunSource]:
+    """A URL: an object (a segment brings its run, found by listing its folder), else a folder (its newest run, or
+    every run with `all_runs`), as a local path is."""
+    if not url.endswith("/"):
+        found = remote.exists(url)
+        if found is not None:
+            return [_remote_run_of(found)]
+    objects = remote.listing(url)
+    folder = url if url.endswith("/") else url + "/"
+    if not objects and not url.endswith("/"):
+        raise UsageError(f"no such object or folder: {url}", hint="check the bucket and key (`aws s3 ls` lists them)")
+    runs: dict[str, list[tuple[Path | str, int]]] = {}
+    for found in objects:
+        segment = segment_named(found.name)
+        if segment is not None:
+            runs.setdefault(segment[0], []).append((found.url, segment[1]))
+    if runs:
+        names = sorted(runs) if all_runs else [max(runs)]
+        return [run_of_segments(name, runs[name]) for name in names]
+    others = [found.url for found in sorted(objects, key=lambda item: (item.modified, item.name))
+              if found.name.endswith(TRACE_SUFFIXES)]
+    if not others:
+        raise UsageError(f"no traces in {folder}",
+                         hint="name a folder the traces are in, or a .jsonl object (`aws s3 ls` lists them)")
+    return [RunSource(other, (other,)) for other in (others if all_runs else others[-1:])]
+
+
+def _remote_run_of(found: remote.RemoteObject) -> RunSource:
+    segment = segment_named(found.name)
+    if segment is None:
+        return RunSource(found.url, (found.url,))
+    siblings: list[tuple[Path | str, int]] = [
+        (other.url, s[1]) for other in remote.listing(remote.folder_url(found.url))
+        if (s := segment_named(other.name)) is not None and s[0] == segment[0]]
+    return run_of_segments(segment[0], siblings or [(found.url, segment[1])])

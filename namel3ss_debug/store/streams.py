@@ -17,6 +17,7 @@ import os
 from typing import Callable
 
 from ..model.errors import TraceError
+from . import remote
 from .blocks import ReadsInto
 from .sources import STDIN, is_stream, unreadable
 
@@ -27,6 +28,8 @@ def probed(path: str, stream: io.IOBase) -> bool:
     """Whether `path`'s length is unknown before it is read, so it must show an event within `PROBE` bytes."""
     if path == STDIN or path.endswith(".gz") or is_stream(path):
         return True
+    if remote.is_url(path):
+        return False  # its size was said by the store, and a read past it is refused (`remote._Reading`)
     try:
         return os.fstat(stream.fileno()).st_size == 0  # /proc and /sys files say 0 and hold what they hold
     except (OSError, ValueError):

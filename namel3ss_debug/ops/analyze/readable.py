@@ -13,6 +13,7 @@ import os
 from typing import Callable
 
 from ...model.fs import UNWAITED
+from ...store import remote
 from ...store.sources import STDIN, RunSource, is_stream
 
 
@@ -38,7 +39,7 @@ def readable_runs(sources: list[RunSource], warn: Callable[[str], None]) -> list
 def _unopenable(source: RunSource) -> str | None:
     """Why one of the run's files cannot be opened for reading, or None."""
     for file in source.files:
-        if file == STDIN or is_stream(file):
+        if file == STDIN or is_stream(file) or remote.is_url(file):  # an object the listing just found
             continue
         try:
             os.close(os.open(file, UNWAITED))  # a FIFO put in a run's place opens at once

@@ -35,7 +35,7 @@ from ...store.problems import Call, LoggedProblems, ReadProblems, replay
 from ...store.reader import LineRange, TraceReader
 from ...store.records import EventRecord
 from ...store.formats import rereadable
-from ...store.sources import RunSource, is_stream, unreadable
+from ...store.sources import RunSource, seekable, unreadable
 from ..environment import Environment
 from ..traces import make_pricer, make_reader
 from .counting import Counted
@@ -87,7 +87,7 @@ def cut_for(sources: Sequence[RunSource], settings: PassSettings, jobs: int) -> 
     if workers.start_method() != "fork":
         return None
     path = sources[0].files[0]
-    if is_stream(path) or path.endswith(".gz"):
+    if not seekable(path):  # a stream, a `.gz` file, an object in a store: read front to back, once
         return None
     try:
         size = os.path.getsize(path)

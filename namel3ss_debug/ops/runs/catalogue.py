@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from ...config import ResolvedSettings, display_path, load_settings
 from ...model.errors import UsageError
+from ...store import remote
 from ...store.sources import is_directory, unreadable
 from ..environment import Environment
 from ...analysis.run_row import OperationTimes, RunRow
@@ -37,7 +38,7 @@ class CatalogueRequest:
 
 @dataclass
 class Catalogue:
-    directory: Path
+    directory: Path | str  # a directory, or a folder in a store by its URL (its index kept in memory)
     index: RunIndex
     synced: SyncResult
     reading: RunReading
@@ -76,6 +77,8 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
     resolved = load_settings(env.environ, env.cwd, config_path=request.config_path)
     for message in resolved.warnings:
         env.warn(message)
+    if request.directory is not None and remote.is_url(request.directory):
+        return _opened(request.directory, request, resolved, env)
     directory = Path(request.directory) if request.directory is not None else resolved.output_dir()
     if is_directory(directory):
         _listable(directory)
@@ -84,6 +87,11 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
         hint = ("record one with `namel3ss-debug trace app.py`, or name a directory of traces"
                 if request.directory is None else "name a directory of traces (a run's file opens with `analyze`)")
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
+    return _opened(directory, request, resolved, env)
+
+
+def _opened(directory: Path | str, request: CatalogueRequest, resolved: ResolvedSettings,
+            env: Environment) -> Catalogue:
     reading = run_reading(resolved, env, cache=request.cache, jobs=request.jobs)
     index = index_of(directory, resolved, env, key=reading.key, strict=request.strict)
     try:
@@ -109,7 +117,7 @@ def index_run(directory: Path, key: str, resolved: ResolvedSettings, env: Enviro
         index.close()
 
 
-def index_of(directory: Path, resolved: ResolvedSettings, env: Environment, *, key: str,
+def index_of(directory: Path | str, resolved: ResolvedSettings, env: Environment, *, key: str,
              strict: bool = False) -> RunIndex:
     """The index the settings name for `directory`'s runs: PostgreSQL's at `run_index_url` (`shared.py`), else
     SQLite's file beside the traces."""
@@ -134,7 +142,7 @@ def _listable(directory: Path) -> None:
 def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult:
     """The index brought up to date, the bytes read counted on the environment's bar, its notes warned (and,
     when strict, the runs it leaves out). A team's index with no trace directory here has nothing to sync."""
-    if index.shared and not is_directory(index.directory):
+    if index.shared and isinstance(index.directory, Path) and not is_directory(index.directory):
         return SyncResult()  # a machine with no traces of its own lists the team's runs
     changes = index.changes()
     sources = [changes.source(index.directory, key) for key in (*changes.new, *changes.changed)]

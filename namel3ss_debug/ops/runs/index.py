@@ -41,12 +41,13 @@ from typing import Any, Protocol
 
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow
 from ...model.errors import Namel3ssDebugError, TraceError
+from ...store import remote
 from ...store.sources import RunSource
 from ...model.fs import Folder, Refused
 from .opening import SIDE_FILES, Claim, claim, index_files, said
 from .query import RunQuery
 from .rows import STORED, Damaged, decoded, operation_times, search_text, stored, stored_columns
-from .scan import Identity, SyncPlan, plan, scan
+from .scan import Identity, SyncPlan, Where, plan, scan
 from .schema import difference, full_text_search, statements
 from .dialect import SQLITE, Dialect
 from .sql import select_sql
@@ -114,23 +115,28 @@ class RunIndex:
     opened (a link, not a regular file, another user's), keeps it in memory (a note says so).
     `strict`: `select` and `get` leave out the runs whose reading met torn, invalid or out-of-sequence lines
     (`--strict`; the index keeps them whatever the option: it is shared).
-    A team's index in PostgreSQL is `shared.SharedRunIndex`, this class with its database's parts replaced."""
+    A team's index in PostgreSQL is `shared.SharedRunIndex`, this class with its database's parts replaced.
+    A folder in a store (its URL, a `str`) cannot hold the index beside its traces: it is kept in memory."""
 
     dialect: Dialect = SQLITE
     shared = False  # a team's index, holding other machines' runs too (`shared.SharedRunIndex`)
 
-    def __init__(self, directory: Path, *, key: str, path: Path | None = None, strict: bool = False) -> None:
+    def __init__(self, directory: Where, *, key: str, path: Path | None = None, strict: bool = False) -> None:
         self._begin(directory, key, strict)
-        self.path: Path | None = path if path is not None else self.directory / INDEX_NAME
+        self.path: Path | None = path if path is not None or isinstance(self.directory, str) \
+            else self.directory / INDEX_NAME
         self.searchable = full_text_search()  # False: `--grep` reads each row's `search` with `instr`
         self._inode: int | None = None  # the file opened, so that a corrupt one is told from its replacement
         self._connection = self._open()
 
-    def _begin(self, directory: Path, key: str, strict: bool) -> None:
+    def _begin(self, directory: Where, key: str, strict: bool) -> None:
         """What every index holds before its database is opened."""
-        self.directory = Path(directory)
+        self.directory: Where = directory if isinstance(directory, str) and remote.is_url(directory) \
+            else Path(directory)
         self.strict = strict
-        self._within = os.path.join(directory, "")  # files joined as text: a Path each cost 0.1 s of 10,000 runs
+        # files joined as text: a Path each cost 0.1 s of 10,000 runs
+        self._within = self.directory.rstrip("/") + "/" if isinstance(self.directory, str) \
+            else os.path.join(directory, "")
         self.key = key
         self._notes: list[str] = []  # what opening (or a rebuild since) found
         self._unsaid: list[str] = []  # of those, the ones no sync has returned yet
@@ -269,6 +275,9 @@ class RunIndex:
     def _open(self) -> sqlite3.Connection:
         """The index's file, ready (made, or made again when corrupt or not of our schema, its tables made again
         when of another format or key); in memory when the directory cannot hold it or the file is not ours."""
+        if isinstance(self.directory, str):
+            self._note(f"a folder in a store holds no run index ({self.directory}): {PRIVATE_NOTE}")
+            return self._connect(":memory:")
         try:
             return self._opened(first=True)
         except _Unusable as unusable:

@@ -57,7 +57,7 @@ class RunsRequest:
 
 @dataclass(frozen=True)
 class RunsListing:
-    directory: Path
+    directory: Path | str  # a directory, or a folder in a store by its URL
     rows: list[RunRow]
     more: bool  # --limit left out runs that match
     notes: list[str] = field(default_factory=list)  # what the index said (rebuilt, a run it cannot read)

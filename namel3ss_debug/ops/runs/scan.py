@@ -4,6 +4,9 @@ One `scandir` and one stat a file (size, mtime, inode); a run's segments are gro
 carry (`store.sources.segment_named`), any other trace file (`*.jsonl`, ...) is a run of one file, keyed by its
 name. A run is read again when any of its files is new, grown, shrunk, rewritten (another mtime or inode) or gone,
 or a new segment appeared (rotation); a run none of whose files is left is removed.
+
+A folder in a store (`s3://bucket/prefix/`, a `str` where a local directory is a `Path`) is one listing: an object's
+identity is its size and its version (`store/remote.py`), so a rewritten object is read again.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...model.digest import blake2b
+from ...store import remote
 from ...store.sources import TRACE_SUFFIXES, RunSource, run_of_segments, segment_named, unreadable
 
-Identity = tuple[int, int, int]  # a file's size, mtime (ns) and inode
+Identity = tuple[int, int, int]  # a file's size, mtime (ns) and inode; an object's size, version (hashed) and 0
+Where = Path | str  # a directory, or a folder in a store by its URL
 
 
 @dataclass
@@ -27,18 +33,25 @@ class SyncPlan:
     unchanged: int = 0
     files: dict[str, dict[str, Identity]] = field(default_factory=dict)  # run key -> its files now
 
-    def source(self, directory: Path, key: str) -> RunSource:
+    def source(self, directory: Where, key: str) -> RunSource:
         """The run to read for `key`, its files in the order `analyze` reads them."""
-        numbered = [(directory / name, found[1]) for name in self.files[key]
-                    if (found := segment_named(name)) is not None]
+        numbered: list[tuple[Path | str, int]] = [(file_in(directory, name), found[1]) for name in self.files[key]
+                                                  if (found := segment_named(name)) is not None]
         if not numbered:  # a file of one run, keyed by its name
-            return RunSource(str(directory / key), (str(directory / key),))
+            return RunSource(str(file_in(directory, key)), (str(file_in(directory, key)),))
         return run_of_segments(key, numbered)
 
 
-def scan(directory: Path) -> dict[str, dict[str, Identity]]:
+def file_in(directory: Where, name: str) -> Path | str:
+    """The file `name` in a directory, or the object `name` in a store's folder."""
+    return f"{directory.rstrip('/')}/{name}" if isinstance(directory, str) else directory / name
+
+
+def scan(directory: Where) -> dict[str, dict[str, Identity]]:
     """Run key -> its trace files (name -> identity) in `directory`. A directory that cannot be listed is a
     `TraceError`; a file gone or unreadable since it was listed is passed over (it is read at the next sync)."""
+    if isinstance(directory, str):
+        return _scan_folder(directory)
     runs: dict[str, dict[str, Identity]] = {}
     try:
         with os.scandir(directory) as entries:
@@ -78,3 +91,15 @@ def _identity(entry: os.DirEntry[str]) -> Identity | None:
     except OSError:
         return None
     return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _scan_folder(url: str) -> dict[str, dict[str, Identity]]:
+    """`scan` of a folder in a store: one listing (a store that cannot be listed raises its one-line error)."""
+    runs: dict[str, dict[str, Identity]] = {}
+    for found in remote.listing(url):
+        if found.name.endswith(TRACE_SUFFIXES):
+            segment = segment_named(found.name)
+            version = int.from_bytes(blake2b(found.version.encode(), digest_size=7).digest(), "big")
+            key = segment[0] if segment is not None else found.name
+            runs.setdefault(key, {})[found.name] = (found.size, version, 0)
+    return runs

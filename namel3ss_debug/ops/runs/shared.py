@@ -66,7 +66,7 @@ class SharedRunIndex(RunIndex):
     dialect = POSTGRESQL
     shared = True
 
-    def __init__(self, directory: Path, *, key: str, url: str, environ: Mapping[str, str], strict: bool = False,
+    def __init__(self, directory: Path | str, *, key: str, url: str, environ: Mapping[str, str], strict: bool = False,
                  host: str | None = None) -> None:
         self._begin(directory, key, strict)
         self.path = None

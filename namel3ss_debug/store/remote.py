@@ -1,0 +1,359 @@
+"""Traces in an object store (`s3://bucket/key`, and `gs://`, `az://`, ... when fsspec reaches them): the one
+module that knows fsspec. It recognises a URL, lists a folder, looks an object up (its size and version) and
+opens it to read, front to back, a block at a time; every other module reads what it gives as it reads a file.
+
+- A URL names an object (a trace file, any segment of a run) or, ending in `/` or naming no object, a folder.
+- Each object is pinned at the version the last listing or look-up of it found (`pin`: its ETag, or its version
+  id where the bucket keeps versions, and its size): a command resolves its TRACE arguments first, so it reads
+  the versions its resolution found. The result cache keys a remote run by that version (`pinned`), so a cached
+  answer costs the one listing or look-up and no read.
+- A read reads the pinned version or nothing: s3fs asks each range with `If-Match` on the ETag, and an object whose
+  version at the open or at the end is not the pinned one is a `TraceError` (exit 3): it changed while it was
+  read, and half of one version with half of another is never an answer.
+- Credentials come from the store's own places (the environment, the AWS profile, an instance role: botocore's
+  chain), never from a trace or a workspace file. Each request has `CONNECT_S` to connect, `READ_S` to answer and
+  `ATTEMPTS` tries, so a store that does not answer is one line after a bounded wait, not a hang.
+- What the store says is one line through the one translator (`failure`): a name that names nothing (no bucket, no
+  key) is a `UsageError` (exit 2), as a missing local file is; a store that cannot be read (access denied, no
+  credentials, unreachable) a `TraceError` (exit 3). A store whose fsspec package is missing is a `UsageError`
+  naming the package to install.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from dataclasses import dataclass
+from typing import IO, Any, Mapping
+
+from ..model.errors import Namel3ssDebugError, TraceError, UsageError
+
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.DOTALL)
+LOCAL_SCHEMES = frozenset({"file", "local"})  # a path in another spelling: read as the path it is
+# The package each store needs beside fsspec (fsspec's own registry names them; the usual ones said here so the
+# line is right without it).
+PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
+            "abfss": "adlfs", "adl": "adlfs"}
+CONNECT_S = 5  # to open a connection: a loopback or a region's endpoint answers in well under a second
+READ_S = 30  # for a request's answer (a range of READ_BLOCK bytes: 8 MB in 30 s is 2 Mbit/s)
+ATTEMPTS = 2  # tries of one request, by botocore and again by s3fs: a silent store is said within about a minute
+READ_BLOCK = 8 << 20  # bytes per ranged GET: 13 requests for 100 MB, each well within READ_S
+_COPY = 1 << 20
+# Where an object says which version it is, by store: S3 (VersionId with versioning on, else ETag), GCS
+# (generation), Azure (version_id, etag); the first one an object has is its version.
+_VERSION_KEYS = ("VersionId", "version_id", "generation", "ETag", "etag", "md5Hash", "LastModified", "mtime")
+_ENVIRONMENT = ("AWS_", "GOOGLE_", "AZURE_", "GCS")  # what a store reads its endpoint and credentials from
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    """One object as this process found it: its URL, its size and its version (an ETag, a version id)."""
+
+    url: str
+    size: int
+    version: str
+    modified: str = ""  # when it was written, as the store says it (orders traces that are no segments)
+
+    @property
+    def name(self) -> str:
+        """The last part of its key: `run.0000.jsonl`."""
+        return self.url.rstrip("/").rpartition("/")[2]
+
+
+def is_url(spec: str) -> bool:
+    """Whether `spec` names something in a store by URL (`s3://...`), not a local path."""
+    match = _URL.fullmatch(spec)
+    return match is not None and match["scheme"].lower() not in LOCAL_SCHEMES
+
+
+def scheme(url: str) -> str:
+    match = _URL.fullmatch(url)
+    return match["scheme"].lower() if match is not None else ""
+
+
+def folder_url(url: str) -> str:
+    """The folder `url` is in: `s3://b/runs/r.0000.jsonl` -> `s3://b/runs/`."""
+    head, _, _ = url.rstrip("/").rpartition("/")
+    return head + "/"
+
+
+_PINNED: dict[str, RemoteObject] = {}
+_LOCK = threading.Lock()
+
+
+def pin(found: RemoteObject) -> RemoteObject:
+    """`found` is the version of its URL to read from now on (a read already begun keeps its own)."""
+    with _LOCK:
+        _PINNED[found.url] = found
+    return found
+
+
+def pinned(url: str) -> RemoteObject:
+    """The pinned version of `url`, looked up now if nothing pinned it yet."""
+    with _LOCK:
+        found = _PINNED.get(url)
+    return found if found is not None else pin(stat(url))
+
+
+def stat(url: str) -> RemoteObject:
+    """`url`'s object now; raises the `failure` of a missing or unreadable one."""
+    fs, path = _filesystem(url)
+    try:
+        info = fs.info(path)
+    except Exception as error:  # every store's errors, said in one line by `failure`
+        raise failure(url, error) from None
+    if info.get("type") != "file":
+        raise failure(url, FileNotFoundError(url))
+    return _object(url, info)
+
+
+def exists(url: str) -> RemoteObject | None:
+    """`url`'s object, pinned, or None when there is none (a folder's name, or nothing)."""
+    try:
+        return pin(stat(url))
+    except (FileNotFoundError, UsageError):
+        return None
+
+
+def listing(url: str) -> list[RemoteObject]:
+    """The objects directly in the folder `url` (no deeper), each pinned; a folder with none is empty."""
+    fs, path = _filesystem(url)
+    base = url.rstrip("/")
+    try:
+        entries = fs.ls(path.rstrip("/"), detail=True)
+    except FileNotFoundError as error:
+        if "bucket" in str(error).lower():
+            raise failure(url, error) from None
+        return []  # a prefix nothing is under: an empty folder
+    except Exception as error:  # every store's errors, said in one line by `failure`
+        raise failure(url, error) from None
+    found = []
+    for info in entries:
+        if info.get("type") == "file":
+            name = str(info["name"]).rstrip("/").rpartition("/")[2]
+            found.append(pin(_object(f"{base}/{name}", info)))
+    return found
+
+
+def open_object(url: str) -> io.BufferedReader:
+    """The pinned version of `url`, read front to back (ranged reads of `READ_BLOCK`, each conditional on its
+    version where the store allows); a read that finds another version raises a `TraceError`. Closed by the
+    caller."""
+    return io.BufferedReader(_Reading(pinned(url)), _COPY)
+
+
+def spooled(url: str) -> IO[bytes]:
+    """The pinned version of `url` copied into an unnamed temporary file (0600, gone when closed or at exit, even
+    when the process is killed: it has no name), for a reader that comes back to events by their offsets
+    (replay's steps). On the disk of the temporary directory (`TMPDIR`): the object's size."""
+    import tempfile  # noqa: PLC0415 - only a command that reads a remote run twice copies it
+
+    try:
+        copy = tempfile.TemporaryFile(prefix="namel3ss-debug-")
+    except OSError as error:
+        raise _no_copy(url, error) from None
+    try:
+        with open_object(url) as stream:
+            while chunk := stream.read(_COPY):
+                copy.write(chunk)
+        copy.flush()
+    except OSError as error:
+        copy.close()
+        raise _no_copy(url, error) from None
+    except BaseException:
+        copy.close()
+        raise
+    return copy
+
+
+class _Reading(io.RawIOBase):
+    """An object's bytes at its pinned version: the store's file, its errors said as ours."""
+
+    def __init__(self, found: RemoteObject):
+        self.found = found
+        fs, path = _filesystem(found.url)
+        try:
+            self.file = fs.open(path, "rb", block_size=READ_BLOCK, cache_type="readahead")
+        except Exception as error:  # every store's errors, said in one line by `failure`
+            raise failure(found.url, error) from None
+        details = getattr(self.file, "details", None)
+        if isinstance(details, Mapping) and _version(details) not in ("", found.version):
+            self.file.close()
+            raise changed(found.url)
+        self.conditional = isinstance(getattr(self.file, "read_kw", None), Mapping) and "IfMatch" in self.file.read_kw
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self.file.read(len(buffer))
+        except Exception as error:  # every store's errors, said in one line by `failure`
+            raise failure(self.found.url, error) from None
+        count = len(data)
+        buffer[:count] = data
+        self.given += count
+        if not count:
+            self._check_end()
+        return count
+
+    def tell(self) -> int:
+        return self.given
+
+    def _check_end(self) -> None:
+        """At the end: as many bytes as the pinned version holds and, where the ranges were not asked on its
+        version, the same version still there."""
+        if self.given != self.found.size:
+            raise changed(self.found.url)
+        if not self.conditional and stat(self.found.url).version != self.found.version:
+            raise changed(self.found.url)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.file.close()
+        super().close()
+
+
+def changed(url: str) -> TraceError:
+    """The one error of an object rewritten while it was read."""
+    return TraceError("the object changed while it was read (its version is not the one the read began with)",
+                      where=url, hint="read it again once nothing writes it")
+
+
+def failure(url: str, error: BaseException) -> Namel3ssDebugError:
+    """What a store raised, as one line: a name that names nothing exit 2, a store that cannot be read exit 3."""
+    if isinstance(error, Namel3ssDebugError):
+        return error
+    names = {kind.__name__ for kind in type(error).__mro__}
+    said = str(error).strip() or type(error).__name__
+    if "FileExpired" in names:
+        return changed(url)
+    if isinstance(error, FileNotFoundError):
+        what = "no such bucket" if "bucket" in said.lower() else "no such object or folder"
+        return UsageError(f"{what}: {url}", hint="check the bucket and key (`aws s3 ls` lists them)")
+    if isinstance(error, PermissionError) or "AccessDenied" in said or "Forbidden" in said:
+        return TraceError(f"access denied: {said}", where=url,
+                          hint="check the credentials in the environment or profile, and the bucket's policy")
+    if "NoCredentialsError" in names or "PartialCredentialsError" in names:
+        return TraceError("no credentials for the store", where=url,
+                          hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, as the AWS CLI reads")
+    if names & {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionError",
+                "ClientConnectorError", "ServerTimeoutError", "TimeoutError"} or isinstance(error, TimeoutError):
+        return TraceError(f"the store does not answer ({said})", where=url,
+                          hint="check the endpoint (AWS_ENDPOINT_URL_S3) and the network")
+    return TraceError(f"cannot read it: {said}", where=url)
+
+
+def _object(url: str, info: Mapping[str, Any]) -> RemoteObject:
+    modified = info.get("LastModified") or info.get("mtime") or info.get("last_modified") or ""
+    return RemoteObject(url, int(info.get("size") or 0), _version(info), str(modified))
+
+
+def _version(info: Mapping[str, Any]) -> str:
+    for key in _VERSION_KEYS:
+        value = info.get(key)
+        if value not in (None, "", "null"):
+            return str(value)
+    return ""
+
+
+_FILESYSTEMS: dict[tuple[str, int, tuple[tuple[str, str], ...]], Any] = {}
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    """The store `url` is in and the path in it. One per store, environment and process (a worker forked from this
+    one makes its own: the parent's event loop is not in it); listings are not kept (a second command sees the
+    store as it is); requests are bounded (`CONNECT_S`, `READ_S`, `ATTEMPTS`)."""
+    import os  # noqa: PLC0415 - the environment the store reads its credentials from, as its client reads it
+
+    kind = scheme(url)
+    if not kind or kind in LOCAL_SCHEMES:
+        raise UsageError(f"not a URL of a store: {url}", hint="write it as s3://bucket/key")
+    said = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith(_ENVIRONMENT)))
+    key = (kind, os.getpid(), said)
+    fs = _FILESYSTEMS.get(key)
+    if fs is None:
+        fs = _FILESYSTEMS[key] = _made(kind, url)
+    return fs, fs._strip_protocol(url)
+
+
+def _made(kind: str, url: str) -> Any:
+    try:
+        import fsspec  # noqa: PLC0415 - only a remote TRACE loads it (and the store's package)
+    except ImportError:
+        raise _missing(kind, "fsspec") from None
+    try:
+        cls = fsspec.get_filesystem_class(kind)
+    except ValueError:
+        raise UsageError(f"{kind}:// is not a store fsspec knows: {url}",
+                         hint="name a trace by s3://, gs://, az:// or a local path") from None
+    except ImportError:
+        raise _missing(kind, PACKAGES.get(kind, f"the fsspec package for {kind}://")) from None
+    options: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False}
+    if PACKAGES.get(kind) == "s3fs":
+        options["config_kwargs"] = {"connect_timeout": CONNECT_S, "read_timeout": READ_S,
+                                    "retries": {"max_attempts": ATTEMPTS, "mode": "standard"}}
+    fs = cls(**options)
+    if hasattr(fs, "retries"):
+        fs.retries = ATTEMPTS  # s3fs's own retries, around botocore's
+    return fs
+
+
+def release() -> None:
+    """End the threads reading a store left running (fsspec's event loop, its resolver's pool) and let go of the
+    stores: a rerun closes the network for the whole process only while it has one thread (`launch/netns.py`).
+    A later read makes them again. Nothing to do when no store was read."""
+    import sys  # noqa: PLC0415 - fsspec is looked for, never loaded, here
+
+    stores = list(_FILESYSTEMS.values())
+    _FILESYSTEMS.clear()
+    asyn = sys.modules.get("fsspec.asyn")
+    running = getattr(asyn, "loop", [None])[0] if asyn is not None else None
+    if asyn is None or running is None:
+        return
+    import asyncio  # noqa: PLC0415 - only a process that read a store ends its loop
+
+    closing = [creator.__aexit__(None, None, None) for fs in stores
+               if (creator := getattr(fs, "_s3creator", None)) is not None]  # s3fs's client and its connections
+    for step in (*closing, running.shutdown_default_executor()):
+        try:
+            asyncio.run_coroutine_threadsafe(step, running).result(CONNECT_S)
+        except Exception:  # what does not end in time is left to the exit, as before
+            pass
+    running.call_soon_threadsafe(running.stop)
+    thread = asyn.iothread[0]
+    if thread is not None:
+        thread.join(CONNECT_S)
+        _reaped()
+    if thread is None or not thread.is_alive():
+        running.close()
+        asyn.reset_lock()
+
+
+def _reaped() -> None:
+    """Wait (at most `CONNECT_S`) until the system has reaped the threads `join` saw end: Python lets go of a
+    thread a moment before the kernel does, and a process's threads are counted from `/proc/self/task`."""
+    import os  # noqa: PLC0415 - only `release` waits
+    import time  # noqa: PLC0415 - only `release` waits
+
+    deadline = time.monotonic() + CONNECT_S
+    while time.monotonic() < deadline:
+        try:
+            if len(os.listdir("/proc/self/task")) <= threading.active_count():
+                return
+        except OSError:
+            return  # no /proc: nothing counts the threads that way
+        time.sleep(0.001)
+
+
+def _missing(kind: str, package: str) -> UsageError:
+    extra = " (or `pip install 'namel3ss-debug[s3]'`)" if package == "s3fs" else ""
+    return UsageError(f"reading {kind}:// needs the {package} package, which is not installed",
+                      hint=f"pip install {package}{extra}")
+
+
+def _no_copy(url: str, error: OSError) -> TraceError:
+    return TraceError(f"cannot copy it into a temporary file ({error.strerror or error})", where=url,
+                      hint="make room in the temporary directory, or set TMPDIR to one with room")

@@ -1,0 +1,270 @@
+"""Every reading command on a run in a bucket (moto's S3 server on 127.0.0.1, started once for the module) answers
+what it answers for the same run on the local disk, byte for byte once the run's location is named the same; a
+second `analyze` of an unchanged object is the cache's answer, read from nothing; a rewritten object is read again;
+an object rewritten while it is read is one error; `runs` and `view` list a bucket's folder from an index in memory.
+
+The run is a real one: an app (a fake LLM and a tool that fails one time in three) traced once for the module,
+its events in three segments, uploaded as `s3://runs/team/RUN.000N.jsonl`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from click.testing import CliRunner
+from support.rerunhelpers import command
+from support.s3server import S3Server
+
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.ops.browse import lists_runs, open_browser
+from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.report import ReportRequest
+from namel3ss_debug.ops.runs.query import RunQuery
+from namel3ss_debug.store import remote
+
+fsspec = pytest.importorskip("fsspec")
+pytest.importorskip("s3fs")
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+APP = '''
+from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
+
+LLM = FakeLLM(["thinking about the weather"] * 100)
+
+
+@trace_llm_call(name="chat", codec=FakeCompletion)
+def chat(prompt):
+    return LLM.complete(prompt)
+
+
+@trace_tool_call
+def weather(city):
+    if city == "Oslo":
+        raise LookupError("no forecast for Oslo")
+    return "sunny"
+
+
+@trace_agent_execution(name="planner")
+def main():
+    for step in range(40):
+        chat(f"step {step}: the weather?")
+        try:
+            weather(["Paris", "Oslo", "Rome"][step % 3])
+        except LookupError:
+            pass
+
+
+main()
+'''
+FOLDER = "s3://runs/team/"
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's folder, its run traced in three segments under `traces/`."""
+    home = tmp_path_factory.mktemp("recorded")
+    (home / "app.py").write_text(APP)
+    (home / "good.py").write_text(APP.replace('city == "Oslo"', "city is None"))
+    for app, folder in (("good.py", "good"), ("app.py", "traces")):
+        done = command("trace", app, cwd=home, extra={"NAMEL3SS_DEBUG_MAX_EVENTS_PER_FILE": "60",
+                                                      "NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR": folder})
+        assert done.returncode == 0, done.stderr
+    assert len(list((home / "traces").glob("*.jsonl"))) == 3
+    return home
+
+
+@pytest.fixture(scope="module")
+def server(recorded: Path) -> Iterator[S3Server]:
+    with S3Server() as started:
+        started.make_bucket("runs")
+        store = _store(started)
+        for folder, prefix in (("traces", "team"), ("good", "good")):
+            for segment in sorted((recorded / folder).glob("*.jsonl")):
+                store.put_file(str(segment), f"runs/{prefix}/{segment.name}")
+        yield started
+
+
+@pytest.fixture
+def here(recorded: Path, isolated_workspace: Path) -> Path:
+    """This test's directory, holding a copy of the app and its run (`traces/`)."""
+    shutil.copytree(recorded, isolated_workspace, dirs_exist_ok=True)
+    return isolated_workspace
+
+
+def _store(server: S3Server) -> object:
+    return fsspec.filesystem("s3", skip_instance_cache=True, use_listings_cache=False,
+                             endpoint_url=server.url, key="testing", secret="testing")
+
+
+def invoke(server: S3Server, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={**server.environ(), "NO_COLOR": "1", "COLUMNS": "300"},
+                                catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_file(here: Path, index: int = 0) -> str:
+    return f"traces/{sorted(path.name for path in (here / 'traces').glob('*.jsonl'))[index]}"
+
+
+def both(server: S3Server, here: Path, *args: str, index: int = 0) -> tuple[tuple[int, str], tuple[int, str]]:
+    """`args` with TRACE the run's segment on the disk, then the same segment in the bucket: each exit code and
+    stdout, the bucket's location written as the disk's."""
+    local = run_file(here, index)
+    in_bucket = FOLDER + local.removeprefix("traces/")
+    code, out, _ = invoke(server, *[local if arg == "TRACE" else arg for arg in args])
+    code_b, out_b, err_b = invoke(server, *[in_bucket if arg == "TRACE" else arg for arg in args])
+    assert "Traceback" not in err_b
+    return (code, out), (code_b, out_b.replace(FOLDER, "traces/"))
+
+
+@pytest.mark.parametrize("args", [
+    ("analyze", "TRACE"),
+    ("analyze", "TRACE", "--format", "json", "--no-cache"),
+    ("analyze", "TRACE", "--format", "markdown"),
+    ("inspect", "TRACE"),
+    ("inspect", "TRACE", "--errors-only", "--format", "json"),
+    ("replay", "TRACE"),
+    ("diagnose", "TRACE"),
+    ("diagnose", "TRACE", "--format", "json"),
+    ("check", "TRACE", "--max-errors", "0"),
+    ("export", "TRACE", "--to", "otlp-json", "-"),
+    ("export", "TRACE", "--to", "perfetto", "-"),
+], ids=lambda args: " ".join(args))
+def test_a_command_answers_for_the_bucket_what_it_answers_for_the_disk(server, here, args) -> None:
+    local, bucket = both(server, here, *args)
+    assert bucket == local
+    assert local[1].strip()
+
+
+def test_any_segment_names_the_whole_run(server, here) -> None:
+    first, last = (invoke(server, "analyze", FOLDER + run_file(here, index).removeprefix("traces/"), "--format",
+                          "json", "--no-cache")[1] for index in (0, 2))
+    assert first == last
+    assert json.loads(first)["overview"]["runs"][0]["files"] == [
+        FOLDER + run_file(here, index).removeprefix("traces/") for index in range(3)]
+
+
+def test_a_folder_is_its_newest_run(server, here) -> None:
+    code, out, _ = invoke(server, "analyze", FOLDER, "--format", "json", "--no-cache")
+    named = invoke(server, "analyze", FOLDER + run_file(here).removeprefix("traces/"), "--format", "json",
+                   "--no-cache")[1]
+    assert code == 0 and out == named
+
+
+def test_diff_reads_a_side_in_the_bucket_as_on_the_disk(server, here) -> None:
+    local, bucket = both(server, here, "diff", "TRACE", run_file(here))
+    assert bucket == local
+
+
+def test_report_writes_the_page_it_writes_for_the_disk(server, here) -> None:
+    pages = []
+    for trace in (run_file(here), FOLDER + run_file(here).removeprefix("traces/")):
+        code, out, _ = invoke(server, "report", trace, "-o", "page.html")
+        pages.append((code, out, (here / "page.html").read_text().replace(FOLDER, "traces/")))
+    assert pages[1] == pages[0] and pages[0][0] == 0
+
+
+def test_runs_lists_a_folder_from_an_index_in_memory(server, here) -> None:
+    code, local, _ = invoke(server, "runs", "traces", "--format", "json")
+    code_b, listed, said = invoke(server, "runs", FOLDER, "--format", "json")
+    assert (code_b, json.loads(listed.replace(FOLDER, "traces/"))["runs"]) == (code, json.loads(local)["runs"])
+    assert "indexed in memory for this command" in said
+    assert not any(name.endswith(".sqlite") for name in _store(server).ls("runs/team"))
+
+
+def test_view_lists_a_folder_as_it_lists_a_directory(server, here, monkeypatch) -> None:
+    for name, value in server.environ().items():
+        monkeypatch.setenv(name, value)
+    assert lists_runs([FOLDER]) and lists_runs([FOLDER.rstrip("/")])
+    rows = {}
+    for where in ("traces", FOLDER):
+        browser = open_browser(ReportRequest(traces=(where,)), Environment(environ=os.environ, cwd=here))
+        rows[where] = [json.loads(msgspec.json.encode(row).decode().replace(FOLDER, "traces/"))
+                       for row in browser.catalogue.select(RunQuery())]
+        browser.catalogue.index.close()
+    assert rows[FOLDER] == rows["traces"] and rows[FOLDER]
+
+
+def test_a_second_analyze_is_the_cache_s_answer_without_a_read(server, here, monkeypatch) -> None:
+    opened: list[str] = []
+    real = remote.open_object
+    monkeypatch.setattr(remote, "open_object", lambda url: opened.append(url) or real(url))
+    store = _store(server)
+    store.pipe("runs/cached/one.jsonl", (here / run_file(here)).read_bytes())
+    first = invoke(server, "analyze", "s3://runs/cached/one.jsonl", "--format", "json")
+    assert first[0] == 0 and opened
+    opened.clear()
+    second = invoke(server, "analyze", "s3://runs/cached/one.jsonl", "--format", "json")
+    assert second == first and opened == []
+    store.pipe("runs/cached/one.jsonl", (here / run_file(here, 1)).read_bytes())  # rewritten: another version
+    third = invoke(server, "analyze", "s3://runs/cached/one.jsonl", "--format", "json")
+    assert opened and third[1] != first[1]
+
+
+def test_an_object_rewritten_during_the_read_is_one_error(server, here, monkeypatch) -> None:
+    store = _store(server)
+    big = (here / run_file(here)).read_bytes()
+    big = big * (3 * remote.READ_BLOCK // len(big) + 1)
+    store.pipe("runs/changing/run.jsonl", big)
+    real = remote.open_object
+
+    class RewrittenAfterItsFirstBlock(io.RawIOBase):
+        def __init__(self, url: str) -> None:
+            self.stream, self.blocks = real(url), 0
+
+        def readinto(self, buffer) -> int:
+            count = self.stream.readinto(buffer)
+            self.blocks += 1
+            if self.blocks == 1:
+                store.pipe("runs/changing/run.jsonl", big[: len(big) // 2])
+            return count
+
+    monkeypatch.setattr(remote, "open_object", RewrittenAfterItsFirstBlock)
+    code, out, err = invoke(server, "analyze", "s3://runs/changing/run.jsonl", "--no-cache")
+    assert code == 3 and out == ""
+    assert err.strip().splitlines() == [
+        "namel3ss-debug: error: s3://runs/changing/run.jsonl: the object changed while it was read (its version is "
+        "not the one the read began with) (read it again once nothing writes it)"]
+
+
+def test_an_unreachable_store_is_one_line_exit_3(here) -> None:
+    with S3Server() as stopping:
+        stopping.make_bucket("runs")
+    code, out, err = invoke(stopping, "analyze", "s3://runs/team/", "--no-cache")
+    assert code == 3 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "the store does not answer" in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [
+    ("replay", "TRACE", "--rerun", "--yes", "--format", "json"),
+    ("replay", "TRACE", "--rerun", "--fork", "tool:weather#2", "--yes", "--format", "json"),
+    ("verify", "TRACE", "--yes", "--format", "json"),
+    ("bisect", "TRACE", "--good", "GOOD", "--yes", "--format", "json"),
+], ids=lambda args: " ".join(args[:3]))
+def test_a_rerun_of_a_run_in_the_bucket_judges_as_one_on_the_disk(server, here, args) -> None:
+    verdicts = []
+    for trace, good in ((run_file(here), "good"), (FOLDER + run_file(here).removeprefix("traces/"), "s3://runs/good/")):
+        named = {"TRACE": trace, "GOOD": good}
+        done = command(*[named.get(arg, arg) for arg in args], cwd=here, extra=server.environ())
+        assert "Traceback" not in done.stderr
+        verdicts.append((done.returncode, _judged(json.loads(done.stdout))))
+    assert verdicts[1] == verdicts[0]
+
+
+def _judged(document: dict) -> dict:
+    """What a rerun's record judged, without what differs between two reruns (new run ids, paths, times)."""
+    kept = {}
+    for key in ("verdict", "exit_code", "passes", "counts", "misses", "reproduced", "not_reproduced", "failed",
+                "parted", "fork", "status", "call", "rerun_count", "candidates"):
+        if key in document:
+            kept[key] = document[key]
+    return json.loads(json.dumps(kept, sort_keys=True).replace(FOLDER, "traces/"))
