@@ -14,12 +14,18 @@ the traces are untouched, and the tracer never asks the index anything).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ...config.index_url import shown
 from ...model.errors import Namel3ssDebugError, UsageError
 from .pgschema import SCHEMA
+
+if TYPE_CHECKING:
+    from psycopg import Cursor, Transaction
+
+    from .pgschema import Database
 
 CONNECT_S = 10
 _FROM_ENVIRON = {"PGPASSWORD": "password", "PGPASSFILE": "passfile", "PGSERVICE": "service",
@@ -31,7 +37,7 @@ class IndexUnreachable(Namel3ssDebugError):
     """The run index's database cannot be reached, or stopped answering."""
 
 
-def connect(url: str, environ: Mapping[str, str]) -> Any:
+def connect(url: str, environ: Mapping[str, str]) -> Database:
     """An autocommit connection to `url`, its search path our schema after PostgreSQL's own catalogue. Raises
     UsageError when psycopg is missing, IndexUnreachable when the database cannot be reached."""
     try:
@@ -96,10 +102,10 @@ class PgConnection:
     """A psycopg connection that takes the index's statements as SQLite's module does: `?` for each value
     (no statement of the index holds a `?` or `%` of its own: values are always bound)."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Database) -> None:
         self.raw = connection
 
-    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Cursor[tuple[Any, ...]]:
         return self.raw.execute(_marked(text), list(params))
 
     def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -107,7 +113,7 @@ class PgConnection:
             with self.raw.cursor() as cursor:
                 cursor.executemany(_marked(text), rows)
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Transaction]:
         return self.raw.transaction()
 
     def close(self) -> None:

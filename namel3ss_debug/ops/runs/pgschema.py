@@ -17,9 +17,14 @@ than this version knows is `ForeignIndex` too ("made by a newer namel3ss-debug")
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...model.errors import UsageError
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+
+    Database = Connection[tuple[Any, ...]]  # psycopg's connection with rows as tuples (its default)
 
 SCHEMA = "namel3ss_debug"
 MARKER = "namel3ss-debug run index"
@@ -69,12 +74,12 @@ def _tables() -> list[str]:
             f"INSERT INTO {SCHEMA}.index_version VALUES (0, '{MARKER}')"]
 
 
-def _version_1(connection: Any, notes: list[str]) -> None:
+def _version_1(connection: Database, notes: list[str]) -> None:
     for statement in _tables():
         connection.execute(statement)
 
 
-def _version_2(connection: Any, notes: list[str]) -> None:
+def _version_2(connection: Database, notes: list[str]) -> None:
     """The trigram index of `runs.search`, where the server has pg_trgm (installed in our schema when missing)."""
     import psycopg  # noqa: PLC0415 - loaded by `pgconnect.connect` already
 
@@ -91,17 +96,17 @@ def _version_2(connection: Any, notes: list[str]) -> None:
     connection.execute(f'CREATE INDEX runs_search ON {SCHEMA}.runs USING gin (search "{where}".gin_trgm_ops)')
 
 
-STEPS: tuple[Callable[[Any, list[str]], None], ...] = (_version_1, _version_2)
+STEPS: tuple[Callable[[Database, list[str]], None], ...] = (_version_1, _version_2)
 VERSION = len(STEPS)
 
 
-def trigram_schema(connection: Any) -> str | None:
+def trigram_schema(connection: Database) -> str | None:
     found = connection.execute("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
                                " WHERE e.extname = 'pg_trgm'").fetchone()
     return str(found[0]) if found else None
 
 
-def prepared(connection: Any, where: str) -> list[str]:
+def prepared(connection: Database, where: str) -> list[str]:
     """The schema made or migrated to VERSION, after it proved ours (`ForeignIndex` if not); notes of what was
     done. `connection` is in autocommit; the migration is one transaction of its own."""
     if found_version(connection, where) == VERSION:
@@ -119,10 +124,10 @@ def prepared(connection: Any, where: str) -> list[str]:
     return [f"run index {where} {said} (schema {SCHEMA})", *notes]
 
 
-def found_version(connection: Any, where: str) -> int:
+def found_version(connection: Database, where: str) -> int:
     """The version of the layout in the database: 0 when there is none yet (no schema, or an empty one). Raises
     ForeignIndex when the schema holds anything that is not ours."""
-    relations = dict(connection.execute(
+    relations: dict[str, str] = dict(connection.execute(
         "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')", (SCHEMA,)).fetchall())
     if not relations:
@@ -137,7 +142,7 @@ def found_version(connection: Any, where: str) -> int:
     return version
 
 
-def _marked_version(connection: Any, relations: dict[str, str], where: str) -> int:
+def _marked_version(connection: Database, relations: dict[str, str], where: str) -> int:
     if relations.get("index_version") != "r" or _columns(connection, "index_version") != _expected("index_version"):
         raise _foreign(where, "it has no version table of ours")
     marks = connection.execute(f"SELECT version, marker FROM {SCHEMA}.index_version").fetchall()
@@ -146,7 +151,7 @@ def _marked_version(connection: Any, relations: dict[str, str], where: str) -> i
     return int(marks[0][0])
 
 
-def _stranger(connection: Any, relations: dict[str, str], version: int) -> str | None:
+def _stranger(connection: Database, relations: dict[str, str], version: int) -> str | None:
     """The first thing in the schema that is not ours, in a few words, or None."""
     for name, kind in sorted(relations.items()):
         if name not in RELATIONS or (kind != "S") != (name != SEQUENCE):
@@ -165,7 +170,7 @@ def _stranger(connection: Any, relations: dict[str, str], version: int) -> str |
     return f"table {hooks[0][0]!r} has a trigger or a rule" if hooks else None
 
 
-def _columns(connection: Any, table: str) -> list[tuple[str, str]]:
+def _columns(connection: Database, table: str) -> list[tuple[str, str]]:
     return [(str(name), str(kind)) for name, kind in connection.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
         " ORDER BY ordinal_position", (SCHEMA, table)).fetchall()]

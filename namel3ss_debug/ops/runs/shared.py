@@ -76,7 +76,8 @@ class SharedRunIndex(RunIndex):
         self._location = location_of(directory, self._host)
         self._row_key = f"{FORMAT}:{key}"
         raw = connect(url, environ)
-        self._connection = PgConnection(raw)  # type: ignore[assignment]  # the same calls as sqlite3's
+        self._pg = PgConnection(raw)
+        self._connection = self._pg  # type: ignore[assignment]  # RunIndex's queries: the same calls as sqlite3's
         try:
             for note in prepared(raw, shown(url)):
                 self._note(note)
@@ -170,8 +171,8 @@ class SharedRunIndex(RunIndex):
         failure of the database is one error (`pgconnect.failed`)."""
         for attempt in range(RETRIES):
             try:
-                with self._lock, self._talking(), self._connection.transaction():  # type: ignore[attr-defined]
-                    work(self._connection)  # type: ignore[arg-type]
+                with self._lock, self._talking(), self._pg.transaction():
+                    work(self._pg)
                 return
             except _Conflict:
                 time.sleep(random.uniform(0, 0.05 * 2 ** min(attempt, 6)))
@@ -199,7 +200,7 @@ class SharedRunIndex(RunIndex):
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with self._lock, self._talking(), self._connection.transaction():  # type: ignore[attr-defined]
+        with self._lock, self._talking(), self._pg.transaction():
             yield
 
 
