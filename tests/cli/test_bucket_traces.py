@@ -1,7 +1,8 @@
 """Every reading command on a run in a bucket (moto's S3 server on 127.0.0.1, started once for the module) answers
 what it answers for the same run on the local disk, byte for byte once the run's location is named the same; a
 second `analyze` of an unchanged object is the cache's answer, read from nothing; a rewritten object is read again;
-an object rewritten while it is read is one error; `runs` and `view` list a bucket's folder from an index in memory.
+an object rewritten while it is read is one error; `runs` and `view` list a bucket's folder from an index in memory,
+or into the team's index in PostgreSQL, where a machine with no traces finds the run and reads it from the bucket.
 
 The run is a real one: an app (a fake LLM and a tool that fails one time in three) traced once for the module,
 its events in three segments, uploaded as `s3://runs/team/RUN.000N.jsonl`.
@@ -20,6 +21,7 @@ import msgspec
 import pytest
 from click.testing import CliRunner
 from support.rerunhelpers import command
+from support.pgserver import PgServer
 from support.s3server import S3Server
 
 from namel3ss_debug.cli.main import cli
@@ -104,9 +106,9 @@ def _store(server: S3Server) -> object:
                              endpoint_url=server.url, key="testing", secret="testing")
 
 
-def invoke(server: S3Server, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env={**server.environ(), "NO_COLOR": "1", "COLUMNS": "300"},
-                                catch_exceptions=False)
+def invoke(server: S3Server, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={**server.environ(), "NO_COLOR": "1", "COLUMNS": "300",
+                                                      **(env or {})}, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -268,3 +270,23 @@ def _judged(document: dict) -> dict:
         if key in document:
             kept[key] = document[key]
     return json.loads(json.dumps(kept, sort_keys=True).replace(FOLDER, "traces/"))
+
+
+def test_a_bucket_folder_synced_into_the_teams_postgresql_index_is_listed_and_read_anywhere(
+        server: S3Server, here: Path, pg_server: PgServer, pg_url: str, tmp_path: Path) -> None:
+    """A CI runner lists its bucket folder into the team's index; a laptop with no traces lists the run from the
+    index, its files the bucket's objects, and `diagnose` of the first reads it as the same run on the disk."""
+    team = {**pg_server.environ(), "NAMEL3SS_DEBUG_RUN_INDEX_URL": pg_url}
+    code, _, said = invoke(server, "runs", FOLDER, "--format", "json", env=team)
+    assert code == 0 and "made (schema namel3ss_debug)" in said
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    os.chdir(laptop)
+    code, listed, _ = invoke(server, "runs", "--format", "json", env=team)
+    (run,) = json.loads(listed)["runs"]
+    assert code == 0 and run["files"] == [FOLDER + name.removeprefix("traces/") for name in
+                                          (run_file(here, index) for index in range(3))]
+    os.chdir(here)
+    from_bucket = invoke(server, "diagnose", run["files"][0], "--format", "json")
+    on_disk = invoke(server, "diagnose", run_file(here), "--format", "json")
+    assert (from_bucket[0], from_bucket[1].replace(FOLDER, "traces/")) == on_disk[:2]
