@@ -28,6 +28,7 @@ from namel3ss_debug.cli.main import cli
 from namel3ss_debug.ops.browse import lists_runs, open_browser
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
+from namel3ss_debug.ops.runs.catalogue import CatalogueRequest, open_catalogue
 from namel3ss_debug.ops.runs.query import RunQuery
 from namel3ss_debug.store import remote
 
@@ -273,12 +274,19 @@ def _judged(document: dict) -> dict:
 
 
 def test_a_bucket_folder_synced_into_the_teams_postgresql_index_is_listed_and_read_anywhere(
-        server: S3Server, here: Path, pg_server: PgServer, pg_url: str, tmp_path: Path) -> None:
+        server: S3Server, here: Path, pg_server: PgServer, pg_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A CI runner lists its bucket folder into the team's index; a laptop with no traces lists the run from the
     index, its files the bucket's objects, and `diagnose` of the first reads it as the same run on the disk."""
     team = {**pg_server.environ(), "NAMEL3SS_DEBUG_RUN_INDEX_URL": pg_url}
     code, _, said = invoke(server, "runs", FOLDER, "--format", "json", env=team)
     assert code == 0 and "made (schema namel3ss_debug)" in said
+    for name, value in server.environ().items():  # botocore reads them from the process
+        monkeypatch.setenv(name, value)
+    environ = {**os.environ, **team}
+    again = open_catalogue(CatalogueRequest(FOLDER), Environment(environ=environ, cwd=here, warn=print))
+    again.index.close()
+    assert (again.synced.added, again.synced.updated, again.synced.unchanged) == (0, 0, 1)  # read once
     laptop = tmp_path / "laptop"
     laptop.mkdir()
     os.chdir(laptop)
