@@ -19,6 +19,7 @@ from ..config import Settings
 from ..model.errors import Namel3ssDebugError, UsageError
 from ..model.writing import HeldFiles, StillWriting
 from ..scrub.run import FileRedaction, redact_run
+from ..store import remote
 from ..store.sources import STDIN, RunSource, resolve_sources
 from .cache import ResultCache, file_marks, results_directory
 from .environment import Environment
@@ -45,6 +46,10 @@ def redact_traces(request: RedactRequest, env: Environment) -> Iterator[FileReda
     A run still being written is passed over; once the others are done, `StillWriting` names it."""
     if STDIN in request.runs.traces:
         raise UsageError("standard input (-) cannot be rewritten", hint="save it to a file and redact that")
+    for name in request.runs.traces:
+        if remote.is_url(name):
+            raise UsageError("a trace in a store is not rewritten in place", where=name,
+                             hint="copy it here (aws s3 cp), redact the copy, and put it back")
     for name in request.runs.traces:
         _check_rewritable(name)
     sources, resolved = open_traces(request.runs, env)

@@ -41,3 +41,11 @@ def test_a_named_pipe_is_refused_before_it_is_read(tmp_path):
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"namel3ss-debug: error: {fifo}: not a regular file: a pipe or a device cannot be "
                              "rewritten (save it to a file and redact that)\n")
+
+
+def test_a_trace_in_a_store_is_refused_before_anything_is_read():
+    # It read the objects, then would have written the redacted copy to a local path made of the URL.
+    result = CliRunner().invoke(cli, ["redact", "s3://runs/team/run.0000.jsonl"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("namel3ss-debug: error: s3://runs/team/run.0000.jsonl: a trace in a store is not "
+                             "rewritten in place (copy it here (aws s3 cp), redact the copy, and put it back)\n")
