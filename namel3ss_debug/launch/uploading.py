@@ -2,8 +2,8 @@
 
 A run that is to be sent leaves a marker when it ends (`tracer/finished.py`). The sending takes each marked run of
 the trace directory in turn (the run just ended first, then those earlier runs left, oldest first), puts its
-segments at `PREFIX/<file name>` and confirms each (`bucket.BucketWriter.put`); only then are the local files removed
-(unless `trace_upload_keep_local`) and the marker with them. A fault at any point leaves the run and its marker
+segments at `PREFIX/<file name>` and confirms each (`store/remote.put_confirmed`); only then are the local files
+removed (unless `trace_upload_keep_local`) and the marker with them. A fault at any point leaves the run and its marker
 where they were, for the next run's end.
 
 The sending is done by a process of ours (`send_runs.py`), started at the run's end and waited for at most
@@ -21,21 +21,22 @@ its exit code is its own.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..config import Settings, display_path
 from ..model.bucket_url import BucketUrl, parse_bucket_url
+from ..model.errors import Namel3ssDebugError
 from ..model.fs import Refused
 from ..model.messages import warning_line
+from ..store import remote
 from ..tracer import finished, lifecycle
 from ..tracer.api import get_tracer
 from ..tracer.run import Run
-from .bucket import BucketWriter, NotSent, require_s3fs
 
 CHILD_START_S = 10.0  # on top of the bound: a loaded machine may take seconds to start Python and import s3fs
 _FIX_SLOW = "raise trace_upload_timeout_seconds for big runs, or check the store's speed from here"
@@ -115,25 +116,47 @@ def _failed(sending: Sending, outcome: Sent, why: NotSent) -> Sent:
 
 
 # -- in the sending process ---------------------------------------------------------------------------------
+class NotSent(Exception):
+    """Why runs were not sent (`why`, a clause), what to do about it (`fix`), and whether the store cannot be used
+    for now (`stops`: no other run is tried against it) or only this run could not go."""
+
+    def __init__(self, why: str, fix: str, *, stops: bool = True):
+        super().__init__(why)
+        self.why = why
+        self.fix = fix
+        self.stops = stops
+
+
 def send_here(sending: Sending, first: str | None = None) -> Sent:
-    """Send the finished runs of `sending.directory` from this process, within the sending's timeout (the
-    connections closed on the way out). Never raises: what went wrong is the outcome's `problem`."""
+    """Send the finished runs of `sending.directory` from this process, within the sending's timeout. Never raises:
+    what went wrong is the outcome's `problem`."""
     order = finished.waiting(sending.directory)
     if first in order:
         order = [first, *(run_id for run_id in order if run_id != first)]
     outcome = Sent(sending.url.url(), sending.keep_local)
-    if not order:
+    if order and not finished.LOCKS:
+        outcome.problem = _line(sending, order, outcome, NotSent(
+            "this system has no file locks (flock), which keep two processes from sending one run",
+            "send runs from Linux or macOS, or copy the trace directory yourself"))
         return outcome
-    try:
-        asyncio.run(asyncio.wait_for(_send_all(sending, order, outcome), sending.timeout_s))
-    except NotSent as failure:
-        outcome.problem = _line(sending, order, outcome, failure)
-    except asyncio.TimeoutError:
-        outcome.problem = _line(sending, order, outcome, NotSent(
-            f"the upload did not end within {sending.timeout_s:g} s (trace_upload_timeout_seconds)", _FIX_SLOW))
-    except Exception as error:  # a failure of ours: said once
-        outcome.problem = _line(sending, order, outcome, NotSent(
-            f"the upload failed ({type(error).__name__}: {error})", "report it to namel3ss-debug"))
+    deadline = time.monotonic() + sending.timeout_s
+    for run_id in order:
+        try:
+            objects = _send_run(sending, run_id, deadline)
+        except NotSent as failure:
+            outcome.problem = outcome.problem or _line(sending, order, outcome, failure)
+            if failure.stops:
+                break
+            continue
+        except Exception as error:  # a failure of ours: said once
+            outcome.problem = _line(sending, order, outcome, NotSent(
+                f"the upload failed ({type(error).__name__}: {error})", "report it to namel3ss-debug"))
+            break
+        if objects is None:
+            outcome.elsewhere.append(run_id)
+        else:
+            outcome.sent.append(run_id)
+            outcome.objects[run_id] = objects
     return outcome
 
 
@@ -142,48 +165,44 @@ def answer(outcome: Sent) -> str:
     return json.dumps(asdict(outcome))
 
 
-async def _send_all(sending: Sending, order: list[str], outcome: Sent) -> None:
-    if not finished.LOCKS:
-        raise NotSent("this system has no file locks (flock), which keep two processes from sending one run",
-                      "send runs from Linux or macOS, or copy the trace directory yourself")
-    require_s3fs()
-    async with BucketWriter(sending.url) as bucket:
-        for run_id in order:
-            try:
-                objects = await _send_run(bucket, sending, run_id)
-            except NotSent as failure:
-                outcome.problem = outcome.problem or _line(sending, order, outcome, failure)
-                if failure.stops:
-                    return
-                continue
-            if objects is None:
-                outcome.elsewhere.append(run_id)
-            else:
-                outcome.sent.append(run_id)
-                outcome.objects[run_id] = objects
-
-
-async def _send_run(bucket: BucketWriter, sending: Sending, run_id: str) -> list[str] | None:
+def _send_run(sending: Sending, run_id: str, deadline: float) -> list[str] | None:
     """Put `run_id`'s segments and confirm them, then let the run go; the URLs of its objects, or None when
     another process has it (or it is gone). NotSent when it could not be sent."""
-    claim = finished.claim(sending.directory, run_id)
-    if claim is None:
+    taken = finished.claim(sending.directory, run_id)
+    if taken is None:
         return None
-    with claim:
+    with taken:
         objects = []
-        for name in claim.pending.segments:
-            data = _read(claim, sending.directory, name)
+        for name in taken.pending.segments:
+            data = _read(taken, sending.directory, name)
             if data is None:  # removed meanwhile (`clean`, retention): nothing of it is left to send
                 continue
-            await bucket.put(name, data)
-            objects.append(sending.url.url(name))
-        claim.sent(keep_local=sending.keep_local)
+            url = sending.url.url(name)
+            _put(sending, url, data, deadline)
+            objects.append(url)
+        taken.sent(keep_local=sending.keep_local)
     return objects
 
 
-def _read(claim: finished.TakenRun, directory: Path, name: str) -> bytes | None:
+def _put(sending: Sending, url: str, data: bytes, deadline: float) -> None:
+    left = deadline - time.monotonic()
     try:
-        return claim.read(name)
+        if left <= 0:
+            raise TimeoutError
+        remote.put_confirmed(url, data, timeout=left)
+    except remote.NotStored as refused:  # this object's fault: the other runs may still go
+        raise NotSent(refused.message, refused.hint or "", stops=False) from None
+    except (Namel3ssDebugError, TimeoutError) as failure:
+        if time.monotonic() >= deadline or isinstance(failure, TimeoutError):
+            raise NotSent(f"the upload did not end within {sending.timeout_s:g} s (trace_upload_timeout_seconds)",
+                          _FIX_SLOW) from None
+        why = failure.message if isinstance(failure, Namel3ssDebugError) else str(failure)
+        raise NotSent(why, getattr(failure, "hint", None) or "check trace_upload_url and the store") from None
+
+
+def _read(taken: finished.TakenRun, directory: Path, name: str) -> bytes | None:
+    try:
+        return taken.read(name)
     except Refused as refused:
         raise NotSent(f"{refused.path} {refused.why}", "remove it: only files the tracer wrote are sent",
                       stops=False) from None

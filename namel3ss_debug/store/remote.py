@@ -13,6 +13,8 @@ opens it to read, front to back, a block at a time; every other module reads wha
 - Credentials come from the store's own places (the environment, the AWS profile, an instance role: botocore's
   chain), never from a trace or a workspace file. Each request has `CONNECT_S` to connect, `READ_S` to answer and
   `ATTEMPTS` tries, so a store that does not answer is one line after a bounded wait, not a hang.
+- A finished run's segment is put here too (`put_confirmed`, for `trace_upload_url`): whole, its MD5 sent with it,
+  then looked at again, so that a run's local files go only once the store holds its bytes.
 - What the store says is one line through the one translator (`failure`): a name that names nothing (no bucket, no
   key) is a `UsageError` (exit 2), as a missing local file is; a store that cannot be read (access denied, no
   credentials, unreachable) a `TraceError` (exit 3). A store whose fsspec package is missing is a `UsageError`
@@ -21,6 +23,8 @@ opens it to read, front to back, a block at a time; every other module reads wha
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import queue
 import re
@@ -42,6 +46,8 @@ ATTEMPTS = 2  # tries of one request, by botocore and again by s3fs: a silent st
 READ_BLOCK = 8 << 20  # bytes per ranged GET: 13 requests for 100 MB, each well within READ_S
 AHEAD = 2  # blocks fetched ahead of the reader at most: 16 MB held
 _COPY = 1 << 20
+PUT_MAX_BYTES = 5 * 2**30  # S3's limit on one PUT: a segment is put whole, never in parts
+_MD5_ETAG = re.compile(r'"?([0-9a-f]{32})"?')
 # Where an object says which version it is, by store: S3 (VersionId with versioning on, else ETag), GCS
 # (generation), Azure (version_id, etag); the first one an object has is its version.
 _VERSION_KEYS = ("VersionId", "version_id", "generation", "ETag", "etag", "md5Hash", "LastModified", "mtime")
@@ -257,6 +263,36 @@ class _Reading(io.RawIOBase):
         super().close()
 
 
+class NotStored(TraceError):
+    """An object that, after its put, is not the bytes that were sent: this object's fault, not the store's."""
+
+
+def put_confirmed(url: str, data: bytes, *, timeout: float) -> None:
+    """Put `data` at `url` whole, with its MD5 (`Content-MD5`: S3 refuses a body that does not match it), then
+    look at the object again: `NotStored` unless its size is the data's and, where its ETag is an MD5 (a plain
+    PUT without KMS), that MD5 is the data's. Each request within `timeout` seconds; the store's errors as
+    `failure`."""
+    if len(data) >= PUT_MAX_BYTES:
+        raise NotStored(f"{len(data) / 2**30:.1f} GiB is more than one PUT takes (5 GiB)", where=url,
+                        hint="set max_trace_file_size_mb below 5120, so that runs are written in smaller segments")
+    fs, path = _filesystem(url)
+    digest = hashlib.md5(data, usedforsecurity=False).digest()
+    sent = {"chunksize": PUT_MAX_BYTES, "ContentMD5": base64.b64encode(digest).decode()} \
+        if PACKAGES.get(scheme(url)) == "s3fs" else {}
+    try:
+        fs.pipe_file(path, data, timeout=timeout, **sent)  # `timeout` is fsspec's, around each call
+        found = fs.info(path, refresh=True, timeout=timeout)
+    except Exception as error:  # every store's errors, said in one line by `failure`
+        raise failure(url, error) from None
+    if found.get("size") != len(data):
+        raise NotStored(f"the object holds {found.get('size')} bytes after the put, not the {len(data)} sent",
+                        where=url, hint="check what else writes under that prefix")
+    etag = _MD5_ETAG.fullmatch(str(found.get("ETag") or ""))
+    if etag is not None and etag.group(1) != digest.hex():
+        raise NotStored("the object does not hold the bytes sent (its ETag is not their MD5)", where=url,
+                        hint="check what else writes under that prefix")
+
+
 def changed(url: str) -> TraceError:
     """The one error of an object rewritten while it was read."""
     return TraceError("the object changed while it was read (its version is not the one the read began with)",
@@ -391,7 +427,7 @@ def _reaped() -> None:
 
 def _missing(kind: str, package: str) -> UsageError:
     extra = " (or `pip install 'namel3ss-debug[s3]'`)" if package == "s3fs" else ""
-    return UsageError(f"reading {kind}:// needs the {package} package, which is not installed",
+    return UsageError(f"{kind}:// needs the {package} package, which is not installed",
                       hint=f"pip install {package}{extra}")
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -92,6 +93,11 @@ def test_trace_sends_the_run_once_it_has_read_it_and_names_it_in_the_bucket(tmp_
     assert (done.returncode, local(tmp_path)) == (4, [])
     assert f"trace: s3://runs/{key}" in done.stderr
     assert f"sent  this run to s3://runs/ci/{tmp_path.name}, each object's size and MD5 checked" in done.stderr
+    read = subprocess.run([sys.executable, "-m", "namel3ss_debug", "analyze", f"s3://runs/{key}", "--format", "json"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert read.returncode == 0, read.stderr  # the summary's `next` lines name what reads it back
+    (run,) = json.loads(read.stdout)["overview"]["runs"]
+    assert (run["run_id"], run["exit_code"]) == (key.rpartition("/")[2].split(".")[0], 4)
 
 
 def test_without_credentials_the_run_stays_and_one_line_says_where_to_give_them(tmp_path, server):
@@ -102,7 +108,7 @@ def test_without_credentials_the_run_stays_and_one_line_says_where_to_give_them(
     done = run_app(tmp_path, env, "exit:5")
     (line,) = done.stderr.splitlines()
     assert done.returncode == 5
-    assert "not sent to s3://runs/ci: no AWS credentials were found" in line and "AWS_ACCESS_KEY_ID" in line
+    assert "not sent to s3://runs/ci: no credentials for the store" in line and "AWS_ACCESS_KEY_ID" in line
     assert [name for name in local(tmp_path) if name.endswith(WAITING)] != []
 
 
@@ -114,7 +120,8 @@ def test_without_the_s3_extra_the_run_stays_and_one_line_names_the_extra(tmp_pat
     done = run_app(tmp_path, env)
     (line,) = done.stderr.splitlines()
     assert done.returncode == 0
-    assert "s3fs is not installed" in line and "pip install 'namel3ss-debug[s3]'" in line
+    assert "s3:// needs the s3fs package, which is not installed" in line
+    assert "pip install 'namel3ss-debug[s3]'" in line
     assert len(local(tmp_path)) == 2  # the segment and its marker
 
 
@@ -133,7 +140,7 @@ def test_a_stopped_store_costs_nothing_and_the_next_run_sends_what_was_left(tmp_
         sent = objects(store)
     (line,) = down.stderr.splitlines()
     assert (down.returncode, up.returncode, up.stderr) == (code, 0, "")
-    assert "not sent to s3://runs/ci: the store could not be reached" in line
+    assert "not sent to s3://runs/ci: the store does not answer" in line
     assert "kept in traces, and the next traced run's end sends it" in line
     assert len(left) == 2 and left[1].endswith(WAITING)
     assert left[0] in {key.removeprefix("ci/") for key in sent}
