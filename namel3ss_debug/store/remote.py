@@ -45,6 +45,7 @@ READ_S = 30  # for a request's answer (a range of READ_BLOCK bytes: 8 MB in 30 s
 ATTEMPTS = 2  # tries of one request, by botocore and again by s3fs: a silent store is said within about a minute
 READ_BLOCK = 8 << 20  # bytes per ranged GET: 13 requests for 100 MB, each well within READ_S
 AHEAD = 2  # blocks fetched ahead of the reader at most: 16 MB held
+FIRST_BLOCK = 1 << 20  # the first range, read without a thread: a look at a run's first lines costs no more
 _COPY = 1 << 20
 PUT_MAX_BYTES = 5 * 2**30  # S3's limit on one PUT: a segment is put whole, never in parts
 _MD5_ETAG = re.compile(r'"?([0-9a-f]{32})"?')
@@ -178,8 +179,9 @@ def spooled(url: str) -> IO[bytes]:
 class _Reading(io.RawIOBase):
     """An object's bytes at its pinned version: the store's file read a block ahead by a thread of its own (the next
     ranged GET is on the wire while the reader decodes the last block: `analyze` of 100 MB took 5.3 s, 6.0 s with
-    one block after the other; bench/README.md), its errors said as ours. The thread ends at the object's end, or
-    at `close` after the request it is in."""
+    one block after the other; bench/README.md), its errors said as ours. The first `FIRST_BLOCK` is read without
+    it, and the thread starts only when the reader asks for more (a look at a run's first event, as a listing
+    makes, is one small request). The thread ends at the object's end, or at `close` after the request it is in."""
 
     def __init__(self, found: RemoteObject):
         self.found = found
@@ -198,8 +200,7 @@ class _Reading(io.RawIOBase):
         self._ended = False
         self._ahead: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=AHEAD)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._fetch, name="namel3ss-debug-read-ahead", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def readable(self) -> bool:
         return True
@@ -217,8 +218,8 @@ class _Reading(io.RawIOBase):
         return self.given
 
     def _next(self) -> None:
-        """The next block the thread fetched; at the end, the end checked."""
-        item = self._ahead.get()
+        """The next block (the first read here, the others from the thread); at the end, the end checked."""
+        item = self._first() if self.given == 0 and self._thread is None else self._fetched()
         if isinstance(item, BaseException):
             self._ended = True
             raise failure(self.found.url, item) from None
@@ -226,6 +227,18 @@ class _Reading(io.RawIOBase):
             self._ended = True
             self._check_end()
         self._held = memoryview(item)
+
+    def _first(self) -> bytes | BaseException:
+        try:
+            return bytes(self.file.read(FIRST_BLOCK))
+        except Exception as error:  # every store's errors, said in one line by `failure`
+            return error
+
+    def _fetched(self) -> bytes | BaseException:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._fetch, name="namel3ss-debug-read-ahead", daemon=True)
+            self._thread.start()
+        return self._ahead.get()
 
     def _fetch(self) -> None:
         """The thread: each block in turn, then b"" at the end, or the error that stopped it."""
@@ -257,7 +270,7 @@ class _Reading(io.RawIOBase):
     def close(self) -> None:
         if not self.closed:
             self._stop.set()
-            if self._ended:
+            if self._ended and self._thread is not None:
                 self._thread.join()
             self.file.close()
         super().close()

@@ -58,6 +58,15 @@ def test_an_object_is_read_front_to_back(bucket, monkeypatch) -> None:
         assert stream.read() == data
 
 
+def test_a_look_at_the_first_line_is_one_small_read_and_no_thread(bucket) -> None:
+    bucket.pipe("runs/looked.jsonl", LINE * 20000)  # 5 MB: a thread would fetch the rest ahead
+    remote.pin(remote.stat("s3://runs/looked.jsonl"))
+    with remote.open_object("s3://runs/looked.jsonl") as stream:
+        assert stream.readline() == LINE
+        assert stream.raw.tell() == remote.FIRST_BLOCK
+        assert not any(thread.name == "namel3ss-debug-read-ahead" for thread in threading.enumerate())
+
+
 def test_an_object_rewritten_while_it_is_read_is_one_error(bucket, monkeypatch) -> None:
     # At most 1 + AHEAD + 1 blocks are fetched before the reader takes its second: 40 blocks leave ranges to ask.
     monkeypatch.setattr(remote, "READ_BLOCK", 64 << 10)
