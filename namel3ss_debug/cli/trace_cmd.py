@@ -56,6 +56,9 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
     changes, whatever SDK or framework makes them, at the HTTP client (httpx,
     httpx2, requests; see --capture-http). An .ai app runs
     through the namel3ss package (pip install 'namel3ss-debug[namel3ss]').
+    With trace_upload_url set, the run is then sent to that bucket, and its
+    local files removed once the bucket holds them; a run that cannot be
+    sent stays, one warning says why, and the exit code is still the app's.
 
     \b
     Examples:
