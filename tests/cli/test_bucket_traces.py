@@ -273,6 +273,24 @@ def test_an_unreachable_store_is_one_line_exit_3(here) -> None:
     assert len(err.strip().splitlines()) == 1 and "the store does not answer" in err
 
 
+def test_no_credentials_is_one_line_exit_3(server, here, tmp_path) -> None:
+    environ: dict[str, str | None] = {name: None for name in os.environ if name.startswith("AWS_")}
+    environ.update(AWS_ENDPOINT_URL_S3=server.url, AWS_EC2_METADATA_DISABLED="true", HOME=str(tmp_path),
+                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"))
+    result = CliRunner().invoke(cli, ["analyze", "s3://runs/team/"], env=environ, catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == ("namel3ss-debug: error: s3://runs/team/: no credentials for the store (set "
+                             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, as the AWS CLI reads)\n")
+
+
+def test_access_denied_is_one_line_exit_3(here) -> None:
+    with S3Server({"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as guarded:  # moto checks every request's keys
+        code, out, err = invoke(guarded, "analyze", "s3://runs/team/run.jsonl")
+    assert (code, out) == (3, "")
+    assert err.startswith("namel3ss-debug: error: s3://runs/team/run.jsonl: access denied")
+    assert len(err.splitlines()) == 1 and "check the credentials" in err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ("replay", "TRACE", "--rerun", "--yes", "--format", "json"),

@@ -53,7 +53,10 @@ def free_port() -> int:
 class S3Server:
     """moto's S3 server at http://127.0.0.1:PORT, the same port across `stop` and `start`."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Optional[dict[str, str]] = None) -> None:
+        """`settings`: moto's own variables for its process (`INITIAL_NO_AUTH_ACTION_COUNT=0`: every request
+        authenticated, so the dummy keys are refused)."""
+        self.settings = settings or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: Optional[subprocess.Popen[bytes]] = None
@@ -68,6 +71,7 @@ class S3Server:
             missing("moto's server is not installed (pip install 'moto[server]')")
             return
         self._process = subprocess.Popen([*command, "-H", "127.0.0.1", "-p", str(self.port)],
+                                         env={**os.environ, **self.settings},
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + STARTING_S
         while not self.answers():
