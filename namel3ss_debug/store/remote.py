@@ -50,8 +50,9 @@ _COPY = 1 << 20
 PUT_MAX_BYTES = 5 * 2**30  # S3's limit on one PUT: a segment is put whole, never in parts
 _MD5_ETAG = re.compile(r'"?([0-9a-f]{32})"?')
 # Where an object says which version it is, by store: S3 (VersionId with versioning on, else ETag), GCS
-# (generation), Azure (version_id, etag); the first one an object has is its version.
-_VERSION_KEYS = ("VersionId", "version_id", "generation", "ETag", "etag", "md5Hash", "LastModified", "mtime")
+# (generation), Azure (version_id, etag), else when it was written; the first one an object has is its version.
+_VERSION_KEYS = ("VersionId", "version_id", "generation", "ETag", "etag", "md5Hash", "LastModified", "mtime",
+                 "created")
 _ENVIRONMENT = ("AWS_", "GOOGLE_", "AZURE_", "GCS")  # what a store reads its endpoint and credentials from
 
 
@@ -345,7 +346,8 @@ def _version(info: Mapping[str, Any]) -> str:
     for key in _VERSION_KEYS:
         value = info.get(key)
         if value not in (None, "", "null"):
-            return str(value)
+            # a time is said as a datetime by one call and as seconds by another (fsspec's listing and look-up)
+            return repr(float(value.timestamp())) if hasattr(value, "timestamp") else str(value)
     return ""
 
 

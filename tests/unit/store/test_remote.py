@@ -154,3 +154,19 @@ def test_release_ends_the_threads_a_read_started(bucket) -> None:
 
 def _installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
+
+
+def test_a_store_without_conditional_reads_is_checked_at_the_end() -> None:
+    # fsspec's in-memory store stands for any store s3fs is not (gs://, az://): no If-Match, so the version is
+    # looked up again at the end of the read.
+    memory = fsspec.filesystem("memory")
+    memory.pipe("/checked/run.jsonl", LINE * 100)
+    (source,) = resolve_sources(["memory://checked/"])
+    with remote.open_object(source.files[0]) as stream:
+        assert stream.read() == LINE * 100
+    with remote.open_object(source.files[0]) as stream:
+        stream.read(10)
+        time.sleep(0.01)  # another `created` time
+        memory.pipe("/checked/run.jsonl", LINE * 100)
+        with pytest.raises(Namel3ssDebugError, match="changed while it was read"):
+            stream.read()
