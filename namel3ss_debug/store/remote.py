@@ -441,7 +441,7 @@ def _reaped() -> None:
 
 
 def _missing(kind: str, package: str) -> UsageError:
-    extra = " (or `pip install 'namel3ss-debug[s3]'`)" if package == "s3fs" else ""
+    extra = " (or `pip install 'namel3ss-debug[s3]'`)" if PACKAGES.get(kind) == "s3fs" else ""
     return UsageError(f"{kind}:// needs the {package} package, which is not installed",
                       hint=f"pip install {package}{extra}")
 

@@ -241,7 +241,12 @@ def _run_id(spec: str, trace_dir: Path) -> RunSource | None:
 
 def _remote(url: str, all_runs: bool) -> list[RunSource]:
     """A URL: an object (a segment brings its run, found by listing its folder), else a folder (its newest run, or
-    every run with `all_runs`), as a local path is."""
+    every run with `all_runs`), as a local path is. A segment's name is looked for in its folder's listing alone
+    (the listing finds its run too: one request, not two)."""
+    if not url.endswith("/") and segment_named(url.rpartition("/")[2]) is not None:
+        listed = {found.url: found for found in remote.listing(remote.folder_url(url))}
+        if url in listed:
+            return [_remote_run_of(listed[url], list(listed.values()))]
     if not url.endswith("/"):
         found = remote.exists(url)
         if found is not None:
@@ -266,11 +271,12 @@ def _remote(url: str, all_runs: bool) -> list[RunSource]:
     return [RunSource(other, (other,)) for other in (others if all_runs else others[-1:])]
 
 
-def _remote_run_of(found: remote.RemoteObject) -> RunSource:
+def _remote_run_of(found: remote.RemoteObject, listed: list[remote.RemoteObject] | None = None) -> RunSource:
+    """The run of an object: a segment's, its siblings in the folder (`listed`, else listed now); another's alone."""
     segment = segment_named(found.name)
     if segment is None:
         return RunSource(found.url, (found.url,))
     siblings: list[tuple[Path | str, int]] = [
-        (other.url, s[1]) for other in remote.listing(remote.folder_url(found.url))
+        (other.url, s[1]) for other in (listed if listed is not None else remote.listing(remote.folder_url(found.url)))
         if (s := segment_named(other.name)) is not None and s[0] == segment[0]]
     return run_of_segments(segment[0], siblings or [(found.url, segment[1])])

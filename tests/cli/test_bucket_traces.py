@@ -238,6 +238,20 @@ def test_a_second_analyze_is_the_cache_s_answer_without_a_read(server, here, mon
     assert opened and third[1] != first[1]
 
 
+@pytest.mark.parametrize(("name", "asked"), [("one.jsonl", {"stat": 1}),
+                                             ("20261129-100000-abcdef.0000.jsonl", {"listing": 1})])
+def test_a_cached_answer_costs_one_request(server, here, monkeypatch, name: str, asked: dict[str, int]) -> None:
+    _store(server).pipe(f"runs/asked/{name}", (here / run_file(here)).read_bytes())
+    assert invoke(server, "analyze", f"s3://runs/asked/{name}", "--format", "json")[0] == 0
+    calls: dict[str, int] = {}
+    for function in ("stat", "listing", "open_object"):
+        real = getattr(remote, function)
+        monkeypatch.setattr(remote, function, lambda url, real=real, function=function:
+                            calls.update({function: calls.get(function, 0) + 1}) or real(url))
+    assert invoke(server, "analyze", f"s3://runs/asked/{name}", "--format", "json")[0] == 0
+    assert calls == asked  # a HEAD for an object, a LIST for a segment (its run's other segments): no read
+
+
 def test_an_object_rewritten_during_the_read_is_one_error(server, here, monkeypatch) -> None:
     monkeypatch.setattr(remote, "READ_BLOCK", 64 << 10)  # the rewrite comes before the last ranges are asked
     store = _store(server)
