@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from support.rerunhelpers import command
 from support.pgserver import PgServer
 from support.s3server import S3Server
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.ops.browse import lists_runs, open_browser
@@ -236,6 +237,26 @@ def test_a_second_analyze_is_the_cache_s_answer_without_a_read(server, here, mon
     store.pipe("runs/cached/one.jsonl", (here / run_file(here, 1)).read_bytes())  # rewritten: another version
     third = invoke(server, "analyze", "s3://runs/cached/one.jsonl", "--format", "json")
     assert opened and third[1] != first[1]
+
+
+def test_a_value_under_a_sensitive_key_keeps_a_bucket_run_s_answer_out_of_the_cache(server, here, tmp_path,
+                                                                                    monkeypatch) -> None:
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "login", 20.0, trace.root, inputs={"api_key": "corpKEY-7781-zeta"})
+    trace.span("tool", "corpKEY-7781-zeta", 5.0, trace.root)  # a name that copies it: analyze keeps names
+    trace.run_end()
+    _store(server).pipe("runs/secret/run.jsonl", trace.write(tmp_path / "run.jsonl").read_bytes())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, _ = invoke(server, "analyze", "s3://runs/secret/run.jsonl", "--format", "json")
+    assert code == 0 and "corpKEY-7781-zeta" in out  # the report says the name: its copy is not kept
+    kept = [path for path in (tmp_path / "cache").rglob("*") if path.is_file()]
+    assert not any(b"corpKEY-7781-zeta" in path.read_bytes() for path in kept)
+    results = tmp_path / "cache" / "namel3ss-debug" / "results"
+    assert not results.exists() or not any(results.iterdir())
+    _store(server).pipe("runs/secret/clean.jsonl", (here / run_file(here)).read_bytes())
+    assert invoke(server, "analyze", "s3://runs/secret/clean.jsonl", "--format", "json")[0] == 0
+    assert any(results.iterdir())  # the cache is on: a run with nothing to hide is kept
 
 
 @pytest.mark.parametrize(("name", "asked"), [("one.jsonl", {"stat": 1}),
