@@ -32,7 +32,8 @@ others (the directory is made 0700, its files 0600) and never holds what redacti
   pair, a value the run holds under a sensitive key and the redactor would remember) is not kept
   (`scrub.copies.would_hide`): the next read reads the run again, so a cached answer is always the answer
   a first read gives. Only the first, uncached read of a run pays for the look: its strings, and a scan of
-  its files for values under sensitive keys (about 1 ms a MB);
+  its files for values under sensitive keys (about 1 ms a MB). An object in a store is not downloaded again for
+  it: the read that answers shows its bytes to a `scrub.learn.StreamLearner` on the way (`store/remote.watch`);
 - `redact` removes every result read from a file it rewrites (`purge`), found by the header: by path, or
   by device and inode for a result read through another name of the same file. An entry whose header
   cannot be read, and a temporary file a write left behind, go too.
@@ -59,8 +60,9 @@ import re
 import stat
 import zlib  # its crc32
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, Union
 
 import msgspec
 
@@ -73,6 +75,9 @@ from ..store import remote
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 from .environment import ignore
+
+if TYPE_CHECKING:
+    from ..scrub.learn import StreamLearner
 
 T = TypeVar("T")
 FORMAT = 22  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
@@ -126,6 +131,7 @@ class ResultCache:
         self._folder: Folder | None = None
         self._off = directory is None  # no cache, or one found unusable: not tried again
         self._files: dict[str, list[tuple[str, int, int]]] = {}  # key -> the files it was made from
+        self._heard: dict[str, StreamLearner] = {}  # an object in a store -> what its last whole read taught
 
     def key(self, kind: str, sources: Sequence[RunSource], question: Any) -> str | None:
         """The key of a result of `kind` about `sources` for `question` (JSON-able); None when a file cannot
@@ -142,6 +148,8 @@ class ResultCache:
                     return None
                 parts.append(identity)
                 files.append((identity[0], identity[4], identity[3]))
+                if remote.is_url(path) and not path.endswith(".gz"):  # learned from the read that answers
+                    remote.watch(path, self, partial(ResultCache._learner, url=path))
         try:
             key = blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
         except UnicodeEncodeError:  # a name with a byte that is not UTF-8 (a lone surrogate): kept out of the cache
@@ -171,7 +179,9 @@ class ResultCache:
         if key is None or self._off or any(read.any or read.unknown_types for read in problems):
             return
         files = self._files.get(key, [])
-        if _would_hide(value, [path for path, _, _ in files]):
+        paths = [path for path, _, _ in files]
+        learned = {path: heard.redactor.learned for path in paths if (heard := self._heard.get(path)) is not None}
+        if _would_hide(value, paths, learned):
             return
         folder = self._results(make=True)
         if folder is None:
@@ -209,6 +219,17 @@ class ResultCache:
             if files is None or any(path in wanted or (device, inode) in wanted for path, device, inode in files):
                 gone += folder.remove(name, ENTRY)
         return gone + sum(folder.remove(name, TEMPORARY) for name in temporaries)
+
+    def _learner(self, url: str) -> StreamLearner:
+        """A tap of a read of `url`: what redacting it would hide, learned on the way and kept once every byte was
+        seen (not when its first MiB says it is not plain v1: `learn_run` reads such a run's events again)."""
+        from ..scrub.learn import StreamLearner  # noqa: PLC0415 - the redactor loads only for a run in a store
+
+        def heard(learner: StreamLearner) -> None:
+            if not learner.foreign:
+                self._heard[url] = learner
+
+        return StreamLearner(heard)
 
     def close(self) -> None:
         """Let go of the results directory (it is opened once, at the first use)."""
@@ -272,12 +293,12 @@ def file_marks(paths: Iterable[str]) -> frozenset[Mark]:
     return frozenset(marks)
 
 
-def _would_hide(value: Any, files: list[str]) -> bool:
+def _would_hide(value: Any, files: list[str], learned: Mapping[str, Sequence[str]]) -> bool:
     """`scrub.copies.would_hide`, loaded only when a result is about to be kept (the tracer's redactor)."""
     from ..scrub.copies import would_hide  # noqa: PLC0415 - the redactor loads only for a result to keep
 
     try:
-        return would_hide(value, files)
+        return would_hide(value, files, learned)
     except (OSError, ValueError, Namel3ssDebugError):
         return True  # a run that cannot be read again (gone, replaced by something else): keep nothing
 

@@ -10,7 +10,7 @@ passes the first test, and only the lines the pre-scan flags are decoded.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import msgspec
 
@@ -20,14 +20,19 @@ from .learn import learn_run
 _BINARY = (bytes, bytearray, memoryview)  # a result's arrays: numbers, not text
 
 
-def would_hide(value: Any, files: Iterable[str]) -> bool:
+def would_hide(value: Any, files: Iterable[str], learned: Mapping[str, Iterable[str]] | None = None) -> bool:
     """Whether redacting `files` (the run `value` was read from) would hide any text `value` holds:
-    its strings, and its dictionaries' keys."""
+    its strings, and its dictionaries' keys. `learned`: what some of the files teach, learned already from the
+    read that made `value` (`learn.StreamLearner`); those are not read again."""
     texts = strings(msgspec.to_builtins(value, builtin_types=_BINARY))
     redactor = Redactor()
     if _hides(redactor, texts):
         return True
-    learn_run(redactor, files)
+    known = learned or {}
+    for values in known.values():
+        for secret in values:
+            redactor.learn(secret)
+    learn_run(redactor, [file for file in files if file not in known])
     return bool(redactor.learned) and _hides(redactor, texts)
 
 

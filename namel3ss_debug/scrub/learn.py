@@ -8,6 +8,8 @@ flags (a sensitive name before a separator, an `argv`), as `redact`'s first pass
 
 A plain v1 file is read a block at a time and each block asked of the pre-scan at once (in C); only the
 lines of a block it flags are asked one by one, and only the lines it flags are decoded: about 1 ms a MB.
+An object in a store is learned the same way from the read that answers (`StreamLearner`, shown its bytes by
+`store/remote.watch`), so it is not downloaded a second time.
 A file in another format (its events made from its lines) or compressed is read through the store's
 reader, which makes its events. Unreadable lines are passed over: what cannot be read cannot be copied.
 """
@@ -15,11 +17,11 @@ reader, which makes its events. Unreadable lines are passed over: what cannot be
 from __future__ import annotations
 
 import os
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from ..store.blocks import block_size, iter_blocks, open_trace
+from ..store.blocks import BOM, block_size, iter_blocks, open_trace
 from ..store.line_ahead import line_ahead
-from ..store.formats import rereadable
+from ..store.formats import SNIFF, head_is_v1, rereadable
 from ..store.lines import decode_line
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
@@ -42,9 +44,51 @@ def learn_run(redactor: Redactor, files: Iterable[str]) -> None:
 
 def _learn_lines(redactor: Redactor, path: str) -> None:
     for line in _flagged_lines(path, redactor):
-        event = decode_line(line)
-        if isinstance(event, dict):
-            redacted_event(redactor, event)
+        _learn_line(redactor, line)
+
+
+def _learn_line(redactor: Redactor, line: bytes) -> None:
+    event = decode_line(line)
+    if isinstance(event, dict):
+        redacted_event(redactor, event)
+
+
+class StreamLearner:
+    """What `learn_run` learns of one plain v1 file, learned from its bytes as another read reads them (a `Tap` of
+    `store/remote.watch`: a run in a store, read once). Whole lines are asked of the pre-scan a block at a time, as
+    `_flagged_lines` asks them; `done(self)` is called once the read has shown every byte. A file whose first MiB
+    is not plain v1 (another format, OTLP/JSON) is `foreign`: what it teaches is learned from its events, by
+    `learn_run`, not here."""
+
+    def __init__(self, done: Callable[["StreamLearner"], None]):
+        self.redactor = Redactor()
+        self.done = done
+        self.head = bytearray()  # its first SNIFF bytes, which say whether it is plain v1
+        self.foreign = False
+        self._rest = b""  # the start of a line the last block did not end
+
+    def see(self, data: bytes) -> None:
+        if not self.head and data.startswith(BOM):  # no part of the first line, as `iter_blocks` reads it
+            self.head += BOM
+            data = data[len(BOM):]
+        if len(self.head) < SNIFF:
+            self.head += data[: SNIFF - len(self.head)]
+        data = self._rest + data
+        cut = data.rfind(b"\n") + 1
+        whole, self._rest = data[:cut], data[cut:]
+        self._learn(whole)
+
+    def end(self) -> None:
+        self._learn(self._rest)
+        self._rest = b""
+        self.foreign = not head_is_v1(bytes(self.head))
+        self.done(self)
+
+    def _learn(self, lines: bytes) -> None:
+        if lines and self.redactor.may_hold_secret(lines):
+            for line in lines.split(b"\n"):
+                if self.redactor.may_hold_secret(line):
+                    _learn_line(self.redactor, line)
 
 
 def _flagged_lines(path: str, redactor: Redactor) -> Iterator[bytes]:

@@ -18,7 +18,7 @@ from .located import Mapper
 from .problems import ReadProblems
 from .sources import RunSource, is_stream, seekable
 
-_SNIFF = 1 << 20
+SNIFF = 1 << 20
 _PRETTY_LINE = 16 << 10  # no pretty-printer writes a first line longer
 
 
@@ -103,9 +103,14 @@ def _is_v1(path: str) -> bool:
     try:
         stream, _ = open_trace(path, None)
         with stream:
-            head = stream.read(_SNIFF)
+            head = stream.read(SNIFF)
     except (OSError, EOFError, zlib.error, TraceError):
         return False  # not read again: the reader, reading it once, says why it cannot be read
+    return head_is_v1(head)
+
+
+def head_is_v1(head: bytes) -> bool:
+    """`_is_v1` of a file's first `SNIFF` bytes (all of a smaller file)."""
     if looks_otlp_document(head):
         return False
     first = first_object(head.splitlines())

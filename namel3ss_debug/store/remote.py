@@ -29,8 +29,9 @@ import io
 import queue
 import re
 import threading
+import weakref
 from dataclasses import dataclass
-from typing import IO, Any, Mapping
+from typing import IO, Any, Callable, Mapping, Protocol
 
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 
@@ -88,8 +89,36 @@ def folder_url(url: str) -> str:
     return head + "/"
 
 
+class Tap(Protocol):
+    """What is shown an object's bytes as a read reads them (`watch`): each block once, in order, from the first."""
+
+    def see(self, data: bytes) -> None: ...
+
+    def end(self) -> None:
+        """The read reached the object's end, at its pinned version: every byte was seen."""
+
+
 _PINNED: dict[str, RemoteObject] = {}
+# URL -> each owner's maker of a tap (the owner held weakly: an owner gone makes no more taps), by the owner's id
+_WATCHERS: dict[str, dict[int, tuple[weakref.ref[Any], Callable[[Any], Tap]]]] = {}
 _LOCK = threading.Lock()
+
+
+def watch(url: str, owner: object, make: Callable[[Any], Tap]) -> None:
+    """Show each read of `url` to a tap `make(owner)` makes for it (one a read: a read that stops early never ends
+    its tap), while `owner` lives; `owner`'s earlier watch of `url` is replaced. The result cache learns what
+    redacting a run would hide from the read that answers, not from a second download (`ops/cache.py`)."""
+    with _LOCK:
+        makers = _WATCHERS.setdefault(url, {})
+        for key in [key for key, (held, _) in makers.items() if held() is None]:
+            del makers[key]  # owners gone
+        makers[id(owner)] = (weakref.ref(owner), make)
+
+
+def _taps(url: str) -> list[Tap]:
+    with _LOCK:
+        makers = list(_WATCHERS.get(url, {}).values())
+    return [make(owner) for held, make in makers if (owner := held()) is not None]
 
 
 def pin(found: RemoteObject) -> RemoteObject:
@@ -197,6 +226,7 @@ class _Reading(io.RawIOBase):
             raise changed(found.url)
         self.conditional = isinstance(getattr(self.file, "read_kw", None), Mapping) and "IfMatch" in self.file.read_kw
         self.given = 0
+        self._taps = _taps(found.url)
         self._held = memoryview(b"")
         self._ended = False
         self._ahead: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=AHEAD)
@@ -227,6 +257,11 @@ class _Reading(io.RawIOBase):
         if not item:
             self._ended = True
             self._check_end()
+        for tap in self._taps:
+            if item:
+                tap.see(item)
+            else:
+                tap.end()
         self._held = memoryview(item)
 
     def _first(self) -> bytes | BaseException:
