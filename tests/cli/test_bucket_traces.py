@@ -137,6 +137,8 @@ def both(server: S3Server, here: Path, *args: str, index: int = 0) -> tuple[tupl
     ("analyze", "TRACE", "--format", "markdown"),
     ("inspect", "TRACE"),
     ("inspect", "TRACE", "--errors-only", "--format", "json"),
+    ("inspect", "TRACE", "--event", "5"),
+    ("inspect", "TRACE", "--tree"),
     ("replay", "TRACE"),
     ("diagnose", "TRACE"),
     ("diagnose", "TRACE", "--format", "json"),
