@@ -10,6 +10,9 @@ opens it to read, front to back, a block at a time; every other module reads wha
 - A read reads the pinned version or nothing: s3fs asks each range with `If-Match` on the ETag, and an object whose
   version at the open or at the end is not the pinned one is a `TraceError` (exit 3): it changed while it was
   read, and half of one version with half of another is never an answer.
+- A read's first MiB is one request; from there a thread of the read's own fetches up to `AHEAD` blocks of
+  `READ_BLOCK` ahead of the reader. `watch` shows a read's bytes to a tap on the way (the result cache learns
+  there what redacting the run would hide, rather than downloading it again).
 - Credentials come from the store's own places (the environment, the AWS profile, an instance role: botocore's
   chain), never from a trace or a workspace file. Each request has `CONNECT_S` to connect, `READ_S` to answer and
   `ATTEMPTS` tries, so a store that does not answer is one line after a bounded wait, not a hang.
@@ -43,7 +46,7 @@ PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "a
             "abfss": "adlfs", "adl": "adlfs"}
 CONNECT_S = 5  # to open a connection: a loopback or a region's endpoint answers in well under a second
 READ_S = 30  # for a request's answer (a range of READ_BLOCK bytes: 8 MB in 30 s is 2 Mbit/s)
-ATTEMPTS = 2  # tries of one request, by botocore and again by s3fs: a silent store is said within about a minute
+ATTEMPTS = 2  # tries of one request, by botocore and again by s3fs: a silent store is said within 2.5 minutes
 READ_BLOCK = 8 << 20  # bytes per ranged GET: 13 requests for 100 MB, each well within READ_S
 AHEAD = 2  # blocks fetched ahead of the reader at most: 16 MB held
 FIRST_BLOCK = 1 << 20  # the first range, read without a thread: a look at a run's first lines costs no more
