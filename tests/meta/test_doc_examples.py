@@ -122,7 +122,9 @@ def test_most_examples_run() -> None:
     assert len(run) >= 70, f"only {len(run)} shell blocks run"
     assert sum(len(block.commands) for block in run) >= 125
     assert sum(len(block.verdicts) for block in run) >= 10, "the verdict lines checked"
-    assert len(not_run) <= 14, [_report(block, block.not_run or "") for block in not_run]
+    # 14 before issue 102, and a block of its shared stores, which the pages' commands cannot reach: the bucket's
+    # commands (docs/files.md, run against an S3 server by tests/cli/test_bucket_traces.py)
+    assert len(not_run) <= 15, [_report(block, block.not_run or "") for block in not_run]
 
 
 def test_every_shell_block_has_a_command() -> None:
