@@ -2,7 +2,7 @@
 
 A run that is to be sent leaves a marker when it ends (`tracer/finished.py`). The sending takes each marked run of
 the trace directory in turn (the run just ended first, then those earlier runs left, oldest first), puts its
-segments at `PREFIX/<file name>` and confirms each (`store/remote.put_confirmed`); only then are the local files
+segments at `PREFIX/<file name>` and confirms each (`store/remote_put.put_confirmed`); only then are the local files
 removed (unless `trace_upload_keep_local`) and the marker with them. A fault at any point leaves the run and its marker
 where they were, for the next run's end.
 
@@ -33,7 +33,7 @@ from ..model.bucket_url import BucketUrl, parse_bucket_url
 from ..model.errors import Namel3ssDebugError
 from ..model.fs import Refused
 from ..model.messages import warning_line
-from ..store import remote
+from ..store import remote_put
 from ..tracer import finished, lifecycle
 from ..tracer.api import get_tracer
 from ..tracer.run import Run
@@ -189,8 +189,8 @@ def _put(sending: Sending, url: str, data: bytes, deadline: float) -> None:
     try:
         if left <= 0:
             raise TimeoutError
-        remote.put_confirmed(url, data, timeout=left)
-    except remote.NotStored as refused:  # this object's fault: the other runs may still go
+        remote_put.put_confirmed(url, data, timeout=left)
+    except remote_put.NotStored as refused:  # this object's fault: the other runs may still go
         raise NotSent(refused.message, refused.hint or "", stops=False) from None
     except (Namel3ssDebugError, TimeoutError) as failure:
         if time.monotonic() >= deadline or isinstance(failure, TimeoutError):

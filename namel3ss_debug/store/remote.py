@@ -1,6 +1,7 @@
 """Traces in an object store (`s3://bucket/key`, and `gs://`, `az://`, ... when fsspec reaches them): the one
-module that knows fsspec. It recognises a URL, lists a folder, looks an object up (its size and version) and
-opens it to read, front to back, a block at a time; every other module reads what it gives as it reads a file.
+module that knows fsspec (`remote_put.py` writes through the stores it makes). It recognises a URL, lists a
+folder, looks an object up (its size and version) and opens it to read, front to back, a block at a time; every
+other module reads what it gives as it reads a file.
 
 - A URL names an object (a trace file, any segment of a run) or, ending in `/` or naming no object, a folder.
 - Each object is pinned at the version the last listing or look-up of it found (`pin`: its ETag, or its version
@@ -16,8 +17,8 @@ opens it to read, front to back, a block at a time; every other module reads wha
 - Credentials come from the store's own places (the environment, the AWS profile, an instance role: botocore's
   chain), never from a trace or a workspace file. Each request has `CONNECT_S` to connect, `READ_S` to answer and
   `ATTEMPTS` tries, so a store that does not answer is one line after a bounded wait, not a hang.
-- A finished run's segment is put here too (`put_confirmed`, for `trace_upload_url`): whole, its MD5 sent with it,
-  then looked at again, so that a run's local files go only once the store holds its bytes.
+- Writing an object is `remote_put.py`'s, through the stores made here (`filesystem`): a finished run's segment
+  (`trace_upload_url`) and the Parquet tables of `export --to parquet URL`.
 - What the store says is one line through the one translator (`failure`): a name that names nothing (no bucket, no
   key) is a `UsageError` (exit 2), as a missing local file is; a store that cannot be read (access denied, no
   credentials, unreachable) a `TraceError` (exit 3). A store whose fsspec package is missing is a `UsageError`
@@ -26,8 +27,6 @@ opens it to read, front to back, a block at a time; every other module reads wha
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import queue
 import re
@@ -51,8 +50,6 @@ READ_BLOCK = 8 << 20  # bytes per ranged GET: 13 requests for 100 MB, each well 
 AHEAD = 2  # blocks fetched ahead of the reader at most: 16 MB held
 FIRST_BLOCK = 1 << 20  # the first range, read without a thread: a look at a run's first lines costs no more
 _COPY = 1 << 20
-PUT_MAX_BYTES = 5 * 2**30  # S3's limit on one PUT: a segment is put whole, never in parts
-_MD5_ETAG = re.compile(r'"?([0-9a-f]{32})"?')
 # Where an object says which version it is, by store: S3 (VersionId with versioning on, else ETag), GCS
 # (generation), Azure (version_id, etag), else when it was written; the first one an object has is its version.
 _VERSION_KEYS = ("VersionId", "version_id", "generation", "ETag", "etag", "md5Hash", "LastModified", "mtime",
@@ -140,7 +137,7 @@ def pinned(url: str) -> RemoteObject:
 
 def stat(url: str) -> RemoteObject:
     """`url`'s object now; raises the `failure` of a missing or unreadable one."""
-    fs, path = _filesystem(url)
+    fs, path = filesystem(url)
     try:
         info = fs.info(path)
     except Exception as error:  # every store's errors, said in one line by `failure`
@@ -160,7 +157,7 @@ def exists(url: str) -> RemoteObject | None:
 
 def listing(url: str) -> list[RemoteObject]:
     """The objects directly in the folder `url` (no deeper), each pinned; a folder with none is empty."""
-    fs, path = _filesystem(url)
+    fs, path = filesystem(url)
     base = url.rstrip("/")
     try:
         entries = fs.ls(path.rstrip("/"), detail=True)
@@ -218,7 +215,7 @@ class _Reading(io.RawIOBase):
 
     def __init__(self, found: RemoteObject):
         self.found = found
-        fs, path = _filesystem(found.url)
+        fs, path = filesystem(found.url)
         try:
             self.file = fs.open(path, "rb", block_size=READ_BLOCK, cache_type="none")
         except Exception as error:  # every store's errors, said in one line by `failure`
@@ -315,36 +312,6 @@ class _Reading(io.RawIOBase):
         super().close()
 
 
-class NotStored(TraceError):
-    """An object that, after its put, is not the bytes that were sent: this object's fault, not the store's."""
-
-
-def put_confirmed(url: str, data: bytes, *, timeout: float) -> None:
-    """Put `data` at `url` whole, with its MD5 (`Content-MD5`: S3 refuses a body that does not match it), then
-    look at the object again: `NotStored` unless its size is the data's and, where its ETag is an MD5 (a plain
-    PUT without KMS), that MD5 is the data's. Each request within `timeout` seconds; the store's errors as
-    `failure`."""
-    if len(data) >= PUT_MAX_BYTES:
-        raise NotStored(f"{len(data) / 2**30:.1f} GiB is more than one PUT takes (5 GiB)", where=url,
-                        hint="set max_trace_file_size_mb below 5120, so that runs are written in smaller segments")
-    fs, path = _filesystem(url)
-    digest = hashlib.md5(data, usedforsecurity=False).digest()
-    sent = {"chunksize": PUT_MAX_BYTES, "ContentMD5": base64.b64encode(digest).decode()} \
-        if PACKAGES.get(scheme(url)) == "s3fs" else {}
-    try:
-        fs.pipe_file(path, data, timeout=timeout, **sent)  # `timeout` is fsspec's, around each call
-        found = fs.info(path, refresh=True, timeout=timeout)
-    except Exception as error:  # every store's errors, said in one line by `failure`
-        raise failure(url, error) from None
-    if found.get("size") != len(data):
-        raise NotStored(f"the object holds {found.get('size')} bytes after the put, not the {len(data)} sent",
-                        where=url, hint="check what else writes under that prefix")
-    etag = _MD5_ETAG.fullmatch(str(found.get("ETag") or ""))
-    if etag is not None and etag.group(1) != digest.hex():
-        raise NotStored("the object does not hold the bytes sent (its ETag is not their MD5)", where=url,
-                        hint="check what else writes under that prefix")
-
-
 def changed(url: str) -> TraceError:
     """The one error of an object rewritten while it was read."""
     return TraceError("the object changed while it was read (its version is not the one the read began with)",
@@ -392,7 +359,7 @@ def _version(info: Mapping[str, Any]) -> str:
 _FILESYSTEMS: dict[tuple[str, int, tuple[tuple[str, str], ...]], Any] = {}
 
 
-def _filesystem(url: str) -> tuple[Any, str]:
+def filesystem(url: str) -> tuple[Any, str]:
     """The store `url` is in and the path in it. One per store, environment and process (a worker forked from this
     one makes its own: the parent's event loop is not in it); listings are not kept (a second command sees the
     store as it is); requests are bounded (`CONNECT_S`, `READ_S`, `ATTEMPTS`)."""
