@@ -87,6 +87,18 @@ class Settings:
         values["run_index_url"] = masked(self.run_index_url)
         return values
 
+    @property
+    def hands_on(self) -> bool:
+        """Whether a run's end hands the run to a process of ours (`launch/uploading.py`): to send it to a bucket
+        (`trace_upload_url`), to put it in a team's index (`run_index_url`), or both."""
+        return bool(self.trace_upload_url or self.run_index_url)
+
+
+def settings_from(values: Mapping[str, object], source: str) -> Settings:
+    """The settings `values` give (`plain` data by key, as one process of ours hands its settings to another;
+    a key not given keeps its default), each checked as a value from code is. Raises ConfigError."""
+    return _settings(_read_overrides(values, source))
+
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
 

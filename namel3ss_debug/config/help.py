@@ -23,8 +23,8 @@ KEY_HELP: dict[str, str] = {
         'Keep a run\'s local files once its upload is confirmed (by default they are removed then).'
     ),
     "trace_upload_timeout_seconds": (
-        'The most a run\'s end waits for its uploads (and those earlier runs left). > 0 and <= 3600; what is not '
-        'sent by then stays local for the next run.'
+        'The most a run\'s end waits for its uploads and, with `run_index_url`, its indexing (and those earlier '
+        'runs left). > 0 and <= 3600; what is not sent and indexed by then stays local for the next run.'
     ),
     "default_components": (
         'Record only these components: `app`, `agent`, `llm`, `tool`, `prompt`, `chain`, `memory`, '
@@ -162,6 +162,7 @@ KEY_HELP: dict[str, str] = {
         'The run index in PostgreSQL, shared by a team: `postgresql://USER@HOST:PORT/DATABASE` (the `postgres` '
         'extra); empty: SQLite beside the traces ([Many runs: runs](runs.md), "A team\'s index in PostgreSQL"). '
         'The password comes from PGPASSWORD, ~/.pgpass, PGSERVICE or a URL in the environment: a URL with one '
-        'in a workspace file is an error. Shown with its password masked.'
+        'in a workspace file is an error. Shown with its password masked. Each traced run is indexed there as it '
+        'ends ([Record a run](record.md#into-the-teams-index-as-they-end)).'
     ),
 }

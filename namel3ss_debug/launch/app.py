@@ -90,8 +90,9 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     `namel3ss-debug` command), the run ends after what the interpreter would do at exit: non-daemon
     threads finish and atexit callbacks run, traced.
 
-    With `upload` (`trace`'s run) and a `trace_upload_url`, the run's end leaves the marker of a run to send
-    (`tracer/finished.py`); the caller sends it (`uploading.send_finished`) once it has read it.
+    With `upload` (`trace`'s run) and a `trace_upload_url` or a `run_index_url`, the run's end leaves the marker
+    of a run to hand on (`tracer/finished.py`); the caller sends and indexes it (`uploading.send_finished`) once it
+    has read it.
     """
     check_target(target)
     loaded = [(file, read_pinned(file.pinned) if file.pinned else None) for file in files] if files else None
@@ -104,7 +105,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         prepared, attrs = _prepare_ai_app(target)
         start_attrs = {**(start_attrs or {}), **attrs}
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
-    run.upload = upload and bool(resolved.settings.trace_upload_url)
+    run.upload = upload and resolved.settings.hands_on
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     redactor = run.redactor
     noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}",

@@ -36,8 +36,8 @@ def autostart() -> None:
             print(warning_line(warning), file=sys.stderr)
         try:
             run = get_tracer().start_run(resolved)
-            if resolved.settings.trace_upload_url:
-                from .uploading import send_at_exit  # noqa: PLC0415 - only an app whose runs go to a bucket loads it
+            if resolved.settings.hands_on:
+                from .uploading import send_at_exit  # noqa: PLC0415 - only an app whose runs are handed on loads it
 
                 send_at_exit(run)
             capture_calls()  # the HTTP clients and frameworks the app imports from here on

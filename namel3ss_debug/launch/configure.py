@@ -30,8 +30,8 @@ def configure(**settings: Any) -> Tracer:
     tracer.end_run()
     if resolved.settings.enabled:
         run = tracer.start_run(resolved)
-        if resolved.settings.trace_upload_url:
-            from .uploading import send_at_exit  # noqa: PLC0415 - only an app whose runs go to a bucket loads it
+        if resolved.settings.hands_on:
+            from .uploading import send_at_exit  # noqa: PLC0415 - only an app whose runs are handed on loads it
 
             send_at_exit(run)
         capture_calls()

@@ -35,17 +35,24 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
 
 
 def render_sent(console: Console, sent: Sent, run_id: str | None) -> None:
-    """`sent   to s3://runs/ci, checked (size, MD5); local files removed`, and the runs earlier ends left that
-    went with it; nothing when nothing went (the one warning line says why)."""
-    earlier = [other for other in sent.sent if other != run_id]
-    if run_id not in sent.sent and not earlier:
-        return
-    what = "this run" if run_id in sent.sent else "no part of this run"
-    if earlier:
-        what += f", and {plural(len(earlier), 'run')} left by earlier ones,"
-    local = "local files kept" if sent.keep_local else "local files removed"
-    console.print(f"[dim]sent[/]  {what} to {safe(sent.url)}, each object's size and MD5 checked; {local}",
-                  soft_wrap=True)
+    """`sent  this run to s3://runs/ci, each object's size and MD5 checked; local files removed`, then `indexed
+    this run in postgresql://...`, each with the runs earlier ends left that went with it; nothing for what did
+    not happen (the one warning line says why)."""
+    if sent.url and (what := _which(sent.sent, run_id)):
+        local = "local files kept" if sent.keep_local else "local files removed"
+        console.print(f"[dim]sent[/]  {what} to {safe(sent.url)}, each object's size and MD5 checked; {local}",
+                      soft_wrap=True)
+    if sent.index and (what := _which(sent.indexed, run_id)):
+        console.print(f"[dim]indexed[/]  {what} in {safe(sent.index)}", soft_wrap=True)
+
+
+def _which(runs: list[str], run_id: str | None) -> str:
+    """`this run`, `this run, and 2 runs left by earlier ones,`; "" for none."""
+    earlier = [other for other in runs if other != run_id]
+    if run_id not in runs and not earlier:
+        return ""
+    what = "this run" if run_id in runs else "no part of this run"
+    return what + (f", and {plural(len(earlier), 'run')} left by earlier ones," if earlier else "")
 
 
 def _rows(summary: RunSummary) -> list[tuple[str, str]]:

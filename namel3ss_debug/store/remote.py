@@ -144,7 +144,7 @@ def stat(url: str) -> RemoteObject:
         raise failure(url, error) from None
     if info.get("type") != "file":
         raise failure(url, FileNotFoundError(url))
-    return _object(url, info)
+    return object_of(url, info)
 
 
 def exists(url: str) -> RemoteObject | None:
@@ -171,7 +171,7 @@ def listing(url: str) -> list[RemoteObject]:
     for info in entries:
         if info.get("type") == "file":
             name = str(info["name"]).rstrip("/").rpartition("/")[2]
-            found.append(pin(_object(f"{base}/{name}", info)))
+            found.append(pin(object_of(f"{base}/{name}", info)))
     return found
 
 
@@ -342,7 +342,8 @@ def failure(url: str, error: BaseException) -> Namel3ssDebugError:
     return TraceError(f"cannot read it: {said}", where=url)
 
 
-def _object(url: str, info: Mapping[str, Any]) -> RemoteObject:
+def object_of(url: str, info: Mapping[str, Any]) -> RemoteObject:
+    """The object at `url` as the store's `info` about it says: its size, version and time of writing."""
     modified = info.get("LastModified") or info.get("mtime") or info.get("last_modified") or ""
     return RemoteObject(url, int(info.get("size") or 0), _version(info), str(modified))
 

@@ -16,7 +16,7 @@ import hashlib
 import re
 
 from ..model.errors import TraceError
-from .remote import PACKAGES, failure, filesystem, scheme
+from .remote import PACKAGES, RemoteObject, failure, filesystem, object_of, scheme
 
 PUT_MAX_BYTES = 5 * 2**30  # S3's limit on one PUT: a segment is put whole, never in parts
 _MD5_ETAG = re.compile(r'"?([0-9a-f]{32})"?')
@@ -26,11 +26,11 @@ class NotStored(TraceError):
     """An object that, after its put, is not the bytes that were sent: this object's fault, not the store's."""
 
 
-def put_confirmed(url: str, data: bytes, *, timeout: float) -> None:
+def put_confirmed(url: str, data: bytes, *, timeout: float) -> RemoteObject:
     """Put `data` at `url` whole, with its MD5 (`Content-MD5`: S3 refuses a body that does not match it), then
     look at the object again: `NotStored` unless its size is the data's and, where its ETag is an MD5 (a plain
     PUT without KMS), that MD5 is the data's. Each request within `timeout` seconds; the store's errors as
-    `failure`."""
+    `failure`. The object as that look found it (its version: what a run index keys it by)."""
     if len(data) >= PUT_MAX_BYTES:
         raise NotStored(f"{len(data) / 2**30:.1f} GiB is more than one PUT takes (5 GiB)", where=url,
                         hint="set max_trace_file_size_mb below 5120, so that runs are written in smaller segments")
@@ -50,6 +50,7 @@ def put_confirmed(url: str, data: bytes, *, timeout: float) -> None:
     if etag is not None and etag.group(1) != digest.hex():
         raise NotStored("the object does not hold the bytes sent (its ETag is not their MD5)", where=url,
                         hint="check what else writes under that prefix")
+    return object_of(url, found)
 
 
 def remove(url: str) -> None:

@@ -1,10 +1,11 @@
-"""The runs waiting to be sent to a bucket: a marker file of ours, `<run id>.upload`, beside each one's segments.
+"""The runs waiting to be handed on (sent to a bucket, put in a team's run index, or both): a marker file of ours,
+`<run id>.upload`, beside each one's segments.
 
 The tracer writes a run's marker when the run has ended and its files are closed (`mark`), listing the segments it
 wrote; whoever sends the run (`launch/uploading.py`, at this run's end or a later one's) takes the marker first
-(`claim`), and removes it once every segment is in the bucket (`TakenRun.sent`). So a run is sent only once it is
-whole, a run left by a fault is found by its marker (never by guessing from names), and a run killed before its end
-(SIGKILL, a power cut) has no marker and stays local.
+(`claim`), and removes it once every segment is in the bucket and the run in the index (`TakenRun.sent`). So a run
+is sent only once it is whole, a run left by a fault is found by its marker (never by guessing from names), and a
+run killed before its end (SIGKILL, a power cut) has no marker and stays local.
 
 Taking a marker is an exclusive `flock` on it, without waiting: two processes ending at once never send one run
 together; the second finds it taken and leaves it, or finds it gone once the first is done (the name is looked at

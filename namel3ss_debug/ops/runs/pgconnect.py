@@ -8,7 +8,8 @@ URL or PGCONNECT_TIMEOUT says otherwise) is a failure like a refusal.
 
 Every failure to reach the database, or to go on talking to it, is `IndexUnreachable`: one line that says what
 happened, which database (its URL with no password), and how to fix it; exit 1 (the command could not do its work;
-the traces are untouched, and the tracer never asks the index anything).
+the traces are untouched). A traced app never asks the index anything: its run's end hands the run to a process of
+ours that indexes it (`ended.py`), and a failure there is one line, the run kept for the next end.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ identity is its size and its version (`store/remote.py`), so a rewritten object 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,7 +100,21 @@ def _scan_folder(url: str) -> dict[str, dict[str, Identity]]:
     for found in remote.listing(url):
         if found.name.endswith(TRACE_SUFFIXES):
             segment = segment_named(found.name)
-            version = int.from_bytes(blake2b(found.version.encode(), digest_size=7).digest(), "big")
             key = segment[0] if segment is not None else found.name
-            runs.setdefault(key, {})[found.name] = (found.size, version, 0)
+            runs.setdefault(key, {})[found.name] = object_identity(found)
     return runs
+
+
+def object_identity(found: remote.RemoteObject) -> Identity:
+    """An object's identity as the index keeps it: its size, its version hashed to a number, and 0."""
+    return found.size, int.from_bytes(blake2b(found.version.encode(), digest_size=7).digest(), "big"), 0
+
+
+def file_identity(path: Path) -> Identity | None:
+    """A file's identity as `scan` finds it (None: gone, or not a regular file), so that the next sync of its
+    directory finds it unchanged."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino) if stat.S_ISREG(info.st_mode) else None

@@ -70,8 +70,9 @@ class TraceRequest:
 @dataclass(frozen=True)
 class TracedRun:
     """How the app ended and what it left: its exit code, the traceback of an exception it did not handle
-    (not for Ctrl-C), the trace's files, the run's summary or why there is none, and, with `trace_upload_url`,
-    what was sent to the bucket (this run and those earlier runs left) or why not."""
+    (not for Ctrl-C), the trace's files, the run's summary or why there is none, and, with `trace_upload_url` or
+    `run_index_url`, what was sent to the bucket and put in the index (this run and those earlier runs left) or
+    why not."""
 
     exit_code: int
     traceback: str | None
