@@ -119,8 +119,8 @@ def test_eight_processes_of_250_runs_reach_the_bucket_and_the_index_whole(
                      ("verify", "TRACE", "--yes", "--format", "json")):
             answers = []
             for trace in (f"s3://runs/{key}", str(here)):
-                done = command(*[trace if arg == "TRACE" else arg for arg in args], cwd=ROOT,
-                               extra=store.environ())
+                done = command(*[trace if arg == "TRACE" else arg for arg in args], cwd=here.parent,
+                               extra=store.environ())  # the reruns' own runs go to its debug/traces
                 assert "Traceback" not in done.stderr
                 document = json.loads(done.stdout)
                 shown = judged(document, FOLDER, f"{here.parent}/") if args[0] != "diagnose" else \
