@@ -122,9 +122,11 @@ def test_most_examples_run() -> None:
     assert len(run) >= 70, f"only {len(run)} shell blocks run"
     assert sum(len(block.commands) for block in run) >= 125
     assert sum(len(block.verdicts) for block in run) >= 10, "the verdict lines checked"
-    # 14 before issue 102, and a block of its shared stores, which the pages' commands cannot reach: the bucket's
-    # commands (docs/files.md, run against an S3 server by tests/cli/test_bucket_traces.py)
-    assert len(not_run) <= 15, [_report(block, block.not_run or "") for block in not_run]
+    # 14 before issue 102, and three blocks of its shared stores, which the pages' commands cannot reach: the
+    # bucket's commands (docs/files.md, run against an S3 server by tests/cli/test_bucket_traces.py) and a team's CI
+    # job and listing (docs/many-machines.md; tests/e2e/test_team_runs.py takes those steps against PostgreSQL and
+    # an S3 server)
+    assert len(not_run) <= 17, [_report(block, block.not_run or "") for block in not_run]
 
 
 def test_every_shell_block_has_a_command() -> None:
