@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..model.errors import UsageError
+from ..model.errors import Namel3ssDebugError, UsageError
 from ..model.messages import plural
 from .errors import warn
 from .suggest import Choice
@@ -17,6 +17,7 @@ from ..ops.environment import Environment
 from ..ops.export import ExportRequest, Exported, export_traces
 from ..ops.export_parquet import export_parquet
 from ..ops.traces import TraceArgs
+from ..store import remote
 
 FORMATS = ("otlp", "otlp-json", "perfetto", "parquet")
 
@@ -67,7 +68,8 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     --to parquet DIR writes three tables under DIR, runs/, spans/ and
     events/, each in day=YYYY-MM-DD/ folders, one file per run named by its
     run id: exporting more runs later adds files, exporting a run again
-    replaces its own. Inputs and outputs stay in the trace. It needs the
+    replaces its own. DIR may be a bucket, s3://bucket/prefix/: the same
+    files as objects, each confirmed after its put. Inputs and outputs stay in the trace. It needs the
     parquet extra: pip install 'namel3ss-debug[parquet]'.
 
     \b
@@ -143,6 +145,12 @@ def _directory_argument(names: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
 
 
 def _holds_traces(name: str) -> bool:
+    if remote.is_url(name):  # an object, or a folder of traces, in a store: one look-up and one listing
+        try:
+            return remote.exists(name) is not None or any(found.name.endswith((".jsonl", ".jsonl.gz"))
+                                                          for found in remote.listing(name))
+        except Namel3ssDebugError:
+            return False  # the export says what is wrong with the store
     try:
         return any(entry.endswith((".jsonl", ".jsonl.gz")) for entry in os.listdir(name))
     except OSError:

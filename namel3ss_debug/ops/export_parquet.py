@@ -1,5 +1,6 @@
 """`export --to parquet DIR`: each run named written as rows of three tables, runs, spans and events
-(`interop/parquet/`), into DIR's day folders (`parquet_dataset.py`).
+(`interop/parquet/`), into DIR's day folders (`parquet_dataset.py`), or, DIR being a store's URL
+(`s3://bucket/prefix/`), into the same folders and names as objects (`parquet_bucket.py`).
 
 A run's row is the run index's (`ops/runs/indexing.py`: `analyze` of that run alone, redacted as the index keeps
 it), so the runs table says what `runs` and `analyze RUN` say. Its spans and events are read once more, as dicts,
@@ -16,10 +17,12 @@ from ..analysis.prices import Pricer
 from ..analysis.run_row import RunRow
 from ..model.errors import UsageError
 from ..otel.spans import time_ns
+from ..store import remote
 from ..store.reader import TraceReader
 from ..store.sources import RunSource, is_stream
 from .environment import Environment
 from .export import ExportRequest, Exported, priced
+from .parquet_bucket import BucketDataset
 from .parquet_dataset import ParquetDataset, file_name
 from .runs.indexing import run_reading
 from .traces import make_reader, open_traces
@@ -30,7 +33,8 @@ if TYPE_CHECKING:
 
 def export_parquet(request: ExportRequest, env: Environment) -> Iterator[Exported]:
     """Each run named, written into `request.out` as it is read (a run that cannot be read stops the export; the
-    runs before it are in place). Raises UsageError (no pyarrow, a run from a stream, DIR unusable), TraceError."""
+    runs before it are in place). Raises UsageError (no pyarrow, a run from a stream, DIR unusable, no such bucket),
+    TraceError (a run that cannot be read; a store that cannot be written: access denied, no answer)."""
     from ..interop.parquet.arrow import require_pyarrow  # noqa: PLC0415 - pyarrow, loaded only for --to parquet
 
     require_pyarrow("export --to parquet")
@@ -43,17 +47,24 @@ def export_parquet(request: ExportRequest, env: Environment) -> Iterator[Exporte
                              "(its figures, then its spans)", hint="save it to a file first, then export the file")
     reading = run_reading(resolved, env, cache=request.cache)
     reader = make_reader(request.runs.strict, env, write_index=request.cache)
-    try:
-        dataset = ParquetDataset.open(request.out)
-    except OSError as error:
-        raise UsageError(f"cannot write {request.out}: {error.strerror or error}",
-                         hint="name a directory you can write") from None
+    dataset = _dataset(request.out)
     with dataset:
         for source in sources:
             row = reading(source).row
             spans, events = _spans_and_events(source, _day(row), reading.pricer, reader)
             _put(dataset, request.out, row, spans, events)
             yield Exported(row.run_id, None, spans.rows, request.out, events.rows)
+
+
+def _dataset(out: str) -> ParquetDataset | BucketDataset:
+    """Where the tables go: a store's URL, or a local directory (made if missing)."""
+    if remote.is_url(out):
+        return BucketDataset.open(out)
+    try:
+        return ParquetDataset.open(out)
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}",
+                         hint="name a directory you can write") from None
 
 
 def _spans_and_events(source: RunSource, first_day: str, pricer: Pricer,
@@ -73,7 +84,8 @@ def _spans_and_events(source: RunSource, first_day: str, pricer: Pricer,
     return spans, events
 
 
-def _put(dataset: ParquetDataset, out: str, row: RunRow, spans: TableBuilder, events: TableBuilder) -> None:
+def _put(dataset: ParquetDataset | BucketDataset, out: str, row: RunRow, spans: TableBuilder,
+         events: TableBuilder) -> None:
     """The run's three tables in place, the runs table's file last: a run listed in `runs` has its spans."""
     from ..interop.parquet.arrow import TableBuilder  # noqa: PLC0415 - pyarrow, loaded only for --to parquet
 

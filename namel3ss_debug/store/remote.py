@@ -175,6 +175,22 @@ def listing(url: str) -> list[RemoteObject]:
     return found
 
 
+def keys_under(url: str) -> list[str]:
+    """The key of every object under the folder `url`, at any depth, as a path below it (`day=2026-11-22/r.parquet`);
+    none when nothing is under it. One listing, paged by the store (S3: a request a thousand keys)."""
+    fs, path = filesystem(url)
+    base = path.rstrip("/") + "/"
+    try:
+        found = fs.find(base)
+    except FileNotFoundError as error:
+        if "bucket" in str(error).lower():
+            raise failure(url, error) from None
+        return []  # a prefix nothing is under
+    except Exception as error:  # every store's errors, said in one line by `failure`
+        raise failure(url, error) from None
+    return [name[len(base):] for name in map(str, found) if name.startswith(base)]
+
+
 def open_object(url: str) -> io.BufferedReader:
     """The pinned version of `url`, read front to back (ranged reads of `READ_BLOCK`, each conditional on its
     version where the store allows); a read that finds another version raises a `TraceError`. Closed by the

@@ -26,11 +26,12 @@ class NotStored(TraceError):
     """An object that, after its put, is not the bytes that were sent: this object's fault, not the store's."""
 
 
-def put_confirmed(url: str, data: bytes, *, timeout: float) -> RemoteObject:
+def put_confirmed(url: str, data: bytes, *, timeout: float | None) -> RemoteObject:
     """Put `data` at `url` whole, with its MD5 (`Content-MD5`: S3 refuses a body that does not match it), then
     look at the object again: `NotStored` unless its size is the data's and, where its ETag is an MD5 (a plain
-    PUT without KMS), that MD5 is the data's. Each request within `timeout` seconds; the store's errors as
-    `failure`. The object as that look found it (its version: what a run index keys it by)."""
+    PUT without KMS), that MD5 is the data's. Each request within `timeout` seconds (None: within the store's own
+    bounds, `remote.CONNECT_S`, `READ_S` and `ATTEMPTS`); the store's errors as `failure`. The object as that look
+    found it (its version: what a run index keys it by)."""
     if len(data) >= PUT_MAX_BYTES:
         raise NotStored(f"{len(data) / 2**30:.1f} GiB is more than one PUT takes (5 GiB)", where=url,
                         hint="set max_trace_file_size_mb below 5120, so that runs are written in smaller segments")
