@@ -323,8 +323,13 @@ def _to_int(value: object) -> int:
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
-    """A finite int or float; JSON `true` is not a number here."""
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    """A finite int or float; JSON `true` is not a number here, nor an int too large for a float (1e309)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _to_float(value: object) -> float:

@@ -46,6 +46,8 @@ def load_error(root: Path, text: str) -> ConfigError:
      "max_events_per_file = 10000000000000000: expected an integer from 0"),
     ('{"max_files_per_run": -1}', "max_files_per_run = -1: expected an integer from 0 to 1000000"),
     ('{"trace_retention_days": 1e300}', "trace_retention_days = 1e+300: expected a number from 0 to 36500"),
+    # an integer too large for a float, at a key that takes a float: out of range, not an OverflowError
+    ('{"min_duration_ms": 1' + "0" * 400 + "}", "expected a number from 0 to 31536000000 (8760h)"),
     ('{"max_payload_size": 1' + "0" * 40 + "}", "expected an integer from 256 to 1073741824 (bytes)"),
     ('{"price_overrides": {"m": {"input": 1e308, "output": 1}}}',
      '"m".input = 1e+308 is not a number from 0 to 1000000'),
