@@ -85,7 +85,8 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     (give the URL it names as --endpoint).
 
     Exit codes: 0 exported, 1 the receiver did not take the spans (unreachable,
-    refused, redirected, no answer within --timeout), 2 usage (a bad --header, a
+    refused, redirected, no answer within --timeout) or the store did not take
+    the tables (access denied, no credentials, no answer), 2 usage (a bad --header, a
     missing extra, a DIR that cannot be written), 3 an invalid trace.
     """
     from ..render.event_text import one_line  # noqa: PLC0415 - Rich: not for --help

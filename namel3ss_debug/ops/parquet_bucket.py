@@ -15,8 +15,11 @@ folders is listed or touched.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ..model.errors import Namel3ssDebugError, TraceError
 from ..store import remote, remote_put
 from .parquet_dataset import DAY_FOLDER, RUN_FILE
 
@@ -24,6 +27,20 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 TABLES = ("runs", "spans", "events")
+
+
+class NotWritten(Namel3ssDebugError):
+    """A store that would not take the tables (access denied, no credentials, no answer, an object not as put): the
+    export failed at run time, exit 1, as `--to otlp` with a receiver that is down; no trace is at fault."""
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """The store's failures as `NotWritten`; a bucket that does not exist stays a usage error (exit 2)."""
+    try:
+        yield
+    except TraceError as error:  # the store's `failure`, said for a read: the same line, a writer's exit code
+        raise NotWritten(error.message, where=error.where, hint=error.hint) from None
 
 
 class BucketDataset:
@@ -36,9 +53,10 @@ class BucketDataset:
     @classmethod
     def open(cls, url: str) -> BucketDataset:
         """The tables under `url`, each table's folder listed once. Raises the store's `failure` (no such bucket:
-        a UsageError; access denied, no credentials, no answer: a TraceError)."""
+        a UsageError) or `NotWritten` (access denied, no credentials, no answer)."""
         base = url.rstrip("/")
-        return cls(base, {table: ours(remote.keys_under(f"{base}/{table}/")) for table in TABLES})
+        with writing():
+            return cls(base, {table: ours(remote.keys_under(f"{base}/{table}/")) for table in TABLES})
 
     def __enter__(self) -> BucketDataset:
         return self
@@ -49,6 +67,10 @@ class BucketDataset:
     def put(self, table: str, name: str, days: dict[str, pa.Table]) -> None:
         """The run's objects of `table`, one per day of `days`, put over those it had; its objects in other days
         removed after (a day it has no rows in any more)."""
+        with writing():
+            self._put(table, name, days)
+
+    def _put(self, table: str, name: str, days: dict[str, pa.Table]) -> None:
         held = self.held.setdefault(table, {}).setdefault(name, set())
         for day, data in days.items():
             remote_put.put_confirmed(self.key_url(table, f"day={day}", name), parquet_bytes(data), timeout=None)

@@ -164,16 +164,16 @@ def test_no_such_bucket_is_one_line_exit_2(server, tmp_path) -> None:
     assert said.count("\n") == 1
 
 
-def test_a_stopped_store_is_one_line_exit_3(tmp_path) -> None:
+def test_a_stopped_store_is_one_line_exit_1(tmp_path) -> None:
     with S3Server() as stopping:
         stopping.make_bucket("tables")
     code, said = export(stopping, str(a_run(tmp_path / "a.jsonl")), "--to", "parquet", "s3://tables/t/")
-    assert code == 3 and said.count("\n") == 1
+    assert code == 1 and said.count("\n") == 1
     assert said.startswith("namel3ss-debug: error: s3://tables/t/") and "the store does not answer" in said
 
 
-def test_access_denied_is_one_line_exit_3(tmp_path) -> None:
+def test_access_denied_is_one_line_exit_1(tmp_path) -> None:
     with S3Server({"INITIAL_NO_AUTH_ACTION_COUNT": "0"}) as guarded:  # moto checks every request's keys
         code, said = export(guarded, str(a_run(tmp_path / "a.jsonl")), "--to", "parquet", "s3://tables/t/")
-    assert code == 3 and said.count("\n") == 1
+    assert code == 1 and said.count("\n") == 1
     assert "access denied" in said and "check the credentials" in said
