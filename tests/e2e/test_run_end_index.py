@@ -17,7 +17,7 @@ from support.pgserver import PgServer
 from support.s3server import S3Server
 
 from namel3ss_debug.config import ResolvedSettings, load_settings
-from namel3ss_debug.launch.uploading import send_here, sending_for
+from namel3ss_debug.launch.uploading import Sent, send_here, sending_for
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.runs.catalogue import index_of
 from namel3ss_debug.ops.runs.ended import EndIndexing
@@ -91,6 +91,77 @@ def test_a_sent_run_is_indexed_at_the_buckets_folder_as_a_sync_of_it_would_find_
     assert unchanged_at(folder, pg_url, pg_server) == (0, 0, 1)  # its objects' versions as the put confirmed them
 
 
+def locations(url: str, pg: PgServer) -> list[tuple[str, str]]:
+    """(run id, location) of every row the index holds, sorted."""
+    import psycopg  # noqa: PLC0415 - there whenever the server is
+
+    with psycopg.connect(url, password=pg.password) as connection:
+        return sorted(connection.execute("SELECT run_id, location FROM namel3ss_debug.runs").fetchall())
+
+
+def synced(where: Path, url: str, pg: PgServer) -> None:
+    """A sync of `where` into the index, as `runs` on this machine does."""
+    env = Environment(environ={**os.environ, **pg.environ()}, cwd=Path.cwd())
+    resolved = load_settings({"NAMEL3SS_DEBUG_RUN_INDEX_URL": url}, Path.cwd())
+    reading = run_reading(resolved, env)
+    index = index_of(where, resolved, env, key=reading.key)
+    try:
+        assert index.sync(reading).failed == 0
+    finally:
+        index.close()
+
+
+def test_a_run_sent_and_kept_here_is_listed_once_and_another_run_of_its_id_still_is(
+        tmp_path: Path, store: S3Server, pg_server: PgServer, pg_url: str) -> None:
+    folder = f"s3://runs/{tmp_path.name}/"
+    env = {**environ(pg_server, pg_url, folder, store), "NAMEL3SS_DEBUG_TRACE_UPLOAD_KEEP_LOCAL": "1"}
+    assert run_app(tmp_path, env).returncode == 0
+    (segment,) = local(tmp_path)
+    run_id, here = segment.split(".")[0], f"file://{socket.gethostname()}{tmp_path / 'traces'}/"
+    synced(tmp_path / "traces", pg_url, pg_server)
+    assert locations(pg_url, pg_server) == [(run_id, folder)]  # the kept copy is the bucket's run
+    path = tmp_path / "traces" / segment
+    sent = path.read_bytes()
+    path.write_bytes(sent + b"\n")  # another size: another run that merely shares the id
+    synced(tmp_path / "traces", pg_url, pg_server)
+    assert locations(pg_url, pg_server) == sorted([(run_id, folder), (run_id, here)])
+    path.write_bytes(sent)  # the sent bytes again: a copy once more, its row here forgotten
+    synced(tmp_path / "traces", pg_url, pg_server)
+    assert locations(pg_url, pg_server) == [(run_id, folder)]
+
+
+def ended_here(directory: Path, run_id: str, values: dict[str, str]) -> Sent:
+    """The sending of the run `run_id` marked finished in `directory`, in this process, with these settings."""
+    settings = load_settings(values, directory).settings
+    sending = sending_for(settings, directory)
+    assert sending is not None
+    indexing = EndIndexing(ResolvedSettings(settings, {}, (), None, directory), Environment(os.environ, directory))
+    try:
+        return send_here(sending, run_id, indexer(indexing, settings))
+    finally:
+        indexing.close()
+
+
+def test_a_sent_runs_end_forgets_the_row_a_sync_here_made_before_it(
+        tmp_path: Path, store: S3Server, pg_server: PgServer, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    traces, folder = tmp_path / "traces", f"s3://runs/{tmp_path.name}/"
+    plain = {k: v for k, v in environ(pg_server, pg_url).items() if k != "NAMEL3SS_DEBUG_RUN_INDEX_URL"}
+    assert run_app(tmp_path, plain).returncode == 0  # traced alone: nothing sent, nothing indexed
+    (segment,) = local(tmp_path)
+    run_id = segment.split(".")[0]
+    synced(traces, pg_url, pg_server)  # a `runs` here while the run is still to be sent
+    assert finished.mark(traces, run_id, [traces / segment])
+    for name, value in {**store.environ(), "PGPASSWORD": pg_server.password}.items():
+        monkeypatch.setenv(name, value)
+    outcome = ended_here(traces, run_id, {"NAMEL3SS_DEBUG_RUN_INDEX_URL": pg_url,
+                                          "NAMEL3SS_DEBUG_TRACE_UPLOAD_URL": folder,
+                                          "NAMEL3SS_DEBUG_TRACE_UPLOAD_KEEP_LOCAL": "1"})
+    assert outcome.problem is None and local(tmp_path) == [segment]
+    assert locations(pg_url, pg_server) == [(run_id, folder)]
+    synced(traces, pg_url, pg_server)
+    assert locations(pg_url, pg_server) == [(run_id, folder)]
+
+
 def test_a_run_only_indexed_keeps_its_files_and_is_indexed_at_its_directory(
         tmp_path: Path, pg_server: PgServer, pg_url: str) -> None:
     done = run_app(tmp_path, environ(pg_server, pg_url))
@@ -131,14 +202,7 @@ def test_a_run_that_cannot_be_read_into_a_row_is_let_go_with_one_line(
     segment.write_bytes(b"not a trace\n")
     assert finished.mark(tmp_path, run_id, [segment])
     monkeypatch.setenv("PGPASSWORD", pg_server.password)
-    settings = load_settings({"NAMEL3SS_DEBUG_RUN_INDEX_URL": pg_url}, tmp_path).settings
-    sending = sending_for(settings, tmp_path)
-    assert sending is not None
-    indexing = EndIndexing(ResolvedSettings(settings, {}, (), None, tmp_path), Environment(os.environ, tmp_path))
-    try:
-        outcome = send_here(sending, run_id, indexer(indexing, settings))
-    finally:
-        indexing.close()
+    outcome = ended_here(tmp_path, run_id, {"NAMEL3SS_DEBUG_RUN_INDEX_URL": pg_url})
     assert outcome.indexed == [] and indexed(pg_url, pg_server) == {}
     assert outcome.problem is not None and f"run {run_id} not indexed in {pg_url}" in outcome.problem
     assert "cannot be read as one run, and is not tried again" in outcome.problem

@@ -4,7 +4,9 @@
 The row is read from the run's local files, still there (they go only once the run is indexed), as a sync reads
 it (`indexing.RunReading`: `analyze`'s figures). Its location is the bucket's folder when the run was sent (its
 files named and identified as the bucket holds them, by the versions the put confirmed, so that a sync of that
-folder finds them unchanged and reads nothing), else its directory here (its files as `scan` finds them). One index
+folder finds them unchanged and reads nothing), else its directory here (its files as `scan` finds them). A run
+sent has its row at its directory forgotten, if a sync there made one before its end (its files kept or not): the
+team's index lists it once, in the bucket (`SharedRunIndex.forget_copy`). One index
 a location, opened once for all the runs one sending takes: a connection and the schema's check cost more than a
 row.
 
@@ -53,7 +55,13 @@ class EndIndexing:
             where = directory
             files = _local(directory, segments)
         index = self._index(where)
-        return index.apply(SyncPlan(new=[run_id], files={run_id: files}), _ReadHere(self.reading, directory))
+        result = index.apply(SyncPlan(new=[run_id], files={run_id: files}), _ReadHere(self.reading, directory))
+        if objects and not result.failed:
+            from .shared import SharedRunIndex  # noqa: PLC0415 - psycopg is loaded by then: the index is open
+
+            if isinstance(index, SharedRunIndex):
+                index.forget_copy(directory, run_id)
+        return result
 
     def close(self) -> None:
         for index in self._indexes.values():

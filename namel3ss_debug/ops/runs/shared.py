@@ -6,6 +6,10 @@ Where a run lives: each row's `location` is its directory as a URL, `file://HOST
 (a path alone would be the same text on two CI runners), or the folder's own URL (`s3://bucket/prefix/`); its
 `source` is the location and the run's key there. A listing shows every run of the index, whoever indexed it;
 a sync looks at this machine's directory alone, so it reads again, or forgets, only runs of its own location.
+A run of this directory that the index already holds at another location, by its run id and with the same file
+names and sizes (a run sent to a bucket and kept here too, `trace_upload_keep_local`), is that run's copy: the
+sync leaves it out, and forgets its row here if it had one (`_copies`); the run's end forgets the row a sync here
+indexed before it (`forget_copy`). The run is listed once.
 A row's files are joined to its location as the read path takes them: a local path for a folder on this host,
 the URL otherwise.
 
@@ -38,7 +42,7 @@ from .index import FORMAT, RunIndex, _Written
 from .pgconnect import PgConnection, connect, failed
 from .pgschema import SEQUENCE, prepared
 from .rows import search_text, stored_columns
-from .scan import Identity
+from .scan import Identity, SyncPlan
 
 RETRIES = 12  # attempts of one batch before the sync fails (each after a random wait of up to 0.05 s x 2^n)
 _JULIAN_EPOCH_MS = 210_866_760_000_000  # 1970-01-01T00:00Z in milliseconds of the Julian day count
@@ -102,6 +106,40 @@ class SharedRunIndex(RunIndex):
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+    def changes(self) -> SyncPlan:
+        """What a sync of this directory would read and forget, without the copies of runs indexed elsewhere."""
+        found = super().changes()
+        copies = self._copies({key: found.files[key] for key in (*found.new, *found.changed)})
+        if copies:
+            found.gone.extend(key for key in found.changed if key in copies)
+            found.new = [key for key in found.new if key not in copies]
+            found.changed = [key for key in found.changed if key not in copies]
+        return found
+
+    def forget_copy(self, directory: Path, key: str) -> None:
+        """Forget the row of the run `key` at `directory` on this host, when there is one: the local copy of a run
+        just indexed at its bucket's folder, which a sync here indexed before the run's end did (later syncs leave
+        it out: `_copies`)."""
+        source = location_of(directory, self._host) + key
+        if self.read("SELECT 1 FROM runs WHERE source = ?", (source,)):
+            self._forget([source])
+
+    def _copies(self, runs: dict[str, dict[str, Identity]]) -> set[str]:
+        """Of `runs` (key -> files here), those indexed at another location under the same run id with the same
+        file names and sizes: one run's two copies (mtimes and inodes, or an object's version, differ by nature).
+        A run that merely shares the id, other files or sizes, is not one."""
+        if not runs:
+            return set()
+        with self._reading():
+            rows = self._connection.execute(
+                "SELECT runs.run_id, runs.source, name, size FROM runs JOIN files ON files.source = runs.source"
+                " WHERE runs.run_id = ANY(?) AND runs.location <> ?", (sorted(runs), self._location)).fetchall()
+        elsewhere: dict[tuple[str, str], dict[str, int]] = {}
+        for run_id, source, name, size in rows:
+            elsewhere.setdefault((run_id, source), {})[name] = size
+        return {run_id for (run_id, _), sizes in elsewhere.items()
+                if sizes == {name: identity[0] for name, identity in runs[run_id].items()}}
 
     def _source(self, key: str) -> str:
         return self._location + key
