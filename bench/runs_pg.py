@@ -14,8 +14,9 @@ on 127.0.0.1), with its defaults.
 Timed, each the median of --repeats, the commands taking turns:
 - as a user runs it, a whole command (interpreter start included) over PostgreSQL: `runs DIR --limit 50` (the
   table a user reads first, newest first), `runs DIR --grep TEXT --limit 50` with TEXT in one seed run (so in each
-  of its copies: 1 run in 500) and with a TEXT in none (every row's text read), and `runs DIR --format jsonl`,
-  every run. DIR is a folder with no run of its own: a laptop listing the team's runs.
+  of its copies: 1 run in 500) and with a TEXT in none (every row's text read), `runs DIR --format jsonl`,
+  every run, and a bare `runs DIR`: the table of every run, as a user types it (its output to a file, not a
+  terminal: no pager). DIR is a folder with no run of its own: a laptop listing the team's runs.
 - the library, in this process: the index opened and `select` of the same queries, for PostgreSQL and for SQLite.
   SQLite's index is not listed through the command here: its sync would forget the copies, whose traces are not
   on the disk.
@@ -162,8 +163,8 @@ def measure(scratch: Path, server: PgServer, count: int, repeats: int) -> dict[s
         index.close()
     queries = {"--limit 50": RunQuery(limit=50), f"--grep {grep} --limit 50": RunQuery(RunFilter(grep=grep), limit=50),
                f"--grep {NOWHERE} --limit 50": RunQuery(RunFilter(grep=NOWHERE), limit=50),
-               "--format jsonl (every run)": RunQuery()}
-    commands = {label: [sys.executable, "-m", "namel3ss_debug", "runs", str(laptop), *label.split(" (")[0].split()]
+               "--format jsonl (every run)": RunQuery(), "(the table, every run)": RunQuery()}
+    commands = {label: [sys.executable, "-m", "namel3ss_debug", "runs", str(laptop), *label.split("(")[0].split()]
                 for label in queries}
     figures: dict[str, dict[str, list[float]]] = {label: {"command": [], "postgresql": [], "sqlite": []}
                                                   for label in queries}
