@@ -86,9 +86,9 @@ class Outcome:
 
 # -- memory -------------------------------------------------------------------------------------------------
 
-def _status_kib(field_name: str) -> int | None:
+def _status_kib(field_name: str, process: str = "self") -> int | None:
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{process}/status") as status:
             for line in status:
                 if line.startswith(field_name + ":"):
                     return int(line.split()[1])
@@ -249,11 +249,14 @@ def spawn(argv: list[str], *, cwd: Path, stdin: bytes | None = None, env: dict[s
         _limit(process.pid)
         if stdin is not None:
             threading.Thread(target=_feed, args=(process, stdin), daemon=True).start()
+        own = OwnPeak(process.pid) if driver else None
         notes = driver(process) if driver else []
         status, usage, timed_out = _wait(process, started + bounds.wall)
         seconds, peak_kib = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-        if driver is None:
+        if own is None:
             seconds, peak_kib = _shim_report(report, (seconds, peak_kib))
+        elif own.stop() is not None:
+            peak_kib = own.kib
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode("utf-8", "backslashreplace"), err.read().decode("utf-8", "backslashreplace")
@@ -279,6 +282,32 @@ def _feed(process: subprocess.Popen, data: bytes) -> None:
         process.stdin.close()  # type: ignore[union-attr]
     except OSError:
         pass  # the command stopped reading: what it did about it is what the case judges
+
+
+class OwnPeak:
+    """A driven child's own peak resident set, read from /proc while it runs (its VmHWM: the high-water mark of the
+    memory it exec'd into). wait4's `ru_maxrss` of a child the worker forked directly also holds the worker's own
+    resident set at the fork (Linux counts the forked copy at exec), so a worker grown past a case's bound failed
+    the case; the peakshim.py children, forked from a small process, do not need this."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.kib: int | None = None
+        self._done = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._done.wait(0.005):
+            found = _status_kib("VmHWM", str(self.pid))  # monotonic: the last reading holds all before it
+            if found is not None:
+                self.kib = max(found, self.kib or 0)
+
+    def stop(self) -> int | None:
+        """The peak read (KiB), once the child has ended; None when it ended before a reading."""
+        self._done.set()
+        self._reader.join()
+        return self.kib
 
 
 def _wait(process: subprocess.Popen, deadline: float) -> tuple[int, Any, bool]:
