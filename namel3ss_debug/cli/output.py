@@ -141,6 +141,16 @@ class Sink:
     def width(self) -> int:
         return self.output.console.width if self.output is not None else 80
 
+    @property
+    def console(self) -> Any:
+        assert self.output is not None
+        return self.output.console
+
+    def text(self, text: str) -> None:
+        """Text already made (styled as the console writes styles: `render/paint.py`), paged like `print`."""
+        assert self.output is not None
+        self.output.write(text)
+
     def print(self, renderable: Any, **options: Any) -> None:
         assert self.output is not None
         self.output.print(renderable, **options)

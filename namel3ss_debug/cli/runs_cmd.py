@@ -13,7 +13,7 @@ from ..model.errors import UsageError
 from ..model.limits import COUNT_MAX
 from ..model.choices import HEALTH_VERDICTS, LINEAGES, SORTS
 from .errors import warn
-from .output import BYTES, DRAWS, View, show
+from .output import BYTES, DRAWS, STREAMS, View, show
 from .options import config_option, format_option, jobs_option, pager_option, progress_option
 from .progress import bars
 from .suggest import Choice
@@ -21,7 +21,7 @@ from ..ops.environment import Environment
 from ..ops.runs.catalogue import CatalogueRequest
 from ..ops.runs.listing import RunsRequest, list_runs
 
-VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
+VIEWS = {"table": View("render.runs.table:render_runs", STREAMS),
          "json": View("render.runs.runs_json:render_runs_json", BYTES, "\n"),
          "jsonl": View("render.runs.runs_json:render_runs_jsonl", BYTES)}
 TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}

@@ -23,7 +23,7 @@ MAX_ROW = 4 << 20  # bytes of one row's blob: a row is 1-2 KB (its texts are one
 _ENCODE = msgspec.msgpack.Encoder()
 _DECODE = msgspec.msgpack.Decoder(RunRow)
 _DOUBLE = array("d").itemsize
-_SEPARATORS = (os.sep, os.altsep or os.sep, "\0")
+_SEPARATORS = frozenset((os.sep, os.altsep or os.sep, "\0"))
 STORED = f"source, CASE WHEN length(row) <= {MAX_ROW} THEN row END"  # what a query of rows selects
 
 
@@ -50,7 +50,7 @@ def decoded(blob: Any, within: str) -> RunRow:
 
 def plain_name(name: str) -> bool:
     """Whether `name` names a file in the directory itself: not empty, `.` or `..`, no separator, no NUL."""
-    return name not in ("", ".", "..") and all(separator not in name for separator in _SEPARATORS)
+    return name not in ("", ".", "..") and _SEPARATORS.isdisjoint(name)
 
 
 def operation_times(operation: Any, durations: Any, errors: Any) -> OperationTimes:

@@ -78,6 +78,7 @@ class SharedRunIndex(RunIndex):
         self.searchable = True  # `--grep` is answered in the database whether or not its trigram index exists
         self._host = host or socket.gethostname()
         self._location = location_of(directory, self._host)
+        self._places: dict[str, str] = {}
         self._row_key = f"{FORMAT}:{key}"
         raw = connect(url, environ)
         self._pg = PgConnection(raw)
@@ -148,8 +149,11 @@ class SharedRunIndex(RunIndex):
         location = source[:source.rfind("/") + 1]
         if location == self._location:
             return self._within
-        here = f"file://{self._host}/"
-        return location[len(here) - 1:] if location.startswith(here) else location
+        place = self._places.get(location)
+        if place is None:  # a team's runs are in a few places: each worked out once
+            here = f"file://{self._host}/"
+            place = self._places[location] = location[len(here) - 1:] if location.startswith(here) else location
+        return place
 
     def _known(self) -> dict[str, dict[str, Identity]]:
         """This location's runs -> their files as last indexed; a run read with another key (prices, version) or

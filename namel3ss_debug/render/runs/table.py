@@ -9,25 +9,29 @@ out, `LEFT_OUT_FIRST` first, until it is not or only the run, status and health 
 reads as its id, status, health and what it was asked and answered. A question that runs alike with another
 listed one past what its cut would show is shown from where it parts (`apart.cut_apart`): `…Oslo on Friday?`.
 
-Not a Rich Table, nor a `Text` a cell: laying out 3,000 runs took 24 s as a table and 6 s as Texts. A cell here is
-pieces of (text, style), the lines one string with its style spans, which Rich prints in a fraction of a second.
-A line is cut at a terminal's edge rather than folded (off a terminal, printed whole).
+Not a Rich Table, nor a `Text`: laying out 3,000 runs took 24 s as a table and 6 s as Texts, and 100,000 runs
+printed as one styled Text took 12 s before a terminal showed a line. The rows are laid out a column at a time
+(each column's texts, styles and sizes; its width their widest), then written as lines of text in chunks of
+`CHUNK` runs, each style the escape codes the console itself writes for it (`paint.Paint`): through the pager,
+the first screen shows once the layout and the first chunk are made. On a terminal a line is cut at its edge
+(the column that crosses it cut with an ellipsis, those past it left out); off one, printed whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
-from rich.text import Span, Text
 
 from ...analysis.failed_run import outcome_said
 from ...analysis.run_row import RunRow
 from ...ops.runs.listing import RunsListing
 from ..analyze.format import NONE, VERDICT_STYLES, cost, count, duration
 from ..analyze.rich import SEVERITY_STYLES
+from ..paint import Paint, Piece
 from ..text import plural, visible
 from .apart import cut_apart, cut_end, shared_prefixes
 
@@ -39,67 +43,154 @@ HEADERS = ("run", "started (UTC)", "entry", "status", ">duration", ">llm", ">too
 LEFT_OUT_FIRST = ("tools", "llm", "started (UTC)", "duration", "tokens", "errors", "findings", "entry", "cost")
 LEAST_EXCHANGE = 60  # the question and answer's fewest cells before other columns are left out
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+CHUNK = 2_000  # runs written at a time: the pager shows the first screen once the first chunk is made
 _GAP = "  "
 _ARROW = " → "
 _RIGHT = tuple(header.startswith(">") for header in HEADERS)  # numbers, to the right
 _MOST = 60  # a column's widest (an entry or the findings may be longer: cut with an ellipsis)
 _NAMES = tuple(header.lstrip(">") for header in HEADERS)
 
-Piece = tuple[str, str]  # text, style
 Cell = list[Piece]
+
+
+class Out(Protocol):
+    """Where the lines go (`cli/output.Sink`): its console, and text already made."""
+
+    @property
+    def console(self) -> Console: ...
+
+    def text(self, text: str) -> None: ...
+
+
+@dataclass
+class Column:
+    """One column of every row: its texts (made visible), their styles (None: none styled) and sizes in terminal
+    cells, and the rows whose cell is pieces of several styles (the findings), by row."""
+
+    place: int  # in HEADERS
+    texts: list[str]
+    sizes: list[int]
+    ascii: bool  # every text ASCII: its size its length
+    styles: list[str] | None = None
+    pieces: dict[int, Cell] = field(default_factory=dict)
+
+    @property
+    def right(self) -> bool:
+        return _RIGHT[self.place]
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The columns shown (places in HEADERS, the question and answer last), their widths, and each row's cells of
-    those columns with their sizes in terminal cells."""
+    """The columns shown (the question and answer last) and their widths."""
 
-    columns: list[int]
+    columns: list[Column]
     widths: list[int]
-    rows: list[list[Cell]]
-    sizes: list[list[int]]
 
 
-def render_runs(console: Console, listing: RunsListing) -> None:
-    """The runs, one line each, then a line saying how many and whether more match."""
+def render_runs(listing: RunsListing, out: Out) -> None:
+    """The runs, one line each, then a line saying how many and whether more match, written `CHUNK` runs at a
+    time."""
+    console = out.console
+    paint = Paint(console)
+    edge = console.width if console.is_terminal else None
     if not listing.rows:
-        console.print(Text(f"no runs in {visible(str(listing.directory))} match these options"))
+        out.text(_edged(f"no runs in {visible(str(listing.directory))} match these options", edge) + "\n")
         return
-    layout = laid_out(listing.rows, console.width)
-    if console.color_system is None and not console.is_terminal:
-        # nothing to style and no edge to cut at: each line made as one string (pieces and Rich took a second
-        # for 10,000 runs), as `cli/pager.PagedOutput.write` writes text already made
-        console.file.write(_plain_lines(listing, layout, console.width))
-        return
-    lines = _head(layout, console.width)
-    for row, row_cells, row_sizes in zip(listing.rows, layout.rows, layout.sizes):
-        lines.append(_line(row_cells, row_sizes, layout))
-        if row.parent is not None:
-            lines.append(lineage_line(row))
-    lines.append([(summary_line(listing), "dim")])
-    console.print(_text(lines), no_wrap=True, overflow="ellipsis")
+    layout = laid_out(listing.rows, console.width, edge)
+    out.text(_head(layout, console.width, paint) + "\n")
+    rows = listing.rows
+    for start in range(0, len(rows), CHUNK):
+        out.text("\n".join(_lines(rows, layout, paint, start, min(start + CHUNK, len(rows)), edge)) + "\n")
+    out.text(paint.text(_edged(summary_line(listing), edge), "dim") + "\n")
 
 
-def laid_out(rows: Sequence[RunRow], room: int) -> Layout:
-    """The rows' cells in the columns that leave the question and answer room on a line of `room` cells."""
-    every = [cells(row) for row in rows]
-    sizes = [list(map(_width, row_cells)) for row_cells in every]
-    widths = _widths(sizes)
-    columns = _fitting(widths, room)
-    used = sum(widths[column] + len(_GAP) for column in columns)
+def laid_out(rows: Sequence[RunRow], room: int, edge: int | None = None) -> Layout:
+    """The rows' columns that leave the question and answer room on a line of `room` cells; with `edge`, cut to
+    that many cells (the column crossing it narrowed, those past it left out)."""
+    every = columns_of(rows)
+    widths = [min(max(len(_NAMES[column.place]), max(column.sizes)), _MOST) for column in every]
+    kept = _fitting(widths, room)
+    used = sum(widths[place] + len(_GAP) for place in kept)
+    exchange = _exchange(rows, room - used)
+    columns, kept_widths = [every[place] for place in kept] + [exchange], [widths[place] for place in kept]
+    kept_widths.append(max(len(EXCHANGE), max(exchange.sizes)))
+    return _within(Layout(columns, kept_widths), edge)
+
+
+def columns_of(rows: Sequence[RunRow]) -> list[Column]:
+    """Every column but the question and answer, in HEADERS' order."""
+    said: dict[tuple[str, int | None, str | None, str | None], str] = {}
+    statuses = [said.get(key) or said.setdefault(key, _status(row))
+                for row, key in zip(rows, [(row.status, row.exit_code, row.gave_up, row.stopped) for row in rows])]
+    errors = [_errors(row) for row in rows]
+    findings = _findings(rows)
+    return [_column(0, _visible([row.run_id for row in rows])),
+            _column(1, _visible([row.started[:19].replace("T", " ") if row.started else NONE for row in rows])),
+            _column(2, _visible([row.entry or NONE for row in rows])),
+            _column(3, statuses, [STATUS_STYLES.get(row.status, "") for row in rows]),
+            _column(4, [duration(row.duration_ms) for row in rows]),
+            _column(5, _counts([row.llm_calls for row in rows])), _column(6, _counts([row.tool_calls for row in rows])),
+            _column(7, _counts([row.total_tokens for row in rows])),
+            _column(8, [row_cost(row) for row in rows], ["yellow" if row.unpriced_calls else "" for row in rows]),
+            _column(9, [text for text, _ in errors], [style for _, style in errors]),
+            _column(10, [row.health or NONE for row in rows],
+                    [VERDICT_STYLES.get(row.health or "", "") for row in rows]),
+            findings]
+
+
+def _visible(texts: list[str]) -> list[str]:
+    """Each text made visible (`text.visible`); most columns have no character to escape, found at C speed."""
+    every = "".join(texts)
+    return texts if every.isascii() and every.isprintable() else list(map(visible, texts))
+
+
+def _counts(values: list[int]) -> list[str]:
+    """Each count as `count` writes it, each distinct count written once."""
+    said = {value: count(value) for value in set(values)}
+    return [said[value] for value in values]
+
+
+def _column(place: int, texts: list[str], styles: list[str] | None = None) -> Column:
+    ascii = "".join(texts).isascii()
+    return Column(place, texts, _sizes(texts, ascii), ascii, styles if styles is not None and any(styles) else None)
+
+
+def _sizes(texts: list[str], ascii: bool) -> list[int]:
+    """Each text's terminal cells (a wide character takes two)."""
+    if ascii:
+        return list(map(len, texts))
+    return [len(text) if text.isascii() else cell_len(text) for text in texts]
+
+
+def _findings(rows: Sequence[RunRow]) -> Column:
+    """The findings column: the cells of runs with the same findings made once."""
+    made: dict[tuple[tuple[str, str], ...], Cell] = {}
+    cells = []
+    for row in rows:
+        key = tuple(row.findings.items())
+        cell = made.get(key)
+        if cell is None:
+            cell = made[key] = findings_cell(row)
+        cells.append(cell)
+    texts = [cell[0][0] if len(cell) == 1 else "".join(text for text, _ in cell) for cell in cells]
+    column = _column(11, texts, [cell[0][1] if len(cell) == 1 else "" for cell in cells])
+    column.pieces = {number: cell for number, cell in enumerate(cells) if len(cell) > 1}
+    return column
+
+
+def _exchange(rows: Sequence[RunRow], room: int) -> Column:
+    """The question and answer column, within `room` cells (at least the header's)."""
     whole = [exchange_text(row.input, row.output, None) for row in rows]
-    whole_sizes = list(map(_size, whole))
-    exchange = max(len(EXCHANGE), min(max(whole_sizes), room - used))
-    shared = shared_prefixes([visible(row.input) if row.input else None for row in rows])
-    shown, shown_sizes = [], []
-    for row, row_cells, row_sizes, alike, said, size in zip(rows, every, sizes, shared, whole, whole_sizes):
-        if size > exchange:  # cut as `exchange_text` cuts it; one that fits is its whole text, made once
-            said = exchange_text(row.input, row.output, exchange, alike)
-            size = _size(said)
-        shown.append([row_cells[column] for column in columns] + [[(said, "")]])
-        shown_sizes.append([row_sizes[column] for column in columns] + [size])
-    return Layout([*columns, len(HEADERS) - 1], [widths[column] for column in columns] + [exchange], shown,
-                  shown_sizes)
+    sizes = _sizes(whole, "".join(whole).isascii())
+    width = max(len(EXCHANGE), min(max(sizes), room))
+    if max(sizes) > width:
+        shared = shared_prefixes([visible(row.input) if row.input else None for row in rows])
+        for number, size in enumerate(sizes):
+            if size > width:  # cut as `exchange_text` cuts it; one that fits is its whole text, made once
+                row = rows[number]
+                whole[number] = exchange_text(row.input, row.output, width, shared[number])
+                sizes[number] = _size(whole[number])
+    return Column(len(HEADERS) - 1, whole, sizes, "".join(whole).isascii())
 
 
 def _fitting(widths: list[int], room: int) -> list[int]:
@@ -111,6 +202,21 @@ def _fitting(widths: list[int], room: int) -> list[int]:
             break
         columns.remove(_NAMES.index(name))
     return columns
+
+
+def _within(layout: Layout, edge: int | None) -> Layout:
+    """The layout cut at `edge` cells: the column that crosses it narrowed to what is left, those past it left
+    out."""
+    if edge is None:
+        return layout
+    columns, widths, start = [], [], 0
+    for column, width in zip(layout.columns, layout.widths):
+        if start >= edge:
+            break
+        columns.append(column)
+        widths.append(min(width, edge - start))
+        start += width + len(_GAP)
+    return Layout(columns, widths)
 
 
 def exchange_text(question: str | None, answer: str | None, width: int | None, shared: int = 0) -> str:
@@ -132,49 +238,70 @@ def _size(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
-def _widths(sizes: list[list[int]]) -> list[int]:
-    """Each column's width: its widest cell or header, at most `_MOST`."""
-    return [min(max(len(_NAMES[column]), *column_sizes), _MOST) for column, column_sizes in enumerate(zip(*sizes))]
-
-
-def _head(layout: Layout, room: int) -> list[Cell]:
+def _head(layout: Layout, room: int, paint: Paint) -> str:
     """The header line and the rule under it."""
+    last = len(layout.columns) - 1
+    cells = [_cell([(_NAMES[column.place], "bold")], len(_NAMES[column.place]), width, column.right, place != last,
+                   paint) for place, (column, width) in enumerate(zip(layout.columns, layout.widths))]
     rule = min(sum(layout.widths) + len(_GAP) * (len(layout.widths) - 1), room)
-    headers = [[(_NAMES[column], "bold")] for column in layout.columns]
-    return [_line(headers, [_width(cell) for cell in headers], layout), [("─" * rule, "dim")]]
+    return _GAP.join(cells).rstrip(" ") + "\n" + paint.text("─" * rule, "dim")
 
 
-def _plain_lines(listing: RunsListing, layout: Layout, room: int) -> str:
-    """The listing as text, the lines `_line` lays out without their styles."""
-    lines = [_plain(line) for line in _head(layout, room)]
-    right = [_RIGHT[column] for column in layout.columns]
-    for row, row_cells, row_sizes in zip(listing.rows, layout.rows, layout.sizes):
-        parts = []
-        for column, (cell, used, width) in enumerate(zip(row_cells, row_sizes, layout.widths)):
-            text = cell[0][0] if len(cell) == 1 else "".join(piece for piece, _ in cell)
-            if used > width:
-                text, used = _plain(_cut(cell, width)), width
-            pad = " " * (width - used)
-            parts.append(pad + text if right[column] else text + pad)
+def _lines(rows: Sequence[RunRow], layout: Layout, paint: Paint, start: int, stop: int,
+           edge: int | None) -> list[str]:
+    """The lines of rows `start` to `stop`, each followed by its lineage's when it has one."""
+    last = len(layout.columns) - 1
+    cells = [_cells(column, width, place != last, paint, start, stop)
+             for place, (column, width) in enumerate(zip(layout.columns, layout.widths))]
+    lines = []
+    for row, parts in zip(rows[start:stop], zip(*cells)):
         lines.append(_GAP.join(parts).rstrip(" "))
         if row.parent is not None:
-            lines.append(_plain(lineage_line(row)))
-    lines.append(summary_line(listing))
-    return "\n".join(lines) + "\n"
+            lines.append(paint.pieces(_cut_line(lineage_line(row), edge)))
+    return lines
+
+
+def _cells(column: Column, width: int, pad: bool, paint: Paint, start: int, stop: int) -> list[str]:
+    """Rows `start` to `stop` of the column, each cut to `width` cells with an ellipsis, painted, and padded
+    (numbers to the right; not `pad`: the last column)."""
+    texts, sizes = column.texts[start:stop], column.sizes[start:stop]
+    if (not paint.on or (column.styles is None and not column.pieces)) and max(sizes) <= width:  # most columns
+        if not (pad or column.right):
+            return texts
+        if column.ascii:  # a terminal cell a character: str's own padding
+            return [text.rjust(width) for text in texts] if column.right else [text.ljust(width) for text in texts]
+        return [" " * (width - size) + text if column.right else text + " " * (width - size)
+                for text, size in zip(texts, sizes)]
+    styles = column.styles[start:stop] if column.styles is not None and paint.on else [""] * len(texts)
+    pieces = column.pieces if paint.on else {}
+    return [_cell(pieces.get(number) or [(text, style)], size, width, column.right, pad, paint)
+            for number, text, style, size in zip(range(start, stop), texts, styles, sizes)]
+
+
+def _cell(cell: Cell, size: int, width: int, right: bool, pad: bool, paint: Paint) -> str:
+    """One cell of `size` terminal cells in a column `width` wide."""
+    if size > width:
+        cell, size = _cut(cell, width), width
+    text = paint.pieces(cell)
+    space = " " * (width - size)
+    return space + text if right else text + space if pad else text
+
+
+def _cut_line(line: Cell, edge: int | None) -> Cell:
+    """A line of pieces cut at the terminal's edge (None: whole)."""
+    if edge is None:
+        return line
+    size = sum(map(_size, (text for text, _ in line)))
+    return line if size <= edge else _cut(line, edge)
+
+
+def _edged(text: str, edge: int | None) -> str:
+    return text if edge is None else cut_end(text, edge)
 
 
 def summary_line(listing: RunsListing) -> str:
     more = " (more match: raise --limit to see them)" if listing.more else ""
     return f"{plural(len(listing.rows), 'run')} of {visible(str(listing.directory))}{more}"
-
-
-def cells(row: RunRow) -> list[Cell]:
-    """The row's cells, in HEADERS' order but the question and answer (`exchange_text`, laid out last)."""
-    return [[(visible(row.run_id), "")], [(started(row.started), "")], [(visible(row.entry or NONE), "")],
-            [(_status(row), STATUS_STYLES.get(row.status, ""))], [(duration(row.duration_ms), "")],
-            [(count(row.llm_calls), "")], [(count(row.tool_calls), "")], [(count(row.total_tokens), "")],
-            [(row_cost(row), "yellow" if row.unpriced_calls else "")], [_errors(row)],
-            [(row.health or NONE, VERDICT_STYLES.get(row.health or "", ""))], findings_cell(row)]
 
 
 def lineage_line(row: RunRow) -> Cell:
@@ -222,36 +349,6 @@ def findings_cell(row: RunRow) -> Cell:
     return cell
 
 
-def _width(cell: Cell) -> int:
-    if len(cell) == 1:  # most cells: one piece, sized without a generator (a second over 100,000 runs)
-        text = cell[0][0]
-        return len(text) if text.isascii() else cell_len(text)
-    return sum(len(text) if text.isascii() else cell_len(text) for text, _ in cell)
-
-
-def _line(row_cells: list[Cell], sizes: list[int], layout: Layout) -> Cell:
-    """Cells (of `sizes` terminal cells) cut to their column's width with an ellipsis and padded, numbers to the
-    right; the last one not padded."""
-    line: Cell = []
-    last = len(layout.widths) - 1
-    for place, (cell, used, width) in enumerate(zip(row_cells, sizes, layout.widths)):
-        right = _RIGHT[layout.columns[place]]
-        if used > width:
-            cell, used = _cut(cell, width), width
-        if place:
-            line.append((_GAP, ""))
-        if right:
-            line.append((" " * (width - used), ""))
-        line.extend(cell)
-        if place != last and not right:
-            line.append((" " * (width - used), ""))
-    return line
-
-
-def _plain(line: Cell) -> str:
-    return "".join(text for text, _ in line).rstrip(" ")
-
-
 def _cut(cell: Cell, width: int) -> Cell:
     """The cell's first `width - 1` cells of text and an ellipsis."""
     kept: Cell = []
@@ -265,20 +362,3 @@ def _cut(cell: Cell, width: int) -> Cell:
         room -= size
     kept.append(("…", ""))
     return kept
-
-
-def _text(lines: list[Cell]) -> Text:
-    """The lines as one Text: their pieces joined, each styled piece a span."""
-    parts: list[str] = []
-    spans: list[Span] = []
-    at = 0
-    for number, line in enumerate(lines):
-        if number:
-            parts.append("\n")
-            at += 1
-        for text, style in line:
-            if style:
-                spans.append(Span(at, at + len(text), style))
-            parts.append(text)
-            at += len(text)
-    return Text("".join(parts).rstrip(" "), spans=spans)

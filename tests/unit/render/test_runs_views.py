@@ -14,7 +14,7 @@ from rich.console import Console
 from namel3ss_debug.analysis.run_row import RunRow
 from namel3ss_debug.analysis.trend import DayTrend
 from namel3ss_debug.ops.runs.listing import RunsListing
-from namel3ss_debug.render.runs.table import exchange_text, render_runs, row_cost
+from namel3ss_debug.render.runs.table import CHUNK, exchange_text, render_runs, row_cost
 from namel3ss_debug.render.runs.trend import day_cost
 
 
@@ -28,12 +28,26 @@ def row(run_id: str, **fields: Any) -> RunRow:
     return RunRow(run_id=run_id, **values)
 
 
-def shown(*rows: RunRow, terminal: bool = False, width: int = 400) -> list[str]:
-    """The lines printed off a terminal, or on a colour terminal with the colours taken out."""
+class Out:
+    """What `render_runs` writes to (`cli/output.Sink`): a console, and text written to its file."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def text(self, text: str) -> None:
+        self.console.file.write(text)
+
+
+def written(*rows: RunRow, terminal: bool = False, width: int = 400) -> str:
     out = io.StringIO()
     console = Console(width=width, file=out, force_terminal=terminal, color_system="standard" if terminal else None)
-    render_runs(console, RunsListing(Path("traces"), list(rows), more=False))
-    return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()
+    render_runs(RunsListing(Path("traces"), list(rows), more=False), Out(console))
+    return out.getvalue()
+
+
+def shown(*rows: RunRow, terminal: bool = False, width: int = 400) -> list[str]:
+    """The lines printed off a terminal, or on a colour terminal with the colours taken out."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", written(*rows, terminal=terminal, width=width)).splitlines()
 
 
 def test_columns_line_up_in_terminal_cells_and_long_text_is_cut() -> None:
@@ -112,3 +126,39 @@ def test_a_question_and_answer_too_long_are_both_cut_and_text_from_the_trace_is_
     assert exchange_text(None, None, 40) == "-" and exchange_text("Paris?", None, 40) == "Paris? → -"
     (line,) = shown(row("r", input="[bold red]Paris[/]\x1b[2J", output="fine\u202eenif"))[2:3]
     assert "[bold red]Paris[/]" in line and "\x1b" not in line and "\u202e" not in line
+
+
+def test_on_a_colour_terminal_the_styles_are_the_consoles_own_and_off_one_there_are_none() -> None:
+    failed = row("a", status="failed", exit_code=1, health="failing", findings={"call_loop": "critical"})
+    coloured, plain = written(failed, terminal=True), written(failed)
+    assert "\x1b[31mfailed (exit 1)\x1b[0m" in coloured and "\x1b[1;31mcall_loop\x1b[0m" in coloured
+    assert "\x1b" not in plain
+
+
+def test_on_a_terminal_a_line_is_cut_at_its_edge_and_off_one_printed_whole() -> None:
+    long_id = "r" * 55
+    lines = shown(row(long_id, parent="m" * 80, lineage="fork"), terminal=True, width=50)
+    assert max(cell_len(line) for line in lines) <= 50 and lines[2].startswith("r" * 40) and "…" in lines[2]
+    assert lines[3].startswith("↳ fork of mmm") and lines[3].endswith("…")
+    whole = shown(row(long_id), width=50)
+    assert whole[2].startswith(long_id)
+
+
+def test_many_runs_are_written_a_chunk_at_a_time_and_line_up_across_chunks() -> None:
+    writes = []
+
+    class Counting(Out):
+        def text(self, text: str) -> None:
+            writes.append(text)
+            super().text(text)
+
+    rows = [row(f"run-{number:05d}", total_tokens=number * 1000) for number in range(CHUNK + 5)]
+    out = io.StringIO()
+    render_runs(RunsListing(Path("traces"), rows, more=False), Counting(Console(width=300, file=out,
+                                                                                color_system=None)))
+    lines = out.getvalue().splitlines()
+    assert len(writes) == 4  # the header, two chunks of runs, the summary: not a write a line
+    assert len(lines) == 2 + CHUNK + 5 + 1 and lines[-1] == f"{CHUNK + 5} runs of traces"
+    token_ends = {line.index(f"{number * 1000:,}") + len(f"{number * 1000:,}") for number, line in
+                  enumerate(lines[2:-1]) if number}
+    assert token_ends == {lines[0].index("tokens") + len("tokens")}  # numbers to the right, in both chunks
