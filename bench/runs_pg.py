@@ -15,12 +15,15 @@ Timed, each the median of --repeats, the commands taking turns:
 - as a user runs it, a whole command (interpreter start included) over PostgreSQL: `runs DIR --limit 50` (the
   table a user reads first, newest first), `runs DIR --grep TEXT --limit 50` with TEXT in one seed run (so in each
   of its copies: 1 run in 500) and with a TEXT in none (every row's text read), `runs DIR --format jsonl`,
-  every run, and a bare `runs DIR`: the table of every run, as a user types it (its output to a file, not a
-  terminal: no pager). DIR is a folder with no run of its own: a laptop listing the team's runs.
+  every run, and a bare `runs DIR`: the table of every run, as a user types it, twice: its output to a file
+  (every run laid out at once, then written), and on a terminal (a pseudo-terminal of 50 x 200, first_screen.py):
+  the seconds until the pager has the first screen, the index read and shown a group at a time. DIR is a folder
+  with no run of its own: a laptop listing the team's runs.
 - the library, in this process: the index opened and `select` of the same queries, for PostgreSQL and for SQLite.
   SQLite's index is not listed through the command here: its sync would forget the copies, whose traces are not
   on the disk.
-The targets are the command's: PASS or MISS against 1 s (table) and 2 s (--grep).
+The targets are the command's: PASS or MISS against 1 s (table) and 2 s (--grep); the table's, for its whole
+output to a file and for its first screen on a terminal.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(REPO / "tests"))
 from analyze_throughput import run_child  # noqa: E402 - the shared runner, beside this file
+from first_screen import first_screen  # noqa: E402 - the terminal's runner, beside this file
 from runs.generate import write_runs  # noqa: E402 - the tests' generated runs
 from support.pgserver import PgServer  # noqa: E402 - the tests' PostgreSQL server
 
@@ -61,6 +65,7 @@ from namel3ss_debug.store.sources import RunSource  # noqa: E402 - as above
 TABLE_FLOOR_S, GREP_FLOOR_S = 1.0, 2.0  # issue 102
 SEED_RUNS, SEED = 500, 66
 NOWHERE = "no-such-text-zq"
+TERMINAL = "(the table: first screen on a terminal)"
 
 
 class Copies:
@@ -163,7 +168,8 @@ def measure(scratch: Path, server: PgServer, count: int, repeats: int) -> dict[s
         index.close()
     queries = {"--limit 50": RunQuery(limit=50), f"--grep {grep} --limit 50": RunQuery(RunFilter(grep=grep), limit=50),
                f"--grep {NOWHERE} --limit 50": RunQuery(RunFilter(grep=NOWHERE), limit=50),
-               "--format jsonl (every run)": RunQuery(), "(the table, every run)": RunQuery()}
+               "--format jsonl (every run)": RunQuery(), "(the table, every run, to a file)": RunQuery(),
+               TERMINAL: RunQuery()}
     commands = {label: [sys.executable, "-m", "namel3ss_debug", "runs", str(laptop), *label.split("(")[0].split()]
                 for label in queries}
     figures: dict[str, dict[str, list[float]]] = {label: {"command": [], "postgresql": [], "sqlite": []}
@@ -173,9 +179,14 @@ def measure(scratch: Path, server: PgServer, count: int, repeats: int) -> dict[s
     for number in range(repeats):
         say(f"round {number + 1} of {repeats}")
         for label in labels[number % len(labels):] + labels[:number % len(labels)]:
-            child = run_child(commands[label], scratch, discard_stdout=True, rss=False)
-            assert child.returncode == 0, child.stderr
-            figures[label]["command"].append(child.wall_s)
+            if label == TERMINAL:
+                seconds, _, code = first_screen(commands[label], os.environ)
+                assert code == 0 and seconds is not None, code
+                figures[label]["command"].append(seconds)
+            else:
+                child = run_child(commands[label], scratch, discard_stdout=True, rss=False)
+                assert child.returncode == 0, child.stderr
+                figures[label]["command"].append(child.wall_s)
             for name, opened in (("postgresql", postgres), ("sqlite", sqlite)):
                 seconds, rows = timed_select(opened, queries[label])
                 figures[label][name].append(seconds)

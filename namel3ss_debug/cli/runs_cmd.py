@@ -19,7 +19,7 @@ from .progress import bars
 from .suggest import Choice
 from ..ops.environment import Environment
 from ..ops.runs.catalogue import CatalogueRequest
-from ..ops.runs.listing import RunsRequest, list_runs
+from ..ops.runs.listing import GROUP, RunsRequest, listed_runs
 
 VIEWS = {"table": View("render.runs.table:render_runs", STREAMS),
          "json": View("render.runs.runs_json:render_runs_json", BYTES, "\n"),
@@ -104,6 +104,11 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     verdict, and a finding of warning or worse the baseline did not have.
 
     \b
+    On a terminal a long list shows its first 2,000 runs while the rest
+    are read from the index (a column a later run needs wider widens from
+    there on); off a terminal every run is laid out at once.
+
+    \b
     DIR is a directory of traces; with none, trace_output_dir. A folder in a
     store (s3://bucket/prefix/, gs://, az://...) is listed from an index kept
     in memory for the command (see docs/files.md).
@@ -133,7 +138,9 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     request = RunsRequest(catalogue, statuses, health, since, until, models, grep, min_cost, findings, tags, entry,
                           reruns, sort, reverse, limit, trend, regressions)
     # rows and their lines make no cycles: the collector walking 100,000 of them was half the time
-    with collector_paused():
-        listing = list_runs(request, Environment.current(warn, bars(not no_progress)))
+    # a table's runs come from the index a group at a time, the first shown while the rest are read
+    group = GROUP if fmt == "table" else None
+    with collector_paused(), listed_runs(request, Environment.current(warn, bars(not no_progress)),
+                                         group=group) as listing:
         show(listing, fmt, TREND_VIEWS if listing.trend is not None else VIEWS, page=not no_pager)
 

@@ -127,3 +127,37 @@ def test_a_request_line_with_no_path_is_a_bad_request(tmp_path: Path, target: st
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _damage(directory: Path, run_id: str) -> None:
+    with sqlite3.connect(directory / INDEX_NAME) as connection:
+        connection.execute("UPDATE runs SET row = X'c1' WHERE source = ?", (run_id,))
+    connection.close()
+
+
+def test_a_listing_read_in_groups_gives_every_row_in_order_and_heals_a_damaged_first_group(tmp_path: Path) -> None:
+    write_runs(tmp_path, 7, seed=9)
+    warnings: list[str] = []
+    listed = catalogue(tmp_path, warnings)
+    every = [row.run_id for row in listed.select(RunQuery())]
+    _damage(tmp_path, every[1])
+    warnings.clear()
+    groups = list(listed.groups(RunQuery(), 3))
+    assert [len(group) for group in groups] == [3, 3, 1]
+    assert [row.run_id for group in groups for row in group] == every  # the damaged run read again, at once
+    assert len(warnings) == 1 and f"run {every[1]} damaged" in warnings[0]
+
+
+def test_a_damaged_row_in_a_later_group_is_left_out_and_said_and_read_again_by_the_next_sync(tmp_path: Path) -> None:
+    write_runs(tmp_path, 7, seed=9)
+    warnings: list[str] = []
+    listed = catalogue(tmp_path, warnings)
+    every = [row.run_id for row in listed.select(RunQuery())]
+    _damage(tmp_path, every[5])
+    warnings.clear()
+    shown = [row.run_id for group in listed.groups(RunQuery(), 3) for row in group]
+    assert shown == every[:5] + every[6:]  # the rows before it were shown: it cannot be asked for again
+    (note,) = warnings
+    assert f"run {every[5]} damaged (its row does not decode" in note and note.endswith("read again from the traces")
+    listed.refresh()
+    assert [row.run_id for row in listed.select(RunQuery())] == every

@@ -417,3 +417,14 @@ def test_a_server_that_never_answers_is_one_line_after_the_connect_timeout(tmp_p
         silent.close()
     said = str(silent_error.value)
     assert "timeout" in said and f"127.0.0.1:{port}/runs" in said and "\n" not in said
+
+
+def test_a_listing_read_in_groups_from_postgresql_gives_the_rows_of_one_select(
+        both: tuple[Catalogue, Catalogue]) -> None:
+    postgres, _ = both
+    for query in (RunQuery(), RunQuery(sort="cost", descending=False), RunQuery(RunFilter(health=("degraded",)))):
+        groups = list(postgres.groups(query, 3))
+        assert all(len(group) == 3 for group in groups[:-1]) and 0 < len(groups[-1]) <= 3
+        assert [row for group in groups for row in group] == postgres.select(query)
+    assert len(list(postgres.groups(RunQuery(), 3))) == 14  # 40 runs
+

@@ -8,7 +8,7 @@ stops the reading of each run from writing an offset sidecar beside its files.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -53,6 +53,23 @@ class Catalogue:
     def select(self, query: RunQuery) -> list[RunRow]:
         """The index's rows for `query` (`healed`)."""
         return self.healed(lambda: self.index.select(query))
+
+    def groups(self, query: RunQuery, size: int) -> Generator[list[RunRow], None, None]:
+        """The index's rows for `query`, `size` at a time as it reads them (`RunIndex.select_groups`: a damaged row
+        left out and warned, since the rows before it may be shown already)."""
+        groups = self.index.select_groups(query, size, self.env.warn)
+        try:
+            try:
+                first = next(groups, None)
+            except DamagedRows:  # healed as `select` is: nothing is shown yet
+                self.refresh()
+                groups = self.index.select_groups(query, size, self.env.warn)
+                first = next(groups, None)
+            if first is not None:
+                yield first
+                yield from groups
+        finally:
+            groups.close()
 
     def get(self, run_id: str) -> RunRow | None:
         return self.healed(lambda: self.index.get(run_id))

@@ -33,7 +33,7 @@ import os
 import sqlite3
 import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +224,42 @@ class RunIndex:
         with self._reading():
             found = self._connection.execute(text, params).fetchall()
         return self._rows(found)
+
+    def select_groups(self, query: RunQuery, size: int,
+                      warn: Callable[[str], None]) -> Generator[list[RunRow], None, None]:
+        """The rows `query` asks for, `size` at a time as the database gives them (a long listing is shown while
+        the rest is read). A damaged row in the first group raises DamagedRows, as `select` does (nothing is
+        shown yet: the caller may sync and ask again); one in a later group cannot be asked for again once the
+        rows before it are shown: it is left out, and after the last group its run is forgotten (the next sync
+        reads it again) and `warn`ed."""
+        text, params = select_sql(query, clean=self.strict, searchable=self.searchable, dialect=self.dialect)
+        damaged: dict[Any, str] = {}
+        shown = False
+        with self._reading():
+            groups = self._groups(text, params, size)
+            try:
+                for found in groups:
+                    rows = self._decoded(found, damaged)
+                    if damaged and not shown:
+                        break
+                    shown = True
+                    yield rows
+            finally:
+                groups.close()  # the database's cursor closed here, while the index is open
+        if damaged and not shown:
+            self._damaged(damaged)
+        if damaged:
+            self._forget_damaged(damaged)
+            warn(self._notes[-1])
+
+    def _groups(self, text: str, params: Sequence[Any], size: int) -> Generator[list[tuple[Any, Any]], None, None]:
+        """The statement's rows, `size` at a time: SQLite steps through them as they are fetched."""
+        cursor = self._connection.execute(text, params)
+        try:
+            while found := cursor.fetchmany(size):
+                yield found
+        finally:
+            cursor.close()
 
     def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """What a query of the index's columns gives as SQLite gives it (a count, a page's facets, its chart);
@@ -473,27 +509,39 @@ class RunIndex:
         self._connection.execute("UPDATE meta SET value = value + 1 WHERE name = 'version'")
 
     def _rows(self, found: list[tuple[Any, Any]]) -> list[RunRow]:
-        """The rows of (source, blob) pairs; raises DamagedRows when one is not a row the index writes."""
-        rows, damaged = [], {}
+        """The rows of (source, blob) pairs; raises DamagedRows when one is not a row the index writes (their runs
+        forgotten by then, the next sync reads them again from their traces, and said in one note)."""
+        damaged: dict[Any, str] = {}
+        rows = self._decoded(found, damaged)
+        if damaged:
+            self._damaged(damaged)
+        return rows
+
+    def _decoded(self, found: list[tuple[Any, Any]], damaged: dict[Any, str]) -> list[RunRow]:
+        """The rows of (source, blob) pairs that are rows the index writes; the others' sources added to
+        `damaged`, with why."""
+        rows = []
         for source, blob in found:
             try:
                 rows.append(decoded(blob, self._place(source)))
             except Damaged as why:
                 damaged[source] = str(why)
-        if damaged:
-            self._damaged(damaged)
         return rows
 
     def _damaged(self, damaged: dict[Any, str]) -> None:
-        """Forget the runs whose rows are damaged (the next sync reads them again from their traces), say so in
-        one note, and raise DamagedRows."""
+        """Forget the damaged rows' runs (`_forget_damaged`), and raise DamagedRows."""
+        self._forget_damaged(damaged)
+        raise DamagedRows(f"run index {self.where()} held {len(damaged)} damaged row(s): they are read"
+                          " again from the traces", hint="run the command again")
+
+    def _forget_damaged(self, damaged: dict[Any, str]) -> None:
+        """Forget the runs whose rows are damaged (the next sync reads them again from their traces), and say so
+        in one note."""
         self._forget(list(damaged))
         source, why = next(iter(damaged.items()))
         others = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
         self._note(f"run index {self.where()}: run {str(source)[:80]}{others} damaged ({why}): read"
                    " again from the traces")
-        raise DamagedRows(f"run index {self.where()} held {len(damaged)} damaged row(s): they are read"
-                          " again from the traces", hint="run the command again")
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ from ..environment import Environment
 from .catalogue import Catalogue, CatalogueRequest, open_catalogue
 from .query import LINEAGES, SORTS, RunFilter, RunQuery, capped
 
+GROUP = 2_000  # runs a long listing reads from the index at a time (`listed_runs`)
 _AGO = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>w|d|h|m|s)\s*$", re.ASCII)
 _UNIT = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1),
          "s": timedelta(seconds=1)}
@@ -62,31 +64,55 @@ class RunsListing:
     more: bool  # --limit left out runs that match
     notes: list[str] = field(default_factory=list)  # what the index said (rebuilt, a run it cannot read)
     trend: Trend | None = None
+    # the runs after `rows`, a group at a time as the index reads them (`listed_runs` with `group`): read once,
+    # while the index is open
+    rest: Iterable[list[RunRow]] = ()
 
 
 def list_runs(request: RunsRequest, env: Environment, now: datetime | None = None) -> RunsListing:
-    """The runs the request asks for (and their trend). Raises UsageError for a bad option, a path that is no
-    directory or a directory with no runs (as `analyze` says "no traces"), TraceError when no run in it can be
-    read. `now` (default: the clock) places `--since 2d`."""
+    """The runs the request asks for (and their trend), every one in `rows`. Raises UsageError for a bad option, a
+    path that is no directory or a directory with no runs (as `analyze` says "no traces"), TraceError when no run
+    in it can be read. `now` (default: the clock) places `--since 2d`."""
+    with listed_runs(request, env, now) as listing:
+        return listing
+
+
+@contextmanager
+def listed_runs(request: RunsRequest, env: Environment, now: datetime | None = None,
+                group: int | None = None) -> Iterator[RunsListing]:
+    """`list_runs`, the index open while the block runs; with `group`, and neither --limit nor --trend, only the
+    first `group` runs are in `rows` and the others come in `rest` as the index reads them: a table of 100,000
+    runs starts showing before they are all read."""
     query = query_of(request, now if now is not None else datetime.now(timezone.utc))
     judges = row_judges(request.regressions) if request.trend else []
     notes: list[str] = []
     warn = _kept(notes, env)
     catalogue = open_catalogue(request.catalogue, replace(env, warn=warn))
+    groups = None
     try:
-        _some_runs(catalogue)
         if query.where.grep and not catalogue.index.searchable:
             warn(f"this SQLite ({sqlite3.sqlite_version}) has no full-text search (FTS5 and its trigram tokenizer):"
                  " --grep reads every run's text in turn (the same runs match, found more slowly)")
+        if group is not None and query.limit is None and not request.trend:
+            groups = catalogue.groups(query, group)
+            first = next(groups, [])
+            if not first:
+                _some_runs(catalogue)
+            yield RunsListing(catalogue.directory, first, False, notes, rest=groups)
+            return
         wanted = query if query.limit is None else replace(query, limit=query.limit + 1)
         rows = catalogue.select(wanted)
+        if not rows:
+            _some_runs(catalogue)
         more = query.limit is not None and len(rows) > query.limit
         rows = rows[:query.limit] if more else rows
         figures = trend(rows, catalogue.operations([row.run_id for row in rows]), judges) \
             if request.trend else None
+        yield RunsListing(catalogue.directory, rows, more, notes, figures)
     finally:
+        if groups is not None:
+            groups.close()  # before the index: its cursor is the index's
         catalogue.index.close()
-    return RunsListing(catalogue.directory, rows, more, notes, figures)
 
 
 def _kept(notes: list[str], env: Environment) -> Callable[[str], None]:

@@ -14,7 +14,7 @@ ours that indexes it (`ended.py`), and a failure there is one line, the run kept
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -110,6 +110,15 @@ class PgConnection:
         # binary results: a row's blob comes as its bytes, not as hex text twice its size (100,000 rows: 0.45 s
         # to 0.25 s)
         return self.raw.execute(_marked(text), list(params), binary=True)
+
+    def stream(self, text: str, params: Sequence[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The statement's rows, `size` at a time, through a server-side cursor (in the transaction such a cursor
+        lives in): one statement, one snapshot, so rows other runners write meanwhile neither shift nor repeat a
+        group."""
+        with self.raw.transaction(), self.raw.cursor(name="namel3ss_debug_listed", binary=True) as cursor:
+            cursor.execute(_marked(text), list(params))
+            while found := cursor.fetchmany(size):
+                yield found
 
     def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

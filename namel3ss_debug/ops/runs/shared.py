@@ -29,7 +29,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,6 +144,11 @@ class SharedRunIndex(RunIndex):
 
     def _source(self, key: str) -> str:
         return self._location + key
+
+    def _groups(self, text: str, params: Sequence[Any], size: int) -> Generator[list[tuple[Any, Any]], None, None]:
+        """The statement's rows, `size` at a time through a cursor of the server's: the first group comes once
+        the server has them, not after all of them have crossed the network."""
+        yield from self._pg.stream(text, params, size)
 
     def _place(self, source: str) -> str:
         location = source[:source.rfind("/") + 1]

@@ -28,7 +28,7 @@ from rich.console import Console
 
 from ...analysis.failed_run import outcome_said
 from ...analysis.run_row import RunRow
-from ...ops.runs.listing import RunsListing
+from ...ops.runs.listing import GROUP, RunsListing
 from ..analyze.format import NONE, VERDICT_STYLES, cost, count, duration
 from ..analyze.rich import SEVERITY_STYLES
 from ..paint import Paint, Piece
@@ -43,7 +43,7 @@ HEADERS = ("run", "started (UTC)", "entry", "status", ">duration", ">llm", ">too
 LEFT_OUT_FIRST = ("tools", "llm", "started (UTC)", "duration", "tokens", "errors", "findings", "entry", "cost")
 LEAST_EXCHANGE = 60  # the question and answer's fewest cells before other columns are left out
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-CHUNK = 2_000  # runs written at a time: the pager shows the first screen once the first chunk is made
+CHUNK = GROUP  # runs written at a time, as many as the index reads at a time: the first screen once they are
 _GAP = "  "
 _ARROW = " → "
 _RIGHT = tuple(header.startswith(">") for header in HEADERS)  # numbers, to the right
@@ -81,40 +81,56 @@ class Column:
 
 @dataclass(frozen=True)
 class Layout:
-    """The columns shown (the question and answer last) and their widths."""
+    """The columns shown (the question and answer last) and their widths; `kept` and `whole`: the columns before
+    the question and answer and the widths of all, before a terminal's edge cut them (what a later group of the
+    same listing is laid out after)."""
 
     columns: list[Column]
     widths: list[int]
+    kept: list[int]
+    whole: list[int]
 
 
 def render_runs(listing: RunsListing, out: Out) -> None:
     """The runs, one line each, then a line saying how many and whether more match, written `CHUNK` runs at a
-    time."""
+    time. On a terminal the runs the index gives after the first group (`listing.rest`) are laid out a group
+    at a time as they come, each column at least as wide as before (a wider cell later widens its column from
+    there on, as psql's FETCH_COUNT does); off one, every run is laid out at once."""
     console = out.console
     paint = Paint(console)
     edge = console.width if console.is_terminal else None
-    if not listing.rows:
+    rows = listing.rows if edge is not None else [*listing.rows, *(row for group in listing.rest for row in group)]
+    if not rows:
         out.text(_edged(f"no runs in {visible(str(listing.directory))} match these options", edge) + "\n")
         return
-    layout = laid_out(listing.rows, console.width, edge)
+    layout = laid_out(rows, console.width, edge)
     out.text(_head(layout, console.width, paint) + "\n")
-    rows = listing.rows
+    shown = _written(rows, layout, paint, edge, out)
+    for group in listing.rest if edge is not None else ():
+        layout = laid_out(group, console.width, edge, after=layout)
+        shown += _written(group, layout, paint, edge, out)
+    out.text(paint.text(_edged(summary_line(listing, shown), edge), "dim") + "\n")
+
+
+def _written(rows: Sequence[RunRow], layout: Layout, paint: Paint, edge: int | None, out: Out) -> int:
+    """The rows' lines written, `CHUNK` at a time; how many rows."""
     for start in range(0, len(rows), CHUNK):
         out.text("\n".join(_lines(rows, layout, paint, start, min(start + CHUNK, len(rows)), edge)) + "\n")
-    out.text(paint.text(_edged(summary_line(listing), edge), "dim") + "\n")
+    return len(rows)
 
 
-def laid_out(rows: Sequence[RunRow], room: int, edge: int | None = None) -> Layout:
-    """The rows' columns that leave the question and answer room on a line of `room` cells; with `edge`, cut to
-    that many cells (the column crossing it narrowed, those past it left out)."""
+def laid_out(rows: Sequence[RunRow], room: int, edge: int | None = None, after: Layout | None = None) -> Layout:
+    """The rows' columns that leave the question and answer room on a line of `room` cells (`after` a layout of
+    the same listing: its columns, each at least as wide); with `edge`, cut to that many cells (the column
+    crossing it narrowed, those past it left out)."""
     every = columns_of(rows)
     widths = [min(max(len(_NAMES[column.place]), max(column.sizes)), _MOST) for column in every]
-    kept = _fitting(widths, room)
-    used = sum(widths[place] + len(_GAP) for place in kept)
-    exchange = _exchange(rows, room - used)
-    columns, kept_widths = [every[place] for place in kept] + [exchange], [widths[place] for place in kept]
-    kept_widths.append(max(len(EXCHANGE), max(exchange.sizes)))
-    return _within(Layout(columns, kept_widths), edge)
+    kept = _fitting(widths, room) if after is None else after.kept
+    kept_widths = [widths[place] for place in kept] if after is None else \
+        [max(widths[place], width) for place, width in zip(kept, after.whole)]
+    exchange = _exchange(rows, room - sum(width + len(_GAP) for width in kept_widths))
+    whole = [*kept_widths, max(len(EXCHANGE), max(exchange.sizes))]
+    return _within(Layout([every[place] for place in kept] + [exchange], whole, kept, whole), edge)
 
 
 def columns_of(rows: Sequence[RunRow]) -> list[Column]:
@@ -216,7 +232,7 @@ def _within(layout: Layout, edge: int | None) -> Layout:
         columns.append(column)
         widths.append(min(width, edge - start))
         start += width + len(_GAP)
-    return Layout(columns, widths)
+    return Layout(columns, widths, layout.kept, layout.whole)
 
 
 def exchange_text(question: str | None, answer: str | None, width: int | None, shared: int = 0) -> str:
@@ -299,9 +315,9 @@ def _edged(text: str, edge: int | None) -> str:
     return text if edge is None else cut_end(text, edge)
 
 
-def summary_line(listing: RunsListing) -> str:
+def summary_line(listing: RunsListing, shown: int) -> str:
     more = " (more match: raise --limit to see them)" if listing.more else ""
-    return f"{plural(len(listing.rows), 'run')} of {visible(str(listing.directory))}{more}"
+    return f"{plural(shown, 'run')} of {visible(str(listing.directory))}{more}"
 
 
 def lineage_line(row: RunRow) -> Cell:

@@ -162,3 +162,22 @@ def test_many_runs_are_written_a_chunk_at_a_time_and_line_up_across_chunks() -> 
     token_ends = {line.index(f"{number * 1000:,}") + len(f"{number * 1000:,}") for number, line in
                   enumerate(lines[2:-1]) if number}
     assert token_ends == {lines[0].index("tokens") + len("tokens")}  # numbers to the right, in both chunks
+
+
+def test_on_a_terminal_a_later_group_is_laid_out_as_it_comes_never_narrower_and_off_one_all_at_once() -> None:
+    first = [row("a", total_tokens=5, entry="script a.py")]
+    later = [row("b", total_tokens=1_234_567, entry="script a_much_longer_name.py")]
+
+    def lines(terminal: bool) -> list[str]:
+        out = io.StringIO()
+        console = Console(width=200, file=out, force_terminal=terminal, color_system="standard" if terminal else None)
+        render_runs(RunsListing(Path("traces"), first, more=False, rest=iter([later])), Out(console))
+        return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()
+
+    head, _, line_a, line_b, summary = lines(terminal=True)
+    assert summary == "2 runs of traces"
+    assert line_a.index("completed") == head.index("status")  # the first group's own widths
+    assert line_b.index("completed") > line_a.index("completed")  # the later group's wider entry widens it
+    head, _, line_a, line_b, summary = lines(terminal=False)
+    assert line_a.index("completed") == line_b.index("completed") == head.index("status")
+    assert summary == "2 runs of traces"
