@@ -80,6 +80,8 @@ class Settings:
     tags: tuple[str, ...] = ()
     # The run index in PostgreSQL, shared by a team (`ops/runs/shared.py`); empty: SQLite beside the traces
     run_index_url: str = ""
+    # The most the run index waits for PostgreSQL's answer to one statement (`ops/runs/pgwait.py`)
+    run_index_timeout_seconds: float = 30.0
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-able data (tuples become lists), in `KEYS` order; a URL's password masked."""

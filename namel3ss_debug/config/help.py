@@ -165,4 +165,9 @@ KEY_HELP: dict[str, str] = {
         'in a workspace file is an error. Shown with its password masked. Each traced run is indexed there as it '
         'ends ([Record a run](record.md#into-the-teams-index-as-they-end)).'
     ),
+    "run_index_timeout_seconds": (
+        'The most the run index in PostgreSQL waits for the answer to one statement (and, up to 10 s, for a '
+        'connection), a server that stopped answering included: past it the command fails in one line, exit 1, and '
+        'a run\'s end keeps the run for the next end. > 0 and <= 3600 ([Many machines](many-machines.md#how-it-fails)).'
+    ),
 }

@@ -158,6 +158,8 @@ SPECS: dict[str, _Spec] = {
                                        lambda v: 0 <= v <= DURATION_MAX_MS),
     "tags": _Spec("list", noun=f"tags (non-empty text of at most {TAG_MAX} characters)", item=_check_tag),
     "run_index_url": _Spec("url", check=lambda v: not v or url_problem(v) is None),
+    "run_index_timeout_seconds": _Spec("float", f"> 0 and <= {UPLOAD_WAIT_MAX_S:.0f} (an hour)",
+                                       lambda v: 0 < v <= UPLOAD_WAIT_MAX_S),
 }
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

@@ -157,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", _TEXT)
         except UsageError as error:  # a query string the list does not take
             self._send(HTTPStatus.BAD_REQUEST, f"{error}\n".encode(), _TEXT)
+        except Namel3ssDebugError as error:  # the run index failed (its database stopped answering): said once
+            self._failed(error)
 
     def _browse(self, path: str, query: str) -> None:
         """The routes of a directory of runs (see the module docstring)."""

@@ -10,7 +10,8 @@ It listens on 127.0.0.1 alone (a free port) and on a socket in its own directory
 PostgreSQL refuses to run as root, and CI runs as root: there the cluster belongs to, and the server runs as, an
 unprivileged user (`nobody`, through `runuser`), its directory made in /tmp (which that user can reach) and given
 to it. A server that cannot start skips its tests (`s3server.missing`: a failure under
-NAMEL3SS_TEST_SERVERS=required). `stop` and `start` again keep the cluster: a server down for a while.
+NAMEL3SS_TEST_SERVERS=required). `stop` and `start` again keep the cluster: a server down for a while; `paused`
+stops its processes with SIGSTOP (a server that took the connection and then stopped answering).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Optional
@@ -67,6 +71,32 @@ class PgServer:
     def stop(self) -> None:
         if self.root is not None and self._path("data", "postmaster.pid").exists():
             self._ctl("stop", "-w", "-m", "fast")
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The server's processes stopped (SIGSTOP: each one's kernel still takes and acknowledges what is sent,
+        nothing answers), then let go on (SIGCONT) whatever happens inside."""
+        stopped: list[int] = []
+        try:
+            for pid in self._processes():
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+            yield
+        finally:
+            for pid in stopped:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
+    def _processes(self) -> list[int]:
+        """The postmaster first (so that it starts no other process meanwhile), then its children."""
+        postmaster = int(self._path("data", "postmaster.pid").read_text().split()[0])
+        children = []
+        for entry in Path("/proc").iterdir():
+            with suppress(OSError, ValueError, IndexError):
+                parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])  # after `(name) state`
+                if entry.name.isdigit() and parent == postmaster:
+                    children.append(int(entry.name))
+        return [postmaster, *children]
 
     def database(self, name: str) -> str:
         """A new, empty database `name` (dropped first if a test of that name made one), and its URL."""

@@ -143,7 +143,8 @@ def index_of(directory: Path | str, resolved: ResolvedSettings, env: Environment
         return RunIndex(directory, key=key, strict=strict)
     from .shared import SharedRunIndex  # noqa: PLC0415 - psycopg loads only for an index in PostgreSQL
 
-    return SharedRunIndex(directory, key=key, url=url, environ=env.environ, strict=strict)
+    return SharedRunIndex(directory, key=key, url=url, environ=env.environ, strict=strict,
+                          bound_s=resolved.settings.run_index_timeout_seconds)
 
 
 def _listable(directory: Path) -> None:

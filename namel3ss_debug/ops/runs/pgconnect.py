@@ -3,8 +3,10 @@
 The password is libpq's business: the URL from the environment may carry one, else libpq finds it in PGPASSWORD,
 the file of PGPASSFILE or ~/.pgpass, or the PGSERVICE entry (those variables are taken from the environment the
 command was given, so that a library caller's environment is the one used). A workspace file never gives one
-(`config/index_url.py`). Nothing waits for ever: a connection that is not made in `CONNECT_S` seconds (unless the
-URL or PGCONNECT_TIMEOUT says otherwise) is a failure like a refusal.
+(`config/index_url.py`). Nothing waits for ever: a connection that is not made in `CONNECT_S` seconds, or the
+bound if it is less (unless the URL or PGCONNECT_TIMEOUT says otherwise), is a failure like a refusal; and a
+statement with no answer within the bound (`run_index_timeout_seconds`: a server that stopped answering, a network
+partition) is one too, `pgwait.StoppedAnswering`, its connection spent.
 
 Every failure to reach the database, or to go on talking to it, is `IndexUnreachable`: one line that says what
 happened, which database (its URL with no password), and how to fix it; exit 1 (the command could not do its work;
@@ -14,6 +16,7 @@ ours that indexes it (`ended.py`), and a failure there is one line, the run kept
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from .pgschema import Database
 
 CONNECT_S = 10
+BOUND_S = 30.0  # `run_index_timeout_seconds`' default: a team's database across a network, a slow query included
 _FROM_ENVIRON = {"PGPASSWORD": "password", "PGPASSFILE": "passfile", "PGSERVICE": "service",
                  "PGCONNECT_TIMEOUT": "connect_timeout", "PGSSLMODE": "sslmode"}
 _URL_HINT = "check run_index_url (NAMEL3SS_DEBUG_RUN_INDEX_URL, or .namel3ss/debug.json)"
@@ -38,11 +42,14 @@ class IndexUnreachable(Namel3ssDebugError):
     """The run index's database cannot be reached, or stopped answering."""
 
 
-def connect(url: str, environ: Mapping[str, str]) -> Database:
-    """An autocommit connection to `url`, its search path our schema after PostgreSQL's own catalogue. Raises
-    UsageError when psycopg is missing, IndexUnreachable when the database cannot be reached."""
+def connect(url: str, environ: Mapping[str, str], bound_s: float = BOUND_S) -> Database:
+    """An autocommit connection to `url`, its search path our schema after PostgreSQL's own catalogue, each of its
+    waits bounded by `bound_s` seconds (`pgwait`). Raises UsageError when psycopg is missing, IndexUnreachable when
+    the database cannot be reached or does not answer."""
     try:
         import psycopg  # noqa: PLC0415 - only an index in PostgreSQL needs it (the `postgres` extra)
+
+        from .pgwait import Watchdog, WatchedConnection  # noqa: PLC0415 - it imports psycopg
     except ImportError:
         raise UsageError(f"run_index_url names a PostgreSQL database ({shown(url)}) and psycopg is not installed",
                          hint="pip install 'namel3ss-debug[postgres]'") from None
@@ -52,11 +59,12 @@ def connect(url: str, environ: Mapping[str, str]) -> Database:
     extra: dict[str, Any] = {parameter: environ[variable] for variable, parameter in _FROM_ENVIRON.items()
                              if environ.get(variable) and parameter not in given}
     if "connect_timeout" not in given and "connect_timeout" not in extra:
-        extra["connect_timeout"] = CONNECT_S
+        extra["connect_timeout"] = min(CONNECT_S, math.ceil(bound_s))  # whole seconds, 2 at least (libpq's rule)
     try:
-        connection = psycopg.connect(url, autocommit=True, application_name="namel3ss-debug", **extra)
+        connection = WatchedConnection.connect(url, autocommit=True, application_name="namel3ss-debug", **extra)
     except psycopg.Error as error:
         raise unreachable(url, error) from None
+    connection.watch(Watchdog(bound_s))
     try:
         connection.execute(f"SET search_path = pg_catalog, {SCHEMA}")
     except psycopg.Error as error:
@@ -78,6 +86,14 @@ def failed(url: str, error: Exception) -> Namel3ssDebugError:
 
 def unreachable(url: str, error: BaseException) -> IndexUnreachable:
     """The one line of a failure to reach (or keep talking to) the database at `url`."""
+    from .pgwait import StoppedAnswering  # noqa: PLC0415 - psycopg is loaded by then: the error is one of its own
+
+    if isinstance(error, StoppedAnswering):
+        return IndexUnreachable(
+            f"the run index at {shown(url)} stopped answering: no answer in {error.bound_s:g} s "
+            "(run_index_timeout_seconds)",
+            hint="check that the server runs and that this machine reaches it, or raise run_index_timeout_seconds "
+                 "(NAMEL3SS_DEBUG_RUN_INDEX_TIMEOUT_SECONDS)")
     said = _reason(str(error))
     lowered = said.lower()
     if "password" in lowered or "authentication" in lowered:

@@ -39,7 +39,7 @@ from ...config.index_url import shown
 from ...model.errors import Namel3ssDebugError
 from .dialect import POSTGRESQL
 from .index import FORMAT, RunIndex, _Written
-from .pgconnect import PgConnection, connect, failed
+from .pgconnect import BOUND_S, PgConnection, connect, failed
 from .pgschema import SEQUENCE, prepared
 from .rows import search_text, stored_columns
 from .scan import Identity, SyncPlan
@@ -65,13 +65,14 @@ def location_of(directory: Path | str, host: str | None = None) -> str:
 
 class SharedRunIndex(RunIndex):
     """The run index in the PostgreSQL database at `url` (its schema made or migrated on opening, after it proved
-    ours: `pgschema.prepared`), synced from `directory` on this host (`host`: the machine's name)."""
+    ours: `pgschema.prepared`), synced from `directory` on this host (`host`: the machine's name); no statement
+    waits longer than `bound_s` seconds for its answer (`pgwait`)."""
 
     dialect = POSTGRESQL
     shared = True
 
     def __init__(self, directory: Path | str, *, key: str, url: str, environ: Mapping[str, str], strict: bool = False,
-                 host: str | None = None) -> None:
+                 host: str | None = None, bound_s: float = BOUND_S) -> None:
         self._begin(directory, key, strict)
         self.path = None
         self.url = url
@@ -80,7 +81,7 @@ class SharedRunIndex(RunIndex):
         self._location = location_of(directory, self._host)
         self._places: dict[str, str] = {}
         self._row_key = f"{FORMAT}:{key}"
-        raw = connect(url, environ)
+        raw = connect(url, environ, bound_s)
         self._pg = PgConnection(raw)
         self._connection = self._pg  # type: ignore[assignment]  # RunIndex's queries: the same calls as sqlite3's
         try:
@@ -90,8 +91,10 @@ class SharedRunIndex(RunIndex):
             raw.close()
             import psycopg  # noqa: PLC0415 - loaded by `connect` already
 
+            from .pgwait import stopped  # noqa: PLC0415 - as above
+
             if isinstance(error, psycopg.Error):
-                raise failed(url, error) from None
+                raise failed(url, stopped(raw) or error) from None
             raise
 
     def where(self) -> str:
@@ -229,16 +232,19 @@ class SharedRunIndex(RunIndex):
     @contextmanager
     def _talking(self) -> Iterator[None]:
         """A conversation with the database: a serialization failure or deadlock is _Conflict (tried again); any
-        other error of the database is one error (`pgconnect.failed`)."""
+        other error of the database is one error (`pgconnect.failed`), a statement with no answer within the bound
+        `IndexUnreachable` saying so (`pgwait`)."""
         import psycopg  # noqa: PLC0415 - loaded by `connect` already
         from psycopg import errors  # noqa: PLC0415 - as above
+
+        from .pgwait import stopped  # noqa: PLC0415 - as above
 
         try:
             yield
         except (errors.SerializationFailure, errors.DeadlockDetected) as error:
             raise _Conflict() from error
-        except psycopg.Error as error:
-            raise failed(self.url, error) from None
+        except psycopg.Error as error:  # a connection its watchdog shut says so again at every later statement
+            raise failed(self.url, stopped(self._pg.raw) or error) from None
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

@@ -325,6 +325,7 @@ ENV_SAMPLES = {
     "trace_upload_url": (" s3://runs/ci ", "s3://runs/ci"),
     "trace_upload_keep_local": ("on", True),
     "trace_upload_timeout_seconds": ("12.5", 12.5),
+    "run_index_timeout_seconds": ("2.5", 2.5),
 }
 
 
