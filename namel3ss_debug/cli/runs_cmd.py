@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..analysis.analyze import collector_paused
+from ..model.collector import collector_paused
 from ..model.choices import FINDING_SEVERITIES
 from ..model.errors import UsageError
 from ..model.limits import COUNT_MAX

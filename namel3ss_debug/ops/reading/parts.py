@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Optional, Sequence
 
-from ...analysis.analyze import analyze_split, collector_paused, equipped
+from ...analysis.analyze import analyze_split, equipped
+from ...model.collector import collector_paused
 from ...analysis.part_tally import Tallied
 from ...analysis.prices import Pricer
 from ...analysis.records.report import Report

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..._version import __version__
-from ...analysis.analyze import analyze, collector_paused
+from ...analysis.analyze import analyze
+from ...model.collector import collector_paused
 from ...analysis.prices import Pricer
 from ...analysis.records.report import REPORT_SCHEMA, Report
 from ...store.formats import rereadable

@@ -26,7 +26,6 @@ from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
 from ..each_run import each_run_noting
 from ..environment import ByteCount, Environment, Progress, ignore
-from ..reading.plan import ReadPlan
 from ..reading.settings import PassSettings, pass_settings
 from ..traces import make_pricer, price_data
 
@@ -59,7 +58,8 @@ class RunReading:
         """The run's row and operations; raises TraceError for a run with no events or with several runs in one
         file (analyze counts those together: no one row is theirs), OSError for a file that went away."""
         # the pass loads only when a run is read: 88 ms
-        from ..reading.read import no_events, read  # noqa: PLC0415 - as the comment above says
+        from ..reading.plan import ReadPlan  # noqa: PLC0415 - as the comment above says
+        from ..reading.read import no_events, read  # noqa: PLC0415 - as above
         from ..reading.watching import Watching  # noqa: PLC0415 - as above
 
         kept: list[tuple[list[OperationTimes], RunTexts]] = []
