@@ -86,15 +86,18 @@ def _spans_and_events(source: RunSource, first_day: str, pricer: Pricer,
 
 def _put(dataset: ParquetDataset | BucketDataset, out: str, row: RunRow, spans: TableBuilder,
          events: TableBuilder) -> None:
-    """The run's three tables in place, the runs table's file last: a run listed in `runs` has its spans."""
+    """The run's three tables in place, the runs table's file last: a run listed in `runs` has its spans. What
+    the run had in the dataset is looked at first, before any of its writes, so that a file another export puts
+    meanwhile in a day this run has left is never taken for this run's stale one."""
     from ..interop.parquet.arrow import TableBuilder  # noqa: PLC0415 - pyarrow, loaded only for --to parquet
 
     runs = TableBuilder("runs")
     runs.add(_day(row), run_columns(row))
     name = file_name(row.run_id)
     try:
+        seen = dataset.seen(name)
         for table, built in (("spans", spans), ("events", events), ("runs", runs)):
-            dataset.put(table, name, built.tables())
+            dataset.put(table, name, built.tables(), seen[table])
     except OSError as error:  # a Refused is a UsageError already, and says where
         raise UsageError(f"cannot write {out}: {error.strerror or error}",
                          hint="name a directory you can write") from None

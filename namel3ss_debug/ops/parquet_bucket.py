@@ -2,14 +2,19 @@
 local DIR (`parquet_dataset.py`), written through `store/remote_put.py`.
 
 URL/runs, URL/spans and URL/events each hold a `day=YYYY-MM-DD/` folder per UTC day and in it one object per run,
-`RUN.parquet`. Each file is one object, put whole and then confirmed (its size, and its MD5 where the store's ETag
-is one): a reader finds the old object or the new one, never half of one (a PUT replaces an object at once, so no
-temporary and no rename). Exporting new runs adds their objects and leaves the others as they are; exporting a run
-again puts its objects over its old ones, then removes its objects from days it no longer has rows in. Those days
-are known from one listing of each table's folder, made when the export begins (paged: a request a thousand keys)
-and kept up to date by the export itself, not from a look-up per day. Only keys of our shape
-(`TABLE/day=YYYY-MM-DD/NAME`, NAME the exported run's file name) are removed; nothing outside the three tables'
-folders is listed or touched.
+`RUN.parquet`. Each file is one object, put whole with its MD5 and confirmed by the store's answer to that PUT
+(`remote_put.put_answered`): a reader finds the old object or the new one, never half of one (a PUT replaces an
+object at once, so no temporary and no rename). Exporting new runs adds their objects and leaves the others as they
+are; exporting a run again puts its objects over its old ones, then removes its objects from days it no longer has
+rows in. Those days, with each object's ETag, are known from one listing of each table's folder, made when the
+export begins (paged: a request a thousand keys) and kept up to date by the export itself, not from a look-up per
+day. An object is removed only while it is the one that listing found (S3's `If-Match`): one another export put
+there since is kept. Only keys of our shape (`TABLE/day=YYYY-MM-DD/NAME`, NAME the exported run's file name) are
+removed; nothing outside the three tables' folders is listed or touched.
+
+Exports at once into one prefix (CI runners each sending their runs) never write each other's runs: a run's keys
+are named by its run id alone. One run exported by two at once is put twice at the same keys, the last PUT of each
+key standing: it is there once.
 """
 
 from __future__ import annotations
@@ -19,14 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ..interop.parquet.columns import TABLES
 from ..model.errors import Namel3ssDebugError, TraceError
-from ..store import remote, remote_put
+from ..store import remote_put
 from .parquet_dataset import DAY_FOLDER, RUN_FILE
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-TABLES = ("runs", "spans", "events")
 
 
 class NotWritten(Namel3ssDebugError):
@@ -44,11 +48,12 @@ def writing() -> Iterator[None]:
 
 
 class BucketDataset:
-    """The tables under a store's URL, with the day folders of each run's file each table held when it was opened."""
+    """The tables under a store's URL, with the day folders of each run's file each table held when it was opened,
+    and the ETag of each of those objects."""
 
-    def __init__(self, url: str, held: dict[str, dict[str, set[str]]]) -> None:
+    def __init__(self, url: str, held: dict[str, dict[str, dict[str, str]]]) -> None:
         self.url = url.rstrip("/")
-        self.held = held  # table -> file name -> its day folders: a run's days found without a walk of all
+        self.held = held  # table -> file name -> day folder -> ETag: a run's days found without a walk of all
 
     @classmethod
     def open(cls, url: str) -> BucketDataset:
@@ -56,7 +61,7 @@ class BucketDataset:
         a UsageError) or `NotWritten` (access denied, no credentials, no answer)."""
         base = url.rstrip("/")
         with writing():
-            return cls(base, {table: ours(remote.keys_under(f"{base}/{table}/")) for table in TABLES})
+            return cls(base, {table: ours(remote_put.etags_under(f"{base}/{table}/")) for table in TABLES})
 
     def __enter__(self) -> BucketDataset:
         return self
@@ -64,34 +69,38 @@ class BucketDataset:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def put(self, table: str, name: str, days: dict[str, pa.Table]) -> None:
-        """The run's objects of `table`, one per day of `days`, put over those it had; its objects in other days
-        removed after (a day it has no rows in any more)."""
-        with writing():
-            self._put(table, name, days)
+    def seen(self, name: str) -> dict[str, dict[str, str]]:
+        """The run `name`'s objects as this export knows them, before it puts the run's own: table -> day folder ->
+        ETag. `put` removes an object from a day the run has left only while it is still the one seen here."""
+        return {table: dict(self.held.get(table, {}).get(name, {})) for table in TABLES}
 
-    def _put(self, table: str, name: str, days: dict[str, pa.Table]) -> None:
-        held = self.held.setdefault(table, {}).setdefault(name, set())
+    def put(self, table: str, name: str, days: dict[str, pa.Table], seen: dict[str, str]) -> None:
+        """The run's objects of `table`, one per day of `days`, put over those it had; its objects `seen` in other
+        days removed after (a day it has no rows in any more), each only while it is the object seen."""
+        with writing():
+            self._put(table, name, days, seen)
+
+    def _put(self, table: str, name: str, days: dict[str, pa.Table], seen: dict[str, str]) -> None:
+        held = self.held.setdefault(table, {}).setdefault(name, {})
         for day, data in days.items():
-            remote_put.put_confirmed(self.key_url(table, f"day={day}", name), parquet_bytes(data), timeout=None)
-            held.add(f"day={day}")
-        for folder in sorted(held):
+            held[f"day={day}"] = remote_put.put_answered(self.key_url(table, f"day={day}", name), parquet_bytes(data))
+        for folder, etag in sorted(seen.items()):
             if folder.removeprefix("day=") not in days:
-                remote_put.remove(self.key_url(table, folder, name))
-                held.discard(folder)
+                remote_put.remove(self.key_url(table, folder, name), etag)
+                held.pop(folder, None)
 
     def key_url(self, table: str, folder: str, name: str) -> str:
         return f"{self.url}/{table}/{folder}/{name}"
 
 
-def ours(keys: list[str]) -> dict[str, set[str]]:
-    """The keys of our shape, `day=YYYY-MM-DD/NAME.parquet`, as NAME -> its day folders; any other key is not
-    ours, and is left out."""
-    found: dict[str, set[str]] = {}
-    for key in keys:
+def ours(etags: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The keys of our shape, `day=YYYY-MM-DD/NAME.parquet`, as NAME -> its day folder -> its ETag; any other key
+    is not ours, and is left out."""
+    found: dict[str, dict[str, str]] = {}
+    for key, etag in etags.items():
         folder, _, name = key.partition("/")
         if DAY_FOLDER.fullmatch(folder) and RUN_FILE.fullmatch(name):
-            found.setdefault(name, set()).add(folder)
+            found.setdefault(name, {})[folder] = etag
     return found
 
 
