@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Generic, Optional, TypeVar, cast
 
 from ..model.errors import Namel3ssDebugError
+from ..store import remote
+from ..store.remote import RemoteObject
 from ..store.sources import RunSource
 from .environment import Environment, count_bytes
 from .workers import CHUNK, in_order, in_workers, source_bytes, workers_for
@@ -84,7 +86,8 @@ def _given(make: Callable[..., Any], args: tuple[Any, ...], batches: list[tuple[
     """Each batch's answer from the workers, in order, its warnings said first and its runs counted on the bar
     after; the error that stopped a batch raised (or, with `keep`, given in its place). `one`: each batch is a run,
     handed to the reader alone."""
-    setup = (make, dict(env.environ), env.cwd, args)
+    urls = [path for batch in batches for source in batch for path in source.files if remote.is_url(path)]
+    setup = (make, remote.without_store_environment(env.environ), env.cwd, args, remote.pins(urls))
     items: list[Any] = [batch[0] for batch in batches] if one else batches
     runs = sum(map(len, batches))
     with env.progress([source for batch in batches for source in batch]) as bar:
@@ -104,8 +107,12 @@ _THERE: list[Reader[Any]] = []  # a worker process's reader (`_set_up`)
 _SAID: list[str] = []  # the warnings of the run a worker reads
 
 
-def _set_up(make: Callable[..., Reader[Any]], environ: Mapping[str, str], cwd: Path, args: tuple[Any, ...]) -> None:
-    """A worker process's reader, made as the asking process made its own, its warnings kept to be given back."""
+def _set_up(make: Callable[..., Reader[Any]], environ: Mapping[str, str], cwd: Path, args: tuple[Any, ...],
+            pinned: list[RemoteObject]) -> None:
+    """A worker process's reader, made as the asking process made its own, its warnings kept to be given back; the
+    objects of a store at the versions the asking process found."""
+    for found in pinned:
+        remote.pin(found)
     _THERE[:] = [make(Environment(environ=environ, cwd=cwd, warn=_SAID.append, progress=count_bytes), *args)]
 
 

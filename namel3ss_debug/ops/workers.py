@@ -53,10 +53,11 @@ def workers_for(items: int, jobs: int) -> int:
 
 def in_workers(sources: Sequence[RunSource], jobs: int) -> bool:
     """Whether `each_run` reads these runs in worker processes: enough of them (`workers_for`), none from a stream
-    (standard input, a pipe: only the asking process can read it) or from a store (its client's event loop and
-    connections are this process's: a store's runs are read here, one after the other)."""
-    return bool(workers_for(len(sources), jobs)) and not any(is_stream(path) or remote.is_url(path)
-                                                             for source in sources for path in source.files)
+    (standard input, a pipe: only the asking process can read it). Runs in a store are read there as local ones
+    are: each worker makes its own store client (`remote.filesystem`) and reads the versions this process found
+    (`remote.pins`)."""
+    return bool(workers_for(len(sources), jobs)) and not any(is_stream(path) for source in sources
+                                                             for path in source.files)
 
 
 def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],
@@ -79,6 +80,7 @@ class InOrder(Generic[B]):
         import multiprocessing  # noqa: PLC0415 - loaded only when workers start: a listing of a few runs needs none
         from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
 
+        remote.release_for_fork()
         context = multiprocessing.get_context(start_method())
         count = runs or len(items)
         self._what = f"{count} run{'s' if count != 1 else ''} in {workers} process{'es' if workers != 1 else ''}"

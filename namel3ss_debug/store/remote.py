@@ -33,7 +33,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Mapping, Protocol
+from typing import IO, Any, Callable, Iterable, Mapping, Protocol
 
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 
@@ -444,6 +444,29 @@ def release() -> None:
     if thread is None or not thread.is_alive():
         running.close()
         asyn.reset_lock()
+
+
+def release_for_fork() -> None:
+    """`release` when the store's threads are this process's only others: worker processes are then forked from a
+    process of one thread (`ops/workers.start_method`), with no client, loop or connection of this one's in them. A
+    process with threads of its own (`view`'s) keeps its store, and its workers start from a fork server."""
+    here = threading.current_thread()
+    others = [thread for thread in threading.enumerate() if thread is not here]
+    if others and all(thread.name == "fsspecIO" or thread.name.startswith("asyncio_") for thread in others):
+        release()
+
+
+def pins(urls: Iterable[str]) -> list[RemoteObject]:
+    """The versions pinned here of those of `urls` that are pinned: a worker process pins them (`pin`), so that it
+    reads the versions this process's listing found, not the ones a look-up of its own would."""
+    with _LOCK:
+        return [found for url in urls if (found := _PINNED.get(url)) is not None]
+
+
+def without_store_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without what a store reads its endpoint and credentials from: what a worker process is handed. It
+    reads those from its own environment, as this process did; no credential is ever an argument."""
+    return {name: value for name, value in environ.items() if not name.startswith(_ENVIRONMENT)}
 
 
 def _reaped() -> None:

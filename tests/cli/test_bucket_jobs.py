@@ -1,0 +1,171 @@
+"""Many runs in a bucket read on every core (`--jobs`), as local runs are: the answer of two worker processes is
+the one process's, byte for byte (`analyze --all`, `runs`); an error a worker meets is said as the one process says
+it; a worker is handed no credential, and reads the store's from its own environment.
+
+The bucket is moto's S3 server on 127.0.0.1 (started once for the module) holding 20 small runs under
+`s3://runs/many/`: more than `workers.MIN_PARALLEL`, so `--jobs 2` starts two workers. Each test spies on
+`workers.InOrder` to know whether workers read the runs (a test of `--jobs 2` that fell back to one process would
+prove nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from support.analysisruns import random_run
+from support.s3server import S3Server
+from support.tracefactory import RUN_ID
+
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.ops import workers
+
+fsspec = pytest.importorskip("fsspec")
+pytest.importorskip("s3fs")
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+FOLDER = "s3://runs/many/"
+RUNS = 20
+SECRET = "bucketjobs-secret-4417"  # the test's key: moto's server takes any key
+
+
+def run_name(number: int) -> str:
+    return f"20261122-10{number // 60:02d}{number % 60:02d}-abcdef.0000.jsonl"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[S3Server]:
+    with S3Server() as started:
+        started.make_bucket("runs")
+        store = _store(started)
+        for number in range(RUNS):
+            name = run_name(number)
+            store.pipe(f"runs/many/{name}", random_run(number).lines().replace(RUN_ID.encode(),
+                                                                             name.split(".")[0].encode()))
+        yield started
+
+
+def _store(server: S3Server) -> Any:
+    return fsspec.filesystem("s3", skip_instance_cache=True, use_listings_cache=False,
+                             endpoint_url=server.url, key="testing", secret="testing")
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The arguments each `workers.InOrder` was started with, in this process (a worker starts none)."""
+    seen: list[tuple[Any, ...]] = []
+    real = workers.InOrder.__init__
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> None:
+        seen.append(args)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(workers.InOrder, "__init__", spy)
+    return seen
+
+
+def invoke(server: S3Server, *args: str, env: dict[str, Any] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env={**server.environ(), "AWS_SECRET_ACCESS_KEY": SECRET,
+                                                      "NO_COLOR": "1", "COLUMNS": "300", **(env or {})},
+                                catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_analyze_all_of_a_bucket_folder_on_two_jobs_is_the_one_process_answer(server, started) -> None:
+    one = invoke(server, "analyze", "--all", FOLDER, "--format", "json", "--no-cache", "--jobs", "1")
+    assert not started
+    two = invoke(server, "analyze", "--all", FOLDER, "--format", "json", "--no-cache", "--jobs", "2")
+    assert len(started) == 1  # read by workers
+    assert two == one and one[0] == 0
+    assert len(json.loads(one[1])["overview"]["runs"]) == RUNS
+
+
+def test_runs_of_a_bucket_folder_on_two_jobs_lists_the_one_process_rows(server, started) -> None:
+    one = invoke(server, "runs", FOLDER, "--format", "json", "--jobs", "1")
+    assert not started
+    two = invoke(server, "runs", FOLDER, "--format", "json", "--jobs", "2")
+    assert len(started) == 1
+    assert two == one and one[0] == 0
+    assert len(json.loads(one[1])["runs"]) == RUNS
+
+
+def test_a_worker_is_handed_no_credential(server, started) -> None:
+    assert invoke(server, "analyze", "--all", FOLDER, "--format", "json", "--no-cache", "--jobs", "2")[0] == 0
+    [handed] = started
+    assert SECRET not in repr(handed)
+    assert not [name for name in handed[4][1] if name.startswith("AWS_")]  # setup's environ: none of the store's
+
+
+def _before_the_workers(monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
+    """`change()` once the runs were listed (and pinned), as the workers start: what a worker then reads."""
+    real = workers.InOrder.__init__
+
+    def changed_first(self: Any, *args: Any, **kwargs: Any) -> None:
+        change()
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(workers.InOrder, "__init__", changed_first)
+
+
+def analyze_changed(server: S3Server, monkeypatch: pytest.MonkeyPatch, name: str,
+                    change: str) -> tuple[int, str, str]:
+    """`analyze --all` of the folder on two jobs, the run `name` rewritten (`change` "rewrite") or removed ("remove")
+    as the workers start; the run put back after."""
+    store = _store(server)
+    kept = store.cat(f"runs/many/{name}")
+    changes = {"rewrite": lambda: store.pipe(f"runs/many/{name}", kept + b"\n"),
+               "remove": lambda: store.rm(f"runs/many/{name}")}
+    _before_the_workers(monkeypatch, changes[change])
+    try:
+        return invoke(server, "analyze", "--all", FOLDER, "--no-cache", "--jobs", "2")
+    finally:
+        _store(server).pipe(f"runs/many/{name}", kept)
+
+
+def test_an_object_rewritten_before_a_worker_reads_it_is_one_error(server, monkeypatch) -> None:
+    name = run_name(7)
+    code, out, err = analyze_changed(server, monkeypatch, name, "rewrite")
+    assert (code, out) == (3, "")
+    assert err.strip().splitlines() == [
+        f"namel3ss-debug: error: {FOLDER}{name}: the object changed while it was read (its version is not the one "
+        "the read began with) (read it again once nothing writes it)"]
+
+
+def test_an_object_gone_before_a_worker_reads_it_is_the_missing_key_s_line(server, monkeypatch) -> None:
+    name = run_name(11)
+    code, out, err = analyze_changed(server, monkeypatch, name, "remove")
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [
+        f"namel3ss-debug: error: no such object or folder: {FOLDER}{name} (check the bucket and key (`aws s3 ls` "
+        "lists them))"]
+
+
+def test_a_worker_reads_the_credentials_of_its_own_environment(server, monkeypatch, tmp_path) -> None:
+    """The keys gone from the environment once the runs are listed: the workers, forked then, have none, and say
+    so as the one process would; had the keys been handed to them, they would have read the runs."""
+    for name in ("HOME", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "none") if name != "HOME" else str(tmp_path))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    _before_the_workers(monkeypatch, lambda: [os.environ.pop(name) for name in ("AWS_ACCESS_KEY_ID",
+                                                                               "AWS_SECRET_ACCESS_KEY")])
+    code, out, err = invoke(server, "analyze", "--all", FOLDER, "--no-cache", "--jobs", "2")
+    assert (code, out) == (3, "")
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"namel3ss-debug: error: {FOLDER}") and line.endswith(
+        ": no credentials for the store (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, as the "
+        "AWS CLI reads)")
+
+
+@pytest.mark.slow  # a spawned worker imports the package afresh: about 5 s
+def test_a_worker_started_afresh_reads_the_versions_this_process_listed(server, monkeypatch) -> None:
+    """A worker that is no fork of this process (`spawn`: a process with other threads, another system) is handed
+    the versions the listing found: an object rewritten since is said to have changed, not read anew."""
+    monkeypatch.setattr(workers, "start_method", lambda: "spawn")
+    name = run_name(3)
+    code, out, err = analyze_changed(server, monkeypatch, name, "rewrite")
+    assert (code, out) == (3, "")
+    assert f"{FOLDER}{name}: the object changed while it was read" in err
