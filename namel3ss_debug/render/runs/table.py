@@ -63,7 +63,7 @@ class Out(Protocol):
 
 
 @dataclass
-class Column:
+class RunsColumn:
     """One column of every row: its texts (made visible), their styles (None: none styled) and sizes in terminal
     cells, and the rows whose cell is pieces of several styles (the findings), by row."""
 
@@ -85,7 +85,7 @@ class Layout:
     the question and answer and the widths of all, before a terminal's edge cut them (what a later group of the
     same listing is laid out after)."""
 
-    columns: list[Column]
+    columns: list[RunsColumn]
     widths: list[int]
     kept: list[int]
     whole: list[int]
@@ -133,7 +133,7 @@ def laid_out(rows: Sequence[RunRow], room: int, edge: int | None = None, after: 
     return _within(Layout([every[place] for place in kept] + [exchange], whole, kept, whole), edge)
 
 
-def columns_of(rows: Sequence[RunRow]) -> list[Column]:
+def columns_of(rows: Sequence[RunRow]) -> list[RunsColumn]:
     """Every column but the question and answer, in HEADERS' order."""
     said: dict[tuple[str, int | None, str | None, str | None], str] = {}
     statuses = [said.get(key) or said.setdefault(key, _status(row))
@@ -166,9 +166,9 @@ def _counts(values: list[int]) -> list[str]:
     return [said[value] for value in values]
 
 
-def _column(place: int, texts: list[str], styles: list[str] | None = None) -> Column:
+def _column(place: int, texts: list[str], styles: list[str] | None = None) -> RunsColumn:
     ascii = "".join(texts).isascii()
-    return Column(place, texts, _sizes(texts, ascii), ascii, styles if styles is not None and any(styles) else None)
+    return RunsColumn(place, texts, _sizes(texts, ascii), ascii, styles if styles is not None and any(styles) else None)
 
 
 def _sizes(texts: list[str], ascii: bool) -> list[int]:
@@ -178,7 +178,7 @@ def _sizes(texts: list[str], ascii: bool) -> list[int]:
     return [len(text) if text.isascii() else cell_len(text) for text in texts]
 
 
-def _findings(rows: Sequence[RunRow]) -> Column:
+def _findings(rows: Sequence[RunRow]) -> RunsColumn:
     """The findings column: the cells of runs with the same findings made once."""
     made: dict[tuple[tuple[str, str], ...], Cell] = {}
     cells = []
@@ -194,7 +194,7 @@ def _findings(rows: Sequence[RunRow]) -> Column:
     return column
 
 
-def _exchange(rows: Sequence[RunRow], room: int) -> Column:
+def _exchange(rows: Sequence[RunRow], room: int) -> RunsColumn:
     """The question and answer column, within `room` cells (at least the header's)."""
     whole = [exchange_text(row.input, row.output, None) for row in rows]
     sizes = _sizes(whole, "".join(whole).isascii())
@@ -206,7 +206,7 @@ def _exchange(rows: Sequence[RunRow], room: int) -> Column:
                 row = rows[number]
                 whole[number] = exchange_text(row.input, row.output, width, shared[number])
                 sizes[number] = _size(whole[number])
-    return Column(len(HEADERS) - 1, whole, sizes, "".join(whole).isascii())
+    return RunsColumn(len(HEADERS) - 1, whole, sizes, "".join(whole).isascii())
 
 
 def _fitting(widths: list[int], room: int) -> list[int]:
@@ -277,7 +277,7 @@ def _lines(rows: Sequence[RunRow], layout: Layout, paint: Paint, start: int, sto
     return lines
 
 
-def _cells(column: Column, width: int, pad: bool, paint: Paint, start: int, stop: int) -> list[str]:
+def _cells(column: RunsColumn, width: int, pad: bool, paint: Paint, start: int, stop: int) -> list[str]:
     """Rows `start` to `stop` of the column, each cut to `width` cells with an ellipsis, painted, and padded
     (numbers to the right; not `pad`: the last column)."""
     texts, sizes = column.texts[start:stop], column.sizes[start:stop]
