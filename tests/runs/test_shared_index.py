@@ -32,7 +32,7 @@ from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
 from namel3ss_debug.ops.runs import page
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, index_run, open_catalogue
-from namel3ss_debug.ops.runs.index import SyncResult
+from namel3ss_debug.ops.runs.scan import SyncResult
 from namel3ss_debug.ops.runs.listing import RunsRequest, list_runs
 from namel3ss_debug.ops.runs.pgconnect import IndexUnreachable
 from namel3ss_debug.ops.runs.pgschema import SCHEMA, VERSION, ForeignIndex

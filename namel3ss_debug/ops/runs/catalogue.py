@@ -19,10 +19,11 @@ from ...store import remote
 from ...store.sources import is_directory, unreadable
 from ..environment import Environment
 from ...analysis.run_row import OperationTimes, RunRow
-from .index import DamagedRows, RunIndex, SyncResult
+from .index import RunIndex
 from .indexing import RunReading, run_reading
 from .query import RunQuery
-from .scan import SyncPlan, scan
+from .rows import DamagedRows
+from .scan import SyncPlan, SyncResult, scan
 
 T = TypeVar("T")
 

@@ -28,9 +28,9 @@ from ...store import remote
 from ...store.sources import RunSource
 from ..environment import Environment
 from .catalogue import index_of
-from .index import RunIndex, SyncResult
+from .index import RunIndex
 from .indexing import RunReading, run_reading
-from .scan import Identity, SyncPlan, Where, file_identity, object_identity
+from .scan import Identity, SyncPlan, SyncResult, Where, file_identity, object_identity
 
 
 class EndIndexing:

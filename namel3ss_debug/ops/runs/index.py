@@ -19,12 +19,11 @@ the page's server answers from several.
 The index is kept whatever `--no-cache` says: it is the listing itself, not a cache of an answer
 (`CatalogueRequest.cache` only stops the reading from writing offset sidecars beside the traces).
 
-Nothing found at its name is trusted: the file is claimed before SQLite opens it (`opening.py`, through
-`model/fs.py`: no link followed, a file that is not a regular one or is another user's, there or at a side file,
-left as it is and the runs indexed in memory, made 0600; only regular files of ours of its names removed),
-its schema must be exactly ours (`schema.py`, else it is made again), a row is used only when it decodes and names
-files in the directory (`rows.py`, else that run is forgotten and read again), and a run is listed only while its
-files are as they were when it was read (`_known`: a row with no files, or files with no row, is read again).
+Nothing found at its name is trusted: the database is opened as a stranger's (`database.py`: its file claimed
+through `opening.py`, its schema checked by `schema.py`, made again or kept in memory), a row is used only when it
+decodes and names files in the directory (`rows.py`, else that run is forgotten and read again), and a run is
+listed only while its files are as they were when it was read (`_known`: a row with no files, or files with no
+row, is read again).
 """
 
 from __future__ import annotations
@@ -32,80 +31,27 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from array import array
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...store import remote
-from ...store.sources import RunSource
-from ...model.fs import Folder, Refused
-from .opening import SIDE_FILES, Claim, claim, index_files, said
+from .database import PRIVATE_NOTE, Opened, Tables, connect, fts_damage, open_file, reopen, transaction
 from .query import RunQuery
-from .rows import STORED, Damaged, decoded, operation_times, search_text, stored, stored_columns
-from .scan import Identity, SyncPlan, Where, plan, scan
-from .schema import difference, full_text_search, statements
+from .rows import STORED, Damaged, DamagedRows, RebuiltIndex, decoded, operation_times, stored
+from .scan import Identity, Reads, SyncPlan, SyncResult, Where, plan, scan
+from .schema import full_text_search
 from .dialect import SQLITE, Dialect
 from .sql import select_sql
+from .writes import Written, forget, write_runs
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
-FORMAT = 6  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
-# 2: maybe format 1's tables, which a format 2 index emptied instead of making again; 3: no question, answer or
-# error messages, no full-text table; 4: a run its rerun stopped listed `failed` with its stop as an error;
-# 5: `status` the run_end's, so a run that gave up (health failing) was listed `completed`, not `failed`)
-PRIVATE_NOTE = "the runs are indexed in memory for this command"
-BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`
 MAX_NOTES = 5  # runs that could not be read said one by one in a sync; the others counted in one line
 WRITE_BATCH = 64  # runs read, then written in one transaction: a commit a run was a tenth of indexing's time
-_TABLES = ("runs", "files", "operations")
-_DROPPED = (*_TABLES, "runs_text")
-
-
-class Reads(Protocol):
-    """What reads runs for the index (`indexing.RunReading`): each run, in order, or the error that kept it from
-    being read."""
-
-    def each(self, sources: Sequence[RunSource]) -> Iterator[IndexedRun | Namel3ssDebugError | OSError]: ...
-
-
-@dataclass(frozen=True)
-class _Written:
-    """A run read, to be written: its key, row (and the row's stored bytes), operations and files."""
-
-    key: str
-    row: RunRow
-    blob: bytes
-    operations: list[OperationTimes]
-    files: dict[str, Identity]
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What one `sync` did."""
-
-    added: int = 0
-    updated: int = 0  # grown, rotated, rewritten
-    removed: int = 0
-    unchanged: int = 0
-    failed: int = 0  # runs that could not be read (each one in `notes`)
-    notes: list[str] = field(default_factory=list)  # "index rebuilt: ...", "cannot read run R: ..."
-    version: int = 0  # the index's version after the sync (goes up whenever a row changes)
-
-
-class DamagedRows(TraceError):
-    """Rows read back that the index does not write (`rows.Damaged`): their runs are forgotten by then, so the
-    next sync reads them again from their traces (`Catalogue` does, and asks again)."""
-
-
-class RebuiltIndex(DamagedRows):
-    """A query met a damaged index (SQLite's "malformed", a full-text table whose shadow tables were changed):
-    the index is made again, empty, by then. It is a cache of the traces, so the next sync fills it again and
-    the query is asked once more (`Catalogue.healed`): the first `runs --grep` answers."""
 
 
 class RunIndex:
@@ -185,7 +131,7 @@ class RunIndex:
             self._forget([self._source(key) for key in changes.gone])
         todo = [*changes.new, *changes.changed]
         failures: dict[str, str] = {}
-        pending: list[_Written] = []  # read, not yet written: WRITE_BATCH runs a transaction
+        pending: list[Written] = []  # read, not yet written: WRITE_BATCH runs a transaction
         reads = index_run.each([changes.source(self.directory, key) for key in todo])
         for done, (key, indexed) in enumerate(zip(todo, reads), 1):
             try:
@@ -197,7 +143,7 @@ class RunIndex:
                 if key in changes.changed:
                     self._forget([self._source(key)])
             else:
-                pending.append(_Written(key, row, blob, indexed.operations, changes.files[key]))
+                pending.append(Written(key, row, blob, indexed.operations, changes.files[key]))
                 self._failed.pop(key, None)
             if len(pending) >= WRITE_BATCH or done == len(todo):
                 self._write(pending)
@@ -309,112 +255,24 @@ class RunIndex:
 
     # -- opening -----------------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
-        """The index's file, ready (made, or made again when corrupt or not of our schema, its tables made again
-        when of another format or key); in memory when the directory cannot hold it or the file is not ours."""
+        """The index's database, ready (`database.open_file`); in memory for a folder in a store."""
         if isinstance(self.directory, str):
             self._note(f"a folder in a store holds no run index ({self.directory}): {PRIVATE_NOTE}")
-            return self._connect(":memory:")
-        try:
-            return self._opened(first=True)
-        except _Unusable as unusable:
-            return self._in_memory(str(unusable))
-        except _Remade as remade:
-            self._remove(str(remade))
-        try:
-            return self._opened(first=False)
-        except (_Unusable, _Remade) as again:
-            return self._in_memory(str(again))
-
-    def _opened(self, *, first: bool) -> sqlite3.Connection:
-        """The file at `path` claimed (`opening.claim`) and connected. Raises _Unusable (the index is to live in
-        memory) or _Remade (the file is to be removed and made again: corrupt, or not of our schema)."""
+            return connect(":memory:", self._tables(), self._note)
         assert self.path is not None
-        try:
-            claimed = claim(self.path)
-        except Refused as refused:
-            raise _Unusable(f"is not opened ({said(refused, self.path)}; it is left as it is, and may be removed)")\
-                from None
-        except OSError as error:
-            raise _Unusable(f"cannot be kept ({error.strerror or error})") from None
-        try:
-            connection = self._connect(str(self.path), claimed)
-        except sqlite3.OperationalError as error:  # cannot open or write it (a busy index waits BUSY_MS first)
-            raise _Unusable(f"cannot be kept ({error})") from None
-        except sqlite3.DatabaseError as error:  # not a database, or a damaged one
-            raise _Remade(f"was corrupt ({error})") from None
-        finally:
-            self._inode = claimed.inode
-        if first and claimed.created:
-            self._note(f"run index {self.path} not found: built from the traces (later listings read only what"
-                       " changed)")
-        return connection
+        return self._took(open_file(self.path, self._tables(), self._note))
 
-    def _in_memory(self, why: str) -> sqlite3.Connection:
-        self._note(f"run index {self.path} {why}: {PRIVATE_NOTE}")
-        self.path = None
-        return self._connect(":memory:")
+    def _tables(self) -> Tables:
+        return Tables(self.searchable, self.key)
 
-    def _connect(self, where: str, claimed: Claim | None = None) -> sqlite3.Connection:
-        """A connection to `where`, its tables ready (`_prepare`); closed again if that fails. The schema found is
-        checked before anything is written (`schema.difference`: else _Remade), and a file `claimed` must still be
-        the one at its name once SQLite has it open (else _Unusable)."""
-        connection = sqlite3.connect(where, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
-        try:
-            connection.execute("PRAGMA trusted_schema = OFF")
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-            if claimed is not None and not claimed.still_there():
-                raise _Unusable("is not opened (another file was put at its name while it was opened)")
-            if (different := difference(connection, self.searchable)) is not None:
-                raise _Remade(f"was made for another format, or changed ({different})")
-            if where != ":memory:":
-                connection.execute("PRAGMA journal_mode = WAL")
-                connection.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last rows, read again
-            self._prepare(connection)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
+    def _took(self, opened: Opened) -> sqlite3.Connection:
+        """The connection of `opened`, its file (None: in memory) and inode kept."""
+        self.path, self._inode = opened.path, opened.inode
+        return opened.connection
 
     def _note(self, message: str) -> None:
         self._notes.append(message)
         self._unsaid.append(message)
-
-    def _prepare(self, connection: sqlite3.Connection) -> None:
-        """The tables made, or made again when the index is of another format or key (a note says which)."""
-        with _transaction(connection):
-            creating = statements(self.searchable)
-            connection.execute(creating[0])  # meta
-            meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
-            search = "fts5" if self.searchable else "instr"  # an index made by a SQLite without FTS5 has no text
-            same_format = meta.get("format") == FORMAT and meta.get("search") == search
-            current = same_format and meta.get("key") == self.key
-            if meta and not current:
-                why = "another format" if not same_format else \
-                    "another version, prices, price_overrides or diagnose thresholds"
-                self._note(f"run index {self.path} was made for {why}: rebuilt from the traces")
-                for table in _DROPPED:  # dropped, not emptied: another format's tables have other columns
-                    connection.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in creating[1:]:
-                connection.execute(statement)
-            if not current:
-                version = meta.get("version")
-                connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                       [("format", FORMAT), ("search", search), ("key", self.key),
-                                        ("version", (version if isinstance(version, int) else 0) + 1)])
-
-    def _remove(self, why: str) -> None:
-        """Remove the index's file (and its WAL) to make it again, unless another process already put a new one
-        in its place (a note says why)."""
-        assert self.path is not None
-        self._note(f"run index {self.path} {why}: rebuilt from the traces")
-        if _inode(self.path) not in (None, self._inode):
-            return
-        try:
-            with Folder.open(self.path.parent, follow=True) as folder:
-                for suffix in ("", *SIDE_FILES):  # regular files of ours alone: anything else is refused again
-                    folder.remove(self.path.name + suffix, index_files(self.path))
-        except OSError:
-            pass  # the directory is gone or unreadable: opening it again says so
 
     def _rebuild_corrupt(self, error: sqlite3.DatabaseError) -> None:
         """An index found corrupt after opening: removed and made again, empty."""
@@ -422,11 +280,8 @@ class RunIndex:
             self._connection.close()
             if self.path is None:
                 raise TraceError(f"the run index in memory failed: {error}") from None
-            self._remove(f"was corrupt ({error})")
-            try:
-                self._connection = self._opened(first=False)
-            except (_Unusable, _Remade) as again:
-                self._connection = self._in_memory(str(again))
+            self._connection = self._took(reopen(self.path, self._inode, f"was corrupt ({error})", self._tables(),
+                                                 self._note))
 
     # -- rows --------------------------------------------------------------------------------------
     def _source(self, key: str) -> str:
@@ -456,57 +311,27 @@ class RunIndex:
 
     def _forget(self, keys: list[str]) -> None:
         with self._writing():
-            if self.searchable:
-                self._connection.executemany("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
-                                             " source IS ?)", [(key,) for key in keys])
-            for table in _TABLES:
-                self._connection.executemany(f"DELETE FROM {table} WHERE source IS ?", [(key,) for key in keys])
-            self._bump()
+            forget(self._connection, keys, self.searchable)
 
-    def _write(self, runs: list[_Written]) -> None:
-        """The runs' rows (as `rows.stored` gives them), files and operations, in one transaction (their readings
-        are done before it starts); none: nothing written."""
+    def _write(self, runs: list[Written]) -> None:
+        """The runs' rows, files and operations, in one transaction (their readings are done before it starts);
+        none: nothing written."""
         if not runs:
             return
         with self._writing():
-            for run in runs:
-                self._write_run(run)
-            self._bump()
-
-    def _write_run(self, run: _Written) -> None:
-        key, row = run.key, run.row
-        search = search_text(row)
-        columns = stored_columns(key, row, search, run.blob)
-        durations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
-                     for times in run.operations]
-        self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
-        self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
-        if self.searchable:
-            self._connection.execute("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
-                                     " source = ?)", (key,))
-        written = self._connection.execute(
-            f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})", columns)
-        if self.searchable:
-            self._connection.execute("INSERT INTO runs_text (rowid, search) VALUES (?, ?)",
-                                     (written.lastrowid, search))
-        self._connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                                     [(name, key, *identity) for name, identity in run.files.items()])
-        self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", durations)
+            write_runs(self._connection, runs, self.searchable)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
         """A write transaction; a failure to write (a full disk, the index locked past BUSY_MS) is one error."""
         with self._lock:
             try:
-                with _transaction(self._connection):
+                with transaction(self._connection):
                     yield
             except sqlite3.OperationalError as error:
                 raise Namel3ssDebugError(f"cannot write the run index {self.path or 'in memory'}: {error}",
                                          hint=f"free some space, or remove {INDEX_NAME} to have it made again")\
                     from None
-
-    def _bump(self) -> None:
-        self._connection.execute("UPDATE meta SET value = value + 1 WHERE name = 'version'")
 
     def _rows(self, found: list[tuple[Any, Any]]) -> list[RunRow]:
         """The rows of (source, blob) pairs; raises DamagedRows when one is not a row the index writes (their runs
@@ -551,7 +376,7 @@ class RunIndex:
             try:
                 yield
             except sqlite3.DatabaseError as error:
-                if isinstance(error, sqlite3.OperationalError) and not _fts_damage(error):
+                if isinstance(error, sqlite3.OperationalError) and not fts_damage(error):
                     raise
                 where = self.path
                 self._rebuild_corrupt(error)
@@ -559,37 +384,3 @@ class RunIndex:
                                    hint="run the command again") from None
 
 
-def _fts_damage(error: sqlite3.OperationalError) -> bool:
-    """An OperationalError that says the full-text table is damaged (`invalid fts5 file format ... run
-    'rebuild'`, its shadow tables changed), not that the index is busy or the disk full."""
-    text = str(error)
-    return "fts5" in text or "malformed" in text
-
-
-class _Unusable(Exception):
-    """The file cannot hold the index, or is not to be opened (`str`: what the note says of it)."""
-
-
-class _Remade(Exception):
-    """The file is to be removed and made again (`str`: what the note says of it)."""
-
-
-@contextmanager
-def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE (the write lock taken at once, so two writers queue on the busy timeout rather than fail
-    on upgrading a read), COMMIT, or ROLLBACK on any error."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if connection.in_transaction:  # SQLite may have rolled it back itself (a full disk)
-            connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-
-
-def _inode(path: Path) -> int | None:
-    try:
-        return os.lstat(path).st_ino
-    except OSError:
-        return None

@@ -31,6 +31,17 @@ class Damaged(Exception):
     """A row or an operation read back from the index that is not one the index writes (`str`: why)."""
 
 
+class DamagedRows(TraceError):
+    """Rows read back that the index does not write (`Damaged`): their runs are forgotten by then, so the next
+    sync reads them again from their traces (`Catalogue` does, and asks again)."""
+
+
+class RebuiltIndex(DamagedRows):
+    """A query met a damaged index (SQLite's "malformed", a full-text table whose shadow tables were changed):
+    the index is made again, empty, by then. It is a cache of the traces, so the next sync fills it again and
+    the query is asked once more (`Catalogue.healed`): the first `runs --grep` answers."""
+
+
 def decoded(blob: Any, within: str) -> RunRow:
     """The row of a `row` blob (None: SQLite found it over MAX_ROW), its files joined to `within` (the
     directory, ending in a separator). Raises Damaged."""

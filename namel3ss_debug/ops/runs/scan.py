@@ -1,4 +1,5 @@
-"""What a sync must do: a directory's trace files now, against the files the index last read.
+"""What a sync must do: a directory's trace files now, against the files the index last read; what reads the runs
+it must read again (`Reads`), and what it did (`SyncResult`).
 
 One `scandir` and one stat a file (size, mtime, inode); a run's segments are grouped by the run id their names
 carry (`store.sources.segment_named`), any other trace file (`*.jsonl`, ...) is a run of one file, keyed by its
@@ -13,10 +14,14 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from ...analysis.run_row import IndexedRun
 from ...model.digest import blake2b
+from ...model.errors import Namel3ssDebugError
 from ...store import remote
 from ...store.sources import TRACE_SUFFIXES, RunSource, run_of_segments, segment_named, unreadable
 
@@ -41,6 +46,26 @@ class SyncPlan:
         if not numbered:  # a file of one run, keyed by its name
             return RunSource(str(file_in(directory, key)), (str(file_in(directory, key)),))
         return run_of_segments(key, numbered)
+
+
+class Reads(Protocol):
+    """What reads runs for the index (`indexing.RunReading`): each run, in order, or the error that kept it from
+    being read."""
+
+    def each(self, sources: Sequence[RunSource]) -> Iterator[IndexedRun | Namel3ssDebugError | OSError]: ...
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one `sync` did."""
+
+    added: int = 0
+    updated: int = 0  # grown, rotated, rewritten
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0  # runs that could not be read (each one in `notes`)
+    notes: list[str] = field(default_factory=list)  # "index rebuilt: ...", "cannot read run R: ..."
+    version: int = 0  # the index's version after the sync (goes up whenever a row changes)
 
 
 def file_in(directory: Where, name: str) -> Path | str:
