@@ -1,5 +1,6 @@
-"""Writing objects in a store (`s3://bucket/key`, and the others fsspec reaches), through the stores `remote.py`
-makes (`remote.filesystem`: the same credentials, bounds and one translator of what a store says, `remote.failure`).
+"""Writing objects in a store (`s3://bucket/key`, and the others fsspec reaches), through the stores the reading
+side makes (`remote_stores.filesystem`: the same credentials and bounds; and the one translator of what a store
+says, `remote_errors.failure`).
 
 - An object is put whole, its MD5 sent with it where the store checks one (S3's `Content-MD5`). `put_confirmed`
   then looks at the object again: its size, and its ETag where that is an MD5, must be the bytes sent. A finished
@@ -21,7 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model.errors import TraceError
-from .remote import PACKAGES, RemoteObject, failure, filesystem, object_of, scheme
+from .remote_errors import failure
+from .remote_objects import RemoteObject, object_of
+from .remote_stores import PACKAGES, filesystem, scheme
 
 PUT_MAX_BYTES = 5 * 2**30  # S3's limit on one PUT: a segment is put whole, never in parts
 _MD5_ETAG = re.compile(r'"?([0-9a-f]{32})"?')
@@ -36,8 +39,8 @@ def put_confirmed(url: str, data: bytes, *, timeout: float | None) -> RemoteObje
     """Put `data` at `url` whole, with its MD5 (`Content-MD5`: S3 refuses a body that does not match it), then
     look at the object again: `NotStored` unless its size is the data's and, where its ETag is an MD5 (a plain
     PUT without KMS), that MD5 is the data's. Each request within `timeout` seconds (None: within the store's own
-    bounds, `remote.CONNECT_S`, `READ_S` and `ATTEMPTS`); the store's errors as `failure`. The object as that look
-    found it (its version: what a run index keys it by)."""
+    bounds, `remote_stores.CONNECT_S`, `READ_S` and `ATTEMPTS`); the store's errors as `failure`. The object as
+    that look found it (its version: what a run index keys it by)."""
     fs, path = filesystem(url)
     digest, _ = _put(fs, path, url, data, timeout)
     return object_of(url, _looked_at(fs, path, url, data, digest, timeout))

@@ -29,7 +29,7 @@ def probed(path: str, stream: io.IOBase) -> bool:
     if path == STDIN or path.endswith(".gz") or is_stream(path):
         return True
     if remote.is_url(path):
-        return False  # its size was said by the store, and a read past it is refused (`remote._Reading`)
+        return False  # its size was said by the store, and a read past it is refused (`remote_read._Reading`)
     try:
         return os.fstat(stream.fileno()).st_size == 0  # /proc and /sys files say 0 and hold what they hold
     except (OSError, ValueError):

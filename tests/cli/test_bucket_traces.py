@@ -33,7 +33,7 @@ from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
 from namel3ss_debug.ops.runs.catalogue import CatalogueRequest, open_catalogue
 from namel3ss_debug.ops.runs.query import RunQuery
-from namel3ss_debug.store import remote
+from namel3ss_debug.store import remote, remote_read
 
 fsspec = pytest.importorskip("fsspec")
 pytest.importorskip("s3fs")
@@ -277,10 +277,10 @@ def test_a_cached_answer_costs_one_request(server, here, monkeypatch, name: str,
 
 
 def test_an_object_rewritten_during_the_read_is_one_error(server, here, monkeypatch) -> None:
-    monkeypatch.setattr(remote, "READ_BLOCK", 64 << 10)  # the rewrite comes before the last ranges are asked
+    monkeypatch.setattr(remote_read, "READ_BLOCK", 64 << 10)  # the rewrite comes before the last ranges are asked
     store = _store(server)
     big = (here / run_file(here)).read_bytes()
-    big = big * (40 * remote.READ_BLOCK // len(big) + 1)
+    big = big * (40 * remote_read.READ_BLOCK // len(big) + 1)
     store.pipe("runs/changing/run.jsonl", big)
     real = remote.open_object
 

@@ -1,5 +1,6 @@
-"""`store/remote.py` against moto's S3 server on 127.0.0.1: URLs recognised, a folder listed, an object read front to
-back at the version it was pinned at, a copy that leaves no file, and each way a store fails as one error."""
+"""`store/remote.py` (and `remote_read.py`, `remote_stores.py` below it) against moto's S3 server on 127.0.0.1: URLs
+recognised, a folder listed, an object read front to back at the version it was pinned at, a copy that leaves no
+file, and each way a store fails as one error."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from support.s3server import S3Server
 
 from namel3ss_debug.model.errors import EXIT_INVALID_TRACE, EXIT_USAGE, Namel3ssDebugError
-from namel3ss_debug.store import remote
+from namel3ss_debug.store import remote, remote_read, remote_stores
 from namel3ss_debug.store.sources import resolve_sources
 
 fsspec = pytest.importorskip("fsspec")
@@ -50,7 +51,7 @@ def test_a_folder_lists_its_objects_with_their_size_and_version(bucket) -> None:
 
 
 def test_an_object_is_read_front_to_back(bucket, monkeypatch) -> None:
-    monkeypatch.setattr(remote, "READ_BLOCK", 64 << 10)  # many blocks, each fetched ahead of the reader
+    monkeypatch.setattr(remote_read, "READ_BLOCK", 64 << 10)  # many blocks, each fetched ahead of the reader
     data = LINE * 5000
     bucket.pipe("runs/whole.jsonl", data)
     remote.pin(remote.stat("s3://runs/whole.jsonl"))
@@ -63,14 +64,14 @@ def test_a_look_at_the_first_line_is_one_small_read_and_no_thread(bucket) -> Non
     remote.pin(remote.stat("s3://runs/looked.jsonl"))
     with remote.open_object("s3://runs/looked.jsonl") as stream:
         assert stream.readline() == LINE
-        assert stream.raw.tell() == remote.FIRST_BLOCK
+        assert stream.raw.tell() == remote_read.FIRST_BLOCK
         assert not any(thread.name == "namel3ss-debug-read-ahead" for thread in threading.enumerate())
 
 
 def test_an_object_rewritten_while_it_is_read_is_one_error(bucket, monkeypatch) -> None:
     # At most 1 + AHEAD + 1 blocks are fetched before the reader takes its second: 40 blocks leave ranges to ask.
-    monkeypatch.setattr(remote, "READ_BLOCK", 64 << 10)
-    data = LINE * (40 * remote.READ_BLOCK // len(LINE))
+    monkeypatch.setattr(remote_read, "READ_BLOCK", 64 << 10)
+    data = LINE * (40 * remote_read.READ_BLOCK // len(LINE))
     bucket.pipe("runs/changing.jsonl", data)
     remote.pin(remote.stat("s3://runs/changing.jsonl"))
     with remote.open_object("s3://runs/changing.jsonl") as stream:
@@ -136,7 +137,8 @@ def test_a_stopped_server_is_one_error_in_bounded_time(monkeypatch: pytest.Monke
     with pytest.raises(Namel3ssDebugError) as raised:
         resolve_sources(["s3://gone/run.jsonl"])
     assert raised.value.exit_code == EXIT_INVALID_TRACE and "does not answer" in str(raised.value)
-    assert time.monotonic() - started < 4 * remote.CONNECT_S * remote.ATTEMPTS  # refused at once: retries only
+    bound = 4 * remote_stores.CONNECT_S * remote_stores.ATTEMPTS
+    assert time.monotonic() - started < bound  # refused at once: retries only
 
 
 def test_release_ends_the_threads_a_read_started(bucket) -> None:
