@@ -33,7 +33,8 @@ others (the directory is made 0700, its files 0600) and never holds what redacti
   (`scrub.copies.would_hide`): the next read reads the run again, so a cached answer is always the answer
   a first read gives. Only the first, uncached read of a run pays for the look: its strings, and a scan of
   its files for values under sensitive keys (about 1 ms a MB). An object in a store is not downloaded again for
-  it: the read that answers shows its bytes to a `scrub.learn.StreamLearner` on the way (`store/remote.watch`);
+  it: the read that answers shows its bytes to a `scrub.learn.StreamLearner` on the way (`store/remote.watch`),
+  a worker process's read too, which hands back what it learned (`ops/learned_there.py`);
 - `redact` removes every result read from a file it rewrites (`purge`), found by the header: by path, or
   by device and inode for a result read through another name of the same file. An entry whose header
   cannot be read, and a temporary file a write left behind, go too.

@@ -19,7 +19,9 @@ from ..model.errors import Namel3ssDebugError
 from ..store import remote
 from ..store.remote import RemoteObject
 from ..store.sources import RunSource
+from . import learned_there
 from .environment import Environment, count_bytes
+from .learned_there import LearnedThere
 from .workers import CHUNK, in_order, in_workers, source_bytes, workers_for
 
 T = TypeVar("T")
@@ -33,6 +35,7 @@ class _Told(Generic[T]):
 
     answer: T
     warnings: list[str]
+    learned: dict[str, list[str]]  # by object in a store, what its read taught redaction (`learned_there.py`)
 
 
 def each_run(make: Callable[..., Reader[T]], args: tuple[Any, ...], sources: Sequence[RunSource], jobs: int,
@@ -86,8 +89,10 @@ def _given(make: Callable[..., Any], args: tuple[Any, ...], batches: list[tuple[
     """Each batch's answer from the workers, in order, its warnings said first and its runs counted on the bar
     after; the error that stopped a batch raised (or, with `keep`, given in its place). `one`: each batch is a run,
     handed to the reader alone."""
-    urls = [path for batch in batches for source in batch for path in source.files if remote.is_url(path)]
-    setup = (make, remote.without_store_environment(env.environ), env.cwd, args, remote.pins(urls))
+    sources = [source for batch in batches for source in batch]
+    urls = [path for source in sources for path in source.files if remote.is_url(path)]
+    setup = (make, remote.without_store_environment(env.environ), env.cwd, args, remote.pins(urls),
+             learned_there.watched(sources))
     items: list[Any] = [batch[0] for batch in batches] if one else batches
     runs = sum(map(len, batches))
     with env.progress([source for batch in batches for source in batch]) as bar:
@@ -99,28 +104,36 @@ def _given(make: Callable[..., Any], args: tuple[Any, ...], batches: list[tuple[
             else:
                 for line in told.warnings:
                     env.warn(line)
+                learned_there.tell(told.learned)
                 yield told.answer
             bar.advance(sum(map(source_bytes, batch)))
 
 
-_THERE: list[Reader[Any]] = []  # a worker process's reader (`_set_up`)
+_THERE: list[Callable[[Any], Any]] = []  # a worker process's reader of a run, or of a batch (`_set_up`)
 _SAID: list[str] = []  # the warnings of the run a worker reads
+_LEARNING: list[LearnedThere] = []  # what a worker's reads teach redaction (`_set_up`)
 
 
 def _set_up(make: Callable[..., Reader[Any]], environ: Mapping[str, str], cwd: Path, args: tuple[Any, ...],
-            pinned: list[RemoteObject]) -> None:
+            pinned: list[RemoteObject], watched: list[str]) -> None:
     """A worker process's reader, made as the asking process made its own, its warnings kept to be given back; the
-    objects of a store at the versions the asking process found."""
+    objects of a store at the versions the asking process found, what their reads teach redaction learned for the
+    objects it watches."""
     for found in pinned:
         remote.pin(found)
+    _LEARNING[:] = [LearnedThere(watched)]
     _THERE[:] = [make(Environment(environ=environ, cwd=cwd, warn=_SAID.append, progress=count_bytes), *args)]
 
 
-def _read_there(source: Any) -> _Told[Any] | Failure:
-    """One run (or batch) read in a worker process, with what its reading said; or the error that stopped it."""
+def _read_there(item: RunSource | tuple[RunSource, ...]) -> _Told[Any] | Failure:
+    """One run (or batch) read in a worker process, with what its reading said and taught; or the error that
+    stopped it."""
     _SAID.clear()
+    learning = _LEARNING[0]
+    learning.watch(item if isinstance(item, tuple) else (item,))
     try:
-        answer = _THERE[0](source)
+        answer = _THERE[0](item)
     except (Namel3ssDebugError, OSError) as error:
+        learning.taken()
         return error
-    return _Told(answer, list(_SAID))
+    return _Told(answer, list(_SAID), learning.taken())

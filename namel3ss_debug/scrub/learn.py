@@ -17,7 +17,7 @@ reader, which makes its events. Unreadable lines are passed over: what cannot be
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..store.blocks import BOM, block_size, iter_blocks, open_trace
 from ..store.line_ahead import line_ahead
@@ -82,6 +82,13 @@ class StreamLearner:
         self._learn(self._rest)
         self._rest = b""
         self.foreign = not head_is_v1(bytes(self.head))
+        self.done(self)
+
+    def told(self, learned: Sequence[str]) -> None:
+        """What a learner of the same object in a worker process learned from every byte of it (plain v1: a
+        foreign object's is not told), learned here as if this one had seen them (`ops/learned_there.py`)."""
+        for value in learned:
+            self.redactor.learn(value)
         self.done(self)
 
     def _learn(self, lines: bytes) -> None:

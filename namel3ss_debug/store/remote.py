@@ -25,12 +25,12 @@ from typing import IO, Iterable
 from ..model.errors import UsageError
 from .remote_errors import failure, no_copy
 from .remote_objects import RemoteObject, object_of
-from .remote_read import COPY, Tap, reading, watch
+from .remote_read import COPY, Tap, reading, told, watch, watched
 from .remote_stores import filesystem, folder_url, is_url, release, release_for_fork, without_store_environment
 
 # what the modules above the store take from here, besides what is defined here
-__all__ = ["RemoteObject", "Tap", "filesystem", "folder_url", "is_url", "release", "release_for_fork", "watch",
-           "without_store_environment"]
+__all__ = ["RemoteObject", "Tap", "filesystem", "folder_url", "is_url", "release", "release_for_fork", "told",
+           "watch", "watched", "without_store_environment"]
 
 _PINNED: dict[str, RemoteObject] = {}
 _LOCK = threading.Lock()

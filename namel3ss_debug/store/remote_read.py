@@ -15,7 +15,7 @@ import io
 import queue
 import threading
 import weakref
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from .remote_errors import changed, failure
 from .remote_objects import RemoteObject, version_of
@@ -39,6 +39,10 @@ class Tap(Protocol):
     def end(self) -> None:
         """The read reached the object's end, at its pinned version: every byte was seen."""
 
+    def told(self, learned: Sequence[str]) -> None:
+        """A read of the object in another process (a worker) saw every byte at its pinned version, and a tap of
+        the same kind there made `learned` of them (`told`): as `end`, without the bytes."""
+
 
 def watch(url: str, owner: object, make: Callable[[Any], Tap]) -> None:
     """Show each read of `url` to a tap `make(owner)` makes for it (one a read: a read that stops early never ends
@@ -61,6 +65,19 @@ def _taps(url: str) -> list[Tap]:
     with _LOCK:
         makers = list(_WATCHERS.get(url, {}).values())
     return [make(owner) for held, make in makers if (owner := held()) is not None]
+
+
+def watched(url: str) -> bool:
+    """Whether a read of `url` here would be shown to a tap (`watch`)."""
+    with _LOCK:
+        return any(held() is not None for held, _ in _WATCHERS.get(url, {}).values())
+
+
+def told(url: str, learned: Sequence[str]) -> None:
+    """A read of `url` in a worker process saw it whole, and its tap learned `learned`: each tap of this process's
+    is told so (`Tap.told`), as if the read had been this process's."""
+    for tap in _taps(url):
+        tap.told(learned)
 
 
 class _Reading(io.RawIOBase):

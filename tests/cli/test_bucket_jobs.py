@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner
 from support.analysisruns import random_run
 from support.s3server import S3Server
-from support.tracefactory import RUN_ID
+from support.tracefactory import RUN_ID, TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.ops import workers
+from namel3ss_debug.store import remote
 
 fsspec = pytest.importorskip("fsspec")
 pytest.importorskip("s3fs")
@@ -44,9 +45,20 @@ def server() -> Iterator[S3Server]:
         store = _store(started)
         for number in range(RUNS):
             name = run_name(number)
-            store.pipe(f"runs/many/{name}", random_run(number).lines().replace(RUN_ID.encode(),
-                                                                             name.split(".")[0].encode()))
+            run = random_run(number).lines().replace(RUN_ID.encode(), name.split(".")[0].encode())
+            store.pipe(f"runs/many/{name}", run)
+            store.pipe(f"runs/secret/{name}", _with_a_secret(name) if number == 13 else run)
         yield started
+
+
+def _with_a_secret(name: str) -> bytes:
+    """A run holding a value under a sensitive key, and a span named by it (`analyze` shows names)."""
+    trace = TraceBuilder(name.split(".")[0])
+    trace.run_start()
+    trace.span("tool", "login", 20.0, trace.root, inputs={"api_key": "corpKEY-7781-zeta"})
+    trace.span("tool", "corpKEY-7781-zeta", 5.0, trace.root)
+    trace.run_end()
+    return trace.lines()
 
 
 def _store(server: S3Server) -> Any:
@@ -169,3 +181,26 @@ def test_a_worker_started_afresh_reads_the_versions_this_process_listed(server, 
     code, out, err = analyze_changed(server, monkeypatch, name, "rewrite")
     assert (code, out) == (3, "")
     assert f"{FOLDER}{name}: the object changed while it was read" in err
+
+
+def test_two_jobs_keep_the_answer_in_the_cache_with_no_run_read_twice(server, started, monkeypatch, tmp_path) -> None:
+    """What redaction would hide is learned by the workers' reads and told back: the answer is kept without this
+    process reading any run again, and the next `analyze` (one job) is the cache's answer, reading nothing."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    opened: list[str] = []
+    real = remote.open_object
+    monkeypatch.setattr(remote, "open_object", lambda url: opened.append(url) or real(url))  # this process's
+    first = invoke(server, "analyze", "--all", FOLDER, "--format", "json", "--jobs", "2")
+    assert first[0] == 0 and len(started) == 1 and opened == []
+    second = invoke(server, "analyze", "--all", FOLDER, "--format", "json", "--jobs", "1")
+    assert second == first and len(started) == 1 and opened == []
+
+
+def test_what_a_worker_learns_keeps_a_bucket_answer_out_of_the_cache(server, started, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, _ = invoke(server, "analyze", "--all", "s3://runs/secret/", "--format", "json", "--jobs", "2")
+    assert code == 0 and "corpKEY-7781-zeta" in out and len(started) == 1  # the report names it: not kept
+    results = tmp_path / "cache" / "namel3ss-debug" / "results"
+    assert not results.exists() or not any(results.iterdir())
+    assert not any(b"corpKEY-7781-zeta" in path.read_bytes() for path in (tmp_path / "cache").rglob("*")
+                   if path.is_file())
