@@ -1,10 +1,12 @@
 """Handing finished runs on at a run's end, without ever costing the app its run: sending them to a bucket
 (`trace_upload_url`), putting them in a team's run index (`run_index_url`), or both.
 
-A run that is to be handed on leaves a marker when it ends (`tracer/finished.py`). The sending takes each marked run
-of the trace directory in turn (the run just ended first, then those earlier runs left, oldest first), puts its
-segments at `PREFIX/<file name>` and confirms each (`store/remote_put.put_confirmed`), then has it indexed (`Indexer`:
-at the bucket's folder when it was sent, else at its directory here); only then are the local files removed (unless
+A run that is to be handed on leaves a marker from its start, naming its process, which lists its segments once it
+ends (`tracer/finished.py`). The sending takes each marked run of the trace directory in turn (the run just ended
+first, then those earlier runs left, oldest first; a run killed before its end once its process is gone, as it is;
+never a run still being written), puts its segments at `PREFIX/<file name>` and confirms each
+(`store/remote_put.put_confirmed`), then has it indexed (`Indexer`: at the bucket's folder when it was sent, else at
+its directory here); only then are the local files removed (unless
 `trace_upload_keep_local`; never when the run was only indexed) and the marker with them. A fault at any point
 leaves the run and its marker where they were, for the next run's end: a run sent whose indexing failed is put again
 then (the same bytes at the same keys) and indexed. So a run is never lost and never left half handed on.
@@ -297,7 +299,8 @@ def send_at_exit(run: Run) -> None:
         return
     if sending is None:
         return
-    run.upload = True  # its marker: the run is handed on (sent, indexed) at the exit
+    run.upload = True  # its marker at its end: the run is handed on (sent, indexed) at the exit
+    finished.begin(run.directory, run.run_id)  # and from now, should the process die before its end
     _at_exit[sending.directory] = sending
     _owner["pid"] = os.getpid()
     lifecycle.after_exit(_send_at_exit)

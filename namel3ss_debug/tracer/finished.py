@@ -1,11 +1,17 @@
 """The runs waiting to be handed on (sent to a bucket, put in a team's run index, or both): a marker file of ours,
 `<run id>.upload`, beside each one's segments.
 
-The tracer writes a run's marker when the run has ended and its files are closed (`mark`), listing the segments it
-wrote; whoever sends the run (`launch/uploading.py`, at this run's end or a later one's) takes the marker first
-(`claim`), and removes it once every segment is in the bucket and the run in the index (`TakenRun.sent`). So a run
-is sent only once it is whole, a run left by a fault is found by its marker (never by guessing from names), and a
-run killed before its end (SIGKILL, a power cut) has no marker and stays local.
+A run that is to be handed on is known to be so from its start: its starter writes its marker then (`begin`), in a
+running state that names the run's writer (`liveness.this_process`: host, pid, boot and start). The run's end
+rewrites it (`mark`) listing the segments it wrote. Whoever sends the run (`launch/uploading.py`, at this run's end
+or a later one's) takes the marker first (`claim`), and removes it once every segment is in the bucket and the run
+in the index (`TakenRun.sent`). A run whose marker is still running is taken only when its writer is gone
+(`liveness.writer_gone`: a process of this host that is not running any more, or whose pid is another process's
+now) and no segment of it is locked by a writer (`model/writing.py`: a forked child may still write it); it is then
+sent as it is, its segments found by their names (the run's segment shape), and read as `unfinished` (no `run_end`).
+So a run killed before its end (SIGKILL, the OOM killer, a CI job's timeout, `os._exit`) is sent by a later end on
+its host; a live run is never taken, and a marker of another host (a shared folder) never. A run is found by its
+marker, never by guessing from names, and a run whose settings did not hand it on has none.
 
 Taking a marker is an exclusive `flock` on it, without waiting: two processes ending at once never send one run
 together; the second finds it taken and leaves it, or finds it gone once the first is done (the name is looked at
@@ -15,7 +21,6 @@ sends again: a put of the same bytes at the same key is harmless.
 Everything here goes through `model/fs.py`: the marker is a regular file of this user at a name of our shape, no
 link is followed, and what a marker lists is believed only when it is of the run's own segment shape.
 """
-
 from __future__ import annotations
 
 import json
@@ -28,6 +33,8 @@ from typing import Optional
 
 from ..model.files import RUN_ID, UPLOAD_SUFFIX
 from ..model.fs import Folder
+from ..model.writing import HeldFiles, StillWriting
+from . import liveness
 
 try:
     import fcntl
@@ -39,6 +46,7 @@ MARK_SUFFIX = UPLOAD_SUFFIX
 MARK = re.compile(rf"(?P<run>{RUN_ID}){re.escape(MARK_SUFFIX)}")
 MARK_LIMIT = 1 << 20  # bytes: a marker lists segment names, some 30 bytes each
 MARK_VERSION = 1
+RUNNING = "running"  # the state of a marker written at the run's start (`begin`), until its end rewrites it
 
 
 def mark_name(run_id: str) -> str:
@@ -50,14 +58,37 @@ def segment_shape(run_id: str) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl(?:\.idx)?")
 
 
+def _segment_files(run_id: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl")
+
+
+def begin(directory: Path, run_id: str) -> bool:
+    """Write `run_id`'s marker as the run starts, running and naming this process as its writer: if the process
+    dies before the run's end, a later end on this host sends the run as it is. Whether it was written (not where
+    this process cannot be named: then the run is handed on only if it ends). Never raises."""
+    writer = liveness.this_process()
+    if not writer:
+        return False
+    return _write(directory, run_id, {"state": RUNNING, "writer": writer})
+
+
 def mark(directory: Path, run_id: str, paths: list[Path]) -> bool:
-    """Write `run_id`'s marker listing `paths` (its segments in `directory`), whole or not at all; whether it was.
-    Never raises: a run without a marker stays local, as a run that was never to be sent."""
-    if not MARK.fullmatch(mark_name(run_id)) or not paths:
+    """Write `run_id`'s marker listing `paths` (its segments in `directory`), whole or not at all, in place of the
+    one its start wrote; whether it was. A run that wrote nothing has its marker removed. Never raises: a run
+    without a marker stays local, as a run that was never to be sent."""
+    if not paths:
+        _drop(directory, run_id)
         return False
     names = [path.name for path in paths if path.parent == directory]
-    document = json.dumps({"v": MARK_VERSION, "run_id": run_id, "segments": names}).encode()
+    return _write(directory, run_id, {"segments": names})
+
+
+def _write(directory: Path, run_id: str, fields: dict[str, object]) -> bool:
+    if not MARK.fullmatch(mark_name(run_id)):
+        return False
+    document = json.dumps({"v": MARK_VERSION, "run_id": run_id, **fields}).encode()
     try:
+        directory.mkdir(parents=True, exist_ok=True)  # at a run's start its writer has not made it yet
         with Folder.open(directory, follow=True) as folder:
             folder.replace(mark_name(run_id), lambda out: out.write(document))
         return True
@@ -65,22 +96,43 @@ def mark(directory: Path, run_id: str, paths: list[Path]) -> bool:
         return False
 
 
+def _drop(directory: Path, run_id: str) -> None:
+    try:
+        with Folder.open(directory, follow=True) as folder:
+            folder.remove(mark_name(run_id), MARK)
+    except (OSError, ValueError):
+        pass
+
+
 def waiting(directory: Path) -> list[str]:
-    """The run ids with a marker in `directory`, oldest first (run ids begin with their start time)."""
+    """The run ids in `directory` whose marker may be taken now, oldest first (run ids begin with their start
+    time): the runs that ended, and those whose writer is gone. A run still being written is not one of them."""
     try:
         with Folder.open(directory, follow=True) as folder:
             names = folder.names(MARK)
+            ready = [run_id for run_id in (name.removesuffix(MARK_SUFFIX) for name in names) if _ready(folder, run_id)]
     except OSError:
         return []
-    return sorted(name.removesuffix(MARK_SUFFIX) for name in names)
+    return sorted(ready)
+
+
+def _ready(folder: Folder, run_id: str) -> bool:
+    try:
+        stream = folder.reader(mark_name(run_id))
+    except OSError:  # gone, a link, a FIFO, another user's: `claim` says no to it too
+        return False
+    with stream:
+        return _read(stream.read(MARK_LIMIT + 1), run_id, folder) is not None
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A run taken for sending: its id, and its segments' names as its marker lists them."""
+    """A run taken for sending: its id, and its segments' names as its marker lists them (or, for a run whose
+    writer died before its end, as its directory holds them: `unfinished`)."""
 
     run_id: str
     segments: tuple[str, ...]
+    unfinished: bool = False
 
 
 class TakenRun:
@@ -159,7 +211,7 @@ def _take(folder: Folder, name: str, run_id: str) -> tuple[int, Pending] | None:
             found, held = folder.stat(name), os.fstat(fd)
             if found is None or (found.st_dev, found.st_ino) != (held.st_dev, held.st_ino):
                 raise OSError("sent meanwhile by another process")
-            pending = _read(stream.read(MARK_LIMIT + 1), run_id)
+            pending = _read(stream.read(MARK_LIMIT + 1), run_id, folder)
         if pending is None:
             raise OSError("not a marker of ours")
         return fd, pending
@@ -168,8 +220,9 @@ def _take(folder: Folder, name: str, run_id: str) -> tuple[int, Pending] | None:
         return None
 
 
-def _read(data: bytes, run_id: str) -> Pending | None:
-    """The marker's list of segments, believed only when every name is one of the run's own segments."""
+def _read(data: bytes, run_id: str, folder: Folder) -> Pending | None:
+    """The run the marker names, when it may be taken: its list of segments, believed only when every name is one
+    of the run's own segments; or, while it is running, its segments here once its writer is gone."""
     if len(data) > MARK_LIMIT:
         return None
     try:
@@ -178,11 +231,27 @@ def _read(data: bytes, run_id: str) -> Pending | None:
         return None
     if not isinstance(document, dict) or document.get("run_id") != run_id:
         return None
+    if document.get("state") == RUNNING:
+        return _left(folder, run_id, document.get("writer"))
     names = document.get("segments")
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         return None
-    shape = re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl")
+    shape = _segment_files(run_id)
     if not all(shape.fullmatch(name) for name in names):
         return None
     return Pending(run_id, tuple(dict.fromkeys(names)))
+
+
+def _left(folder: Folder, run_id: str, writer: object) -> Pending | None:
+    """A run that never ended, as its writer left it: None while the writer may be alive (its process running,
+    of another host, or holding a segment's lock)."""
+    if not liveness.writer_gone(writer):
+        return None
+    names = sorted(folder.names(_segment_files(run_id)), key=lambda name: int(name.split(".")[-2]))
+    try:
+        with HeldFiles() as held:  # the locks back the pid up: a forked child of the writer may still write it
+            held.check(str(folder.path / name) for name in names)
+    except StillWriting:
+        return None
+    return Pending(run_id, tuple(names), unfinished=True)
 
