@@ -180,7 +180,9 @@ class TakenRun:
 
 def claim(directory: Path, run_id: str) -> TakenRun | None:
     """`run_id`'s marker in `directory`, taken; None when another process holds it, it is gone, or it is not a
-    marker of ours (a link, another user's file, a list that is not of the run's segments). Never raises."""
+    marker of ours (a link, another user's file, a list that is not of the run's segments), or the run is being
+    written; a run whose writer died before it wrote a line has its marker removed, with nothing to send. Never
+    raises."""
     if fcntl is None:
         return None
     try:
@@ -196,7 +198,12 @@ def claim(directory: Path, run_id: str) -> TakenRun | None:
         folder.close()
         return None
     fd, pending = taken
-    return TakenRun(folder, fd, pending)
+    run = TakenRun(folder, fd, pending)
+    if pending.unfinished and not pending.segments:  # killed before it wrote a line: nothing to hand on
+        run.sent(keep_local=True)
+        run.close()
+        return None
+    return run
 
 
 def _take(folder: Folder, name: str, run_id: str) -> tuple[int, Pending] | None:

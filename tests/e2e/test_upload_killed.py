@@ -1,6 +1,6 @@
-"""Runs killed before their end (SIGKILL) are sent by a later run's end: a real traced app in its own process,
-killed once it has written its calls, then another app's end (moto's S3 server on 127.0.0.1); and a run still
-being written, by a process that is alive, is never sent nor removed by another's end."""
+"""Runs killed before their end (SIGKILL) are handed on by a later run's end: a real traced app in its own process,
+killed once it has written its calls, then another app's end (moto's S3 server, the session's PostgreSQL, both on
+127.0.0.1); and a run still being written, by a process that is alive, is never sent nor removed by another's end."""
 
 from __future__ import annotations
 
@@ -132,3 +132,21 @@ def test_a_killed_run_whose_settings_did_not_hand_it_on_stays_local(tmp_path, se
     assert done.returncode == 0
     assert run_ids(left).isdisjoint(run_ids(objects(server, prefix)))
     assert sorted(os.listdir(tmp_path / "traces")) == sorted(left)
+
+
+def test_a_killed_run_is_indexed_unfinished_at_its_directory_with_run_index_url_alone(tmp_path, pg_server, pg_url):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NAMEL3SS_DEBUG_", "AWS_", "PG"))}
+    env.update(pg_server.environ(), NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR="traces",
+               NAMEL3SS_DEBUG_RUN_INDEX_URL=pg_url)
+    left = killed(tmp_path, env)
+    (run_id,) = run_ids(left)
+
+    done = run_app(tmp_path, env)
+    import psycopg  # noqa: PLC0415 - there whenever the server is
+
+    with psycopg.connect(pg_url, password=pg_server.password) as connection:
+        rows = dict(connection.execute("SELECT run_id, status FROM namel3ss_debug.runs").fetchall())
+    assert (done.returncode, done.stderr) == (0, "")
+    assert rows[run_id] == "unfinished" and len(rows) == 2
+    here = os.listdir(tmp_path / "traces")
+    assert set(segments(left)) <= set(here) and not any(name.endswith(".upload") for name in here)  # nothing sent

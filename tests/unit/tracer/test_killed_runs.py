@@ -63,8 +63,9 @@ def test_a_run_whose_writer_is_gone_is_taken_as_it_is(tmp_path, writer):
     assert os.listdir(tmp_path) == [f"{OTHER}.0000.jsonl"]
 
 
-@pytest.mark.parametrize("writer", [{"host": f"not-{socket.gethostname()}"}, {"pid": "1"}, {"started": None}, {}],
-                         ids=["another-host", "pid-not-a-number", "no-start", "nobody"])
+@pytest.mark.parametrize("writer", [{"host": f"not-{socket.gethostname()}"}, {"ns": "pid:[1]"}, {"pid": "1"},
+                                    {"started": None}, {}],
+                         ids=["another-host", "another-container", "pid-not-a-number", "no-start", "nobody"])
 def test_a_writer_that_cannot_be_told_gone_keeps_its_run(tmp_path, writer):
     started_run(tmp_path, this_process(**{"pid": dead_pid(), **writer}) if writer else {})
     assert (finished.waiting(tmp_path), finished.claim(tmp_path, RUN)) == ([], None)
@@ -78,6 +79,14 @@ def test_a_segment_still_locked_keeps_a_run_whose_pid_is_gone(tmp_path):
     finally:
         os.close(fd)
     assert finished.waiting(tmp_path) == [RUN]
+
+
+def test_a_run_killed_before_it_wrote_a_line_has_its_marker_removed_and_nothing_sent(tmp_path):
+    assert finished.begin(tmp_path, RUN)
+    marker = tmp_path / finished.mark_name(RUN)
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "writer": this_process(pid=dead_pid())}))
+    assert finished.claim(tmp_path, RUN) is None
+    assert os.listdir(tmp_path) == []
 
 
 def test_the_runs_end_lists_its_segments_in_place_of_its_start(tmp_path):
