@@ -11,7 +11,7 @@ NEW's reading is raised before anything of BASE is said, as when BASE is not rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
@@ -27,10 +27,13 @@ from ..store import remote
 from ..store.formats import rereadable
 from ..store.problems import Call, LoggedProblems, ReadProblems, replay
 from ..store.reader import TraceReader
+from ..store.remote import RemoteObject
 from ..store.sources import RunSource, is_stream
+from . import learned_there
 from .cache import ResultCache
 from .environment import Environment
 from .heap import size_on_disk
+from .learned_there import LearnedThere
 from .traces import make_pricer, make_reader
 from .workers import InOrder, main_process
 
@@ -98,16 +101,19 @@ class Sides:
     def both(self, base: RunSource, new: RunSource, env: Environment, jobs: int,
              ) -> Optional[tuple[RunProfile, RunProfile]]:
         """BASE's and NEW's profiles read at once (see the module's text); None when they are not: one job, a
-        worker of a command, a side kept in the cache, read from a stream or a store, or under `AT_ONCE_BYTES`."""
-        if jobs < 2 or not main_process() or any(is_stream(path) or remote.is_url(path)
-                                                  for path in (*base.files, *new.files)):
+        worker of a command, a side kept in the cache, read from a stream, or under `AT_ONCE_BYTES`. A side in a
+        store is read in the worker as a local one is (`each_run.py`: its own store client, the versions this
+        process found, what redaction would hide told back)."""
+        if jobs < 2 or not main_process() or any(is_stream(path) for path in (*base.files, *new.files)):
             return None
-        if min(size_on_disk(base), size_on_disk(new)) < AT_ONCE_BYTES:
+        if min(_size(base), _size(new)) < AT_ONCE_BYTES:
             return None  # a small run is read sooner than a worker starts and gives it back
         if self.kept(base) is not None or self.kept(new) is not None:
             return None
         progress = env.progress([new, base])
-        reading = Reading(dict(env.environ), str(env.cwd), self.settings())
+        reading = Reading(remote.without_store_environment(env.environ), str(env.cwd), self.settings(),
+                          remote.pins(path for path in new.files if remote.is_url(path)),
+                          learned_there.watched([new]))
         with InOrder(_new_there, [new], 1, _set_up, (reading,), chunk=1, runs=1) as told, progress:
             logged = LoggedProblems(strict=self.strict)
             reader = TraceReader(logged, stdin=env.stdin, progress=progress.advance, reuse_buffers=True,
@@ -125,6 +131,7 @@ class Sides:
         problems = make_reader(self.strict, env).problems
         self.problems.append(problems)
         replay(read.calls, problems)
+        learned_there.tell(read.learned)
         if read.error is not None:
             raise read.error
         assert read.side is not None  # a read that met no error gives its side
@@ -169,12 +176,15 @@ def one_run(side: str, profile: RunProfile) -> RunProfile:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the worker reading NEW reads with: the command's environment and working directory, and what a side is
-    read with."""
+    """What the worker reading NEW reads with: the command's environment (without a store's credentials: the worker
+    reads them from its own) and working directory, what a side is read with, the versions of NEW's objects in a
+    store this process found, and those of them the result cache learns from."""
 
     environ: dict[str, str]
     cwd: str
     settings: PassSettings
+    pinned: list[RemoteObject]
+    watched: list[str]
 
 
 @dataclass
@@ -187,6 +197,7 @@ class SideRead:
     calls: list[Call]
     error: Optional[Failure]
     bytes_read: int
+    learned: dict[str, list[str]] = field(default_factory=dict)  # what its objects in a store taught redaction
 
 
 def _read_here(name: str, source: RunSource, reader: TraceReader, pricer: Pricer, settings: PassSettings,
@@ -222,13 +233,29 @@ def _set_up(reading: Reading) -> None:
     env = Environment(environ=reading.environ, cwd=Path(reading.cwd), warn=lambda line: None)
     settings = reading.settings
     pricer = make_pricer(env, None, settings.price_overrides)
+    for found in reading.pinned:
+        remote.pin(found)
+    learning = LearnedThere(reading.watched)
 
     def read(source: RunSource) -> SideRead:
         reader = TraceReader(LoggedProblems(strict=settings.strict), reuse_buffers=True, write_index=settings.index)
-        return _read_here("NEW", source, reader, pricer, settings, env)
+        learning.watch([source])
+        done = _read_here("NEW", source, reader, pricer, settings, env)
+        done.learned = learning.taken()
+        return done
 
     _THERE[:] = [read]
 
 
 def _new_there(source: RunSource) -> SideRead:
     return _THERE[0](source)
+
+
+def _size(source: RunSource) -> float:
+    """A side's bytes: its files on the disk (`size_on_disk`), its objects in a store as their listing found them."""
+    if any(remote.is_url(path) for path in source.files):
+        try:
+            return sum(remote.pinned(path).size for path in source.files)
+        except Namel3ssDebugError:
+            return 0  # read one after the other, whose reading says what is wrong
+    return size_on_disk(source)

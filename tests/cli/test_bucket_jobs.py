@@ -22,7 +22,7 @@ from support.s3server import S3Server
 from support.tracefactory import RUN_ID, TraceBuilder
 
 from namel3ss_debug.cli.main import cli
-from namel3ss_debug.ops import workers
+from namel3ss_debug.ops import diff_sides, workers
 from namel3ss_debug.store import remote
 
 fsspec = pytest.importorskip("fsspec")
@@ -204,3 +204,32 @@ def test_what_a_worker_learns_keeps_a_bucket_answer_out_of_the_cache(server, sta
     assert not results.exists() or not any(results.iterdir())
     assert not any(b"corpKEY-7781-zeta" in path.read_bytes() for path in (tmp_path / "cache").rglob("*")
                    if path.is_file())
+
+
+@pytest.fixture
+def at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", 0)  # the runs here are small
+
+
+@pytest.mark.usefixtures("at_once")
+def test_diff_of_two_bucket_runs_reads_new_in_a_worker_with_the_one_process_answer(server, started) -> None:
+    base, new = FOLDER + run_name(1), FOLDER + run_name(2)
+    one = invoke(server, "diff", base, new, "--format", "json", "--no-cache", "--jobs", "1")
+    assert not started
+    two = invoke(server, "diff", base, new, "--format", "json", "--no-cache", "--jobs", "2")
+    assert len(started) == 1 and SECRET not in repr(started)
+    assert two == one and one[1].strip()
+
+
+@pytest.mark.usefixtures("at_once")
+def test_diff_keeps_a_side_read_in_a_worker_with_no_second_read(server, started, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    opened: list[str] = []
+    real = remote.open_object
+    monkeypatch.setattr(remote, "open_object", lambda url: opened.append(url) or real(url))  # this process's
+    base, new = FOLDER + run_name(4), FOLDER + run_name(5)
+    first = invoke(server, "diff", base, new, "--format", "json", "--jobs", "2")
+    assert len(started) == 1 and opened == [base]  # NEW read once, by the worker
+    opened.clear()
+    assert invoke(server, "diff", base, new, "--format", "json", "--jobs", "1") == first
+    assert opened == []  # the cache's answer, kept with what NEW's read in the worker taught
