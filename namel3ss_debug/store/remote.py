@@ -11,7 +11,8 @@ what it gives as it reads a file, and imports it alone of the modules below.
 - Below it, one idea a module: which store a URL names and the store made, bounded, credentials from the store's
   own places (`remote_stores.py`); an object and its version as the store says them (`remote_objects.py`); a read
   at the pinned version, a block ahead, shown to the taps that watch it (`remote_read.py`); what the store says,
-  as one line through the one translator (`remote_errors.failure`).
+  as one line through the one translator (`remote_errors.failure`); what each store (S3, Google's, Azure's)
+  needs said and bounded (`remote_kinds.py`).
 - Writing an object is `remote_put.py`'s, through the stores made here (`filesystem`): a finished run's segment
   (`trace_upload_url`) and the Parquet tables of `export --to parquet URL`.
 """
@@ -26,11 +27,13 @@ from ..model.errors import UsageError
 from .remote_errors import failure, no_copy
 from .remote_objects import RemoteObject, object_of
 from .remote_read import COPY, Tap, reading, told, watch, watched
-from .remote_stores import filesystem, folder_url, is_url, release, release_for_fork, without_store_environment
+from .remote_kinds import kind_of
+from .remote_stores import (filesystem, folder_url, is_url, release, release_for_fork, scheme,
+                            without_store_environment)
 
 # what the modules above the store take from here, besides what is defined here
-__all__ = ["RemoteObject", "Tap", "filesystem", "folder_url", "is_url", "release", "release_for_fork", "told",
-           "watch", "watched", "without_store_environment"]
+__all__ = ["RemoteObject", "Tap", "filesystem", "folder_url", "is_url", "kind_of", "release", "release_for_fork",
+           "scheme", "told", "watch", "watched", "without_store_environment"]
 
 _PINNED: dict[str, RemoteObject] = {}
 _LOCK = threading.Lock()

@@ -10,6 +10,7 @@ none of their packages is imported to say them.
 from __future__ import annotations
 
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
+from .remote_kinds import denied, kind_of, no_credentials
 
 
 def changed(url: str) -> TraceError:
@@ -23,23 +24,34 @@ def failure(url: str, error: BaseException) -> Namel3ssDebugError:
     if isinstance(error, Namel3ssDebugError):
         return error
     names = {kind.__name__ for kind in type(error).__mro__}
-    said = str(error).strip() or type(error).__name__
+    said = " ".join(str(error).split()) or type(error).__name__  # a store's message may span lines: one here
+    store = kind_of(_scheme(url))
     if "FileExpired" in names:
         return changed(url)
     if isinstance(error, FileNotFoundError):
         what = "no such bucket" if "bucket" in said.lower() else "no such object or folder"
-        return UsageError(f"{what}: {url}", hint="check the bucket and key (`aws s3 ls` lists them)")
-    if isinstance(error, PermissionError) or "AccessDenied" in said or "Forbidden" in said:
-        return TraceError(f"access denied: {said}", where=url,
+        return UsageError(f"{what}: {url}", hint=f"check the bucket and key ({store.lists})")
+    if no_credentials(error):
+        return TraceError("no credentials for the store", where=url, hint=store.credentials)
+    if denied(error):
+        return TraceError(f"access denied: {_short(said)}", where=url,
                           hint="check the credentials in the environment or profile, and the bucket's policy")
-    if "NoCredentialsError" in names or "PartialCredentialsError" in names:
-        return TraceError("no credentials for the store", where=url,
-                          hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, as the AWS CLI reads")
     if names & {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionError",
-                "ClientConnectorError", "ServerTimeoutError", "TimeoutError"} or isinstance(error, TimeoutError):
-        return TraceError(f"the store does not answer ({said})", where=url,
-                          hint="check the endpoint (AWS_ENDPOINT_URL_S3) and the network")
+                "ClientConnectorError", "ServerTimeoutError", "TimeoutError", "ServiceRequestError"} \
+            or isinstance(error, TimeoutError):
+        return TraceError(f"the store does not answer ({_short(said)})", where=url,
+                          hint=f"check the endpoint ({store.endpoint}) and the network")
     return TraceError(f"cannot read it: {said}", where=url)
+
+
+def _scheme(url: str) -> str:
+    return url.partition("://")[0].lower() if "://" in url else ""
+
+
+def _short(said: str) -> str:
+    """A store's message cut to its first sentence's worth: Azure's says its request id and time after it."""
+    head = said.split(" RequestId:", 1)[0]
+    return head if len(head) <= 200 else head[:199] + "…"
 
 
 def no_copy(url: str, error: OSError) -> TraceError:

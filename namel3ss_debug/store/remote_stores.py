@@ -3,10 +3,10 @@ others its registry knows, with bounded requests, made again for another environ
 with its threads (`release`).
 
 Credentials come from the store's own places (the environment, the AWS profile, an instance role: botocore's
-chain), never from a trace or a workspace file: a store is keyed by the environment it reads them from. Each
-request has `CONNECT_S` to connect, `READ_S` to answer and `ATTEMPTS` tries, so a store that does not answer is one
-line after a bounded wait, not a hang. A store whose fsspec package is missing is a `UsageError` naming the package
-to install.
+chain; gcloud's and Azure's: `remote_kinds.py`), never from a trace or a workspace file: a store is keyed by the
+environment it reads them from. Each request has `CONNECT_S` to connect, `READ_S` to answer and `ATTEMPTS` tries,
+so a store that does not answer is one line after a bounded wait, not a hang. A store whose fsspec package is
+missing is a `UsageError` naming the package to install.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ import threading
 from typing import Any, Mapping
 
 from ..model.errors import UsageError
+from .remote_errors import failure
+from .remote_kinds import ENVIRONMENT, EXTRAS, PACKAGES, bound, quietly_imported, store_class, store_options
 
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.DOTALL)
 LOCAL_SCHEMES = frozenset({"file", "local"})  # a path in another spelling: read as the path it is
-# The package each store needs beside fsspec (fsspec's own registry names them; the usual ones said here so the
-# line is right without it).
-PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
-            "abfss": "adlfs", "adl": "adlfs"}
+__all__ = ["PACKAGES"]  # said here as well, where the stores are made (`remote_put.py` reads it here)
 CONNECT_S = 5  # to open a connection: a loopback or a region's endpoint answers in well under a second
 READ_S = 30  # for a request's answer (a range of READ_BLOCK bytes: 8 MB in 30 s is 2 Mbit/s)
 ATTEMPTS = 2  # tries of one request, by botocore and again by s3fs: a silent store is said within 2.5 minutes
-_ENVIRONMENT = ("AWS_", "GOOGLE_", "AZURE_", "GCS")  # what a store reads its endpoint and credentials from
+_ENVIRONMENT = ENVIRONMENT  # what a store reads its endpoint and credentials from
 _FILESYSTEMS: dict[tuple[str, int, tuple[tuple[str, str], ...]], Any] = {}
 
 
@@ -60,30 +59,30 @@ def filesystem(url: str) -> tuple[Any, str]:
     key = (kind, os.getpid(), said)
     fs = _FILESYSTEMS.get(key)
     if fs is None:
-        fs = _FILESYSTEMS[key] = _made(kind, url)
+        fs = _FILESYSTEMS[key] = _made(kind, url, os.environ)
     return fs, fs._strip_protocol(url)
 
 
-def _made(kind: str, url: str) -> Any:
+def _made(kind: str, url: str, environ: Mapping[str, str]) -> Any:
     try:
         import fsspec  # noqa: PLC0415 - only a remote TRACE loads it (and the store's package)
     except ImportError:
         raise _missing(kind, "fsspec") from None
     try:
-        cls = fsspec.get_filesystem_class(kind)
+        with quietly_imported():
+            cls = fsspec.get_filesystem_class(kind)
     except ValueError:
         raise UsageError(f"{kind}:// is not a store fsspec knows: {url}",
                          hint="name a trace by s3://, gs://, az:// or a local path") from None
     except ImportError:
         raise _missing(kind, PACKAGES.get(kind, f"the fsspec package for {kind}://")) from None
-    options: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False}
-    if PACKAGES.get(kind) == "s3fs":
-        options["config_kwargs"] = {"connect_timeout": CONNECT_S, "read_timeout": READ_S,
-                                    "retries": {"max_attempts": ATTEMPTS, "mode": "standard"}}
-    fs = cls(**options)
-    if hasattr(fs, "retries"):
-        fs.retries = ATTEMPTS  # s3fs's own retries, around botocore's
-    return fs
+    options: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False,
+                               **store_options(kind, CONNECT_S, READ_S, ATTEMPTS)}
+    try:
+        fs = store_class(kind, cls, environ)(**options)
+    except Exception as error:  # a store made without credentials (adlfs) says so here, in one line by `failure`
+        raise failure(url, error) from None
+    return bound(fs, kind, ATTEMPTS)
 
 
 def release() -> None:
@@ -150,6 +149,7 @@ def _reaped() -> None:
 
 
 def _missing(kind: str, package: str) -> UsageError:
-    extra = " (or `pip install 'namel3ss-debug[s3]'`)" if PACKAGES.get(kind) == "s3fs" else ""
+    extra = EXTRAS.get(PACKAGES.get(kind, ""), "")
+    extra = f" (or `pip install 'namel3ss-debug[{extra}]'`)" if extra else ""
     return UsageError(f"{kind}:// needs the {package} package, which is not installed",
                       hint=f"pip install {package}{extra}")

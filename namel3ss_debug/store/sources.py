@@ -254,7 +254,8 @@ def _remote(url: str, all_runs: bool) -> list[RunSource]:
     objects = remote.listing(url)
     folder = url if url.endswith("/") else url + "/"
     if not objects and not url.endswith("/"):
-        raise UsageError(f"no such object or folder: {url}", hint="check the bucket and key (`aws s3 ls` lists them)")
+        raise UsageError(f"no such object or folder: {url}",
+                         hint=f"check the bucket and key ({remote.kind_of(remote.scheme(url)).lists})")
     runs: dict[str, list[tuple[Path | str, int]]] = {}
     for found in objects:
         segment = segment_named(found.name)
@@ -267,7 +268,8 @@ def _remote(url: str, all_runs: bool) -> list[RunSource]:
               if found.name.endswith(TRACE_SUFFIXES)]
     if not others:
         raise UsageError(f"no traces in {folder}",
-                         hint="name a folder the traces are in, or a .jsonl object (`aws s3 ls` lists them)")
+                         hint="name a folder the traces are in, or a .jsonl object "
+                              f"({remote.kind_of(remote.scheme(url)).lists})")
     return [RunSource(other, (other,)) for other in (others if all_runs else others[-1:])]
 
 

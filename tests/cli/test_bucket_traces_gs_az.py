@@ -1,0 +1,201 @@
+"""A run in Google's storage (`gs://`, gcp-storage-emulator) and in Azure's (`az://`, Azurite), each on 127.0.0.1:
+the reading commands answer what they answer for the same run on the local disk, a second `analyze` of an
+unchanged object is the cache's answer (keyed by the object's generation or ETag), an object rewritten while it is
+read is one error, and a missing object, a store with no credentials or the wrong ones, and a stopped store are
+each one line with their exit code. The run is `test_bucket_traces.py`'s, traced once for the module, its three
+segments put under `runs/team/`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from support.storeservers import ACCOUNT, AzureServer, GcsServer
+from support.stubs import LoopbackServer, json_reply
+from test_bucket_traces import recorded  # noqa: F401 - the module's traced run, a fixture
+
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.store import remote, remote_read
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+SERVERS = {"gs": GcsServer, "az": AzureServer}
+PACKAGES = {"gs": "gcsfs", "az": "adlfs"}
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def store(request: pytest.FixtureRequest, recorded: Path) -> Iterator[tuple[str, Any]]:  # noqa: F811
+    """(scheme, server): the emulator started, its bucket `runs` holding the run's segments under `team/`."""
+    pytest.importorskip(PACKAGES[request.param])
+    with SERVERS[request.param]() as started:
+        started.make_bucket("runs")
+        fs = started.filesystem()
+        for segment in sorted((recorded / "traces").glob("*.jsonl")):
+            fs.put_file(str(segment), f"runs/team/{segment.name}")
+        yield request.param, started
+
+
+@pytest.fixture
+def here(recorded: Path, isolated_workspace: Path) -> Path:  # noqa: F811
+    shutil.copytree(recorded, isolated_workspace, dirs_exist_ok=True)
+    return isolated_workspace
+
+
+def environ(store: tuple[str, Any], **extra: str | None) -> dict[str, str | None]:
+    """The store's own variables and nothing of any other store's (a developer's keys are not the test's)."""
+    cleared: dict[str, str | None] = {name: None for name in os.environ
+                                      if name.startswith(("AWS_", "GOOGLE_", "AZURE_", "STORAGE_EMULATOR_HOST"))}
+    own = store[1].environ() if store[1] is not None else {}
+    return {**cleared, **own, "NO_COLOR": "1", "COLUMNS": "300", **extra}
+
+
+def invoke(store: tuple[str, Any], *args: str, **extra: str | None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=environ(store, **extra), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_file(here: Path, index: int = 0) -> str:
+    return f"traces/{sorted(path.name for path in (here / 'traces').glob('*.jsonl'))[index]}"
+
+
+def folder(store: tuple[str, Any]) -> str:
+    return f"{store[0]}://runs/team/"
+
+
+@pytest.mark.parametrize("args", [
+    ("analyze", "TRACE", "--format", "json", "--no-cache"),
+    ("analyze", "TRACE"),
+    ("diagnose", "TRACE"),
+    ("diagnose", "TRACE", "--format", "json"),
+    ("inspect", "TRACE", "--errors-only", "--format", "json"),
+    ("check", "TRACE", "--max-errors", "0"),
+], ids=lambda args: " ".join(args))
+def test_a_command_answers_for_the_store_what_it_answers_for_the_disk(store, here, args) -> None:
+    local = run_file(here)
+    remote_url = folder(store) + local.removeprefix("traces/")
+    code, out, _ = invoke(store, *[local if arg == "TRACE" else arg for arg in args])
+    code_r, out_r, err_r = invoke(store, *[remote_url if arg == "TRACE" else arg for arg in args])
+    assert "Traceback" not in err_r
+    assert (code_r, out_r.replace(folder(store), "traces/")) == (code, out)
+    assert out.strip()
+
+
+def test_a_folder_is_its_newest_run_whole(store, here) -> None:
+    code, out, _ = invoke(store, "analyze", folder(store), "--format", "json", "--no-cache")
+    assert code == 0
+    assert json.loads(out)["overview"]["runs"][0]["files"] == [
+        folder(store) + run_file(here, index).removeprefix("traces/") for index in range(3)]
+
+
+def test_a_second_analyze_is_the_cache_s_answer_until_the_object_is_rewritten(store, here, monkeypatch) -> None:
+    opened: list[str] = []
+    real = remote.open_object
+    monkeypatch.setattr(remote, "open_object", lambda url: opened.append(url) or real(url))
+    fs, url = store[1].filesystem(), f"{store[0]}://runs/cached/one.jsonl"
+    fs.pipe_file("runs/cached/one.jsonl", (here / run_file(here)).read_bytes())
+    first = invoke(store, "analyze", url, "--format", "json")
+    assert first[0] == 0 and opened == [url]
+    opened.clear()
+    assert invoke(store, "analyze", url, "--format", "json") == first and opened == []
+    fs.pipe_file("runs/cached/one.jsonl", (here / run_file(here, 1)).read_bytes())  # another generation, ETag
+    third = invoke(store, "analyze", url, "--format", "json")
+    assert opened == [url] and third[1] != first[1]
+
+
+def test_an_object_rewritten_during_the_read_is_one_error(store, here, monkeypatch) -> None:
+    monkeypatch.setattr(remote_read, "READ_BLOCK", 64 << 10)
+    fs, url = store[1].filesystem(), f"{store[0]}://runs/changing/run.jsonl"
+    whole = (here / run_file(here)).read_bytes()
+    whole = whole * (20 * remote_read.FIRST_BLOCK // len(whole) + 1)
+    fs.pipe_file("runs/changing/run.jsonl", whole)
+    real = remote.open_object
+
+    class RewrittenAfterItsFirstBlock(io.RawIOBase):
+        def __init__(self, url: str) -> None:
+            self.stream, self.blocks = real(url), 0
+
+        def readinto(self, buffer) -> int:
+            count = self.stream.readinto(buffer)
+            self.blocks += 1
+            if self.blocks == 1:  # the same length, other bytes: only its version tells
+                fs.pipe_file("runs/changing/run.jsonl", whole.replace(b"sunny", b"rainy"))
+            return count
+
+    monkeypatch.setattr(remote, "open_object", RewrittenAfterItsFirstBlock)
+    code, out, err = invoke(store, "analyze", url, "--no-cache")
+    assert (code, out) == (3, "")
+    assert err.strip().splitlines() == [
+        f"namel3ss-debug: error: {url}: the object changed while it was read (its version is not the one the read "
+        "began with) (read it again once nothing writes it)"]
+
+
+def test_a_missing_object_is_one_line_exit_2_naming_the_store_s_own_listing(store, here) -> None:
+    code, out, err = invoke(store, "analyze", f"{store[0]}://runs/team/none.jsonl")
+    listing = {"gs": "`gcloud storage ls` lists them", "az": "`az storage blob list` lists them"}[store[0]]
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and listing in err
+
+
+@pytest.mark.parametrize("scheme", ["az", pytest.param("gs", marks=pytest.mark.slow)])
+def test_a_stopped_store_is_one_line_exit_3(scheme, recorded, here) -> None:  # noqa: F811
+    """gcsfs tries a request six times, 33 s of waiting between them: Google's case is a slow test."""
+    pytest.importorskip(PACKAGES[scheme])
+    with SERVERS[scheme]() as stopping:
+        stopping.make_bucket("runs")
+    code, out, err = invoke((scheme, stopping), "analyze", f"{scheme}://runs/team/", "--no-cache")
+    assert (code, out) == (3, "")
+    assert len(err.strip().splitlines()) == 1 and "the store does not answer" in err
+
+
+def test_azure_with_the_wrong_key_is_access_denied_in_one_line(store, here) -> None:
+    if store[0] != "az":
+        pytest.skip("the Google emulator checks no credentials: test_google_s_refusals_are_one_line_each")
+    wrong = {"AZURE_STORAGE_CONNECTION_STRING": store[1].environ(key="d3Jvbmcga2V5")["AZURE_STORAGE_CONNECTION_STRING"]}
+    code, out, err = invoke(store, "analyze", folder(store), **wrong)
+    assert (code, out) == (3, "")
+    assert err.startswith(f"namel3ss-debug: error: {folder(store)}: access denied")
+    assert len(err.splitlines()) == 1 and "check the credentials" in err
+
+
+def test_azure_with_no_credentials_names_where_they_go(store, here) -> None:
+    if store[0] != "az":
+        pytest.skip("Azure's alone: gcsfs falls back to anonymous (test_google_s_refusals_are_one_line_each)")
+    code, out, err = invoke(store, "analyze", folder(store), AZURE_STORAGE_CONNECTION_STRING=None)
+    assert (code, out) == (3, "")
+    assert err == (f"namel3ss-debug: error: {folder(store)}: no credentials for the store (set "
+                   "AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY "
+                   "or AZURE_STORAGE_SAS_TOKEN)\n")
+    assert ACCOUNT not in err
+
+
+@pytest.mark.parametrize(("status", "message", "said"), [
+    (401, "Anonymous caller does not have storage.objects.get access", "no credentials for the store (set "
+     "GOOGLE_APPLICATION_CREDENTIALS to a service account's key file, or run `gcloud auth application-default "
+     "login`)"),
+    (403, "ci@team.iam.gserviceaccount.com does not have storage.objects.get access", "access denied: Forbidden"),
+])
+def test_google_s_refusals_are_one_line_each(here, status: int, message: str, said: str) -> None:
+    """Google's storage as it answers a caller with no credentials (401) or the wrong ones (403), from a stand-in
+    on 127.0.0.1 (the emulator checks none), said by the command in a process of its own: its stderr as a user's
+    terminal has it, with no handler of pytest's taking gcsfs's logged tracebacks or google's import warnings."""
+    pytest.importorskip("gcsfs")
+    refusal = json_reply({"error": {"code": status, "message": message,
+                                    "errors": [{"message": message, "reason": "required"}]}}, status)
+    with LoopbackServer({"GET *": refusal}) as refusing:
+        env = {name: value for name, value in environ(("gs", None), STORAGE_EMULATOR_HOST=refusing.url).items()
+               if value is not None}
+        done = subprocess.run([sys.executable, "-m", "namel3ss_debug", "analyze", "gs://runs/team/run.jsonl"],
+                              env={**{k: v for k, v in os.environ.items() if k not in env}, **env}, cwd=here,
+                              capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (3, "")
+    assert done.stderr.startswith(f"namel3ss-debug: error: gs://runs/team/run.jsonl: {said}")
+    assert len(done.stderr.splitlines()) == 1
