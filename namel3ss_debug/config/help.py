@@ -14,10 +14,11 @@ KEY_HELP: dict[str, str] = {
     ),
     "trace_upload_url": (
         'Send each finished run\'s segments to this bucket, as `PREFIX/<file name>`: `s3://BUCKET` or '
-        '`s3://BUCKET/PREFIX` (any S3-compatible store: `AWS_ENDPOINT_URL_S3`). Empty: no upload. Needs the `s3` '
-        'extra; credentials come from the environment or an AWS profile, never from this file. A run that cannot '
-        'be sent stays in `trace_output_dir`, and the next run\'s end sends it ([Send runs to a bucket]'
-        '(record.md#send-runs-to-a-bucket)).'
+        '`s3://BUCKET/PREFIX` (any S3-compatible store: `AWS_ENDPOINT_URL_S3`), `gs://BUCKET[/PREFIX]` (Google Cloud '
+        'Storage) or `az://CONTAINER[/PREFIX]` (Azure Blob Storage). Empty: no upload. Needs the `s3`, `gcs` or '
+        '`azure` extra; credentials come from the store\'s usual places (the environment, an AWS profile, gcloud\'s, '
+        'Azure\'s), never from this file. A run that cannot be sent stays in `trace_output_dir`, and the next run\'s '
+        'end sends it ([Send runs to a bucket](record.md#send-runs-to-a-bucket)).'
     ),
     "trace_upload_keep_local": (
         'Keep a run\'s local files once its upload is confirmed (by default they are removed then).'

@@ -176,7 +176,7 @@ def _expected(spec: _Spec, from_env: bool) -> str:
         return f"a list of {spec.noun} ({form})"
     nouns = {"int": "an integer", "float": "a number", "str": "a non-empty string", "prices": _PRICES_NOUN,
              "url": 'a postgresql://USER@HOST:PORT/DATABASE URL, or "" (the index in SQLite beside the traces)',
-             "upload_url": 'an s3://BUCKET or s3://BUCKET/PREFIX URL, or "" for none'}
+             "upload_url": 'an s3://BUCKET, gs://BUCKET or az://CONTAINER URL (with /PREFIX or not), or "" for none'}
     return f"{nouns[spec.kind]} {spec.bound}".strip()
 
 

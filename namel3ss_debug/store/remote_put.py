@@ -3,7 +3,8 @@ side makes (`remote_stores.filesystem`: the same credentials and bounds; and the
 says, `remote_errors.failure`).
 
 - An object is put whole, its MD5 sent with it where the store checks one (S3's `Content-MD5`). `put_confirmed`
-  then looks at the object again: its size, and its ETag where that is an MD5, must be the bytes sent. A finished
+  then looks at the object again: its size, and its MD5 where the store says one (S3's ETag of a plain PUT,
+  Google's `md5Hash`, Azure's `content_md5`), must be the bytes sent. A finished
   run's segment (`launch/uploading.py`, for `trace_upload_url`) leaves the local disk only once that holds.
   `put_answered` takes the store's answer to the PUT itself instead (S3's ETag of what that request made): a
   Parquet table's file (`ops/parquet_bucket.py`), which another export may put again at the same key between a
@@ -85,7 +86,26 @@ def _looked_at(fs: Any, path: str, url: str, data: bytes, digest: bytes,
         raise NotStored(f"the object holds {found.get('size')} bytes after the put, not the {len(data)} sent",
                         where=url, hint=_FIX)
     _check_etag(url, found, digest, "the object does not hold the bytes sent (its ETag is not their MD5)")
+    said = said_md5(found)
+    if said is not None and said != digest:
+        raise NotStored("the object does not hold the bytes sent (the MD5 the store says is not theirs)", where=url,
+                        hint=_FIX)
     return found
+
+
+def said_md5(found: Mapping[str, Any]) -> bytes | None:
+    """The MD5 a store says an object's bytes have apart from an ETag: Google's `md5Hash` (base64), Azure's
+    `content_settings.content_md5` (the digest's bytes); None where it says none (a composed object)."""
+    google = found.get("md5Hash")
+    if isinstance(google, str) and google:
+        try:
+            return base64.b64decode(google, validate=True)
+        except ValueError:
+            return None
+    settings = found.get("content_settings")  # Azure's ContentSettings: a dict by its methods, not a Mapping
+    azure = getattr(settings, "content_md5", None) or (settings.get("content_md5") if isinstance(settings, dict)
+                                                         else None)
+    return bytes(azure) if isinstance(azure, (bytes, bytearray)) and azure else None
 
 
 def _check_etag(url: str, said: Mapping[str, Any], digest: bytes, why: str) -> None:

@@ -48,9 +48,14 @@ def test_a_bucket_as_trace_output_dir_is_refused_and_the_upload_setting_named(tm
 
 
 def test_a_traced_app_leaves_a_bad_url_out_and_says_so(tmp_path):
-    resolved = load_settings({"NAMEL3SS_DEBUG_TRACE_UPLOAD_URL": "gs://runs"}, tmp_path, lenient=True)
+    resolved = load_settings({"NAMEL3SS_DEBUG_TRACE_UPLOAD_URL": "hdfs://runs"}, tmp_path, lenient=True)
     assert resolved.settings.trace_upload_url == ""
-    assert len(resolved.ignored) == 1 and "gs://" in resolved.ignored[0]
+    assert len(resolved.ignored) == 1 and "hdfs://" in resolved.ignored[0]
+
+
+@pytest.mark.parametrize("url", ["gs://team_runs/ci", "az://team-runs/ci"])
+def test_google_s_and_azure_s_stores_are_sent_to(tmp_path, url):
+    assert load_settings({"NAMEL3SS_DEBUG_TRACE_UPLOAD_URL": url}, tmp_path).settings.trace_upload_url == url
 
 
 @pytest.mark.parametrize("seconds", ["0", "-1", "3601"])

@@ -17,6 +17,14 @@ def test_a_url_is_a_bucket_and_a_prefix_without_slashes_at_its_ends(text, bucket
     assert parse_bucket_url(text) == BucketUrl("s3", bucket, prefix)
 
 
+@pytest.mark.parametrize(("text", "scheme", "bucket"), [
+    ("gs://team_runs/ci", "gs", "team_runs"),  # Google's names may hold underscores
+    ("az://team-runs/ci", "az", "team-runs"),
+])
+def test_google_s_and_azure_s_stores_are_sent_to_by_their_own_names_rules(text, scheme, bucket):
+    assert parse_bucket_url(text) == BucketUrl(scheme, bucket, "ci")
+
+
 def test_an_object_lies_under_the_prefix_by_its_file_name():
     assert parse_bucket_url("s3://runs/ci/").url("R.0000.jsonl") == "s3://runs/ci/R.0000.jsonl"
     assert parse_bucket_url("s3://runs").url("R.0000.jsonl") == "s3://runs/R.0000.jsonl"
@@ -25,7 +33,10 @@ def test_an_object_lies_under_the_prefix_by_its_file_name():
 
 @pytest.mark.parametrize(("text", "said"), [
     ("runs/ci", "not a URL"),
-    ("gs://runs/ci", "not gs://"),
+    ("hdfs://runs/ci", "not hdfs://"),
+    ("az://team.runs/ci", "is not a bucket name for az://"),
+    ("az://team--runs/ci", "single hyphens"),
+    ("s3://team_runs/ci", "is not a bucket name for s3://"),
     ("s3://AKIAKEY:secret@runs/ci", "credentials"),
     ("s3://Runs_Bucket/ci", "is not a bucket name"),
     ("s3://runs/ci/../other", ". or .."),
