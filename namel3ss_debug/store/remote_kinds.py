@@ -118,6 +118,22 @@ def bound(fs: Any, scheme: str, attempts: int) -> Any:
     return fs
 
 
+def finalized_now(fs: Any) -> None:
+    """Run now, while fsspec's loop still runs, what a store's package left to run on that loop at the
+    interpreter's exit: adlfs closes its client so, by a finalizer that holds the store (so it never runs before the
+    exit), and once `remote_stores.release` has ended the loop it fails with a traceback on stderr after the
+    command's answer. Each finalizer runs once: the exit finds it done."""
+    import weakref  # noqa: PLC0415 - only `release` looks for them
+
+    for finalizer in list(getattr(weakref.finalize, "_registry", {})):  # CPython's table of live finalizers
+        held = finalizer.peek()
+        if held is not None and held[0] is fs:
+            try:
+                finalizer()
+            except Exception:  # a client that cannot be closed is left to the exit, as before
+                pass
+
+
 def no_credentials(error: BaseException) -> bool:
     """Whether a store's `error` says it was given no credentials at all (each client says it its own way)."""
     names = {kind.__name__ for kind in type(error).__mro__}

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 from ..model.errors import UsageError
 from .remote_errors import failure
-from .remote_kinds import ENVIRONMENT, EXTRAS, PACKAGES, bound, quietly_imported, store_class, store_options
+from .remote_kinds import (ENVIRONMENT, EXTRAS, PACKAGES, bound, finalized_now, quietly_imported, store_class,
+                           store_options)
 
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)", re.DOTALL)
 LOCAL_SCHEMES = frozenset({"file", "local"})  # a path in another spelling: read as the path it is
@@ -99,6 +100,8 @@ def release() -> None:
         return
     import asyncio  # noqa: PLC0415 - only a process that read a store ends its loop
 
+    for fs in stores:
+        finalized_now(fs)
     closing = [creator.__aexit__(None, None, None) for fs in stores
                if (creator := getattr(fs, "_s3creator", None)) is not None]  # s3fs's client and its connections
     for step in (*closing, running.shutdown_default_executor()):

@@ -22,7 +22,8 @@ import pytest
 from click.testing import CliRunner
 from support.storeservers import ACCOUNT, AzureServer, GcsServer
 from support.stubs import LoopbackServer, json_reply
-from test_bucket_traces import recorded  # noqa: F401 - the module's traced run, a fixture
+from support.rerunhelpers import command
+from test_bucket_traces import _judged, recorded  # noqa: F401 - `recorded`: the module's traced run, a fixture
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.store import remote, remote_read
@@ -78,12 +79,17 @@ def folder(store: tuple[str, Any]) -> str:
     ("diagnose", "TRACE", "--format", "json"),
     ("inspect", "TRACE", "--errors-only", "--format", "json"),
     ("check", "TRACE", "--max-errors", "0"),
+    ("inspect", "TRACE", "--tree"),
+    ("replay", "TRACE"),
+    ("diff", "TRACE", "traces/SECOND"),
+    ("export", "TRACE", "--to", "otlp-json", "-"),
 ], ids=lambda args: " ".join(args))
 def test_a_command_answers_for_the_store_what_it_answers_for_the_disk(store, here, args) -> None:
     local = run_file(here)
     remote_url = folder(store) + local.removeprefix("traces/")
-    code, out, _ = invoke(store, *[local if arg == "TRACE" else arg for arg in args])
-    code_r, out_r, err_r = invoke(store, *[remote_url if arg == "TRACE" else arg for arg in args])
+    named = {"traces/SECOND": run_file(here, 1)}
+    code, out, _ = invoke(store, *[local if arg == "TRACE" else named.get(arg, arg) for arg in args])
+    code_r, out_r, err_r = invoke(store, *[remote_url if arg == "TRACE" else named.get(arg, arg) for arg in args])
     assert "Traceback" not in err_r
     assert (code_r, out_r.replace(folder(store), "traces/")) == (code, out)
     assert out.strip()
@@ -94,6 +100,28 @@ def test_a_folder_is_its_newest_run_whole(store, here) -> None:
     assert code == 0
     assert json.loads(out)["overview"]["runs"][0]["files"] == [
         folder(store) + run_file(here, index).removeprefix("traces/") for index in range(3)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [
+    ("replay", "TRACE", "--rerun", "--yes", "--format", "json"),
+    ("verify", "TRACE", "--yes", "--format", "json"),
+], ids=lambda args: " ".join(args[:2]))
+def test_a_rerun_of_a_run_in_the_store_judges_as_one_on_the_disk(store, here, args) -> None:
+    verdicts = []
+    for trace in (run_file(here), folder(store) + run_file(here).removeprefix("traces/")):
+        done = command(*[trace if arg == "TRACE" else arg for arg in args], cwd=here, extra=store[1].environ())
+        assert "Traceback" not in done.stderr
+        judged = json.dumps(_judged(json.loads(done.stdout)), sort_keys=True)
+        verdicts.append((done.returncode, json.loads(judged.replace(folder(store), "traces/"))))
+    assert verdicts[1] == verdicts[0]
+
+
+def test_runs_lists_a_folder_as_it_lists_a_directory(store, here) -> None:
+    code, listed, _ = invoke(store, "runs", "traces", "--format", "json")
+    code_r, listed_r, said = invoke(store, "runs", folder(store), "--format", "json")
+    assert code_r == code == 0 and "indexed in memory for this command" in said
+    assert json.loads(listed_r.replace(folder(store), "traces/"))["runs"] == json.loads(listed)["runs"]
 
 
 def test_a_second_analyze_is_the_cache_s_answer_until_the_object_is_rewritten(store, here, monkeypatch) -> None:
