@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support.storeservers import ACCOUNT, AzureServer, GcsServer
+from support.storeservers import ACCOUNT, PACKAGES, SERVERS, store_with_bucket
 from support.stubs import LoopbackServer, json_reply
 from support.rerunhelpers import command
 from test_bucket_traces import _judged, recorded  # noqa: F401 - `recorded`: the module's traced run, a fixture
@@ -29,16 +29,12 @@ from namel3ss_debug.cli.main import cli
 from namel3ss_debug.store import remote, remote_read
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
-SERVERS = {"gs": GcsServer, "az": AzureServer}
-PACKAGES = {"gs": "gcsfs", "az": "adlfs"}
 
 
 @pytest.fixture(scope="module", params=sorted(SERVERS))
 def store(request: pytest.FixtureRequest, recorded: Path) -> Iterator[tuple[str, Any]]:  # noqa: F811
     """(scheme, server): the emulator started, its bucket `runs` holding the run's segments under `team/`."""
-    pytest.importorskip(PACKAGES[request.param])
-    with SERVERS[request.param]() as started:
-        started.make_bucket("runs")
+    with store_with_bucket(request.param) as started:
         fs = started.filesystem()
         for segment in sorted((recorded / "traces").glob("*.jsonl")):
             fs.put_file(str(segment), f"runs/team/{segment.name}")

@@ -13,20 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.storeservers import AzureServer, GcsServer
+from support.storeservers import PACKAGES, SERVERS, store_with_bucket
 from test_upload import APP, WAITING, local
 
-SERVERS = {"gs": GcsServer, "az": AzureServer}
-PACKAGES = {"gs": "gcsfs", "az": "adlfs"}
 STORES = ("AWS_", "GOOGLE_", "AZURE_", "STORAGE_EMULATOR_HOST", "NAMEL3SS_DEBUG_")
 
 
 @pytest.fixture(scope="module", params=sorted(SERVERS))
 def store(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
     """(scheme, server): the emulator started, its bucket `runs` made."""
-    pytest.importorskip(PACKAGES[request.param])
-    with SERVERS[request.param]() as started:
-        started.make_bucket("runs")
+    with store_with_bucket(request.param) as started:
         yield request.param, started
 
 

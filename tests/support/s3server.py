@@ -65,19 +65,26 @@ class S3Server:
         """The variables that point boto3, botocore and s3fs at this server, with its dummy keys."""
         return {**KEYS, "AWS_ENDPOINT_URL_S3": self.url, "AWS_ENDPOINT_URL": self.url}
 
+    what = "moto's server"  # how the skip names the server (`support.storeservers` starts others this way)
+    install = "pip install 'moto[server]'"
+
+    def command(self) -> Optional[list[str]]:
+        """The server's command line, listening on 127.0.0.1 at `port`; None when it is not installed."""
+        found = _command()
+        return [*found, "-H", "127.0.0.1", "-p", str(self.port)] if found else None
+
     def start(self) -> None:
-        command = _command()
+        command = self.command()
         if command is None:
-            missing("moto's server is not installed (pip install 'moto[server]')")
+            missing(f"{self.what} is not installed ({self.install})")
             return
-        self._process = subprocess.Popen([*command, "-H", "127.0.0.1", "-p", str(self.port)],
-                                         env={**os.environ, **self.settings},
+        self._process = subprocess.Popen(command, env={**os.environ, **self.settings},
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + STARTING_S
         while not self.answers():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                missing(f"moto's server did not start on {self.url}")
+                missing(f"{self.what} did not start on {self.url}")
             time.sleep(0.05)
 
     def stop(self) -> None:

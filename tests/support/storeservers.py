@@ -12,25 +12,25 @@ emulator from a package registry in a process of its own, stopped and started ag
         server.make_bucket("runs")
         environ = {**os.environ, **server.environ()}  # what a traced app or a command needs to reach it
 
-Both keep their state in memory: a server started again has no buckets. Without the emulator the tests are
-skipped, unless `NAMEL3SS_TEST_SERVERS=required` (CI), where that is a failure (`s3server.missing`).
+Both are `S3Server`s in all but their command, their environment and how a bucket is made: the same port across
+`stop` and `start`, their state in memory (a server started again has no buckets). Without the emulator the tests
+are skipped, unless `NAMEL3SS_TEST_SERVERS=required` (CI), where that is a failure (`s3server.missing`).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Optional
 
-from support.s3server import STARTING_S, free_port, missing
+import pytest
+from support.s3server import S3Server
 
 AZURITE = Path.home() / ".cache" / "namel3ss-debug" / "azurite" / "node_modules" / ".bin" / "azurite-blob"
 # Azurite's one account and its key: published by Microsoft for the emulator, a secret of no store
@@ -38,69 +38,11 @@ ACCOUNT = "devstoreaccount1"
 ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-class _EmulatorProcess:
-    """An emulator at http://127.0.0.1:PORT in a process of its own (in a temporary directory), the same port
-    across `stop` and `start`."""
-
-    what = "the emulator"
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._process: Optional[subprocess.Popen[bytes]] = None
-        self._home = tempfile.TemporaryDirectory(prefix="namel3ss-store-")
-
-    def command(self) -> Optional[list[str]]:
-        raise NotImplementedError
-
-    def start(self) -> None:
-        command = self.command()
-        if command is None:
-            missing(f"{self.what} is not installed")
-            return
-        self._process = subprocess.Popen(command, cwd=self._home.name, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + STARTING_S
-        while not self.answers():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                missing(f"{self.what} did not start on {self.url}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def answers(self) -> bool:
-        """Whether the emulator answers an HTTP request now."""
-        try:
-            with urllib.request.urlopen(self.url + "/", timeout=2):
-                return True
-        except urllib.error.HTTPError:
-            return True  # an error page is an answer
-        except OSError:
-            return False
-
-    def __enter__(self) -> _EmulatorProcess:
-        self.start()
-        return self
-
-    def __exit__(self, kind: Optional[type[BaseException]], error: Optional[BaseException],
-                 trace: Optional[TracebackType]) -> None:
-        self.stop()
-        self._home.cleanup()
-
-
-class GcsServer(_EmulatorProcess):
+class GcsServer(S3Server):
     """`gcp-storage-emulator` on 127.0.0.1, its objects in memory."""
 
-    what = "gcp-storage-emulator (pip install gcp-storage-emulator)"
+    what = "gcp-storage-emulator"
+    install = "pip install gcp-storage-emulator"
 
     def command(self) -> Optional[list[str]]:
         beside = Path(sys.executable).with_name("gcp-storage-emulator")
@@ -126,10 +68,11 @@ class GcsServer(_EmulatorProcess):
             pass
 
 
-class AzureServer(_EmulatorProcess):
+class AzureServer(S3Server):
     """Azurite's blob service on 127.0.0.1, its blobs in memory."""
 
-    what = "Azurite (npm install azurite, as .ci/run does)"
+    what = "Azurite"
+    install = "npm install azurite, as .ci/run does"
 
     def command(self) -> Optional[list[str]]:
         found = str(AZURITE) if AZURITE.is_file() else shutil.which("azurite-blob")
@@ -154,3 +97,17 @@ class AzureServer(_EmulatorProcess):
         service = BlobServiceClient.from_connection_string(self.environ()["AZURE_STORAGE_CONNECTION_STRING"])
         with service:
             service.create_container(name)
+
+
+SERVERS: dict[str, type[S3Server]] = {"gs": GcsServer, "az": AzureServer}
+PACKAGES = {"gs": "gcsfs", "az": "adlfs"}  # the fsspec package each store's tests read and write it with
+
+
+@contextmanager
+def store_with_bucket(scheme: str) -> Iterator[Any]:
+    """The emulator of `scheme` (`gs`, `az`) started, its bucket `runs` made; the test skipped without the store's
+    fsspec package."""
+    pytest.importorskip(PACKAGES[scheme])
+    with SERVERS[scheme]() as started:
+        started.make_bucket("runs")
+        yield started

@@ -9,20 +9,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.storeservers import AzureServer, GcsServer
+from support.storeservers import SERVERS, store_with_bucket
 
 from namel3ss_debug.store import remote_kinds
 from namel3ss_debug.store.remote_put import said_md5
 
-SERVERS = {"gs": GcsServer, "az": AzureServer}
-PACKAGES = {"gs": "gcsfs", "az": "adlfs"}
 
 
 @pytest.fixture(scope="module", params=sorted(SERVERS))
 def store(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
-    pytest.importorskip(PACKAGES[request.param])
-    with SERVERS[request.param]() as started:
-        started.make_bucket("runs")
+    """(scheme, server): the emulator started, its bucket `runs` made."""
+    with store_with_bucket(request.param) as started:
         yield request.param, started
 
 
