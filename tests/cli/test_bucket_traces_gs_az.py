@@ -22,10 +22,13 @@ import pytest
 from click.testing import CliRunner
 from support.storeservers import ACCOUNT, PACKAGES, SERVERS, store_with_bucket
 from support.stubs import LoopbackServer, json_reply
+from support.tracefactory import RUN_ID
+from support.analysisruns import random_run
 from support.rerunhelpers import command
 from test_bucket_traces import _judged, recorded  # noqa: F401 - `recorded`: the module's traced run, a fixture
 
 from namel3ss_debug.cli.main import cli
+from namel3ss_debug.ops import workers
 from namel3ss_debug.store import remote, remote_read
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -111,6 +114,24 @@ def test_a_rerun_of_a_run_in_the_store_judges_as_one_on_the_disk(store, here, ar
         judged = json.dumps(_judged(json.loads(done.stdout)), sort_keys=True)
         verdicts.append((done.returncode, json.loads(judged.replace(folder(store), "traces/"))))
     assert verdicts[1] == verdicts[0]
+
+
+def test_many_runs_read_in_two_worker_processes_answer_as_one_process(store, here, monkeypatch) -> None:
+    """20 runs (more than `workers.MIN_PARALLEL`): `--jobs 2` reads them in workers, each making its own client of
+    the store from its own environment, and answers byte for byte what one process answers."""
+    fs = store[1].filesystem()
+    for number in range(20):
+        name = f"20261122-1000{number:02d}-abcdef"
+        fs.pipe_file(f"runs/many/{name}.0000.jsonl", random_run(number).lines().replace(RUN_ID.encode(),
+                                                                                       name.encode()))
+    started: list[int] = []
+    real = workers.InOrder.__init__
+    monkeypatch.setattr(workers.InOrder, "__init__", lambda self, *args: started.append(1) or real(self, *args))
+    url = f"{store[0]}://runs/many/"
+    one = invoke(store, "analyze", "--all", url, "--format", "json", "--no-cache", "--jobs", "1")
+    two = invoke(store, "analyze", "--all", url, "--format", "json", "--no-cache", "--jobs", "2")
+    assert started == [1] and two == one and one[0] == 0
+    assert len(json.loads(one[1])["overview"]["runs"]) == 20
 
 
 def test_runs_lists_a_folder_as_it_lists_a_directory(store, here) -> None:
