@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import partial
-from ..scrub.learn import StreamLearner
+from typing import TYPE_CHECKING
+
 from ..store import remote
 from ..store.sources import RunSource
+
+if TYPE_CHECKING:  # the redactor loads only in a worker that learns: `check` of a local run never does
+    from ..scrub.learn import StreamLearner
 
 
 class LearnedThere:
@@ -43,6 +47,8 @@ class LearnedThere:
         return learned
 
     def _learner(self, url: str) -> StreamLearner:
+        from ..scrub.learn import StreamLearner  # noqa: PLC0415 - as the import above says
+
         def heard(learner: StreamLearner) -> None:
             if not learner.foreign:
                 self.learned[url] = list(learner.redactor.learned)

@@ -88,8 +88,8 @@ def _write(directory: Path, run_id: str, fields: dict[str, object]) -> bool:
         return False
     document = json.dumps({"v": MARK_VERSION, "run_id": run_id, **fields}).encode()
     try:
-        directory.mkdir(parents=True, exist_ok=True)  # at a run's start its writer has not made it yet
-        with Folder.open(directory, follow=True) as folder:
+        # at a run's start its writer has not made the folder yet: made as the writer makes it (the umask's mode)
+        with Folder.open(directory, make=True, follow=True) as folder:
             folder.replace(mark_name(run_id), lambda out: out.write(document))
         return True
     except OSError:

@@ -46,7 +46,7 @@ from .scan import Identity, Reads, SyncPlan, SyncResult, Where, plan, scan
 from .schema import full_text_search
 from .dialect import SQLITE, Dialect
 from .sql import select_sql
-from .writes import Written, forget, write_runs
+from .writes import WrittenRun, forget, write_runs
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
 _CHUNK = 500  # run ids per `IN (...)`
@@ -131,7 +131,7 @@ class RunIndex:
             self._forget([self._source(key) for key in changes.gone])
         todo = [*changes.new, *changes.changed]
         failures: dict[str, str] = {}
-        pending: list[Written] = []  # read, not yet written: WRITE_BATCH runs a transaction
+        pending: list[WrittenRun] = []  # read, not yet written: WRITE_BATCH runs a transaction
         reads = index_run.each([changes.source(self.directory, key) for key in todo])
         for done, (key, indexed) in enumerate(zip(todo, reads), 1):
             try:
@@ -143,7 +143,7 @@ class RunIndex:
                 if key in changes.changed:
                     self._forget([self._source(key)])
             else:
-                pending.append(Written(key, row, blob, indexed.operations, changes.files[key]))
+                pending.append(WrittenRun(key, row, blob, indexed.operations, changes.files[key]))
                 self._failed.pop(key, None)
             if len(pending) >= WRITE_BATCH or done == len(todo):
                 self._write(pending)
@@ -313,7 +313,7 @@ class RunIndex:
         with self._writing():
             forget(self._connection, keys, self.searchable)
 
-    def _write(self, runs: list[Written]) -> None:
+    def _write(self, runs: list[WrittenRun]) -> None:
         """The runs' rows, files and operations, in one transaction (their readings are done before it starts);
         none: nothing written."""
         if not runs:

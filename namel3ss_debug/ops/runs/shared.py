@@ -44,7 +44,7 @@ from .pgconnect import BOUND_S, PgConnection, connect, failed
 from .pgschema import SEQUENCE, prepared
 from .rows import search_text, stored_columns
 from .scan import Identity, SyncPlan
-from .writes import Written
+from .writes import WrittenRun
 
 RETRIES = 12  # attempts of one batch before the sync fails (each after a random wait of up to 0.05 s x 2^n)
 _JULIAN_EPOCH_MS = 210_866_760_000_000  # 1970-01-01T00:00Z in milliseconds of the Julian day count
@@ -194,7 +194,7 @@ class SharedRunIndex(RunIndex):
             connection.execute(f"SELECT nextval('{SEQUENCE}')")
         self._retrying(forget)
 
-    def _write(self, runs: list[Written]) -> None:
+    def _write(self, runs: list[WrittenRun]) -> None:
         if not runs:
             return
         ordered = sorted(runs, key=lambda run: run.key)
@@ -205,7 +205,7 @@ class SharedRunIndex(RunIndex):
             connection.execute(f"SELECT nextval('{SEQUENCE}')")
         self._retrying(write)
 
-    def _write_one(self, connection: PgConnection, run: Written) -> None:
+    def _write_one(self, connection: PgConnection, run: WrittenRun) -> None:
         """The run's row first (its lock is what two writers of one run queue on), then its files and operations."""
         source, row = self._source(run.key), run.row
         columns = [_text(value) for value in stored_columns(source, row, search_text(row), run.blob)]

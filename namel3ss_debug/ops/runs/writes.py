@@ -1,4 +1,4 @@
-"""A SQLite run index's writes: runs read (`Written`) put as their rows (the run's row, its full-text row, its files
+"""A SQLite run index's writes: runs read (`WrittenRun`) put as their rows (the run's row, its full-text row, its files
 and operations) or runs forgotten, inside the caller's transaction, each batch moving the index's version on.
 
 A run written again replaces all it had (INSERT OR REPLACE of its row, its files and operations deleted first), so
@@ -20,7 +20,7 @@ _TABLES = ("runs", "files", "operations")
 
 
 @dataclass(frozen=True)
-class Written:
+class WrittenRun:
     """A run read, to be written: its key, row (and the row's stored bytes), operations and files."""
 
     key: str
@@ -30,7 +30,7 @@ class Written:
     files: dict[str, Identity]
 
 
-def write_runs(connection: sqlite3.Connection, runs: Sequence[Written], searchable: bool) -> None:
+def write_runs(connection: sqlite3.Connection, runs: Sequence[WrittenRun], searchable: bool) -> None:
     """The runs' rows (as `rows.stored` gives them), files and operations, and the full-text rows when
     `searchable`; the version moved on."""
     for run in runs:
@@ -48,7 +48,7 @@ def forget(connection: sqlite3.Connection, keys: Sequence[str], searchable: bool
     _bump(connection)
 
 
-def _write_run(connection: sqlite3.Connection, run: Written, searchable: bool) -> None:
+def _write_run(connection: sqlite3.Connection, run: WrittenRun, searchable: bool) -> None:
     key, row = run.key, run.row
     search = search_text(row)
     columns = stored_columns(key, row, search, run.blob)
