@@ -34,7 +34,8 @@ class Settings:
 
     enabled: bool = False
     trace_output_dir: str = "debug/traces"
-    # Where each finished run's segments are sent (`launch/uploading.py`): "" for nowhere, else s3://BUCKET[/PREFIX]
+    # Where each finished run's segments are sent (`launch/uploading.py`): "" for nowhere, else
+    # s3://BUCKET[/PREFIX], gs://BUCKET[/PREFIX] or az://CONTAINER[/PREFIX]
     trace_upload_url: str = ""
     trace_upload_keep_local: bool = False  # keep the local files of a run once its upload is confirmed
     trace_upload_timeout_seconds: float = 30.0  # the most a run's end waits for the uploads
