@@ -114,7 +114,8 @@ class Sides:
         reading = Reading(remote.without_store_environment(env.environ), str(env.cwd), self.settings(),
                           remote.pins(path for path in new.files if remote.is_url(path)),
                           learned_there.watched([new]))
-        with InOrder(_new_there, [new], 1, _set_up, (reading,), chunk=1, runs=1) as told, progress:
+        with InOrder(_new_there, [new], 1, _set_up, (reading,), chunk=1, runs=1,
+                     fresh=any(remote.is_url(path) for path in new.files)) as told, progress:
             logged = LoggedProblems(strict=self.strict)
             reader = TraceReader(logged, stdin=env.stdin, progress=progress.advance, reuse_buffers=True,
                                  write_index=self.index)

@@ -96,7 +96,8 @@ def _given(make: Callable[..., Any], args: tuple[Any, ...], batches: list[tuple[
     items: list[Any] = [batch[0] for batch in batches] if one else batches
     runs = sum(map(len, batches))
     with env.progress([source for batch in batches for source in batch]) as bar:
-        for batch, told in zip(batches, in_order(_read_there, items, workers, _set_up, setup, chunk=chunk, runs=runs)):
+        for batch, told in zip(batches, in_order(_read_there, items, workers, _set_up, setup, chunk=chunk, runs=runs,
+                                                     fresh=bool(urls))):
             if isinstance(told, (Namel3ssDebugError, OSError)):
                 if not keep:
                     raise told

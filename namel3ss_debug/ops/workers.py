@@ -61,12 +61,13 @@ def in_workers(sources: Sequence[RunSource], jobs: int) -> bool:
 
 
 def in_order(work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],
-             args: tuple[Any, ...], chunk: int = CHUNK, runs: int | None = None) -> Iterator[B]:
+             args: tuple[Any, ...], chunk: int = CHUNK, runs: int | None = None, fresh: bool = False) -> Iterator[B]:
     """`work(item)` of each item, in the items' order, in `workers` worker processes, each set up by
     `setup(*args)`, handed `chunk` items at a time (`runs`: the runs they hold, when an item is a batch of them).
     `work` and `setup` are functions of a module (a worker imports them), and what they take and give can be
-    pickled. The workers start when the first answer is asked for (`InOrder`: at once)."""
-    with InOrder(work, items, workers, setup, args, chunk, runs) as answers:
+    pickled. The workers start when the first answer is asked for (`InOrder`: at once). `fresh`: the workers
+    read this process's environment as it is now (`start_method`)."""
+    with InOrder(work, items, workers, setup, args, chunk, runs, fresh) as answers:
         yield from answers
 
 
@@ -76,12 +77,12 @@ class InOrder(Generic[B]):
     error, Ctrl-C): the items not begun are not read."""
 
     def __init__(self, work: Callable[[A], B], items: Sequence[A], workers: int, setup: Callable[..., None],
-                 args: tuple[Any, ...], chunk: int = CHUNK, runs: int | None = None):
+                 args: tuple[Any, ...], chunk: int = CHUNK, runs: int | None = None, fresh: bool = False):
         import multiprocessing  # noqa: PLC0415 - loaded only when workers start: a listing of a few runs needs none
         from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - as above
 
         remote.release_for_fork()
-        context = multiprocessing.get_context(start_method())
+        context = multiprocessing.get_context(start_method(fresh))
         count = runs or len(items)
         self._what = f"{count} run{'s' if count != 1 else ''} in {workers} process{'es' if workers != 1 else ''}"
         self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=setup, initargs=args)
@@ -111,14 +112,17 @@ def main_process() -> bool:
     return multiprocessing.parent_process() is None
 
 
-def start_method() -> str:
+def start_method(fresh: bool = False) -> str:
     """`fork` for a process of one thread (a worker starts at once, with nothing to import); with other threads
     (`view` serves pages from several) a fork could copy a lock one of them holds, so `forkserver`, a clean process
-    the workers are forked from (it imports this package once); `spawn` where neither is offered."""
+    the workers are forked from (it imports this package once); `spawn` where neither is offered. With `fresh`
+    (workers that read a store: its endpoint and credentials are read from their own environment) never the fork
+    server: it keeps the environment of the moment it started, perhaps long before in a long-lived process
+    (`view`, a library caller), where a spawned worker has this process's environment as it is now."""
     import multiprocessing  # noqa: PLC0415 - as in_order
     import threading  # noqa: PLC0415 - as above
 
     offered = multiprocessing.get_all_start_methods()
     if "fork" in offered and threading.active_count() == 1:
         return "fork"
-    return "forkserver" if "forkserver" in offered else "spawn"
+    return "forkserver" if "forkserver" in offered and not fresh else "spawn"

@@ -176,7 +176,7 @@ def test_a_worker_reads_the_credentials_of_its_own_environment(server, monkeypat
 def test_a_worker_started_afresh_reads_the_versions_this_process_listed(server, monkeypatch) -> None:
     """A worker that is no fork of this process (`spawn`: a process with other threads, another system) is handed
     the versions the listing found: an object rewritten since is said to have changed, not read anew."""
-    monkeypatch.setattr(workers, "start_method", lambda: "spawn")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "spawn")
     name = run_name(3)
     code, out, err = analyze_changed(server, monkeypatch, name, "rewrite")
     assert (code, out) == (3, "")
@@ -233,3 +233,23 @@ def test_diff_keeps_a_side_read_in_a_worker_with_no_second_read(server, started,
     opened.clear()
     assert invoke(server, "diff", base, new, "--format", "json", "--jobs", "1") == first
     assert opened == []  # the cache's answer, kept with what NEW's read in the worker taught
+
+
+def test_workers_of_a_threaded_process_read_its_environment_as_it_is_now_not_a_fork_servers(server) -> None:
+    """A long-lived process with threads of its own (`view`, a test session, a library caller) has a fork server
+    that kept the environment of the moment it started; workers reading a store are spawned instead, with the
+    environment as it is now (here: the store's endpoint and keys, set after the fork server started)."""
+    import multiprocessing.forkserver  # noqa: PLC0415 - only here
+    import threading  # noqa: PLC0415 - as above
+
+    multiprocessing.forkserver.ensure_running()  # started before the store's variables are set
+    other = threading.Event()
+    thread = threading.Thread(target=other.wait, daemon=True)
+    thread.start()  # a second thread: no fork
+    try:
+        two = invoke(server, "analyze", "--all", FOLDER, "--format", "json", "--no-cache", "--jobs", "2")
+    finally:
+        other.set()
+        thread.join()
+    assert two[0] == 0, two[2]
+    assert workers.start_method(fresh=True) != "forkserver" and len(json.loads(two[1])["overview"]["runs"]) == RUNS

@@ -98,7 +98,7 @@ def test_the_answer_of_a_run_read_in_parts_is_the_release_s(traces, trace, comma
     monkeypatch.setattr(split, "PART_BYTES", (traces / trace).stat().st_size // 3)
     monkeypatch.setattr(split, "LOOK_AHEAD", 1)
     monkeypatch.setattr(split, "HEAD_LINES", 4)  # a small trace: the run's first lines, where its root starts
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     cuts: list[object] = []
     monkeypatch.setattr(split, "_cut", lambda *args, cut=split._cut: cuts.append(cut(*args)) or cuts[-1])
     joins: list[bool] = []
@@ -112,7 +112,7 @@ def test_the_answer_of_a_run_read_in_parts_is_the_release_s(traces, trace, comma
 @pytest.mark.parametrize("trace", TRACES)
 def test_the_diff_of_two_runs_read_at_once_is_the_release_s(traces, trace, monkeypatch):
     """`diff --jobs 2`: NEW read in a worker process while BASE is read here; the answer is the release's."""
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", 0)  # these runs are small
     at_once: list[bool] = []
     both = diff_sides.Sides.both
@@ -136,7 +136,7 @@ def test_the_diff_of_runs_read_in_parts_is_the_release_s(traces, trace, monkeypa
     other = TRACES[(TRACES.index(trace) + 1) % len(TRACES)]
     monkeypatch.setattr(split, "PART_BYTES", min((traces / name).stat().st_size for name in (trace, other)) // 3)
     monkeypatch.setattr(split, "HEAD_LINES", 4)
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", 1 << 60)  # each run alone
     cuts: list[object] = []
     monkeypatch.setattr(split, "_cut", lambda *args, cut=split._cut: cuts.append(cut(*args)) or cuts[-1])

@@ -47,6 +47,6 @@ def stops_when_one_vanishes(monkeypatch: pytest.MonkeyPatch, paths: list[Path],
         return opened(path, *args, **kwargs)
 
     monkeypatch.setattr(reader, "open_trace", vanishing)
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     with pytest.raises(TraceError, match=f"^cannot read {victim}: No such file or directory$"):
         read(paths)

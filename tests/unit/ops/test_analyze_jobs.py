@@ -107,7 +107,7 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(batches, "tallied", dies)
     # forked whatever threads this test process runs (another test's server), so the workers see `dies`
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     with pytest.raises(Namel3ssDebugError, match=f"a worker process stopped while reading {RUNS} runs in 2 processes"):
         analysed(many(tmp_path), tmp_path, 2, [])
 

@@ -88,7 +88,7 @@ def joins(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         return asked[-1]
 
     monkeypatch.setattr(split_run, "join", counted)
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     monkeypatch.setattr(split, "PART_BYTES", PART)
     return asked
 

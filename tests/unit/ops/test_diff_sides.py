@@ -44,7 +44,7 @@ def at_once(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         return answer
 
     monkeypatch.setattr(diff_sides.Sides, "both", counted)
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     monkeypatch.setattr(diff_sides, "AT_ONCE_BYTES", 0)  # the runs here are small
     return asked
 
@@ -145,7 +145,7 @@ def test_a_run_read_alone_in_parts_is_the_diff_and_the_side_one_read_gives(tmp_p
     """A big run read alone (`ops/reading/parts.py`: the other side small, or kept): cut in parts, each part's calls
     recorded in a worker and joined. The answer and the warnings (an invalid line, an unknown event type, in a part)
     are one read's; a clean read keeps in the cache the sides and the answer one read keeps."""
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     base, new = written(tmp_path, "base.jsonl", 1, broken=False), written(tmp_path, "new.jsonl", 5, broken=False)
     if broken:
         lines = new.read_bytes().splitlines(keepends=True)
@@ -168,7 +168,7 @@ def test_a_run_read_alone_in_parts_is_the_diff_and_the_side_one_read_gives(tmp_p
 
 def test_a_worker_that_dies_while_a_run_is_diffed_in_parts_is_one_clear_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     base, new = written(tmp_path, "base.jsonl", 1, broken=False), written(tmp_path, "new.jsonl", 5, broken=False)
     monkeypatch.setattr(split, "PART_BYTES", new.stat().st_size // 3)
     monkeypatch.setattr(split, "_part_there", _dies)

@@ -81,7 +81,7 @@ def test_a_run_with_a_line_past_the_limit_read_in_parts_is_refused_with_its_plac
     monkeypatch.setattr(blocks, "BLOCK_SIZE", 64 << 10)  # reads a few times smaller than the line, as 1 MiB is to 256
     monkeypatch.setattr(split, "PART_BYTES", 40_000)
     monkeypatch.setattr(split, "LONGEST", 256 << 10)
-    monkeypatch.setattr(workers, "start_method", lambda: "fork")
+    monkeypatch.setattr(workers, "start_method", lambda fresh=False: "fork")
     path, number = _run_with_a_long_line(tmp_path / "big.jsonl", at, length)
     env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=lambda line: None,
                       stdin=io.BytesIO(b""))
