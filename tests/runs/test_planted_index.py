@@ -19,6 +19,7 @@ from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.ops.browse import open_browser, query_of
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
+from namel3ss_debug.ops.runs.catalogue import Catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME
 from namel3ss_debug.ops.runs.listing import RunsRequest
 from namel3ss_debug.ops.runs.listing import query_of as runs_query_of
@@ -129,19 +130,22 @@ def test_a_request_line_with_no_path_is_a_bad_request(tmp_path: Path, target: st
         server.server_close()
 
 
-def _damage(directory: Path, run_id: str) -> None:
+def _damaged_at(directory: Path, place: int, warnings: list[str]) -> tuple[Catalogue, list[str]]:
+    """Seven runs listed, then the row of the run at `place` in the listing damaged; the catalogue and the ids
+    in the listing's order."""
+    write_runs(directory, 7, seed=9)
+    listed = catalogue(directory, warnings)
+    every = [row.run_id for row in listed.select(RunQuery())]
     with sqlite3.connect(directory / INDEX_NAME) as connection:
-        connection.execute("UPDATE runs SET row = X'c1' WHERE source = ?", (run_id,))
+        connection.execute("UPDATE runs SET row = X'c1' WHERE source = ?", (every[place],))
     connection.close()
+    warnings.clear()
+    return listed, every
 
 
 def test_a_listing_read_in_groups_gives_every_row_in_order_and_heals_a_damaged_first_group(tmp_path: Path) -> None:
-    write_runs(tmp_path, 7, seed=9)
     warnings: list[str] = []
-    listed = catalogue(tmp_path, warnings)
-    every = [row.run_id for row in listed.select(RunQuery())]
-    _damage(tmp_path, every[1])
-    warnings.clear()
+    listed, every = _damaged_at(tmp_path, 1, warnings)
     groups = list(listed.groups(RunQuery(), 3))
     assert [len(group) for group in groups] == [3, 3, 1]
     assert [row.run_id for group in groups for row in group] == every  # the damaged run read again, at once
@@ -149,12 +153,8 @@ def test_a_listing_read_in_groups_gives_every_row_in_order_and_heals_a_damaged_f
 
 
 def test_a_damaged_row_in_a_later_group_is_left_out_and_said_and_read_again_by_the_next_sync(tmp_path: Path) -> None:
-    write_runs(tmp_path, 7, seed=9)
     warnings: list[str] = []
-    listed = catalogue(tmp_path, warnings)
-    every = [row.run_id for row in listed.select(RunQuery())]
-    _damage(tmp_path, every[5])
-    warnings.clear()
+    listed, every = _damaged_at(tmp_path, 5, warnings)
     shown = [row.run_id for group in listed.groups(RunQuery(), 3) for row in group]
     assert shown == every[:5] + every[6:]  # the rows before it were shown: it cannot be asked for again
     (note,) = warnings
