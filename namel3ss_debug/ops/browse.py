@@ -9,6 +9,9 @@ through many runs does not hold every run in memory.
 With `follow`, each listing syncs the index first (at most once each `REFRESH_S`, however many pages poll),
 so runs written since appear and runs deleted go; a run page of a run still being written follows it as
 `view --follow TRACE` does; and `latest()` is the directory's newest run, followed to each new run that starts.
+
+A team's index whose database stopped answering (`IndexUnreachable`: the request that met it is answered with its
+line) is connected to again at the next request, so a `view` left open outlives the database's restart.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,8 +32,9 @@ from ..store.sources import is_directory, is_folder
 from .environment import Environment, count_bytes
 from .report import ReportRequest
 from .runs import page
-from .runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
+from .runs.catalogue import Catalogue, CatalogueRequest, index_of, open_catalogue
 from .runs.page import Chart
+from .runs.pgconnect import IndexUnreachable
 from .runs.query import LINEAGES, SORTS, RunFilter, RunQuery, capped
 from .view import LiveRun, NoRunYet, local_follow, warn_once
 
@@ -100,6 +105,7 @@ class RunsBrowser:
         self._lock = threading.Lock()
         self._synced_at = clock()
         self._everything: tuple[int, int, dict[str, list[str]]] | None = None  # version, total, facets
+        self._lost = False  # the index's database stopped answering: connected to again at the next request
 
     @property
     def directory(self) -> str:
@@ -107,15 +113,33 @@ class RunsBrowser:
 
     def listing(self, query: RunQuery) -> BrowsePage:
         """The page of rows `query` asks for now (synced first when following), and what the page shows with it."""
-        self.refresh()
-        index = self.catalogue.index
-        version = index.version
-        total, offered = self._everything_at(version)
-        rows = self.catalogue.select(query)
-        matched = page.matched(index, query.where)
-        parents = [row.parent for row in rows if row.parent is not None]
-        return BrowsePage(rows, version, total, matched, query.offset, query.limit, offered,
-                          page.listed(index, parents), page.chart(index, query.where, matched))
+        with self._asking():
+            self.refresh()
+            index = self.catalogue.index
+            version = index.version
+            total, offered = self._everything_at(version)
+            rows = self.catalogue.select(query)
+            matched = page.matched(index, query.where)
+            parents = [row.parent for row in rows if row.parent is not None]
+            return BrowsePage(rows, version, total, matched, query.offset, query.limit, offered,
+                              page.listed(index, parents), page.chart(index, query.where, matched))
+
+    @contextmanager
+    def _asking(self) -> Iterator[None]:
+        """A question of the index: after its database stopped answering, asked on a new connection (which fails
+        in one line again, within the bound, while it still does not answer)."""
+        with self._lock:
+            if self._lost:
+                catalogue = self.catalogue
+                catalogue.index.close()
+                catalogue.index = index_of(catalogue.directory, catalogue.reading.resolved, catalogue.env,
+                                           key=catalogue.reading.key, strict=catalogue.index.strict)
+                self._lost, self._everything = False, None
+        try:
+            yield
+        except IndexUnreachable:
+            self._lost = True
+            raise
 
     def refresh(self) -> None:
         """Following: sync the index, at most once each REFRESH_S."""
@@ -128,8 +152,9 @@ class RunsBrowser:
             self._synced_at = self._clock()
 
     def version(self) -> int:
-        self.refresh()
-        return self.catalogue.index.version
+        with self._asking():
+            self.refresh()
+            return self.catalogue.index.version
 
     def run(self, run_id: str) -> LiveRun | None:
         """The page of the run of that id; None when the index holds no such run."""
@@ -157,11 +182,12 @@ class RunsBrowser:
         return len(self._pages)
 
     def _row(self, run_id: str) -> RunRow | None:
-        row = self.catalogue.get(run_id)
-        if row is None and self.follow:  # written since the last sync
-            self.refresh()
+        with self._asking():
             row = self.catalogue.get(run_id)
-        return row if row is not None and row.files else None
+            if row is None and self.follow:  # written since the last sync
+                self.refresh()
+                row = self.catalogue.get(run_id)
+            return row if row is not None and row.files else None
 
     def _page(self, key: tuple[str, ...], traces: tuple[str, ...], follow: bool | None = None) -> LiveRun:
         with self._lock:

@@ -123,7 +123,7 @@ def _until_waiting_on_a_lock(admin: psycopg.Connection, command: subprocess.Pope
         time.sleep(0.05)
 
 
-def test_views_list_on_a_server_that_stops_answers_500_with_the_line(tmp_path: Path, server: PgServer) -> None:
+def test_views_list_on_a_server_that_stops_answers_500_with_the_line_then_lists_once_it_answers(tmp_path: Path, server: PgServer) -> None:
     url = server.database("view")
     write_runs(tmp_path / "runs", 3, seed=6)
     errors: list[str] = []
@@ -133,6 +133,8 @@ def test_views_list_on_a_server_that_stops_answers_500_with_the_line(tmp_path: P
     try:
         with server.paused(), pytest.raises(urllib.error.HTTPError) as answered:
             urllib.request.urlopen(view.url + RUNS_DATA_PATH.lstrip("/"), timeout=60)
+        with urllib.request.urlopen(view.url + RUNS_DATA_PATH.lstrip("/"), timeout=60) as again:
+            listed = again.read().decode()  # the server answers again: the view asks it on a new connection
     finally:
         view.shutdown()
         view.server_close()
@@ -140,6 +142,7 @@ def test_views_list_on_a_server_that_stops_answers_500_with_the_line(tmp_path: P
     body = answered.value.read().decode()
     assert answered.value.code == 500 and stopped_answering(url) in body
     assert [line for line in errors if stopped_answering(url) in line] == errors and len(errors) == 1
+    assert again.status == 200 and listed.count('"run_id"') == 3
 
 
 def test_a_run_end_on_a_server_that_stops_keeps_the_run_with_one_line(tmp_path: Path, server: PgServer) -> None:
