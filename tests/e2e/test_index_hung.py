@@ -123,7 +123,8 @@ def _until_waiting_on_a_lock(admin: psycopg.Connection, command: subprocess.Pope
         time.sleep(0.05)
 
 
-def test_views_list_on_a_server_that_stops_answers_500_with_the_line_then_lists_once_it_answers(tmp_path: Path, server: PgServer) -> None:
+def test_views_list_on_a_server_that_stops_answers_500_with_the_line_then_lists_once_it_answers(
+        tmp_path: Path, server: PgServer) -> None:
     url = server.database("view")
     write_runs(tmp_path / "runs", 3, seed=6)
     errors: list[str] = []
