@@ -11,7 +11,6 @@ its events in three segments, uploaded as `s3://runs/team/RUN.000N.jsonl`.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 from support.rerunhelpers import command
 from support.pgserver import PgServer
-from support.s3server import S3Server
+from support.s3server import S3Server, rewritten_after_first_block
 from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
@@ -282,20 +281,7 @@ def test_an_object_rewritten_during_the_read_is_one_error(server, here, monkeypa
     big = (here / run_file(here)).read_bytes()
     big = big * (40 * remote_read.READ_BLOCK // len(big) + 1)
     store.pipe("runs/changing/run.jsonl", big)
-    real = remote.open_object
-
-    class RewrittenAfterItsFirstBlock(io.RawIOBase):
-        def __init__(self, url: str) -> None:
-            self.stream, self.blocks = real(url), 0
-
-        def readinto(self, buffer) -> int:
-            count = self.stream.readinto(buffer)
-            self.blocks += 1
-            if self.blocks == 1:
-                store.pipe("runs/changing/run.jsonl", big[: len(big) // 2])
-            return count
-
-    monkeypatch.setattr(remote, "open_object", RewrittenAfterItsFirstBlock)
+    rewritten_after_first_block(monkeypatch, lambda: store.pipe("runs/changing/run.jsonl", big[: len(big) // 2]))
     code, out, err = invoke(server, "analyze", "s3://runs/changing/run.jsonl", "--no-cache")
     assert code == 3 and out == ""
     assert err.strip().splitlines() == [

@@ -8,7 +8,6 @@ segments put under `runs/team/`.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.s3server import rewritten_after_first_block
 from support.storeservers import ACCOUNT, PACKAGES, SERVERS, store_with_bucket
 from support.stubs import LoopbackServer, json_reply
 from support.tracefactory import RUN_ID
@@ -162,20 +162,9 @@ def test_an_object_rewritten_during_the_read_is_one_error(store, here, monkeypat
     whole = (here / run_file(here)).read_bytes()
     whole = whole * (20 * remote_read.FIRST_BLOCK // len(whole) + 1)
     fs.pipe_file("runs/changing/run.jsonl", whole)
-    real = remote.open_object
-
-    class RewrittenAfterItsFirstBlock(io.RawIOBase):
-        def __init__(self, url: str) -> None:
-            self.stream, self.blocks = real(url), 0
-
-        def readinto(self, buffer) -> int:
-            count = self.stream.readinto(buffer)
-            self.blocks += 1
-            if self.blocks == 1:  # the same length, other bytes: only its version tells
-                fs.pipe_file("runs/changing/run.jsonl", whole.replace(b"sunny", b"rainy"))
-            return count
-
-    monkeypatch.setattr(remote, "open_object", RewrittenAfterItsFirstBlock)
+    # the same length, other bytes: only its version tells
+    rewritten_after_first_block(monkeypatch, lambda: fs.pipe_file("runs/changing/run.jsonl",
+                                                                   whole.replace(b"sunny", b"rainy")))
     code, out, err = invoke(store, "analyze", url, "--no-cache")
     assert (code, out) == (3, "")
     assert err.strip().splitlines() == [

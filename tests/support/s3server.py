@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import pytest
 
@@ -128,3 +128,26 @@ def _command() -> Optional[list[str]]:
         return [str(beside)]
     found = shutil.which("moto_server")
     return [found] if found else None
+
+
+def rewritten_after_first_block(monkeypatch: pytest.MonkeyPatch, rewrite: Callable[[], None]) -> None:
+    """`remote.open_object` patched so that each object read is rewritten (`rewrite`) once its first block is
+    read: the read that began with one version ends on another."""
+    import io  # noqa: PLC0415 - only the tests that rewrite an object need it
+
+    from namel3ss_debug.store import remote  # noqa: PLC0415 - as above
+
+    real = remote.open_object
+
+    class RewrittenAfterItsFirstBlock(io.RawIOBase):
+        def __init__(self, url: str) -> None:
+            self.stream, self.blocks = real(url), 0
+
+        def readinto(self, buffer: Any) -> int:
+            count: int = self.stream.readinto(buffer)
+            self.blocks += 1
+            if self.blocks == 1:
+                rewrite()
+            return count
+
+    monkeypatch.setattr(remote, "open_object", RewrittenAfterItsFirstBlock)
