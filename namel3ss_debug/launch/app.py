@@ -22,7 +22,7 @@ from ..model.rerun_protocol import STOP_LISTENERS, RerunStop
 from ..tracer import lifecycle
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
-from ..tracer.finished import begin
+from ..tracer.finished import hand_on
 from ..redaction.redact import Redactor
 from ..tracer.run import Run
 from .capture import capture_calls
@@ -106,9 +106,8 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         prepared, attrs = _prepare_ai_app(target)
         start_attrs = {**(start_attrs or {}), **attrs}
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
-    run.upload = upload and resolved.settings.hands_on
-    if run.upload:  # known from its start: killed before its end, it is sent by a later end (finished.py)
-        begin(run.directory, run.run_id)
+    if upload and resolved.settings.hands_on:  # known from its start: killed before its end, a later end sends it
+        hand_on(run)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     redactor = run.redactor
     noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}",

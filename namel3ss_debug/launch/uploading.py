@@ -299,8 +299,7 @@ def send_at_exit(run: Run) -> None:
         return
     if sending is None:
         return
-    run.upload = True  # its marker at its end: the run is handed on (sent, indexed) at the exit
-    finished.begin(run.directory, run.run_id)  # and from now, should the process die before its end
+    finished.hand_on(run)  # handed on (sent, indexed) at the exit, or by a later end should the process die first
     _at_exit[sending.directory] = sending
     _owner["pid"] = os.getpid()
     lifecycle.after_exit(_send_at_exit)

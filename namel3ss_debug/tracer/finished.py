@@ -29,12 +29,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..model.files import RUN_ID, UPLOAD_SUFFIX
 from ..model.fs import Folder
 from ..model.writing import HeldFiles, StillWriting
 from . import liveness
+
+if TYPE_CHECKING:  # only its type: a run is handed in
+    from .run import Run
 
 try:
     import fcntl
@@ -60,6 +63,13 @@ def segment_shape(run_id: str) -> re.Pattern[str]:
 
 def _segment_files(run_id: str) -> re.Pattern[str]:
     return re.compile(rf"{re.escape(run_id)}\.\d{{4,}}\.jsonl")
+
+
+def hand_on(run: Run) -> None:
+    """`run` is to be handed on (sent, indexed): its end leaves its marker (`mark`), and its marker is written now
+    (`begin`), should the process die before its end. What every starter of such a run calls. Never raises."""
+    run.upload = True
+    begin(run.directory, run.run_id)
 
 
 def begin(directory: Path, run_id: str) -> bool:

@@ -141,7 +141,7 @@ def columns_of(rows: Sequence[RunRow]) -> list[RunsColumn]:
     errors = [_errors(row) for row in rows]
     findings = _findings(rows)
     return [_column(0, _visible([row.run_id for row in rows])),
-            _column(1, _visible([row.started[:19].replace("T", " ") if row.started else NONE for row in rows])),
+            _column(1, _visible([_moment(row.started) for row in rows])),
             _column(2, _visible([row.entry or NONE for row in rows])),
             _column(3, statuses, [STATUS_STYLES.get(row.status, "") for row in rows]),
             _column(4, [duration(row.duration_ms) for row in rows]),
@@ -327,7 +327,11 @@ def lineage_line(row: RunRow) -> Cell:
 
 def started(text: str | None) -> str:
     """`2026-11-25 09:34:28` of the row's ISO `started`."""
-    return NONE if text is None else visible(text[:19].replace("T", " "))
+    return visible(_moment(text))
+
+
+def _moment(text: str | None) -> str:
+    return NONE if text is None else text[:19].replace("T", " ")
 
 
 def row_cost(row: RunRow) -> str:
