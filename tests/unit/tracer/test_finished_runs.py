@@ -124,3 +124,14 @@ def test_no_marker_is_written_for_a_run_id_not_of_ours_or_a_run_without_files(tm
     assert not finished.mark(tmp_path, "../x", [tmp_path / "x.0000.jsonl"])
     assert not finished.mark(tmp_path, RUN, [])
     assert os.listdir(tmp_path) == []
+
+
+def test_a_link_at_a_markers_name_when_a_run_starts_is_replaced_not_followed(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not ours")
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    (traces / finished.mark_name(RUN)).symlink_to(outside)
+    assert finished.begin(traces, RUN)
+    assert outside.read_text() == "not ours" and not (traces / finished.mark_name(RUN)).is_symlink()
+    assert json.loads((traces / finished.mark_name(RUN)).read_text())["state"] == finished.RUNNING
